@@ -1,0 +1,169 @@
+"""`quartier`: the command line for students' designs and city staff's levels.
+
+Exit codes: 0 success, 1 bad input (one line on stderr, in the user's language), 2 wrong usage.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from game import __version__
+from game.core.design import new_design, summary
+from game.core.errors import QuartierError
+from game.core.i18n import LANGUAGES, Language, detect_language, text
+from game.core.ops import parse_script
+from game.core.session import Session
+from game.io.designs import open_design_file, write_design
+from game.io.levels import available_levels, find_level, load_level
+from game.io.storage import read_document
+
+Handler = Callable[[argparse.Namespace, Language], int]
+
+
+def _out(line: str = "") -> None:
+    print(line)
+
+
+def _size(shape: Sequence[int]) -> str:
+    return "×".join(map(str, shape))
+
+
+def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
+    entries, broken = available_levels()
+    for e in entries:
+        origin = text(lang, "cli.levels.bundled" if e.bundled else "cli.levels.user")
+        _out(f"{e.doc.id:<24} {e.doc.title.in_(lang):<36} {_size(e.doc.dimensions):>12}  {origin}")
+    for path, exc in broken:
+        print(text(lang, "cli.levels.broken", path=path, reason=exc.message(lang)), file=sys.stderr)
+    return 0
+
+
+def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
+    level = load_level(args.path)
+    _out(text(lang, "cli.level.valid", id=level.id, title=level.doc.title.in_(lang),
+              size=_size(level.shape), voxel=f"{level.doc.voxel_size_m:g}", goals=len(level.doc.goals)))
+    return 0
+
+
+def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
+    level = find_level(args.level)
+    doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
+    write_design(args.out, doc)
+    _out(text(lang, "cli.design.created", path=args.out, level=level.id))
+    return 0
+
+
+def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
+    steps = parse_script(read_document(args.ops), what=Path(args.ops).name)
+    doc, session = open_design_file(args.path)
+    changed = outside = locked = 0
+    for number, step in enumerate(steps, start=1):
+        try:
+            result = session.apply(step)
+        except QuartierError as exc:
+            raise QuartierError("error.in_step", step=number, reason=exc.message(lang)) from None
+        changed += result.changed
+        outside += result.skipped_outside_zone
+        locked += result.skipped_locked
+    write_design(args.out or args.path, doc, session)
+    _out(text(lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path))
+    if outside or locked:
+        _out(text(lang, "cli.design.clipped", outside=outside, locked=locked))
+    return 0
+
+
+def _info(path: Path) -> dict:
+    doc, session = open_design_file(path)
+    return {"id": str(doc.id), "level_id": doc.level.id, "title": doc.title,
+            "pseudonyms": doc.pseudonyms, **summary(session)}
+
+
+def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
+    info = _info(args.path)
+    if args.json:
+        _out(json.dumps(info, ensure_ascii=False, indent=1))
+        return 0
+    _out(text(lang, "cli.design.info", **{k: v for k, v in info.items() if k != "blocks"}))
+    for key, count in sorted(info["blocks"].items(), key=lambda kv: -kv[1]):
+        _out(f"  {key:<24} {count:>8}")
+    return 0
+
+
+def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
+    doc, session = open_design_file(args.path)
+    _out(text(lang, "cli.design.valid", path=args.path, level=doc.level.id,
+              changed=summary(session)["changed_voxels"]))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, lang: Language) -> int:
+    """What `make run` opens until the editor lands: the levels and what to try."""
+    _out(text(lang, "cli.run.welcome", version=__version__))
+    _out()
+    cmd_levels(args, lang)
+    _out()
+    _out(text(lang, "cli.run.try"))
+    return 0
+
+
+def _parser(lang: Language) -> argparse.ArgumentParser:
+    t = lambda key: text(lang, key)  # noqa: E731
+    parser = argparse.ArgumentParser(prog="quartier", description=t("cli.help.main"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.help.lang"))
+    parser.add_argument("--version", action="version", version=f"quartier {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help=t("cli.help.run")).set_defaults(handler=cmd_run)
+    sub.add_parser("levels", help=t("cli.help.levels")).set_defaults(handler=cmd_levels)
+
+    level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(dest="action", required=True)
+    p = level.add_parser("validate", help=t("cli.help.level_validate"))
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=cmd_level_validate)
+
+    design = sub.add_parser("design", help=t("cli.help.design")).add_subparsers(dest="action", required=True)
+    p = design.add_parser("new", help=t("cli.help.design_new"))
+    p.add_argument("--level", required=True, metavar="ID_OR_PATH")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--title")
+    p.add_argument("--author", metavar="PSEUDONYM")
+    p.set_defaults(handler=cmd_design_new)
+    p = design.add_parser("edit", help=t("cli.help.design_edit"))
+    p.add_argument("path", type=Path)
+    p.add_argument("--ops", required=True, type=Path)
+    p.add_argument("--out", type=Path)
+    p.set_defaults(handler=cmd_design_edit)
+    p = design.add_parser("info", help=t("cli.help.design_info"))
+    p.add_argument("path", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_design_info)
+    p = design.add_parser("validate", help=t("cli.help.design_validate"))
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=cmd_design_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES)
+    lang = early.parse_known_args(argv)[0].lang or detect_language()
+    args = _parser(lang).parse_args(argv)
+    handler: Handler = getattr(args, "handler", cmd_run)
+    try:
+        return handler(args, lang)
+    except QuartierError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: never show a student a traceback
+        if os.environ.get("QUARTIER_DEBUG"):
+            raise
+        print(text(lang, "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Designs (`*.design.json`): a student's changes against one exact version of a level.
+
+Only the changed voxels are stored (sparse codec, base64), with a palette of block keys so
+a design stays readable when the catalogue grows. Opening checks the level id and hash
+first: changes against another version of the city would land in the wrong places.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
+from game.core.document import migrate, parse_json, validation_error
+from game.core.errors import QuartierError
+from game.core.level import Level
+from game.core.session import Session
+
+SCHEMA_VERSION = 2
+FORMAT = "quartier.design"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LevelRef(_Strict):
+    id: str = Field(max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Changes(_Strict):
+    encoding: Literal["zlib-delta-u32"] = "zlib-delta-u32"
+    count: int = Field(ge=0)
+    palette: list[str] = Field(max_length=256)
+    data: str
+
+
+class DesignDocument(_Strict):
+    schema_version: Literal[2] = SCHEMA_VERSION
+    format: Literal["quartier.design"] = FORMAT
+    id: uuid.UUID
+    level: LevelRef
+    title: str = Field(default="", max_length=120)
+    description: str = Field(default="", max_length=2000)
+    pseudonyms: list[str] = Field(default_factory=list, max_length=8)
+    created: datetime
+    modified: datetime
+    app_version: str = Field(max_length=40)
+    changes: Changes
+    metrics: dict[str, float] = Field(default_factory=dict)
+    achievements: list[str] = Field(default_factory=list, max_length=100)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=1) + "\n"
+
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had one `author`; a design may now be made by a small team."""
+    author = raw.pop("author", None)
+    raw["pseudonyms"] = [author] if author else []
+    return raw
+
+
+_MIGRATIONS = {1: _v1_to_v2}
+
+
+def parse_design(text: str | bytes, what: str = "design") -> DesignDocument:
+    raw = migrate(parse_json(text, what=what), what=what, current=SCHEMA_VERSION, steps=_MIGRATIONS)
+    if raw.get("format") != FORMAT:
+        raise QuartierError("error.wrong_format", what=what, expected=FORMAT)
+    try:
+        return DesignDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(what, exc) from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_design(level: Level, app_version: str, title: str = "", pseudonym: str | None = None) -> DesignDocument:
+    now = _now()
+    return DesignDocument(
+        id=uuid.uuid4(),
+        level=LevelRef(id=level.id, sha256=level.sha256),
+        title=title,
+        pseudonyms=[pseudonym] if pseudonym else [],
+        created=now,
+        modified=now,
+        app_version=app_version,
+        changes=_encode_changes(np.zeros(0, np.int64), np.zeros(0, np.uint8), level.catalogue.key),
+    )
+
+
+def _encode_changes(index: np.ndarray, values: np.ndarray, key_of) -> Changes:
+    local, palette = to_palette(values, key_of)
+    return Changes(count=int(index.size), palette=palette, data=encode_sparse(index, local))
+
+
+def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Session:
+    """A session with the design's changes applied to a fresh copy of the level."""
+    if doc.level.id != level.id:
+        raise QuartierError("error.other_level", what=what, wanted=doc.level.id, given=level.id)
+    if doc.level.sha256 != level.sha256:
+        raise QuartierError("error.level_version", what=what, level=level.id)
+    index, local = decode_sparse(doc.changes.data, doc.changes.count, level.volume, what)
+    values = from_palette(local, doc.changes.palette, level.catalogue.id, what)
+    session = Session(level)
+    session.grid.reshape(-1)[index] = values
+    return session
+
+
+def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:
+    """A copy of `doc` holding the session's current changes, stamped with the time."""
+    changes = _encode_changes(*session.differences(), session.level.catalogue.key)
+    return doc.model_copy(update={"changes": changes, "modified": _now(), "app_version": app_version})
+
+
+def summary(session: Session) -> dict[str, Any]:
+    """Changed, added and removed voxels, the blocks the design placed by key, and their cost."""
+    index, values = session.differences()
+    before = session.level.city.reshape(-1)[index]
+    catalogue = session.level.catalogue
+    placed = values[values != 0]
+    ids, counts = np.unique(placed, return_counts=True)
+    return {
+        "changed_voxels": int(index.size),
+        "added_voxels": int(((before == 0) & (values != 0)).sum()),
+        "removed_voxels": int(((before != 0) & (values == 0)).sum()),
+        "blocks": {catalogue.key(int(i)): int(c) for i, c in zip(ids, counts)},
+        "cost": float(catalogue.costs[placed].sum()),
+    }

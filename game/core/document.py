@@ -1,0 +1,46 @@
+"""Parsing JSON documents at the boundary: clear messages for broken text, wrong fields, old versions."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from game.core.errors import QuartierError
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def parse_json(text: str | bytes, *, what: str) -> Any:
+    """Parse JSON text, turning a syntax error into a message that names the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise QuartierError("error.bad_json", what=what, line=exc.lineno, column=exc.colno) from None
+    except (UnicodeDecodeError, RecursionError):
+        raise QuartierError("error.bad_json", what=what, line=1, column=1) from None
+
+
+def validation_error(what: str, exc: ValidationError) -> QuartierError:
+    """The first few field problems of a pydantic error, each as `field: what was expected`."""
+    problems = []
+    for err in exc.errors()[:3]:
+        field = ".".join(str(p) for p in err["loc"]) or "(document)"
+        problems.append(f"{field}: {err['msg']}")
+    return QuartierError("error.invalid_document", what=what, problems="; ".join(problems))
+
+
+def migrate(raw: Any, *, what: str, current: int, steps: dict[int, Migration]) -> dict[str, Any]:
+    """Bring a parsed document up to `current`; `steps[v]` turns version v into v + 1."""
+    if not isinstance(raw, dict):
+        raise QuartierError("error.not_an_object", what=what)
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise QuartierError("error.no_schema_version", what=what)
+    if version > current:
+        raise QuartierError("error.newer_version", what=what, version=version, supported=current)
+    while version < current:
+        raw = steps[version](dict(raw))
+        version += 1
+        raw["schema_version"] = version
+    return raw

@@ -1,0 +1,53 @@
+"""User-visible text in German and English, read from the string tables in assets/strings."""
+
+import json
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from game.core.resources import data_dir
+
+Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = ("de", "en")
+
+
+class Text(BaseModel):
+    """A short text in both UI languages, as levels and the catalogue store them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    de: str = Field(max_length=4000)
+    en: str = Field(max_length=4000)
+
+    def in_(self, lang: Language) -> str:
+        return self.de if lang == "de" else self.en
+
+
+@lru_cache(maxsize=None)
+def _table(lang: Language) -> dict[str, str]:
+    with open(data_dir("assets") / "strings" / f"{lang}.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def text(lang: Language, key: str, **params: object) -> str:
+    """The string `key` in `lang` with `params` filled in; an unknown key shows itself."""
+    template = _table(lang).get(key, key)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def keys(lang: Language) -> set[str]:
+    return set(_table(lang))
+
+
+def detect_language(environ: dict[str, str] | None = None) -> Language:
+    """The UI language: QUARTIER_LANG, else the system locale; German if it says German."""
+    env = os.environ if environ is None else environ
+    for var in ("QUARTIER_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(var, "")
+        if value:
+            return "de" if value.lower().startswith("de") else "en"
+    return "en"

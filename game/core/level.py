@@ -1,0 +1,226 @@
+"""Levels: a real or hand-made city quarter that students edit, prepared by city staff.
+
+The file (`*.level.json`) is parsed into `LevelDocument` at the boundary; `Level` decodes the
+voxels once and answers what may be edited where. The level's SHA-256 covers only what a
+design's changes depend on (id, voxel size, dimensions, city, zone, locked voxels), so a
+typo fix in a description keeps every student's design valid.
+"""
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from game.core.catalogue import Catalogue
+from game.core.codec import decode_dense, decode_mask, encode_dense, encode_mask, from_palette, to_palette
+from game.core.document import migrate, parse_json, validation_error
+from game.core.errors import QuartierError
+from game.core.i18n import Text
+
+SCHEMA_VERSION = 1
+MAX_DIMENSIONS = (512, 512, 128)
+FORMAT = "quartier.level"
+
+Vec3i = tuple[int, int, int]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VoxelData(_Strict):
+    encoding: Literal["zlib-u8"] = "zlib-u8"
+    palette: list[str] = Field(max_length=256)
+    data: str
+
+
+class MaskData(_Strict):
+    encoding: Literal["zlib-bits"] = "zlib-bits"
+    data: str
+
+
+class Zone(_Strict):
+    """The editable area: a set of columns (x, y) up to, not including, height `top`."""
+
+    columns: MaskData
+    top: int = Field(ge=1, le=MAX_DIMENSIONS[2])
+
+
+class ThresholdGoal(_Strict):
+    kind: Literal["threshold"]
+    indicator: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+class CountGoal(_Strict):
+    """At least `at_least` of a block or of an amenity kind (one of the two is given)."""
+
+    kind: Literal["count"]
+    block: str | None = None
+    amenity: str | None = None
+    at_least: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "CountGoal":
+        if (self.block is None) == (self.amenity is None):
+            raise ValueError("a count goal names either a block or an amenity")
+        return self
+
+
+class PlacementGoal(_Strict):
+    kind: Literal["placement"]
+    block: str
+    near: str
+    within_m: float = Field(gt=0)
+
+
+class LimitGoal(_Strict):
+    kind: Literal["limit"]
+    max_floors: int = Field(ge=1)
+
+
+class Goal(_Strict):
+    """A target stored with the level and evaluated by the indicators."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    text: Text
+    rule: Annotated[ThresholdGoal | CountGoal | PlacementGoal | LimitGoal, Field(discriminator="kind")]
+
+
+class InfoMarker(_Strict):
+    position: Vec3i
+    text: Text
+
+
+class Georeference(_Strict):
+    """Real-world placement: voxel corner (0, 0, 0) sits at `origin` in `epsg`, turned by `rotation_deg`."""
+
+    epsg: int = Field(ge=1024, le=999999)
+    origin: tuple[float, float, float]
+    rotation_deg: float = Field(default=0.0, ge=-360, le=360)
+
+
+class LevelDocument(_Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    format: Literal["quartier.level"] = FORMAT
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    title: Text
+    description: Text
+    voxel_size_m: float = Field(ge=1, le=4)
+    storey_height_m: float = Field(default=3.0, ge=2, le=6)
+    dimensions: Vec3i
+    city: VoxelData
+    zone: Zone
+    locked: MaskData | None = None
+    allowed_blocks: list[str] | None = None
+    budget: float = Field(ge=0)
+    goals: list[Goal] = Field(default_factory=list, max_length=20)
+    markers: list[InfoMarker] = Field(default_factory=list, max_length=100)
+    georeference: Georeference | None = None
+    source: str = Field(min_length=1, max_length=2000)
+    licence: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> "LevelDocument":
+        for size, limit, axis in zip(self.dimensions, MAX_DIMENSIONS, "xyz"):
+            if not 1 <= size <= limit:
+                raise ValueError(f"dimension {axis} must be 1..{limit}, got {size}")
+        if self.zone.top > self.dimensions[2]:
+            raise ValueError("zone.top must not exceed the level height")
+        for m in self.markers:
+            if not all(0 <= p < s for p, s in zip(m.position, self.dimensions)):
+                raise ValueError(f"marker at {m.position} lies outside the level")
+        return self
+
+
+_MIGRATIONS: dict = {}
+
+
+def parse_level(text: str | bytes, what: str = "level") -> LevelDocument:
+    raw = migrate(parse_json(text, what=what), what=what, current=SCHEMA_VERSION, steps=_MIGRATIONS)
+    if raw.get("format") != FORMAT:
+        raise QuartierError("error.wrong_format", what=what, expected=FORMAT)
+    try:
+        return LevelDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(what, exc) from None
+
+
+class Level:
+    """A decoded level: the city grid (read-only) and the mask of voxels a student may change."""
+
+    def __init__(self, doc: LevelDocument, catalogue: Catalogue, what: str = "level") -> None:
+        self.doc = doc
+        self.catalogue = catalogue
+        shape = doc.dimensions
+        local = decode_dense(doc.city.data, shape, f"{what}: city")
+        self.city = from_palette(local, doc.city.palette, catalogue.id, f"{what}: city")
+        self.city.setflags(write=False)
+        self.zone_columns = decode_mask(doc.zone.columns.data, shape[:2], f"{what}: zone")
+        self.locked = (
+            decode_mask(doc.locked.data, shape, f"{what}: locked")
+            if doc.locked
+            else np.zeros(shape, bool)
+        )
+        in_zone = np.zeros(shape, bool)
+        in_zone[:, :, : doc.zone.top] = self.zone_columns[:, :, None]
+        self.in_zone = in_zone
+        self.editable = in_zone & ~self.locked
+        allowed = doc.allowed_blocks
+        if allowed is None:
+            allowed = [b.key for b in catalogue.blocks if b.placeable]
+        for key in allowed:
+            catalogue.id(key)
+        self.allowed = frozenset(allowed)
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def shape(self) -> Vec3i:
+        return self.doc.dimensions
+
+    @property
+    def volume(self) -> int:
+        return int(np.prod(self.shape))
+
+    def floors_to_voxels(self, floors: int) -> int:
+        """Height in voxels of `floors` storeys, at least one voxel per storey's worth."""
+        return max(1, int(floors * self.doc.storey_height_m / self.doc.voxel_size_m + 0.5))
+
+    @cached_property
+    def sha256(self) -> str:
+        return level_hash(self.doc)
+
+
+def level_hash(doc: LevelDocument) -> str:
+    content: dict[str, Any] = doc.model_dump(
+        mode="json", include={"id", "voxel_size_m", "dimensions", "city", "zone", "locked"}
+    )
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def build_level_document(
+    *,
+    city: np.ndarray,
+    zone_columns: np.ndarray,
+    zone_top: int,
+    catalogue: Catalogue,
+    locked: np.ndarray | None = None,
+    **fields: Any,
+) -> LevelDocument:
+    """Encode arrays into a level document; used by generators and importers."""
+    local, palette = to_palette(city, catalogue.key)
+    return LevelDocument(
+        dimensions=city.shape,
+        city=VoxelData(palette=palette, data=encode_dense(local)),
+        zone=Zone(columns=MaskData(data=encode_mask(zone_columns)), top=zone_top),
+        locked=MaskData(data=encode_mask(locked)) if locked is not None and locked.any() else None,
+        **fields,
+    )

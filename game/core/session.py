@@ -1,0 +1,84 @@
+"""A level opened for editing: the working grid, the rules of the zone, and the history.
+
+Every edit goes through `Session.apply`, which clips it to the editable zone, refuses blocks
+the level does not allow, and records exactly the voxels that changed as one undo step.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.core.change import Change, History
+from game.core.errors import QuartierError
+from game.core.level import Level
+from game.core.ops import Operation, Redo, Undo
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit did: the change (None if nothing changed) and what was clipped, and why."""
+
+    change: Change | None
+    skipped_outside_zone: int = 0
+    skipped_locked: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.change.count if self.change else 0
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_outside_zone + self.skipped_locked
+
+
+class Session:
+    def __init__(self, level: Level, grid: np.ndarray | None = None) -> None:
+        self.level = level
+        self.grid = level.city.copy() if grid is None else grid
+        if self.grid.shape != level.shape or self.grid.dtype != np.uint8:
+            raise ValueError("grid does not match the level")
+        self.history = History()
+
+    def preview(self, op: Operation) -> tuple[np.ndarray, np.ndarray, EditResult]:
+        """The voxels `op` would change (flat index, new value) after clipping, without changing anything."""
+        for key in op.block_keys():
+            self.level.catalogue.id(key)
+            if key not in self.level.allowed:
+                raise QuartierError("error.block_not_allowed", key=key)
+        index, value = op.targets(self.grid, self.level)
+        # One voxel, one value: the last write wins, as if the tool had painted in order.
+        _, last = np.unique(index[::-1], return_index=True)
+        keep = index.size - 1 - last
+        index, value = index[keep], value[keep]
+        editable = self.level.editable.reshape(-1)[index]
+        outside = int((~self.level.in_zone.reshape(-1)[index]).sum())
+        locked = int((~editable).sum()) - outside
+        index, value = index[editable], value[editable]
+        differs = self.grid.reshape(-1)[index] != value
+        return index[differs], value[differs], EditResult(None, outside, locked)
+
+    def apply(self, op: Operation | Undo | Redo) -> EditResult:
+        if isinstance(op, Undo):
+            return EditResult(self.history.undo(self.grid))
+        if isinstance(op, Redo):
+            return EditResult(self.history.redo(self.grid))
+        index, value, clipped = self.preview(op)
+        if not index.size:
+            return clipped
+        flat = self.grid.reshape(-1)
+        change = Change(self.grid.shape, index, flat[index].copy(), value)
+        flat[index] = value
+        self.history.push(change)
+        return EditResult(change, clipped.skipped_outside_zone, clipped.skipped_locked)
+
+    def undo(self) -> Change | None:
+        return self.history.undo(self.grid)
+
+    def redo(self) -> Change | None:
+        return self.history.redo(self.grid)
+
+    def differences(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices and current values of every voxel that differs from the level."""
+        flat = self.grid.reshape(-1)
+        index = np.flatnonzero(flat != self.level.city.reshape(-1))
+        return index, flat[index]

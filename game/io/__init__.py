@@ -1,0 +1,1 @@
+"""Files in and out: safe storage, level and design files, and (later) import/export formats."""

@@ -1,0 +1,51 @@
+"""Finding and loading level files: the bundled ones and those city staff added for this user."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from game.core.catalogue import Catalogue, default_catalogue
+from game.core.errors import QuartierError
+from game.core.level import Level, LevelDocument, parse_level
+from game.core.resources import data_dir
+from game.io.paths import levels_dir
+from game.io.storage import read_document
+
+SUFFIX = ".level.json"
+
+
+@dataclass(frozen=True)
+class LevelEntry:
+    path: Path
+    doc: LevelDocument
+    bundled: bool
+
+
+def read_level_document(path: Path) -> LevelDocument:
+    return parse_level(read_document(path), what=Path(path).name)
+
+
+def load_level(path: Path, catalogue: Catalogue | None = None) -> Level:
+    return Level(read_level_document(path), catalogue or default_catalogue(), what=Path(path).name)
+
+
+def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError]]]:
+    """Bundled levels, then the user's; broken user files are returned apart, not hidden."""
+    entries, broken = [], []
+    for folder, bundled in ((data_dir("levels"), True), (levels_dir(), False)):
+        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+            try:
+                entries.append(LevelEntry(path, read_level_document(path), bundled))
+            except QuartierError as exc:
+                broken.append((path, exc))
+    return entries, broken
+
+
+def find_level(id_or_path: str, catalogue: Catalogue | None = None) -> Level:
+    """A level by id (bundled or user) or by file path."""
+    path = Path(id_or_path)
+    if path.suffix == ".json" or path.exists():
+        return load_level(path, catalogue)
+    for entry in available_levels()[0]:
+        if entry.doc.id == id_or_path:
+            return Level(entry.doc, catalogue or default_catalogue(), what=entry.path.name)
+    raise QuartierError("error.unknown_level", level=id_or_path)

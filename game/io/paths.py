@@ -1,0 +1,35 @@
+"""Where Quartier keeps a user's files: platformdirs, or QUARTIER_HOME for USB sticks and shared accounts."""
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+
+def home() -> Path:
+    override = os.environ.get("QUARTIER_HOME")
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path("quartier", appauthor=False)
+
+
+def _folder(name: str) -> Path:
+    return home() / name
+
+
+def levels_dir() -> Path:
+    """Levels the user added (city staff's own districts)."""
+    return _folder("levels")
+
+
+def designs_dir() -> Path:
+    return _folder("designs")
+
+
+def autosave_dir() -> Path:
+    return _folder("autosave")
+
+
+def outbox_dir() -> Path:
+    """Submissions waiting to be sent to the collection server."""
+    return _folder("outbox")

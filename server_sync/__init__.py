@@ -1,0 +1,1 @@
+"""The collection server: workshops, submissions, votes and moderation."""
