@@ -98,7 +98,7 @@ def unpack_sparse(
 
 
 def encode_sparse(index: np.ndarray, values: np.ndarray) -> str:
-    return _b64(pack_sparse(index, values, level=9))
+    return _b64(pack_sparse(index, values))
 
 
 def decode_sparse(data: str, count: int, volume: int, what: str) -> tuple[np.ndarray, np.ndarray]:

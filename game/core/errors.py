@@ -6,7 +6,7 @@ from game.core.i18n import Language, text
 class QuartierError(Exception):
     """Bad input or a refused action. Front ends show `message(lang)`; nothing was changed."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -30,7 +30,7 @@ def _table(lang: Language) -> dict[str, str]:
         return json.load(f)
 
 
-def text(lang: Language, key: str, **params: object) -> str:
+def text(lang: Language, key: str, /, **params: object) -> str:
     """The string `key` in `lang` with `params` filled in; an unknown key shows itself."""
     template = _table(lang).get(key, key)
     try:

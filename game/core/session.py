@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from game.core.catalogue import AIR
 from game.core.change import Change, History
 from game.core.errors import QuartierError
 from game.core.level import Level
@@ -43,7 +44,7 @@ class Session:
         """The voxels `op` would change (flat index, new value) after clipping, without changing anything."""
         for key in op.block_keys():
             self.level.catalogue.id(key)
-            if key not in self.level.allowed:
+            if key != AIR and key not in self.level.allowed:
                 raise QuartierError("error.block_not_allowed", key=key)
         index, value = op.targets(self.grid, self.level)
         # One voxel, one value: the last write wins, as if the tool had painted in order.

@@ -1,0 +1,119 @@
+"""Core performance: design encode/decode, box edit and undo, history memory (prints a table).
+
+Run: `make bench` or `.venv/bin/python benchmarks/core.py`. Levels are synthetic cities
+(ground, streets, building blocks) of 256×256×64 and 512×512×128 voxels.
+"""
+
+import base64
+import json
+import statistics
+import time
+import zlib
+
+import numpy as np
+
+from game.core.catalogue import default_catalogue
+from game.core.errors import QuartierError
+from game.core.design import new_design, open_design, parse_design, save_changes
+from game.core.level import Level, build_level_document
+from game.core.ops import Box
+from game.core.session import Session
+
+
+def city_level(shape: tuple[int, int, int]) -> Level:
+    cat = default_catalogue()
+    rng = np.random.default_rng(0)
+    grid = np.zeros(shape, np.uint8)
+    grid[:, :, 0] = cat.id("grass")
+    grid[::40, :, 0] = grid[:, ::40, 0] = cat.id("road")
+    for _ in range(shape[0] * shape[1] // 400):
+        x, y = rng.integers(0, [shape[0] - 16, shape[1] - 16])
+        h = int(rng.integers(3, shape[2] // 3))
+        grid[x : x + 12, y : y + 10, 1:h] = cat.id(str(rng.choice(["housing", "office", "school"])))
+    zone = np.ones(shape[:2], bool)
+    doc = build_level_document(
+        city=grid, zone_columns=zone, zone_top=shape[2], catalogue=cat, id="bench",
+        title={"de": "B", "en": "B"}, description={"de": "", "en": ""}, voxel_size_m=2,
+        budget=1e9, source="benchmark", licence="CC0-1.0")
+    return Level(doc, cat)
+
+
+def timed(fn, repeat: int = 5) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, result
+
+
+def design_with(level: Level, changed: int):
+    """A design whose changes are `changed` voxels: half one big build, half scattered edits."""
+    session = Session(level)
+    rng = np.random.default_rng(changed)
+    flat = session.grid.reshape(-1)
+    start = level.volume // 3
+    flat[start : start + changed // 2] = 1
+    scattered = rng.choice(level.volume, changed - changed // 2, replace=False)
+    flat[scattered] = np.where(flat[scattered] == 2, 3, 2)
+    return save_changes(new_design(level, "bench"), session, "bench")
+
+
+def bomb_row(level: Level) -> tuple[str, str, str]:
+    """A 1 KB payload that inflates to ~1 MB of zeros, posing as a design of the whole level."""
+    doc = new_design(level, "bench").model_dump(mode="json")
+    bomb = base64.b64encode(zlib.compress(bytes(1_030_000), 9)).decode()
+    doc["changes"].update(count=level.volume // 5, data=bomb, palette=["air"])
+    text = json.dumps(doc)
+    start = time.perf_counter()
+    try:
+        open_design(parse_design(text), level)
+        verdict = "ACCEPTED (bug)"
+    except QuartierError:
+        verdict = "refused"
+    return f"{len(bomb) / 1024:.1f} KB", f"{verdict} in {(time.perf_counter() - start) * 1000:.1f} ms", ""
+
+
+def main() -> None:
+    rows = []
+    for shape in ((256, 256, 64), (512, 512, 128)):
+        level = city_level(shape)
+        label = "×".join(map(str, shape))
+        for changed in (10_000, 1_000_000):
+            doc = design_with(level, changed)
+            text = doc.to_json()
+            session = open_design(doc, level)
+            enc_ms, _ = timed(lambda: save_changes(doc, session, "b").to_json(), 3)
+            dec_ms, _ = timed(lambda: open_design(parse_design(text), level), 5)
+            rows.append((label, f"design, {changed:,} changed voxels",
+                         f"{len(text) / 1024:,.1f} KB", f"encode {enc_ms:.0f} ms", f"decode {dec_ms:.0f} ms"))
+        rows.append((label, "1 KB zip bomb design", *bomb_row(level)))
+        session = Session(level)
+        box = Box(from_=(10, 10, 1), to=(73, 73, 32), block="housing")
+        start = time.perf_counter()
+        session.apply(box)
+        fill_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        session.undo()
+        undo_ms = (time.perf_counter() - start) * 1000
+        rows.append((label, "64×64×32 box fill / undo", "", f"fill {fill_ms:.0f} ms", f"undo {undo_ms:.0f} ms"))
+        session = Session(level)
+        rng = np.random.default_rng(7)
+        start = time.perf_counter()
+        for i in range(1000):
+            lo = rng.integers(0, np.array(shape) - [56, 56, 24])
+            hi = lo + rng.integers(1, [56, 56, 24])
+            session.apply(Box(from_=tuple(map(int, lo)), to=tuple(map(int, hi)), block=["housing", "tree", "road"][i % 3]))
+        per_edit = (time.perf_counter() - start)
+        rows.append((label, "history after 1,000 box edits", f"{session.history.nbytes / 2**20:.1f} MB",
+                     f"{per_edit:.1f} s total", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    header = ("level", "what", "size", "time", "time")
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("-|-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+
+if __name__ == "__main__":
+    main()
