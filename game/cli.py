@@ -99,11 +99,24 @@ def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def cmd_play(args: argparse.Namespace, lang: Language) -> int:
+    from game.app.launch import PlayOptions, parse_size, play
+
+    return play(PlayOptions(level=args.level, design=args.design, script=args.script, screenshot=args.screenshot,
+                            size=parse_size(args.size), save=args.save, headless=args.headless, lang=lang))
+
+
 def cmd_run(args: argparse.Namespace, lang: Language) -> int:
-    """What `make run` opens until the editor lands: the levels and what to try."""
+    """`make run`: the editor on the demo level; without a screen, what works headless."""
+    from game.app.launch import PlayOptions, has_display, play
+
+    if has_display():
+        return play(PlayOptions(level="demo", lang=lang))
     _out(text(lang, "cli.run.welcome", version=__version__))
     _out()
     cmd_levels(args, lang)
+    _out()
+    _out(text(lang, "cli.run.no_display"))
     _out()
     _out(text(lang, "cli.run.try"))
     return 0
@@ -118,6 +131,15 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
 
     sub.add_parser("run", help=t("cli.help.run")).set_defaults(handler=cmd_run)
     sub.add_parser("levels", help=t("cli.help.levels")).set_defaults(handler=cmd_levels)
+    p = sub.add_parser("play", help=t("cli.help.play"))
+    p.add_argument("--headless", action="store_true")
+    p.add_argument("--level", metavar="ID_OR_PATH")
+    p.add_argument("--design", type=Path)
+    p.add_argument("--script", type=Path)
+    p.add_argument("--screenshot", type=Path)
+    p.add_argument("--size", default="1280x720", metavar="WxH")
+    p.add_argument("--save", type=Path)
+    p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(dest="action", required=True)
     p = level.add_parser("validate", help=t("cli.help.level_validate"))

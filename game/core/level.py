@@ -176,6 +176,8 @@ class Level:
         for key in allowed:
             catalogue.id(key)
         self.allowed = frozenset(allowed)
+        self.allowed_ids = np.zeros(256, bool)
+        self.allowed_ids[[0] + [catalogue.id(k) for k in allowed]] = True
 
     @property
     def id(self) -> str:

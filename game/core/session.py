@@ -39,6 +39,7 @@ class Session:
         if self.grid.shape != level.shape or self.grid.dtype != np.uint8:
             raise ValueError("grid does not match the level")
         self.history = History()
+        self.cost = self.cost_of(*self.differences())
 
     def preview(self, op: Operation) -> tuple[np.ndarray, np.ndarray, EditResult]:
         """The voxels `op` would change (flat index, new value) after clipping, without changing anything."""
@@ -47,6 +48,10 @@ class Session:
             if key != AIR and key not in self.level.allowed:
                 raise QuartierError("error.block_not_allowed", key=key)
         index, value = op.targets(self.grid, self.level)
+        refused = ~self.level.allowed_ids[value]
+        if refused.any():
+            key = self.level.catalogue.key(int(value[refused][0]))
+            raise QuartierError("error.block_not_allowed", key=key)
         # One voxel, one value: the last write wins, as if the tool had painted in order.
         _, last = np.unique(index[::-1], return_index=True)
         keep = index.size - 1 - last
@@ -60,23 +65,42 @@ class Session:
 
     def apply(self, op: Operation | Undo | Redo) -> EditResult:
         if isinstance(op, Undo):
-            return EditResult(self.history.undo(self.grid))
+            return EditResult(self.undo())
         if isinstance(op, Redo):
-            return EditResult(self.history.redo(self.grid))
+            return EditResult(self.redo())
         index, value, clipped = self.preview(op)
         if not index.size:
             return clipped
         flat = self.grid.reshape(-1)
-        change = Change(self.grid.shape, index, flat[index].copy(), value)
+        before = flat[index].copy()
+        change = Change(self.grid.shape, index, before, value)
         flat[index] = value
+        self.cost += self.cost_of(index, value) - self.cost_of(index, before)
         self.history.push(change)
         return EditResult(change, clipped.skipped_outside_zone, clipped.skipped_locked)
 
     def undo(self) -> Change | None:
-        return self.history.undo(self.grid)
+        change = self.history.undo(self.grid)
+        if change:
+            index, before, after = change.voxels()
+            self.cost += self.cost_of(index, before) - self.cost_of(index, after)
+        return change
 
     def redo(self) -> Change | None:
-        return self.history.redo(self.grid)
+        change = self.history.redo(self.grid)
+        if change:
+            index, before, after = change.voxels()
+            self.cost += self.cost_of(index, after) - self.cost_of(index, before)
+        return change
+
+    def cost_of(self, index: np.ndarray, values: np.ndarray) -> float:
+        """What these voxels cost if they held `values`: blocks the level did not have are paid for."""
+        new = (values != 0) & (values != self.level.city.reshape(-1)[index])
+        return float(self.level.catalogue.costs[values[new]].sum())
+
+    def preview_cost(self, index: np.ndarray, values: np.ndarray) -> float:
+        """How much the design's cost would change if these voxels took `values`."""
+        return self.cost_of(index, values) - self.cost_of(index, self.grid.reshape(-1)[index])
 
     def differences(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices and current values of every voxel that differs from the level."""

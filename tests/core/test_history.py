@@ -1,6 +1,7 @@
 """Undo and redo are exact for any sequence of operations, and history stays small."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,19 @@ def test_history_drops_the_oldest_steps_beyond_its_memory_budget(level):
         s.apply(Box(from_=(x, 4, 1), to=(x, 11, 5), block="housing"))
     assert 0 < len(s.history._undo) < 8
     assert s.history.nbytes <= 600 or len(s.history._undo) == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(operations, min_size=1, max_size=12), undos=st.integers(0, 12))
+def test_the_running_cost_always_equals_a_full_recount(ops, undos, level_factory):
+    from game.core.design import summary
+
+    session = Session(level_factory(shape=SHAPE, zone=(slice(0, 12), slice(0, 12)), zone_top=8))
+    for op in ops:
+        try:
+            session.apply(op)
+        except QuartierError:
+            pass
+    for _ in range(undos):
+        session.undo()
+    assert session.cost == pytest.approx(summary(session)["cost"])

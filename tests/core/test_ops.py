@@ -156,3 +156,11 @@ def test_scripts_parse_every_operation_plus_undo_and_redo():
 def test_broken_scripts_are_refused_naming_the_field(text, message):
     with pytest.raises(QuartierError, match=message):
         parse_script(text)
+
+
+def test_a_stamp_cannot_smuggle_in_blocks_the_level_does_not_allow(level_factory):
+    level = level_factory(allowed=["grass", "tree"])
+    s = Session(level)
+    s.grid[1, 1, 1] = s.level.catalogue.id("school")  # part of the existing city, outside the zone
+    with pytest.raises(QuartierError, match="'school' cannot be used"):
+        s.apply(StampOp(from_=(1, 1, 1), to=(1, 1, 1), at=(5, 5, 1)))

@@ -1,0 +1,1 @@
+"""The pyglet editor: window, camera, picking, tools, HUD and dialogs. Only game.cli imports it."""

@@ -1,0 +1,49 @@
+"""Every editor command as data: id, shortcuts, help text, and whether it changes the design.
+
+The key handler, the HUD buttons, the help overlay and scripted sessions all read this table.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from game.app.tools import TOOLS
+
+if TYPE_CHECKING:
+    from game.app.window import EditorWindow
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: tuple[str, ...]  # "CTRL+Z", "F2", "1"...
+    run: Callable[["EditorWindow"], None]
+    changes_document: bool = False
+
+
+def _tool(tool_id: str) -> Callable[["EditorWindow"], None]:
+    return lambda w: w.editor.select_tool(tool_id)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("undo", ("CTRL+Z",), lambda w: w.editor.undo(), changes_document=True),
+    Action("redo", ("CTRL+Y", "CTRL+SHIFT+Z"), lambda w: w.editor.redo(), changes_document=True),
+    Action("save", ("CTRL+S",), lambda w: w.editor.save()),
+    Action("save_as", ("CTRL+SHIFT+S",), lambda w: w.open_save_as()),
+    Action("submit", ("CTRL+E",), lambda w: w.open_submit()),
+    Action("toggle_walk", ("TAB",), lambda w: w.toggle_walk()),
+    Action("view_bird", ("F2",), lambda w: w.view_preset("bird")),
+    Action("view_top", ("F3",), lambda w: w.view_preset("top")),
+    Action("view_street", ("F4",), lambda w: w.view_preset("street")),
+    Action("help", ("F1",), lambda w: w.toggle_help()),
+    Action("cancel", ("ESCAPE",), lambda w: w.cancel()),
+) + tuple(Action(f"tool_{t.id}", (t.shortcut,), _tool(t.id)) for t in TOOLS)
+
+BY_ID = {a.id: a for a in ACTIONS}
+
+
+def shortcut_name(symbol: str, ctrl: bool, shift: bool) -> str:
+    return "+".join((["CTRL"] if ctrl else []) + (["SHIFT"] if shift else []) + [symbol])
+
+
+BY_KEY = {key: action for action in ACTIONS for key in action.keys}

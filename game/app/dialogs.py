@@ -1,0 +1,112 @@
+"""Modal forms with text fields (save as, submit, open a file), driven by keyboard or mouse.
+
+Tab moves between fields, Enter confirms, Escape cancels; the window forwards text and
+caret movement to the focused field.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyglet
+
+from game.app.widgets import FONT, INK, MUTED, PAPER, Canvas
+
+
+@dataclass
+class Field:
+    key: str
+    label: str
+    value: str = ""
+    limit: int = 120
+
+
+class Dialog:
+    def __init__(self, title: str, intro: str, fields: list[Field], ok: str, cancel: str,
+                 on_ok: Callable[[dict[str, str]], None], on_cancel: Callable[[], None]) -> None:
+        self.title, self.intro, self.fields = title, intro, fields
+        self.ok_label, self.cancel_label = ok, cancel
+        self.on_ok, self.on_cancel = on_ok, on_cancel
+        self.focus = 0
+        self.size = (0, 0)
+        self.canvas = Canvas()
+        self.layouts: list = []
+        self.carets: list = []
+
+    def layout(self, width: int, height: int) -> None:
+        if (width, height) == self.size:
+            return
+        values = self.values()
+        self.size = (width, height)
+        self.canvas = Canvas()
+        c = self.canvas
+        w = min(560, width - 40)
+        h = 150 + 70 * len(self.fields)
+        x, y = (width - w) / 2, (height - h) / 2
+        c.rect(0, 0, width, height, (0, 0, 0, 110))
+        c.rect(x, y, w, h, PAPER[:3] + (255,), group=c.front, border=INK[:3])
+        c.label(self.title, x + 20, y + h - 34, size=15, bold=True, group=c.top)
+        if self.intro:
+            c.label(self.intro, x + 20, y + h - 48, size=10, color=MUTED, width=w - 40, anchor_y="top", group=c.top)
+        self.layouts, self.carets = [], []
+        for i, field in enumerate(self.fields):
+            fy = y + h - 120 - 70 * i
+            c.label(field.label, x + 20, fy + 34, size=10, group=c.top)
+            c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), group=c.top, border=INK[:3])
+            document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))
+            document.set_style(0, 0, {"font_name": FONT, "font_size": 12, "color": INK})
+            layout = pyglet.text.layout.IncrementalTextLayout(
+                document, int(w - 56), 24, multiline=False, batch=c.batch,
+                group=pyglet.graphics.Group(order=3))
+            layout.x, layout.y = x + 28, fy
+            caret = pyglet.text.caret.Caret(layout, color=INK[:3])
+            caret.position = len(document.text)
+            caret.visible = i == self.focus
+            self.layouts.append(layout)
+            self.carets.append(caret)
+        c.button(x + w - 150, y + 16, 130, 36, self.ok_label, self.confirm)
+        c.button(x + w - 290, y + 16, 130, 36, self.cancel_label, self.on_cancel)
+
+    def values(self) -> dict[str, str]:
+        if not self.layouts:
+            return {f.key: f.value for f in self.fields}
+        return {f.key: l.document.text[: f.limit] for f, l in zip(self.fields, self.layouts)}
+
+    def confirm(self) -> None:
+        self.on_ok(self.values())
+
+    def on_text(self, text: str) -> None:
+        if not self.carets or text in "\r\n\t":
+            return
+        caret = self.carets[self.focus]
+        if len(self.layouts[self.focus].document.text) < self.fields[self.focus].limit:
+            caret.on_text(text)
+
+    def on_text_motion(self, motion: int) -> None:
+        if self.carets:
+            self.carets[self.focus].on_text_motion(motion)
+
+    def key(self, symbol: str) -> bool:
+        if symbol == "TAB" and self.carets:
+            self.carets[self.focus].visible = False
+            self.focus = (self.focus + 1) % len(self.fields)
+            self.carets[self.focus].visible = True
+        elif symbol in ("ENTER", "RETURN", "NUM_ENTER"):
+            self.confirm()
+        elif symbol == "ESCAPE":
+            self.on_cancel()
+        else:
+            return False
+        return True
+
+    def click(self, x: float, y: float) -> bool:
+        for i, layout in enumerate(self.layouts):
+            if layout.x <= x <= layout.x + layout.width and layout.y - 4 <= y <= layout.y + 26:
+                self.carets[self.focus].visible = False
+                self.focus = i
+                self.carets[i].visible = True
+                return True
+        self.canvas.click(x, y)
+        return True  # modal: nothing behind a dialog reacts
+
+    def draw(self) -> None:
+        self.canvas.draw()

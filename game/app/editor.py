@@ -1,0 +1,162 @@
+"""The editor's state and logic without any window: the design, the tools, saving and submitting.
+
+The window turns mouse and keys into calls on this object; scripted sessions and tests drive
+the same calls, so what they check is what students use.
+"""
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from game import __version__
+from game.app.tools import TOOLS, Pointer, Tool
+from game.core.change import Change
+from game.core.design import DesignDocument, save_changes
+from game.core.errors import QuartierError
+from game.core.i18n import Language, text
+from game.core.ops import Operation
+from game.core.session import EditResult, Session
+from game.io.designs import write_design
+from game.io.paths import autosave_dir, designs_dir
+from game.io.storage import Autosaver
+from game.sync import Outbox
+
+TOAST_SECONDS = 4.0
+
+
+def design_filename(title: str, doc: DesignDocument) -> str:
+    """A file name students recognise: the title as a slug plus a short id against clashes."""
+    slug = re.sub(r"[^a-z0-9äöüß]+", "-", title.lower()).strip("-")[:40] or doc.level.id
+    return f"{slug}-{str(doc.id)[:8]}.design.json"
+
+
+class Editor:
+    def __init__(self, session: Session, doc: DesignDocument, path: Path | None, lang: Language,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.session = session
+        self.level = session.level
+        self.doc = doc
+        self.path = path or designs_dir() / design_filename(doc.title, doc)
+        self.lang = lang
+        self.clock = clock
+        self.tools: dict[str, Tool] = {cls.id: cls(self) for cls in TOOLS}
+        self.tool = self.tools["place"]
+        self.previous_tool = "place"
+        allowed = [b.key for b in self.level.catalogue.blocks if b.key in self.level.allowed]
+        self.block = "housing" if "housing" in allowed else allowed[0]
+        self.on_change: Callable[[Change], None] = lambda change: None
+        self.toast: tuple[str, float] | None = None
+        self.autosaver = Autosaver(autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock)
+
+    # -- messages -----------------------------------------------------------------------
+    def t(self, key: str, **params: object) -> str:
+        return text(self.lang, key, **params)
+
+    def notify(self, key: str, **params: object) -> None:
+        self.show(self.t(key, **params))
+
+    def show(self, message: str) -> None:
+        self.toast = (message, self.clock() + TOAST_SECONDS)
+
+    def current_toast(self) -> str | None:
+        if self.toast and self.clock() < self.toast[1]:
+            return self.toast[0]
+        return None
+
+    # -- editing ------------------------------------------------------------------------
+    def select_tool(self, tool_id: str) -> None:
+        if tool_id != self.tool.id:
+            self.tool.cancel()
+            self.previous_tool = self.tool.id
+            self.tool = self.tools[tool_id]
+
+    def select_block(self, key: str) -> None:
+        if key in self.level.allowed:
+            self.block = key
+        else:
+            self.notify("error.block_not_allowed", key=key)
+
+    def apply(self, op: Operation) -> EditResult | None:
+        try:
+            result = self.session.apply(op)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return None
+        self._changed(result.change)
+        if result.skipped_outside_zone or result.skipped_locked:
+            self.notify("editor.clipped", outside=result.skipped_outside_zone, locked=result.skipped_locked)
+        return result
+
+    def undo(self) -> None:
+        self._changed(self.session.undo()) or self.notify("editor.nothing_to_undo")
+
+    def redo(self) -> None:
+        self._changed(self.session.redo()) or self.notify("editor.nothing_to_redo")
+
+    def _changed(self, change: Change | None) -> bool:
+        if change is None:
+            return False
+        self.autosaver.mark_dirty()
+        self.on_change(change)
+        return True
+
+    def preview(self, pointer: Pointer | None) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """The current tool's ghost: voxels it would change, their new values, and the cost."""
+        op = self.tool.ghost(pointer)
+        if op is None:
+            return None
+        try:
+            index, values, _ = self.session.preview(op)
+        except QuartierError:
+            return None
+        return index, values, self.session.preview_cost(index, values)
+
+    # -- files --------------------------------------------------------------------------
+    def _autosave_bytes(self) -> bytes:
+        return save_changes(self.doc, self.session, __version__).to_json().encode("utf-8")
+
+    def save(self, title: str | None = None) -> bool:
+        """Save to the design's file ("save as" when a new title is given); the autosave is then obsolete."""
+        if title is not None and title.strip():
+            self.doc = self.doc.model_copy(update={"title": title.strip()[:120]})
+            self.path = designs_dir() / design_filename(self.doc.title, self.doc)
+        try:
+            self.doc = write_design(self.path, self.doc, self.session)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return False
+        self.autosaver.dirty = False
+        self.autosaver.path.unlink(missing_ok=True)
+        self.notify("editor.saved", path=self.path.name)
+        return True
+
+    def submit(self, title: str, description: str, pseudonym: str) -> bool:
+        """Save, then queue the design for the collection server (sent when a server is reachable)."""
+        update = {"title": title.strip()[:120] or self.doc.title, "description": description.strip()[:2000]}
+        if pseudonym.strip():
+            update["pseudonyms"] = [pseudonym.strip()[:24]]
+        self.doc = self.doc.model_copy(update=update)
+        if not self.save():
+            return False
+        try:
+            Outbox().queue(self.doc)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return False
+        self.notify("editor.queued")
+        return True
+
+    def tick(self) -> None:
+        """Called every frame: autosave when due."""
+        if self.autosaver.tick():
+            self.notify("editor.autosaved")
+        elif self.autosaver.last_error and self.autosaver.dirty:
+            self.show(self.autosaver.last_error.message(self.lang))
+            self.autosaver.last_error = None
+
+    def close(self) -> None:
+        """On exit: whatever was not saved goes to the autosave, to be offered back next time."""
+        self.autosaver.flush()

@@ -1,0 +1,176 @@
+"""The editor's heads-up display: top bar with budget, toolbar, palette, hints, toasts, markers."""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
+from game.core.i18n import Text
+
+TOP_BAR = 52
+PALETTE = 112
+TOOL = 50
+
+
+def euros(value: float, lang: str) -> str:
+    text = f"{value:,.0f} €"
+    return text.replace(",", ".") if lang == "de" else text
+
+
+class Hud:
+    def __init__(self, editor, actions: Callable[[str], Callable[[], None]]) -> None:
+        self.editor = editor
+        self.action = actions
+        categories = [c.key for c in editor.level.catalogue.categories]
+        self.category = editor.level.catalogue.block(editor.block).category if editor.block in editor.level.allowed else categories[0]
+        self.canvas = Canvas()
+        self.marker_text: Text | None = None
+        self.preview_cost = 0.0
+        self._state = None
+        self.size = (0, 0)
+
+    def _palette_blocks(self):
+        return [b for b in self.editor.level.catalogue.in_category(self.category)
+                if b.key in self.editor.level.allowed]
+
+    def state(self):
+        e = self.editor
+        return (self.size, e.tool.id, tuple(sorted(e.tool.status().items())), e.block, self.category,
+                round(e.session.cost), round(self.preview_cost), e.current_toast(), self.marker_text,
+                e.session.history.can_undo, e.session.history.can_redo, e.doc.title)
+
+    def refresh(self, width: int, height: int, walking: bool) -> None:
+        self.size = (width, height)
+        state = self.state() + (walking,)
+        if state == self._state:
+            return
+        self._state = state
+        self.canvas = Canvas()
+        self._top_bar(width, height, walking)
+        self._toolbar(height)
+        self._palette(width)
+        self._hint_and_toast(width, walking)
+        if self.marker_text is not None:
+            self._marker_panel(width, height)
+
+    def _top_bar(self, width, height, walking):
+        e, c, t = self.editor, self.canvas, self.editor.t
+        c.rect(0, height - TOP_BAR, width, TOP_BAR, PAPER)
+        title = e.doc.title or e.level.doc.title.in_(e.lang)
+        c.label(title, 14, height - 32, size=14, bold=True)
+        budget = e.level.doc.budget
+        x = width * 0.30
+        c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
+        c.label(f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}", x, height - 42, size=12, bold=True,
+                color=(200, 30, 30, 255) if e.session.cost > budget else INK)
+        bar_x = x + 230
+        c.rect(bar_x, height - 36, 160, 12, (225, 225, 225, 255))
+        share = min(1.0, e.session.cost / budget) if budget else 1.0
+        if share > 0:
+            c.rect(bar_x, height - 36, 160 * share, 12, (200, 30, 30, 255) if e.session.cost > budget else (46, 160, 67, 255))
+        if self.preview_cost:
+            sign = "+" if self.preview_cost > 0 else "−"
+            c.label(t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
+                    bar_x, height - 19, size=10, bold=True, color=(180, 90, 0, 255))
+        bx = width - 8
+        buttons = [("hud.submit", "submit", True), ("hud.save_as", "save_as", True), ("hud.save", "save", True),
+                   ("hud.walk" if not walking else "hud.orbit", "toggle_walk", True),
+                   ("hud.redo", "redo", e.session.history.can_redo), ("hud.undo", "undo", e.session.history.can_undo)]
+        for key, action, enabled in buttons:
+            label = t(key)
+            w = 16 + 9 * len(label)
+            bx -= w + 6
+            c.button(bx, height - TOP_BAR + 9, w, 34, label, self.action(action), enabled=enabled, size=11)
+
+    def _toolbar(self, height):
+        e, c = self.editor, self.canvas
+        y = height - TOP_BAR - 10
+        for tool in e.tools.values():
+            y -= TOOL + 6
+            c.button(8, y, TOOL, TOOL, tool.glyph, self.action(f"tool_{tool.id}"), active=tool is e.tool, size=20)
+            c.label(tool.shortcut, 8 + TOOL - 10, y + 4, size=8, color=MUTED)
+            if tool is e.tool:
+                c.rect(TOOL + 14, y + 12, 12 + 8 * len(e.t(f"tool.{tool.id}")), 26, PAPER)
+                c.label(e.t(f"tool.{tool.id}"), TOOL + 20, y + 19, size=11, bold=True)
+
+    def _palette(self, width):
+        e, c = self.editor, self.canvas
+        c.rect(0, 0, width, PALETTE, PAPER)
+        x = 10
+        for category in e.level.catalogue.categories:
+            if not any(b.key in e.level.allowed for b in e.level.catalogue.in_category(category.key)):
+                continue
+            name = category.name.in_(e.lang)
+            w = 16 + 8 * len(name)
+            c.button(x, PALETTE - 32, w, 26, name, self._pick_category(category.key),
+                     active=category.key == self.category, size=10)
+            x += w + 4
+        x = 10
+        for block in self._palette_blocks():
+            selected = block.key == e.block
+            if selected:
+                c.rect(x - 4, 2, 84, 74, ACCENT)
+            c.cube(x + 24, 30, 32, block.rgb)
+            c.label(block.name.in_(e.lang), x + 38, 24, size=8, anchor_x="center", anchor_y="top", width=82, align="center")
+            c.buttons.append(Button(x - 4, 2, 84, 74, lambda key=block.key: e.select_block(key)))
+            x += 88
+
+    def _pick_category(self, key):
+        def pick():
+            self.category = key
+            blocks = self._palette_blocks()
+            if blocks and self.editor.block not in {b.key for b in blocks}:
+                self.editor.select_block(blocks[0].key)
+        return pick
+
+    def _hint_and_toast(self, width, walking):
+        e, c = self.editor, self.canvas
+        hint = e.t("hud.walk_hint") if walking else e.t(f"tool.{e.tool.id}.hint", **e.tool.status())
+        c.rect(70, PALETTE + 8, 14 + 7.2 * len(hint), 24, (255, 255, 255, 200))
+        c.label(hint, 77, PALETTE + 15, size=10)
+        toast = e.current_toast()
+        if toast:
+            w = 40 + 8 * len(toast)
+            c.rect(width / 2 - w / 2, PALETTE + 48, w, 36, (33, 37, 41, 230))
+            c.label(toast, width / 2, PALETTE + 66, size=12, color=(255, 255, 255, 255), anchor_x="center", anchor_y="center")
+
+    def _marker_panel(self, width, height):
+        c = self.canvas
+        w, h = 360, 150
+        x, y = width - w - 12, height - TOP_BAR - h - 12
+        c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
+        c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
+        c.label(self.marker_text.in_(self.editor.lang), x + 44, y + h - 18, size=11, width=w - 60, anchor_y="top")
+        c.button(x + w - 90, y + 10, 80, 28, self.editor.t("hud.close"), self._close_marker, size=10)
+
+    def _close_marker(self):
+        self.marker_text = None
+
+    def click(self, x, y) -> bool:
+        return self.canvas.click(x, y)
+
+    def covers(self, x, y) -> bool:
+        """Whether a point is on the HUD (so the 3D view must not react to it)."""
+        width, height = self.size
+        return y > height - TOP_BAR or y < PALETTE or (x < TOOL + 16 and y > PALETTE) or any(
+            b.contains(x, y) for b in self.canvas.buttons)
+
+    def draw(self) -> None:
+        self.canvas.draw()
+
+
+def marker_screen_positions(markers, view_proj: np.ndarray, width: int, height: int) -> list[tuple[float, float] | None]:
+    """Where each info marker appears on screen (None when behind the camera or off screen)."""
+    result = []
+    for marker in markers:
+        p = np.append(np.asarray(marker.position, float) + 0.5, 1.0)
+        clip = view_proj @ p
+        if clip[3] <= 0:
+            result.append(None)
+            continue
+        ndc = clip[:3] / clip[3]
+        if np.any(np.abs(ndc[:2]) > 1):
+            result.append(None)
+            continue
+        result.append(((ndc[0] + 1) / 2 * width, (ndc[1] + 1) / 2 * height))
+    return result

@@ -1,0 +1,133 @@
+"""Starting the editor: on a level or a design, in a window or headless, optionally replaying a script."""
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from game import __version__
+from game.core.design import DesignDocument, new_design, open_design, parse_design
+from game.core.errors import QuartierError
+from game.core.i18n import Language
+from game.core.session import Session
+from game.io.designs import open_design_file, write_design
+from game.io.levels import find_level
+from game.io.paths import autosave_dir
+from game.io.storage import read_document
+
+
+@dataclass
+class PlayOptions:
+    level: str | None = None
+    design: Path | None = None
+    script: Path | None = None
+    screenshot: Path | None = None
+    size: tuple[int, int] = (1280, 720)
+    save: Path | None = None
+    headless: bool = False
+    lang: Language = "en"
+
+
+def has_display() -> bool:
+    """Whether a window can open: always on Windows and macOS, with X11 or Wayland on Linux."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise QuartierError("error.bad_size", size=text) from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise QuartierError("error.bad_size", size=text)
+    return width, height
+
+
+def unsaved_work(level_id: str) -> list[tuple[Path, DesignDocument]]:
+    """Autosaves of this level left by a session that ended without saving, newest first."""
+    found = []
+    folder = autosave_dir()
+    for path in folder.glob("*.design.json") if folder.is_dir() else []:
+        try:
+            doc = parse_design(read_document(path), what=path.name)
+        except QuartierError:
+            continue
+        if doc.level.id == level_id:
+            found.append((path, doc))
+    return sorted(found, key=lambda item: item[1].modified, reverse=True)
+
+
+def create_editor(options: PlayOptions):
+    """The editor for a design file, or a new design on a level (the demo level by default)."""
+    from game.app.editor import Editor
+
+    if options.design:
+        doc, session = open_design_file(options.design)
+        return Editor(session, doc, options.design, options.lang)
+    level = find_level(options.level or "demo")
+    return Editor(Session(level), new_design(level, __version__), None, options.lang)
+
+
+def play(options: PlayOptions) -> int:
+    if not options.headless and not has_display():
+        raise QuartierError("error.no_display")
+    import pyglet
+
+    pyglet.options["headless"] = options.headless
+    pyglet.options["shadow_window"] = False
+    from game.app.script import ScriptRunner, parse_ui_script
+    from game.app.window import EditorWindow
+
+    steps = parse_ui_script(read_document(options.script), options.script.name) if options.script else []
+    editor = create_editor(options)
+    window = EditorWindow(editor, *options.size, visible=not options.headless)
+    if not options.headless and not options.design:
+        offer_recovery(window)
+    try:
+        runner = ScriptRunner(window)
+        runner.run(steps)
+        if options.screenshot:
+            from game.io.images import write_png
+
+            write_png(options.screenshot, runner.frame())
+        if options.save:
+            write_design(options.save, window.editor.doc, window.editor.session)
+        if options.headless:
+            return 0
+        pyglet.clock.schedule_interval(window.update, 1 / 60)
+        pyglet.app.run()
+        return 0
+    finally:
+        window.editor.close()
+        window.close()
+
+
+def offer_recovery(window) -> None:
+    """If an earlier session ended without saving, ask whether to continue it."""
+    from game.app.dialogs import Dialog
+    from game.app.editor import Editor
+
+    found = unsaved_work(window.level.id)
+    if not found:
+        return
+    path, doc = found[0]
+    editor = window.editor
+    t = editor.t
+
+    def restore(_values):
+        window.dialog = None
+        try:
+            session = open_design(doc, window.level, what=path.name)
+        except QuartierError as exc:
+            editor.show(exc.message(editor.lang))
+            return
+        window.replace_editor(Editor(session, doc, None, editor.lang))
+
+    def discard():
+        window.dialog = None
+
+    when = doc.modified.astimezone().strftime("%d.%m.%Y %H:%M")
+    window.dialog = Dialog(t("dialog.recover.title"), t("dialog.recover.intro", when=when, title=doc.title or "–"),
+                           [], t("dialog.recover.ok"), t("dialog.recover.no"), restore, discard)

@@ -1,0 +1,275 @@
+"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover.
+
+Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched are re-meshed
+and re-uploaded before the next frame.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from pyglet import gl
+
+from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program, zone_texture
+from game.core.level import Level
+from game.render.chunks import ChunkGrid
+from game.render.mesh import Mesh, greedy_mesh
+
+SUN = np.array([0.45, -0.35, 0.82])
+SUN = SUN / np.linalg.norm(SUN)
+SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
+GROUND = (150, 170, 130, 255)
+
+VOXEL_VS = """#version 330 core
+layout(location=0) in vec3 position;
+layout(location=1) in vec3 normal;
+layout(location=2) in vec4 color;
+uniform mat4 view_proj;
+uniform vec3 sun;
+out vec4 v_color;
+out vec3 v_world;
+flat out vec3 v_normal;
+void main() {
+    gl_Position = view_proj * vec4(position, 1.0);
+    float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
+    v_color = vec4(color.rgb * light, color.a);
+    v_world = position;
+    v_normal = normal;
+}
+"""
+
+VOXEL_FS = """#version 330 core
+in vec4 v_color;
+in vec3 v_world;
+flat in vec3 v_normal;
+uniform sampler2D zone;
+uniform vec2 level_xy;
+uniform float zone_top;
+uniform float alpha;
+uniform vec4 tint;
+uniform vec3 eye;
+uniform vec3 fog_color;
+uniform float fog_start;
+uniform float fog_end;
+out vec4 frag;
+void main() {
+    vec3 c = v_color.rgb;
+    // Faint voxel grid, one pixel wide whatever the distance, fading out before it could alias.
+    vec3 width = fwidth(v_world);
+    vec3 g = abs(fract(v_world + 0.5) - 0.5) / max(width, vec3(1e-4));
+    vec3 n = abs(v_normal);
+    float d = min(mix(g.x, 1e4, n.x), min(mix(g.y, 1e4, n.y), mix(g.z, 1e4, n.z)));
+    float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, max(width.y, width.z)));
+    c *= 1.0 - 0.16 * (1.0 - clamp(d, 0.0, 1.0)) * fade;
+    // Outside the editable zone the city is a little paler, so the building site stands out.
+    vec3 inside = v_world - 0.5 * v_normal;
+    float in_zone = texture(zone, floor(inside.xy) / level_xy + 0.5 / level_xy).r;
+    in_zone *= step(inside.z, zone_top);
+    float grey = dot(c, vec3(0.3, 0.59, 0.11));
+    c = mix(mix(c, vec3(grey), 0.25) * 0.92 + 0.06, c, in_zone);
+    float fog = smoothstep(fog_start, fog_end, length(v_world - eye)) * 0.8;
+    c = mix(c, fog_color, fog);
+    frag = vec4(mix(c, tint.rgb, tint.a), alpha * v_color.a);
+}
+"""
+
+FLAT_VS = """#version 330 core
+layout(location=0) in vec3 position;
+layout(location=2) in vec4 color;
+uniform mat4 view_proj;
+out vec4 v_color;
+void main() { gl_Position = view_proj * vec4(position, 1.0); v_color = color; }
+"""
+
+FLAT_FS = """#version 330 core
+in vec4 v_color;
+out vec4 frag;
+void main() { frag = v_color; }
+"""
+
+
+@dataclass
+class Highlight:
+    """What the cursor is on: a voxel and the face, drawn as a wire box and a bright face."""
+
+    voxel: tuple[int, int, int]
+    normal: tuple[int, int, int]
+    removing: bool = False
+
+
+def _box_lines(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])], np.float32)
+    edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+    return corners[np.array(edges).ravel()]
+
+
+def _face_quad(voxel, normal, inset: float = 0.0) -> np.ndarray:
+    """Two triangles covering one voxel face, lifted slightly off it."""
+    axis = int(np.flatnonzero(normal)[0])
+    u, w = [a for a in range(3) if a != axis]
+    base = np.asarray(voxel, np.float32)
+    plane = base[axis] + (1.0 if normal[axis] > 0 else 0.0) + 0.01 * normal[axis]
+    quad = []
+    for du, dw in ((inset, inset), (1 - inset, inset), (1 - inset, 1 - inset), (inset, inset), (1 - inset, 1 - inset), (inset, 1 - inset)):
+        p = base.copy()
+        p[axis] = plane
+        p[u] += du
+        p[w] += dw
+        quad.append(p)
+    return np.array(quad, np.float32)
+
+
+def zone_outline(columns: np.ndarray, z: float, width: float = 0.22) -> np.ndarray:
+    """Flat ribbons along the border of the editable columns, as triangles (N, 3)."""
+    padded = np.pad(columns, 1)
+    inside = padded[1:-1, 1:-1]
+    tris = []
+    for (dx, dy) in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        neighbour = padded[1 + dx : padded.shape[0] - 1 + dx, 1 + dy : padded.shape[1] - 1 + dy]
+        xs, ys = np.nonzero(inside & ~neighbour)
+        for x, y in zip(xs.tolist(), ys.tolist()):
+            if dx:
+                x0 = x + (1 - width if dx > 0 else 0)
+                rect = (x0, y, x0 + width, y + 1)
+            else:
+                y0 = y + (1 - width if dy > 0 else 0)
+                rect = (x, y0, x + 1, y0 + width)
+            a, b, c, d = rect
+            tris += [(a, b, z), (c, b, z), (c, d, z), (a, b, z), (c, d, z), (a, d, z)]
+    return np.array(tris, np.float32).reshape(-1, 3)
+
+
+class Scene:
+    def __init__(self, level: Level, grid: np.ndarray, chunk_size: int = 32) -> None:
+        self.level = level
+        self.colors = level.catalogue.colors
+        self.chunks = ChunkGrid(grid, self.colors, size=chunk_size)
+        self.gpu: dict[tuple[int, int], GpuMesh] = {}
+        self.voxel_program = program(VOXEL_VS, VOXEL_FS)
+        self.flat_program = program(FLAT_VS, FLAT_FS)
+        self.zone_tex = zone_texture(level.zone_columns)
+        self.ground = GpuMesh()
+        self.ground.upload(self._ground_mesh())
+        self.outline = GpuMesh()
+        self.outline.upload(flat_mesh(zone_outline(level.zone_columns, 1.02), (255, 214, 10, 255)))
+        self.locked = GpuMesh()
+        self.locked.upload(self._locked_mesh())
+        self.sky = GpuMesh()
+        self.sky.upload(flat_mesh([(-1, -1, 0.999), (1, -1, 0.999), (1, 1, 0.999), (-1, 1, 0.999)],
+                                  np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
+                                  np.array([0, 1, 2, 0, 2, 3], np.uint32)))
+        self.ghost = GpuMesh()
+        self.ghost_removes = False
+        self.hover = GpuMesh()
+        self.hover_lines = GpuMesh()
+        self.sync()
+
+    def _ground_mesh(self) -> Mesh:
+        """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city."""
+        sx, sy, _ = self.level.shape
+        m = max(sx, sy)
+        corners = np.array([(-m, -m, 0.98), (sx + m, -m, 0.98), (sx + m, sy + m, 0.98), (-m, sy + m, 0.98)], np.float32)
+        normals = np.tile(np.array([[0, 0, 1]], np.int8), (4, 1))
+        colors = np.tile(np.array([GROUND], np.uint8), (4, 1))
+        return Mesh(corners, normals, colors, np.array([0, 1, 2, 0, 2, 3], np.uint32))
+
+    def _locked_mesh(self) -> Mesh:
+        """Protected voxels under a bluish glass case, so students see what must stay."""
+        if not self.level.locked.any():
+            return Mesh.empty()
+        lut = np.zeros((256, 3), np.uint8)
+        lut[1] = (120, 160, 235)
+        return greedy_mesh(self.level.locked.astype(np.uint8), lut)
+
+    def mark_dirty(self, lo, hi) -> None:
+        self.chunks.mark_dirty(lo, hi)
+
+    def sync(self) -> list[tuple[int, int]]:
+        """Re-mesh and upload every chunk an edit touched since the last frame."""
+        keys = self.chunks.remesh_dirty()
+        for key in keys:
+            if key not in self.gpu:
+                self.gpu[key] = GpuMesh()
+            self.gpu[key].upload(self.chunks.meshes[key])
+        return keys
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(m.triangle_count for m in self.chunks.meshes.values())
+
+    def set_ghost(self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False) -> None:
+        """The preview of the current tool: translucent blocks (or red boxes where it removes)."""
+        if index is None or not index.size:
+            self.ghost.count = 0
+            return
+        coords = np.stack(np.unravel_index(index, self.level.shape), axis=1)
+        lo = coords.min(axis=0)
+        sub = np.zeros(tuple(coords.max(axis=0) - lo + 1), np.uint8)
+        colors = self.colors
+        if removing:
+            values = np.ones_like(values)
+            colors = np.zeros((256, 3), np.uint8)
+            colors[1] = (235, 64, 52)
+        sub[tuple((coords - lo).T)] = values
+        self.ghost.upload(greedy_mesh(sub, colors, origin=tuple(int(v) for v in lo)))
+        self.ghost_removes = removing
+
+    def set_hover(self, highlight: Highlight | None) -> None:
+        if highlight is None:
+            self.hover.count = self.hover_lines.count = 0
+            return
+        colour = (255, 80, 60, 110) if highlight.removing else (255, 255, 255, 90)
+        self.hover.upload(flat_mesh(_face_quad(highlight.voxel, highlight.normal), colour))
+        lo = np.asarray(highlight.voxel, np.float32) - 0.01
+        self.hover_lines.upload(flat_mesh(_box_lines(lo, lo + 1.02), (20, 20, 20, 255)))
+
+    def draw(self, view_proj: np.ndarray, eye: np.ndarray, fog: tuple[float, float]) -> None:
+        """One frame; `fog` is the (start, end) distance over which the world fades into the haze."""
+        gl.glDisable(gl.GL_DEPTH_TEST)
+        self.flat_program.use()
+        self.flat_program["view_proj"] = matrix_uniform(np.eye(4))
+        self.sky.draw()
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDepthFunc(gl.GL_LEQUAL)
+        gl.glEnable(gl.GL_CULL_FACE)
+        gl.glEnable(gl.GL_BLEND)
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+
+        vp = self.voxel_program
+        vp.use()
+        gl.glActiveTexture(gl.GL_TEXTURE0)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, self.zone_tex)
+        vp["view_proj"] = matrix_uniform(view_proj)
+        vp["sun"] = tuple(SUN.tolist())
+        vp["zone"] = 0
+        vp["level_xy"] = tuple(float(s) for s in self.level.shape[:2])
+        vp["zone_top"] = float(self.level.doc.zone.top)
+        vp["eye"] = tuple(float(v) for v in eye)
+        vp["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
+        vp["fog_start"], vp["fog_end"] = (float(f) for f in fog)
+        vp["alpha"] = 1.0
+        vp["tint"] = (0.0, 0.0, 0.0, 0.0)
+        self.ground.draw()
+        for mesh in self.gpu.values():
+            mesh.draw()
+
+        gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
+        gl.glPolygonOffset(-1.0, -2.0)
+        vp["alpha"] = 0.35
+        self.locked.draw()
+        vp["alpha"] = 0.6
+        vp["tint"] = (1.0, 1.0, 1.0, 0.15) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
+        gl.glDepthMask(gl.GL_FALSE)
+        self.ghost.draw()
+        gl.glDepthMask(gl.GL_TRUE)
+
+        fp = self.flat_program
+        fp.use()
+        fp["view_proj"] = matrix_uniform(view_proj)
+        self.outline.draw()
+        self.hover.draw()
+        gl.glDisable(gl.GL_POLYGON_OFFSET_FILL)
+        self.hover_lines.draw(gl.GL_LINES)
+        fp.stop()
+        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glDisable(gl.GL_DEPTH_TEST)

@@ -1,0 +1,214 @@
+"""Scripted editor sessions: replay UI steps in the real window, headless, for tests and screenshots.
+
+Clicks and drags name voxel faces; the runner projects the face centre to the screen with
+the current camera and sends real mouse events there, so picking is exercised as a student
+would exercise it. A face hidden behind something is an error, not a silent miss.
+"""
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pyglet.window import key, mouse
+
+from game.app.actions import BY_ID
+from game.app.window import EditorWindow
+from game.core.document import parse_json, validation_error
+from game.core.errors import QuartierError
+from game.io.images import write_png
+
+FACES = {"top": (0, 0, 1), "bottom": (0, 0, -1), "east": (1, 0, 0), "west": (-1, 0, 0),
+         "north": (0, 1, 0), "south": (0, -1, 0)}
+BUTTONS = {"left": mouse.LEFT, "right": mouse.RIGHT, "middle": mouse.MIDDLE}
+MODIFIERS = {"ctrl": key.MOD_CTRL, "shift": key.MOD_SHIFT, "alt": key.MOD_ALT}
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FaceRef(_Step):
+    voxel: tuple[int, int, int]
+    face: Literal["top", "bottom", "east", "west", "north", "south"] = "top"
+
+
+class SelectTool(_Step):
+    do: Literal["tool"]
+    tool: str
+
+
+class SelectBlock(_Step):
+    do: Literal["block"]
+    block: str
+
+
+class Click(FaceRef):
+    do: Literal["click"]
+    button: Literal["left", "right"] = "left"
+
+
+class Drag(_Step):
+    do: Literal["drag"]
+    from_: FaceRef = Field(alias="from")
+    to: FaceRef
+    button: Literal["left", "right"] = "left"
+
+
+class Key(_Step):
+    do: Literal["key"]
+    key: str
+    mods: list[Literal["ctrl", "shift", "alt"]] = []
+
+
+class Text(_Step):
+    do: Literal["text"]
+    text: str = Field(max_length=2000)
+
+
+class Camera(_Step):
+    do: Literal["camera"]
+    preset: Literal["bird", "top", "street"] | None = None
+    yaw: float | None = None
+    pitch: float | None = None
+    distance: float | None = None
+    target: tuple[float, float, float] | None = None
+
+
+class Walk(_Step):
+    do: Literal["walk"]
+    forward: float = 0.0
+    right: float = 0.0
+    seconds: float = Field(default=1.0, ge=0, le=60)
+
+
+class Action(_Step):
+    do: Literal["action"]
+    action: str
+
+
+class Screenshot(_Step):
+    do: Literal["screenshot"]
+    path: str
+
+
+class Wait(_Step):
+    do: Literal["wait"]
+    frames: int = Field(default=1, ge=1, le=600)
+
+
+Step = Annotated[Union[SelectTool, SelectBlock, Click, Drag, Key, Text, Camera, Walk, Action, Screenshot, Wait],
+                 Field(discriminator="do")]
+_SCRIPT = TypeAdapter(list[Step])
+
+
+def parse_ui_script(text: str | bytes, what: str = "script") -> list:
+    try:
+        return _SCRIPT.validate_python(parse_json(text, what=what))
+    except ValidationError as exc:
+        raise validation_error(what, exc) from None
+
+
+class ScriptRunner:
+    def __init__(self, window: EditorWindow) -> None:
+        self.window = window
+
+    def frame(self) -> np.ndarray:
+        """Draw one frame and return it (read from the back buffer before the flip)."""
+        w = self.window
+        w.switch_to()
+        w.dispatch_events()
+        w.on_draw()
+        image = w.capture()
+        w.flip()
+        return image
+
+    def run(self, steps: list) -> None:
+        self.frame()
+        for number, step in enumerate(steps, start=1):
+            try:
+                self.step(step)
+            except QuartierError as exc:
+                raise QuartierError("error.in_step", step=number, reason=exc.message(self.window.editor.lang)) from None
+            self.frame()
+
+    def _screen(self, ref: FaceRef) -> tuple[float, float]:
+        """Window coordinates of a face centre, checked to really pick that voxel and face."""
+        normal = FACES[ref.face]
+        centre = np.asarray(ref.voxel, float) + 0.5 + 0.5 * np.asarray(normal)
+        pos = self.window.screen_position(centre)
+        if pos is None or not (0 <= pos[0] < self.window.width and 0 <= pos[1] < self.window.height):
+            raise QuartierError("error.face_off_screen", voxel=", ".join(map(str, ref.voxel)), face=ref.face)
+        hit = self.window.pointer_at(*pos).hit
+        if hit is None or hit.voxel != ref.voxel or hit.normal != normal:
+            raise QuartierError("error.face_hidden", voxel=", ".join(map(str, ref.voxel)), face=ref.face)
+        return pos
+
+    def step(self, step) -> None:
+        w = self.window
+        if isinstance(step, SelectTool):
+            if step.tool not in w.editor.tools:
+                raise QuartierError("error.unknown_tool", tool=step.tool)
+            w.editor.select_tool(step.tool)
+        elif isinstance(step, SelectBlock):
+            w.level.catalogue.id(step.block)
+            w.editor.select_block(step.block)
+        elif isinstance(step, Click):
+            x, y = self._screen(step)
+            button = BUTTONS[step.button]
+            w.on_mouse_motion(x, y, 0, 0)
+            w.on_mouse_press(x, y, button, 0)
+            w.on_mouse_release(x, y, button, 0)
+        elif isinstance(step, Drag):
+            (x0, y0), (x1, y1) = self._screen(step.from_), self._screen(step.to)
+            button = BUTTONS[step.button]
+            w.on_mouse_motion(x0, y0, 0, 0)
+            w.on_mouse_press(x0, y0, button, 0)
+            px, py = x0, y0
+            for t in np.linspace(0, 1, 9)[1:]:
+                x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                w.on_mouse_drag(x, y, x - px, y - py, button, 0)
+                px, py = x, y
+            self.frame()  # the ghost preview is drawn mid-drag, as a student sees it
+            w.on_mouse_release(x1, y1, button, 0)
+        elif isinstance(step, Key):
+            symbol = getattr(key, step.key.upper(), None)
+            if not isinstance(symbol, int):
+                raise QuartierError("error.unknown_key", key=step.key)
+            mods = 0
+            for m in step.mods:
+                mods |= MODIFIERS[m]
+            w.on_key_press(symbol, mods)
+        elif isinstance(step, Text):
+            w.on_text(step.text)
+        elif isinstance(step, Camera):
+            self._camera(step)
+        elif isinstance(step, Walk):
+            if w.walker is None:
+                w.toggle_walk()
+            for _ in range(max(1, int(step.seconds * 30))):
+                w.walker.walk(step.forward, step.right, 1 / 30)
+        elif isinstance(step, Action):
+            if step.action not in BY_ID:
+                raise QuartierError("error.unknown_action", action=step.action)
+            w.run_action(step.action)
+        elif isinstance(step, Screenshot):
+            write_png(Path(step.path), self.frame())
+        elif isinstance(step, Wait):
+            for _ in range(step.frames - 1):
+                self.frame()
+
+    def _camera(self, step: Camera) -> None:
+        w = self.window
+        if step.preset:
+            w.view_preset(step.preset)
+        orbit = w.orbit
+        if step.target is not None:
+            orbit.target = step.target
+        if step.yaw is not None:
+            orbit.yaw_deg = step.yaw % 360
+        if step.pitch is not None:
+            orbit.pitch_deg = step.pitch
+        if step.distance is not None:
+            orbit.distance = step.distance
+        w.walker = None

@@ -1,0 +1,92 @@
+"""Small 2D building blocks for the HUD, dialogs and start screen: buttons and cube icons.
+
+pyglet has shapes and labels but no widgets that fit a keyboard-and-mouse school UI, so a
+button here is a rectangle, a label and a callback, collected for hit-testing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyglet
+from pyglet import shapes
+
+FONT = "DejaVu Sans"
+INK = (33, 37, 41, 255)
+PAPER = (250, 250, 247, 255)
+ACCENT = (255, 196, 0, 255)
+MUTED = (120, 126, 132, 255)
+
+
+@dataclass
+class Button:
+    x: float
+    y: float
+    w: float
+    h: float
+    action: Callable[[], None]
+    label: str = ""
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
+
+
+class Canvas:
+    """A batch of shapes and labels plus the buttons drawn in it; rebuilt whenever the UI changes."""
+
+    def __init__(self) -> None:
+        self.batch = pyglet.graphics.Batch()
+        self.back = pyglet.graphics.Group(order=0)
+        self.front = pyglet.graphics.Group(order=1)
+        self.top = pyglet.graphics.Group(order=2)
+        self.items: list = []
+        self.buttons: list[Button] = []
+
+    def rect(self, x, y, w, h, color, group=None, border=None):
+        if border:
+            item = shapes.BorderedRectangle(x, y, w, h, border=2, color=color, border_color=border,
+                                            batch=self.batch, group=group or self.back)
+        else:
+            item = shapes.Rectangle(x, y, w, h, color=color, batch=self.batch, group=group or self.back)
+        self.items.append(item)
+        return item
+
+    def label(self, text, x, y, size=12, color=INK, anchor_x="left", anchor_y="baseline",
+              width=None, bold=False, group=None, align="left"):
+        item = pyglet.text.Label(text, font_name=FONT, font_size=size, x=x, y=y, color=color,
+                                 anchor_x=anchor_x, anchor_y=anchor_y, width=width, align=align,
+                                 multiline=width is not None, weight="bold" if bold else "normal",
+                                 batch=self.batch, group=group or self.front)
+        self.items.append(item)
+        return item
+
+    def button(self, x, y, w, h, text, action, active=False, size=12, enabled=True):
+        fill = ACCENT if active else (255, 255, 255, 240) if enabled else (230, 230, 230, 200)
+        self.rect(x, y, w, h, fill, border=INK[:3] if enabled else MUTED[:3])
+        self.label(text, x + w / 2, y + h / 2, size=size, anchor_x="center", anchor_y="center",
+                   color=INK if enabled else MUTED)
+        if enabled:
+            self.buttons.append(Button(x, y, w, h, action, text))
+
+    def cube(self, x, y, size, rgb):
+        """A small isometric block in the block's colour: top light, sides darker, like a brick."""
+        r, g, b = rgb
+        h = size / 2
+        q = size / 4
+        faces = (
+            ([(x, y + h), (x + h, y + h + q), (x + size, y + h), (x + h, y + h - q)], 1.0),
+            ([(x, y + h), (x + h, y + h - q), (x + h, y), (x, y + q)], 0.78),
+            ([(x + h, y + h - q), (x + size, y + h), (x + size, y + q), (x + h, y)], 0.62),
+        )
+        for points, shade in faces:
+            color = (int(r * shade), int(g * shade), int(b * shade), 255)
+            self.items.append(shapes.Polygon(*points, color=color, batch=self.batch, group=self.front))
+
+    def click(self, x, y) -> bool:
+        for button in reversed(self.buttons):
+            if button.contains(x, y):
+                button.action()
+                return True
+        return False
+
+    def draw(self) -> None:
+        self.batch.draw()

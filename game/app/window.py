@@ -1,0 +1,354 @@
+"""The editor window: turns mouse, keys and frames into calls on the editor, camera and scene.
+
+Left button: the current tool (drag for box, line, building, stamp). Right click: remove
+(as in Townscaper); right drag: orbit. Middle or shift+left drag: pan. Wheel: zoom towards
+the cursor. TAB: walk mode (WASD, right-drag to look). F2/F3/F4: bird's-eye, plan, street.
+"""
+
+import numpy as np
+import pyglet
+from pyglet import gl
+from pyglet.window import key, mouse
+
+from game.app.actions import BY_ID, BY_KEY, shortcut_name
+from game.app.camera import OrbitCamera, WalkCamera
+from game.app.dialogs import Dialog, Field
+from game.app.editor import Editor
+from game.app.hud import PALETTE, TOP_BAR, Hud, marker_screen_positions
+from game.app.scene import Highlight, Scene
+from game.app.tools import Pointer
+from game.app.widgets import INK, PAPER, Button, Canvas
+from game.core.ops import Remove
+from game.core.raycast import cast_ray, screen_ray
+
+ORBIT_DEG_PER_PIXEL = 0.35
+CLICK_SLOP = 4  # pixels a right click may move and still count as a click
+
+
+def window_config() -> gl.Config:
+    """8 bits per channel (EGL would otherwise pick RGB565) and a depth buffer."""
+    return gl.Config(red_size=8, green_size=8, blue_size=8, alpha_size=8, depth_size=24, double_buffer=True)
+
+
+def ground_heights(grid: np.ndarray) -> np.ndarray:
+    """Per column, the height of the first free voxel above the top block: where feet stand."""
+    solid = grid != 0
+    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
+    return np.where(solid.any(axis=2), top, 0)
+
+
+class EditorWindow(pyglet.window.Window):
+    def __init__(self, editor: Editor, width: int = 1280, height: int = 720, visible: bool = True) -> None:
+        super().__init__(width, height, caption=f"Quartier – {editor.level.doc.title.in_(editor.lang)}",
+                         resizable=True, visible=visible, config=window_config())
+        self.editor = editor
+        self.level = editor.level
+        self.scene = Scene(self.level, editor.session.grid)
+        self.heights = ground_heights(editor.session.grid)
+        editor.on_change = self._on_change
+        self.orbit = OrbitCamera()
+        self.walker: WalkCamera | None = None
+        self.view_preset("bird")
+        self.hud = Hud(editor, self._action_callback)
+        self.dialog: Dialog | None = None
+        self.help_canvas: Canvas | None = None
+        self.keys = key.KeyStateHandler()
+        self.push_handlers(self.keys)
+        self.mouse_xy: tuple[float, float] | None = None
+        self.right_press: tuple[float, float] | None = None
+        self.right_moved = False
+        self._ghost_key = None
+        self.frames = 0
+
+    def replace_editor(self, editor: Editor) -> None:
+        """Continue with another design of the same level (a restored autosave)."""
+        self.editor.close()
+        self.editor = editor
+        editor.on_change = self._on_change
+        self.scene = Scene(self.level, editor.session.grid)
+        self.heights = ground_heights(editor.session.grid)
+        self.hud = Hud(editor, self._action_callback)
+        self._ghost_key = None
+
+    # -- camera -------------------------------------------------------------------------
+    @property
+    def camera(self):
+        return self.walker or self.orbit
+
+    @property
+    def aspect(self) -> float:
+        return self.width / max(1, self.height)
+
+    def view_proj(self, dtype=np.float32) -> np.ndarray:
+        cam = self.camera
+        return cam.projection(self.aspect, dtype) @ cam.view(dtype)
+
+    def view_preset(self, name: str) -> None:
+        self.walker = None
+        lo = (0.0, 0.0, 0.0)
+        hi = tuple(float(s) for s in self.level.shape[:2]) + (float(self.heights.max()),)
+        cx, cy = (s // 2 for s in self.level.shape[:2])
+        self.orbit.preset(name, lo, hi, aspect=self.aspect, ground_z=float(self.heights[cx, cy]),
+                          voxel_size_m=self.level.doc.voxel_size_m)
+
+    def toggle_walk(self) -> None:
+        if self.walker is None:
+            self.walker = WalkCamera.from_orbit(self.orbit, self.heights, self.level.doc.voxel_size_m)
+        else:
+            self.orbit = OrbitCamera.from_walk(self.walker)
+            self.walker = None
+
+    def _on_change(self, change) -> None:
+        self.scene.mark_dirty(change.lo, change.hi)
+        lo, hi = change.lo, change.hi
+        region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1]
+        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = ground_heights(region)
+        if self.walker:
+            self.walker.settle(self.heights)
+        self._ghost_key = None
+
+    # -- picking ------------------------------------------------------------------------
+    def pointer_at(self, x: float, y: float) -> Pointer:
+        inverse = np.linalg.inv(self.view_proj(np.float64))
+        origin, direction = screen_ray(inverse, x, y, self.width, self.height)
+        return Pointer(origin, direction, cast_ray(self.editor.session.grid, origin, direction))
+
+    def screen_position(self, world) -> tuple[float, float] | None:
+        clip = self.view_proj(np.float64) @ np.append(np.asarray(world, float), 1.0)
+        if clip[3] <= 0:
+            return None
+        ndc = clip[:3] / clip[3]
+        return (ndc[0] + 1) / 2 * self.width, (ndc[1] + 1) / 2 * self.height
+
+    # -- drawing ------------------------------------------------------------------------
+    def _update_ghost(self) -> None:
+        pointer = self.pointer_at(*self.mouse_xy) if self.mouse_xy and not self.hud.covers(*self.mouse_xy) else None
+        tool = self.editor.tool
+        key_ = (tool.id, self.editor.block, getattr(tool, "start", None), getattr(tool, "end", None),
+                pointer.hit if pointer else None, tuple(sorted(tool.status().items())),
+                id(getattr(tool, "clipboard", None)))
+        if key_ == self._ghost_key:
+            return
+        self._ghost_key = key_
+        preview = self.editor.preview(pointer) if not self.walker else None
+        if preview is None:
+            self.scene.set_ghost(None, None)
+            self.hud.preview_cost = 0.0
+        else:
+            index, values, cost = preview
+            self.scene.set_ghost(index, values, removing=tool.removes)
+            self.hud.preview_cost = cost
+        hit = pointer.hit if pointer and not self.walker else None
+        self.scene.set_hover(Highlight(hit.voxel, hit.normal, tool.removes) if hit else None)
+
+    def on_draw(self) -> None:
+        self.frames += 1
+        gl.glViewport(0, 0, *self.get_framebuffer_size())
+        self.clear()
+        self.scene.sync()
+        self._update_ghost()
+        eye = self.camera.eye()
+        size = float(max(self.level.shape))
+        near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
+        self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size))
+        self.hud.refresh(self.width, self.height, self.walker is not None)
+        self.hud.draw()
+        self._draw_markers()
+        if self.help_canvas:
+            self.help_canvas.draw()
+        if self.dialog:
+            self.dialog.layout(self.width, self.height)
+            self.dialog.draw()
+
+    def _draw_markers(self) -> None:
+        canvas = Canvas()
+        self._marker_buttons = []
+        positions = marker_screen_positions(self.level.doc.markers, self.view_proj(np.float64), self.width, self.height)
+        for marker, pos in zip(self.level.doc.markers, positions):
+            if pos is None or not (PALETTE < pos[1] < self.height - TOP_BAR):
+                continue
+            x, y = pos
+            circle = pyglet.shapes.Circle(x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back)
+            canvas.items.append(circle)
+            canvas.label("i", x, y, size=13, bold=True, color=(255, 255, 255, 255), anchor_x="center", anchor_y="center")
+            canvas.buttons.append(_marker_button(x, y, marker, self.hud))
+        self._markers = canvas
+        canvas.draw()
+
+    # -- input --------------------------------------------------------------------------
+    def _action_callback(self, action_id: str):
+        return lambda: self.run_action(action_id)
+
+    def run_action(self, action_id: str) -> None:
+        BY_ID[action_id].run(self)
+
+    def on_mouse_motion(self, x, y, dx, dy) -> None:
+        self.mouse_xy = (x, y)
+
+    def on_mouse_press(self, x, y, button, modifiers) -> None:
+        self.mouse_xy = (x, y)
+        if self.dialog:
+            self.dialog.click(x, y)
+            return
+        if self.help_canvas:
+            self.help_canvas = None
+            return
+        if button == mouse.LEFT and (self._markers.click(x, y) or self.hud.click(x, y)):
+            self._ghost_key = None
+            return
+        if button == mouse.RIGHT:
+            self.right_press, self.right_moved = (x, y), False
+        elif button == mouse.LEFT and not modifiers & key.MOD_SHIFT and not self.hud.covers(x, y) and not self.walker:
+            self.editor.tool.press(self.pointer_at(x, y))
+
+    def on_mouse_drag(self, x, y, dx, dy, buttons, modifiers) -> None:
+        self.mouse_xy = (x, y)
+        if self.dialog:
+            return
+        if buttons & mouse.RIGHT:
+            if self.right_press and abs(x - self.right_press[0]) + abs(y - self.right_press[1]) > CLICK_SLOP:
+                self.right_moved = True
+            if self.right_moved:
+                if self.walker:
+                    self.walker.look(dx * ORBIT_DEG_PER_PIXEL, dy * ORBIT_DEG_PER_PIXEL)
+                else:
+                    self.orbit.orbit(dx * ORBIT_DEG_PER_PIXEL, -dy * ORBIT_DEG_PER_PIXEL)
+        elif buttons & mouse.MIDDLE or (buttons & mouse.LEFT and modifiers & key.MOD_SHIFT):
+            if not self.walker:
+                self.orbit.pan(dx, dy, self.height)
+        elif buttons & mouse.LEFT and not self.walker:
+            self.editor.tool.drag(self.pointer_at(x, y))
+
+    def on_mouse_release(self, x, y, button, modifiers) -> None:
+        self.mouse_xy = (x, y)
+        if self.dialog:
+            return
+        if button == mouse.RIGHT and self.right_press and not self.right_moved and not self.walker:
+            pointer = self.pointer_at(x, y)
+            if pointer.hit and not self.hud.covers(x, y):
+                self.editor.apply(Remove(at=pointer.hit.voxel))
+            self.right_press = None
+        elif button == mouse.LEFT and not (modifiers & key.MOD_SHIFT) and not self.walker and not self.hud.covers(x, y):
+            self.editor.tool.release(self.pointer_at(x, y))
+        self._ghost_key = None
+
+    def on_mouse_scroll(self, x, y, scroll_x, scroll_y) -> None:
+        if self.dialog or self.walker:
+            return
+        pointer = self.pointer_at(x, y)
+        towards = None
+        if pointer.hit:
+            towards = np.asarray(pointer.hit.voxel, float) + 0.5 + 0.5 * np.asarray(pointer.hit.normal)
+        self.orbit.zoom(scroll_y, towards=towards)
+
+    def on_text(self, text) -> None:
+        if self.dialog:
+            self.dialog.on_text(text)
+
+    def on_text_motion(self, motion) -> None:
+        if self.dialog:
+            self.dialog.on_text_motion(motion)
+
+    def on_key_press(self, symbol, modifiers) -> bool:
+        name = key.symbol_string(symbol)
+        if self.dialog:
+            self.dialog.key(name)
+            return pyglet.event.EVENT_HANDLED
+        if self.help_canvas and name in ("ESCAPE", "F1"):
+            self.help_canvas = None
+            return pyglet.event.EVENT_HANDLED
+        ctrl, shift = bool(modifiers & (key.MOD_CTRL | key.MOD_COMMAND)), bool(modifiers & key.MOD_SHIFT)
+        if not ctrl and self.editor.tool.key(name):
+            self._ghost_key = None
+            return pyglet.event.EVENT_HANDLED
+        action = BY_KEY.get(shortcut_name(name, ctrl, shift))
+        if action:
+            action.run(self)
+            self._ghost_key = None
+        return pyglet.event.EVENT_HANDLED  # ESC must not close the window
+
+    def update(self, dt: float) -> None:
+        """Held keys move the camera; the editor autosaves when due."""
+        k = self.keys
+        forward = (k[key.W] or k[key.UP]) - (k[key.S] or k[key.DOWN])
+        right = (k[key.D] or k[key.RIGHT]) - (k[key.A] or k[key.LEFT])
+        if self.walker:
+            if forward or right:
+                self.walker.walk(forward, right, dt)
+        elif not self.dialog:
+            if forward or right:
+                self.orbit.pan(-right * 600 * dt, -forward * 600 * dt, self.height)
+            turn = k[key.E] - k[key.Q]
+            if turn:
+                self.orbit.orbit(turn * 90 * dt, 0)
+            zoom = (k[key.PLUS] or k[key.EQUAL] or k[key.NUM_ADD]) - (k[key.MINUS] or k[key.NUM_SUBTRACT])
+            if zoom:
+                self.orbit.zoom(zoom * 4 * dt)
+        self.editor.tick()
+
+    def on_close(self) -> None:
+        self.editor.close()
+        super().on_close()
+
+    # -- dialogs --------------------------------------------------------------------------
+    def cancel(self) -> None:
+        self.editor.tool.cancel()
+        self.hud.marker_text = None
+
+    def close_dialog(self) -> None:
+        self.dialog = None
+
+    def open_save_as(self) -> None:
+        t = self.editor.t
+        def ok(values):
+            self.close_dialog()
+            self.editor.save(title=values["title"])
+        self.dialog = Dialog(t("dialog.save_as.title"), t("dialog.save_as.intro"),
+                             [Field("title", t("dialog.field.title"), self.editor.doc.title)],
+                             t("dialog.save"), t("dialog.cancel"), ok, self.close_dialog)
+
+    def open_submit(self) -> None:
+        t, doc = self.editor.t, self.editor.doc
+        def ok(values):
+            self.close_dialog()
+            self.editor.submit(values["title"], values["description"], values["pseudonym"])
+        self.dialog = Dialog(
+            t("dialog.submit.title"), t("dialog.submit.intro"),
+            [Field("title", t("dialog.field.title"), doc.title),
+             Field("description", t("dialog.field.description"), doc.description, limit=2000),
+             Field("pseudonym", t("dialog.field.pseudonym"), doc.pseudonyms[0] if doc.pseudonyms else "", limit=24)],
+            t("dialog.submit.ok"), t("dialog.cancel"), ok, self.close_dialog)
+
+    def toggle_help(self) -> None:
+        if self.help_canvas:
+            self.help_canvas = None
+            return
+        t = self.editor.t
+        canvas = Canvas()
+        w, h = min(720, self.width - 40), min(560, self.height - 40)
+        x, y = (self.width - w) / 2, (self.height - h) / 2
+        canvas.rect(x, y, w, h, PAPER[:3] + (250,), border=INK[:3])
+        canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
+        rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
+        rows += [(t("help.mouse_keys"), t("help.mouse"))]
+        for i, (keys_, what) in enumerate(rows):
+            column, row = divmod(i, 12)
+            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * 36
+            canvas.label(keys_, cx, cy, size=10, bold=True)
+            canvas.label(what, cx + 120, cy, size=10, width=w / 2 - 140, anchor_y="baseline")
+        self.help_canvas = canvas
+
+    # -- screenshots --------------------------------------------------------------------
+    def capture(self) -> np.ndarray:
+        """The back buffer as an (H, W, 3) image, top row first (call after on_draw, before flip)."""
+        width, height = self.get_framebuffer_size()
+        buffer = (gl.GLubyte * (width * height * 4))()
+        gl.glReadPixels(0, 0, width, height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, buffer)
+        image = np.frombuffer(buffer, np.uint8).reshape(height, width, 4)
+        return image[::-1, :, :3].copy()
+
+
+def _marker_button(x, y, marker, hud) -> Button:
+    def show():
+        hud.marker_text = marker.text
+    return Button(x - 14, y - 14, 28, 28, show)

@@ -1,0 +1,1 @@
+"""Rendering: voxel meshing and chunk bookkeeping for the OpenGL view."""

@@ -1,0 +1,142 @@
+"""The real editor, headless: scripted building, picking from many angles, screenshots."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+BOX_DRAG = {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [55, 56, 0]}}
+
+
+def test_student_drags_a_box_saves_it_then_undo_removes_it(play, tmp_path):
+    result = play([{"do": "tool", "tool": "box"}, {"do": "block", "block": "housing"},
+                   {"do": "key", "key": "BRACKETRIGHT"}, BOX_DRAG], "--save", "built.design.json")
+    assert result.returncode == 0, result.stderr
+    info = _info(tmp_path / "built.design.json")
+    assert info["blocks"] == {"housing": 6 * 5 * 2}
+    assert info["changed_voxels"] == info["added_voxels"] == 60
+
+    undone = play([{"do": "tool", "tool": "box"}, BOX_DRAG, {"do": "key", "key": "Z", "mods": ["ctrl"]}],
+                  "--save", "undone.design.json")
+    assert undone.returncode == 0, undone.stderr
+    assert _info(tmp_path / "undone.design.json")["changed_voxels"] == 0
+
+
+def test_every_tool_works_through_the_window(play, tmp_path):
+    script = [
+        {"do": "camera", "preset": "top"},
+        {"do": "tool", "tool": "building"}, {"do": "block", "block": "office"},
+        {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [53, 55, 0]}},
+        {"do": "tool", "tool": "line"}, {"do": "block", "block": "bench"},
+        {"do": "drag", "from": {"voxel": [50, 60, 0]}, "to": {"voxel": [56, 60, 0]}},
+        {"do": "tool", "tool": "place"}, {"do": "block", "block": "tree"},
+        {"do": "click", "voxel": [60, 62, 0]},
+        {"do": "click", "voxel": [62, 62, 0], "button": "right"},
+        {"do": "tool", "tool": "paint"}, {"do": "block", "block": "plaza"},
+        {"do": "click", "voxel": [58, 50, 0]},
+        {"do": "tool", "tool": "eyedropper"}, {"do": "click", "voxel": [50, 60, 1]},
+        {"do": "tool", "tool": "stamp"},
+        {"do": "drag", "from": {"voxel": [50, 60, 1]}, "to": {"voxel": [52, 60, 1]}},
+        {"do": "key", "key": "R"},
+        {"do": "click", "voxel": [60, 52, 0]},
+    ]
+    result = play(script, "--save", "tools.design.json")
+    assert result.returncode == 0, result.stderr
+    blocks = _info(tmp_path / "tools.design.json")["blocks"]
+    assert blocks["office"] == 4 * 4 * 5 and blocks["roof"] == 16
+    assert blocks["bench"] == 7 + 3  # the line, then three of them stamped turned by 90°
+    assert blocks["tree"] == 1 and blocks["plaza"] == 1
+    # right click removed the parking voxel under the cursor
+    assert _info(tmp_path / "tools.design.json")["removed_voxels"] == 1
+
+
+def test_a_click_on_a_hidden_face_is_a_clear_error(play):
+    result = play([{"do": "camera", "preset": "top"}, {"do": "click", "voxel": [50, 52, 0], "face": "bottom"}])
+    assert result.returncode == 1
+    assert "Step 2" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("yaw, pitch", [(0, 30), (45, 60), (135, 20), (210, 70), (300, 45), (90, 89)])
+def test_clicking_the_centre_of_a_face_picks_that_voxel_and_face(window, yaw, pitch):
+    from game.core.ops import Box
+
+    window.editor.apply(Box(from_=(60, 60, 1), to=(61, 61, 6), block="housing"))
+    window.orbit.yaw_deg, window.orbit.pitch_deg = yaw, pitch
+    window.orbit.target, window.orbit.distance = (61, 61, 3), 45
+    forward = window.orbit.forward()
+    # The wall of the tower that faces the camera, and a patch of ground in front of the tower.
+    axis = int(np.argmax(np.abs(forward[:2])))
+    normal = [0, 0, 0]
+    normal[axis] = -int(np.sign(forward[axis]))
+    wall = [60, 60, 3]
+    wall[axis] = 61 if normal[axis] > 0 else 60
+    front = np.round(np.array([60.5, 60.5]) - 6 * forward[:2] / np.linalg.norm(forward[:2])).astype(int)
+    targets = [((60, 61, 6), (0, 0, 1)), ((int(front[0]), int(front[1]), 0), (0, 0, 1))]
+    if pitch < 80:  # seen from straight above a wall is edge-on
+        targets.append((tuple(wall), tuple(normal)))
+    for voxel, face in targets:
+        centre = np.asarray(voxel) + 0.5 + 0.5 * np.asarray(face)
+        pos = window.screen_position(centre)
+        assert pos is not None and 0 <= pos[0] < window.width and 0 <= pos[1] < window.height
+        hit = window.pointer_at(*pos).hit
+        assert hit is not None and (hit.voxel, hit.normal) == (voxel, face), (voxel, face, hit)
+
+
+def test_building_a_box_changes_the_image_where_the_box_is(window):
+    from game.core.ops import Box
+
+    window.view_preset("bird")
+    before = _frame(window)
+    op = Box(from_=(52, 54, 1), to=(60, 62, 8), block="housing")
+    window.editor.apply(op)
+    after = _frame(window)
+    from game.app.hud import PALETTE, TOP_BAR
+
+    changed = np.abs(after.astype(int) - before.astype(int)).sum(axis=2) > 30
+    changed[:TOP_BAR] = changed[window.height - PALETTE :] = False  # the HUD shows the new cost
+    corners = [window.screen_position((x, y, z)) for x in (52, 61) for y in (54, 63) for z in (1, 9)]
+    xs = [c[0] for c in corners]
+    ys = [window.height - c[1] for c in corners]
+    box = np.zeros_like(changed)
+    box[int(min(ys)) - 2 : int(max(ys)) + 3, int(min(xs)) - 2 : int(max(xs)) + 3] = True
+    assert changed[box].sum() > 0.3 * box.sum()  # the box fills much of its screen rectangle
+    assert changed[~box].sum() < 0.02 * changed.sum() + 50  # and little changes elsewhere
+
+
+def test_walk_mode_stands_on_the_ground_at_eye_height(window):
+    window.toggle_walk()
+    eye = window.camera.eye()
+    x, y = int(eye[0]), int(eye[1])
+    assert eye[2] == pytest.approx(window.heights[x, y] + 1.6 / 2.0, abs=0.3)
+    _frame(window)
+
+
+def test_play_without_a_display_says_what_to_do(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QUARTIER_LANG": "en", "QUARTIER_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "game.cli", "play", "--level", "demo"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert "--headless" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_screenshot_of_the_demo_level_shows_the_city(play, tmp_path, read_png):
+    result = play([{"do": "camera", "preset": "bird"}], "--screenshot", "shot.png", "--size", "800x450")
+    assert result.returncode == 0, result.stderr
+    image = read_png(tmp_path / "shot.png")
+    assert image.shape == (450, 800, 3)
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 500  # a city, not an empty clear colour
+
+
+def _frame(window):
+    from game.app.script import ScriptRunner
+
+    return ScriptRunner(window).frame()
+
+
+def _info(path):
+    result = subprocess.run([sys.executable, "-m", "game.cli", "design", "info", str(path), "--json"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -1,0 +1,96 @@
+"""Chunked meshing matches meshing the whole level, and an edit re-meshes every chunk it touches."""
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from game.render.chunks import ChunkGrid
+from mesh_faces import unit_faces
+
+from game.render.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
+
+COLORS = np.zeros((256, 3), np.uint8)
+COLORS[1] = (200, 60, 40)
+COLORS[2] = (40, 160, 220)
+
+levels = st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 4)).flatmap(
+    lambda shape: arrays(np.uint8, shape, elements=st.sampled_from([0, 0, 1, 2]))
+)
+
+
+def faces_inside(faces: Counter, lo: tuple[int, ...], hi: tuple[int, ...]) -> Counter:
+    """The unit faces whose owning voxel lies in the box lo..hi (hi exclusive)."""
+    return Counter({f: n for f, n in faces.items() if all(a <= v < b for a, v, b in zip(lo, f[0], hi))})
+
+
+def test_chunks_cover_the_level_with_smaller_chunks_at_the_far_edges() -> None:
+    chunks = ChunkGrid(np.zeros((70, 40, 8), np.uint8), COLORS, size=32)
+    assert list(chunks.keys()) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
+    assert chunks.bounds((2, 1)) == ((64, 32, 0), (70, 40, 8))
+
+
+@settings(max_examples=100, deadline=None)
+@given(levels, st.integers(1, 4))
+def test_meshing_as_chunks_gives_the_same_faces_and_ao_as_meshing_whole(level: np.ndarray, size: int) -> None:
+    chunks = ChunkGrid(level, COLORS, size=size)
+    chunks.mesh_all()
+    assert unit_faces(Mesh.concatenate(chunks.meshes.values())) == unit_faces(naive_mesh(level, COLORS))
+
+
+def test_mark_dirty_on_a_border_voxel_marks_both_chunks() -> None:
+    chunks = ChunkGrid(np.zeros((64, 64, 4), np.uint8), COLORS, size=32)
+    chunks.mesh_all()
+    assert chunks.mark_dirty((31, 10, 1), (31, 10, 1)) == {(0, 0), (1, 0)}
+    assert chunks.mark_dirty((32, 10, 1), (32, 10, 1)) == {(0, 0), (1, 0)}
+    assert chunks.dirty == {(0, 0), (1, 0)}
+
+
+def test_mark_dirty_marks_one_chunk_inside_four_at_a_corner_and_none_outside_the_level() -> None:
+    chunks = ChunkGrid(np.zeros((64, 64, 4), np.uint8), COLORS, size=32)
+    assert chunks.mark_dirty((10, 10, 0), (20, 20, 3)) == {(0, 0)}
+    assert chunks.mark_dirty((31, 32, 0), (31, 32, 0)) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert chunks.mark_dirty((0, 0, 0), (63, 63, 3)) == set(chunks.keys())
+    assert chunks.mark_dirty((65, 0, 0), (70, 5, 0)) == set()
+
+
+def test_a_new_chunk_grid_is_all_dirty_and_remesh_dirty_clears_it() -> None:
+    chunks = ChunkGrid(np.ones((8, 8, 2), np.uint8), COLORS, size=4)
+    assert chunks.remesh_dirty() == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert chunks.dirty == set()
+    assert chunks.remesh_dirty() == []
+
+
+def test_a_chunk_is_meshed_with_its_neighbours_as_border() -> None:
+    level = np.ones((12, 12, 2), np.uint8)
+    chunks = ChunkGrid(level, COLORS, size=4)
+    lo, hi = chunks.bounds((1, 1))
+    expected = greedy_mesh(level[4:8, 4:8], COLORS, lo, neighbours=padded_block(level, lo, hi))
+    mesh = chunks.mesh_chunk((1, 1))
+    assert np.array_equal(mesh.positions, expected.positions)
+    assert np.array_equal(mesh.colors, expected.colors)
+    assert mesh.triangle_count == 2 * 2  # top and bottom only: every side faces a solid neighbour
+
+
+def test_the_level_edge_counts_as_air() -> None:
+    chunks = ChunkGrid(np.ones((8, 8, 2), np.uint8), COLORS, size=4)
+    assert chunks.mesh_chunk((1, 0)).triangle_count == 2 * 4  # top, bottom, and the +x and -y edges
+
+
+@settings(max_examples=100, deadline=None)
+@given(levels, st.integers(1, 4), st.data())
+def test_after_an_edit_and_remesh_dirty_each_chunk_equals_a_fresh_mesh_of_the_whole_level(
+    level: np.ndarray, size: int, data: st.DataObject
+) -> None:
+    chunks = ChunkGrid(level, COLORS, size=size)
+    chunks.mesh_all()
+    lo = tuple(data.draw(st.integers(0, n - 1)) for n in level.shape)
+    hi = tuple(data.draw(st.integers(a, min(a + 2, n - 1))) for a, n in zip(lo, level.shape))
+    level[tuple(slice(a, b + 1) for a, b in zip(lo, hi))] = data.draw(st.sampled_from([0, 1, 2]))
+    chunks.mark_dirty(lo, hi)
+    assert chunks.remesh_dirty()
+    fresh = unit_faces(naive_mesh(level, COLORS))
+    for key in chunks.keys():
+        assert unit_faces(chunks.meshes[key]) == faces_inside(fresh, *chunks.bounds(key)), key
