@@ -43,28 +43,27 @@ class Dialog:
         h = 150 + 70 * len(self.fields)
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))
-        c.rect(x, y, w, h, PAPER[:3] + (255,), group=c.front, border=INK[:3])
-        c.label(self.title, x + 20, y + h - 34, size=15, bold=True, group=c.top)
+        c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
+        c.label(self.title, x + 20, y + h - 34, size=15, bold=True, layer=2)
         if self.intro:
-            c.label(self.intro, x + 20, y + h - 48, size=10, color=MUTED, width=w - 40, anchor_y="top", group=c.top)
+            c.label(self.intro, x + 20, y + h - 48, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2)
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
             fy = y + h - 120 - 70 * i
-            c.label(field.label, x + 20, fy + 34, size=10, group=c.top)
-            c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), group=c.top, border=INK[:3])
+            c.label(field.label, x + 20, fy + 34, size=10, layer=2)
+            c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), layer=2, border=INK[:3])
             document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))
             document.set_style(0, 0, {"font_name": FONT, "font_size": 12, "color": INK})
             layout = pyglet.text.layout.IncrementalTextLayout(
-                document, int(w - 56), 24, multiline=False, batch=c.batch,
-                group=pyglet.graphics.Group(order=3))
-            layout.x, layout.y = x + 28, fy
+                document, x=int(x + 28), y=int(fy), width=int(w - 56), height=24, multiline=False,
+                batch=c.batch, group=c.layer(3))
             caret = pyglet.text.caret.Caret(layout, color=INK[:3])
             caret.position = len(document.text)
             caret.visible = i == self.focus
             self.layouts.append(layout)
             self.carets.append(caret)
-        c.button(x + w - 150, y + 16, 130, 36, self.ok_label, self.confirm)
-        c.button(x + w - 290, y + 16, 130, 36, self.cancel_label, self.on_cancel)
+        c.button(x + w - 150, y + 16, 130, 36, self.ok_label, self.confirm, layer=2)
+        c.button(x + w - 290, y + 16, 130, 36, self.cancel_label, self.on_cancel, layer=2)
 
     def values(self) -> dict[str, str]:
         if not self.layouts:

@@ -139,7 +139,8 @@ class Editor:
         if pseudonym.strip():
             update["pseudonyms"] = [pseudonym.strip()[:24]]
         self.doc = self.doc.model_copy(update=update)
-        if not self.save():
+        # A design never saved before gets its file name from the title it is submitted with.
+        if not self.save(title=None if self.path.exists() else update["title"]):
             return False
         try:
             Outbox().queue(self.doc)

@@ -56,31 +56,34 @@ class Hud:
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
         c.rect(0, height - TOP_BAR, width, TOP_BAR, PAPER)
+        bx = width - 8
+        buttons = [(t("hud.submit"), "submit", True), (t("hud.save_as"), "save_as", True), (t("hud.save"), "save", True),
+                   (t("hud.walk" if not walking else "hud.orbit"), "toggle_walk", True),
+                   ("↷", "redo", e.session.history.can_redo), ("↶", "undo", e.session.history.can_undo)]
+        for label, action, enabled in buttons:
+            w = 36 if len(label) == 1 else 18 + 8.5 * len(label)
+            bx -= w + 6
+            c.button(bx, height - TOP_BAR + 9, w, 34, label, self.action(action), enabled=enabled,
+                     size=16 if len(label) == 1 else 11)
+        # The budget sits just left of the buttons; the title gets what is left.
+        x = max(bx - 400, 200)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
-        c.label(title, 14, height - 32, size=14, bold=True)
+        room = int((x - 24) / 9)
+        c.label(title if len(title) <= room else title[: max(room - 1, 4)] + "…", 14, height - 32, size=14, bold=True)
         budget = e.level.doc.budget
-        x = width * 0.30
+        over = e.session.cost > budget
         c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
-        c.label(f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}", x, height - 42, size=12, bold=True,
-                color=(200, 30, 30, 255) if e.session.cost > budget else INK)
-        bar_x = x + 230
-        c.rect(bar_x, height - 36, 160, 12, (225, 225, 225, 255))
+        c.label(f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}", x, height - 42, size=11, bold=True,
+                color=(200, 30, 30, 255) if over else INK)
+        bar_x = x + 250
+        c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
         share = min(1.0, e.session.cost / budget) if budget else 1.0
         if share > 0:
-            c.rect(bar_x, height - 36, 160 * share, 12, (200, 30, 30, 255) if e.session.cost > budget else (46, 160, 67, 255))
+            c.rect(bar_x, height - 36, 130 * share, 12, (200, 30, 30, 255) if over else (46, 160, 67, 255))
         if self.preview_cost:
             sign = "+" if self.preview_cost > 0 else "−"
             c.label(t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
-                    bar_x, height - 19, size=10, bold=True, color=(180, 90, 0, 255))
-        bx = width - 8
-        buttons = [("hud.submit", "submit", True), ("hud.save_as", "save_as", True), ("hud.save", "save", True),
-                   ("hud.walk" if not walking else "hud.orbit", "toggle_walk", True),
-                   ("hud.redo", "redo", e.session.history.can_redo), ("hud.undo", "undo", e.session.history.can_undo)]
-        for key, action, enabled in buttons:
-            label = t(key)
-            w = 16 + 9 * len(label)
-            bx -= w + 6
-            c.button(bx, height - TOP_BAR + 9, w, 34, label, self.action(action), enabled=enabled, size=11)
+                    bar_x, height - 19, size=9, bold=True, color=(180, 90, 0, 255))
 
     def _toolbar(self, height):
         e, c = self.editor, self.canvas
@@ -90,7 +93,7 @@ class Hud:
             c.button(8, y, TOOL, TOOL, tool.glyph, self.action(f"tool_{tool.id}"), active=tool is e.tool, size=20)
             c.label(tool.shortcut, 8 + TOOL - 10, y + 4, size=8, color=MUTED)
             if tool is e.tool:
-                c.rect(TOOL + 14, y + 12, 12 + 8 * len(e.t(f"tool.{tool.id}")), 26, PAPER)
+                c.rect(TOOL + 14, y + 12, 14 + 9.5 * len(e.t(f"tool.{tool.id}")), 26, PAPER)
                 c.label(e.t(f"tool.{tool.id}"), TOOL + 20, y + 19, size=11, bold=True)
 
     def _palette(self, width):

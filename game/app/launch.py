@@ -2,7 +2,7 @@
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from game import __version__
@@ -66,7 +66,7 @@ def create_editor(options: PlayOptions):
     if options.design:
         doc, session = open_design_file(options.design)
         return Editor(session, doc, options.design, options.lang)
-    level = find_level(options.level or "demo")
+    level = find_level(options.level)
     return Editor(Session(level), new_design(level, __version__), None, options.lang)
 
 
@@ -81,6 +81,11 @@ def play(options: PlayOptions) -> int:
     from game.app.window import EditorWindow
 
     steps = parse_ui_script(read_document(options.script), options.script.name) if options.script else []
+    if not options.level and not options.design:
+        choice = start_screen(options)
+        if choice is None:
+            return 0
+        options = replace(options, level=choice.level, design=choice.design)
     editor = create_editor(options)
     window = EditorWindow(editor, *options.size, visible=not options.headless)
     if not options.headless and not options.design:
@@ -100,8 +105,31 @@ def play(options: PlayOptions) -> int:
         pyglet.app.run()
         return 0
     finally:
-        window.editor.close()
+        if not options.headless:  # a scripted run saves with --save; it leaves no unsaved work behind
+            window.editor.close()
         window.close()
+
+
+def start_screen(options: PlayOptions):
+    """Show the start screen; headless, draw it once into the screenshot. None if nothing was picked."""
+    import pyglet
+
+    from game.app.start import StartWindow
+
+    window = StartWindow(options.lang, *options.size, visible=not options.headless)
+    if options.headless:
+        window.switch_to()
+        window.dispatch_events()
+        window.on_draw()
+        if options.screenshot:
+            from game.app.window import capture
+            from game.io.images import write_png
+
+            write_png(options.screenshot, capture())
+        window.close()
+        return None
+    pyglet.app.run()
+    return window.choice
 
 
 def offer_recovery(window) -> None:

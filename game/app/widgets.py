@@ -31,39 +31,54 @@ class Button:
 
 
 class Canvas:
-    """A batch of shapes and labels plus the buttons drawn in it; rebuilt whenever the UI changes."""
+    """A batch of shapes and labels plus the buttons drawn in it; rebuilt whenever the UI changes.
+
+    Layers are drawn bottom to top; a modal dialog draws on layers above the HUD's.
+    """
 
     def __init__(self) -> None:
         self.batch = pyglet.graphics.Batch()
-        self.back = pyglet.graphics.Group(order=0)
-        self.front = pyglet.graphics.Group(order=1)
-        self.top = pyglet.graphics.Group(order=2)
+        self._layers: dict[int, pyglet.graphics.Group] = {}
         self.items: list = []
         self.buttons: list[Button] = []
 
-    def rect(self, x, y, w, h, color, group=None, border=None):
+    def layer(self, number: int) -> pyglet.graphics.Group:
+        if number not in self._layers:
+            self._layers[number] = pyglet.graphics.Group(order=number)
+        return self._layers[number]
+
+    @property
+    def back(self) -> pyglet.graphics.Group:
+        return self.layer(0)
+
+    @property
+    def front(self) -> pyglet.graphics.Group:
+        return self.layer(1)
+
+    def rect(self, x, y, w, h, color, layer=0, border=None):
+        group = self.layer(layer)
         if border:
             item = shapes.BorderedRectangle(x, y, w, h, border=2, color=color, border_color=border,
-                                            batch=self.batch, group=group or self.back)
+                                            batch=self.batch, group=group)
         else:
-            item = shapes.Rectangle(x, y, w, h, color=color, batch=self.batch, group=group or self.back)
+            item = shapes.Rectangle(x, y, w, h, color=color, batch=self.batch, group=group)
         self.items.append(item)
         return item
 
     def label(self, text, x, y, size=12, color=INK, anchor_x="left", anchor_y="baseline",
-              width=None, bold=False, group=None, align="left"):
+              width=None, bold=False, layer=1, align="left"):
         item = pyglet.text.Label(text, font_name=FONT, font_size=size, x=x, y=y, color=color,
                                  anchor_x=anchor_x, anchor_y=anchor_y, width=width, align=align,
                                  multiline=width is not None, weight="bold" if bold else "normal",
-                                 batch=self.batch, group=group or self.front)
+                                 batch=self.batch, group=self.layer(layer))
         self.items.append(item)
         return item
 
-    def button(self, x, y, w, h, text, action, active=False, size=12, enabled=True):
+    def button(self, x, y, w, h, text, action, active=False, size=12, enabled=True, layer=0):
         fill = ACCENT if active else (255, 255, 255, 240) if enabled else (230, 230, 230, 200)
-        self.rect(x, y, w, h, fill, border=INK[:3] if enabled else MUTED[:3])
+        self.rect(x, y, w, h, fill, layer=layer, border=INK[:3] if enabled else MUTED[:3])
         self.label(text, x + w / 2, y + h / 2, size=size, anchor_x="center", anchor_y="center",
-                   color=INK if enabled else MUTED)
+                   color=INK if enabled else MUTED, layer=layer + 1)
         if enabled:
             self.buttons.append(Button(x, y, w, h, action, text))
 

@@ -340,12 +340,18 @@ class EditorWindow(pyglet.window.Window):
 
     # -- screenshots --------------------------------------------------------------------
     def capture(self) -> np.ndarray:
-        """The back buffer as an (H, W, 3) image, top row first (call after on_draw, before flip)."""
-        width, height = self.get_framebuffer_size()
-        buffer = (gl.GLubyte * (width * height * 4))()
-        gl.glReadPixels(0, 0, width, height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, buffer)
-        image = np.frombuffer(buffer, np.uint8).reshape(height, width, 4)
-        return image[::-1, :, :3].copy()
+        return capture()
+
+
+def capture() -> np.ndarray:
+    """The current window's back buffer as an (H, W, 3) image, top row first (after drawing, before flip)."""
+    viewport = (gl.GLint * 4)()
+    gl.glGetIntegerv(gl.GL_VIEWPORT, viewport)
+    width, height = viewport[2], viewport[3]
+    buffer = (gl.GLubyte * (width * height * 4))()
+    gl.glReadPixels(0, 0, width, height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, buffer)
+    image = np.frombuffer(buffer, np.uint8).reshape(height, width, 4)
+    return image[::-1, :, :3].copy()
 
 
 def _marker_button(x, y, marker, hud) -> Button:

@@ -207,6 +207,18 @@ def test_a_camera_inside_a_block_looks_out_of_it_and_picks_the_next_one():
     assert cast_ray(alone, (2.5, 2.5, 2.5), (0.3, -1.0, 0.2)) is None
 
 
+def test_a_camera_exactly_on_the_face_between_two_blocks_skips_the_one_it_looks_into():
+    grid = np.zeros((5, 5, 5), dtype=np.uint8)
+    grid[0:3, 2, 2] = 1
+    hit = cast_ray(grid, (2.0, 2.5, 2.5), (-1.0, 0.0, 0.0))
+    assert hit == Hit(voxel=(0, 2, 2), normal=(1, 0, 0), distance=1.0)
+
+
+def test_a_ray_starting_on_the_grid_surface_picks_the_block_it_enters():
+    grid = single_voxel((5, 5, 5), (2, 2, 4))
+    assert cast_ray(grid, (2.5, 2.5, 5.0), (0.0, 0.0, -1.0)) == Hit((2, 2, 4), (0, 0, 1), 0.0)
+
+
 def test_blocks_beyond_the_maximum_distance_are_not_picked():
     grid = single_voxel((40, 3, 3), (30, 1, 1))
     origin, direction = (0.5, 1.5, 1.5), (1.0, 0.0, 0.0)

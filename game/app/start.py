@@ -1,0 +1,200 @@
+"""The start screen: pick a level (with its picture), continue one of your designs, or open a file."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyglet
+
+from game.app.dialogs import Dialog, Field
+from game.app.widgets import INK, MUTED, PAPER, Button, Canvas
+from game.core.catalogue import default_catalogue
+from game.core.design import DesignDocument
+from game.core.errors import QuartierError
+from game.core.i18n import Language, text
+from game.core.level import Level
+from game.io.designs import SUFFIX, read_design
+from game.io.levels import LevelEntry, available_levels
+from game.io.paths import autosave_dir, designs_dir
+from game.render.topview import top_view
+
+CARD_W, CARD_H, PICTURE = 300, 440, 180
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the student picked: a level to start on, or a design file to continue."""
+
+    level: str | None = None
+    design: Path | None = None
+
+
+def own_designs(limit: int = 8) -> list[tuple[Path, DesignDocument, bool]]:
+    """Saved designs and unsaved work (autosaves), newest first: (path, document, is_autosave)."""
+    found = []
+    for folder, unsaved in ((designs_dir(), False), (autosave_dir(), True)):
+        for path in folder.glob(f"*{SUFFIX}") if folder.is_dir() else []:
+            try:
+                found.append((path, read_design(path), unsaved))
+            except QuartierError:
+                continue
+    found.sort(key=lambda item: item[1].modified, reverse=True)
+    return found[:limit]
+
+
+def level_picture(entry: LevelEntry) -> pyglet.image.ImageData:
+    level = Level(entry.doc, default_catalogue(), what=entry.path.name)
+    rgb = top_view(level.city, level.catalogue.colors)
+    zoom = max(1, PICTURE // max(rgb.shape[:2]))  # whole pixels per voxel keep small levels crisp
+    rgb = np.ascontiguousarray(rgb.repeat(zoom, axis=0).repeat(zoom, axis=1))
+    height, width, _ = rgb.shape
+    return pyglet.image.ImageData(width, height, "RGB", rgb[::-1].tobytes())
+
+
+class StartScreen:
+    def __init__(self, window: pyglet.window.Window, lang: Language, on_choice: Callable[[Choice], None]) -> None:
+        self.window = window
+        self.lang = lang
+        self.on_choice = on_choice
+        self.levels, self.broken = available_levels()
+        self.designs = own_designs()
+        self.pictures = {e.doc.id: level_picture(e) for e in self.levels}
+        self.dialog: Dialog | None = None
+        self.canvas = Canvas()
+        self.size = (0, 0)
+
+    def t(self, key: str, **params) -> str:
+        return text(self.lang, key, **params)
+
+    def layout(self) -> None:
+        width, height = self.window.width, self.window.height
+        if (width, height) == self.size:
+            return
+        self.size = (width, height)
+        c = self.canvas = Canvas()
+        c.rect(0, 0, width, height, (236, 242, 247, 255))
+        c.label("Quartier", 32, height - 58, size=30, bold=True)
+        c.label(self.t("start.tagline"), 36, height - 88, size=13, color=MUTED)
+        other = "en" if self.lang == "de" else "de"
+        c.button(width - 150, height - 64, 118, 36, self.t("start.language"), lambda: self.switch(other), size=11)
+        c.label(self.t("start.levels"), 32, height - 130, size=15, bold=True)
+        x, top = 32, height - 148
+        for entry in self.levels:
+            if x + CARD_W > width - 300:
+                break
+            self._card(entry, x, top - CARD_H)
+            x += CARD_W + 20
+        self._own_designs(width - 280, height - 130)
+
+    def _card(self, entry: LevelEntry, x: float, y: float) -> None:
+        c, doc = self.canvas, entry.doc
+        c.rect(x, y, CARD_W, CARD_H, PAPER, border=INK[:3])
+        picture = self.pictures[doc.id]
+        sprite = pyglet.sprite.Sprite(picture, x + (CARD_W - PICTURE) / 2, y + CARD_H - PICTURE - 14,
+                                      batch=c.batch, group=c.layer(1))
+        sprite.scale = PICTURE / max(picture.width, picture.height)
+        c.items.append(sprite)
+        c.label(doc.title.in_(self.lang), x + 16, y + CARD_H - PICTURE - 26, size=12, bold=True, width=CARD_W - 32,
+                anchor_y="top")
+        c.label(doc.description.in_(self.lang), x + 16, y + CARD_H - PICTURE - 70, size=9, width=CARD_W - 32,
+                anchor_y="top")
+        c.label(f"{doc.licence} · {doc.source}"[:120], x + 16, y + 76, size=7, color=MUTED, width=CARD_W - 32,
+                anchor_y="top")
+        c.button(x + 16, y + 12, CARD_W - 32, 34, self.t("start.play"), lambda: self.on_choice(Choice(level=doc.id)))
+
+    def _own_designs(self, x: float, top: float) -> None:
+        c = self.canvas
+        c.label(self.t("start.continue"), x, top, size=15, bold=True)
+        y = top - 20
+        if not self.designs:
+            c.label(self.t("start.no_designs"), x, y - 10, size=10, color=MUTED, width=250, anchor_y="top")
+            y -= 40
+        for path, doc, unsaved in self.designs:
+            y -= 52
+            label = doc.title or doc.level.id
+            if unsaved:
+                label = self.t("start.unsaved", title=label)
+            c.button(x, y, 250, 44, label[:30], lambda p=path: self.on_choice(Choice(design=p)), size=10)
+        c.button(x, y - 60, 250, 40, self.t("start.open_file"), self.open_file, size=11)
+
+    def open_file(self) -> None:
+        def ok(values):
+            path = Path(values["path"].strip()).expanduser()
+            self.dialog = None
+            try:
+                read_design(path)
+            except QuartierError as exc:
+                self.show_error(exc.message(self.lang))
+                return
+            self.on_choice(Choice(design=path))
+
+        def cancel():
+            self.dialog = None
+
+        self.dialog = Dialog(self.t("start.open_file"), self.t("start.open_intro"),
+                             [Field("path", self.t("start.path"), str(designs_dir()) + "/", limit=500)],
+                             self.t("start.open"), self.t("dialog.cancel"), ok, cancel)
+
+    def show_error(self, message: str) -> None:
+        self.dialog = Dialog(self.t("start.error"), message, [], "OK", self.t("dialog.cancel"),
+                             lambda _v: self._close_dialog(), self._close_dialog)
+
+    def _close_dialog(self) -> None:
+        self.dialog = None
+
+    def switch(self, lang: Language) -> None:
+        self.lang = lang
+        self.size = (0, 0)
+
+    def draw(self) -> None:
+        self.layout()
+        self.canvas.draw()
+        if self.dialog:
+            self.dialog.layout(self.window.width, self.window.height)
+            self.dialog.draw()
+
+    def click(self, x: float, y: float) -> None:
+        if self.dialog:
+            self.dialog.click(x, y)
+        else:
+            self.canvas.click(x, y)
+
+    def buttons(self) -> list[Button]:
+        return self.canvas.buttons
+
+
+class StartWindow(pyglet.window.Window):
+    """Hosts the start screen until the student picks something (then `choice` is set)."""
+
+    def __init__(self, lang: Language, width: int, height: int, visible: bool = True) -> None:
+        from game.app.window import window_config
+
+        super().__init__(width, height, caption="Quartier", resizable=True, visible=visible, config=window_config())
+        self.choice: Choice | None = None
+        self.start = StartScreen(self, lang, self._choose)
+
+    def _choose(self, choice: Choice) -> None:
+        self.choice = choice
+        self.close()
+
+    def on_draw(self) -> None:
+        self.clear()
+        self.start.draw()
+
+    def on_mouse_press(self, x, y, button, modifiers) -> None:
+        self.start.click(x, y)
+
+    def on_text(self, text) -> None:
+        if self.start.dialog:
+            self.start.dialog.on_text(text)
+
+    def on_text_motion(self, motion) -> None:
+        if self.start.dialog:
+            self.start.dialog.on_text_motion(motion)
+
+    def on_key_press(self, symbol, modifiers):
+        if self.start.dialog:
+            self.start.dialog.key(pyglet.window.key.symbol_string(symbol))
+            return pyglet.event.EVENT_HANDLED
+        return super().on_key_press(symbol, modifiers)

@@ -1,0 +1,119 @@
+"""Saving, submitting, recovering unsaved work, info markers and the start screen, as students use them."""
+
+import json
+
+import numpy as np
+
+from game.core.ops import Box
+
+
+def test_student_submits_through_the_dialog_and_the_design_waits_in_the_outbox(play, quartier_home):
+    script = [
+        {"do": "tool", "tool": "box"}, {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [52, 53, 0]}},
+        {"do": "key", "key": "E", "mods": ["ctrl"]},
+        {"do": "text", "text": "Green Yard"}, {"do": "key", "key": "TAB"},
+        {"do": "text", "text": "Trees & a <b>playground</b>"}, {"do": "key", "key": "TAB"},
+        {"do": "text", "text": "Fox"}, {"do": "key", "key": "ENTER"},
+    ]
+    result = play(script)
+    assert result.returncode == 0, result.stderr
+    [queued] = list((quartier_home / "outbox").glob("*.design.json"))
+    doc = json.loads(queued.read_text())
+    assert doc["title"] == "Green Yard" and doc["pseudonyms"] == ["Fox"]
+    assert doc["description"] == "Trees & a <b>playground</b>" and doc["changes"]["count"] == 6
+    saved = list((quartier_home / "designs").glob("green-yard-*.design.json"))
+    assert len(saved) == 1
+
+
+def test_save_as_asks_for_a_title_and_names_the_file_after_it(play, quartier_home):
+    result = play([{"do": "key", "key": "S", "mods": ["ctrl", "shift"]}, {"do": "text", "text": "Mein Platz"},
+                   {"do": "key", "key": "ENTER"}])
+    assert result.returncode == 0, result.stderr
+    [saved] = list((quartier_home / "designs").glob("mein-platz-*.design.json"))
+    assert json.loads(saved.read_text())["title"] == "Mein Platz"
+
+
+def test_unsaved_work_is_autosaved_on_exit_and_offered_back_next_time(window):
+    from game.app.launch import offer_recovery, unsaved_work
+
+    window.editor.apply(Box(from_=(50, 52, 1), to=(53, 55, 2), block="housing"))
+    window.editor.close()
+    [(path, doc)] = unsaved_work("demo")
+    assert doc.changes.count == 32
+    fresh_grid = window.editor.session.grid.copy()
+    window.editor.undo()
+    offer_recovery(window)
+    assert window.dialog is not None
+    window.dialog.confirm()
+    assert np.array_equal(window.editor.session.grid, fresh_grid)
+
+
+def test_saving_removes_the_autosave(window):
+    from game.app.launch import unsaved_work
+
+    window.editor.apply(Box(from_=(50, 52, 1), to=(50, 52, 1), block="tree"))
+    window.editor.close()
+    assert unsaved_work("demo")
+    window.editor.save(title="Done")
+    assert not unsaved_work("demo")
+
+
+def test_autosave_runs_every_30_seconds_while_building(window):
+    clock = [0.0]
+    window.editor.autosaver.clock = lambda: clock[0]
+    window.editor.autosaver._last_save = 0.0
+    window.editor.apply(Box(from_=(50, 52, 1), to=(50, 52, 1), block="tree"))
+    clock[0] = 29.0
+    window.editor.tick()
+    assert not window.editor.autosaver.path.exists()
+    clock[0] = 30.5
+    window.editor.tick()
+    assert window.editor.autosaver.path.exists()
+
+
+def test_clicking_an_info_marker_shows_its_text(window):
+    from pyglet.window import mouse
+
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    runner.frame()
+    marker = window.level.doc.markers[0]
+    x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    window.on_mouse_press(x, y, mouse.LEFT, 0)
+    assert window.hud.marker_text == marker.text
+    runner.frame()
+
+
+def test_help_lists_every_action(window):
+    from game.app.actions import ACTIONS
+    from game.app.script import ScriptRunner
+
+    window.toggle_help()
+    texts = [item.text for item in window.help_canvas.items if hasattr(item, "text")]
+    for action in ACTIONS:
+        assert window.editor.t(f"action.{action.id}") in texts
+    ScriptRunner(window).frame()
+
+
+def test_a_clipped_edit_says_so_on_screen(window):
+    window.editor.apply(Box(from_=(40, 52, 1), to=(52, 52, 1), block="housing"))
+    assert "outside the building zone" in window.editor.current_toast()
+
+
+def test_start_screen_lists_levels_and_own_designs_and_starts_the_chosen_level(headless_gl, quartier_home):
+    import pyglet
+
+    pyglet.options["headless"] = True
+    from game.app.start import StartWindow
+
+    (quartier_home / "designs").mkdir(parents=True)
+    window = StartWindow("en", 1280, 720, visible=False)
+    try:
+        assert {e.doc.id for e in window.start.levels} >= {"demo", "tutorial"}
+        window.on_draw()
+        play_demo = [b for b in window.start.buttons() if b.label == "Build here"][0]
+        window.on_mouse_press(play_demo.x + 5, play_demo.y + 5, 1, 0)
+        assert window.choice.level in {"demo", "tutorial"}
+    finally:
+        window.close()
