@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench levels clean
+.PHONY: run test bench levels screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,16 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/core.py
+	$(BIN)/python benchmarks/render.py
 
 # Rebuild the hand-made bundled levels from their generator (deterministic).
 levels: $(VENV)/.installed
 	$(BIN)/python levels/generate.py
+
+# The README's picture of the editor, made by a scripted headless session.
+screenshots: $(VENV)/.installed
+	cd docs && ../$(BIN)/quartier play --headless --level demo --script screenshot-demo.json --screenshot screenshot-demo.png
+	$(BIN)/python -c "from PIL import Image; p = 'docs/screenshot-demo.png'; Image.open(p).convert('RGB').quantize(256).save(p, optimize=True)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -86,8 +86,10 @@ class Editor:
             self.show(exc.message(self.lang))
             return None
         self._changed(result.change)
-        if result.skipped_outside_zone or result.skipped_locked:
-            self.notify("editor.clipped", outside=result.skipped_outside_zone, locked=result.skipped_locked)
+        parts = [self.t(key, count=count) for key, count in (("editor.clipped_zone", result.skipped_outside_zone),
+                                                             ("editor.clipped_locked", result.skipped_locked)) if count]
+        if parts:
+            self.notify("editor.clipped", parts=" · ".join(parts))
         return result
 
     def undo(self) -> None:

@@ -55,9 +55,9 @@ def cast_ray(
     through as the normal (an origin on the grid's surface counts as outside). A ray starting
     inside the grid never hits the voxel containing its origin (when the origin lies exactly
     on a face, the voxel on the side the ray moves towards): a camera that ends up inside a
-    block looks out of it rather than picking it, and every hit has a well-defined entry face. Hits farther than `max_distance` are
-    ignored. Rays that run exactly along a voxel edge or face go to one of the touching
-    voxels; which one is unspecified.
+    block looks out of it rather than picking it, and every hit has a well-defined entry face.
+    Hits farther than `max_distance` are ignored. Rays that run exactly along a voxel edge or
+    face go to one of the touching voxels; which one is unspecified.
     """
     if grid.ndim != 3:
         raise ValueError(f"grid must be 3-D, got shape {grid.shape}")
@@ -232,7 +232,9 @@ def _enter_box(
     return t_enter, entry_axis
 
 
-def _axis_start(o: float, d: float, p: float, size: int, is_entry_axis: bool) -> tuple[int, int, float, float]:
+def _axis_start(
+    o: float, d: float, p: float, size: int, is_entry_axis: bool
+) -> tuple[int, int, float, float]:
     """(voxel index, step, distance to first boundary crossing, distance between crossings).
 
     `p` is the start point's coordinate; on a boundary, the voxel is the one the ray moves

@@ -82,7 +82,8 @@ def shifted_points(low: float, high: float) -> st.SearchStrategy[tuple[float, fl
 
 
 shapes = st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6))
-grids = shapes.flatmap(lambda s: arrays(np.uint8, s, elements=st.sampled_from([0, 0, 0, 1, 7]), fill=st.nothing()))
+blocks = st.sampled_from([0, 0, 0, 1, 7])
+grids = shapes.flatmap(lambda shape: arrays(np.uint8, shape, elements=blocks, fill=st.nothing()))
 aims = st.tuples(*[st.floats(0.01, 0.99).map(lambda f: f + 1e-3 * OFF_GRID)] * 3)  # fractions of the box
 directions = st.tuples(*[st.floats(-1.0, 1.0)] * 3).filter(lambda v: math.hypot(*v) > 1e-3)
 
