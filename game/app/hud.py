@@ -18,7 +18,7 @@ def euros(value: float, lang: str) -> str:
 
 
 class Hud:
-    def __init__(self, editor, actions: Callable[[str], Callable[[], None]]) -> None:
+    def __init__(self, editor, actions: Callable[[str], Callable[[], None]], size: tuple[int, int]) -> None:
         self.editor = editor
         self.action = actions
         categories = [c.key for c in editor.level.catalogue.categories]
@@ -27,7 +27,7 @@ class Hud:
         self.marker_text: Text | None = None
         self.preview_cost = 0.0
         self._state = None
-        self.size = (0, 0)
+        self.size = size
 
     def _palette_blocks(self):
         return [b for b in self.editor.level.catalogue.in_category(self.category)

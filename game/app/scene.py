@@ -158,6 +158,7 @@ class Scene:
                                   np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
                                   np.array([0, 1, 2, 0, 2, 3], np.uint32)))
         self.ghost = GpuMesh()
+        self.ghost_lines = GpuMesh()
         self.ghost_removes = False
         self.hover = GpuMesh()
         self.hover_lines = GpuMesh()
@@ -199,7 +200,7 @@ class Scene:
     def set_ghost(self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False) -> None:
         """The preview of the current tool: translucent blocks (or red boxes where it removes)."""
         if index is None or not index.size:
-            self.ghost.count = 0
+            self.ghost.count = self.ghost_lines.count = 0
             return
         coords = np.stack(np.unravel_index(index, self.level.shape), axis=1)
         lo = coords.min(axis=0)
@@ -211,6 +212,9 @@ class Scene:
             colors[1] = (235, 64, 52)
         sub[tuple((coords - lo).T)] = values
         self.ghost.upload(greedy_mesh(sub, colors, origin=tuple(int(v) for v in lo)))
+        # A bright frame around the preview, so it reads against any background.
+        frame = (235, 64, 52, 255) if removing else (255, 196, 0, 255)
+        self.ghost_lines.upload(flat_mesh(_box_lines(lo - 0.02, coords.max(axis=0) + 1.02), frame))
         self.ghost_removes = removing
 
     def set_hover(self, highlight: Highlight | None) -> None:
@@ -256,8 +260,8 @@ class Scene:
         gl.glPolygonOffset(-1.0, -2.0)
         vp["alpha"] = 0.35
         self.locked.draw()
-        vp["alpha"] = 0.6
-        vp["tint"] = (1.0, 1.0, 1.0, 0.15) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
+        vp["alpha"] = 0.75
+        vp["tint"] = (1.0, 1.0, 1.0, 0.2) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
         gl.glDepthMask(gl.GL_FALSE)
         self.ghost.draw()
         gl.glDepthMask(gl.GL_TRUE)
@@ -269,6 +273,7 @@ class Scene:
         self.hover.draw()
         gl.glDisable(gl.GL_POLYGON_OFFSET_FILL)
         self.hover_lines.draw(gl.GL_LINES)
+        self.ghost_lines.draw(gl.GL_LINES)
         fp.stop()
         gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         gl.glDisable(gl.GL_CULL_FACE)

@@ -49,7 +49,7 @@ class EditorWindow(pyglet.window.Window):
         self.orbit = OrbitCamera()
         self.walker: WalkCamera | None = None
         self.view_preset("bird")
-        self.hud = Hud(editor, self._action_callback)
+        self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self.dialog: Dialog | None = None
         self.help_canvas: Canvas | None = None
         self.keys = key.KeyStateHandler()
@@ -58,6 +58,7 @@ class EditorWindow(pyglet.window.Window):
         self.right_press: tuple[float, float] | None = None
         self.right_moved = False
         self._ghost_key = None
+        self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
         self.frames = 0
 
     def replace_editor(self, editor: Editor) -> None:
@@ -67,7 +68,7 @@ class EditorWindow(pyglet.window.Window):
         editor.on_change = self._on_change
         self.scene = Scene(self.level, editor.session.grid)
         self.heights = ground_heights(editor.session.grid)
-        self.hud = Hud(editor, self._action_callback)
+        self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
 
     # -- camera -------------------------------------------------------------------------
@@ -162,7 +163,6 @@ class EditorWindow(pyglet.window.Window):
 
     def _draw_markers(self) -> None:
         canvas = Canvas()
-        self._marker_buttons = []
         positions = marker_screen_positions(self.level.doc.markers, self.view_proj(np.float64), self.width, self.height)
         for marker, pos in zip(self.level.doc.markers, positions):
             if pos is None or not (PALETTE < pos[1] < self.height - TOP_BAR):
@@ -325,17 +325,17 @@ class EditorWindow(pyglet.window.Window):
             return
         t = self.editor.t
         canvas = Canvas()
-        w, h = min(720, self.width - 40), min(560, self.height - 40)
+        w, h = min(860, self.width - 40), min(560, self.height - 40)
         x, y = (self.width - w) / 2, (self.height - h) / 2
-        canvas.rect(x, y, w, h, PAPER[:3] + (250,), border=INK[:3])
+        canvas.rect(x, y, w, h, PAPER, border=INK[:3])
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
         rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
         rows += [(t("help.mouse_keys"), t("help.mouse"))]
         for i, (keys_, what) in enumerate(rows):
             column, row = divmod(i, 12)
             cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * 36
-            canvas.label(keys_, cx, cy, size=10, bold=True)
-            canvas.label(what, cx + 120, cy, size=10, width=w / 2 - 140, anchor_y="baseline")
+            canvas.label(keys_.replace(", ", " / "), cx, cy, size=9, bold=True, width=160, anchor_y="baseline")
+            canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="baseline")
         self.help_canvas = canvas
 
     # -- screenshots --------------------------------------------------------------------

@@ -140,3 +140,19 @@ def _info(path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("pitch, yaw", [(20, 30), (35, 250), (70, 120)])
+def test_a_box_drag_ends_on_the_cell_under_the_cursor_from_low_and_high_angles(window, pitch, yaw):
+    from pyglet.window import mouse
+
+    window.orbit.yaw_deg, window.orbit.pitch_deg = yaw, pitch
+    window.orbit.target, window.orbit.distance = (56, 56, 1), 50
+    window.editor.select_tool("box")
+    start = window.screen_position((50.5, 52.5, 1.0))
+    end = window.screen_position((57.5, 60.5, 1.0))
+    window.on_mouse_press(*start, mouse.LEFT, 0)
+    window.on_mouse_drag(*end, 1, 1, mouse.LEFT, 0)
+    window.on_mouse_release(*end, mouse.LEFT, 0)
+    built = np.argwhere(window.editor.session.grid[:, :, 1] != window.level.city[:, :, 1])
+    assert built.min(axis=0).tolist() == [50, 52] and built.max(axis=0).tolist() == [57, 60]

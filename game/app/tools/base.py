@@ -106,10 +106,14 @@ class DragTool(Tool):
         if all(0 <= c < s for c, s in zip(cell, self.editor.level.shape)):
             self.start = self.end = cell
 
+    def drag_plane(self) -> float:
+        """The height the drag follows: the top of the surface the drag started on."""
+        return float(self.start[2])
+
     def drag(self, pointer: Pointer) -> None:
         if self.start is None:
             return
-        column = pointer.on_plane(self.start[2] + 0.5, self.editor.level.shape)
+        column = pointer.on_plane(self.drag_plane(), self.editor.level.shape)
         if column is not None:
             self.end = (column[0], column[1], self.start[2])
 

@@ -29,6 +29,9 @@ class StampTool(DragTool):
     def start_cell(self, hit):
         return hit.voxel
 
+    def drag_plane(self) -> float:
+        return float(self.start[2] + 1)  # selection starts on a block, not next to it
+
     def _selection(self, a, b) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
         """From the clicked layer up to the highest block inside the rectangle."""
         lo = np.minimum(a, b)
