@@ -93,10 +93,12 @@ class Editor:
         return result
 
     def undo(self) -> None:
-        self._changed(self.session.undo()) or self.notify("editor.nothing_to_undo")
+        if not self._changed(self.session.undo()):
+            self.notify("editor.nothing_to_undo")
 
     def redo(self) -> None:
-        self._changed(self.session.redo()) or self.notify("editor.nothing_to_redo")
+        if not self._changed(self.session.redo()):
+            self.notify("editor.nothing_to_redo")
 
     def _changed(self, change: Change | None) -> bool:
         if change is None:

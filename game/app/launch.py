@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from game import __version__
-from game.core.design import DesignDocument, new_design, open_design, parse_design
+from game.core.design import DesignDocument, new_design, open_design
 from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.session import Session
-from game.io.designs import open_design_file, write_design
+from game.io.designs import designs_in, open_design_file, write_design
 from game.io.levels import find_level
 from game.io.paths import autosave_dir
 from game.io.storage import read_document
@@ -47,16 +47,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def unsaved_work(level_id: str) -> list[tuple[Path, DesignDocument]]:
     """Autosaves of this level left by a session that ended without saving, newest first."""
-    found = []
-    folder = autosave_dir()
-    for path in folder.glob("*.design.json") if folder.is_dir() else []:
-        try:
-            doc = parse_design(read_document(path), what=path.name)
-        except QuartierError:
-            continue
-        if doc.level.id == level_id:
-            found.append((path, doc))
-    return sorted(found, key=lambda item: item[1].modified, reverse=True)
+    return [(path, doc) for path, doc in designs_in(autosave_dir()) if doc.level.id == level_id]
 
 
 def create_editor(options: PlayOptions):

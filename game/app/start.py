@@ -14,7 +14,7 @@ from game.core.design import DesignDocument
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.level import Level
-from game.io.designs import SUFFIX, read_design
+from game.io.designs import designs_in, read_design
 from game.io.levels import LevelEntry, available_levels
 from game.io.paths import autosave_dir, designs_dir
 from game.render.topview import top_view
@@ -32,13 +32,7 @@ class Choice:
 
 def own_designs(limit: int = 8) -> list[tuple[Path, DesignDocument, bool]]:
     """Saved designs and unsaved work (autosaves), newest first: (path, document, is_autosave)."""
-    found = []
-    for folder, unsaved in ((designs_dir(), False), (autosave_dir(), True)):
-        for path in folder.glob(f"*{SUFFIX}") if folder.is_dir() else []:
-            try:
-                found.append((path, read_design(path), unsaved))
-            except QuartierError:
-                continue
+    found = [(p, d, False) for p, d in designs_in(designs_dir())] + [(p, d, True) for p, d in designs_in(autosave_dir())]
     found.sort(key=lambda item: item[1].modified, reverse=True)
     return found[:limit]
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from game import __version__
+from game.core.errors import QuartierError
 from game.core.design import DesignDocument, open_design, parse_design, save_changes
 from game.core.level import Level
 from game.core.session import Session
@@ -14,6 +15,17 @@ SUFFIX = ".design.json"
 
 def read_design(path: Path) -> DesignDocument:
     return parse_design(read_document(path), what=Path(path).name)
+
+
+def designs_in(folder: Path) -> list[tuple[Path, DesignDocument]]:
+    """Every readable design in a folder, newest first; damaged files are left alone, not listed."""
+    found = []
+    for path in folder.glob(f"*{SUFFIX}") if folder.is_dir() else []:
+        try:
+            found.append((path, read_design(path)))
+        except QuartierError:
+            continue
+    return sorted(found, key=lambda item: item[1].modified, reverse=True)
 
 
 def open_design_file(path: Path, level: Level | None = None) -> tuple[DesignDocument, Session]:
