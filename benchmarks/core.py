@@ -13,7 +13,6 @@ import zlib
 import numpy as np
 from cities import city_level
 
-from game.core.catalogue import default_catalogue
 from game.core.errors import QuartierError
 from game.core.design import new_design, open_design, parse_design, save_changes
 from game.core.level import Level

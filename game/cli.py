@@ -15,7 +15,6 @@ from game.core.design import new_design, summary
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
 from game.core.ops import parse_script
-from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, find_level, load_level
 from game.io.storage import read_document

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
-from game.core.document import migrate, parse_json, validation_error
+from game.core.document import parse_document
 from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.session import Session
@@ -68,13 +68,7 @@ _MIGRATIONS = {1: _v1_to_v2}
 
 
 def parse_design(text: str | bytes, what: str = "design") -> DesignDocument:
-    raw = migrate(parse_json(text, what=what), what=what, current=SCHEMA_VERSION, steps=_MIGRATIONS)
-    if raw.get("format") != FORMAT:
-        raise QuartierError("error.wrong_format", what=what, expected=FORMAT)
-    try:
-        return DesignDocument.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(what, exc) from None
+    return parse_document(text, DesignDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS)
 
 
 def _now() -> datetime:

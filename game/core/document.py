@@ -2,13 +2,14 @@
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from game.core.errors import QuartierError
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
+T = TypeVar("T", bound=BaseModel)
 
 
 def parse_json(text: str | bytes, *, what: str) -> Any:
@@ -28,6 +29,18 @@ def validation_error(what: str, exc: ValidationError) -> QuartierError:
         field = ".".join(str(p) for p in err["loc"]) or "(document)"
         problems.append(f"{field}: {err['msg']}")
     return QuartierError("error.invalid_document", what=what, problems="; ".join(problems))
+
+
+def parse_document(text: str | bytes, model: type[T], *, what: str, format: str, current: int,
+                   steps: dict[int, Migration]) -> T:
+    """JSON text to a validated document of `model`: syntax, version, format and fields checked."""
+    raw = migrate(parse_json(text, what=what), what=what, current=current, steps=steps)
+    if raw.get("format") != format:
+        raise QuartierError("error.wrong_format", what=what, expected=format)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(what, exc) from None
 
 
 def migrate(raw: Any, *, what: str, current: int, steps: dict[int, Migration]) -> dict[str, Any]:

@@ -12,12 +12,11 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from game.core.catalogue import Catalogue
 from game.core.codec import decode_dense, decode_mask, encode_dense, encode_mask, from_palette, to_palette
-from game.core.document import migrate, parse_json, validation_error
-from game.core.errors import QuartierError
+from game.core.document import parse_document
 from game.core.i18n import Text
 
 SCHEMA_VERSION = 1
@@ -141,13 +140,7 @@ _MIGRATIONS: dict = {}
 
 
 def parse_level(text: str | bytes, what: str = "level") -> LevelDocument:
-    raw = migrate(parse_json(text, what=what), what=what, current=SCHEMA_VERSION, steps=_MIGRATIONS)
-    if raw.get("format") != FORMAT:
-        raise QuartierError("error.wrong_format", what=what, expected=FORMAT)
-    try:
-        return LevelDocument.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(what, exc) from None
+    return parse_document(text, LevelDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS)
 
 
 class Level:

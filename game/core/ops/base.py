@@ -34,6 +34,15 @@ class Operation(BaseModel):
         raise NotImplementedError
 
 
+class BlockOperation(Operation):
+    """An operation that puts one kind of block (checked against the level's allowed blocks)."""
+
+    block: str
+
+    def block_keys(self) -> list[str]:
+        return [self.block]
+
+
 def check_inside(shape: tuple[int, ...], *points: tuple[int, ...]) -> None:
     for p in points:
         if not all(0 <= c < s for c, s in zip(p, shape)):

@@ -5,18 +5,14 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from game.core.ops.base import Operation, Target, Vec3, box_index, check_inside, filled
+from game.core.ops.base import BlockOperation, Target, Vec3, box_index, check_inside, filled
 
 
-class Box(Operation):
+class Box(BlockOperation):
     op: Literal["box"] = "box"
     from_: Vec3 = Field(alias="from")
     to: Vec3
-    block: str
     hollow: bool = False
-
-    def block_keys(self) -> list[str]:
-        return [self.block]
 
     def targets(self, grid, level) -> Target:
         check_inside(grid.shape, self.from_, self.to)

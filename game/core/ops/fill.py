@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from game.core.ops.base import Operation, Target, Vec3, check_inside, filled
+from game.core.ops.base import BlockOperation, Target, Vec3, check_inside, filled
 
 
 def _spread_rows(region: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -39,13 +39,9 @@ def connected_region(mask: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
         count = new_count
 
 
-class Fill(Operation):
+class Fill(BlockOperation):
     op: Literal["fill"] = "fill"
     at: Vec3
-    block: str
-
-    def block_keys(self) -> list[str]:
-        return [self.block]
 
     def targets(self, grid, level) -> Target:
         check_inside(grid.shape, self.at)

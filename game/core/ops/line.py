@@ -5,7 +5,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from game.core.ops.base import Operation, Target, Vec3, check_inside, filled
+from game.core.ops.base import BlockOperation, Target, Vec3, check_inside, filled
 
 
 def line_points(a: Vec3, b: Vec3) -> np.ndarray:
@@ -17,14 +17,10 @@ def line_points(a: Vec3, b: Vec3) -> np.ndarray:
     return np.floor(a_ + t * d + 0.5).astype(np.int64)
 
 
-class Line(Operation):
+class Line(BlockOperation):
     op: Literal["line"] = "line"
     from_: Vec3 = Field(alias="from")
     to: Vec3
-    block: str
-
-    def block_keys(self) -> list[str]:
-        return [self.block]
 
     def targets(self, grid, level) -> Target:
         check_inside(grid.shape, self.from_, self.to)

@@ -3,19 +3,14 @@
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
 from game.core.catalogue import AIR
-from game.core.ops.base import Operation, Target, Vec3, box_index, check_inside, filled
+from game.core.ops.base import BlockOperation, Operation, Target, Vec3, box_index, check_inside, filled
 
 
-class Place(Operation):
+class Place(BlockOperation):
     op: Literal["place"] = "place"
     at: Vec3
-    block: str
-
-    def block_keys(self) -> list[str]:
-        return [self.block]
 
     def targets(self, grid, level) -> Target:
         check_inside(grid.shape, self.at)
@@ -32,16 +27,12 @@ class Remove(Operation):
         return filled(np.array([np.ravel_multi_index(self.at, grid.shape)]), level.catalogue.id(AIR))
 
 
-class Paint(Operation):
+class Paint(BlockOperation):
     """Give existing blocks a new kind; air stays air. `to` paints every block in a box."""
 
     op: Literal["paint"] = "paint"
     at: Vec3
     to: Vec3 | None = None
-    block: str = Field(min_length=1)
-
-    def block_keys(self) -> list[str]:
-        return [self.block]
 
     def targets(self, grid, level) -> Target:
         end = self.to or self.at
