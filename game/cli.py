@@ -14,7 +14,9 @@ from game import __version__
 from game.core.design import new_design, summary
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
+from game.core.indicators import Metrics, by_key
 from game.core.ops import parse_script
+from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, find_level, load_level
 from game.io.storage import read_document
@@ -74,10 +76,20 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def _measure(session: Session) -> Metrics:
+    metrics = Metrics(session)
+    metrics.compute_expensive()
+    return metrics
+
+
 def _info(path: Path) -> dict:
     doc, session = open_design_file(path)
+    metrics, start = _measure(session), _measure(Session(session.level))
+    goals = [{"id": g.id, "text": {"de": g.text.de, "en": g.text.en}, "met": g.met, "value": g.value}
+             for g in metrics.goals()]
     return {"id": str(doc.id), "level_id": doc.level.id, "title": doc.title,
-            "pseudonyms": doc.pseudonyms, **summary(session)}
+            "pseudonyms": doc.pseudonyms, **summary(session),
+            "metrics": metrics.values, "metrics_start": start.values, "goals": goals, "stars": metrics.stars()}
 
 
 def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
@@ -88,6 +100,15 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
     _out(text(lang, "cli.design.info", **{k: v for k, v in info.items() if k != "blocks"}))
     for key, count in sorted(info["blocks"].items(), key=lambda kv: -kv[1]):
         _out(f"  {key:<24} {count:>8}")
+    _out()
+    for key, value in info["metrics"].items():
+        indicator = by_key(key)
+        _out(f"  {indicator.name(lang):<32} {indicator.display(info['metrics_start'][key], lang):>16} → "
+             f"{indicator.display(value, lang):>16}")
+    _out()
+    for goal in info["goals"]:
+        _out(f"  {'✓' if goal['met'] else '✗'} {goal['text'][lang]}")
+    _out("  " + "★" * info["stars"] + "☆" * (3 - info["stars"]))
     return 0
 
 

@@ -133,3 +133,24 @@ def test_run_without_an_editor_lists_levels_and_what_to_try(capsys):
     assert main(["run"]) == 0
     out = capsys.readouterr().out
     assert "demo" in out and "quartier design new" in out
+
+
+def test_info_json_has_indicators_now_and_at_the_start_goals_and_stars(tmp_path, design, capsys):
+    assert run_ops(tmp_path, design, [{"op": "box", "from": [52, 52, 0], "to": [60, 60, 0], "block": "grass"},
+                                      {"op": "box", "from": [54, 54, 1], "to": [55, 55, 1], "block": "playground"}]) == 0
+    data = info(design, capsys)
+    keys = {"grz", "gfz", "sealed_share", "green_factor", "landuse_mix", "dwellings", "jobs", "walk_playground",
+            "walk_park", "walk_school", "walk_shop", "sun_open_space", "sun_hours", "cost", "budget"}
+    assert keys <= set(data["metrics"]) and keys <= set(data["metrics_start"])
+    assert data["metrics"]["green_factor"] > data["metrics_start"]["green_factor"]
+    assert data["metrics"]["cost"] == data["cost"] and data["metrics"]["budget"] == 12_000_000
+    playground = next(g for g in data["goals"] if g["id"] == "playground")
+    assert playground["met"] and playground["text"]["de"] == "Ein Spielplatz"
+    assert 0 <= data["stars"] <= 3
+
+
+def test_info_in_words_shows_goals_and_stars(design, capsys):
+    capsys.readouterr()
+    assert main(["--lang", "de", "design", "info", str(design)]) == 0
+    out = capsys.readouterr().out
+    assert "Grünfaktor" in out and "✓ Kein Gebäude höher als 6 Geschosse" in out

@@ -4,31 +4,17 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from op_strategies import operations as operations_on
 
 from game.core.change import History
 from game.core.errors import QuartierError
-from game.core.ops import Box, Building, Fill, Line, Paint, Place, Remove, StampOp
+from game.core.ops import Box, Place
 from game.core.session import Session
 
 SHAPE = (12, 12, 8)
-BLOCKS = ["housing", "tree", "road", "grass", "air", "playground"]
+BLOCKS = ["housing", "tree", "road", "grass", "playground", "air"]
 
-pos = st.tuples(st.integers(0, SHAPE[0] - 1), st.integers(0, SHAPE[1] - 1), st.integers(0, SHAPE[2] - 1))
-col = st.tuples(st.integers(0, SHAPE[0] - 1), st.integers(0, SHAPE[1] - 1))
-block = st.sampled_from(BLOCKS)
-solid = st.sampled_from(BLOCKS[:-2])
-
-operations = st.one_of(
-    st.builds(Place, at=pos, block=solid),
-    st.builds(Remove, at=pos),
-    st.builds(Paint, at=pos, to=pos, block=solid),
-    st.builds(Box, from_=pos, to=pos, block=block, hollow=st.booleans()),
-    st.builds(Line, from_=pos, to=pos, block=block),
-    st.builds(Fill, at=pos, block=block),
-    st.builds(Building, from_=col, to=col, floors=st.integers(1, 3), z=st.integers(0, 2), block=solid),
-    st.builds(StampOp, from_=pos, to=pos, at=pos, rotate=st.sampled_from([0, 90, 180, 270]),
-              mirror=st.sampled_from([None, "x", "y"]), include_air=st.booleans()),
-)
+operations = operations_on(SHAPE, BLOCKS, buildings=["housing", "tree", "road", "grass"])
 
 
 # The factory fixture builds a fresh level per example, so sharing it across examples is safe.

@@ -1,0 +1,139 @@
+"""What every indicator shares: the class contract, lookup tables by block id, and display.
+
+An indicator is a small class with one job (CityScope's habit): given a grid, its level and
+the catalogue, return one number for the editable zone. Names and explanations live in the
+string tables under `indicator.<key>` and `indicator.<key>.explain`.
+"""
+
+from functools import lru_cache
+from typing import Any, ClassVar, NamedTuple, get_args
+
+import numpy as np
+
+from game.core.catalogue import Catalogue, Use
+from game.core.i18n import Language, text
+
+#: Every building use the catalogue schema knows, in a fixed order (index into per-use arrays).
+USES: tuple[str, ...] = get_args(Use)
+#: Floor area per dwelling, and per workplace by use (m²); see `uses.py` for the sources.
+DWELLING_M2 = 75.0
+JOB_M2: dict[str, float] = {
+    "office": 25.0, "retail": 40.0, "industry": 60.0,
+    "education": 50.0, "community": 50.0, "culture": 50.0, "health": 50.0,
+}
+EPS = 1e-9
+
+
+def shared(cache: dict | None, key: str, make):
+    """`make()` once per evaluation cache, so indicators that need the same groundwork share it."""
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+class Reading(NamedTuple):
+    """A value and, when the number alone would mislead, a string-table key that says why."""
+
+    value: float
+    note: str | None = None
+
+
+class Tables:
+    """(256,) lookup tables by block id, built once per catalogue; air (0) is all zero/False."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        blocks = catalogue.blocks
+        ids = np.array([b.id for b in blocks], np.intp)
+
+        def table(values: list[Any], dtype: Any, fill: Any = 0) -> np.ndarray:
+            t = np.full(256, fill, dtype)
+            t[ids] = values
+            t.setflags(write=False)
+            return t
+
+        self.building = table([b.building for b in blocks], bool)
+        self.use = table([USES.index(b.use) if b.use else -1 for b in blocks], np.int8, -1)
+        self.sealed = table([b.sealed for b in blocks], np.float64)
+        self.green = table([b.green for b in blocks], np.float64)
+        #: Green of free-standing things above the ground layer (trees, beds), never of buildings.
+        self.green_object = table([0.0 if b.building else b.green for b in blocks], np.float64)
+        self.walkable = table([b.walkable for b in blocks], bool)
+        self.cost = catalogue.costs
+        #: Indices into USES of the uses at least one catalogue block has.
+        self.uses_present = tuple(sorted({USES.index(b.use) for b in blocks if b.use}))
+        self._amenity = {b.amenity for b in blocks if b.amenity}
+        self._blocks = blocks
+
+    def amenity(self, kind: str) -> np.ndarray:
+        """(256,) bool: blocks that offer `kind` (empty when the catalogue has none)."""
+        t = np.zeros(256, bool)
+        t[[b.id for b in self._blocks if b.amenity == kind]] = True
+        return t
+
+
+@lru_cache(maxsize=8)
+def tables(catalogue: Catalogue) -> Tables:
+    return Tables(catalogue)
+
+
+class Indicator:
+    """One number about a design. Subclasses set `key`, `unit`, `expensive` and implement `evaluate`.
+
+    `unit` tells front ends how to show the value: "%" means the value is a share 0..1 shown as
+    a percentage, "€" euros, "h" hours, "m" metres, "" a plain number. Methods are class methods,
+    so `INDICATORS` can hold the classes themselves.
+
+    `cache` is a dict shared by the indicators computed on one and the same grid, so work such as
+    the per-column statistics is done once; pass a fresh dict (or none) for a new grid.
+    """
+
+    key: ClassVar[str]
+    unit: ClassVar[str] = ""
+    expensive: ClassVar[bool] = False
+    decimals: ClassVar[int] = 2
+
+    @classmethod
+    def evaluate(cls, grid: np.ndarray, level, catalogue: Catalogue, cache: dict | None = None) -> Reading:
+        raise NotImplementedError
+
+    @classmethod
+    def compute(cls, grid: np.ndarray, level, catalogue: Catalogue) -> float:
+        """The value for the editable zone of `level` with `grid` as the design; pure."""
+        return cls.evaluate(grid, level, catalogue).value
+
+    @classmethod
+    def name(cls, lang: Language) -> str:
+        return text(lang, f"indicator.{cls.key}")
+
+    @classmethod
+    def explain(cls, lang: Language) -> str:
+        return text(lang, f"indicator.{cls.key}.explain")
+
+    @classmethod
+    def display(cls, value: float, lang: Language) -> str:
+        """The value as a student reads it: "42 %", "1.234.000 €" (de) or "1,234,000 €" (en), "0.35"."""
+        if cls.unit == "%":
+            number, decimals = value * 100, 0
+        else:
+            number, decimals = value, (0 if cls.unit == "€" else cls.decimals)
+        s = f"{number:,.{decimals}f}"
+        if lang == "de":
+            s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return f"{s} {cls.unit}" if cls.unit else s
+
+
+def share(part: float, whole: float) -> float:
+    """part / whole, and 0 for an empty whole (an empty zone has no built-over share)."""
+    return float(part / whole) if whole > 0 else 0.0
+
+
+def dilate4(mask: np.ndarray) -> np.ndarray:
+    """`mask` grown by one cell to its four neighbours (2D, no wrap-around)."""
+    out = mask.copy()
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out

@@ -1,0 +1,41 @@
+"""Money: what the design costs, what the level allows, and the check that refuses an edit over budget."""
+
+import numpy as np
+
+from game.core.indicators.columns import ColumnIndicator, ColumnStats
+
+# Rounding slack in euros, so an edit that lands exactly on the budget is allowed.
+_SLACK = 1e-6
+
+
+class Cost(ColumnIndicator):
+    """`Session.cost`: every voxel that holds a block the level did not have there is paid for (air is free)."""
+
+    key = "cost"
+    unit = "€"
+
+    @classmethod
+    def from_stats(cls, stats: ColumnStats) -> float:
+        return stats.cost_sum
+
+
+class Budget(ColumnIndicator):
+    """The money the city gives for this level (`level.doc.budget`)."""
+
+    key = "budget"
+    unit = "€"
+
+    @classmethod
+    def from_stats(cls, stats: ColumnStats) -> float:
+        return float(stats.level.doc.budget)
+
+
+def over_budget(session, index: np.ndarray, values: np.ndarray) -> bool:
+    """Whether setting the voxels `index` (flat) to `values` would take the design over its budget.
+
+    Only edits that cost more are refused: an edit that saves money is always allowed, so a
+    design that is over budget (say, after the budget of a level was lowered) can get back under.
+    Use it with `Session.preview`: `index, values, _ = session.preview(op)`.
+    """
+    delta = session.preview_cost(np.asarray(index), np.asarray(values, np.uint8))
+    return delta > 0 and session.cost + delta > session.level.doc.budget + _SLACK

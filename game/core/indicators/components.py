@@ -1,0 +1,39 @@
+"""Connected groups of cells in a 2D mask (4-neighbours): separate playgrounds, separate buildings.
+
+Hand-written because `game.core` may not use scipy (`scipy.ndimage.label` does this). The
+algorithm hooks the larger root of every edge under the smaller one and then halves paths by
+pointer jumping (Shiloach–Vishkin style); every round is a handful of numpy operations over
+the edges, and the number of rounds grows with the logarithm of the group size in practice.
+"""
+
+import numpy as np
+
+
+def label_groups(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """(labels, count): labels is int32 of `mask`'s shape, 0 outside the mask and 1..count inside."""
+    mask = np.asarray(mask, bool)
+    labels = np.zeros(mask.shape, np.int32)
+    cells = np.flatnonzero(mask)
+    if not cells.size:
+        return labels, 0
+    position = np.full(mask.shape, -1, np.int64)
+    position.reshape(-1)[cells] = np.arange(cells.size)
+    a = np.concatenate((position[:, :-1][mask[:, :-1] & mask[:, 1:]], position[:-1, :][mask[:-1, :] & mask[1:, :]]))
+    b = np.concatenate((position[:, 1:][mask[:, :-1] & mask[:, 1:]], position[1:, :][mask[:-1, :] & mask[1:, :]]))
+    parent = np.arange(cells.size)
+    while a.size:
+        pa, pb = parent[a], parent[b]
+        open_ = pa != pb
+        a, b, pa, pb = a[open_], b[open_], pa[open_], pb[open_]
+        if not a.size:
+            break
+        # Roots only ever point to smaller roots, so no cycle can form.
+        np.minimum.at(parent, np.maximum(pa, pb), np.minimum(pa, pb))
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    roots, compact = np.unique(parent, return_inverse=True)
+    labels.reshape(-1)[cells] = compact + 1
+    return labels, int(roots.size)

@@ -1,0 +1,133 @@
+"""Is the open space sunny? Shadows of the whole level on the zone's squares, paths and lawns.
+
+Open space: zone columns without a building whose ground block is `walkable` or whose
+column counts as green (see `columns.py`). Each such cell is tested at the centre of the top
+of its ground voxel (height 1 voxel) on the equinox (21 March), the sun aimed by the level's
+latitude (`solar.py`). The test walks the ray towards the sun cell by cell through the
+height map (top of the highest block of each column: trees and benches cast shadows too,
+overhangs count as solid down to the ground), exactly like a 2D DDA: at each cell the ray
+enters, it is in shadow if that column is higher than the ray there. The cell's own column
+is skipped, so a bench does not shade the square it stands on. One numpy step per cell of
+the ray, vectorised over all open-space cells.
+
+`sun_open_space`: share of open-space cells in sun at solar noon. `sun_hours`: mean over
+those cells of the daylight hours in sun, sampled at the middle of every hour from 6 to 18
+solar time (12 samples, each worth one hour, so an open field gets 12 h).
+"""
+
+import math
+
+import numpy as np
+
+from game.core.indicators.base import EPS, Indicator, Reading, shared, tables
+from game.core.indicators.columns import ColumnStats
+from game.core.indicators.solar import SUN_HOURS, latitude, sun_direction
+
+
+def height_map(grid: np.ndarray) -> np.ndarray:
+    """(X, Y) int: one above the highest non-air voxel of each column, 0 for a column of air."""
+    solid = grid != 0
+    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
+    return np.where(solid.any(axis=2), top, 0)
+
+
+def _ray_cells(dx: float, dy: float, max_t: float) -> list[tuple[int, int, float]]:
+    """Cells (offset from the start cell) a ray from a cell centre along (dx, dy) enters, with the distance on entry."""
+    cells = []
+    sx, sy = (1 if dx > 0 else -1), (1 if dy > 0 else -1)
+    ax, ay = abs(dx), abs(dy)
+    delta_x = 1 / ax if ax > EPS else math.inf
+    delta_y = 1 / ay if ay > EPS else math.inf
+    next_x, next_y = delta_x / 2, delta_y / 2
+    i = j = 0
+    while True:
+        if next_x <= next_y:
+            i, t = i + sx, next_x
+            next_x += delta_x
+        else:
+            j, t = j + sy, next_y
+            next_y += delta_y
+        if t > max_t:
+            return cells
+        cells.append((i, j, t))
+
+
+def lit(heights: np.ndarray, xs: np.ndarray, ys: np.ndarray, sun: np.ndarray, start: float = 1.0) -> np.ndarray:
+    """Which of the cells (xs, ys) see the sun along `sun` (unit vector, grid axes) from height `start` (voxels)."""
+    result = np.zeros(xs.shape, bool)
+    horizontal = math.hypot(sun[0], sun[1])
+    if sun[2] <= EPS:
+        return result  # below the horizon
+    result[:] = True
+    if horizontal <= EPS or heights.size == 0:
+        return result  # overhead sun: nothing stands higher than the ray
+    slope = sun[2] / horizontal
+    X, Y = heights.shape
+    max_t = min((int(heights.max()) - start) / slope, math.hypot(X, Y) + 1)
+    active = np.flatnonzero(result)
+    ax, ay = xs.copy(), ys.copy()
+    for di, dj, t in _ray_cells(sun[0] / horizontal, sun[1] / horizontal, max_t):
+        if not active.size:
+            break
+        nx, ny = ax + di, ay + dj
+        inside = (nx >= 0) & (nx < X) & (ny >= 0) & (ny < Y)
+        blocked = np.zeros(active.shape, bool)
+        blocked[inside] = heights[nx[inside], ny[inside]] > start + t * slope + EPS
+        result[active[blocked]] = False
+        keep = inside & ~blocked  # a ray that left the level stays out: offsets only grow
+        active, ax, ay = active[keep], ax[keep], ay[keep]
+    return result
+
+
+class Sunlight:
+    """Open-space cells, the height map and the sun's aim for one grid; shared by both sun indicators."""
+
+    def __init__(self, grid, level, catalogue, cache: dict | None = None) -> None:
+        t = tables(catalogue)
+        stats = ColumnStats.of(grid, level, catalogue, cache)
+        open_space = level.zone_columns & ~stats.footprint & (t.walkable[grid[:, :, 0]] | (stats.green > 0))
+        self.xs, self.ys = np.nonzero(open_space)
+        self.heights = height_map(grid)
+        georef = level.doc.georeference
+        self.latitude = latitude(georef)
+        self.rotation = georef.rotation_deg if georef else 0.0
+        self.note = None if self.xs.size else "indicator.note.no_open_space"
+
+    @classmethod
+    def of(cls, grid, level, catalogue, cache: dict | None = None) -> "Sunlight":
+        return shared(cache, "sunlight", lambda: cls(grid, level, catalogue, cache))
+
+    def lit_at(self, solar_hour: float) -> np.ndarray:
+        return lit(self.heights, self.xs, self.ys, sun_direction(solar_hour, self.latitude, self.rotation))
+
+
+class SunOnOpenSpace(Indicator):
+    """Share of the zone's open space in sun at solar noon on the equinox."""
+
+    key = "sun_open_space"
+    unit = "%"
+    expensive = True
+
+    @classmethod
+    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+        sun = Sunlight.of(grid, level, catalogue, cache)
+        if not sun.xs.size:
+            return Reading(0.0, sun.note)
+        return Reading(float(sun.lit_at(12.0).mean()))
+
+
+class SunHours(Indicator):
+    """Mean hours of sun of the zone's open space over the equinox day."""
+
+    key = "sun_hours"
+    unit = "h"
+    expensive = True
+    decimals = 1
+
+    @classmethod
+    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+        sun = Sunlight.of(grid, level, catalogue, cache)
+        if not sun.xs.size:
+            return Reading(0.0, sun.note)
+        hours = sum(sun.lit_at(h).astype(np.int64) for h in SUN_HOURS)
+        return Reading(float(np.mean(hours)))

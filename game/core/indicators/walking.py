@@ -1,0 +1,127 @@
+"""Can people walk from their homes to a playground, a park, a school or a shop in 300 m?
+
+The rule, for the whole level (amenities outside the zone count too):
+
+- walkable cells: columns whose ground-layer block is `walkable` and that hold no building
+  (you cannot walk through a house standing on a lawn);
+- amenity cells: columns holding any block whose `amenity` is the kind, at any height;
+- the walk starts on the walkable cells that are amenity cells or touch one (4-neighbours)
+  and spreads over walkable cells in 4-neighbour steps of `voxel_size_m`, at most 300 m;
+- a building is a 4-connected group of footprint columns; its homes reach the amenity when
+  a walkable cell touching the building was reached;
+- the value is the share of housing floor area (so bigger houses weigh more) in reached
+  buildings. The homes in the zone are evaluated; if the zone has none yet, those of the
+  whole level (note `indicator.note.level_homes`); with no homes at all the value is 0
+  (note `indicator.note.no_homes`).
+
+The breadth-first search runs as a frontier of flat indices over a padded 2D grid: one numpy
+step per 300 m / voxel size ring, never one Python step per cell.
+"""
+
+import math
+
+import numpy as np
+
+from game.core.indicators.base import (
+    EPS,
+    USES,
+    Indicator,
+    Reading,
+    dilate4,
+    share,
+    shared,
+    tables,
+)
+from game.core.indicators.columns import ColumnStats
+from game.core.indicators.components import label_groups
+
+WALK_M = 300.0
+
+
+def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
+    """Cells of 2D `walkable` within `steps` 4-neighbour steps of `start` (start ∩ walkable) without leaving walkable."""
+    X, Y = walkable.shape
+    W = Y + 2
+    open_ = np.zeros((X + 2, W), bool)
+    open_[1:-1, 1:-1] = walkable
+    open_ = open_.reshape(-1)
+    seen = np.zeros_like(open_)
+    padded_start = np.zeros((X + 2, W), bool)
+    padded_start[1:-1, 1:-1] = start & walkable
+    frontier = np.flatnonzero(padded_start)
+    seen[frontier] = True
+    moves = np.array([1, -1, W, -W])
+    for _ in range(steps):
+        if not frontier.size:
+            break
+        nxt = (frontier[:, None] + moves).reshape(-1)
+        nxt = nxt[open_[nxt] & ~seen[nxt]]
+        seen[nxt] = True
+        frontier = np.unique(nxt)
+    return seen.reshape(X + 2, W)[1:-1, 1:-1].copy()
+
+
+class Homes:
+    """Where people live and where they can walk: computed once per grid and shared by the walk indicators."""
+
+    def __init__(self, grid: np.ndarray, level, catalogue, cache: dict | None = None) -> None:
+        t = tables(catalogue)
+        stats = ColumnStats.of(grid, level, catalogue, cache)
+        self.walkable = t.walkable[grid[:, :, 0]] & ~stats.footprint
+        self.buildings, count = label_groups(stats.footprint)
+        housing = stats.use_area[:, :, USES.index("housing")]
+        self.note = None
+        weight = np.where(level.zone_columns, housing, 0.0)
+        if weight.sum() <= EPS:
+            weight = housing
+            self.note = "indicator.note.level_homes"
+        if weight.sum() <= EPS:
+            self.note = "indicator.note.no_homes"
+        # Housing floor area per building (index 0: not a building).
+        self.weight = np.bincount(self.buildings.reshape(-1), weights=weight.reshape(-1), minlength=count + 1)
+        self.weight[0] = 0.0
+        self.steps = math.floor(WALK_M / level.doc.voxel_size_m + EPS)
+        self.grid = grid
+
+    @classmethod
+    def of(cls, grid, level, catalogue, cache: dict | None = None) -> "Homes":
+        return shared(cache, "homes", lambda: cls(grid, level, catalogue, cache))
+
+    def share_reaching(self, amenity: np.ndarray) -> float:
+        """Share of home floor area whose building is within the walk of a column with an `amenity` block."""
+        total = self.weight.sum()
+        if total <= EPS:
+            return 0.0
+        at = amenity[self.grid].any(axis=2)
+        reached = reach(self.walkable, dilate4(at), self.steps)
+        touched = np.unique(self.buildings[dilate4(reached) & (self.buildings > 0)])
+        return min(1.0, share(self.weight[touched].sum(), total))
+
+
+class WalkIndicator(Indicator):
+    """Share of homes (by housing floor area) with a block of `amenity` within 300 m on foot."""
+
+    amenity: str
+    unit = "%"
+    expensive = True
+
+    @classmethod
+    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+        homes = Homes.of(grid, level, catalogue, cache)
+        return Reading(homes.share_reaching(tables(catalogue).amenity(cls.amenity)), homes.note)
+
+
+class WalkToPlayground(WalkIndicator):
+    key, amenity = "walk_playground", "playground"
+
+
+class WalkToPark(WalkIndicator):
+    key, amenity = "walk_park", "park"
+
+
+class WalkToSchool(WalkIndicator):
+    key, amenity = "walk_school", "school"
+
+
+class WalkToShop(WalkIndicator):
+    key, amenity = "walk_shop", "shop"
