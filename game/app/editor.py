@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from game import __version__
+from game.app.background import ExpensiveIndicators
 from game.app.tools import TOOLS, Pointer, Tool
 from game.core.change import Change
 from game.core.design import DesignDocument, save_changes
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
+from game.core.indicators import Cost, Metrics, over_budget
 from game.core.ops import Operation
 from game.core.session import EditResult, Session
 from game.io.designs import write_design
@@ -50,6 +52,12 @@ class Editor:
         self.on_change: Callable[[Change], None] = lambda change: None
         self.toast: tuple[str, float] | None = None
         self.autosaver = Autosaver(autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock)
+        self.metrics = Metrics(session)
+        start = Metrics(Session(self.level))
+        start.compute_expensive()
+        self.start_values = start.values
+        self.background = ExpensiveIndicators(self.metrics)
+        self.background.request()
 
     # -- messages -----------------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:
@@ -81,6 +89,12 @@ class Editor:
 
     def apply(self, op: Operation) -> EditResult | None:
         try:
+            index, values, _ = self.session.preview(op)
+            if over_budget(self.session, index, values):
+                left = max(0.0, self.level.doc.budget - self.session.cost)
+                raise QuartierError("error.over_budget",
+                                    cost=Cost.display(self.session.preview_cost(index, values), self.lang),
+                                    left=Cost.display(left, self.lang))
             result = self.session.apply(op)
         except QuartierError as exc:
             self.show(exc.message(self.lang))
@@ -104,8 +118,40 @@ class Editor:
         if change is None:
             return False
         self.autosaver.mark_dirty()
+        self.metrics.update(change)
+        self.background.request()
         self.on_change(change)
+        self._check_achievements(change)
         return True
+
+    # -- the game -----------------------------------------------------------------------
+    def _check_achievements(self, change: Change) -> None:
+        _, _, after = change.voxels()
+        tables = self.level.catalogue
+        placed = {tables.key(int(i)) for i in set(after.tolist()) if i}
+        if any(tables.block(k).use for k in placed):
+            self.achieve("first_building")
+        if any(tables.block(k).amenity in ("park", "garden") for k in placed):
+            self.achieve("first_park")
+
+    def check_goals(self) -> None:
+        """After the background values arrived: all goals met is worth an achievement."""
+        goals = self.metrics.goals()
+        if goals and all(g.met for g in goals) and not self.metrics.stale:
+            self.achieve("all_goals")
+
+    def walked_on(self, x: int, y: int, z: int) -> None:
+        """The walker stands on column (x, y) with feet at z: on something the student built?"""
+        below = max(0, min(z - 1, self.level.shape[2] - 1))
+        if self.session.grid[x, y, below] != self.level.city[x, y, below]:
+            self.achieve("walked_street")
+
+    def achieve(self, achievement: str) -> None:
+        if achievement in self.doc.achievements:
+            return
+        self.doc = self.doc.model_copy(update={"achievements": [*self.doc.achievements, achievement]})
+        self.autosaver.mark_dirty()
+        self.notify("editor.achievement", name=self.t(f"achievement.{achievement}"))
 
     def preview(self, pointer: Pointer | None) -> tuple[np.ndarray, np.ndarray, float] | None:
         """The current tool's ghost: voxels it would change, their new values, and the cost."""
@@ -164,4 +210,5 @@ class Editor:
 
     def close(self) -> None:
         """On exit: whatever was not saved goes to the autosave, to be offered back next time."""
+        self.background.close()
         self.autosaver.flush()

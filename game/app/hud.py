@@ -6,15 +6,18 @@ import numpy as np
 
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
 from game.core.i18n import Text
+from game.core.indicators import INDICATORS, Cost
 
 TOP_BAR = 52
 PALETTE = 112
 TOOL = 50
+PANEL = 300
+ROW = 19
+GOOD, BAD, SAME = (30, 130, 60, 255), (200, 40, 40, 255), (110, 116, 122, 255)
 
 
 def euros(value: float, lang: str) -> str:
-    text = f"{value:,.0f} €"
-    return text.replace(",", ".") if lang == "de" else text
+    return Cost.display(value, lang)
 
 
 class Hud:
@@ -35,9 +38,11 @@ class Hud:
 
     def state(self):
         e = self.editor
+        metrics = e.metrics
         return (self.size, e.tool.id, tuple(sorted(e.tool.status().items())), e.block, self.category,
                 round(e.session.cost), round(self.preview_cost), e.current_toast(), self.marker_text,
-                e.session.history.can_undo, e.session.history.can_redo, e.doc.title)
+                e.session.history.can_undo, e.session.history.can_redo, e.doc.title,
+                tuple(metrics.values.items()), frozenset(metrics.stale))
 
     def refresh(self, width: int, height: int, walking: bool) -> None:
         self.size = (width, height)
@@ -50,6 +55,7 @@ class Hud:
         self._toolbar(height)
         self._palette(width)
         self._hint_and_toast(width, walking)
+        self._indicators(width, height)
         if self.marker_text is not None:
             self._marker_panel(width, height)
 
@@ -129,18 +135,53 @@ class Hud:
     def _hint_and_toast(self, width, walking):
         e, c = self.editor, self.canvas
         hint = e.t("hud.walk_hint") if walking else e.t(f"tool.{e.tool.id}.hint", **e.tool.status())
-        c.rect(70, PALETTE + 8, 14 + 7.2 * len(hint), 24, (255, 255, 255, 200))
-        c.label(hint, 77, PALETTE + 15, size=10)
+        c.note(hint, 77, PALETTE + 20)
         toast = e.current_toast()
         if toast:
-            w = 40 + 8 * len(toast)
-            c.rect(width / 2 - w / 2, PALETTE + 48, w, 36, (33, 37, 41, 230))
-            c.label(toast, width / 2, PALETTE + 66, size=12, color=(255, 255, 255, 255), anchor_x="center", anchor_y="center")
+            c.note(toast, width / 2, PALETTE + 66, size=12, color=(255, 255, 255, 255),
+                   background=(33, 37, 41, 230), center=True, pad=14)
+
+    def _indicators(self, width, height):
+        """The numbers of the neighbourhood with their change since the start, the goals and the stars."""
+        e, c = self.editor, self.canvas
+        values, stale = e.metrics.values, e.metrics.stale
+        shown = [i for i in INDICATORS if i.key not in ("cost", "budget")]
+        goals = e.metrics.goals()
+        x, top = width - PANEL - 8, height - TOP_BAR - 8
+        h = 58 + ROW * len(shown) + 30 + ROW * len(goals)
+        c.rect(x, top - h, PANEL, h, (255, 255, 255, 235), border=(200, 204, 208))
+        c.label(e.t("hud.neighbourhood"), x + 10, top - 22, size=11, bold=True)
+        stars = e.metrics.stars()
+        c.label("★" * stars + "☆" * (3 - stars), x + PANEL - 10, top - 22, size=14, color=(230, 160, 0, 255),
+                anchor_x="right")
+        c.label(e.t("hud.since_start"), x + PANEL - 10, top - 42, size=8, color=MUTED, anchor_x="right")
+        y = top - 44
+        for indicator in shown:
+            y -= ROW
+            value, start = values.get(indicator.key), self.editor.start_values.get(indicator.key)
+            c.label(indicator.name(e.lang), x + 10, y, size=9)
+            if value is None:
+                c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
+                continue
+            waiting = e.t("hud.computing") if indicator.key in stale else ""
+            c.label(indicator.display(value, e.lang) + waiting, x + 200, y, size=9, bold=True, anchor_x="right")
+            arrow, colour = _trend(value, start, indicator)
+            c.label(arrow, x + 214, y, size=9, color=colour)
+            if start is not None and arrow != "=":
+                delta = indicator.display(abs(value - start), e.lang)
+                c.label(("+" if value > start else "−") + delta, x + PANEL - 8, y, size=8, color=colour, anchor_x="right")
+        y -= 26
+        c.label(e.t("hud.goals"), x + 10, y, size=10, bold=True)
+        for goal in goals:
+            y -= ROW
+            text = goal.text.in_(e.lang)
+            text = text if len(text) <= 40 else text[:39] + "…"
+            c.label(("✓ " if goal.met else "○ ") + text, x + 10, y, size=9, color=GOOD if goal.met else INK)
 
     def _marker_panel(self, width, height):
         c = self.canvas
         w, h = 360, 150
-        x, y = width - w - 12, height - TOP_BAR - h - 12
+        x, y = TOOL + 24, height - TOP_BAR - h - 12
         c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
         c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
         c.label(self.marker_text.in_(self.editor.lang), x + 44, y + h - 18, size=11, width=w - 60, anchor_y="top")
@@ -155,11 +196,26 @@ class Hud:
     def covers(self, x, y) -> bool:
         """Whether a point is on the HUD (so the 3D view must not react to it)."""
         width, height = self.size
-        return y > height - TOP_BAR or y < PALETTE or (x < TOOL + 16 and y > PALETTE) or any(
+        in_panel = x > width - PANEL - 8 and y > height - TOP_BAR - 8 - self._panel_height()
+        return y > height - TOP_BAR or y < PALETTE or (x < TOOL + 16 and y > PALETTE) or in_panel or any(
             b.contains(x, y) for b in self.canvas.buttons)
+
+    def _panel_height(self) -> float:
+        shown = sum(1 for i in INDICATORS if i.key not in ("cost", "budget"))
+        return 58 + ROW * shown + 30 + ROW * len(self.editor.level.doc.goals)
 
     def draw(self) -> None:
         self.canvas.draw()
+
+
+def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int, int, int, int]]:
+    """An arrow for the change since the start and its colour: green better, red worse, grey neither."""
+    if start is None or abs(value - start) < 10 ** -(indicator.decimals + 1):
+        return "=", SAME
+    up = value > start
+    if indicator.better == 0:
+        return ("▲" if up else "▼"), SAME
+    return ("▲" if up else "▼"), GOOD if up == (indicator.better > 0) else BAD
 
 
 def marker_screen_positions(markers, view_proj: np.ndarray, width: int, height: int) -> list[tuple[float, float] | None]:

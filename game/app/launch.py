@@ -84,6 +84,7 @@ def play(options: PlayOptions) -> int:
     try:
         runner = ScriptRunner(window)
         runner.run(steps)
+        runner.settle()
         if options.screenshot:
             from game.io.images import write_png
 

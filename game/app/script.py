@@ -123,6 +123,11 @@ class ScriptRunner:
         w.flip()
         return image
 
+    def settle(self) -> None:
+        """Let the background indicators finish, as a student would by looking for a moment."""
+        self.window.editor.background.wait()
+        self.window.editor.check_goals()
+
     def run(self, steps: list) -> None:
         self.frame()
         for number, step in enumerate(steps, start=1):
@@ -187,12 +192,15 @@ class ScriptRunner:
             if w.walker is None:
                 w.toggle_walk()
             for _ in range(max(1, int(step.seconds * 30))):
+                w.update(0.0)  # no keys held: only the editor's per-frame work
                 w.walker.walk(step.forward, step.right, 1 / 30)
+                w.editor.walked_on(*w.feet())
         elif isinstance(step, Action):
             if step.action not in BY_ID:
                 raise QuartierError("error.unknown_action", action=step.action)
             w.run_action(step.action)
         elif isinstance(step, Screenshot):
+            self.settle()
             write_png(Path(step.path), self.frame())
         elif isinstance(step, Wait):
             for _ in range(step.frames - 1):

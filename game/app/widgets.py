@@ -74,6 +74,15 @@ class Canvas:
         self.items.append(item)
         return item
 
+    def note(self, text, x, y, size=10, color=INK, background=(255, 255, 255, 200), center=False, pad=7):
+        """A line of text on a box that fits it (measured, not guessed: German words are long)."""
+        label = self.label(text, x, y, size=size, color=color, anchor_x="center" if center else "left",
+                           anchor_y="center")
+        w = label.content_width + 2 * pad
+        h = label.content_height + pad
+        self.rect(x - w / 2 if center else x - pad, y - h / 2, w, h, background)
+        return label
+
     def button(self, x, y, w, h, text, action, active=False, size=12, enabled=True, layer=0):
         fill = ACCENT if active else (255, 255, 255, 240) if enabled else (230, 230, 230, 200)
         self.rect(x, y, w, h, fill, layer=layer, border=INK[:3] if enabled else MUTED[:3])

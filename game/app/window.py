@@ -14,7 +14,7 @@ from game.app.actions import BY_ID, BY_KEY, shortcut_name
 from game.app.camera import OrbitCamera, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
-from game.app.hud import PALETTE, TOP_BAR, Hud, marker_screen_positions
+from game.app.hud import Hud, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas
@@ -99,6 +99,10 @@ class EditorWindow(pyglet.window.Window):
             self.orbit = OrbitCamera.from_walk(self.walker)
             self.walker = None
 
+    def feet(self) -> tuple[int, int, int]:
+        x, y, z = self.walker.position
+        return (int(np.clip(x, 0, self.level.shape[0] - 1)), int(np.clip(y, 0, self.level.shape[1] - 1)), int(round(z)))
+
     def _on_change(self, change) -> None:
         self.scene.mark_dirty(change.lo, change.hi)
         lo, hi = change.lo, change.hi
@@ -152,9 +156,9 @@ class EditorWindow(pyglet.window.Window):
         size = float(max(self.level.shape))
         near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size))
+        self._draw_markers()
         self.hud.refresh(self.width, self.height, self.walker is not None)
         self.hud.draw()
-        self._draw_markers()
         if self.help_canvas:
             self.help_canvas.draw()
         if self.dialog:
@@ -165,7 +169,7 @@ class EditorWindow(pyglet.window.Window):
         canvas = Canvas()
         positions = marker_screen_positions(self.level.doc.markers, self.view_proj(np.float64), self.width, self.height)
         for marker, pos in zip(self.level.doc.markers, positions):
-            if pos is None or not (PALETTE < pos[1] < self.height - TOP_BAR):
+            if pos is None or self.hud.covers(*pos):
                 continue
             x, y = pos
             circle = pyglet.shapes.Circle(x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back)
@@ -275,6 +279,7 @@ class EditorWindow(pyglet.window.Window):
         if self.walker:
             if forward or right:
                 self.walker.walk(forward, right, dt)
+                self.editor.walked_on(*self.feet())
         elif not self.dialog:
             if forward or right:
                 self.orbit.pan(-right * 600 * dt, -forward * 600 * dt, self.height)
@@ -285,6 +290,7 @@ class EditorWindow(pyglet.window.Window):
             if zoom:
                 self.orbit.zoom(zoom * 4 * dt)
         self.editor.tick()
+        self.editor.check_goals()
 
     def on_close(self) -> None:
         self.editor.close()

@@ -93,6 +93,8 @@ class Indicator:
     unit: ClassVar[str] = ""
     expensive: ClassVar[bool] = False
     decimals: ClassVar[int] = 2
+    #: Which way is better for the neighbourhood: +1 more, -1 less, 0 neither (density is a trade-off).
+    better: ClassVar[int] = 1
 
     @classmethod
     def evaluate(cls, grid: np.ndarray, level, catalogue: Catalogue, cache: dict | None = None) -> Reading:

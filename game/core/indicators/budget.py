@@ -12,6 +12,7 @@ class Cost(ColumnIndicator):
     """`Session.cost`: every voxel that holds a block the level did not have there is paid for (air is free)."""
 
     key = "cost"
+    better = -1
     unit = "€"
 
     @classmethod
@@ -23,6 +24,7 @@ class Budget(ColumnIndicator):
     """The money the city gives for this level (`level.doc.budget`)."""
 
     key = "budget"
+    better = 0
     unit = "€"
 
     @classmethod

@@ -8,6 +8,7 @@ class SiteCoverage(ColumnIndicator):
     """GRZ: building footprint area / zone area (a column is footprint if it holds a building block above ground)."""
 
     key = "grz"
+    better = 0
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:
@@ -22,6 +23,7 @@ class FloorAreaRatio(ColumnIndicator):
     """
 
     key = "gfz"
+    better = 0
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:

@@ -14,6 +14,7 @@ class SealedShare(ColumnIndicator):
     """Mean `sealed` share of the zone's column surfaces (0 = all open soil, 1 = all sealed)."""
 
     key = "sealed_share"
+    better = -1
     unit = "%"
 
     @classmethod
