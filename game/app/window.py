@@ -57,6 +57,7 @@ class EditorWindow(pyglet.window.Window):
         self.mouse_xy: tuple[float, float] | None = None
         self.right_press: tuple[float, float] | None = None
         self.right_moved = False
+        self.left_on_ui = False  # the left press went to a button or marker: its release is not a tool action
         self._ghost_key = None
         self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
         self.frames = 0
@@ -196,8 +197,10 @@ class EditorWindow(pyglet.window.Window):
             return
         if self.help_canvas:
             self.help_canvas = None
+            self.left_on_ui = True
             return
-        if button == mouse.LEFT and (self._markers.click(x, y) or self.hud.click(x, y)):
+        self.left_on_ui = button == mouse.LEFT and (self._markers.click(x, y) or self.hud.click(x, y))
+        if self.left_on_ui:
             self._ghost_key = None
             return
         if button == mouse.RIGHT:
@@ -232,7 +235,8 @@ class EditorWindow(pyglet.window.Window):
             if pointer.hit and not self.hud.covers(x, y):
                 self.editor.apply(Remove(at=pointer.hit.voxel))
             self.right_press = None
-        elif button == mouse.LEFT and not (modifiers & key.MOD_SHIFT) and not self.walker and not self.hud.covers(x, y):
+        elif button == mouse.LEFT and not self.left_on_ui and not (modifiers & key.MOD_SHIFT) and not self.walker \
+                and not self.hud.covers(x, y):
             self.editor.tool.release(self.pointer_at(x, y))
         self._ghost_key = None
 

@@ -80,8 +80,11 @@ def test_clicking_an_info_marker_shows_its_text(window):
     runner.frame()
     marker = window.level.doc.markers[0]
     x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    before = window.editor.session.grid.copy()
     window.on_mouse_press(x, y, mouse.LEFT, 0)
+    window.on_mouse_release(x, y, mouse.LEFT, 0)
     assert window.hud.marker_text == marker.text
+    assert np.array_equal(window.editor.session.grid, before)  # the click was for the marker, not the tool
     runner.frame()
 
 

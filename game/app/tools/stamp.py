@@ -25,6 +25,7 @@ class StampTool(DragTool):
     def __init__(self, editor) -> None:
         super().__init__(editor)
         self.clipboard: Stamp | None = None
+        self.from_ground = False  # copied with its ground layer: pasting replaces the ground it lands on
 
     def start_cell(self, hit):
         return hit.voxel
@@ -57,6 +58,7 @@ class StampTool(DragTool):
             stamp = Stamp.copy(self.editor.session.grid, lo, hi)
             if stamp.blocks.any():
                 self.clipboard = stamp
+                self.from_ground = lo[2] == 0
                 self.editor.notify("tool.stamp.copied", size="×".join(map(str, stamp.blocks.shape)))
 
     def press(self, pointer):
@@ -66,7 +68,7 @@ class StampTool(DragTool):
     def ghost(self, pointer):
         if self.clipboard is None or pointer is None or pointer.hit is None:
             return None
-        at = pointer.hit.adjacent
+        at = pointer.hit.voxel if self.from_ground else pointer.hit.adjacent
         far = [a + s for a, s in zip(at, self.clipboard.blocks.shape)]
         if any(c < 0 for c in at) or any(f > s for f, s in zip(far, self.editor.level.shape)):
             return None
