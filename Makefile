@@ -22,6 +22,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/core.py
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/metrics.py
 
 # Rebuild the hand-made bundled levels from their generator (deterministic).
 levels: $(VENV)/.installed

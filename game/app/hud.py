@@ -160,6 +160,7 @@ class Hud:
             y -= ROW
             value, start = values.get(indicator.key), self.editor.start_values.get(indicator.key)
             c.label(indicator.name(e.lang), x + 10, y, size=9)
+            c.buttons.append(Button(x, y - 5, PANEL, ROW, self._explain(indicator)))
             if value is None:
                 c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
                 continue
@@ -178,10 +179,16 @@ class Hud:
             text = text if len(text) <= 40 else text[:39] + "…"
             c.label(("✓ " if goal.met else "○ ") + text, x + 10, y, size=9, color=GOOD if goal.met else INK)
 
+    def _explain(self, indicator):
+        """Clicking a number shows what it means, in both languages' words."""
+        def show():
+            self.marker_text = Text(**{lang: f"{indicator.name(lang)}: {indicator.explain(lang)}" for lang in ("de", "en")})
+        return show
+
     def _marker_panel(self, width, height):
         c = self.canvas
         w, h = 360, 150
-        x, y = TOOL + 24, height - TOP_BAR - h - 12
+        x, y = (width - w) / 2, height - TOP_BAR - h - 12
         c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
         c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
         c.label(self.marker_text.in_(self.editor.lang), x + 44, y + h - 18, size=11, width=w - 60, anchor_y="top")

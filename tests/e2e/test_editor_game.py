@@ -84,3 +84,17 @@ def test_all_goals_met_gives_three_stars_and_an_achievement(window):
     missing = [g.id for g in editor.metrics.goals() if not g.met]
     assert not missing, missing
     assert editor.metrics.stars() == 3 and "all_goals" in editor.doc.achievements
+
+
+def test_clicking_a_number_explains_it(window):
+    from pyglet.window import mouse
+
+    from game.app.script import ScriptRunner
+
+    ScriptRunner(window).frame()
+    row = next(b for b in window.hud.canvas.buttons if b.w == 300)
+    window.on_mouse_press(row.x + 20, row.y + 8, mouse.LEFT, 0)
+    window.on_mouse_release(row.x + 20, row.y + 8, mouse.LEFT, 0)
+    explanation = window.hud.marker_text.en
+    assert explanation.startswith("Built-over share") and len(explanation) > 40
+    ScriptRunner(window).frame()
