@@ -1,19 +1,55 @@
-"""`quartier-server`: the collection server's command line (its commands arrive with the server issue)."""
+"""`quartier-server`: run the collection server (exit 0, 1 for bad input with one line, 2 for usage)."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
 
 from game import __version__
 from game.core.i18n import detect_language, text
 
 
+def default_data_dir() -> Path:
+    home = os.environ.get("QUARTIER_HOME")
+    return Path(home) / "server" if home else platformdirs.user_data_path("quartier-server", appauthor=False)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server_sync.app import create_app
+
+    app, token = create_app(args.data_dir, args.db, rate_limit=args.rate_limit)
+    lang = detect_language()
+    print(text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir), flush=True)
+    if token:
+        print(text(lang, "server.new_token", token=token), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quartier-server", description="Quartier collection server.")
     parser.add_argument("--version", action="version", version=f"quartier-server {__version__}")
-    parser.parse_args(argv)
-    print(text(detect_language(), "server.not_yet"), file=sys.stderr)
-    return 1
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--data-dir", type=Path, default=default_data_dir())
+    serve.add_argument("--db", metavar="URL", help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+    serve.add_argument("--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token")
+    serve.set_defaults(handler=cmd_serve)
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except Exception as exc:  # a clear line instead of a traceback
+        if os.environ.get("QUARTIER_DEBUG"):
+            raise
+        print(text(detect_language(), "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

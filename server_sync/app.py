@@ -1,0 +1,91 @@
+"""The collection server as an ASGI app: routes under /api/v1, JSON errors, limits and headers."""
+
+import logging
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from game import __version__
+from server_sync.db import make_engine, migrate, session_factory, sqlite_url
+from server_sync.deps import MODERATOR_KEY, Services
+from server_sync.errors import ApiError, error_response
+from server_sync.models import Setting
+from server_sync.routes import submissions, votes, workshops
+from server_sync.security import SECURITY_HEADERS, BodyLimit, RateLimiter, new_token, token_hash
+
+log = logging.getLogger("quartier.server")
+
+
+def ensure_moderator_token(sessions) -> str | None:
+    """Set the moderator token from QUARTIER_MODERATOR_TOKEN, or make one on first start.
+
+    Returns a newly made token (to be shown once); only its hash is stored.
+    """
+    given = os.environ.get("QUARTIER_MODERATOR_TOKEN")
+    with sessions() as session:
+        stored = session.get(Setting, MODERATOR_KEY)
+        if given:
+            token, made = given, None
+        elif stored is None:
+            token = made = new_token()
+        else:
+            return None
+        if stored is None:
+            session.add(Setting(key=MODERATOR_KEY, value=token_hash(token)))
+        else:
+            stored.value = token_hash(token)
+        session.commit()
+        return made
+
+
+def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600) -> tuple[FastAPI, str | None]:
+    """The app and, on first start, the new moderator token. `rate_limit`: requests per minute per token."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(db_url or sqlite_url(data_dir))
+    migrate(engine)
+    sessions = session_factory(engine)
+    made = ensure_moderator_token(sessions)
+
+    app = FastAPI(title="Quartier collection server", version=__version__,
+                  description="Workshops, submissions, votes and moderation. See docs/api.md.")
+    app.state.services = Services(sessions, data_dir, RateLimiter(rate_limit), RateLimiter(rate_limit * 10))
+    for router in (workshops.router, submissions.router, votes.router):
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        headers = {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
+        return error_response(request, exc.status, exc.code, headers=headers, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": ""}
+        field = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        return error_response(request, 422, "invalid_request", field=field, problem=first["msg"])
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return error_response(request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error")
+        return error_response(request, 500, "internal")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.add_middleware(BodyLimit)
+    return app, made

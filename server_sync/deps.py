@@ -1,0 +1,67 @@
+"""What every route needs: a database session, the caller (moderator or participant), rate limits."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server_sync.errors import ApiError
+from server_sync.models import Participant, Setting
+from server_sync.security import RateLimiter, same_secret, token_hash
+
+MODERATOR_KEY = "moderator_token_hash"
+
+
+@dataclass
+class Services:
+    sessions: sessionmaker[Session]
+    data_dir: Path
+    token_limit: RateLimiter
+    address_limit: RateLimiter
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def db(svc: Services = Depends(services)) -> Iterator[Session]:
+    with svc.sessions() as session:
+        yield session
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def rate_limited(request: Request, svc: Services = Depends(services)) -> None:
+    """Per token when there is one, else per client address (held in memory only)."""
+    token = _bearer(request)
+    if token:
+        wait = svc.token_limit.check(token_hash(token))
+    else:
+        wait = svc.address_limit.check(request.client.host if request.client else "?")
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+
+
+def is_moderator(request: Request, session: Session) -> bool:
+    token = _bearer(request)
+    stored = session.get(Setting, MODERATOR_KEY)
+    return bool(token and stored and same_secret(token, stored.value))
+
+
+def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> None:
+    if not is_moderator(request, session):
+        raise ApiError(401, "not_moderator")
+
+
+def participant(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> Participant:
+    token = _bearer(request)
+    found = session.scalar(select(Participant).where(Participant.token_hash == token_hash(token))) if token else None
+    if found is None:
+        raise ApiError(401, "not_participant")
+    return found

@@ -1,0 +1,123 @@
+"""The collection server's tables (SQLAlchemy 2), with the rules the database itself enforces.
+
+Votes: one per participant and submission (a unique key), and at most N per participant,
+because each vote takes one of the participant's numbered slots, and a slot must exist in
+`vote_slots`, which holds exactly 1..N for the workshop. Concurrent requests therefore cannot
+exceed the limit, whatever the code in front of the database does.
+No real names, e-mail or IP addresses are stored anywhere; tokens only as hashes.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """Server-wide values, such as the hash of the moderator token."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class Workshop(Base):
+    __tablename__ = "workshops"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    level_id: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(16), default="building")
+    votes_per_participant: Mapped[int] = mapped_column(Integer, default=3)
+    moderation: Mapped[str] = mapped_column(String(8), default="pre")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (
+        CheckConstraint("phase IN ('building', 'voting', 'closed')", name="phase_known"),
+        CheckConstraint("moderation IN ('pre', 'post')", name="moderation_known"),
+        CheckConstraint("votes_per_participant BETWEEN 1 AND 20", name="votes_in_range"),
+    )
+
+
+class VoteSlot(Base):
+    """Slots 1..N of a workshop: a vote must take one of them (see the module docstring)."""
+
+    __tablename__ = "vote_slots"
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (UniqueConstraint("workshop_id", "pseudonym", name="one_pseudonym_per_workshop"),)
+
+
+class Submission(Base):
+    """The latest revision of a design; earlier ones stay in `revisions`."""
+
+    __tablename__ = "submissions"
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    pseudonym: Mapped[str] = mapped_column(String(24))
+    metrics: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'hidden', 'rejected')", name="status_known"),
+    )
+
+
+class Revision(Base):
+    __tablename__ = "revisions"
+    uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    design: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+    submission_uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[int] = mapped_column(Integer)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "slot", name="one_vote_per_slot"),
+        ForeignKeyConstraint(["workshop_id", "slot"], ["vote_slots.workshop_id", "vote_slots.slot"],
+                             name="slot_exists", ondelete="CASCADE"),
+    )
+
+
+class AuditEntry(Base):
+    """Every moderation action: what was done to which submission, when, and why."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    action: Mapped[str] = mapped_column(String(32))
+    workshop_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submission_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

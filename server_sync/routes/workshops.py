@@ -1,0 +1,104 @@
+"""Workshops: created by the moderator, joined by participants with a code, moved through phases."""
+
+import secrets
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from game.core.errors import QuartierError
+from game.io.levels import find_level
+from server_sync.deps import db, is_moderator, moderator, rate_limited
+from server_sync.errors import ApiError
+from server_sync.models import AuditEntry, Participant, Submission, Vote, VoteSlot, Workshop
+from server_sync.pseudonyms import problem
+from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
+from server_sync.security import new_token, token_hash
+
+router = APIRouter()
+# Easy to read out in class: no 0/O, 1/I/L.
+CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PHASES = ("building", "voting", "closed")
+
+
+def workshop_or_404(session: Session, workshop_id: int) -> Workshop:
+    found = session.get(Workshop, workshop_id)
+    if found is None:
+        raise ApiError(404, "no_workshop")
+    return found
+
+
+@router.post("/workshops", status_code=201, response_model=WorkshopOut, dependencies=[Depends(moderator)])
+def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> WorkshopOut:
+    try:
+        find_level(body.level_id)
+    except QuartierError:
+        raise ApiError(422, "unknown_level", level=body.level_id) from None
+    for _ in range(20):
+        code = "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
+        if not session.scalar(select(Workshop.id).where(Workshop.code == code)):
+            break
+    workshop = Workshop(code=code, title=body.title, level_id=body.level_id,
+                        votes_per_participant=body.votes_per_participant, moderation=body.moderation)
+    session.add(workshop)
+    session.flush()
+    session.add_all(VoteSlot(workshop_id=workshop.id, slot=n) for n in range(1, body.votes_per_participant + 1))
+    session.add(AuditEntry(action="create_workshop", workshop_id=workshop.id, detail=body.title))
+    session.commit()
+    return WorkshopOut.of(workshop)
+
+
+@router.get("/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)])
+def get_workshop(workshop_id: int, session: Session = Depends(db)) -> WorkshopOut:
+    return WorkshopOut.of(workshop_or_404(session, workshop_id))
+
+
+@router.patch("/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)])
+def change_phase(workshop_id: int, body: PhaseIn, session: Session = Depends(db)) -> WorkshopOut:
+    workshop = workshop_or_404(session, workshop_id)
+    if PHASES.index(body.phase) < PHASES.index(workshop.phase):
+        raise ApiError(409, "phase_backwards", phase=workshop.phase)
+    session.add(AuditEntry(action=f"phase_{body.phase}", workshop_id=workshop.id, detail=workshop.phase))
+    workshop.phase = body.phase
+    session.commit()
+    return WorkshopOut.of(workshop)
+
+
+@router.post("/join", status_code=201, response_model=JoinOut, dependencies=[Depends(rate_limited)])
+def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
+    workshop = session.scalar(select(Workshop).where(Workshop.code == body.code.strip().upper().replace("-", "")))
+    if workshop is None:
+        raise ApiError(404, "wrong_code")
+    if workshop.phase == "closed":
+        raise ApiError(409, "workshop_closed")
+    pseudonym = body.pseudonym.strip()
+    reason = problem(pseudonym)
+    if reason:
+        raise ApiError(422, reason)
+    token = new_token()
+    person = Participant(workshop_id=workshop.id, pseudonym=pseudonym, token_hash=token_hash(token))
+    session.add(person)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, "pseudonym_taken") from None
+    return JoinOut(participant_id=person.id, token=token, workshop=WorkshopOut.of(workshop))
+
+
+@router.get("/workshops/{workshop_id}/results", response_model=list[ResultOut], dependencies=[Depends(rate_limited)])
+def results(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[ResultOut]:
+    """Votes per approved submission; who voted for what is never part of any answer."""
+    workshop = workshop_or_404(session, workshop_id)
+    if workshop.phase != "closed" and not is_moderator(request, session):
+        raise ApiError(403, "results_not_public")
+    votes = func.count(Vote.participant_id)
+    rows = session.execute(
+        select(Submission.uuid, Submission.title, Submission.pseudonym, votes)
+        .outerjoin(Vote, Vote.submission_uuid == Submission.uuid)
+        .where(Submission.workshop_id == workshop_id, Submission.status == "approved")
+        .group_by(Submission.uuid, Submission.title, Submission.pseudonym)
+        .order_by(votes.desc(), Submission.title)
+    ).all()
+    return [ResultOut(uuid=u, title=t, pseudonym=p, votes=v) for u, t, p, v in rows]
