@@ -41,7 +41,7 @@ from game.core.design import DesignDocument, parse_design
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.io.paths import home, outbox_dir
-from game.io.storage import read_document, write_atomic
+from game.io.storage import fsync_dir, read_document, storage_error, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +60,6 @@ _listeners: list[Callable[[Path], None]] = []
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_error(exc: OSError, path: Path) -> QuartierError:
-    return QuartierError("error.write_failed", path=str(path), reason=exc.strerror or str(exc))
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
@@ -178,12 +161,12 @@ class Outbox:
                     current = None
                 if current == item.raw:
                     os.replace(item.path, dest)
-                    _fsync_dir(folder)
-                    _fsync_dir(self.folder)
+                    fsync_dir(folder)
+                    fsync_dir(self.folder)
                 else:
                     write_atomic(dest, item.raw, keep_backup=False)
             except OSError as exc:
-                raise _write_error(exc, dest) from None
+                raise storage_error(exc, dest) from None
         return dest
 
 
@@ -238,25 +221,6 @@ def server_error(response: httpx.Response) -> tuple[str, str]:
     return code, message
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomic write of a file only its owner can read (created 0600, never wider)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.unlink(missing_ok=True)  # left by a crash; it is ours, never a student's work
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _write_error(exc, path) from None
-
-
 def join(server_url: str, code: str, pseudonym: str, *, transport: httpx.BaseTransport | None = None,
          path: Path | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> Participant:
     """Join a workshop with its code and a pseudonym; the credentials are stored for later sends."""
@@ -279,7 +243,7 @@ def join(server_url: str, code: str, pseudonym: str, *, transport: httpx.BaseTra
         raise QuartierError("sync.bad_answer", server=server) from None
     if not response.is_success or not isinstance(token, str) or not token:
         raise QuartierError("sync.bad_answer", server=server)
-    _write_private(path or participant_path(), _json_bytes(participant.to_json()))
+    write_atomic(path or participant_path(), _json_bytes(participant.to_json()), keep_backup=False, mode=0o600)
     log.info("joined workshop %s as participant %s", participant.workshop_id, participant.participant_id)
     return participant
 

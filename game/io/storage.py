@@ -21,7 +21,8 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (where the file system supports it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -34,14 +35,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "xb") as f:
+def _write_file(path: Path, data: bytes, mode: int = 0o666) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
 
-def _storage_error(exc: OSError, path: Path) -> QuartierError:
+def storage_error(exc: OSError, path: Path) -> QuartierError:
+    """A failed write as a message the student understands (full disk, no permission, other)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return QuartierError("error.disk_full", path=str(path))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -49,23 +52,26 @@ def _storage_error(exc: OSError, path: Path) -> QuartierError:
     return QuartierError("error.write_failed", path=str(path), reason=exc.strerror or str(exc))
 
 
-def write_atomic(path: Path, data: bytes, keep_backup: bool = True) -> None:
-    """Replace `path` with `data` atomically; on any failure the old file is left as it was."""
+def write_atomic(path: Path, data: bytes, keep_backup: bool = True, mode: int = 0o666) -> None:
+    """Replace `path` with `data` atomically; on any failure the old file is left as it was.
+
+    `mode` (before the umask) is set when the file is created, e.g. 0o600 for a secret.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(tmp, data)
+        _write_file(tmp, data, mode)
         if keep_backup and path.is_file():
             _write_file(bak_tmp, path.read_bytes())
             os.replace(bak_tmp, backup_path(path))
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
         for leftover in (tmp, bak_tmp):
             leftover.unlink(missing_ok=True)
-        raise _storage_error(exc, path) from None
+        raise storage_error(exc, path) from None
 
 
 def read_document(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:
