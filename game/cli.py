@@ -119,6 +119,44 @@ def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace, lang: Language) -> int:
+    from game.app.launch import parse_size
+    from game.io.storage import write_atomic
+    from game.render.snapshot import render_png
+
+    _, session = open_design_file(args.path)
+    level = session.level
+    png = render_png(session.grid, level.catalogue.colors, args.view, parse_size(args.size), highlight=level.zone_columns)
+    write_atomic(args.out, png, keep_backup=False)
+    _out(text(lang, "cli.render.done", path=args.out))
+    return 0
+
+
+def cmd_join(args: argparse.Namespace, lang: Language) -> int:
+    from game.sync import join
+
+    person = join(args.server, args.code, args.pseudonym)
+    _out(text(lang, "cli.join.done", pseudonym=person.pseudonym, server=person.server))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, lang: Language) -> int:
+    from game.sync import Outbox, SyncClient, require_participant
+
+    outbox = Outbox()
+    with SyncClient(require_participant(), outbox) as client:
+        report = client.run_until_empty(client.clock() + args.wait) if args.wait else client.send_pending()
+    for outcome in report.outcomes:
+        key = {"sent": "cli.sync.sent", "waiting": "cli.sync.waiting", "refused": "cli.sync.refused"}[outcome.state]
+        _out(text(lang, key, title=outcome.title or outcome.doc_id, reason=outcome.reason or ""))
+    problem = report.problem()
+    if problem:
+        raise problem
+    if not report.outcomes:
+        _out(text(lang, "cli.sync.nothing"))
+    return 0 if not report.waiting else 1
+
+
 def cmd_play(args: argparse.Namespace, lang: Language) -> int:
     from game.app.launch import PlayOptions, parse_size, play
 
@@ -151,6 +189,20 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
 
     sub.add_parser("run", help=t("cli.help.run")).set_defaults(handler=cmd_run)
     sub.add_parser("levels", help=t("cli.help.levels")).set_defaults(handler=cmd_levels)
+    p = sub.add_parser("render", help=t("cli.help.render"))
+    p.add_argument("path", type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--view", choices=("iso", "top"), default="iso")
+    p.add_argument("--size", default="800x600", metavar="WxH")
+    p.set_defaults(handler=cmd_render)
+    p = sub.add_parser("join", help=t("cli.help.join"))
+    p.add_argument("code")
+    p.add_argument("--pseudonym", required=True)
+    p.add_argument("--server", default="http://127.0.0.1:8765")
+    p.set_defaults(handler=cmd_join)
+    p = sub.add_parser("sync", help=t("cli.help.sync"))
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS", help=t("cli.help.sync_wait"))
+    p.set_defaults(handler=cmd_sync)
     p = sub.add_parser("play", help=t("cli.help.play"))
     p.add_argument("--headless", action="store_true")
     p.add_argument("--level", metavar="ID_OR_PATH")

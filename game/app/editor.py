@@ -24,7 +24,7 @@ from game.core.session import EditResult, Session
 from game.io.designs import write_design
 from game.io.paths import autosave_dir, designs_dir
 from game.io.storage import Autosaver
-from game.sync import Outbox
+from game.sync import BackgroundSync, Outbox, SyncClient, SyncReport, load_participant, status_for_student
 
 TOAST_SECONDS = 4.0
 
@@ -58,6 +58,8 @@ class Editor:
         self.start_values = start.values
         self.background = ExpensiveIndicators(self.metrics)
         self.background.request()
+        self._sync_news: SyncReport | None = None
+        self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:
@@ -197,11 +199,28 @@ class Editor:
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return False
-        self.notify("editor.queued")
+        self.notify("editor.queued" if self.sync else "editor.queued_not_joined")
         return True
 
+    def _start_sync(self) -> BackgroundSync | None:
+        """Send submissions in the background once this student has joined a workshop."""
+        participant = load_participant()
+        if participant is None:
+            return None
+        sync = BackgroundSync(SyncClient(participant, Outbox()), on_report=self._on_sync_report)
+        sync.start()
+        return sync
+
+    def _on_sync_report(self, report: SyncReport) -> None:
+        """Runs on the sync thread: only hands the news over; `tick` shows it."""
+        if report.outcome(str(self.doc.id)):
+            self._sync_news = report
+
     def tick(self) -> None:
-        """Called every frame: autosave when due."""
+        """Called every frame: autosave when due, and what became of a submission."""
+        news, self._sync_news = self._sync_news, None
+        if news is not None:
+            self.show(status_for_student(str(self.doc.id), self.lang))
         if self.autosaver.tick():
             self.notify("editor.autosaved")
         elif self.autosaver.last_error and self.autosaver.dirty:
@@ -211,4 +230,6 @@ class Editor:
     def close(self) -> None:
         """On exit: whatever was not saved goes to the autosave, to be offered back next time."""
         self.background.close()
+        if self.sync:
+            self.sync.stop()
         self.autosaver.flush()
