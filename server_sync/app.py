@@ -14,7 +14,7 @@ from server_sync.deps import MODERATOR_KEY, Services
 from server_sync.errors import ApiError, error_response
 from server_sync.models import Setting
 from server_sync.routes import submissions, votes, workshops
-from server_sync.security import SECURITY_HEADERS, BodyLimit, RateLimiter, new_token, token_hash
+from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders, new_token, token_hash
 
 log = logging.getLogger("quartier.server")
 
@@ -80,12 +80,6 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
         log.exception("unexpected error")
         return error_response(request, 500, "internal")
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     return app, made

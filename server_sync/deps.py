@@ -1,4 +1,7 @@
-"""What every route needs: a database session, the caller (moderator or participant), rate limits."""
+"""What every route needs: a database session, the caller (moderator or participant), rate limits.
+
+Dependencies that never block are `async`, so FastAPI does not hand them to its thread pool.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ class Services:
     address_limit: RateLimiter
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -37,7 +40,7 @@ def _bearer(request: Request) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def rate_limited(request: Request, svc: Services = Depends(services)) -> None:
+async def rate_limited(request: Request, svc: Services = Depends(services)) -> None:
     """Per token when there is one, else per client address (held in memory only)."""
     token = _bearer(request)
     if token:

@@ -57,6 +57,28 @@ class RateLimiter:
             return 0.0
 
 
+class SecurityHeaders:
+    """Adds the security headers to every response (plain ASGI: no per-request task overhead)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in self.headers if k not in present]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class BodyLimit:
     """Refuses bodies over `limit` bytes with 413: by Content-Length at once, else while reading.
 

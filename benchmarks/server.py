@@ -1,0 +1,128 @@
+"""Collection server throughput: 50 concurrent clients against a real server on 127.0.0.1 (SQLite).
+
+Run: `.venv/bin/python benchmarks/server.py` (part of `make bench`). Each row runs for a bounded
+time; requests/s with p50/p99 latency, and the ratio to /healthz on the same server. The server
+runs with a high rate limit so that the limiter does not decide the numbers.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+
+from game import __version__
+from game.core.design import new_design, save_changes
+from game.core.ops import Box
+from game.core.session import Session
+from game.io.levels import find_level
+
+CLIENTS, SECONDS = 50, 5.0
+TOKEN = "benchmark-moderator-token-0123456789"
+MOD = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def design(title: str, x: int) -> str:
+    level = find_level("demo")
+    session = Session(level)
+    session.apply(Box(from_=(x, 52, 1), to=(x + 2, 55, 3), block="housing"))
+    return save_changes(new_design(level, __version__, title=title), session, __version__).to_json()
+
+
+async def hammer(url: str, make_request) -> tuple[float, float, float]:
+    """Requests per second, p50 and p99 latency (ms) of CLIENTS loops for SECONDS."""
+    latencies: list[float] = []
+    stop = time.perf_counter() + SECONDS
+
+    async def client(i: int) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+            n = 0
+            while time.perf_counter() < stop:
+                start = time.perf_counter()
+                response = await make_request(c, i, n)
+                latencies.append((time.perf_counter() - start) * 1000)
+                assert response.status_code < 400, response.text
+                n += 1
+
+    begin = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(CLIENTS)))
+    elapsed = time.perf_counter() - begin
+    latencies.sort()
+    return len(latencies) / elapsed, statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
+
+
+async def main_async(url: str) -> list[tuple]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        w = (await c.post("/api/v1/workshops", headers=MOD,
+                          json={"title": "Bench", "level_id": "demo", "moderation": "post", "votes_per_participant": 3})).json()
+        tokens = []
+        for i in range(CLIENTS):
+            joined = await c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"Bench{i}"})
+            tokens.append({"Authorization": "Bearer " + joined.json()["token"]})
+        texts = [json.loads(design(f"D{i}", 48 + (i % 9) * 3)) for i in range(CLIENTS)]
+        for i, raw in enumerate(texts):
+            await c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i])
+        for raw in texts[:3]:
+            await c.get(f"/api/v1/submissions/{raw['id']}/image.png")  # rendered once, then cached
+
+    async def healthz(c, i, n):
+        return await c.get("/healthz")
+
+    async def submit(c, i, n):
+        raw = dict(texts[i], title=f"D{i} v{n}")  # a new revision every time: validation, metrics, storage
+        return await c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i])
+
+    async def image(c, i, n):
+        return await c.get(f"/api/v1/submissions/{texts[n % 3]['id']}/image.png")
+
+    async def vote(c, i, n):
+        target = texts[(i + 1 + (n // 2) % 3) % CLIENTS]["id"]  # never one's own design
+        if n % 2:
+            return await c.delete(f"/api/v1/submissions/{target}/vote", headers=tokens[i])
+        return await c.put(f"/api/v1/submissions/{target}/vote", headers=tokens[i])
+
+    rows = [("healthz",) + await hammer(url, healthz)]
+    rows.append(("submissions (new revision)",) + await hammer(url, submit))
+    rows.append(("images (cached PNG)",) + await hammer(url, image))
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        await c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "voting"}, headers=MOD)
+    rows.append(("votes (cast / withdraw)",) + await hammer(url, vote))
+    return rows
+
+
+def main() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tempfile.mkdtemp(prefix="quartier-bench-")
+    server = subprocess.Popen([sys.executable, "-m", "server_sync.cli", "serve", "--port", str(port),
+                               "--data-dir", data, "--rate-limit", "10000000"],
+                              env={**os.environ, "QUARTIER_MODERATOR_TOKEN": TOKEN}, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        rows = asyncio.run(main_async(url))
+    finally:
+        server.terminate()
+        server.wait(10)
+    base = rows[0][1]
+    print(f"{'what':<28} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | vs healthz")
+    print("-" * 28 + "-|-" + "-|-".join("-" * 7 for _ in range(3)) + "-|-" + "-" * 10)
+    for name, rate, p50, p99 in rows:
+        print(f"{name:<28} | {rate:>7.0f} | {p50:>7.1f} | {p99:>7.1f} | {rate / base:>9.2f}")
+    print(f"{CLIENTS} concurrent clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)")
+
+
+if __name__ == "__main__":
+    main()
