@@ -169,7 +169,14 @@ def cmd_run(args: argparse.Namespace, lang: Language) -> int:
     from game.app.launch import PlayOptions, has_display, play
 
     if has_display():
-        return play(PlayOptions(level="demo", lang=lang))
+        from game.local_server import start
+
+        server = start(text(lang, "cli.run.guest"))
+        try:
+            return play(PlayOptions(level="demo", lang=lang))
+        finally:
+            if server:
+                server.terminate()
     _out(text(lang, "cli.run.welcome", version=__version__))
     _out()
     cmd_levels(args, lang)

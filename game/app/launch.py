@@ -1,6 +1,7 @@
 """Starting the editor: on a level or a design, in a window or headless, optionally replaying a script."""
 
 import os
+import signal
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,6 +94,8 @@ def play(options: PlayOptions) -> int:
             write_design(options.save, window.editor.doc, window.editor.session)
         if options.headless:
             return 0
+        # A logout or shutdown sends SIGTERM: leave through `finally`, so the work is autosaved.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         pyglet.clock.schedule_interval(window.update, 1 / 60)
         pyglet.app.run()
         return 0
