@@ -5,7 +5,7 @@ the unique key refuses one and it tries the next slot, until none is left.
 """
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,19 +17,20 @@ from server_sync.schemas import VotesOut
 router = APIRouter()
 
 
-def _votes_left(session: Session, person: Participant, workshop: Workshop) -> int:
-    used = session.scalar(select(func.count()).select_from(Vote).where(Vote.participant_id == person.id))
-    return workshop.votes_per_participant - used
-
-
 def _target(session: Session, uuid: str, person: Participant) -> tuple[Submission, Workshop]:
-    submission = session.get(Submission, uuid)
-    if submission is None or submission.status != "approved" or submission.workshop_id != person.workshop_id:
+    found = session.execute(
+        select(Submission, Workshop).join(Workshop, Workshop.id == Submission.workshop_id)
+        .where(Submission.uuid == uuid)).first()
+    if found is None or found[0].status != "approved" or found[0].workshop_id != person.workshop_id:
         raise ApiError(404, "no_submission")
-    workshop = session.get(Workshop, person.workshop_id)
-    if workshop.phase != "voting":
+    if found[1].phase != "voting":
         raise ApiError(409, "not_voting")
-    return submission, workshop
+    return found[0], found[1]
+
+
+def _my_votes(session: Session, person: Participant) -> dict[str, int]:
+    """The participant's votes: submission → slot."""
+    return dict(session.execute(select(Vote.submission_uuid, Vote.slot).where(Vote.participant_id == person.id)).all())
 
 
 @router.put("/submissions/{uuid}/vote", response_model=VotesOut)
@@ -37,17 +38,18 @@ def vote(uuid: str, person: Participant = Depends(participant), session: Session
     submission, workshop = _target(session, uuid, person)
     if submission.participant_id == person.id:
         raise ApiError(403, "own_design")
-    for _ in range(workshop.votes_per_participant + 5):
-        if session.get(Vote, (person.id, uuid)):
-            return VotesOut(votes_left=_votes_left(session, person, workshop))
-        taken = set(session.scalars(select(Vote.slot).where(Vote.participant_id == person.id)))
-        free = [n for n in range(1, workshop.votes_per_participant + 1) if n not in taken]
+    limit = workshop.votes_per_participant
+    for _ in range(limit + 5):
+        mine = _my_votes(session, person)
+        if uuid in mine:
+            return VotesOut(votes_left=limit - len(mine))
+        free = sorted(set(range(1, limit + 1)) - set(mine.values()))
         if not free:
-            raise ApiError(409, "no_votes_left", votes=workshop.votes_per_participant)
+            raise ApiError(409, "no_votes_left", votes=limit)
         session.add(Vote(participant_id=person.id, submission_uuid=uuid, workshop_id=workshop.id, slot=free[0]))
         try:
             session.commit()
-            return VotesOut(votes_left=_votes_left(session, person, workshop))
+            return VotesOut(votes_left=limit - len(mine) - 1)
         except IntegrityError:
             session.rollback()  # another request of this participant took the slot: look again
     raise ApiError(409, "busy")
@@ -58,4 +60,4 @@ def withdraw(uuid: str, person: Participant = Depends(participant), session: Ses
     _, workshop = _target(session, uuid, person)
     session.execute(delete(Vote).where(Vote.participant_id == person.id, Vote.submission_uuid == uuid))
     session.commit()
-    return VotesOut(votes_left=_votes_left(session, person, workshop))
+    return VotesOut(votes_left=workshop.votes_per_participant - len(_my_votes(session, person)))
