@@ -231,3 +231,33 @@ def test_nothing_stores_real_names_emails_or_addresses():
 
     columns = {c.name for table in Base.metadata.tables.values() for c in table.columns}
     assert not columns & {"email", "name", "real_name", "ip", "address", "ip_address", "token"}
+
+
+def test_too_many_requests_get_429_with_retry_after(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from server_sync.app import create_app
+
+    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", "m" * 40)
+    app, _ = create_app(tmp_path / "limited", rate_limit=5)
+    with TestClient(app) as client:
+        codes = [client.post("/api/v1/join", json={"code": "ZZZZZZ", "pseudonym": "Fox"}).status_code
+                 for _ in range(60)]
+        limited = client.get("/api/v1/workshops/1", headers={"Authorization": "Bearer someone"})
+        for _ in range(5):
+            limited = client.get("/api/v1/workshops/1", headers={"Authorization": "Bearer someone"})
+    assert 429 in codes and codes[0] == 404
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert error(limited) == "rate_limited"
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_stack_trace(server, monkeypatch):
+    import server_sync.routes.workshops as routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(routes, "workshop_or_404", broken)
+    response = server.client.get("/api/v1/workshops/1")
+    assert response.status_code == 500 and error(response) == "internal"
+    assert "secret internals" not in response.text and "RuntimeError" not in response.text
