@@ -14,8 +14,8 @@ from game import __version__
 from game.core.design import new_design, summary
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
-from game.core.indicators import Metrics, by_key
-from game.core.ops import parse_script
+from game.core.indicators import Metrics, by_key, refuse_over_budget
+from game.core.ops import Redo, Undo, parse_script
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, find_level, load_level
@@ -63,6 +63,8 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     changed = outside = locked = 0
     for number, step in enumerate(steps, start=1):
         try:
+            if not isinstance(step, (Undo, Redo)):
+                refuse_over_budget(session, *session.preview(step)[:2], lang)
             result = session.apply(step)
         except QuartierError as exc:
             raise QuartierError("error.in_step", step=number, reason=exc.message(lang)) from None

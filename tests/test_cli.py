@@ -154,3 +154,11 @@ def test_info_in_words_shows_goals_and_stars(design, capsys):
     assert main(["--lang", "de", "design", "info", str(design)]) == 0
     out = capsys.readouterr().out
     assert "Grünfaktor" in out and "✓ Kein Gebäude höher als 6 Geschosse" in out
+
+
+def test_a_script_that_goes_over_the_budget_is_refused_and_changes_nothing(tmp_path, design, capsys):
+    before = design.read_bytes()
+    huge = [{"op": "building", "from": [48, 48], "to": [79, 79], "floors": 7, "block": "office"}]
+    assert run_ops(tmp_path, design, huge) == 1
+    assert capsys.readouterr().err.startswith("Step 1: Too expensive")
+    assert design.read_bytes() == before

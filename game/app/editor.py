@@ -18,13 +18,20 @@ from game.core.change import Change
 from game.core.design import DesignDocument, save_changes
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
-from game.core.indicators import Cost, Metrics, over_budget
+from game.core.indicators import Metrics, refuse_over_budget
 from game.core.ops import Operation
 from game.core.session import EditResult, Session
 from game.io.designs import write_design
 from game.io.paths import autosave_dir, designs_dir
 from game.io.storage import Autosaver
-from game.sync import BackgroundSync, Outbox, SyncClient, SyncReport, load_participant, status_for_student
+from game.sync import (
+    BackgroundSync,
+    Outbox,
+    SyncClient,
+    SyncReport,
+    load_participant,
+    status_for_student,
+)
 
 TOAST_SECONDS = 4.0
 
@@ -91,12 +98,7 @@ class Editor:
 
     def apply(self, op: Operation) -> EditResult | None:
         try:
-            index, values, _ = self.session.preview(op)
-            if over_budget(self.session, index, values):
-                left = max(0.0, self.level.doc.budget - self.session.cost)
-                raise QuartierError("error.over_budget",
-                                    cost=Cost.display(self.session.preview_cost(index, values), self.lang),
-                                    left=Cost.display(left, self.lang))
+            refuse_over_budget(self.session, *self.session.preview(op)[:2], self.lang)
             result = self.session.apply(op)
         except QuartierError as exc:
             self.show(exc.message(self.lang))

@@ -15,7 +15,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from game.core.catalogue import Catalogue
-from game.core.codec import decode_dense, decode_mask, encode_dense, encode_mask, from_palette, to_palette
+from game.core.codec import (
+    decode_dense,
+    decode_mask,
+    encode_dense,
+    encode_mask,
+    from_palette,
+    to_palette,
+)
 from game.core.document import parse_document
 from game.core.i18n import Text
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from game import __version__
-from game.core.errors import QuartierError
 from game.core.design import DesignDocument, open_design, parse_design, save_changes
+from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.session import Session
 from game.io.levels import find_level

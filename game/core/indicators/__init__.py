@@ -7,7 +7,7 @@ cannot pay for.
 """
 
 from game.core.indicators.base import Indicator, Reading
-from game.core.indicators.budget import Budget, Cost, over_budget
+from game.core.indicators.budget import Budget, Cost, over_budget, refuse_over_budget
 from game.core.indicators.density import FloorAreaRatio, SiteCoverage
 from game.core.indicators.engine import Metrics, Snapshot, compute_all
 from game.core.indicators.goals import GoalResult, evaluate_goals, stars
@@ -15,11 +15,16 @@ from game.core.indicators.green import GreenFactor, SealedShare
 from game.core.indicators.registry import INDICATORS, by_key
 from game.core.indicators.sunlight import SunHours, SunOnOpenSpace
 from game.core.indicators.uses import Dwellings, Jobs, LandUseMix
-from game.core.indicators.walking import WalkToPark, WalkToPlayground, WalkToSchool, WalkToShop
+from game.core.indicators.walking import (
+    WalkToPark,
+    WalkToPlayground,
+    WalkToSchool,
+    WalkToShop,
+)
 
 __all__ = [
     "INDICATORS", "Indicator", "Reading", "Metrics", "Snapshot", "GoalResult",
-    "by_key", "compute_all", "evaluate_goals", "stars", "over_budget",
+    "by_key", "compute_all", "evaluate_goals", "stars", "over_budget", "refuse_over_budget",
     "SiteCoverage", "FloorAreaRatio", "SealedShare", "GreenFactor", "LandUseMix", "Dwellings", "Jobs",
     "WalkToPlayground", "WalkToPark", "WalkToSchool", "WalkToShop", "SunOnOpenSpace", "SunHours",
     "Cost", "Budget",

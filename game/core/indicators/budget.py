@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from game.core.errors import QuartierError
+from game.core.i18n import Language
 from game.core.indicators.columns import ColumnIndicator, ColumnStats
 
 # Rounding slack in euros, so an edit that lands exactly on the budget is allowed.
@@ -41,3 +43,11 @@ def over_budget(session, index: np.ndarray, values: np.ndarray) -> bool:
     """
     delta = session.preview_cost(np.asarray(index), np.asarray(values, np.uint8))
     return delta > 0 and session.cost + delta > session.level.doc.budget + _SLACK
+
+
+def refuse_over_budget(session, index: np.ndarray, values: np.ndarray, lang: Language) -> None:
+    """Raise a clear refusal (what it costs, what is left) if the edit would go over the budget."""
+    if over_budget(session, index, values):
+        left = max(0.0, session.level.doc.budget - session.cost)
+        raise QuartierError("error.over_budget", cost=Cost.display(session.preview_cost(index, values), lang),
+                            left=Cost.display(left, lang))

@@ -6,7 +6,12 @@ from game.core.indicators.density import FloorAreaRatio, SiteCoverage
 from game.core.indicators.green import GreenFactor, SealedShare
 from game.core.indicators.sunlight import SunHours, SunOnOpenSpace
 from game.core.indicators.uses import Dwellings, Jobs, LandUseMix
-from game.core.indicators.walking import WalkToPark, WalkToPlayground, WalkToSchool, WalkToShop
+from game.core.indicators.walking import (
+    WalkToPark,
+    WalkToPlayground,
+    WalkToSchool,
+    WalkToShop,
+)
 
 INDICATORS: tuple[type[Indicator], ...] = (
     SiteCoverage, FloorAreaRatio, SealedShare, GreenFactor, LandUseMix, Dwellings, Jobs,

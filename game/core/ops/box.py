@@ -5,7 +5,14 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from game.core.ops.base import BlockOperation, Target, Vec3, box_index, check_inside, filled
+from game.core.ops.base import (
+    BlockOperation,
+    Target,
+    Vec3,
+    box_index,
+    check_inside,
+    filled,
+)
 
 
 class Box(BlockOperation):

@@ -5,7 +5,15 @@ from typing import Literal
 import numpy as np
 
 from game.core.catalogue import AIR
-from game.core.ops.base import BlockOperation, Operation, Target, Vec3, box_index, check_inside, filled
+from game.core.ops.base import (
+    BlockOperation,
+    Operation,
+    Target,
+    Vec3,
+    box_index,
+    check_inside,
+    filled,
+)
 
 
 class Place(BlockOperation):
