@@ -27,7 +27,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir), flush=True)
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    if args.workers > 1:
+        # Each worker process builds its own app; rate limits then count per process.
+        os.environ.update(QUARTIER_SERVER_DATA=str(args.data_dir), QUARTIER_SERVER_DB=args.db or "",
+                          QUARTIER_SERVER_RATE=str(args.rate_limit))
+        uvicorn.run("server_sync.asgi:app", factory=True, workers=args.workers, host=args.host, port=args.port,
+                    log_level="warning", access_log=False)
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -41,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--data-dir", type=Path, default=default_data_dir())
     serve.add_argument("--db", metavar="URL", help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
     serve.add_argument("--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (SQLite WAL or PostgreSQL)")
     serve.set_defaults(handler=cmd_serve)
     args = parser.parse_args(argv)
     try:

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -127,8 +128,8 @@ def make_design():
 class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
-    def __init__(self, data_dir: Path, db_url: str | None) -> None:
-        self.data_dir, self.db_url = data_dir, db_url
+    def __init__(self, data_dir: Path, db_url: str | None, workers: int = 1) -> None:
+        self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -139,11 +140,13 @@ class LiveServer:
         import httpx
 
         command = [sys.executable, "-m", "server_sync.cli", "serve", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir), "--rate-limit", "100000"]
+                   "--data-dir", str(self.data_dir), "--rate-limit", "100000", "--workers", str(self.workers)]
         if self.db_url:
             command += ["--db", self.db_url]
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its own process group, so that a kill takes the worker processes down with it.
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -156,22 +159,19 @@ class LiveServer:
         raise RuntimeError("server did not start within 60 s")
 
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
+        """SIGKILL to the server and all its workers: no chance to finish anything."""
+        if self.process:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait(10)
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
-@pytest.fixture
-def live_server(tmp_path, db_url):
-    server = LiveServer(tmp_path / "live", db_url)
+@pytest.fixture(params=[1, 2], ids=["1 process", "2 processes"])
+def live_server(tmp_path, db_url, request):
+    server = LiveServer(tmp_path / "live", db_url, workers=request.param)
     try:
         yield server
     finally:
