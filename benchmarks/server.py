@@ -3,11 +3,18 @@
 Run: `.venv/bin/python benchmarks/server.py` (part of `make bench`). Each row runs for a bounded
 time; requests/s with p50/p99 latency, and the ratio to /healthz on the same server. The server
 runs with a high rate limit so that the limiter does not decide the numbers.
+
+The Python clients share the two cores with the server, so when `wrk` is installed
+(`apt-get install wrk`) a second table measures /healthz and votes with it, against one and
+two server processes.
 """
 
 import asyncio
 import json
 import os
+import re
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -96,32 +103,109 @@ async def main_async(url: str) -> list[tuple]:
     return rows
 
 
-def main() -> None:
+def start_server(workers: int = 1) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tempfile.mkdtemp(prefix="quartier-bench-")
     server = subprocess.Popen([sys.executable, "-m", "server_sync.cli", "serve", "--port", str(port),
-                               "--data-dir", data, "--rate-limit", "10000000"],
-                              env={**os.environ, "QUARTIER_MODERATOR_TOKEN": TOKEN}, stdout=subprocess.DEVNULL)
+                               "--data-dir", data, "--rate-limit", "10000000", "--workers", str(workers)],
+                              env={**os.environ, "QUARTIER_MODERATOR_TOKEN": TOKEN}, stdout=subprocess.DEVNULL,
+                              start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        rows = asyncio.run(main_async(url))
-    finally:
-        server.terminate()
-        server.wait(10)
-    base = rows[0][1]
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, url
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(10)
+
+
+def prepare_votes(url: str) -> tuple[list[str], list[str]]:
+    """A workshop in the voting phase with CLIENTS participants and designs: (tokens, design ids)."""
+    with httpx.Client(base_url=url, timeout=60) as c:
+        w = c.post("/api/v1/workshops", headers=MOD, json={"title": "W", "level_id": "demo", "moderation": "post"}).json()
+        tokens = [c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"W{i}"}).json()["token"]
+                  for i in range(CLIENTS)]
+        ids = []
+        for i, token in enumerate(tokens):
+            raw = json.loads(design(f"D{i}", 48 + (i % 9) * 3))
+            c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers={"Authorization": "Bearer " + token})
+            ids.append(raw["id"])
+        c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "voting"}, headers=MOD)
+    return tokens, ids
+
+
+VOTES_LUA = """
+tokens = {%s}
+ids = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local i = (counter %% %d) + 1
+  local target = ids[((i + (math.floor(counter / %d) %% 3)) %% %d) + 1]
+  local method = (math.floor(counter / %d) %% 2 == 0) and "PUT" or "DELETE"
+  return wrk.format(method, "/api/v1/submissions/" .. target .. "/vote", {["Authorization"] = "Bearer " .. tokens[i]})
+end
+"""
+
+
+def wrk(url: str, script: str | None = None) -> tuple[float, float, float]:
+    command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{SECONDS:.0f}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return rate, ms("50"), ms("99")
+
+
+def wrk_rows() -> list[tuple]:
+    rows = []
+    for workers in (1, 2):
+        server, url = start_server(workers)
+        try:
+            tokens, ids = prepare_votes(url)
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+                f.write(VOTES_LUA % (",".join(f'"{t}"' for t in tokens), ",".join(f'"{i}"' for i in ids),
+                                     CLIENTS, CLIENTS, CLIENTS, 3 * CLIENTS))
+            rows.append((f"healthz, {workers} process(es)",) + wrk(url + "/healthz"))
+            rows.append((f"votes, {workers} process(es)",) + wrk(url, f.name))
+        finally:
+            stop_server(server)
+    return rows
+
+
+def print_table(rows: list[tuple], note: str) -> None:
+    """Each row against the /healthz row measured last before it, on the same server."""
     print(f"{'what':<28} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | vs healthz")
     print("-" * 28 + "-|-" + "-|-".join("-" * 7 for _ in range(3)) + "-|-" + "-" * 10)
+    base = rows[0][1]
     for name, rate, p50, p99 in rows:
+        base = rate if name.startswith("healthz") else base
         print(f"{name:<28} | {rate:>7.0f} | {p50:>7.1f} | {p99:>7.1f} | {rate / base:>9.2f}")
-    print(f"{CLIENTS} concurrent clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)")
+    print(note)
+
+
+def main() -> None:
+    server, url = start_server()
+    try:
+        rows = asyncio.run(main_async(url))
+    finally:
+        stop_server(server)
+    print_table(rows, f"{CLIENTS} concurrent Python clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)")
+    if shutil.which("wrk"):
+        print()
+        print_table(wrk_rows(), f"wrk, 1 thread, {CLIENTS} connections, {SECONDS:.0f} s per row, SQLite (WAL)")
 
 
 if __name__ == "__main__":

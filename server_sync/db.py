@@ -16,7 +16,10 @@ def sqlite_url(data_dir: Path) -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection per process: SQLite has one writer anyway, and requests queueing fairly
+        # for the connection beat threads sleeping in SQLite's busy handler (long latency tails).
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=1, max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:

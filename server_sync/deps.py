@@ -63,6 +63,11 @@ def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_l
 
 
 def participant(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> Participant:
+    return participant_of(request, session)
+
+
+def participant_of(request: Request, session: Session) -> Participant:
+    """The participant whose token the request carries, or a 401."""
     token = _bearer(request)
     found = session.scalar(select(Participant).where(Participant.token_hash == token_hash(token))) if token else None
     if found is None:
