@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from game.core.ops import Box, Building, Fill, Line, Paint, Place, Remove, StampOp
 
 
-def operations(shape, blocks: list[str], buildings: list[str], roofs: list[str] = ["roof"]):
+def operations(shape, blocks: list[str], buildings: list[str], roofs: tuple[str, ...] = ("roof",)):
     """Any operation inside `shape`; the last entry of `blocks` may be "air" (for clearing)."""
     pos = st.tuples(*(st.integers(0, s - 1) for s in shape))
     col = st.tuples(st.integers(0, shape[0] - 1), st.integers(0, shape[1] - 1))
