@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -184,8 +184,7 @@ class Participant:
     pseudonym: str
 
     def to_json(self) -> dict[str, str]:
-        return {"server": self.server, "token": self.token, "participant_id": self.participant_id,
-                "workshop_id": self.workshop_id, "pseudonym": self.pseudonym}
+        return asdict(self)
 
 
 def participant_path() -> Path:

@@ -217,6 +217,10 @@ class Scene:
         self.ghost_lines.upload(flat_mesh(_box_lines(lo - 0.02, coords.max(axis=0) + 1.02), frame))
         self.ghost_removes = removing
 
+    def set_frame(self, lo, hi) -> None:
+        """Outline the inclusive box lo..hi (a selection) with the ghost's bright frame."""
+        self.ghost_lines.upload(flat_mesh(_box_lines(np.asarray(lo) - 0.02, np.asarray(hi) + 1.02), (255, 196, 0, 255)))
+
     def set_hover(self, highlight: Highlight | None) -> None:
         if highlight is None:
             self.hover.count = self.hover_lines.count = 0
@@ -258,11 +262,12 @@ class Scene:
 
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glPolygonOffset(-1.0, -2.0)
+        # Translucent overlays write no depth: frames and hover lines around them stay visible.
+        gl.glDepthMask(gl.GL_FALSE)
         vp["alpha"] = 0.35
         self.locked.draw()
         vp["alpha"] = 0.75
         vp["tint"] = (1.0, 1.0, 1.0, 0.2) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
-        gl.glDepthMask(gl.GL_FALSE)
         self.ghost.draw()
         gl.glDepthMask(gl.GL_TRUE)
 

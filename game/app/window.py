@@ -60,7 +60,6 @@ class EditorWindow(pyglet.window.Window):
         self.left_on_ui = False  # the left press went to a button or marker: its release is not a tool action
         self._ghost_key = None
         self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
-        self.frames = 0
 
     def replace_editor(self, editor: Editor) -> None:
         """Continue with another design of the same level (a restored autosave)."""
@@ -140,6 +139,8 @@ class EditorWindow(pyglet.window.Window):
         if preview is None:
             self.scene.set_ghost(None, None)
             self.hud.preview_cost = 0.0
+            if tool.frame() is not None:
+                self.scene.set_frame(*tool.frame())
         else:
             index, values, cost = preview
             self.scene.set_ghost(index, values, removing=tool.removes)
@@ -148,7 +149,6 @@ class EditorWindow(pyglet.window.Window):
         self.scene.set_hover(Highlight(hit.voxel, hit.normal, tool.removes) if hit else None)
 
     def on_draw(self) -> None:
-        self.frames += 1
         gl.glViewport(0, 0, *self.get_framebuffer_size())
         self.clear()
         self.scene.sync()

@@ -2,15 +2,15 @@
 
 The editor turns a click into a world ray (`screen_ray`) and walks it through the grid
 (`cast_ray`), so the "remove" tool gets the block that is seen and the "place" tool gets the
-empty cell in front of the face that is seen (`Hit.adjacent`), or the empty ground under the
-cursor when the ray meets no block (`ground_hit`). Pure numpy + standard library.
+empty cell in front of the face that is seen (`Hit.adjacent`). Every level has a ground layer,
+so a ray over the level always meets a block. Pure numpy + standard library.
 
 Conventions: `grid[x, y, z]`, x east, y north, z up, 0 is air; voxel (x, y, z) is the box
 [x, x+1] x [y, y+1] x [z, z+1] in world units; the grid is the box [0, X] x [0, Y] x [0, Z].
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,27 +126,6 @@ def cast_ray(
             return None
         if cells[index]:
             return Hit((x, y, z), normal, t)
-
-
-def ground_hit(
-    grid_shape: Sequence[int], origin: Iterable[float], direction: Iterable[float]
-) -> tuple[int, int] | None:
-    """The (x, y) column where the ray comes down onto the plane z = 0 inside the grid, or None.
-
-    For placing on empty ground when `cast_ray` found no block; blocks are not considered.
-    None when the ray does not come down from above (origin at or below the plane, or
-    pointing level or upwards) or meets the plane outside the grid's x/y extent.
-    """
-    ox, oy, oz = _vec3(origin)
-    dx, dy, dz = _vec3(direction)
-    if oz <= 0.0 or dz >= 0.0:
-        return None
-    t = -oz / dz
-    px = ox + t * dx
-    py = oy + t * dy
-    if 0.0 <= px < grid_shape[0] and 0.0 <= py < grid_shape[1]:
-        return math.floor(px), math.floor(py)
-    return None
 
 
 def screen_ray(

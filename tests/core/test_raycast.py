@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from game.core.raycast import Hit, cast_ray, ground_hit, screen_ray
+from game.core.raycast import Hit, cast_ray, screen_ray
 
 AXES = [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)]
 WIDTH, HEIGHT = 800, 600
@@ -238,29 +238,6 @@ def test_a_sliced_view_of_the_grid_is_picked_like_a_copy():
 def test_a_zero_direction_is_refused():
     with pytest.raises(ValueError):
         cast_ray(np.ones((2, 2, 2), dtype=np.uint8), (0.5, 0.5, 5.0), (0.0, 0.0, 0.0))
-
-
-# --- ground_hit -----------------------------------------------------------------------------
-
-
-def test_ground_hit_returns_the_column_where_the_ray_meets_the_ground():
-    assert ground_hit((20, 20, 8), (3.5, 2.5, 10.0), (1.0, 0.0, -1.0)) == (13, 2)
-    assert ground_hit((20, 20, 8), (3.5, 2.5, 10.0), (0.0, 0.0, -1.0)) == (3, 2)
-
-
-@pytest.mark.parametrize(
-    ("origin", "direction"),
-    [
-        ((3.5, 2.5, 10.0), (0.0, 0.3, 1.0)),  # looking up
-        ((3.5, 2.5, 10.0), (1.0, 0.0, 0.0)),  # looking level
-        ((3.5, 2.5, 10.0), (-1.0, 0.0, -1.0)),  # meets the ground west of the grid
-        ((3.5, 2.5, 10.0), (0.0, 3.0, -1.0)),  # meets the ground north of the grid
-        ((3.5, 2.5, -1.0), (0.0, 0.0, -1.0)),  # from below the ground
-    ],
-    ids=["up", "level", "west-of-grid", "north-of-grid", "below-ground"],
-)
-def test_ground_hit_is_none_when_looking_up_or_outside_the_grid(origin, direction):
-    assert ground_hit((20, 20, 8), origin, direction) is None
 
 
 # --- screen_ray -----------------------------------------------------------------------------

@@ -120,3 +120,20 @@ def test_start_screen_lists_levels_and_own_designs_and_starts_the_chosen_level(h
         assert window.choice.level in {"demo", "tutorial"}
     finally:
         window.close()
+
+
+def test_selecting_with_the_stamp_outlines_what_will_be_copied(window):
+    from pyglet.window import mouse
+
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    runner.frame()
+    window.editor.select_tool("stamp")
+    start, end = window.screen_position((50.5, 52.5, 1.0)), window.screen_position((54.5, 55.5, 1.0))
+    window.on_mouse_motion(*start, 0, 0)
+    window.on_mouse_press(*start, mouse.LEFT, 0)
+    window.on_mouse_drag(*end, 1, 1, mouse.LEFT, 0)
+    runner.frame()
+    assert window.editor.tool.frame() == ((50, 52, 0), (54, 55, 0))
+    assert window.scene.ghost_lines.count == 24  # the twelve edges of the selection

@@ -68,6 +68,10 @@ class Tool:
         """A tool-specific key; True if the tool used it."""
         return False
 
+    def frame(self) -> tuple[Cell, Cell] | None:
+        """A box (inclusive corners) the tool outlines while dragging, such as the stamp's selection."""
+        return None
+
     def status(self) -> dict[str, object]:
         """Parameters shown in the tool's hint text (height, floors...)."""
         return {}
@@ -89,12 +93,33 @@ class ClickTool(Tool):
 
 
 class DragTool(Tool):
-    """A tool drawn by dragging on the layer where the drag started (box, line, building...)."""
+    """A tool drawn by dragging on the layer where the drag started (box, line, building...).
+
+    A tool with a `parameter` (the box's height, the building's floors) changes it with `[`/`]`
+    between `parameter_range()` and shows it in its hint.
+    """
+
+    parameter: ClassVar[str | None] = None
 
     def __init__(self, editor: "Editor") -> None:
         super().__init__(editor)
         self.start: Cell | None = None
         self.end: Cell | None = None
+
+    def parameter_range(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def key(self, symbol: str) -> bool:
+        if self.parameter is None:
+            return False
+        value = adjust(getattr(self, self.parameter), symbol, *self.parameter_range())
+        if value is None:
+            return False
+        setattr(self, self.parameter, value)
+        return True
+
+    def status(self) -> dict[str, object]:
+        return {self.parameter: getattr(self, self.parameter)} if self.parameter else {}
 
     def start_cell(self, hit: Hit) -> Cell:
         return hit.adjacent

@@ -1,11 +1,12 @@
 """Box: drag a rectangle on the ground, `[` and `]` set how many voxels high it is."""
 
-from game.app.tools.base import DragTool, adjust
+from game.app.tools.base import DragTool
 from game.core.ops import Box
 
 
 class BoxTool(DragTool):
     id, shortcut, glyph = "box", "4", "▣"
+    parameter = "height"
 
     def __init__(self, editor) -> None:
         super().__init__(editor)
@@ -15,12 +16,5 @@ class BoxTool(DragTool):
         top = min(a[2] + self.height - 1, self.editor.level.shape[2] - 1)
         return Box(from_=a, to=(b[0], b[1], top), block=self.editor.block)
 
-    def key(self, symbol):
-        value = adjust(self.height, symbol, 1, self.editor.level.shape[2])
-        if value is None:
-            return False
-        self.height = value
-        return True
-
-    def status(self):
-        return {"height": self.height}
+    def parameter_range(self):
+        return 1, self.editor.level.shape[2]

@@ -1,11 +1,12 @@
 """Building: drag a footprint; `[` and `]` choose the number of floors; it gets a roof."""
 
-from game.app.tools.base import DragTool, adjust
+from game.app.tools.base import DragTool
 from game.core.ops import Building
 
 
 class BuildingTool(DragTool):
     id, shortcut, glyph = "building", "7", "⌂"
+    parameter = "floors"
 
     def __init__(self, editor) -> None:
         super().__init__(editor)
@@ -17,12 +18,5 @@ class BuildingTool(DragTool):
             block = "housing"
         return Building(from_=a[:2], to=b[:2], z=a[2], floors=self.floors, block=block, roof="roof")
 
-    def key(self, symbol):
-        value = adjust(self.floors, symbol, 1, 20)
-        if value is None:
-            return False
-        self.floors = value
-        return True
-
-    def status(self):
-        return {"floors": self.floors}
+    def parameter_range(self):
+        return 1, 20

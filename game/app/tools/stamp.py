@@ -74,8 +74,8 @@ class StampTool(DragTool):
             return None
         return PasteStamp(at=at, blocks=self.clipboard.blocks.tobytes(), shape=self.clipboard.blocks.shape)
 
-    def selection_box(self):
-        """The rectangle being selected, for the scene's highlight."""
+    def frame(self):
+        """What will be copied: from the clicked layer up to the highest block in the rectangle."""
         return self._selection(self.start, self.end) if self.start is not None else None
 
     def key(self, symbol):
