@@ -63,9 +63,12 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     changed = outside = locked = 0
     for number, step in enumerate(steps, start=1):
         try:
-            if not isinstance(step, (Undo, Redo)):
-                refuse_over_budget(session, *session.preview(step)[:2], lang)
-            result = session.apply(step)
+            if isinstance(step, (Undo, Redo)):
+                result = session.apply(step)
+            else:
+                index, values, clipped = session.preview(step)
+                refuse_over_budget(session, index, values, lang)
+                result = session.commit(index, values, clipped)
         except QuartierError as exc:
             raise QuartierError("error.in_step", step=number, reason=exc.message(lang)) from None
         changed += result.changed

@@ -66,6 +66,7 @@ class Editor:
         self.background = ExpensiveIndicators(self.metrics)
         self.background.request()
         self._sync_news: SyncReport | None = None
+        self._goals_checked: tuple | None = None
         self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
@@ -98,8 +99,9 @@ class Editor:
 
     def apply(self, op: Operation) -> EditResult | None:
         try:
-            refuse_over_budget(self.session, *self.session.preview(op)[:2], self.lang)
-            result = self.session.apply(op)
+            index, values, clipped = self.session.preview(op)
+            refuse_over_budget(self.session, index, values, self.lang)
+            result = self.session.commit(index, values, clipped)
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return None
@@ -139,7 +141,14 @@ class Editor:
             self.achieve("first_park")
 
     def check_goals(self) -> None:
-        """After the background values arrived: all goals met is worth an achievement."""
+        """After the background values arrived: all goals met is worth an achievement.
+
+        Called every frame, so it only evaluates the goals when the values have changed.
+        """
+        state = (self.metrics.version, frozenset(self.metrics.stale))
+        if state == self._goals_checked:
+            return
+        self._goals_checked = state
         goals = self.metrics.goals()
         if goals and all(g.met for g in goals) and not self.metrics.stale:
             self.achieve("all_goals")

@@ -68,7 +68,10 @@ class Session:
             return EditResult(self.undo())
         if isinstance(op, Redo):
             return EditResult(self.redo())
-        index, value, clipped = self.preview(op)
+        return self.commit(*self.preview(op))
+
+    def commit(self, index: np.ndarray, value: np.ndarray, clipped: EditResult) -> EditResult:
+        """Apply what `preview` returned (for callers that check it first, e.g. against the budget)."""
         if not index.size:
             return clipped
         flat = self.grid.reshape(-1)

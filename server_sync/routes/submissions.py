@@ -91,7 +91,7 @@ async def put_submission(uuid: str, request: Request, response: Response, backgr
         if winner.participant_id != person.id:
             raise ApiError(403, "not_yours") from None
         return StoredOut(uuid=uuid, revision=winner.revision, status=winner.status)
-    background.add_task(render_images, svc.data_dir, uuid, stored.revision, body)
+    background.add_task(render_images, svc.data_dir, uuid, stored.revision, design.grid, level)
     response.status_code = 201
     return StoredOut(uuid=uuid, revision=stored.revision, status=stored.status)
 
@@ -124,13 +124,10 @@ def image_path(data_dir: Path, uuid: str, revision: int, view: str) -> Path:
     return Path(data_dir) / "images" / f"{uuid}-r{revision}-{view}.png"
 
 
-def render_images(data_dir: Path, uuid: str, revision: int, body: bytes) -> None:
+def render_images(data_dir: Path, uuid: str, revision: int, grid, level: Level) -> None:
     """Render both views of a stored design once; the gallery only ever shows these."""
     from game.render.snapshot import render_png
 
-    doc = parse_design(body)
-    level = find_level(doc.level.id)
-    grid = open_design(doc, level).grid
     for view in VIEWS:
         path = image_path(data_dir, uuid, revision, view)
         if not path.exists():
@@ -146,8 +143,10 @@ def image(uuid: str, request: Request, view: str = "iso", session: Session = Dep
         raise ApiError(422, "bad_view")
     found = _visible(session, uuid, request)
     path = image_path(svc.data_dir, uuid, found.revision, view)
-    if not path.exists():
-        render_images(svc.data_dir, uuid, found.revision, session.get(Revision, (uuid, found.revision)).design.encode())
+    if not path.exists():  # e.g. the server stopped before the background rendering
+        doc = parse_design(session.get(Revision, (uuid, found.revision)).design)
+        level = find_level(doc.level.id)
+        render_images(svc.data_dir, uuid, found.revision, open_design(doc, level).grid, level)
     return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "public, max-age=3600"})
 
 

@@ -261,3 +261,14 @@ def test_an_unexpected_failure_is_a_json_500_without_a_stack_trace(server, monke
     response = server.client.get("/api/v1/workshops/1")
     assert response.status_code == 500 and error(response) == "internal"
     assert "secret internals" not in response.text and "RuntimeError" not in response.text
+
+
+def test_a_missing_cached_picture_is_rendered_again_from_the_stored_design(server):
+    w = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(w, "Fox"))
+    images = server.client.app.state.services.data_dir / "images"
+    for path in images.glob(f"{uuid}-*.png"):
+        path.unlink()  # as if the server had stopped before its background rendering
+    response = server.client.get(f"/api/v1/submissions/{uuid}/image.png?view=top")
+    assert response.status_code == 200 and response.content[:4] == b"\x89PNG"
+    assert (images / f"{uuid}-r1-top.png").exists()
