@@ -14,6 +14,7 @@ import time
 
 import httpx
 
+from game.core.errors import QuartierError
 from game.io.paths import home
 from game.io.storage import read_document, write_atomic
 from game.sync import join, load_participant
@@ -26,7 +27,7 @@ def _moderator_token() -> str:
     path = home() / "local-moderator-token"
     try:
         return read_document(path).decode().strip()
-    except Exception:  # noqa: BLE001 - missing or unreadable: make a new one
+    except QuartierError:  # missing or unreadable: make a new one
         token = secrets.token_urlsafe(32)
         write_atomic(path, token.encode(), keep_backup=False, mode=0o600)
         return token
