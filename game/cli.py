@@ -124,6 +124,17 @@ def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def cmd_design_export(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.formats import exporter
+    from game.io.storage import write_atomic
+
+    export = exporter(args.format)
+    doc, session = open_design_file(args.path)
+    write_atomic(args.out, export(doc, session), keep_backup=False)
+    _out(text(lang, "cli.design.exported", path=args.out, format=args.format))
+    return 0
+
+
 def cmd_render(args: argparse.Namespace, lang: Language) -> int:
     from game.app.launch import parse_size
     from game.io.storage import write_atomic
@@ -249,6 +260,11 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p = design.add_parser("validate", help=t("cli.help.design_validate"))
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_design_validate)
+    p = design.add_parser("export", help=t("cli.help.design_export"))
+    p.add_argument("path", type=Path)
+    p.add_argument("--format", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(handler=cmd_design_export)
     return parser
 
 

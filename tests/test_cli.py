@@ -162,3 +162,10 @@ def test_a_script_that_goes_over_the_budget_is_refused_and_changes_nothing(tmp_p
     assert run_ops(tmp_path, design, huge) == 1
     assert capsys.readouterr().err.startswith("Step 1: Too expensive")
     assert design.read_bytes() == before
+
+
+def test_export_to_an_unknown_format_names_the_known_ones_and_writes_nothing(design, tmp_path, capsys):
+    out = tmp_path / "mine.xyz"
+    assert main(["--lang", "en", "design", "export", str(design), "--format", "xyz", "--out", str(out)]) == 1
+    assert "Unknown export format 'xyz'" in capsys.readouterr().err
+    assert not out.exists()
