@@ -45,19 +45,21 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
     """The app and, on first start, the new moderator token. `rate_limit`: requests per minute per token."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(db_url or sqlite_url(data_dir))
+    db_url = db_url or sqlite_url(data_dir)
+    engine = make_engine(db_url)
     migrate(engine)
     sessions = session_factory(engine)
     made = ensure_moderator_token(sessions)
 
     app = FastAPI(title="Quartier collection server", version=__version__,
                   description="Workshops, submissions, votes and moderation. See docs/api.md.")
-    app.state.services = Services(sessions, data_dir, RateLimiter(rate_limit), RateLimiter(rate_limit * 10))
+    app.state.services = Services(engine, sessions, data_dir, RateLimiter(rate_limit), RateLimiter(rate_limit * 10),
+                                  local_db=db_url.startswith("sqlite"))
     for router in (workshops.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1")
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    async def healthz() -> dict:
         return {"ok": True}
 
     @app.exception_handler(ApiError)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.errors import ApiError
@@ -20,10 +20,12 @@ MODERATOR_KEY = "moderator_token_hash"
 
 @dataclass
 class Services:
+    engine: Engine
     sessions: sessionmaker[Session]
     data_dir: Path
     token_limit: RateLimiter
     address_limit: RateLimiter
+    local_db: bool = False  # an SQLite file: short transactions run on the event loop, no thread hop
 
 
 async def services(request: Request) -> Services:
@@ -35,14 +37,14 @@ def db(svc: Services = Depends(services)) -> Iterator[Session]:
         yield session
 
 
-def _bearer(request: Request) -> str | None:
+def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 async def rate_limited(request: Request, svc: Services = Depends(services)) -> None:
     """Per token when there is one, else per client address (held in memory only)."""
-    token = _bearer(request)
+    token = bearer(request)
     if token:
         wait = svc.token_limit.check(token_hash(token))
     else:
@@ -52,7 +54,7 @@ async def rate_limited(request: Request, svc: Services = Depends(services)) -> N
 
 
 def is_moderator(request: Request, session: Session) -> bool:
-    token = _bearer(request)
+    token = bearer(request)
     stored = session.get(Setting, MODERATOR_KEY)
     return bool(token and stored and same_secret(token, stored.value))
 
@@ -68,7 +70,7 @@ def participant(request: Request, session: Session = Depends(db), _=Depends(rate
 
 def participant_of(request: Request, session: Session) -> Participant:
     """The participant whose token the request carries, or a 401."""
-    token = _bearer(request)
+    token = bearer(request)
     found = session.scalar(select(Participant).where(Participant.token_hash == token_hash(token))) if token else None
     if found is None:
         raise ApiError(401, "not_participant")

@@ -86,3 +86,14 @@ def test_a_killed_server_keeps_every_acknowledged_submission_exactly_once(live_s
         assert len(stored) == 40 == len(set(stored))
         revisions = [s["revision"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()]
         assert set(revisions) == {1}
+
+
+def test_worker_processes_share_a_socket_that_asyncio_treats_as_tcp():
+    """Else asyncio leaves Nagle on and every response waits for a delayed ACK (~40 ms)."""
+    import socket
+
+    from server_sync.asgi import _TcpConfig
+
+    config = _TcpConfig("server_sync.asgi:app", factory=True, workers=2, host="127.0.0.1", port=0)
+    with config.bind_socket() as sock:
+        assert sock.proto == socket.IPPROTO_TCP
