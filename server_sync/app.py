@@ -6,12 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from game import __version__
+from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory, sqlite_url
 from server_sync.deps import MODERATOR_KEY, Services
-from server_sync.errors import ApiError, error_response
+from server_sync.errors import ApiError, error_response, language
+from server_sync.pages import gallery, jury, moderate
+from server_sync.web import HERE, message, page, switch_language
 from server_sync.models import Setting
 from server_sync.routes import submissions, votes, workshops
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders, new_token, token_hash
@@ -41,6 +45,11 @@ def ensure_moderator_token(sessions) -> str | None:
         return made
 
 
+def is_page(request: Request) -> bool:
+    """A browser page (answered in HTML), not the JSON API."""
+    return not request.url.path.startswith(("/api/", "/healthz"))
+
+
 def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600) -> tuple[FastAPI, str | None]:
     """The app and, on first start, the new moderator token. `rate_limit`: requests per minute per token."""
     data_dir = Path(data_dir)
@@ -57,6 +66,11 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
                                   local_db=db_url.startswith("sqlite"))
     for router in (workshops.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1")
+    for router in (gallery.router, jury.router, moderate.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_api_route("/lang/{lang}", switch_language, methods=["GET"], include_in_schema=False)
+    app.add_exception_handler(moderate.SignIn, moderate.redirect_to_sign_in)
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -64,6 +78,8 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
+        if is_page(request):
+            return page(request, "error.html", exc.status, error=message(request, exc))
         headers = {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
         return error_response(request, exc.status, exc.code, headers=headers, **exc.params)
 
@@ -75,6 +91,8 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
+        if is_page(request):
+            return page(request, "error.html", exc.status_code, error=text(language(request), "server.not_found"))
         return error_response(request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error")
 
     @app.exception_handler(Exception)

@@ -5,6 +5,7 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from fastapi import Depends, Request
@@ -12,10 +13,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.errors import ApiError
-from server_sync.models import Participant, Setting
+from server_sync.models import ModeratorSession, Participant, Setting, now
 from server_sync.security import RateLimiter, same_secret, token_hash
 
 MODERATOR_KEY = "moderator_token_hash"
+MODERATOR_COOKIE = "quartier_moderator"
+MODERATOR_IDLE = timedelta(minutes=30)
 
 
 @dataclass
@@ -54,9 +57,33 @@ async def rate_limited(request: Request, svc: Services = Depends(services)) -> N
 
 
 def is_moderator(request: Request, session: Session) -> bool:
+    """The moderator token in the header, or (only to read) a signed-in moderator's browser."""
     token = bearer(request)
+    if token:
+        return is_moderator_token(token, session)
+    return request.method in ("GET", "HEAD") and signed_in_moderator(request, session)
+
+
+def is_moderator_token(token: str, session: Session) -> bool:
     stored = session.get(Setting, MODERATOR_KEY)
-    return bool(token and stored and same_secret(token, stored.value))
+    return bool(stored and same_secret(token, stored.value))
+
+
+def signed_in_moderator(request: Request, session: Session) -> bool:
+    """A moderator's browser session that is still active; every visit keeps it alive."""
+    cookie = request.cookies.get(MODERATOR_COOKIE)
+    found = session.get(ModeratorSession, token_hash(cookie)) if cookie else None
+    if found is None:
+        return False
+    seen = found.last_seen if found.last_seen.tzinfo else found.last_seen.replace(tzinfo=UTC)  # SQLite drops it
+    if now() - seen > MODERATOR_IDLE:
+        session.delete(found)
+        session.commit()
+        return False
+    if now() - seen > timedelta(seconds=30):  # not a write on every click
+        found.last_seen = now()
+        session.commit()
+    return True
 
 
 def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> None:

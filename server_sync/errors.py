@@ -3,7 +3,7 @@
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from game.core.i18n import Language, text
+from game.core.i18n import LANGUAGES, Language, text
 
 
 class ApiError(Exception):
@@ -13,8 +13,18 @@ class ApiError(Exception):
 
 
 def language(request: Request) -> Language:
-    accept = request.headers.get("accept-language", "")
-    return "de" if accept.lower().lstrip().startswith("de") else "en"
+    """The language the visitor chose on a page (a cookie), else the browser's first of de/en."""
+    chosen = request.cookies.get("quartier_lang")
+    if chosen in LANGUAGES:
+        return chosen
+    ranked = []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            ranked.append((-float(q or 1), tag[:2].lower()))
+        except ValueError:
+            continue
+    return next((tag for _, tag in sorted(ranked) if tag in LANGUAGES), "en")
 
 
 def error_response(request: Request, status: int, code: str, headers: dict | None = None, **params) -> JSONResponse:

@@ -121,3 +121,33 @@ class AuditEntry(Base):
     workshop_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     submission_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class JuryMember(Base):
+    """A member of the youth jury, who joined with a code the moderator issued (only its hash is kept)."""
+
+    __tablename__ = "jury_members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class JuryRating(Base):
+    """0–5 stars from one jury member for one design; kept apart from the participants' votes."""
+
+    __tablename__ = "jury_ratings"
+    jury_member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), primary_key=True)
+    submission_uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (CheckConstraint("stars BETWEEN 0 AND 5", name="stars_in_range"),)
+
+
+class ModeratorSession(Base):
+    """A moderator signed in on a browser; it ends after a while without activity."""
+
+    __tablename__ = "moderator_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -89,3 +89,5 @@ class ResultOut(BaseModel):
     title: str
     pseudonym: str
     votes: int
+    jury_stars: float | None = None  # the jury's mean, 0–5; None until a jury member rated it
+    jury_ratings: int = 0

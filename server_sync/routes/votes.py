@@ -37,15 +37,15 @@ _MY_VOTES = select(Vote.submission_uuid, Vote.slot).where(Vote.participant_id ==
 
 @router.put("/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)])
 async def put_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
-    return await _run(svc, vote, bearer(request), uuid)
+    return await run_vote(svc, vote, bearer(request), uuid)
 
 
 @router.delete("/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)])
 async def delete_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
-    return await _run(svc, withdraw, bearer(request), uuid)
+    return await run_vote(svc, withdraw, bearer(request), uuid)
 
 
-async def _run(svc: Services, action, token: str | None, uuid: str) -> VotesOut:
+async def run_vote(svc: Services, action, token: str | None, uuid: str) -> VotesOut:
     if svc.local_db:
         return _connected(svc, action, token, uuid)
     return await run_in_threadpool(_connected, svc, action, token, uuid)

@@ -11,7 +11,7 @@ from game.core.errors import QuartierError
 from game.io.levels import find_level
 from server_sync.deps import db, is_moderator, moderator, rate_limited
 from server_sync.errors import ApiError
-from server_sync.models import AuditEntry, Participant, Submission, Vote, VoteSlot, Workshop
+from server_sync.models import AuditEntry, JuryRating, Participant, Submission, Vote, VoteSlot, Workshop
 from server_sync.pseudonyms import problem
 from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
 from server_sync.security import new_token, token_hash
@@ -89,16 +89,26 @@ def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
 
 @router.get("/workshops/{workshop_id}/results", response_model=list[ResultOut], dependencies=[Depends(rate_limited)])
 def results(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[ResultOut]:
-    """Votes per approved submission; who voted for what is never part of any answer."""
+    """Votes and jury stars per approved submission; who voted for what is never part of any answer."""
     workshop = workshop_or_404(session, workshop_id)
     if workshop.phase != "closed" and not is_moderator(request, session):
         raise ApiError(403, "results_not_public")
-    votes = func.count(Vote.participant_id)
+    return ranking(session, workshop_id)
+
+
+def ranking(session: Session, workshop_id: int) -> list[ResultOut]:
+    """Approved designs by participants' votes; the jury's mean stars beside them, never mixed in."""
+    votes = (select(Vote.submission_uuid, func.count().label("n")).group_by(Vote.submission_uuid)
+             .where(Vote.workshop_id == workshop_id).subquery())
+    stars = (select(JuryRating.submission_uuid, func.avg(JuryRating.stars).label("mean"),
+                    func.count().label("n")).group_by(JuryRating.submission_uuid).subquery())
+    count = func.coalesce(votes.c.n, 0)
     rows = session.execute(
-        select(Submission.uuid, Submission.title, Submission.pseudonym, votes)
-        .outerjoin(Vote, Vote.submission_uuid == Submission.uuid)
+        select(Submission.uuid, Submission.title, Submission.pseudonym, count, stars.c.mean, stars.c.n)
+        .outerjoin(votes, votes.c.submission_uuid == Submission.uuid)
+        .outerjoin(stars, stars.c.submission_uuid == Submission.uuid)
         .where(Submission.workshop_id == workshop_id, Submission.status == "approved")
-        .group_by(Submission.uuid, Submission.title, Submission.pseudonym)
-        .order_by(votes.desc(), Submission.title)
+        .order_by(count.desc(), Submission.title, Submission.uuid)
     ).all()
-    return [ResultOut(uuid=u, title=t, pseudonym=p, votes=v) for u, t, p, v in rows]
+    return [ResultOut(uuid=u, title=t, pseudonym=p, votes=v, jury_stars=None if mean is None else round(float(mean), 2),
+                      jury_ratings=n or 0) for u, t, p, v, mean, n in rows]

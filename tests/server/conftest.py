@@ -2,30 +2,16 @@
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
 import uuid as uuids
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from game.core.design import new_design, save_changes
-from game.core.ops import Box
-from game.core.session import Session
-from game.io.levels import find_level
+from live_server import MODERATOR, LiveServer, design_text, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-MODERATOR = "test-moderator-token-0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +29,8 @@ def postgres_url():
     # Not under pytest's tmp folders: those are private to root, and the server runs as postgres.
     base = Path(tempfile.mkdtemp(prefix="quartier-pg-"))
     os.chmod(base, 0o777)
-    data, port = base / "data", _free_port()
-    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],  # noqa: E731
+    data, port = base / "data", free_port()
+    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],
                                       check=True, capture_output=True, timeout=120)
     run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
     run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-t", "60",
@@ -113,60 +99,9 @@ class Server:
         assert response.status_code == 200, response.text
 
 
-def design_text(title: str = "Park", x: int = 50) -> str:
-    level = find_level("demo")
-    session = Session(level)
-    session.apply(Box(from_=(x, 52, 1), to=(x + 3, 55, 3), block="housing"))
-    return save_changes(new_design(level, "test", title=title, pseudonym="Fox"), session, "test").to_json()
-
-
 @pytest.fixture
 def make_design():
     return design_text
-
-
-class LiveServer:
-    """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
-
-    def __init__(self, data_dir: Path, db_url: str | None, workers: int = 1) -> None:
-        self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self) -> "LiveServer":
-        import sys
-
-        import httpx
-
-        command = [sys.executable, "-m", "server_sync.cli", "serve", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir), "--rate-limit", "100000", "--workers", str(self.workers)]
-        if self.db_url:
-            command += ["--db", self.db_url]
-        env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
-        # Its own process group, so that a kill takes the worker processes down with it.
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start within 60 s")
-
-    def kill(self) -> None:
-        """SIGKILL to the server and all its workers: no chance to finish anything."""
-        if self.process:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait(10)
-
 
 
 @pytest.fixture(params=[1, 2], ids=["1 process", "2 processes"])

@@ -183,7 +183,7 @@ def test_results_are_for_the_moderator_until_closed_and_never_say_who_voted(serv
     results = f"/api/v1/workshops/{w['id']}/results"
     assert server.client.get(results).status_code == 403
     assert server.client.get(results, headers=server.mod).json() == [
-        {"uuid": uuid, "title": "Park", "pseudonym": "Fox", "votes": 1}]
+        {"uuid": uuid, "title": "Park", "pseudonym": "Fox", "votes": 1, "jury_stars": None, "jury_ratings": 0}]
     server.phase(w, "closed")
     public = server.client.get(results)
     assert public.status_code == 200 and "Owl" not in public.text

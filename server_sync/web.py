@@ -1,0 +1,74 @@
+"""What every web page needs: templates in the visitor's language, cookies, CSRF and the page CSP.
+
+Pages are server-rendered Jinja2 templates (autoescaped, so every text a user typed is shown
+as text). Cookies are HttpOnly and SameSite=Strict. Every form that changes something carries
+a CSRF token that must match the visitor's CSRF cookie (the double-submit pattern), so a
+foreign site can neither read nor forge it. The CSP allows no inline script or style at all.
+"""
+
+import hmac
+from functools import partial
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from game.core.i18n import LANGUAGES, text
+from server_sync.errors import ApiError, language
+from server_sync.security import new_token
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSRF_COOKIE = "quartier_csrf"
+LANG_COOKIE = "quartier_lang"
+YEAR = 365 * 24 * 3600
+
+
+def set_cookie(response, request: Request, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+
+
+def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    lang = language(request)
+    csrf = request.cookies.get(CSRF_COOKIE) or new_token()
+    response = TEMPLATES.TemplateResponse(
+        request, template, {"t": partial(text, lang), "lang": lang, "other_lang": "en" if lang == "de" else "de",
+                            "csrf": csrf, "here": request.url.path, **context},
+        status_code=status, headers={"content-security-policy": PAGE_CSP})
+    if request.cookies.get(CSRF_COOKIE) != csrf:
+        set_cookie(response, request, CSRF_COOKIE, csrf)
+    return response
+
+
+def message(request: Request, error: ApiError) -> str:
+    return text(language(request), f"server.{error.code}", **error.params)
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The submitted form, if its CSRF token matches the visitor's cookie; else a 403."""
+    form = await request.form()
+    sent, kept = str(form.get("csrf", "")), request.cookies.get(CSRF_COOKIE, "")
+    if not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
+        raise ApiError(403, "csrf")
+    return {key: str(value) for key, value in form.items()}
+
+
+def back_to(path: str) -> RedirectResponse:
+    """After a form that changed something: see the page again (a reload does not resend the form)."""
+    return RedirectResponse(path, status_code=303)
+
+
+def local_path(path: str) -> str:
+    """Only a path on this server: never an open redirect to another site."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def switch_language(request: Request, lang: str, next: str = "/") -> RedirectResponse:
+    response = back_to(local_path(next))
+    if lang in LANGUAGES:
+        set_cookie(response, request, LANG_COOKIE, lang, max_age=YEAR)
+    return response
