@@ -89,18 +89,24 @@ def write_vox(grid: np.ndarray, colors: np.ndarray) -> bytes:
     if not models:  # MagicaVoxel needs one model, even an empty one
         models.append(_chunk(b"SIZE", struct.pack("<3i", 1, 1, 1)) + _chunk(b"XYZI", struct.pack("<i", 0)))
         placements.append(((0, 0, 0), np.zeros(3, int)))
-    children = [2 + 2 * k for k in range(len(models))]
+    palette = np.zeros((256, 4), np.uint8)
+    palette[:255, :3] = colors[1:256]
+    palette[:255, 3] = 255
+    lone = len(models) == 1 and not any(placements[0][0])  # readers without scene graphs open it too
+    body = b"".join(models) + (b"" if lone else _scene_graph(placements)) + _chunk(b"RGBA", palette.tobytes())
+    return b"VOX " + struct.pack("<i", VERSION) + _chunk(b"MAIN", b"", body)
+
+
+def _scene_graph(placements: list) -> bytes:
+    """Root transform, one group, and a transform plus shape per model."""
+    children = [2 + 2 * k for k in range(len(placements))]
     graph = [_transform(0, 1, {}, {}),
              _chunk(b"nGRP", struct.pack("<i", 1) + _dict({}) + struct.pack(f"<i{len(children)}i", len(children), *children))]
     for k, (node, (origin, t)) in enumerate(zip(children, placements)):
         name = "x{} y{} z{}".format(*origin)
         graph.append(_transform(node, node + 1, {"_name": name}, {"_t": " ".join(map(str, t.tolist()))}))
         graph.append(_chunk(b"nSHP", struct.pack("<i", node + 1) + _dict({}) + struct.pack("<ii", 1, k) + _dict({})))
-    palette = np.zeros((256, 4), np.uint8)
-    palette[:255, :3] = colors[1:256]
-    palette[:255, 3] = 255
-    body = b"".join(models) + b"".join(graph) + _chunk(b"RGBA", palette.tobytes())
-    return b"VOX " + struct.pack("<i", VERSION) + _chunk(b"MAIN", b"", body)
+    return b"".join(graph)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -126,8 +132,9 @@ class Scene:
     instances: tuple[Instance, ...]
     palette: np.ndarray  # uint8 (256, 4) RGBA by colour index; 0 is empty
 
-    def assemble(self, what: str = "vox") -> np.ndarray:
-        """Every instance in one grid of colour indices, cropped to the voxels there are."""
+    def assemble(self, what: str = "vox") -> tuple[np.ndarray, np.ndarray]:
+        """Every instance in one grid of colour indices, cropped to the voxels there are, and the
+        scene position of its first voxel `grid[0, 0, 0]`."""
         placed = [(inst, self.models[inst.model]) for inst in self.instances if len(self.models[inst.model].voxels)]
         if not placed:
             raise QuartierError("error.vox_empty", what=what)
@@ -143,8 +150,9 @@ class Scene:
             solid = model.voxels[model.voxels[:, 3] != 0]
             world = _world(inst, model, solid[:, :3].astype(np.int64)) - lo
             grid[tuple(world.T)] = solid[:, 3]
-        filled = np.nonzero(grid)
-        return grid[tuple(slice(c.min(), c.max() + 1) for c in filled)]
+        first = np.array([c.min() for c in np.nonzero(grid)])
+        last = np.array([c.max() for c in np.nonzero(grid)])
+        return grid[tuple(map(slice, first, last + 1))], lo + first
 
 
 def _world(inst: Instance, model: Model, voxels: np.ndarray) -> np.ndarray:
@@ -304,5 +312,5 @@ def read_stamp(path: Path, catalogue: Catalogue, allowed: set[str] | frozenset[s
     """A `.vox` file as a stamp of allowed blocks (colours mapped to the nearest one), and its scene."""
     what = Path(path).name
     scene = read_vox(read_document(path), what)
-    grid = scene.assemble(what)
+    grid, _ = scene.assemble(what)
     return Stamp(nearest_blocks(scene.palette, catalogue, allowed)[grid]), scene
