@@ -25,9 +25,12 @@ MODEL_MAX = 256
 """Voxels per axis of one model: coordinates are stored as one byte."""
 SCENE_MAX = 1024
 """Voxels per axis of an imported scene; larger than any level (512), small enough to allocate."""
+VOLUME_MAX = 512 * 512 * 128
+"""Cells of an imported scene's bounding box: the largest supported level."""
 VOXELS_MAX = 1 << 24
 """Voxels placed by all instances together when a scene is imported."""
-INSTANCES_MAX = 1 << 16
+VISITS_MAX = 1 << 18
+"""Scene graph nodes visited: a graph that reuses groups cannot make the walk explode."""
 DEPTH_MAX = 64
 VERSION = 150
 
@@ -73,7 +76,7 @@ def write_vox(grid: np.ndarray, colors: np.ndarray) -> bytes:
     """`grid` (block ids, z up) as a scene of models of at most 256³, placed where they lie in the grid.
 
     Palette index i holds the colour of block id i (`colors`, (256, 3) RGB), so every design of
-    a workshop shares one palette. Empty tiles are left out.
+    a workshop shares one palette. Empty tiles are left out; `grid` must hold a block.
     """
     models, placements = [], []
     for origin in product(*(range(0, n, MODEL_MAX) for n in grid.shape)):
@@ -86,9 +89,6 @@ def write_vox(grid: np.ndarray, colors: np.ndarray) -> bytes:
                       + _chunk(b"XYZI", struct.pack("<i", len(voxels)) + voxels.tobytes()))
         # A model's translation is its centre: voxel v lands at t + v - size // 2.
         placements.append((origin, np.asarray(origin) + np.asarray(tile.shape) // 2))
-    if not models:  # MagicaVoxel needs one model, even an empty one
-        models.append(_chunk(b"SIZE", struct.pack("<3i", 1, 1, 1)) + _chunk(b"XYZI", struct.pack("<i", 0)))
-        placements.append(((0, 0, 0), np.zeros(3, int)))
     palette = np.zeros((256, 4), np.uint8)
     palette[:255, :3] = colors[1:256]
     palette[:255, 3] = 255
@@ -143,13 +143,15 @@ class Scene:
         boxes = np.array([_world(inst, model, np.array([[0, 0, 0], np.array(model.size) - 1])) for inst, model in placed])
         lo, hi = boxes.min(axis=(0, 1)), boxes.max(axis=(0, 1))
         extent = hi - lo + 1
-        if (extent > SCENE_MAX).any():
+        if (extent > SCENE_MAX).any() or np.prod(extent) > VOLUME_MAX:
             raise QuartierError("error.vox_too_large", what=what, size="×".join(map(str, extent)), limit=SCENE_MAX)
         grid = np.zeros(tuple(extent), np.uint8)
         for inst, model in placed:  # later instances cover earlier ones, as in MagicaVoxel
             solid = model.voxels[model.voxels[:, 3] != 0]
             world = _world(inst, model, solid[:, :3].astype(np.int64)) - lo
             grid[tuple(world.T)] = solid[:, 3]
+        if not grid.any():
+            raise QuartierError("error.vox_empty", what=what)
         first = np.array([c.min() for c in np.nonzero(grid)])
         last = np.array([c.max() for c in np.nonzero(grid)])
         return grid[tuple(map(slice, first, last + 1))], lo + first
@@ -258,9 +260,11 @@ def _instances(nodes: dict, model_count: int, what: str) -> tuple[Instance, ...]
     """Walk the scene graph from node 0, composing transforms down to every shape."""
     found: list[Instance] = []
     stack = [(0, np.eye(3, dtype=np.int64), np.zeros(3, np.int64), 0)]
+    visits = 0
     while stack:
         node, rotation, translation, depth = stack.pop()
-        if node not in nodes or depth > DEPTH_MAX or len(found) > INSTANCES_MAX:
+        visits += 1
+        if node not in nodes or depth > DEPTH_MAX or visits > VISITS_MAX:
             raise QuartierError("error.vox_scene", what=what, node=node)
         kind, attributes, links = nodes[node]
         if kind == b"nTRN":

@@ -43,9 +43,3 @@ def test_each_block_keeps_its_colour_and_faces_point_outwards(catalogue):
     assert colours == {tuple(int(v) for v in catalogue.block(key).rgb) for key in keys}
     assert np.isclose(mesh.volume, 3 * 2.0**3)  # positive: triangles wind outwards
     assert np.allclose(mesh.bounds, [[0, 2, -4], [10, 4, -2]])  # x east, y up, z south
-
-
-def test_an_empty_grid_exports_a_valid_glb_without_a_mesh(catalogue):
-    data = grid_exporter("glb")(np.zeros((4, 4, 4), np.uint8), catalogue, 1.0, "empty.glb")["empty.glb"]
-    scene = trimesh.load(trimesh.util.wrap_as_stream(data), file_type="glb")
-    assert len(scene.geometry) == 0

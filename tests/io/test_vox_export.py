@@ -1,12 +1,14 @@
 """`.vox` export read back by independent parsers: py-vox-io (one model) and midvoxio (a scene)."""
 
 import numpy as np
+import pytest
 from midvoxio.parser import Parser as MidvoxioParser
 from pyvox.parser import VoxParser
 
 from export_fixtures import demo_design, demo_session  # noqa: F401 (fixtures)
 
 from game.cli import main
+from game.core.errors import QuartierError
 from game.io.formats import grid_exporter
 
 
@@ -69,3 +71,10 @@ def test_empty_tiles_are_left_out_and_the_rest_stays_in_place(catalogue, tmp_pat
     path = tmp_path / "lonely.vox"
     path.write_bytes(grid_exporter("vox")(grid, catalogue, 1.0, path.name)[path.name])
     assert np.array_equal(_reassemble_with_midvoxio(path, grid.shape), grid)
+
+
+@pytest.mark.parametrize("format_name", ["glb", "obj", "vox"])
+def test_a_grid_without_any_block_is_refused_in_every_format(catalogue, format_name):
+    with pytest.raises(QuartierError) as caught:
+        grid_exporter(format_name)(np.zeros((4, 4, 4), np.uint8), catalogue, 1.0, "empty")
+    assert caught.value.key == "error.export_empty"

@@ -128,12 +128,20 @@ HOSTILE = {
     "voxel outside its model": (vox_file(model(voxels=((5, 0, 0, 1),))), "error.vox_voxel_outside"),
     "no models": (vox_file(chunk(b"RGBA", bytes(1024))), "error.vox_empty"),
     "only empty models": (vox_file(model(voxels=())), "error.vox_empty"),
+    "only voxels of colour 0": (vox_file(model(voxels=((0, 0, 0, 0),))), "error.vox_empty"),
     "scene loops": (vox_file(model(), transform(0, 1), group(1, 0)), "error.vox_scene"),
     "missing node": (vox_file(model(), transform(0, 7)), "error.vox_scene"),
     "shape of a missing model": (vox_file(model(), transform(0, 1), shape(1, 3)), "error.vox_scene"),
     "bad translation": (vox_file(model(), transform(0, 1, "a b c"), shape(1, 0)), "error.vox_transform"),
     "huge scene": (vox_file(model(), transform(0, 1), group(1, 2, 4), transform(2, 3, "0 0 0"), shape(3, 0),
                             transform(4, 5, "5000 0 0"), shape(5, 0)), "error.vox_too_large"),
+    "huge box of few voxels": (vox_file(model(), transform(0, 1), group(1, 2, 4), transform(2, 3, "0 0 0"), shape(3, 0),
+                                        transform(4, 5, "1000 1000 1000"), shape(5, 0)), "error.vox_too_large"),
+    # groups that reuse each other 40 levels deep, ending in hidden transforms: 2**40 paths
+    "exploding scene": (vox_file(model(), transform(0, 1), *(group(k, 100, k + 1, k + 1) for k in range(1, 40)),
+                                 group(40, 100), chunk(b"nTRN", struct.pack("<ii", 100, 1) + string("_hidden") + string("1")
+                                                       + struct.pack("<4i", 0, -1, 0, 1) + struct.pack("<i", 0))),
+                        "error.vox_scene"),
 }
 
 

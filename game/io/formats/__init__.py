@@ -30,9 +30,17 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 
 def grid_exporter(name: str) -> GridExporter:
+    """The exporter of format `name`; it refuses a grid without any block (no format has a use for it)."""
     if name not in FORMATS:
         raise QuartierError("error.export_format", format=name, known=", ".join(sorted(FORMATS)) or "-")
-    return import_module(f"game.io.formats.{FORMATS[name][0]}").export_grid
+    export_grid = import_module(f"game.io.formats.{FORMATS[name][0]}").export_grid
+
+    def export(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, file_name: str) -> dict[str, bytes]:
+        if not grid.any():
+            raise QuartierError("error.export_empty")
+        return export_grid(grid, catalogue, voxel_size_m, file_name)
+
+    return export
 
 
 def exporter(name: str) -> Exporter:
