@@ -14,6 +14,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.ops.stamp import PasteStamp
 from game.core.session import Session
+from game.io.designs import open_design_file
 from game.io.vox import default_palette, nearest_blocks, read_stamp, read_vox, write_vox
 
 SCENE = SHARED_DATA / "opengametools-multiple-model-scene.vox"
@@ -75,8 +76,6 @@ def test_student_pastes_a_vox_model_into_a_design_from_the_command_line(demo_des
     before = demo_session.grid.copy()
     assert main(["stamp", "import", str(vox), "--design", str(demo_design), "--at", "50", "60", "1"]) == 0
     assert "Imported" in capsys.readouterr().out
-    from game.io.designs import open_design_file
-
     after = open_design_file(demo_design)[1].grid
     assert (after != before).sum() == 6
     assert (after[50:53, 60:62, 1] == model[:, :, 0]).all()
@@ -185,3 +184,11 @@ def test_importing_a_broken_file_leaves_the_design_untouched(demo_design, tmp_pa
     assert main(["--lang", "de", "stamp", "import", str(broken), "--design", str(demo_design), "--at", "50", "60", "1"]) == 1
     assert "beschädigt" in capsys.readouterr().err
     assert demo_design.read_bytes() == before
+
+
+def test_a_design_exported_as_vox_and_imported_into_a_fresh_design_comes_back_identical(demo_design, demo_session, tmp_path):
+    vox, fresh = tmp_path / "park.vox", tmp_path / "fresh.design.json"
+    assert main(["design", "export", str(demo_design), "--format", "vox", "--out", str(vox)]) == 0
+    assert main(["design", "new", "--level", "demo", "--out", str(fresh)]) == 0
+    assert main(["stamp", "import", str(vox), "--design", str(fresh), "--at", "0", "0", "0"]) == 0
+    assert np.array_equal(open_design_file(fresh)[1].grid, demo_session.grid)
