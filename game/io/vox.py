@@ -1,8 +1,9 @@
 """MagicaVoxel `.vox` files: a design written as a scene of models, and scenes read back as stamps.
 
 Hand-written because the format is small (little-endian chunks, see
-`shared/data/MagicaVoxel-file-format-vox*.txt`) and the Python libraries on PyPI read and write
-single models only: none places models by the scene graph (`nTRN`/`nGRP`/`nSHP`), which a
+`shared/data/MagicaVoxel-file-format-vox*.txt`) and the Python libraries on PyPI handle single
+models only (py-vox-io) or stack models by raw translation, without each model's centre pivot,
+rotations or nested groups (midvoxio); none writes a scene graph (`nTRN`/`nGRP`/`nSHP`), which a
 level needs because one model holds at most 256 voxels per axis. Reading is bounded: every
 size a file claims is checked against the bytes that are really there and against the
 limits below before anything is allocated, so a broken or hostile file gets a message and
