@@ -23,6 +23,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/core.py
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/metrics.py
+	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/server.py
 
 # Rebuild the hand-made bundled levels from their generator (deterministic).

@@ -12,6 +12,7 @@ import zlib
 
 import numpy as np
 from cities import city_level
+from table import print_table
 
 from game.core.errors import QuartierError
 from game.core.design import new_design, open_design, parse_design, save_changes
@@ -89,12 +90,7 @@ def main() -> None:
         per_edit = (time.perf_counter() - start)
         rows.append((label, "history after 1,000 box edits", f"{session.history.nbytes / 2**20:.1f} MB",
                      f"{per_edit:.1f} s total", ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    header = ("level", "what", "size", "time", "time")
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-|-".join("-" * w for w in widths))
-    for r in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print_table(("level", "what", "size", "time", "time"), rows)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ pyglet.options["headless"] = True
 pyglet.options["shadow_window"] = False
 
 from cities import city_level  # noqa: E402
+from table import print_table  # noqa: E402
 
 from game import __version__  # noqa: E402
 from game.core.design import new_design  # noqa: E402
@@ -85,11 +86,7 @@ def main() -> None:
     rows = [r for r, _ in results]
     header = ("level", "size", "full mesh", "greedy tris", "naive tris", "greedy/naive",
               "re-mesh after 1 edit (median / p95)", "fps 1280×720")
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-|-".join("-" * w for w in widths))
-    for r in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print_table(header, rows)
     print(f"OpenGL: {results[0][1]}")
 
 

@@ -130,8 +130,28 @@ def cmd_design_export(args: argparse.Namespace, lang: Language) -> int:
 
     export = exporter(args.format)
     doc, session = open_design_file(args.path)
-    write_atomic(args.out, export(doc, session), keep_backup=False)
+    files = export(doc, session, args.out.name)
+    for name in sorted(files, key=lambda name: name == args.out.name):  # companions first, the file last
+        write_atomic(args.out.with_name(name), files[name], keep_backup=False)
     _out(text(lang, "cli.design.exported", path=args.out, format=args.format))
+    return 0
+
+
+def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.ops.stamp import PasteStamp
+    from game.io.vox import read_stamp
+
+    doc, session = open_design_file(args.design)
+    level = session.level
+    stamp, scene = read_stamp(args.path, level.catalogue, level.allowed)
+    index, values, clipped = session.preview(PasteStamp.of(stamp, tuple(args.at)))
+    refuse_over_budget(session, index, values, lang)
+    result = session.commit(index, values, clipped)
+    write_design(args.out or args.design, doc, session)
+    _out(text(lang, "cli.stamp.imported", path=args.path, size=_size(stamp.blocks.shape), models=len(scene.models),
+              instances=len(scene.instances), changed=result.changed, design=args.out or args.design))
+    if result.skipped:
+        _out(text(lang, "cli.design.clipped", outside=result.skipped_outside_zone, locked=result.skipped_locked))
     return 0
 
 
@@ -265,6 +285,14 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--format", required=True)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(handler=cmd_design_export)
+
+    stamp = sub.add_parser("stamp", help=t("cli.help.stamp")).add_subparsers(dest="action", required=True)
+    p = stamp.add_parser("import", help=t("cli.help.stamp_import"))
+    p.add_argument("path", type=Path, metavar="FILE.vox")
+    p.add_argument("--design", required=True, type=Path)
+    p.add_argument("--at", required=True, type=int, nargs=3, metavar=("X", "Y", "Z"))
+    p.add_argument("--out", type=Path)
+    p.set_defaults(handler=cmd_stamp_import)
     return parser
 
 

@@ -31,6 +31,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("save", ("CTRL+S",), lambda w: w.editor.save()),
     Action("save_as", ("CTRL+SHIFT+S",), lambda w: w.open_save_as()),
     Action("submit", ("CTRL+E",), lambda w: w.open_submit()),
+    Action("import_stamp", ("CTRL+I",), lambda w: w.open_import_stamp()),
     Action("toggle_walk", ("TAB",), lambda w: w.toggle_walk()),
     Action("view_bird", ("F2",), lambda w: w.view_preset("bird")),
     Action("view_top", ("F3",), lambda w: w.view_preset("top")),

@@ -24,6 +24,7 @@ from game.core.session import EditResult, Session
 from game.io.designs import write_design
 from game.io.paths import autosave_dir, designs_dir
 from game.io.storage import Autosaver
+from game.io.vox import read_stamp
 from game.sync import (
     BackgroundSync,
     Outbox,
@@ -111,6 +112,17 @@ class Editor:
         if parts:
             self.notify("editor.clipped", parts=" · ".join(parts))
         return result
+
+    def import_stamp(self, path: str) -> None:
+        """Load a .vox model into the stamp tool, its colours turned into the level's allowed blocks."""
+        try:
+            stamp, _ = read_stamp(Path(path.strip()).expanduser(), self.level.catalogue, self.level.allowed)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return
+        self.select_tool("stamp")
+        self.tools["stamp"].load(stamp)
+        self.notify("tool.stamp.imported", size="×".join(map(str, stamp.blocks.shape)))
 
     def undo(self) -> None:
         if not self._changed(self.session.undo()):

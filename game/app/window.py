@@ -329,6 +329,15 @@ class EditorWindow(pyglet.window.Window):
              Field("pseudonym", t("dialog.field.pseudonym"), doc.pseudonyms[0] if doc.pseudonyms else "", limit=24)],
             t("dialog.submit.ok"), t("dialog.cancel"), ok, self.close_dialog)
 
+    def open_import_stamp(self) -> None:
+        t = self.editor.t
+        def ok(values):
+            self.close_dialog()
+            self.editor.import_stamp(values["path"])
+        self.dialog = Dialog(t("dialog.import_stamp.title"), t("dialog.import_stamp.intro"),
+                             [Field("path", t("dialog.field.path"), limit=400)],
+                             t("dialog.import"), t("dialog.cancel"), ok, self.close_dialog)
+
     def toggle_help(self) -> None:
         if self.help_canvas:
             self.help_canvas = None

@@ -3,20 +3,8 @@
 import numpy as np
 
 from game.app.tools.base import DragTool
-from game.core.ops import Operation, Stamp
-from game.core.ops.base import Target
-
-
-class PasteStamp(Operation):
-    """Paste the clipboard at `at` (a frozen operation so that previews and undo treat it alike)."""
-
-    at: tuple[int, int, int]
-    blocks: bytes
-    shape: tuple[int, int, int]
-
-    def targets(self, grid, level) -> Target:
-        stamp = Stamp(np.frombuffer(self.blocks, np.uint8).reshape(self.shape))
-        return stamp.targets(self.at, grid.shape)
+from game.core.ops import Stamp
+from game.core.ops.stamp import PasteStamp
 
 
 class StampTool(DragTool):
@@ -61,6 +49,12 @@ class StampTool(DragTool):
                 self.from_ground = lo[2] == 0
                 self.editor.notify("tool.stamp.copied", size="×".join(map(str, stamp.blocks.shape)))
 
+    def load(self, stamp: Stamp) -> None:
+        """Hold an imported stamp (a .vox model) as if copied; it lands on top of the clicked block."""
+        self.cancel()
+        self.clipboard = stamp
+        self.from_ground = False
+
     def press(self, pointer):
         if self.clipboard is None:
             super().press(pointer)
@@ -72,7 +66,7 @@ class StampTool(DragTool):
         far = [a + s for a, s in zip(at, self.clipboard.blocks.shape)]
         if any(c < 0 for c in at) or any(f > s for f, s in zip(far, self.editor.level.shape)):
             return None
-        return PasteStamp(at=at, blocks=self.clipboard.blocks.tobytes(), shape=self.clipboard.blocks.shape)
+        return PasteStamp.of(self.clipboard, at)
 
     def frame(self):
         """What will be copied: from the clicked layer up to the highest block in the rectangle."""

@@ -56,3 +56,22 @@ class StampOp(Operation):
         if not stamp.blocks.any() and not self.include_air:
             raise QuartierError("error.empty_stamp")
         return stamp.targets(self.at, grid.shape, self.include_air)
+
+
+class PasteStamp(Operation):
+    """Paste a stamp's blocks at `at` (a frozen operation so that previews and undo treat it alike).
+
+    Made by the stamp tool and by `quartier stamp import`, not written in scripts.
+    """
+
+    at: Vec3
+    blocks: bytes
+    shape: Vec3
+
+    @classmethod
+    def of(cls, stamp: Stamp, at: Vec3) -> "PasteStamp":
+        return cls(at=at, blocks=stamp.blocks.tobytes(), shape=stamp.blocks.shape)
+
+    def targets(self, grid, level) -> Target:
+        stamp = Stamp(np.frombuffer(self.blocks, np.uint8).reshape(self.shape))
+        return stamp.targets(self.at, grid.shape)

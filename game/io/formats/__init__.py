@@ -1,29 +1,54 @@
 """Design export formats: one module per format, one line each in `FORMATS`.
 
-Each exporter turns an opened design (its document and session on the level) into the
-bytes of one file. `quartier design export` and the moderator's export bundle both read
-this table, so a new format is a new module plus one line here.
+Each format module has `export_grid(grid, catalogue, voxel_size_m, name)`, which turns a voxel
+grid into the files of one export: `{file name: bytes}`, the file called `name` plus any
+companion beside it (an OBJ's `.mtl`). Working on a grid, not a design, lets the moderator's
+bundle export what it has already opened; `exporter` wraps it for an opened design.
+`quartier design export` and the bundle both read this table, so a new format is a new
+module plus one line here.
 """
 
 from collections.abc import Callable
 from importlib import import_module
 
+import numpy as np
+
+from game.core.catalogue import Catalogue
 from game.core.design import DesignDocument
 from game.core.errors import QuartierError
 from game.core.session import Session
 
-Exporter = Callable[[DesignDocument, Session], bytes]
+GridExporter = Callable[[np.ndarray, Catalogue, float, str], dict[str, bytes]]
+Exporter = Callable[[DesignDocument, Session, str], dict[str, bytes]]
 
-# format name -> (module under game.io.formats, function name, file suffix)
-FORMATS: dict[str, tuple[str, str, str]] = {}
+# format name -> (module under game.io.formats, file suffix)
+FORMATS: dict[str, tuple[str, str]] = {
+    "glb": ("gltf", ".glb"),
+    "obj": ("obj", ".obj"),
+    "vox": ("vox", ".vox"),
+}
+
+
+def grid_exporter(name: str) -> GridExporter:
+    """The exporter of format `name`; it refuses a grid without any block (no format has a use for it)."""
+    if name not in FORMATS:
+        raise QuartierError("error.export_format", format=name, known=", ".join(sorted(FORMATS)) or "-")
+    export_grid = import_module(f"game.io.formats.{FORMATS[name][0]}").export_grid
+
+    def export(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, file_name: str) -> dict[str, bytes]:
+        if not grid.any():
+            raise QuartierError("error.export_empty")
+        return export_grid(grid, catalogue, voxel_size_m, file_name)
+
+    return export
 
 
 def exporter(name: str) -> Exporter:
-    if name not in FORMATS:
-        raise QuartierError("error.export_format", format=name, known=", ".join(sorted(FORMATS)) or "-")
-    module, function, _ = FORMATS[name]
-    return getattr(import_module(f"game.io.formats.{module}"), function)
+    """The whole design grid (the level with the student's changes) in format `name`."""
+    export_grid = grid_exporter(name)
+    return lambda doc, session, file_name: export_grid(
+        session.grid, session.level.catalogue, session.level.doc.voxel_size_m, file_name)
 
 
 def suffix(name: str) -> str:
-    return FORMATS[name][2]
+    return FORMATS[name][1]

@@ -1,0 +1,32 @@
+"""Fixtures for the export tests (import them into a test module): a student's design on the
+demo level as `quartier design export` sees it, and the real files in shared/data."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from game.cli import main
+from game.io.designs import open_design_file
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+OPS = [
+    {"op": "box", "from": [50, 52, 1], "to": [60, 58, 6], "block": "housing"},
+    {"op": "building", "polygon": [[62, 52], [68, 52], [68, 62]], "floors": 3, "roof": "green_roof"},
+    {"op": "place", "at": [70, 60, 1], "block": "tree"},
+]
+
+
+@pytest.fixture
+def demo_design(tmp_path):
+    path = tmp_path / "park.design.json"
+    ops = tmp_path / "ops.json"
+    ops.write_text(json.dumps(OPS))
+    assert main(["design", "new", "--level", "demo", "--out", str(path)]) == 0
+    assert main(["design", "edit", str(path), "--ops", str(ops)]) == 0
+    return path
+
+
+@pytest.fixture
+def demo_session(demo_design):
+    return open_design_file(demo_design)[1]
