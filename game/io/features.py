@@ -74,6 +74,15 @@ class District:
     def skip(self, kind: str) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
+    def tallest(self) -> float:
+        """The greatest height of any roof corner above its building's base, in metres."""
+        heights = [0.0]
+        for b in self.buildings:
+            for polygon, (a, c, d) in zip(b.faces.polygons, b.faces.planes):
+                xy = shapely.get_coordinates(polygon)
+                heights.append(float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0)
+        return max(heights)
+
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
         shapes = [b.faces.footprint for b in self.buildings] + [a.shape for a in self.areas]

@@ -48,7 +48,7 @@ class _Columns:
 def fitting_voxel_size(width: float, depth: float, height: float) -> float:
     """The smallest voxel size (in steps of 0.5 m) at which an area of this size fits a level."""
     x, y, z = MAX_DIMENSIONS
-    need = max(width / x, depth / y, height / (z - 1 - HEADROOM_VOXELS), 1.0)
+    need = max(width / x, depth / y, height / (z - 2 - HEADROOM_VOXELS), 1.0)
     return math.ceil(need * 2) / 2
 
 
@@ -104,14 +104,14 @@ def voxelise(district: District, voxel: float, extent: tuple[float, float, float
     x0, y0, x1, y1 = extent
     width, depth = x1 - x0, y1 - y0
     shape2 = (max(1, math.ceil(width / voxel)), max(1, math.ceil(depth / voxel)))
-    if shape2[0] > MAX_DIMENSIONS[0] or shape2[1] > MAX_DIMENSIONS[1]:
-        _refuse_too_large(width, depth, 0, voxel, shape2)
+    height = district.tallest()
+    needed = (*shape2, 2 + math.ceil(height / voxel) + HEADROOM_VOXELS)
+    if any(n > limit for n, limit in zip(needed, MAX_DIMENSIONS)):
+        _refuse_too_large(width, depth, height, voxel, needed)
     origin = (x0, y0)
     placed = [(n, c) for n, b in enumerate(district.buildings)
               if (c := _columns(b, origin, voxel, shape2)) is not None]
     tallest = max((int(c.high[c.covered].max()) for _, c in placed), default=1)
-    if tallest + HEADROOM_VOXELS > MAX_DIMENSIONS[2]:
-        _refuse_too_large(width, depth, (tallest - 1) * voxel, voxel, (*shape2, tallest + HEADROOM_VOXELS))
     if not placed and not district.areas and not district.points:
         raise QuartierError("error.import_empty")
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))

@@ -15,7 +15,10 @@ from game.core.session import Session
 Exporter = Callable[[DesignDocument, Session], bytes]
 
 # format name -> (module under game.io.formats, function name, file suffix)
-FORMATS: dict[str, tuple[str, str, str]] = {}
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "geojson": ("geojson", "export_geojson", ".geojson"),
+    "cityjson": ("cityjson", "export_cityjson", ".city.json"),
+}
 
 
 def exporter(name: str) -> Exporter:
