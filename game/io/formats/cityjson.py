@@ -49,7 +49,7 @@ def export_cityjson(doc: DesignDocument, session: Session) -> bytes:
     for n, p in enumerate(found, start=1):
         polygons = [g for g in shapely.get_parts(p.footprint) if g.geom_type == "Polygon"]
         if p.kind == "building":
-            boundaries = [s for g in polygons for s in _solid(_rings(g), p.base_m, p.base_m + p.height_m, add)]
+            boundaries = [_solid(_rings(g), p.base_m, p.base_m + p.height_m, add) for g in polygons]
             objects[f"quartier-{n}"] = {
                 "type": "Building",
                 "attributes": {"measuredHeight": p.height_m, "storeysAboveGround": p.floors, "function": p.use,
