@@ -18,7 +18,7 @@ from game.core.level import MAX_DIMENSIONS
 from game.io.features import Building, District
 from game.io.georef import Frame
 
-GROUND = "footpath"
+GROUND = "plaza"  # paved and walkable: what most of a city quarter without ground data is
 ROOF = "roof"
 MIN_HEIGHT_VOXELS = 32
 HEADROOM_VOXELS = 8
