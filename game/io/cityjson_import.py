@@ -86,24 +86,36 @@ def _surfaces(geometry: dict, name: str, what: str) -> list:
 
 
 def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
-    polygons, planes = [], []
+    """The non-vertical surfaces as faces; normals (Newell) and polygons for all surfaces at once."""
     try:
-        for rings in rings_list:
-            outer = xyz[rings[0]]
-            normal = np.cross(outer, np.roll(outer, -1, axis=0)).sum(axis=0)
-            length = np.linalg.norm(normal)
-            if length == 0 or abs(normal[2]) < VERTICAL * length:
-                continue
-            a, b = -normal[0] / normal[2], -normal[1] / normal[2]
-            centre = outer.mean(axis=0)
-            polygon = shapely.Polygon(outer[:, :2], [xyz[r][:, :2] for r in rings[1:]])
-            if not polygon.is_valid:  # a planar surface seen from above; repair numeric slivers
-                polygon = shapely.make_valid(polygon)
-            polygons.append(polygon)
-            planes.append((a, b, centre[2] - a * centre[0] - b * centre[1]))
+        outers = [np.asarray(rings[0], np.intp) for rings in rings_list]
+        counts = np.array([len(o) for o in outers], np.intp)
+        if not len(outers) or counts.min() < 3:
+            return Faces(np.array([], dtype=object), np.zeros((0, 3)))
+        p = xyz[np.concatenate(outers)]
+        holes = {k: [xyz[r][:, :2] for r in rings[1:]] for k, rings in enumerate(rings_list) if len(rings) > 1}
     except (IndexError, TypeError, ValueError):
         raise QuartierError("error.import_bad_geometry", what=what, feature=name, reason="boundaries") from None
-    return Faces(np.array(polygons, dtype=object), np.array(planes, float).reshape(-1, 3))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    following = np.arange(len(p)) + 1
+    following[starts + counts - 1] = starts
+    normal = np.add.reduceat(np.cross(p, p[following]), starts, axis=0)
+    centre = np.add.reduceat(p, starts, axis=0) / counts[:, None]
+    length = np.linalg.norm(normal, axis=1)
+    keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
+    ring_of = np.repeat(np.arange(len(counts)), counts)
+    chosen = np.isin(ring_of, keep)
+    _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
+    polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
+    for n, k in enumerate(keep):
+        if k in holes:
+            polygons[n] = shapely.Polygon(p[ring_of == k, :2], holes[k])
+    broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair numeric slivers
+    polygons[broken] = shapely.make_valid(polygons[broken])
+    n = normal[keep]
+    a, b = -n[:, 0] / n[:, 2], -n[:, 1] / n[:, 2]
+    c = centre[keep]
+    return Faces(polygons, np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]]))
 
 
 def _ground_block(kind: str, attributes: dict) -> str:
