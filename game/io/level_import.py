@@ -159,7 +159,7 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
         budget=settings.budget if settings.budget is not None else round(BUDGET_EUR_PER_M2 * zone_m2 / options.voxel**3, -3),
         goals=settings.goals, markers=settings.markers, allowed_blocks=settings.allowed_blocks,
         georeference=raster.frame.georeference(), buildings=raster.buildings,
-        source=f"{what}, imported with 'quartier level import'", licence=licence,
+        source=what, licence=licence,
     )
     return Imported(doc, raster, district)
 
