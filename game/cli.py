@@ -65,7 +65,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
     district = result.district
     if district.missing_heights:
         _out(text(lang, "cli.level.missing_heights", count=district.missing_heights,
-                  height=f"{3 * args.storey_height:g}"))
+                  height=f"{options.default_height_m:g}"))
     if district.skipped:
         _out(text(lang, "cli.level.skipped", kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items()))))
     return 0

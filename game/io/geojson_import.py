@@ -150,9 +150,9 @@ def feature_shape(feature: dict, index: int, what: str):
     return shape
 
 
-def sample_point(raw: Any) -> tuple[float, float] | None:
+def sample_point(raw: Any, what: str) -> tuple[float, float] | None:
     """Any one coordinate pair of the file, to tell lon/lat from projected metres."""
-    stack = [g.get("geometry", {}).get("coordinates") for g in features(raw, "GeoJSON")
+    stack = [g.get("geometry", {}).get("coordinates") for g in features(raw, what)
              if isinstance(g.get("geometry"), dict)]
     while stack:
         c = stack.pop()

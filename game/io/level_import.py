@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import CRS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.core.catalogue import Catalogue
@@ -54,6 +55,11 @@ class ImportOptions:
     storey_m: float = 3.0
     settings: Path | None = None
 
+    @property
+    def default_height_m(self) -> float:
+        """What a footprint without any height is assumed to be."""
+        return DEFAULT_STOREYS * self.storey_m
+
 
 @dataclass
 class Imported:
@@ -92,13 +98,13 @@ def _settings(path: Path | None) -> LevelSettings:
         raise validation_error(Path(path).name, exc) from None
 
 
-def _zone(path: Path | None, level, frame: Frame, shape: tuple[int, int]) -> np.ndarray:
+def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> np.ndarray:
     """Columns whose centre lies in the polygons of a GeoJSON file (lon/lat or the level's CRS)."""
     if path is None:
         return np.ones(shape, bool)
     raw, what = _read_json(path), Path(path).name
-    src = geojson_import.source_crs(raw, level, geojson_import.sample_point(raw))
-    project = _projector(src, level)
+    src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
+    project = _projector(src, crs)
     shapes = [shapely.transform(geojson_import.feature_shape(f, n, what), project)
               for n, f in enumerate(geojson_import.features(raw, what))]
     area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
@@ -113,7 +119,11 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
     """The level document for `source`; raises QuartierError (and writes nothing) on bad input."""
     if not 1 <= options.voxel <= 4:
         raise QuartierError("error.import_voxel_size", voxel=f"{options.voxel:g}")
+    if not 2 <= options.storey_m <= 6:
+        raise QuartierError("error.import_storey_height", height=f"{options.storey_m:g}")
     settings = _settings(options.settings)
+    for key in settings.allowed_blocks or []:
+        catalogue.id(key)
     what = Path(source).name
     raw = _read_json(source)
     kind = raw.get("type") if isinstance(raw, dict) else None
@@ -128,10 +138,10 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
         src = cityjson_import.source_crs(raw, given)
         lon_lat = tuple(raw["transform"]["translate"][:2])
     else:
-        lon_lat = geojson_import.sample_point(raw) or (0.0, 0.0)
+        lon_lat = geojson_import.sample_point(raw, what) or (0.0, 0.0)
         src = geojson_import.source_crs(raw, given, lon_lat)
-    level = level_crs(src, given, lon_lat)
-    project = _projector(src, level)
+    crs = level_crs(src, given, lon_lat)
+    project = _projector(src, crs)
     extent = None
     if options.bbox:
         box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
@@ -139,17 +149,25 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
     if kind == "CityJSON":
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
-        district = geojson_import.read_geojson(raw, what, project, options.storey_m,
-                                               DEFAULT_STOREYS * options.storey_m)
+        district = geojson_import.read_geojson(raw, what, project, options.storey_m, options.default_height_m)
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
-    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(level))
-    zone = _zone(options.zone, level, raster.frame, raster.grid.shape[:2])
-    level_id = options.id or Path(source).name.split(".")[0].lower()
+    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs))
+    zone = _zone(options.zone, crs, raster.frame, raster.grid.shape[:2])
+    try:
+        doc = _document(raster, zone, catalogue, settings, options, what, licence)
+    except ValidationError as exc:  # e.g. an --id with capitals, a marker outside the level
+        raise validation_error(what, exc) from None
+    return Imported(doc, raster, district)
+
+
+def _document(raster: Raster, zone: np.ndarray, catalogue: Catalogue, settings: LevelSettings,
+              options: ImportOptions, what: str, licence: str) -> LevelDocument:
+    level_id = options.id or what.split(".")[0].lower()
     title = Text(de=options.title_de or options.title_en or level_id, en=options.title_en or options.title_de or level_id)
     zone_m2 = float(zone.sum()) * options.voxel**2
-    doc = build_level_document(
+    return build_level_document(
         city=raster.grid, zone_columns=zone, catalogue=catalogue,
         zone_top=min(settings.zone_top or raster.grid.shape[2], raster.grid.shape[2]),
         id=level_id, title=title,
@@ -161,7 +179,6 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
         georeference=raster.frame.georeference(), buildings=raster.buildings,
         source=what, licence=licence,
     )
-    return Imported(doc, raster, district)
 
 
 def _segment(crs) -> float:

@@ -22,6 +22,7 @@ GROUND = "plaza"  # paved and walkable: what most of a city quarter without grou
 ROOF = "roof"
 MIN_HEIGHT_VOXELS = 32
 HEADROOM_VOXELS = 8
+FACES_AT_ONCE = 64
 # Ground surfaces are painted in this order, so streets cross lawns and water, not the other way.
 PAINT_ORDER = ("grass", "urban_garden", "flower_bed", "plaza", "playground", "sports_court",
                "water", "parking", "footpath", "bike_lane", "road")
@@ -87,13 +88,15 @@ def _columns(b: Building, origin, voxel, shape) -> _Columns | None:
     if window is None:
         return None
     x, y = _centres(origin, voxel, *window)
-    hits = shapely.intersects_xy(b.faces.polygons[:, None, None], x[None], y[None])
-    planes = b.faces.planes[:, :, None, None]
-    z = planes[:, 0] * x + planes[:, 1] * y + planes[:, 2]
-    top = np.where(hits, z, -np.inf).max(axis=0)
-    covered = hits.any(axis=0)
+    top = np.full(x.shape, -np.inf)
+    for k in range(0, len(b.faces.polygons), FACES_AT_ONCE):  # bounds memory for detailed LoD2 roofs
+        hits = shapely.intersects_xy(b.faces.polygons[k:k + FACES_AT_ONCE, None, None], x[None], y[None])
+        planes = b.faces.planes[k:k + FACES_AT_ONCE, :, None, None]
+        z = planes[:, 0] * x + planes[:, 1] * y + planes[:, 2]
+        top = np.maximum(top, np.where(hits, z, -np.inf).max(axis=0))
+    covered = np.isfinite(top)
     high = 1 + _round(np.where(covered, top - b.base, 0) / voxel)
-    low = np.full(high.shape, 1 + int(_round(np.array(b.bottom / voxel))))
+    low = np.full(high.shape, 1 + math.floor(b.bottom / voxel + 0.5))
     covered &= high > low
     return _Columns(window, covered, low, high) if covered.any() else None
 
@@ -138,7 +141,7 @@ def voxelise(district: District, voxel: float, extent: tuple[float, float, float
     for p in district.points:
         i, j = math.floor((p.x - x0) / voxel), math.floor((p.y - y0) / voxel)
         if 0 <= i < shape[0] and 0 <= j < shape[1] and not labels[i, j]:
-            grid[i, j, 1: 1 + max(1, int(_round(np.array(p.height / voxel))))] = catalogue.id(p.block)
+            grid[i, j, 1: 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
 
     ground = min((district.buildings[n].base for n, _ in placed), default=0.0)
     frame = Frame((x0, y0, ground - voxel), voxel, epsg)

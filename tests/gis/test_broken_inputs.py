@@ -43,6 +43,9 @@ CASES = {
     "bbox not four numbers": (geojson({"type": "Polygon", "coordinates": [SQUARE]}), ["--bbox", "1,2,3"],
                               "MINX,MINY,MAXX,MAXY"),
     "voxel too large": (geojson({"type": "Polygon", "coordinates": [SQUARE]}), ["--voxel-size", "8"], "1 to 4 m"),
+    "storey height": (geojson({"type": "Polygon", "coordinates": [SQUARE]}), ["--storey-height", "12"], "2 to 6 m"),
+    "level id with capitals": (geojson({"type": "Polygon", "coordinates": [SQUARE]}), ["--id", "Berlin Mitte"],
+                               "id: String should match pattern"),
     "old CityJSON": ({**json.loads(DENHAAG.read_text()), "version": "1.0"}, ["--crs", "EPSG:7415"],
                      "version 1.0 is not supported"),
 }
