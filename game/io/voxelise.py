@@ -115,18 +115,20 @@ def voxelise(district: District, voxel: float, extent: tuple[float, float, float
     placed = [(n, c) for n, b in enumerate(district.buildings)
               if (c := _columns(b, origin, voxel, shape2)) is not None]
     tallest = max((int(c.high[c.covered].max()) for _, c in placed), default=1)
-    if not placed and not district.areas and not district.points:
-        raise QuartierError("error.import_empty")
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
     grid = np.zeros(shape, np.uint8)
     grid[:, :, 0] = catalogue.id(GROUND)
     rank = {key: n for n, key in enumerate(PAINT_ORDER)}
+    painted = 0
     for area in sorted(district.areas, key=lambda a: rank.get(a.block, -1)):
         window = _window(area.shape.bounds, origin, voxel, shape)
         if window is not None:
             shapely.prepare(area.shape)
             inside = shapely.contains_xy(area.shape, *_centres(origin, voxel, *window))
             grid[window][:, :, 0][inside] = catalogue.id(area.block)
+            painted += int(inside.sum())
+    if not placed and not painted:
+        raise QuartierError("error.import_empty")
 
     labels = np.zeros(shape2, np.int32)
     z = np.arange(shape[2])
