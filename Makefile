@@ -25,15 +25,18 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/server.py
+	$(BIN)/python benchmarks/levels.py
 
-# Rebuild the hand-made bundled levels from their generator (deterministic).
+# Rebuild the bundled levels: hand-made ones from their generator, real ones by import (deterministic).
 levels: $(VENV)/.installed
 	$(BIN)/python levels/generate.py
+	$(BIN)/python levels/real.py
 
 # The README's picture of the editor, made by a scripted headless session.
 screenshots: $(VENV)/.installed
 	cd docs && ../$(BIN)/quartier play --headless --level demo --script screenshot-demo.json --screenshot screenshot-demo.png
-	$(BIN)/python -c "from PIL import Image; p = 'docs/screenshot-demo.png'; Image.open(p).convert('RGB').quantize(256).save(p, optimize=True)"
+	cd docs && ../$(BIN)/quartier play --headless --level berlin-potsdamer-platz --script screenshot-berlin.json --screenshot screenshot-berlin.png
+	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png')]"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -49,6 +49,43 @@ def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.catalogue import default_catalogue
+    from game.io.level_import import ImportOptions, import_level
+    from game.io.storage import write_atomic
+
+    options = ImportOptions(voxel=args.voxel_size, bbox=args.bbox, crs=args.crs, zone=args.zone, id=args.id,
+                            title_de=args.title_de, title_en=args.title_en, licence=args.licence,
+                            storey_m=args.storey_height, settings=args.settings)
+    result = import_level(args.source, options, default_catalogue())
+    write_atomic(args.out, (result.doc.model_dump_json(indent=1, exclude_none=True) + "\n").encode("utf-8"))
+    doc = result.doc
+    _out(text(lang, "cli.level.imported", path=args.out, size=_size(doc.dimensions), voxel=f"{doc.voxel_size_m:g}",
+              buildings=result.raster.buildings, epsg=doc.georeference.epsg))
+    district = result.district
+    if district.missing_heights:
+        _out(text(lang, "cli.level.missing_heights", count=district.missing_heights,
+                  height=f"{options.default_height_m:g}"))
+    if district.skipped:
+        _out(text(lang, "cli.level.skipped", kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items()))))
+    return 0
+
+
+def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.level_info import level_info
+
+    info = level_info(find_level(str(args.path)))
+    if args.json:
+        _out(json.dumps(info, ensure_ascii=False, indent=1))
+        return 0
+    georef = info["georeference"]
+    where = (f"EPSG:{georef['epsg']}, {', '.join(f'{c:.2f}' for c in georef['origin'])}" if georef
+             else text(lang, "cli.level.no_georef"))
+    _out(text(lang, "cli.level.info", **info, size=_size(info["dimensions"]), voxel=f"{info['voxel_size_m']:g}",
+              georef=where))
+    return 0
+
+
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
     level = find_level(args.level)
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
@@ -260,6 +297,24 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p = level.add_parser("validate", help=t("cli.help.level_validate"))
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_level_validate)
+    p = level.add_parser("import", help=t("cli.help.level_import"))
+    p.add_argument("source", type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel"))
+    p.add_argument("--bbox", metavar="MINX,MINY,MAXX,MAXY", help=t("cli.help.import_bbox"))
+    p.add_argument("--crs", metavar="EPSG:N", help=t("cli.help.import_crs"))
+    p.add_argument("--zone", type=Path, metavar="ZONE.geojson", help=t("cli.help.import_zone"))
+    p.add_argument("--id")
+    p.add_argument("--title-de")
+    p.add_argument("--title-en")
+    p.add_argument("--licence", metavar="TEXT", help=t("cli.help.import_licence"))
+    p.add_argument("--storey-height", type=float, default=3.0, metavar="M", help=t("cli.help.import_storey"))
+    p.add_argument("--settings", type=Path, metavar="SETTINGS.json", help=t("cli.help.import_settings"))
+    p.set_defaults(handler=cmd_level_import)
+    p = level.add_parser("info", help=t("cli.help.level_info"))
+    p.add_argument("path", metavar="ID_OR_PATH")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_level_info)
 
     design = sub.add_parser("design", help=t("cli.help.design")).add_subparsers(dest="action", required=True)
     p = design.add_parser("new", help=t("cli.help.design_new"))

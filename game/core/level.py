@@ -127,6 +127,7 @@ class LevelDocument(_Strict):
     goals: list[Goal] = Field(default_factory=list, max_length=20)
     markers: list[InfoMarker] = Field(default_factory=list, max_length=100)
     georeference: Georeference | None = None
+    buildings: int | None = Field(default=None, ge=0, description="buildings an import found, for `level info`")
     source: str = Field(min_length=1, max_length=2000)
     licence: str = Field(min_length=1, max_length=500)
 

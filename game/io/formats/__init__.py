@@ -1,11 +1,14 @@
 """Design export formats: one module per format, one line each in `FORMATS`.
 
-Each format module has `export_grid(grid, catalogue, voxel_size_m, name)`, which turns a voxel
-grid into the files of one export: `{file name: bytes}`, the file called `name` plus any
-companion beside it (an OBJ's `.mtl`). Working on a grid, not a design, lets the moderator's
-bundle export what it has already opened; `exporter` wraps it for an opened design.
-`quartier design export` and the bundle both read this table, so a new format is a new
-module plus one line here.
+A format module has one of two entry points:
+- `export_grid(grid, catalogue, voxel_size_m, name)` for formats that carry the whole voxel
+  model (.vox, glTF, OBJ). Working on a grid, not a design, lets the moderator's bundle
+  export what it has already opened.
+- `export_design(doc, session, name)` for formats that carry what the student changed, placed
+  on the real map (GeoJSON, CityJSON): they need the level's georeference and its city.
+Either returns the files of one export, `{file name: bytes}`: the file called `name` plus any
+companion beside it (an OBJ's `.mtl`). `quartier design export` and the bundle both read this
+table, so a new format is a new module plus one line here.
 """
 
 from collections.abc import Callable
@@ -26,14 +29,20 @@ FORMATS: dict[str, tuple[str, str]] = {
     "glb": ("gltf", ".glb"),
     "obj": ("obj", ".obj"),
     "vox": ("vox", ".vox"),
+    "geojson": ("geojson", ".geojson"),
+    "cityjson": ("cityjson", ".city.json"),
 }
 
 
-def grid_exporter(name: str) -> GridExporter:
-    """The exporter of format `name`; it refuses a grid without any block (no format has a use for it)."""
+def _module(name: str):
     if name not in FORMATS:
-        raise QuartierError("error.export_format", format=name, known=", ".join(sorted(FORMATS)) or "-")
-    export_grid = import_module(f"game.io.formats.{FORMATS[name][0]}").export_grid
+        raise QuartierError("error.export_format", format=name, known=", ".join(sorted(FORMATS)))
+    return import_module(f"game.io.formats.{FORMATS[name][0]}")
+
+
+def grid_exporter(name: str) -> GridExporter:
+    """The exporter of a voxel-model format; it refuses a grid without any block (no format has a use for it)."""
+    export_grid = _module(name).export_grid
 
     def export(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, file_name: str) -> dict[str, bytes]:
         if not grid.any():
@@ -44,10 +53,17 @@ def grid_exporter(name: str) -> GridExporter:
 
 
 def exporter(name: str) -> Exporter:
-    """The whole design grid (the level with the student's changes) in format `name`."""
+    """An opened design in format `name`: the whole grid for voxel-model formats, the changes for GIS formats."""
+    module = _module(name)
+    if hasattr(module, "export_design"):
+        return module.export_design
     export_grid = grid_exporter(name)
     return lambda doc, session, file_name: export_grid(
         session.grid, session.level.catalogue, session.level.doc.voxel_size_m, file_name)
+
+
+def is_geographic(name: str) -> bool:
+    return hasattr(_module(name), "export_design")
 
 
 def suffix(name: str) -> str:

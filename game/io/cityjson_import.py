@@ -1,0 +1,167 @@
+"""Reading CityJSON 1.1 and 2.0 into a `District`.
+
+Vertices are integers to be scaled and translated (`transform`); surfaces are rings of
+vertex indices, nested by geometry type. Every non-vertical surface of a building becomes a
+planar face (its plane from Newell's normal), so the voxeliser finds the real roof height of
+each column. Ground objects (roads, plant cover, land use, water, bridges) become areas.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from game.core.errors import QuartierError
+from game.io.features import Area, Building, District, Faces, licence_in
+from game.io.georef import parse_crs
+
+VERSIONS = ("1.1", "2.0")
+SOLIDS = ("Solid", "MultiSolid", "CompositeSolid")
+SURFACES = ("MultiSurface", "CompositeSurface")
+BUILDINGS = ("Building", "BuildingPart")
+GROUND = {"Road": "road", "TransportSquare": "plaza", "PlantCover": "grass", "LandUse": "plaza",
+          "WaterBody": "water", "Bridge": "road", "BridgePart": "road"}
+# Words in a ground object's `function`/`class` attributes that pick a finer block (Dutch BGT and English).
+GROUND_WORDS = [("voetpad", "footpath"), ("footway", "footpath"), ("voetganger", "plaza"),
+                ("fietspad", "bike_lane"), ("cycle", "bike_lane"), ("parkeer", "parking"),
+                ("parking", "parking"), ("heester", "flower_bed"), ("shrub", "flower_bed")]
+DEFAULT_BUILDING = "housing"
+BEST_DETAIL_UP_TO_M = 2.0
+VERTICAL = 0.01  # |normal z| below this share of the normal: a wall, seen edge-on from above
+
+
+def source_crs(raw: dict, given: CRS | None) -> CRS:
+    """`metadata.referenceSystem`, else the CRS city staff gave; CityJSON has no default."""
+    named = (raw.get("metadata") or {}).get("referenceSystem")
+    if isinstance(named, str):
+        return parse_crs(named)
+    if given is None:
+        raise QuartierError("error.import_crs_missing", what="CityJSON")
+    return given
+
+
+def check(raw: dict, what: str) -> None:
+    version = str(raw.get("version"))
+    if version not in VERSIONS:
+        raise QuartierError("error.import_cityjson_version", what=what, version=version,
+                            supported=" / ".join(VERSIONS))
+    transform = raw.get("transform")
+    if not isinstance(transform, dict) or not all(
+            isinstance(transform.get(k), list) and len(transform[k]) == 3 for k in ("scale", "translate")):
+        raise QuartierError("error.import_no_transform", what=what)
+    if not isinstance(raw.get("CityObjects"), dict) or not isinstance(raw.get("vertices"), list):
+        raise QuartierError("error.import_format", what=what)
+
+
+def _vertices(raw: dict, what: str) -> np.ndarray:
+    try:
+        ints = np.asarray(raw["vertices"], dtype=np.float64).reshape(-1, 3)
+    except (ValueError, TypeError):
+        raise QuartierError("error.import_bad_geometry", what=what, feature="vertices", reason="x, y, z") from None
+    t = raw["transform"]
+    return ints * np.asarray(t["scale"], float) + np.asarray(t["translate"], float)
+
+
+def best_geometry(geometries: list[dict], voxel: float) -> dict | None:
+    """The most detailed LoD up to 2 m voxels; above that the most detailed LoD below 2 (block shapes)."""
+    usable = sorted((g for g in geometries if isinstance(g, dict) and "lod" in g), key=lambda g: float(g["lod"]))
+    if not usable:
+        return None
+    coarse = [g for g in usable if float(g["lod"]) < 2]
+    return usable[-1] if voxel <= BEST_DETAIL_UP_TO_M or not coarse else coarse[-1]
+
+
+def _surfaces(geometry: dict, name: str, what: str) -> list:
+    kind, b = geometry.get("type"), geometry.get("boundaries")
+    if kind in SURFACES:
+        return b
+    if kind == "Solid":
+        return [s for shell in b for s in shell]
+    if kind in ("MultiSolid", "CompositeSolid"):
+        return [s for solid in b for shell in solid for s in shell]
+    raise QuartierError("error.import_geometry", what=what, feature=name, type=kind,
+                        supported=", ".join(SOLIDS + SURFACES))
+
+
+def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
+    """The non-vertical surfaces as faces; normals (Newell) and polygons for all surfaces at once."""
+    try:
+        outers = [np.asarray(rings[0], np.intp) for rings in rings_list]
+        counts = np.array([len(o) for o in outers], np.intp)
+        if not len(outers) or counts.min() < 3:
+            return Faces(np.array([], dtype=object), np.zeros((0, 3)))
+        p = xyz[np.concatenate(outers)]
+        holes = {k: [xyz[r][:, :2] for r in rings[1:]] for k, rings in enumerate(rings_list) if len(rings) > 1}
+    except (IndexError, TypeError, ValueError):
+        raise QuartierError("error.import_bad_geometry", what=what, feature=name, reason="boundaries") from None
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    following = np.arange(len(p)) + 1
+    following[starts + counts - 1] = starts
+    normal = np.add.reduceat(np.cross(p, p[following]), starts, axis=0)
+    centre = np.add.reduceat(p, starts, axis=0) / counts[:, None]
+    length = np.linalg.norm(normal, axis=1)
+    keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
+    ring_of = np.repeat(np.arange(len(counts)), counts)
+    chosen = np.isin(ring_of, keep)
+    _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
+    polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
+    for n, k in enumerate(keep):
+        if k in holes:
+            polygons[n] = shapely.Polygon(p[ring_of == k, :2], holes[k])
+    broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair numeric slivers
+    polygons[broken] = shapely.make_valid(polygons[broken])
+    n = normal[keep]
+    a, b = -n[:, 0] / n[:, 2], -n[:, 1] / n[:, 2]
+    c = centre[keep]
+    return Faces(polygons, np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]]))
+
+
+def _ground_block(kind: str, attributes: dict) -> str:
+    words = " ".join(str(v).lower() for k, v in attributes.items() if k in ("function", "class", "usage"))
+    return next((block for word, block in GROUND_WORDS if word in words), GROUND[kind])
+
+
+def read_cityjson(raw: dict, what: str, project: Callable[[np.ndarray], np.ndarray], voxel: float) -> District:
+    """The district of a checked CityJSON document; `project` maps (n, 2) x/y into the level CRS."""
+    xyz = _vertices(raw, what)
+    if len(xyz):
+        xyz[:, :2] = project(xyz[:, :2])
+    objects: dict[str, Any] = raw["CityObjects"]
+    district = District(licence=licence_in(raw.get("metadata") or {}))
+
+    def faces_of(name: str) -> Faces | None:
+        geometry = best_geometry(objects[name].get("geometry") or [], voxel)
+        return None if geometry is None else _faces(_surfaces(geometry, name, what), xyz, name, what)
+
+    for name, obj in objects.items():
+        kind = obj.get("type")
+        if kind == "Building" and not obj.get("parents"):
+            parts = [faces_of(n) for n in [name, *obj.get("children", [])] if n in objects]
+            parts = [p for p in parts if p is not None and len(p.polygons)]
+            if parts:
+                faces = Faces.join(parts)
+                used = np.concatenate([xyz[np.asarray(_indices(objects[n]), int)]
+                                       for n in [name, *obj.get("children", [])] if n in objects])
+                district.buildings.append(Building(name, DEFAULT_BUILDING, faces, float(used[:, 2].min())))
+        elif kind in GROUND:
+            faces = faces_of(name)
+            if faces is not None and len(faces.polygons):
+                district.areas.append(Area(_ground_block(kind, obj.get("attributes") or {}), faces.footprint))
+        elif kind not in BUILDINGS:
+            district.skip(kind)
+    return district
+
+
+def _indices(obj: dict) -> list[int]:
+    """Every vertex index an object's geometries use, for its lowest point (the ground it stands on)."""
+    found: list[int] = []
+    stack = [g.get("boundaries") for g in obj.get("geometry") or []]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int):
+            found.append(item)
+    return found

@@ -1,0 +1,100 @@
+"""What a GIS source says about a district, in the level's CRS, before it becomes voxels.
+
+Both readers (GeoJSON, CityJSON) produce a `District`; the voxeliser only reads this, so a
+new source format is a new reader and nothing else. A building's roof is a set of planar
+faces (z = a·x + b·y + c over a 2D polygon): one flat face for a footprint with a height,
+the real roof and ground surfaces for CityJSON solids.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass
+class Faces:
+    """Planar, non-vertical surfaces: `polygons[k]` carries z = planes[k] · (x, y, 1)."""
+
+    polygons: np.ndarray  # shapely geometries
+    planes: np.ndarray  # (n, 3)
+
+    @classmethod
+    def flat(cls, footprint: BaseGeometry, z: float) -> "Faces":
+        return cls(np.array([footprint], dtype=object), np.array([[0.0, 0.0, z]]))
+
+    @classmethod
+    def join(cls, parts: list["Faces"]) -> "Faces":
+        return cls(np.concatenate([p.polygons for p in parts]), np.concatenate([p.planes for p in parts]))
+
+    @property
+    def footprint(self) -> BaseGeometry:
+        return shapely.union_all(self.polygons)
+
+
+@dataclass
+class Building:
+    """One building: its faces, the ground it stands on (`base`, metres) and where its walls begin."""
+
+    name: str
+    block: str
+    faces: Faces
+    base: float
+    bottom: float = 0.0  # metres above `base` (OSM min_height: a passage under the building)
+
+
+@dataclass
+class Area:
+    """A ground surface (street, lawn, water...) painted into the ground layer."""
+
+    block: str
+    shape: BaseGeometry
+
+
+@dataclass
+class Point:
+    """A single object on the ground, such as a tree, `height` metres tall."""
+
+    block: str
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class District:
+    buildings: list[Building] = field(default_factory=list)
+    areas: list[Area] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    licence: str | None = None
+    missing_heights: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, kind: str) -> None:
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
+
+    def tallest(self) -> float:
+        """The greatest height of any roof corner above its building's base, in metres."""
+        heights = [0.0]
+        for b in self.buildings:
+            for polygon, (a, c, d) in zip(b.faces.polygons, b.faces.planes):
+                xy = shapely.get_coordinates(polygon)
+                heights.append(float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0)
+        return max(heights)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        shapes = [b.faces.footprint for b in self.buildings] + [a.shape for a in self.areas]
+        shapes += [shapely.Point(p.x, p.y) for p in self.points]
+        if not shapes:
+            return None
+        return tuple(shapely.total_bounds(np.array(shapes, dtype=object)))
+
+
+def licence_in(mapping: dict) -> str | None:
+    """The licence a source names for itself (`licence`, `license` or `attribution`), if any."""
+    for key in ("licence", "license", "attribution"):
+        if isinstance(mapping.get(key), str) and mapping[key].strip():
+            return mapping[key].strip()
+    return None

@@ -1,0 +1,40 @@
+"""GeoJSON export: a design's new and changed buildings and spaces, for a planner's GIS.
+
+RFC 7946 GeoJSON (WGS84 longitude/latitude), so QGIS and web maps place it over the real map
+without any setting; each feature carries its height, floors and use.
+"""
+
+import json
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from game.core.design import DesignDocument
+from game.core.session import Session
+from game.io.design_features import proposals
+from game.io.georef import WGS84, transformer
+
+DECIMALS = 7  # about 1 cm
+
+
+def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str, bytes]:
+    found, frame = proposals(session)
+    move = transformer(CRS.from_epsg(frame.epsg), WGS84)
+
+    def to_lon_lat(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(move.transform(xy[:, 0], xy[:, 1])).round(DECIMALS)
+
+    features = [{
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
+        "properties": {"kind": p.kind, "block": p.block, "use": p.use, "height_m": p.height_m,
+                       "floors": p.floors, "base_m": round(p.base_m, 3), "area_m2": round(p.footprint.area, 1),
+                       "voxels": p.voxels},
+    } for p in found]
+    collection = {"type": "FeatureCollection",
+                  "name": doc.title or str(doc.id),
+                  "design": {"id": str(doc.id), "level": doc.level.id, "title": doc.title,
+                             "crs_of_level": f"EPSG:{frame.epsg}"},
+                  "features": features}
+    return {name: (json.dumps(collection, ensure_ascii=False) + "\n").encode("utf-8")}

@@ -1,0 +1,90 @@
+"""Coordinate reference systems for GIS import and export, by pyproj.
+
+A level lives in one projected CRS in metres: the one city staff give, the source's own, or
+the UTM zone of a WGS84 source. `Frame` is the level's grid in that CRS, so voxel (i, j)
+maps to real coordinates and back.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+from pyproj.exceptions import CRSError
+
+from game.core.errors import QuartierError
+from game.core.level import Georeference
+
+WGS84 = CRS.from_epsg(4326)
+_EPSG_IN_TEXT = re.compile(r"EPSG(?:/0/|::|:)(\d+)$", re.IGNORECASE)
+
+
+def parse_crs(value: str) -> CRS:
+    """`EPSG:N`, an OGC URL or URN naming an EPSG code, or anything else pyproj reads."""
+    match = _EPSG_IN_TEXT.search(value.strip())
+    try:
+        return CRS.from_epsg(int(match.group(1))) if match else CRS.from_user_input(value)
+    except CRSError:
+        raise QuartierError("error.import_crs_unknown", crs=value) from None
+
+
+def epsg_code(crs: CRS) -> int:
+    code = crs.to_epsg()
+    if code is None:
+        raise QuartierError("error.import_crs_unknown", crs=crs.name)
+    return code
+
+
+def utm_zone(lon: float, lat: float) -> CRS:
+    """The WGS84 UTM zone a point lies in: metres with little distortion around it."""
+    found = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    return CRS.from_epsg(int(found[0].code))
+
+
+def level_crs(source: CRS, given: CRS | None, lon_lat: tuple[float, float]) -> CRS:
+    """The level's CRS: the one given, else the source's if projected, else its UTM zone."""
+    crs = given or (source if source.is_projected else utm_zone(*lon_lat))
+    if not crs.is_projected:
+        raise QuartierError("error.import_crs_geographic", crs=crs.name)
+    return crs
+
+
+def transformer(source: CRS, target: CRS) -> Transformer | None:
+    """x/y order (lon, lat for WGS84) in and out; None when nothing needs to move."""
+    return None if source.equals(target) else Transformer.from_crs(source, target, always_xy=True)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the level's grid lies: voxel corner (0, 0, 0) at `origin`, `voxel` metres per voxel."""
+
+    origin: tuple[float, float, float]
+    voxel: float
+    epsg: int
+    rotation_deg: float = 0.0
+
+    @classmethod
+    def of(cls, georef: Georeference, voxel: float) -> "Frame":
+        return cls(tuple(georef.origin), voxel, georef.epsg, georef.rotation_deg)
+
+    def georeference(self) -> Georeference:
+        return Georeference(epsg=self.epsg, origin=self.origin, rotation_deg=self.rotation_deg)
+
+    def to_world(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Real coordinates of grid points (i, j) in voxel units; corners are integers, centres +0.5."""
+        turn = math.radians(self.rotation_deg)
+        dx, dy = np.asarray(i, float) * self.voxel, np.asarray(j, float) * self.voxel
+        x = self.origin[0] + dx * math.cos(turn) - dy * math.sin(turn)
+        y = self.origin[1] + dx * math.sin(turn) + dy * math.cos(turn)
+        return x, y
+
+    def to_grid(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The inverse of `to_world`: grid coordinates (in voxels) of real points."""
+        turn = math.radians(self.rotation_deg)
+        dx, dy = np.asarray(x, float) - self.origin[0], np.asarray(y, float) - self.origin[1]
+        i = (dx * math.cos(turn) + dy * math.sin(turn)) / self.voxel
+        j = (-dx * math.sin(turn) + dy * math.cos(turn)) / self.voxel
+        return i, j

@@ -1,0 +1,186 @@
+"""`quartier level import`: a GeoJSON or CityJSON file becomes a georeferenced level.
+
+Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
+editable zone from a polygon file, and encodes the level. Every check runs before anything
+is written; the caller writes the returned document.
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from game.core.catalogue import Catalogue
+from game.core.document import parse_json, validation_error
+from game.core.errors import QuartierError
+from game.core.i18n import Text, text
+from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
+from game.io import cityjson_import, geojson_import
+from game.io.features import District, licence_in
+from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
+from game.io.storage import read_document
+from game.io.voxelise import Raster, voxelise
+
+BUDGET_EUR_PER_M2 = 23_000  # per m² of zone and m³ of voxel: the demo level's budget per column
+DEFAULT_STOREYS = 3
+
+
+class LevelSettings(BaseModel):
+    """What city staff add to an import from a small JSON file: texts, goals, markers, budget."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: Text | None = None
+    goals: list[Goal] = Field(default_factory=list, max_length=20)
+    markers: list[InfoMarker] = Field(default_factory=list, max_length=100)
+    budget: float | None = Field(default=None, ge=0)
+    allowed_blocks: list[str] | None = None
+    zone_top: int | None = Field(default=None, ge=2)
+
+
+@dataclass
+class ImportOptions:
+    voxel: float = 1.0
+    bbox: str | None = None
+    crs: str | None = None
+    zone: Path | None = None
+    id: str | None = None
+    title_de: str | None = None
+    title_en: str | None = None
+    licence: str | None = None
+    storey_m: float = 3.0
+    settings: Path | None = None
+
+    @property
+    def default_height_m(self) -> float:
+        """What a footprint without any height is assumed to be."""
+        return DEFAULT_STOREYS * self.storey_m
+
+
+@dataclass
+class Imported:
+    doc: LevelDocument
+    raster: Raster
+    district: District = field(repr=False)
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise QuartierError("error.import_bbox", bbox=value) from None
+    if not (x0 < x1 and y0 < y1) or not all(map(math.isfinite, (x0, y0, x1, y1))):
+        raise QuartierError("error.import_bbox", bbox=value)
+    return x0, y0, x1, y1
+
+
+def _projector(src, dst):
+    move = transformer(src, dst)
+    if move is None:
+        return lambda xy: xy
+    return lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
+
+
+def _read_json(path: Path) -> Any:
+    return parse_json(read_document(path), what=Path(path).name)
+
+
+def _settings(path: Path | None) -> LevelSettings:
+    if path is None:
+        return LevelSettings()
+    try:
+        return LevelSettings.model_validate(_read_json(path))
+    except ValidationError as exc:
+        raise validation_error(Path(path).name, exc) from None
+
+
+def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> np.ndarray:
+    """Columns whose centre lies in the polygons of a GeoJSON file (lon/lat or the level's CRS)."""
+    if path is None:
+        return np.ones(shape, bool)
+    raw, what = _read_json(path), Path(path).name
+    src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
+    project = _projector(src, crs)
+    shapes = [shapely.transform(geojson_import.feature_shape(f, n, what), project)
+              for n, f in enumerate(geojson_import.features(raw, what))]
+    area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
+    i, j = np.meshgrid(np.arange(shape[0]) + 0.5, np.arange(shape[1]) + 0.5, indexing="ij")
+    inside = shapely.contains_xy(area, *frame.to_world(i, j))
+    if not inside.any():
+        raise QuartierError("error.import_zone_empty", what=what)
+    return inside
+
+
+def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> Imported:
+    """The level document for `source`; raises QuartierError (and writes nothing) on bad input."""
+    if not 1 <= options.voxel <= 4:
+        raise QuartierError("error.import_voxel_size", voxel=f"{options.voxel:g}")
+    if not 2 <= options.storey_m <= 6:
+        raise QuartierError("error.import_storey_height", height=f"{options.storey_m:g}")
+    settings = _settings(options.settings)
+    for key in settings.allowed_blocks or []:
+        catalogue.id(key)
+    what = Path(source).name
+    raw = _read_json(source)
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if kind not in ("CityJSON", "FeatureCollection", "Feature"):
+        raise QuartierError("error.import_format", what=what)
+    licence = options.licence or licence_in(raw) or licence_in(raw.get("metadata") or {})
+    if not licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    given = parse_crs(options.crs) if options.crs else None
+    if kind == "CityJSON":
+        cityjson_import.check(raw, what)
+        src = cityjson_import.source_crs(raw, given)
+        lon_lat = tuple(raw["transform"]["translate"][:2])
+    else:
+        lon_lat = geojson_import.sample_point(raw, what) or (0.0, 0.0)
+        src = geojson_import.source_crs(raw, given, lon_lat)
+    crs = level_crs(src, given, lon_lat)
+    project = _projector(src, crs)
+    extent = None
+    if options.bbox:
+        box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
+        extent = shapely.transform(box, project).bounds
+    if kind == "CityJSON":
+        district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
+    else:
+        district = geojson_import.read_geojson(raw, what, project, options.storey_m, options.default_height_m)
+    extent = extent or district.bounds
+    if extent is None:
+        raise QuartierError("error.import_empty")
+    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs))
+    zone = _zone(options.zone, crs, raster.frame, raster.grid.shape[:2])
+    try:
+        doc = _document(raster, zone, catalogue, settings, options, what, licence)
+    except ValidationError as exc:  # e.g. an --id with capitals, a marker outside the level
+        raise validation_error(what, exc) from None
+    return Imported(doc, raster, district)
+
+
+def _document(raster: Raster, zone: np.ndarray, catalogue: Catalogue, settings: LevelSettings,
+              options: ImportOptions, what: str, licence: str) -> LevelDocument:
+    level_id = options.id or what.split(".")[0].lower()
+    title = Text(de=options.title_de or options.title_en or level_id, en=options.title_en or options.title_de or level_id)
+    zone_m2 = float(zone.sum()) * options.voxel**2
+    return build_level_document(
+        city=raster.grid, zone_columns=zone, catalogue=catalogue,
+        zone_top=min(settings.zone_top or raster.grid.shape[2], raster.grid.shape[2]),
+        id=level_id, title=title,
+        description=settings.description or Text(de=text("de", "level.imported", source=what),
+                                                 en=text("en", "level.imported", source=what)),
+        voxel_size_m=options.voxel, storey_height_m=options.storey_m,
+        budget=settings.budget if settings.budget is not None else round(BUDGET_EUR_PER_M2 * zone_m2 / options.voxel**3, -3),
+        goals=settings.goals, markers=settings.markers, allowed_blocks=settings.allowed_blocks,
+        georeference=raster.frame.georeference(), buildings=raster.buildings,
+        source=what, licence=licence,
+    )
+
+
+def _segment(crs) -> float:
+    """Densify a bbox before projecting it, so its projected bounds stay right: ~100 m steps."""
+    return 0.001 if crs.equals(WGS84) or crs.is_geographic else 100.0

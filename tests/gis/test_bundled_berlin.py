@@ -1,0 +1,34 @@
+"""The bundled Berlin level is exactly what its recorded import command makes, and is playable."""
+
+import importlib.util
+
+import pytest
+
+from game.core.resources import data_dir
+from game.core.session import Session
+from game.io.levels import find_level
+from sample_data import SHARED_DATA
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not beside the checkout")
+def test_committed_berlin_level_matches_its_import_command(tmp_path):
+    spec = importlib.util.spec_from_file_location("real", data_dir("levels") / "real.py")
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    for path in real.write_all(tmp_path):
+        assert path.read_bytes() == (data_dir("levels") / path.name).read_bytes(), path.name
+
+
+def test_berlin_level_names_its_data_licence_and_has_a_zone_and_goals():
+    level = find_level("berlin-potsdamer-platz")
+    doc = level.doc
+    assert "OpenStreetMap" in doc.licence and "ODbL" in doc.licence
+    assert len(f"{doc.licence} · {doc.source}") <= 120  # the start screen shows this much under the card
+    assert doc.georeference.epsg == 32633 and doc.voxel_size_m == 2
+    assert level.zone_columns.sum() * 4 == pytest.approx(120 * 120, rel=0.05)
+    assert len(doc.goals) >= 4 and len(doc.markers) >= 1
+    assert doc.buildings > 250
+    # the zone is open land: students start from an empty lot, not inside existing buildings
+    catalogue = level.catalogue
+    assert not level.city[level.zone_columns][:, 1:].any()
+    assert Session(level).cost == 0 and catalogue.id("plaza") in level.city[:, :, 0]
