@@ -8,8 +8,6 @@ import pytest
 from game.core.catalogue import default_catalogue
 from game.core.level import Level, build_level_document
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 
 @pytest.fixture(autouse=True)
 def quartier_home(tmp_path, monkeypatch) -> Path:
