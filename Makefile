@@ -32,11 +32,14 @@ levels: $(VENV)/.installed
 	$(BIN)/python levels/generate.py
 	$(BIN)/python levels/real.py
 
-# The README's picture of the editor, made by a scripted headless session.
+# The README's pictures: the editor by scripted headless sessions; every web page on a phone and
+# a projector by the browser tests (all in build/pages, the gallery copied to docs/).
 screenshots: $(VENV)/.installed
 	cd docs && ../$(BIN)/quartier play --headless --level demo --script screenshot-demo.json --screenshot screenshot-demo.png
 	cd docs && ../$(BIN)/quartier play --headless --level berlin-potsdamer-platz --script screenshot-berlin.json --screenshot screenshot-berlin.png
-	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png')]"
+	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_pages_access.py -k photographed
+	cp build/pages/gallery-projector-en.png docs/screenshot-gallery.png
+	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-gallery.png')]"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -14,11 +14,11 @@ from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory, sqlite_url
 from server_sync.deps import MODERATOR_KEY, Services
 from server_sync.errors import ApiError, error_response, language
-from server_sync.pages import gallery, jury, moderate
-from server_sync.web import HERE, message, page, switch_language
 from server_sync.models import Setting
+from server_sync.pages import gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders, new_token, token_hash
+from server_sync.web import HERE, message, page, switch_language
 
 log = logging.getLogger("quartier.server")
 
@@ -63,7 +63,7 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
     app = FastAPI(title="Quartier collection server", version=__version__,
                   description="Workshops, submissions, votes and moderation. See docs/api.md.")
     app.state.services = Services(engine, sessions, data_dir, RateLimiter(rate_limit), RateLimiter(rate_limit * 10),
-                                  local_db=db_url.startswith("sqlite"))
+                                  loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None)
     for router in (workshops.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1")
     for router in (gallery.router, jury.router, moderate.router):

@@ -28,7 +28,9 @@ class Services:
     data_dir: Path
     token_limit: RateLimiter
     address_limit: RateLimiter
-    local_db: bool = False  # an SQLite file: short transactions run on the event loop, no thread hop
+    # SQLite only: the votes' own connection, used on the event loop (see routes/votes.py). Never
+    # the pool of the other routes: waiting there would block the loop that must free it.
+    loop_engine: Engine | None = None
 
 
 async def services(request: Request) -> Services:

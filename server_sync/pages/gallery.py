@@ -61,7 +61,8 @@ def gallery(request: Request, session: Session, code: str, error: str = "", stat
     workshop = workshop_by_code(session, code)
     person = member_of(request, session, Participant, PARTICIPANT_COOKIE, workshop)
     juror = member_of(request, session, JuryMember, JURY_COOKIE, workshop)
-    mine = set(session.scalars(select(Vote.submission_uuid).where(Vote.participant_id == person.id))) if person else set()
+    mine = set(session.scalars(select(Vote.submission_uuid).where(Vote.participant_id == person.id))) if person \
+        else set()
     stars = dict(session.execute(select(JuryRating.submission_uuid, JuryRating.stars)
                                  .where(JuryRating.jury_member_id == juror.id)).all()) if juror else {}
     lang = language(request)
@@ -102,7 +103,8 @@ def design_page(request: Request, code: str, uuid: str, session: Session = Depen
     found = session.get(Submission, uuid)
     if found is None or found.workshop_id != workshop.id or found.status != "approved":
         raise ApiError(404, "no_submission")
-    return page(request, "design.html", workshop=workshop, s=found, indicators=indicators(found.metrics, language(request)))
+    return page(request, "design.html", workshop=workshop, s=found,
+                indicators=indicators(found.metrics, language(request)))
 
 
 @router.post("/w/{code}/d/{uuid}/vote", dependencies=[Depends(rate_limited)])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server_sync.deps import db, rate_limited
 from server_sync.errors import ApiError
 from server_sync.models import JuryMember, JuryRating, Submission, Workshop, now
-from server_sync.pages.gallery import JURY_COOKIE, member_of, clean_code, gallery, workshop_by_code
+from server_sync.pages.gallery import JURY_COOKIE, clean_code, gallery, member_of, workshop_by_code
 from server_sync.routes.workshops import CODE_LETTERS
 from server_sync.security import token_hash
 from server_sync.web import back_to, checked_form, message, page, set_cookie

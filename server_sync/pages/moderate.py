@@ -160,9 +160,10 @@ def projector(request: Request, workshop_id: int, session: Session = Depends(sig
 
 
 @router.post("/w/{workshop_id}/phase")
-def phase(request: Request, workshop_id: int, form: dict = Depends(checked_form), session: Session = Depends(signed_in)):
-    return _acted(request, session, workshop_id, lambda: change_phase(workshop_id, PhaseIn(phase=form.get("phase", "")),
-                                                                      session))
+def phase(request: Request, workshop_id: int, form: dict = Depends(checked_form),
+          session: Session = Depends(signed_in)):
+    body = lambda: PhaseIn(phase=form.get("phase", ""))  # noqa: E731
+    return _acted(request, session, workshop_id, lambda: change_phase(workshop_id, body(), session))
 
 
 @router.post("/s/{uuid}")

@@ -6,12 +6,13 @@ the unique key refuses one and it tries the next slot, until none is left.
 The busiest endpoints of a workshop, so they are lean: SQLAlchemy Core statements on one
 connection instead of ORM objects (a vote is three short statements: caller and target in one
 query, the caller's votes, the insert), run on the event loop for SQLite, where a transaction
-takes a fraction of a millisecond and a thread hop would cost more, and in the thread pool for
-PostgreSQL, where a statement waits on the network.
+takes a fraction of a millisecond and a thread hop would cost more (on a connection of their
+own, so they never wait for one that a request in the thread pool holds), and in the thread
+pool for PostgreSQL, where a statement waits on the network.
 """
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -46,15 +47,15 @@ async def delete_vote(uuid: str, request: Request, svc: Services = Depends(servi
 
 
 async def run_vote(svc: Services, action, token: str | None, uuid: str) -> VotesOut:
-    if svc.local_db:
-        return _connected(svc, action, token, uuid)
-    return await run_in_threadpool(_connected, svc, action, token, uuid)
+    if svc.loop_engine is not None:
+        return _connected(svc.loop_engine, action, token, uuid)
+    return await run_in_threadpool(_connected, svc.engine, action, token, uuid)
 
 
-def _connected(svc: Services, action, token: str | None, uuid: str) -> VotesOut:
+def _connected(engine: Engine, action, token: str | None, uuid: str) -> VotesOut:
     if not token:
         raise ApiError(401, "not_participant")
-    with svc.engine.connect() as connection:
+    with engine.connect() as connection:
         return action(connection, token_hash(token), uuid)
 
 

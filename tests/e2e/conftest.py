@@ -69,3 +69,64 @@ def read_png():
     from PIL import Image
 
     return lambda path: np.asarray(Image.open(path).convert("RGB"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; each test opens its own contexts (own cookies)."""
+    from browser import launch, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A real `quartier-server` (SQLite) for the module's tests; each test makes its own workshop."""
+    from browser import Site
+    from live_server import LiveServer
+
+    server = LiveServer(tmp_path_factory.mktemp("site"), None).start()
+    try:
+        yield Site(server.url)
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def visitor(browser, site):
+    """`visitor(size, lang)`: a new page in a fresh browser context (no cookies), on the site."""
+    from browser import PHONE
+
+    contexts = []
+
+    def open_page(size=PHONE, lang="en"):
+        context = browser.new_context(viewport=size, locale=lang, base_url=site.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def moderator(visitor):
+    """`moderator(size)`: a page signed in at /moderate with the moderator token."""
+    from live_server import MODERATOR
+
+    def signed_in(**kwargs):
+        page = visitor(**kwargs)
+        page.goto("/moderate")
+        page.get_by_label("Moderator token").fill(MODERATOR)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="New workshop").wait_for()
+        return page
+
+    return signed_in

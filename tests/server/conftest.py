@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from live_server import MODERATOR, LiveServer, design_text, free_port
+from live_server import MODERATOR, Api, LiveServer, design_text, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -30,7 +30,7 @@ def postgres_url():
     base = Path(tempfile.mkdtemp(prefix="quartier-pg-"))
     os.chmod(base, 0o777)
     data, port = base / "data", free_port()
-    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],
+    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],  # noqa: E731
                                       check=True, capture_output=True, timeout=120)
     run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
     run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-t", "60",
@@ -63,40 +63,7 @@ def server(tmp_path, db_url, monkeypatch):
 
     app, _ = create_app(tmp_path / "server", db_url, rate_limit=100_000)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Server(client)
-
-
-class Server:
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.mod = {"Authorization": f"Bearer {MODERATOR}"}
-
-    def workshop(self, **fields) -> dict:
-        body = {"title": "Unser Platz", "level_id": "demo", **fields}
-        response = self.client.post("/api/v1/workshops", json=body, headers=self.mod)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def join(self, workshop: dict, pseudonym: str) -> dict:
-        response = self.client.post("/api/v1/join", json={"code": workshop["code"], "pseudonym": pseudonym})
-        assert response.status_code == 201, response.text
-        return {"Authorization": f"Bearer {response.json()['token']}"}
-
-    def phase(self, workshop: dict, phase: str) -> None:
-        response = self.client.patch(f"/api/v1/workshops/{workshop['id']}", json={"phase": phase}, headers=self.mod)
-        assert response.status_code == 200, response.text
-
-    def submit(self, who: dict, title: str = "Park", x: int = 50) -> tuple[str, str]:
-        text = design_text(title, x)
-        uuid = __import__("json").loads(text)["id"]
-        response = self.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=who)
-        assert response.status_code == 201, response.text
-        return uuid, text
-
-    def approve(self, uuid: str) -> None:
-        response = self.client.post(f"/api/v1/submissions/{uuid}/moderation", json={"action": "approve"},
-                                    headers=self.mod)
-        assert response.status_code == 200, response.text
+        yield Api(client)
 
 
 @pytest.fixture

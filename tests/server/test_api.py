@@ -272,3 +272,14 @@ def test_a_missing_cached_picture_is_rendered_again_from_the_stored_design(serve
     response = server.client.get(f"/api/v1/submissions/{uuid}/image.png?view=top")
     assert response.status_code == 200 and response.content[:4] == b"\x89PNG"
     assert (images / f"{uuid}-r1-top.png").exists()
+
+
+def test_a_vote_never_waits_for_a_connection_that_another_request_holds(server):
+    """On SQLite votes run on the event loop; waiting there for the pool would block the loop that frees it."""
+    w = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(w, "Fox"))
+    owl = server.join(w, "Owl")
+    server.phase(w, "voting")
+    with server.client.app.state.services.engine.connect() as held:  # e.g. a page being rendered
+        held.exec_driver_sql("SELECT 1")
+        assert server.client.put(f"/api/v1/submissions/{uuid}/vote", headers=owl).status_code == 200

@@ -1,5 +1,6 @@
 """A real `quartier-server` process for tests, and the designs the tests submit to it."""
 
+import json
 import os
 import signal
 import socket
@@ -69,3 +70,45 @@ class LiveServer:
             except ProcessLookupError:
                 pass
             self.process.wait(10)
+
+
+class Api:
+    """The API calls a test makes to set the scene, as moderator and participants (on any HTTP client)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.mod = {"Authorization": f"Bearer {MODERATOR}"}
+
+    def workshop(self, **fields) -> dict:
+        body = {"title": "Unser Platz", "level_id": "demo", **fields}
+        response = self.client.post("/api/v1/workshops", json=body, headers=self.mod)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def join(self, workshop: dict, pseudonym: str) -> dict:
+        response = self.client.post("/api/v1/join", json={"code": workshop["code"], "pseudonym": pseudonym})
+        assert response.status_code == 201, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def phase(self, workshop: dict, phase: str) -> None:
+        response = self.client.patch(f"/api/v1/workshops/{workshop['id']}", json={"phase": phase}, headers=self.mod)
+        assert response.status_code == 200, response.text
+
+    def submit(self, who: dict, title: str = "Park", x: int = 50) -> tuple[str, str]:
+        text = design_text(title, x)
+        uuid = json.loads(text)["id"]
+        response = self.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=who)
+        assert response.status_code == 201, response.text
+        return uuid, text
+
+    def approve(self, uuid: str) -> None:
+        self.moderate(uuid, "approve")
+
+    def moderate(self, uuid: str, action: str, reason: str = "") -> None:
+        response = self.client.post(f"/api/v1/submissions/{uuid}/moderation", headers=self.mod,
+                                    json={"action": action, "reason": reason})
+        assert response.status_code == 200, response.text
+
+    def vote(self, who: dict, uuid: str) -> None:
+        response = self.client.put(f"/api/v1/submissions/{uuid}/vote", headers=who)
+        assert response.status_code == 200, response.text
