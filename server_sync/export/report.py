@@ -124,8 +124,8 @@ def _cover(pdf: Report) -> None:
         facts.insert(1, ("export.fact.period", pdf.t("export.period", first=date(moments[0], lang),
                                                       last=date(moments[-1], lang))))
     for key, value in facts:
-        pdf.box(MARGIN, y, 75, 6, pdf.t(key), 11, color=GREY)
-        y = pdf.box(MARGIN + 77, y, left - 77, 6, value, 11, "B") + 1.5
+        pdf.box(MARGIN, y, 90, 6, pdf.t(key), 11, color=GREY)
+        y = pdf.box(MARGIN + 92, y, left - 92, 6, value, 11, "B") + 1.5
     pdf.box(MARGIN, y + 8, left, 20, pdf.t("export.report.privacy"), 9, color=GREY)
     image = io.BytesIO(render_png(level.city, level.catalogue.colors, "iso", IMAGE_SIZE,
                                   highlight=level.zone_columns))
@@ -146,13 +146,14 @@ def _ranking(pdf: Report, links: list[int]) -> None:
         return
     columns = ["export.field.rank", "export.field.title", "export.field.pseudonym", "export.field.votes",
                "export.field.jury_stars", "export.field.goals_met"]
-    widths = [12, 105, 45, 22, 50, 22]
+    widths = [14, 0, 45, 22, 50, 26]
     if bundle.include_hidden:
         columns.append("export.field.status")
-        widths.append(21)
+        widths.append(32)
+    widths[1] = pdf.epw - sum(widths)  # the title takes what the others leave
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*INK)
-    with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", line_height=5.5,
+    with pdf.table(col_widths=widths, width=pdf.epw, align="LEFT", line_height=5.5,
                    text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT"),
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
                    borders_layout="HORIZONTAL_LINES") as table:

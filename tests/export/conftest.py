@@ -31,6 +31,9 @@ class Council:
     db_url: str
     uuids: dict[str, str] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
+    #: (title, pseudonym, votes) of the approved designs, the ones a plain export shows
+    approved: list[tuple[str, str, int]] = field(default_factory=list)
+    formula: str = FORMULA
 
     def cli(self, *args: str) -> list[str]:
         return ["export", "--workshop", self.workshop["code"], "--data-dir", str(self.data_dir),
@@ -66,6 +69,8 @@ def council(server) -> Council:
                 session.add(JuryRating(jury_member_id=member, submission_uuid=found.uuids[title], stars=value))
         session.commit()
     server.phase(workshop, "closed")
+    found.approved = [(title, author, votes) for title, author, _, votes, _, (action, _) in DESIGNS
+                      if action == "approve"]
     tokens = [h["Authorization"].split()[1] for h in [*authors.values(), *voters]]
     found.secrets = [*VOTERS, *tokens, *map(token_hash, tokens), "Geheimer Entwurf", found.uuids["Geheimer Entwurf"],
                      "Schattenfuchs", "Abgelehnter Plan", found.uuids["Abgelehnter Plan"], "Regenwurm",
