@@ -108,9 +108,9 @@ def _cover(pdf: Report) -> None:
     bundle, lang = pdf.bundle, pdf.lang
     workshop, level, entries = bundle.workshop, bundle.level, bundle.entries
     pdf.add_page()
-    left = 150.0
+    left, label = 160.0, 82.0
     y = pdf.box(MARGIN, 22, left, 6, pdf.t("export.report.kicker"), 12, color=GREY)
-    y = pdf.box(MARGIN, y + 2, left, 26, workshop.title, 26, "B")
+    y = pdf.box(MARGIN, y + 2, left, 32, workshop.title, 22, "B")
     y = pdf.box(MARGIN, y + 2, left, 14, level.doc.title.in_(lang), 14, color=GREY) + 8
     moments = sorted(e.created for e in entries)
     facts = [("export.fact.created", date(workshop.created, lang)),
@@ -124,8 +124,8 @@ def _cover(pdf: Report) -> None:
         facts.insert(1, ("export.fact.period", pdf.t("export.period", first=date(moments[0], lang),
                                                       last=date(moments[-1], lang))))
     for key, value in facts:
-        pdf.box(MARGIN, y, 90, 6, pdf.t(key), 11, color=GREY)
-        y = pdf.box(MARGIN + 92, y, left - 92, 6, value, 11, "B") + 1.5
+        pdf.box(MARGIN, y, label, 6, pdf.t(key), 11, color=GREY)
+        y = pdf.box(MARGIN + label + 2, y, left - label - 2, 12, value, 11, "B") + 1.5
     pdf.box(MARGIN, y + 8, left, 20, pdf.t("export.report.privacy"), 9, color=GREY)
     image = io.BytesIO(render_png(level.city, level.catalogue.colors, "iso", IMAGE_SIZE,
                                   highlight=level.zone_columns))
