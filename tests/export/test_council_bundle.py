@@ -6,7 +6,6 @@ import io
 import json
 import zipfile
 
-import numpy as np
 import trimesh
 from pypdf import PdfReader
 from pyvox.parser import VoxParser
@@ -59,8 +58,8 @@ def test_moderator_exports_a_closed_workshop_as_a_zip_that_planners_open(council
     for stem, design in zip(stems, table["designs"]):
         assert json.loads(files[f"designs/{stem}.design.json"])["id"] == design["uuid"]
         assert files[f"images/{stem}-iso.png"].startswith(b"\x89PNG")
-        mesh = trimesh.load(trimesh.util.wrap_as_stream(files[f"models/{stem}.glb"]), file_type="glb")
-        assert len(mesh.triangles) > 0 if hasattr(mesh, "triangles") else mesh.geometry
+        scene = trimesh.load(trimesh.util.wrap_as_stream(files[f"models/{stem}.glb"]), file_type="glb", force="scene")
+        assert sum(len(mesh.faces) for mesh in scene.geometry.values()) > 0
         vox_path = tmp_path / f"{stem}.vox"
         vox_path.write_bytes(files[f"models/{stem}.vox"])
         model = VoxParser(str(vox_path)).parse().models[0]
