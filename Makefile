@@ -24,6 +24,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/export.py
+	$(BIN)/python benchmarks/council.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/levels.py
 

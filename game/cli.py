@@ -14,7 +14,7 @@ from game import __version__
 from game.core.design import new_design, summary
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
-from game.core.indicators import Metrics, by_key, refuse_over_budget
+from game.core.indicators import MAX_STARS, by_key, measure, refuse_over_budget
 from game.core.ops import Redo, Undo, parse_script
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
@@ -118,15 +118,9 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
-def _measure(session: Session) -> Metrics:
-    metrics = Metrics(session)
-    metrics.compute_expensive()
-    return metrics
-
-
 def _info(path: Path) -> dict:
     doc, session = open_design_file(path)
-    metrics, start = _measure(session), _measure(Session(session.level))
+    metrics, start = measure(session), measure(Session(session.level))
     goals = [{"id": g.id, "text": {"de": g.text.de, "en": g.text.en}, "met": g.met, "value": g.value}
              for g in metrics.goals()]
     return {"id": str(doc.id), "level_id": doc.level.id, "title": doc.title,
@@ -150,7 +144,7 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
     _out()
     for goal in info["goals"]:
         _out(f"  {'✓' if goal['met'] else '✗'} {goal['text'][lang]}")
-    _out("  " + "★" * info["stars"] + "☆" * (3 - info["stars"]))
+    _out("  " + "★" * info["stars"] + "☆" * (MAX_STARS - info["stars"]))
     return 0
 
 

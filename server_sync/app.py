@@ -15,7 +15,7 @@ from server_sync.db import make_engine, migrate, session_factory, sqlite_url
 from server_sync.deps import MODERATOR_KEY, Services
 from server_sync.errors import ApiError, error_response, language
 from server_sync.models import Setting
-from server_sync.pages import gallery, jury, moderate
+from server_sync.pages import export, gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders, new_token, token_hash
 from server_sync.web import HERE, message, page, switch_language
@@ -66,7 +66,7 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
                                   loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None)
     for router in (workshops.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1")
-    for router in (gallery.router, jury.router, moderate.router):
+    for router in (gallery.router, jury.router, moderate.router, export.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_api_route("/lang/{lang}", switch_language, methods=["GET"], include_in_schema=False)

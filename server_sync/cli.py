@@ -9,7 +9,8 @@ from pathlib import Path
 import platformdirs
 
 from game import __version__
-from game.core.i18n import detect_language, text
+from game.core.errors import QuartierError
+from game.core.i18n import LANGUAGES, detect_language, text
 
 
 def default_data_dir() -> Path:
@@ -42,6 +43,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """The council bundle of one workshop, read straight from the server's database (the server may be running)."""
+    from server_sync.db import make_engine, session_factory, sqlite_path, sqlite_url
+    from server_sync.export.bundle import export_workshop, find_workshop
+
+    lang = args.lang or detect_language()
+    if not args.db and not sqlite_path(args.data_dir).is_file():
+        raise QuartierError("export.no_server_data", path=str(args.data_dir))
+    engine = make_engine(args.db or sqlite_url(args.data_dir))
+    try:
+        with session_factory(engine)() as session:
+            bundle = export_workshop(session, find_workshop(session, args.workshop), args.out, args.data_dir, lang,
+                                     include_hidden=args.include == "hidden")
+    finally:
+        engine.dispose()
+    print(text(lang, "export.written", designs=len(bundle.entries), path=args.out))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quartier-server", description="Quartier collection server.")
     parser.add_argument("--version", action="version", version=f"quartier-server {__version__}")
@@ -54,9 +74,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token")
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (SQLite WAL or PostgreSQL)")
     serve.set_defaults(handler=cmd_serve)
+    export = sub.add_parser("export", help="write a workshop's report, table and design files for the council")
+    export.add_argument("--workshop", required=True, metavar="CODE_OR_ID")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR_OR_ZIP", help="a new folder, or a file ending in .zip")
+    export.add_argument("--include", choices=["hidden"], help="hidden, rejected and waiting designs too")
+    export.add_argument("--data-dir", type=Path, default=default_data_dir())
+    export.add_argument("--db", metavar="URL", help="as for serve (default: SQLite in the data folder)")
+    export.add_argument("--lang", choices=LANGUAGES)
+    export.set_defaults(handler=cmd_export)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except QuartierError as exc:
+        print(exc.message(getattr(args, "lang", None) or detect_language()), file=sys.stderr)
+        return 1
     except Exception as exc:  # a clear line instead of a traceback
         if os.environ.get("QUARTIER_DEBUG"):
             raise

@@ -10,8 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def sqlite_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "quartier.sqlite3"
+
+
 def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{Path(data_dir) / 'quartier.sqlite3'}"
+    return f"sqlite:///{sqlite_path(data_dir)}"
 
 
 def make_engine(url: str) -> Engine:

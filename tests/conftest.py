@@ -8,6 +8,8 @@ import pytest
 from game.core.catalogue import default_catalogue
 from game.core.level import Level, build_level_document
 
+pytest_plugins = ["server_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def quartier_home(tmp_path, monkeypatch) -> Path:

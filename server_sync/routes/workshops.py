@@ -96,8 +96,11 @@ def results(workshop_id: int, request: Request, session: Session = Depends(db)) 
     return ranking(session, workshop_id)
 
 
-def ranking(session: Session, workshop_id: int) -> list[ResultOut]:
-    """Approved designs by participants' votes; the jury's mean stars beside them, never mixed in."""
+def ranking(session: Session, workshop_id: int, statuses: tuple[str, ...] = ("approved",)) -> list[ResultOut]:
+    """Designs by participants' votes; the jury's mean stars beside them, never mixed in.
+
+    Approved designs only, unless `statuses` asks for others (the moderator's export with hidden ones).
+    """
     votes = (select(Vote.submission_uuid, func.count().label("n")).group_by(Vote.submission_uuid)
              .where(Vote.workshop_id == workshop_id).subquery())
     stars = (select(JuryRating.submission_uuid, func.avg(JuryRating.stars).label("mean"),
@@ -107,7 +110,7 @@ def ranking(session: Session, workshop_id: int) -> list[ResultOut]:
         select(Submission.uuid, Submission.title, Submission.pseudonym, count, stars.c.mean, stars.c.n)
         .outerjoin(votes, votes.c.submission_uuid == Submission.uuid)
         .outerjoin(stars, stars.c.submission_uuid == Submission.uuid)
-        .where(Submission.workshop_id == workshop_id, Submission.status == "approved")
+        .where(Submission.workshop_id == workshop_id, Submission.status.in_(statuses))
         .order_by(count.desc(), Submission.title, Submission.uuid)
     ).all()
     return [ResultOut(uuid=u, title=t, pseudonym=p, votes=v, jury_stars=None if mean is None else round(float(mean), 2),

@@ -1,69 +1,8 @@
-"""The collection server under test: on SQLite and on a real, throwaway PostgreSQL."""
-
-import os
-import shutil
-import subprocess
-import tempfile
-import uuid as uuids
-from pathlib import Path
+"""The collection server under test as a real process; the `server` fixture (SQLite and PostgreSQL)
+is in tests/support/server_fixtures.py, shared with the export tests."""
 
 import pytest
-from fastapi.testclient import TestClient
-from live_server import MODERATOR, Api, LiveServer, design_text, free_port
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A PostgreSQL 15 started for this test session (initdb as user postgres), stopped at the end."""
-    reason = None
-    if not (PG_BIN / "initdb").exists():
-        reason = "PostgreSQL 15 not installed: apt-get install postgresql-15"
-    elif shutil.which("runuser") is None:
-        reason = "runuser not found"
-    if reason:
-        if os.environ.get("QUARTIER_CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    # Not under pytest's tmp folders: those are private to root, and the server runs as postgres.
-    base = Path(tempfile.mkdtemp(prefix="quartier-pg-"))
-    os.chmod(base, 0o777)
-    data, port = base / "data", free_port()
-    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],  # noqa: E731
-                                      check=True, capture_output=True, timeout=120)
-    run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-t", "60",
-        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return None
-    url = request.getfixturevalue("postgres_url")
-    database = f"t{uuids.uuid4().hex[:12]}"
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {database}")
-    return url.rsplit("/", 1)[0] + "/" + database
-
-
-@pytest.fixture
-def server(tmp_path, db_url, monkeypatch):
-    """A TestClient on a fresh server, and helpers to act as moderator and participants."""
-    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
-    from server_sync.app import create_app
-
-    app, _ = create_app(tmp_path / "server", db_url, rate_limit=100_000)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client)
+from live_server import LiveServer, design_text
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ cannot pay for.
 from game.core.indicators.base import Indicator, Reading
 from game.core.indicators.budget import Budget, Cost, over_budget, refuse_over_budget
 from game.core.indicators.density import FloorAreaRatio, SiteCoverage
-from game.core.indicators.engine import Metrics, Snapshot, compute_all
-from game.core.indicators.goals import GoalResult, evaluate_goals, stars
+from game.core.indicators.engine import Metrics, Snapshot, compute_all, measure
+from game.core.indicators.goals import MAX_STARS, GoalResult, evaluate_goals, stars
 from game.core.indicators.green import GreenFactor, SealedShare
 from game.core.indicators.registry import INDICATORS, by_key
 from game.core.indicators.sunlight import SunHours, SunOnOpenSpace
@@ -24,7 +24,7 @@ from game.core.indicators.walking import (
 
 __all__ = [
     "INDICATORS", "Indicator", "Reading", "Metrics", "Snapshot", "GoalResult",
-    "by_key", "compute_all", "evaluate_goals", "stars", "over_budget", "refuse_over_budget",
+    "MAX_STARS", "by_key", "compute_all", "measure", "evaluate_goals", "stars", "over_budget", "refuse_over_budget",
     "SiteCoverage", "FloorAreaRatio", "SealedShare", "GreenFactor", "LandUseMix", "Dwellings", "Jobs",
     "WalkToPlayground", "WalkToPark", "WalkToSchool", "WalkToShop", "SunOnOpenSpace", "SunHours",
     "Cost", "Budget",

@@ -125,3 +125,10 @@ class Metrics:
 
     def stars(self) -> int:
         return stars(self.goals())
+
+
+def measure(session) -> Metrics:
+    """Every indicator of `session`'s design, the expensive ones included, for reports that show all of them."""
+    metrics = Metrics(session)
+    metrics.compute_expensive()
+    return metrics

@@ -126,11 +126,14 @@ def evaluate_goals(level, grid: np.ndarray, values: dict[str, float],
     return results
 
 
+MAX_STARS = 3
+
+
 def stars(results: list[GoalResult]) -> int:
     """0–3 stars: a third of the goals met gives 1, two thirds 2, all of them 3."""
     total, met = len(results), sum(r.met for r in results)
     if not total or not met:
         return 0
     if met == total:
-        return 3
+        return MAX_STARS
     return 2 if 3 * met >= 2 * total else 1 if 3 * met >= total else 0
