@@ -1,11 +1,13 @@
 """The moderator's desk in real Chromium: sign in, create a workshop, moderate, move the phases."""
 
 import re
+import zipfile
 
 from playwright.sync_api import expect
 
 
-def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_closed(site, visitor, moderator):
+def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_closed(site, visitor, moderator,
+                                                                                    tmp_path):
     desk = moderator()
     desk.get_by_label("Title").fill("Neuer Markt")
     desk.get_by_label("Level").select_option("demo")
@@ -60,6 +62,15 @@ def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_clo
     gallery.goto(f"/w/{code}/results")
     expect(gallery.locator("table.ranking tbody tr")).to_have_count(1)
     assert park in gallery.get_by_role("link", name="Park").get_attribute("href")
+
+    with desk.expect_download() as download:
+        desk.get_by_role("link", name="Approved designs (ZIP)").click()
+    assert download.value.suggested_filename == f"quartier-{code}.zip"
+    download.value.save_as(tmp_path / "council.zip")
+    with zipfile.ZipFile(tmp_path / "council.zip") as bundle:
+        names = bundle.namelist()
+        assert "report.pdf" in names and "submissions.csv" in names
+        assert not any("parking" in name.lower() for name in names)  # the hidden design stays out
 
 
 def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(site, visitor, moderator):
