@@ -5,7 +5,7 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import Depends, Request
@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.errors import ApiError
-from server_sync.models import ModeratorSession, Participant, Setting, now
+from server_sync.models import ModeratorSession, Participant, Setting, now, utc
 from server_sync.security import RateLimiter, same_secret, token_hash
 
 MODERATOR_KEY = "moderator_token_hash"
@@ -77,7 +77,7 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
     found = session.get(ModeratorSession, token_hash(cookie)) if cookie else None
     if found is None:
         return False
-    seen = found.last_seen if found.last_seen.tzinfo else found.last_seen.replace(tzinfo=UTC)  # SQLite drops it
+    seen = utc(found.last_seen)
     if now() - seen > MODERATOR_IDLE:
         session.delete(found)
         session.commit()

@@ -32,7 +32,7 @@ from game.io.levels import find_level
 from game.io.storage import fsync_dir, storage_error
 from server_sync.models import AuditEntry, JuryRating, Participant, Revision, Submission, Vote, Workshop
 from server_sync.routes.submissions import VIEWS, image_path, render_images
-from server_sync.routes.workshops import ranking
+from server_sync.routes.workshops import ranking, workshop_with_code
 
 PUBLIC = ("approved",)
 EVERY_STATUS = ("approved", "pending", "hidden", "rejected")
@@ -96,8 +96,7 @@ def file_stem(title: str, uuid: str, taken: set[str]) -> str:
 
 def find_workshop(session: Session, ref: str) -> Workshop:
     """The workshop with join code `ref` (as typed, with or without the dash), else the one with id `ref`."""
-    code = ref.strip().upper().replace("-", "")
-    found = session.scalar(select(Workshop).where(Workshop.code == code))
+    found = workshop_with_code(session, ref)
     if found is None and ref.strip().isdigit():
         found = session.get(Workshop, int(ref))
     if found is None:

@@ -1,13 +1,9 @@
 """Dates and numbers as the report and the spreadsheet show them, in German or English."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from game.core.i18n import Language, text
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` with its time zone; SQLite hands dates back without one, and they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from server_sync.models import utc
 
 
 def date(moment: datetime, lang: Language) -> str:

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS
 from server_sync.export.bundle import Bundle, Entry
-from server_sync.export.display import date_time, decimal, utc
+from server_sync.export.display import date_time, decimal
+from server_sync.models import utc
 
 FIELDS = ("rank", "title", "pseudonym", "status", "votes", "jury_stars", "jury_ratings", "goals_met", "goals",
           "description", "feedback", "submitted", "updated", "revision", "uuid", "design_file")

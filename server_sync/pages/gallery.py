@@ -16,7 +16,7 @@ from server_sync.deps import Services, db, rate_limited, services
 from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, JuryRating, Participant, Submission, Vote, Workshop
 from server_sync.routes import votes
-from server_sync.routes.workshops import join, ranking
+from server_sync.routes.workshops import clean_code, join, ranking, workshop_by_code
 from server_sync.schemas import JoinIn
 from server_sync.security import token_hash
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -26,17 +26,6 @@ PARTICIPANT_COOKIE = "quartier_participant"
 JURY_COOKIE = "quartier_jury"
 KEY_INDICATORS = ("green_factor", "sealed_share", "dwellings", "walk_park", "cost")
 NOTICES = ("voted", "withdrawn", "rated", "joined")
-
-
-def clean_code(code: str) -> str:
-    return code.strip().upper().replace("-", "").replace(" ", "")
-
-
-def workshop_by_code(session: Session, code: str) -> Workshop:
-    found = session.scalar(select(Workshop).where(Workshop.code == clean_code(code)))
-    if found is None:
-        raise ApiError(404, "wrong_code")
-    return found
 
 
 def member_of(request: Request, session: Session, model, cookie: str, workshop: Workshop):

@@ -7,14 +7,14 @@ to them (as the children's and youth jury of the Cottbus model did).
 import secrets
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_sync.deps import db, rate_limited
 from server_sync.errors import ApiError
 from server_sync.models import JuryMember, JuryRating, Submission, Workshop, now
-from server_sync.pages.gallery import JURY_COOKIE, clean_code, gallery, member_of, workshop_by_code
-from server_sync.routes.workshops import CODE_LETTERS
+from server_sync.pages.gallery import JURY_COOKIE, gallery, member_of
+from server_sync.routes.workshops import CODE_LETTERS, clean_code, workshop_by_code
 from server_sync.security import token_hash
 from server_sync.web import back_to, checked_form, message, page, set_cookie
 
@@ -29,7 +29,7 @@ def new_jury_code() -> str:
 
 def issue_jury_codes(session: Session, workshop: Workshop, count: int) -> list[tuple[str, str]]:
     """`count` new jury members: (label, code) pairs, shown once; only the codes' hashes are kept."""
-    existing = len(session.scalars(select(JuryMember.id).where(JuryMember.workshop_id == workshop.id)).all())
+    existing = session.scalar(select(func.count()).where(JuryMember.workshop_id == workshop.id))
     issued = []
     for n in range(existing + 1, existing + count + 1):
         code = new_jury_code()

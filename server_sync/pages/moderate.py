@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session
 
+from game.io.levels import available_levels
 from server_sync.deps import MODERATOR_COOKIE, Services, db, is_moderator_token, services, signed_in_moderator
 from server_sync.errors import ApiError
 from server_sync.models import AuditEntry, JuryMember, ModeratorSession, Participant, Submission, Workshop
@@ -40,7 +41,10 @@ def signed_in(request: Request, session: Session = Depends(db)) -> Session:
 
 def sign_in_page(request: Request, error: str = "", status: int = 200):
     expired = MODERATOR_COOKIE in request.cookies and not error
-    return page(request, "login.html", status if not expired else 401, error=error, expired=expired)
+    response = page(request, "login.html", status if not expired else 401, error=error, expired=expired)
+    if expired:
+        response.delete_cookie(MODERATOR_COOKIE, path="/")  # said once; the next visit is a plain sign-in
+    return response
 
 
 @router.get("")
@@ -49,8 +53,6 @@ def desk(request: Request, session: Session = Depends(signed_in)):
 
 
 def _desk(request: Request, session: Session, error: str = "", status: int = 200):
-    from game.io.levels import available_levels
-
     pending = (select(Submission.workshop_id, func.count().label("n")).where(Submission.status == "pending")
                .group_by(Submission.workshop_id).subquery())
     workshops = session.execute(select(Workshop, func.coalesce(pending.c.n, 0))

@@ -22,6 +22,22 @@ CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PHASES = ("building", "voting", "closed")
 
 
+def clean_code(code: str) -> str:
+    """A code as typed in class ("ab-cd 12") as it is stored ("ABCD12"); jury codes too."""
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def workshop_with_code(session: Session, code: str) -> Workshop | None:
+    return session.scalar(select(Workshop).where(Workshop.code == clean_code(code)))
+
+
+def workshop_by_code(session: Session, code: str) -> Workshop:
+    found = workshop_with_code(session, code)
+    if found is None:
+        raise ApiError(404, "wrong_code")
+    return found
+
+
 def workshop_or_404(session: Session, workshop_id: int) -> Workshop:
     found = session.get(Workshop, workshop_id)
     if found is None:
@@ -67,9 +83,7 @@ def change_phase(workshop_id: int, body: PhaseIn, session: Session = Depends(db)
 
 @router.post("/join", status_code=201, response_model=JoinOut, dependencies=[Depends(rate_limited)])
 def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
-    workshop = session.scalar(select(Workshop).where(Workshop.code == body.code.strip().upper().replace("-", "")))
-    if workshop is None:
-        raise ApiError(404, "wrong_code")
+    workshop = workshop_by_code(session, body.code)
     if workshop.phase == "closed":
         raise ApiError(409, "workshop_closed")
     pseudonym = body.pseudonym.strip()

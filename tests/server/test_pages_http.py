@@ -71,6 +71,8 @@ def test_moderator_session_ends_after_thirty_minutes_without_activity(server):
     assert page.status_code == 401 and "Your session ended" in page.text and "New workshop" not in page.text
     with db(server) as session:
         assert session.scalars(select(ModeratorSession)).all() == []
+    again = server.client.get("/moderate")  # said once: the ended session's cookie is gone
+    assert again.status_code == 200 and "Your session ended" not in again.text
 
 
 def test_a_moderator_cookie_reads_but_never_writes_through_the_api(server):
