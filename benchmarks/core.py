@@ -14,8 +14,8 @@ import numpy as np
 from cities import city_level
 from table import print_table
 
-from game.core.errors import QuartierError
 from game.core.design import new_design, open_design, parse_design, save_changes
+from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.ops import Box
 from game.core.session import Session
@@ -54,7 +54,11 @@ def bomb_row(level: Level) -> tuple[str, str, str]:
         verdict = "ACCEPTED (bug)"
     except QuartierError:
         verdict = "refused"
-    return f"{len(bomb) / 1024:.1f} KB", f"{verdict} in {(time.perf_counter() - start) * 1000:.1f} ms", ""
+    return (
+        f"{len(bomb) / 1024:.1f} KB",
+        f"{verdict} in {(time.perf_counter() - start) * 1000:.1f} ms",
+        "",
+    )
 
 
 def main() -> None:
@@ -66,10 +70,21 @@ def main() -> None:
             doc = design_with(level, changed)
             text = doc.to_json()
             session = open_design(doc, level)
-            enc_ms, _ = timed(lambda: save_changes(doc, session, "b").to_json(), 3)
-            dec_ms, _ = timed(lambda: open_design(parse_design(text), level), 5)
-            rows.append((label, f"design, {changed:,} changed voxels",
-                         f"{len(text) / 1024:,.1f} KB", f"encode {enc_ms:.0f} ms", f"decode {dec_ms:.0f} ms"))
+            enc_ms, _ = timed(
+                lambda doc=doc, session=session: save_changes(doc, session, "b").to_json(), 3
+            )
+            dec_ms, _ = timed(
+                lambda text=text, level=level: open_design(parse_design(text), level), 5
+            )
+            rows.append(
+                (
+                    label,
+                    f"design, {changed:,} changed voxels",
+                    f"{len(text) / 1024:,.1f} KB",
+                    f"encode {enc_ms:.0f} ms",
+                    f"decode {dec_ms:.0f} ms",
+                )
+            )
         rows.append((label, "1 KB zip bomb design", *bomb_row(level)))
         session = Session(level)
         box = Box(from_=(10, 10, 1), to=(73, 73, 32), block="housing")
@@ -79,17 +94,38 @@ def main() -> None:
         start = time.perf_counter()
         session.undo()
         undo_ms = (time.perf_counter() - start) * 1000
-        rows.append((label, "64×64×32 box fill / undo", "", f"fill {fill_ms:.1f} ms", f"undo {undo_ms:.1f} ms"))
+        rows.append(
+            (
+                label,
+                "64×64×32 box fill / undo",
+                "",
+                f"fill {fill_ms:.1f} ms",
+                f"undo {undo_ms:.1f} ms",
+            )
+        )
         session = Session(level)
         rng = np.random.default_rng(7)
         start = time.perf_counter()
         for i in range(1000):
             lo = rng.integers(0, np.array(shape) - [56, 56, 24])
             hi = lo + rng.integers(1, [56, 56, 24])
-            session.apply(Box(from_=tuple(map(int, lo)), to=tuple(map(int, hi)), block=["housing", "tree", "road"][i % 3]))
-        per_edit = (time.perf_counter() - start)
-        rows.append((label, "history after 1,000 box edits", f"{session.history.nbytes / 2**20:.1f} MB",
-                     f"{per_edit:.1f} s total", ""))
+            session.apply(
+                Box(
+                    from_=tuple(map(int, lo)),
+                    to=tuple(map(int, hi)),
+                    block=["housing", "tree", "road"][i % 3],
+                )
+            )
+        per_edit = time.perf_counter() - start
+        rows.append(
+            (
+                label,
+                "history after 1,000 box edits",
+                f"{session.history.nbytes / 2**20:.1f} MB",
+                f"{per_edit:.1f} s total",
+                "",
+            )
+        )
     print_table(("level", "what", "size", "time", "time"), rows)
 
 

@@ -38,26 +38,43 @@ def fill_workshop(data_dir: Path) -> str:
     app, _ = create_app(data_dir, rate_limit=1_000_000)
     mod = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(app) as client:
-        workshop = client.post("/api/v1/workshops", json={"title": "Benchmark", "level_id": "demo",
-                                                          "votes_per_participant": VOTES}, headers=mod).json()
+        workshop = client.post(
+            "/api/v1/workshops",
+            json={"title": "Benchmark", "level_id": "demo", "votes_per_participant": VOTES},
+            headers=mod,
+        ).json()
         people, uuids = [], []
         for n in range(DESIGNS):
-            joined = client.post("/api/v1/join", json={"code": workshop["code"], "pseudonym": f"Team{n:02d}"}).json()
+            joined = client.post(
+                "/api/v1/join", json={"code": workshop["code"], "pseudonym": f"Team{n:02d}"}
+            ).json()
             people.append({"Authorization": f"Bearer {joined['token']}"})
             session = Session(level)
             x, y = 50 + (n % 6) * 5, 52 + (n // 6) * 5
             session.apply(Box(from_=(x, y, 1), to=(x + 3, y + 3, 1 + n % 6), block="housing"))
-            doc = save_changes(new_design(level, "bench", title=f"Entwurf Nr. {n + 1}", pseudonym=f"Team{n:02d}"),
-                               session, "bench")
-            client.put(f"/api/v1/submissions/{doc.id}", content=doc.to_json(), headers=people[-1]).raise_for_status()
-            client.post(f"/api/v1/submissions/{doc.id}/moderation", json={"action": "approve"},
-                        headers=mod).raise_for_status()
+            doc = save_changes(
+                new_design(level, "bench", title=f"Entwurf Nr. {n + 1}", pseudonym=f"Team{n:02d}"),
+                session,
+                "bench",
+            )
+            client.put(
+                f"/api/v1/submissions/{doc.id}", content=doc.to_json(), headers=people[-1]
+            ).raise_for_status()
+            client.post(
+                f"/api/v1/submissions/{doc.id}/moderation", json={"action": "approve"}, headers=mod
+            ).raise_for_status()
             uuids.append(str(doc.id))
-        client.patch(f"/api/v1/workshops/{workshop['id']}", json={"phase": "voting"}, headers=mod).raise_for_status()
+        client.patch(
+            f"/api/v1/workshops/{workshop['id']}", json={"phase": "voting"}, headers=mod
+        ).raise_for_status()
         for n, person in enumerate(people):
             for k in range(1, VOTES + 1):
-                client.put(f"/api/v1/submissions/{uuids[(n + k) % DESIGNS]}/vote", headers=person).raise_for_status()
-        client.patch(f"/api/v1/workshops/{workshop['id']}", json={"phase": "closed"}, headers=mod).raise_for_status()
+                client.put(
+                    f"/api/v1/submissions/{uuids[(n + k) % DESIGNS]}/vote", headers=person
+                ).raise_for_status()
+        client.patch(
+            f"/api/v1/workshops/{workshop['id']}", json={"phase": "closed"}, headers=mod
+        ).raise_for_status()
     return workshop["code"]
 
 
@@ -66,7 +83,22 @@ def export_seconds(data_dir: Path, code: str, out: Path) -> float:
 
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["export", "--workshop", code, "--out", str(out), "--data-dir", str(data_dir), "--lang", "de"]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "--workshop",
+                    code,
+                    "--out",
+                    str(out),
+                    "--data-dir",
+                    str(data_dir),
+                    "--lang",
+                    "de",
+                ]
+            )
+            == 0
+        )
     return time.perf_counter() - start
 
 
@@ -83,10 +115,20 @@ def main() -> None:
         size = out.stat().st_size
         shutil.rmtree(data_dir / "images")
         cold = export_seconds(data_dir, code, out)
-    rows = [(f"{DESIGNS} designs, pictures cached", f"{cached:.1f} s", f"{size / 2**20:.1f} MB",
-             f"{pages} pages, {report / 2**20:.1f} MB"),
-            (f"{DESIGNS} designs, pictures rendered", f"{cold:.1f} s", f"{size / 2**20:.1f} MB",
-             f"{pages} pages, {report / 2**20:.1f} MB")]
+    rows = [
+        (
+            f"{DESIGNS} designs, pictures cached",
+            f"{cached:.1f} s",
+            f"{size / 2**20:.1f} MB",
+            f"{pages} pages, {report / 2**20:.1f} MB",
+        ),
+        (
+            f"{DESIGNS} designs, pictures rendered",
+            f"{cold:.1f} s",
+            f"{size / 2**20:.1f} MB",
+            f"{pages} pages, {report / 2**20:.1f} MB",
+        ),
+    ]
     print_table(("demo workshop", "export", "zip", "report.pdf"), rows)
 
 

@@ -41,18 +41,33 @@ def largest_bundled() -> Session:
 
 
 def main() -> None:
-    subjects = [("demo design", demo_design()), ("largest bundled level", largest_bundled()),
-                ("synthetic city", Session(city_level((512, 512, 128))))]
+    subjects = [
+        ("demo design", demo_design()),
+        ("largest bundled level", largest_bundled()),
+        ("synthetic city", Session(city_level((512, 512, 128)))),
+    ]
     rows = []
     for label, session in subjects:
         level = session.level
         for name in sorted(FORMATS):
             export = grid_exporter(name)
             repeat = 5 if session.grid.size < 2**22 else 2
-            ms, files = timed(lambda: export(session.grid, level.catalogue, level.doc.voxel_size_m, f"x.{name}"), repeat)
+            ms, files = timed(
+                lambda export=export, name=name, grid=session.grid, level=level: export(
+                    grid, level.catalogue, level.doc.voxel_size_m, f"x.{name}"
+                ),
+                repeat,
+            )
             size = sum(len(data) for data in files.values())
-            rows.append((f"{label} ({level.id})", "×".join(map(str, level.shape)), name, f"{ms:,.0f} ms",
-                         f"{size / 2**20:,.2f} MB"))
+            rows.append(
+                (
+                    f"{label} ({level.id})",
+                    "×".join(map(str, level.shape)),
+                    name,
+                    f"{ms:,.0f} ms",
+                    f"{size / 2**20:,.2f} MB",
+                )
+            )
     print_table(("what", "size", "format", "time", "file"), rows)
 
 

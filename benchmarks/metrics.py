@@ -27,7 +27,10 @@ def ms(fn, repeat: int = 5) -> float:
 
 def per_indicator(level: Level) -> dict[str, float]:
     grid = level.city
-    return {cls.key: ms(lambda cls=cls: cls.evaluate(grid, level, level.catalogue)) for cls in INDICATORS}
+    return {
+        cls.key: ms(lambda cls=cls: cls.evaluate(grid, level, level.catalogue))
+        for cls in INDICATORS
+    }
 
 
 def single_edits(level: Level, edits: int = 300) -> tuple[float, float, float]:
@@ -56,13 +59,21 @@ def main() -> None:
     print("-" * 20 + "-|-" + "-|-".join("-" * 24 for _ in names))
     for cls in INDICATORS:
         kind = " (bg)" if cls.expensive else ""
-        print((cls.key + kind).ljust(20) + " | " + " | ".join(f"{full[n][cls.key]:.1f} ms".ljust(24) for n in names))
+        print(
+            (cls.key + kind).ljust(20)
+            + " | "
+            + " | ".join(f"{full[n][cls.key]:.1f} ms".ljust(24) for n in names)
+        )
     print()
-    print("level".ljust(20) + " | all cheap after 1 edit (median / p95) | all expensive (background)")
+    print(
+        "level".ljust(20) + " | all cheap after 1 edit (median / p95) | all expensive (background)"
+    )
     print("-" * 20 + "-|-" + "-" * 38 + "-|-" + "-" * 26)
     for name, level in levels.items():
         median, p95, expensive = single_edits(level)
-        print(name.ljust(20) + f" | {median:.2f} / {p95:.2f} ms".ljust(41) + f"| {expensive:.0f} ms")
+        print(
+            name.ljust(20) + f" | {median:.2f} / {p95:.2f} ms".ljust(41) + f"| {expensive:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -77,15 +77,31 @@ def row(name: str, level: Level) -> tuple[tuple[str, ...], str]:
     times = remesh_times(level)
     p95 = float(np.percentile(times, 95))
     fps, renderer = frames_per_second(level)
-    return (name, "×".join(map(str, level.shape)), f"{full_ms:.0f} ms", f"{greedy:,}", f"{naive:,}",
-            f"{greedy / naive:.3f}", f"{statistics.median(times):.1f} / {p95:.1f} ms", f"{fps:.0f}"), renderer
+    return (
+        name,
+        "×".join(map(str, level.shape)),
+        f"{full_ms:.0f} ms",
+        f"{greedy:,}",
+        f"{naive:,}",
+        f"{greedy / naive:.3f}",
+        f"{statistics.median(times):.1f} / {p95:.1f} ms",
+        f"{fps:.0f}",
+    ), renderer
 
 
 def main() -> None:
     results = [row("demo", find_level("demo")), row("city", city_level((256, 256, 64)))]
     rows = [r for r, _ in results]
-    header = ("level", "size", "full mesh", "greedy tris", "naive tris", "greedy/naive",
-              "re-mesh after 1 edit (median / p95)", "fps 1280×720")
+    header = (
+        "level",
+        "size",
+        "full mesh",
+        "greedy tris",
+        "naive tris",
+        "greedy/naive",
+        "re-mesh after 1 edit (median / p95)",
+        "fps 1280×720",
+    )
     print_table(header, rows)
     print(f"OpenGL: {results[0][1]}")
 

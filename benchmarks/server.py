@@ -61,20 +61,38 @@ async def hammer(url: str, make_request) -> tuple[float, float, float]:
     await asyncio.gather(*(client(i) for i in range(CLIENTS)))
     elapsed = time.perf_counter() - begin
     latencies.sort()
-    return len(latencies) / elapsed, statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
+    return (
+        len(latencies) / elapsed,
+        statistics.median(latencies),
+        latencies[int(len(latencies) * 0.99)],
+    )
 
 
 async def main_async(url: str) -> list[tuple]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
-        w = (await c.post("/api/v1/workshops", headers=MOD,
-                          json={"title": "Bench", "level_id": "demo", "moderation": "post", "votes_per_participant": 3})).json()
+        w = (
+            await c.post(
+                "/api/v1/workshops",
+                headers=MOD,
+                json={
+                    "title": "Bench",
+                    "level_id": "demo",
+                    "moderation": "post",
+                    "votes_per_participant": 3,
+                },
+            )
+        ).json()
         tokens = []
         for i in range(CLIENTS):
-            joined = await c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"Bench{i}"})
+            joined = await c.post(
+                "/api/v1/join", json={"code": w["code"], "pseudonym": f"Bench{i}"}
+            )
             tokens.append({"Authorization": "Bearer " + joined.json()["token"]})
         texts = [json.loads(design(f"D{i}", 48 + (i % 9) * 3)) for i in range(CLIENTS)]
         for i, raw in enumerate(texts):
-            await c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i])
+            await c.put(
+                f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i]
+            )
         for raw in texts[:3]:
             await c.get(f"/api/v1/submissions/{raw['id']}/image.png")  # rendered once, then cached
 
@@ -82,8 +100,12 @@ async def main_async(url: str) -> list[tuple]:
         return await c.get("/healthz")
 
     async def submit(c, i, n):
-        raw = dict(texts[i], title=f"D{i} v{n}")  # a new revision every time: validation, metrics, storage
-        return await c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i])
+        raw = dict(
+            texts[i], title=f"D{i} v{n}"
+        )  # a new revision every time: validation, metrics, storage
+        return await c.put(
+            f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=tokens[i]
+        )
 
     async def image(c, i, n):
         return await c.get(f"/api/v1/submissions/{texts[n % 3]['id']}/image.png")
@@ -108,10 +130,25 @@ def start_server(workers: int = 1) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tempfile.mkdtemp(prefix="quartier-bench-")
-    server = subprocess.Popen([sys.executable, "-m", "server_sync.cli", "serve", "--port", str(port),
-                               "--data-dir", data, "--rate-limit", "10000000", "--workers", str(workers)],
-                              env={**os.environ, "QUARTIER_MODERATOR_TOKEN": TOKEN}, stdout=subprocess.DEVNULL,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server_sync.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            data,
+            "--rate-limit",
+            "10000000",
+            "--workers",
+            str(workers),
+        ],
+        env={**os.environ, "QUARTIER_MODERATOR_TOKEN": TOKEN},
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -130,13 +167,23 @@ def stop_server(server: subprocess.Popen) -> None:
 def prepare_votes(url: str) -> tuple[list[str], list[str]]:
     """A workshop in the voting phase with CLIENTS participants and designs: (tokens, design ids)."""
     with httpx.Client(base_url=url, timeout=60) as c:
-        w = c.post("/api/v1/workshops", headers=MOD, json={"title": "W", "level_id": "demo", "moderation": "post"}).json()
-        tokens = [c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"W{i}"}).json()["token"]
-                  for i in range(CLIENTS)]
+        w = c.post(
+            "/api/v1/workshops",
+            headers=MOD,
+            json={"title": "W", "level_id": "demo", "moderation": "post"},
+        ).json()
+        tokens = [
+            c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"W{i}"}).json()["token"]
+            for i in range(CLIENTS)
+        ]
         ids = []
         for i, token in enumerate(tokens):
             raw = json.loads(design(f"D{i}", 48 + (i % 9) * 3))
-            c.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers={"Authorization": "Bearer " + token})
+            c.put(
+                f"/api/v1/submissions/{raw['id']}",
+                content=json.dumps(raw),
+                headers={"Authorization": "Bearer " + token},
+            )
             ids.append(raw["id"])
         c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "voting"}, headers=MOD)
     return tokens, ids
@@ -166,6 +213,7 @@ def wrk(url: str, script: str | None = None) -> tuple[float, float, float]:
     def ms(label: str) -> float:
         value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
     return rate, ms("50"), ms("99")
 
 
@@ -176,8 +224,17 @@ def wrk_rows() -> list[tuple]:
         try:
             tokens, ids = prepare_votes(url)
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-                f.write(VOTES_LUA % (",".join(f'"{t}"' for t in tokens), ",".join(f'"{i}"' for i in ids),
-                                     CLIENTS, CLIENTS, CLIENTS, 3 * CLIENTS))
+                f.write(
+                    VOTES_LUA
+                    % (
+                        ",".join(f'"{t}"' for t in tokens),
+                        ",".join(f'"{i}"' for i in ids),
+                        CLIENTS,
+                        CLIENTS,
+                        CLIENTS,
+                        3 * CLIENTS,
+                    )
+                )
             rows.append((f"healthz, {workers} process(es)",) + wrk(url + "/healthz"))
             rows.append((f"votes, {workers} process(es)",) + wrk(url, f.name))
         finally:
@@ -202,10 +259,16 @@ def main() -> None:
         rows = asyncio.run(main_async(url))
     finally:
         stop_server(server)
-    print_table(rows, f"{CLIENTS} concurrent Python clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)")
+    print_table(
+        rows,
+        f"{CLIENTS} concurrent Python clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)",
+    )
     if shutil.which("wrk"):
         print()
-        print_table(wrk_rows(), f"wrk, 1 thread, {CLIENTS} connections, {SECONDS:.0f} s per row, SQLite (WAL)")
+        print_table(
+            wrk_rows(),
+            f"wrk, 1 thread, {CLIENTS} connections, {SECONDS:.0f} s per row, SQLite (WAL)",
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,17 @@ def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
     level = load_level(args.path)
-    _out(text(lang, "cli.level.valid", id=level.id, title=level.doc.title.in_(lang),
-              size=_size(level.shape), voxel=f"{level.doc.voxel_size_m:g}", goals=len(level.doc.goals)))
+    _out(
+        text(
+            lang,
+            "cli.level.valid",
+            id=level.id,
+            title=level.doc.title.in_(lang),
+            size=_size(level.shape),
+            voxel=f"{level.doc.voxel_size_m:g}",
+            goals=len(level.doc.goals),
+        )
+    )
     return 0
 
 
@@ -54,20 +63,52 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
     from game.io.level_import import ImportOptions, import_level
     from game.io.storage import write_atomic
 
-    options = ImportOptions(voxel=args.voxel_size, bbox=args.bbox, crs=args.crs, zone=args.zone, id=args.id,
-                            title_de=args.title_de, title_en=args.title_en, licence=args.licence,
-                            storey_m=args.storey_height, settings=args.settings)
+    options = ImportOptions(
+        voxel=args.voxel_size,
+        bbox=args.bbox,
+        crs=args.crs,
+        zone=args.zone,
+        id=args.id,
+        title_de=args.title_de,
+        title_en=args.title_en,
+        licence=args.licence,
+        storey_m=args.storey_height,
+        settings=args.settings,
+    )
     result = import_level(args.source, options, default_catalogue())
-    write_atomic(args.out, (result.doc.model_dump_json(indent=1, exclude_none=True) + "\n").encode("utf-8"))
+    write_atomic(
+        args.out, (result.doc.model_dump_json(indent=1, exclude_none=True) + "\n").encode("utf-8")
+    )
     doc = result.doc
-    _out(text(lang, "cli.level.imported", path=args.out, size=_size(doc.dimensions), voxel=f"{doc.voxel_size_m:g}",
-              buildings=result.raster.buildings, epsg=doc.georeference.epsg))
+    _out(
+        text(
+            lang,
+            "cli.level.imported",
+            path=args.out,
+            size=_size(doc.dimensions),
+            voxel=f"{doc.voxel_size_m:g}",
+            buildings=result.raster.buildings,
+            epsg=doc.georeference.epsg,
+        )
+    )
     district = result.district
     if district.missing_heights:
-        _out(text(lang, "cli.level.missing_heights", count=district.missing_heights,
-                  height=f"{options.default_height_m:g}"))
+        _out(
+            text(
+                lang,
+                "cli.level.missing_heights",
+                count=district.missing_heights,
+                height=f"{options.default_height_m:g}",
+            )
+        )
     if district.skipped:
-        _out(text(lang, "cli.level.skipped", kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items()))))
+        _out(
+            text(
+                lang,
+                "cli.level.skipped",
+                kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items())),
+            )
+        )
     return 0
 
 
@@ -79,10 +120,21 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
         _out(json.dumps(info, ensure_ascii=False, indent=1))
         return 0
     georef = info["georeference"]
-    where = (f"EPSG:{georef['epsg']}, {', '.join(f'{c:.2f}' for c in georef['origin'])}" if georef
-             else text(lang, "cli.level.no_georef"))
-    _out(text(lang, "cli.level.info", **info, size=_size(info["dimensions"]), voxel=f"{info['voxel_size_m']:g}",
-              georef=where))
+    where = (
+        f"EPSG:{georef['epsg']}, {', '.join(f'{c:.2f}' for c in georef['origin'])}"
+        if georef
+        else text(lang, "cli.level.no_georef")
+    )
+    _out(
+        text(
+            lang,
+            "cli.level.info",
+            **info,
+            size=_size(info["dimensions"]),
+            voxel=f"{info['voxel_size_m']:g}",
+            georef=where,
+        )
+    )
     return 0
 
 
@@ -112,7 +164,11 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
         outside += result.skipped_outside_zone
         locked += result.skipped_locked
     write_design(args.out or args.path, doc, session)
-    _out(text(lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path))
+    _out(
+        text(
+            lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path
+        )
+    )
     if outside or locked:
         _out(text(lang, "cli.design.clipped", outside=outside, locked=locked))
     return 0
@@ -121,11 +177,21 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
 def _info(path: Path) -> dict:
     doc, session = open_design_file(path)
     metrics, start = measure(session), measure(Session(session.level))
-    goals = [{"id": g.id, "text": {"de": g.text.de, "en": g.text.en}, "met": g.met, "value": g.value}
-             for g in metrics.goals()]
-    return {"id": str(doc.id), "level_id": doc.level.id, "title": doc.title,
-            "pseudonyms": doc.pseudonyms, **summary(session),
-            "metrics": metrics.values, "metrics_start": start.values, "goals": goals, "stars": metrics.stars()}
+    goals = [
+        {"id": g.id, "text": {"de": g.text.de, "en": g.text.en}, "met": g.met, "value": g.value}
+        for g in metrics.goals()
+    ]
+    return {
+        "id": str(doc.id),
+        "level_id": doc.level.id,
+        "title": doc.title,
+        "pseudonyms": doc.pseudonyms,
+        **summary(session),
+        "metrics": metrics.values,
+        "metrics_start": start.values,
+        "goals": goals,
+        "stars": metrics.stars(),
+    }
 
 
 def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
@@ -139,8 +205,10 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
     _out()
     for key, value in info["metrics"].items():
         indicator = by_key(key)
-        _out(f"  {indicator.name(lang):<32} {indicator.display(info['metrics_start'][key], lang):>16} → "
-             f"{indicator.display(value, lang):>16}")
+        _out(
+            f"  {indicator.name(lang):<32} {indicator.display(info['metrics_start'][key], lang):>16} → "
+            f"{indicator.display(value, lang):>16}"
+        )
     _out()
     for goal in info["goals"]:
         _out(f"  {'✓' if goal['met'] else '✗'} {goal['text'][lang]}")
@@ -150,8 +218,15 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
     doc, session = open_design_file(args.path)
-    _out(text(lang, "cli.design.valid", path=args.path, level=doc.level.id,
-              changed=summary(session)["changed_voxels"]))
+    _out(
+        text(
+            lang,
+            "cli.design.valid",
+            path=args.path,
+            level=doc.level.id,
+            changed=summary(session)["changed_voxels"],
+        )
+    )
     return 0
 
 
@@ -162,7 +237,9 @@ def cmd_design_export(args: argparse.Namespace, lang: Language) -> int:
     export = exporter(args.format)
     doc, session = open_design_file(args.path)
     files = export(doc, session, args.out.name)
-    for name in sorted(files, key=lambda name: name == args.out.name):  # companions first, the file last
+    for name in sorted(
+        files, key=lambda name: name == args.out.name
+    ):  # companions first, the file last
         write_atomic(args.out.with_name(name), files[name], keep_backup=False)
     _out(text(lang, "cli.design.exported", path=args.out, format=args.format))
     return 0
@@ -179,10 +256,27 @@ def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
     refuse_over_budget(session, index, values, lang)
     result = session.commit(index, values, clipped)
     write_design(args.out or args.design, doc, session)
-    _out(text(lang, "cli.stamp.imported", path=args.path, size=_size(stamp.blocks.shape), models=len(scene.models),
-              instances=len(scene.instances), changed=result.changed, design=args.out or args.design))
+    _out(
+        text(
+            lang,
+            "cli.stamp.imported",
+            path=args.path,
+            size=_size(stamp.blocks.shape),
+            models=len(scene.models),
+            instances=len(scene.instances),
+            changed=result.changed,
+            design=args.out or args.design,
+        )
+    )
     if result.skipped:
-        _out(text(lang, "cli.design.clipped", outside=result.skipped_outside_zone, locked=result.skipped_locked))
+        _out(
+            text(
+                lang,
+                "cli.design.clipped",
+                outside=result.skipped_outside_zone,
+                locked=result.skipped_locked,
+            )
+        )
     return 0
 
 
@@ -193,7 +287,13 @@ def cmd_render(args: argparse.Namespace, lang: Language) -> int:
 
     _, session = open_design_file(args.path)
     level = session.level
-    png = render_png(session.grid, level.catalogue.colors, args.view, parse_size(args.size), highlight=level.zone_columns)
+    png = render_png(
+        session.grid,
+        level.catalogue.colors,
+        args.view,
+        parse_size(args.size),
+        highlight=level.zone_columns,
+    )
     write_atomic(args.out, png, keep_backup=False)
     _out(text(lang, "cli.render.done", path=args.out))
     return 0
@@ -212,9 +312,17 @@ def cmd_sync(args: argparse.Namespace, lang: Language) -> int:
 
     outbox = Outbox()
     with SyncClient(require_participant(), outbox) as client:
-        report = client.run_until_empty(client.clock() + args.wait) if args.wait else client.send_pending()
+        report = (
+            client.run_until_empty(client.clock() + args.wait)
+            if args.wait
+            else client.send_pending()
+        )
     for outcome in report.outcomes:
-        key = {"sent": "cli.sync.sent", "waiting": "cli.sync.waiting", "refused": "cli.sync.refused"}[outcome.state]
+        key = {
+            "sent": "cli.sync.sent",
+            "waiting": "cli.sync.waiting",
+            "refused": "cli.sync.refused",
+        }[outcome.state]
         _out(text(lang, key, title=outcome.title or outcome.doc_id, reason=outcome.reason or ""))
     problem = report.problem()
     if problem:
@@ -227,8 +335,18 @@ def cmd_sync(args: argparse.Namespace, lang: Language) -> int:
 def cmd_play(args: argparse.Namespace, lang: Language) -> int:
     from game.app.launch import PlayOptions, parse_size, play
 
-    return play(PlayOptions(level=args.level, design=args.design, script=args.script, screenshot=args.screenshot,
-                            size=parse_size(args.size), save=args.save, headless=args.headless, lang=lang))
+    return play(
+        PlayOptions(
+            level=args.level,
+            design=args.design,
+            script=args.script,
+            screenshot=args.screenshot,
+            size=parse_size(args.size),
+            save=args.save,
+            headless=args.headless,
+            lang=lang,
+        )
+    )
 
 
 def cmd_run(args: argparse.Namespace, lang: Language) -> int:
@@ -287,14 +405,18 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--save", type=Path)
     p.set_defaults(handler=cmd_play)
 
-    level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(dest="action", required=True)
+    level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(
+        dest="action", required=True
+    )
     p = level.add_parser("validate", help=t("cli.help.level_validate"))
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_level_validate)
     p = level.add_parser("import", help=t("cli.help.level_import"))
     p.add_argument("source", type=Path)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel"))
+    p.add_argument(
+        "--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel")
+    )
     p.add_argument("--bbox", metavar="MINX,MINY,MAXX,MAXY", help=t("cli.help.import_bbox"))
     p.add_argument("--crs", metavar="EPSG:N", help=t("cli.help.import_crs"))
     p.add_argument("--zone", type=Path, metavar="ZONE.geojson", help=t("cli.help.import_zone"))
@@ -302,15 +424,21 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--title-de")
     p.add_argument("--title-en")
     p.add_argument("--licence", metavar="TEXT", help=t("cli.help.import_licence"))
-    p.add_argument("--storey-height", type=float, default=3.0, metavar="M", help=t("cli.help.import_storey"))
-    p.add_argument("--settings", type=Path, metavar="SETTINGS.json", help=t("cli.help.import_settings"))
+    p.add_argument(
+        "--storey-height", type=float, default=3.0, metavar="M", help=t("cli.help.import_storey")
+    )
+    p.add_argument(
+        "--settings", type=Path, metavar="SETTINGS.json", help=t("cli.help.import_settings")
+    )
     p.set_defaults(handler=cmd_level_import)
     p = level.add_parser("info", help=t("cli.help.level_info"))
     p.add_argument("path", metavar="ID_OR_PATH")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_level_info)
 
-    design = sub.add_parser("design", help=t("cli.help.design")).add_subparsers(dest="action", required=True)
+    design = sub.add_parser("design", help=t("cli.help.design")).add_subparsers(
+        dest="action", required=True
+    )
     p = design.add_parser("new", help=t("cli.help.design_new"))
     p.add_argument("--level", required=True, metavar="ID_OR_PATH")
     p.add_argument("--out", required=True, type=Path)
@@ -335,7 +463,9 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(handler=cmd_design_export)
 
-    stamp = sub.add_parser("stamp", help=t("cli.help.stamp")).add_subparsers(dest="action", required=True)
+    stamp = sub.add_parser("stamp", help=t("cli.help.stamp")).add_subparsers(
+        dest="action", required=True
+    )
     p = stamp.add_parser("import", help=t("cli.help.stamp_import"))
     p.add_argument("path", type=Path, metavar="FILE.vox")
     p.add_argument("--design", required=True, type=Path)
@@ -360,7 +490,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never show a student a traceback
         if os.environ.get("QUARTIER_DEBUG"):
             raise
-        print(text(lang, "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        print(
+            text(lang, "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr
+        )
         return 1
 
 

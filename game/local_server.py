@@ -39,9 +39,21 @@ def start(guest: str) -> subprocess.Popen | None:
     process = None
     if not _answers():
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": token}
-        process = subprocess.Popen([sys.executable, "-m", "server_sync.cli", "serve", "--port", str(PORT),
-                                    "--data-dir", str(home() / "server")], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server_sync.cli",
+                "serve",
+                "--port",
+                str(PORT),
+                "--data-dir",
+                str(home() / "server"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while not _answers() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -50,8 +62,12 @@ def start(guest: str) -> subprocess.Popen | None:
             return None
     participant = load_participant()
     if participant is None or participant.server != URL:
-        workshop = httpx.post(URL + "/api/v1/workshops", headers={"Authorization": f"Bearer {token}"}, timeout=10,
-                              json={"title": "Demo", "level_id": "demo", "moderation": "post"}).json()
+        workshop = httpx.post(
+            URL + "/api/v1/workshops",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+            json={"title": "Demo", "level_id": "demo", "moderation": "post"},
+        ).json()
         join(URL, workshop["code"], f"{guest}{secrets.randbelow(900) + 100}")
     return process
 

@@ -220,13 +220,22 @@ def server_error(response: httpx.Response) -> tuple[str, str]:
     return code, message
 
 
-def join(server_url: str, code: str, pseudonym: str, *, transport: httpx.BaseTransport | None = None,
-         path: Path | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> Participant:
+def join(
+    server_url: str,
+    code: str,
+    pseudonym: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    path: Path | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+) -> Participant:
     """Join a workshop with its code and a pseudonym; the credentials are stored for later sends."""
     server = _server_url(server_url)
     try:
         with httpx.Client(transport=transport, timeout=timeout, headers=_user_agent()) as client:
-            response = client.post(f"{server}{API}/join", json={"code": code.strip(), "pseudonym": pseudonym.strip()})
+            response = client.post(
+                f"{server}{API}/join", json={"code": code.strip(), "pseudonym": pseudonym.strip()}
+            )
     except httpx.HTTPError:
         raise QuartierError("sync.no_connection", server=server) from None
     if response.status_code >= 500:
@@ -236,14 +245,26 @@ def join(server_url: str, code: str, pseudonym: str, *, transport: httpx.BaseTra
     try:
         body = response.json()
         token = body["token"]
-        participant = Participant(server=server, token=token, participant_id=str(body["participant_id"]),
-                                  workshop_id=str(body["workshop"]["id"]), pseudonym=pseudonym.strip())
+        participant = Participant(
+            server=server,
+            token=token,
+            participant_id=str(body["participant_id"]),
+            workshop_id=str(body["workshop"]["id"]),
+            pseudonym=pseudonym.strip(),
+        )
     except (ValueError, KeyError, TypeError):
         raise QuartierError("sync.bad_answer", server=server) from None
     if not response.is_success or not isinstance(token, str) or not token:
         raise QuartierError("sync.bad_answer", server=server)
-    write_atomic(path or participant_path(), _json_bytes(participant.to_json()), keep_backup=False, mode=0o600)
-    log.info("joined workshop %s as participant %s", participant.workshop_id, participant.participant_id)
+    write_atomic(
+        path or participant_path(),
+        _json_bytes(participant.to_json()),
+        keep_backup=False,
+        mode=0o600,
+    )
+    log.info(
+        "joined workshop %s as participant %s", participant.workshop_id, participant.participant_id
+    )
     return participant
 
 
@@ -318,8 +339,9 @@ class SyncReport:
         return QuartierError("sync.auth_refused") if self.auth_failed else None
 
 
-def backoff_delay(attempt: int, base: float = 1.0, cap: float = 60.0,
-                  rand: Callable[[], float] = random.random) -> float:
+def backoff_delay(
+    attempt: int, base: float = 1.0, cap: float = 60.0, rand: Callable[[], float] = random.random
+) -> float:
     """Seconds to wait before retry number `attempt` (0-based): full jitter, U(0, min(cap, base·2^n))."""
     return rand() * min(cap, base * 2 ** min(max(attempt, 0), 62))
 
@@ -327,17 +349,29 @@ def backoff_delay(attempt: int, base: float = 1.0, cap: float = 60.0,
 class SyncClient:
     """Sends the outbox to the participant's server. Safe to call from several threads."""
 
-    def __init__(self, participant: Participant, outbox: Outbox | None = None,
-                 transport: httpx.BaseTransport | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 rand: Callable[[], float] = random.random, base_delay: float = 1.0, max_delay: float = 60.0,
-                 timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        participant: Participant,
+        outbox: Outbox | None = None,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
         self.participant = participant
         self.outbox = outbox or Outbox()
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self.base_delay, self.max_delay = base_delay, max_delay
-        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
-                                  headers={**_user_agent(), "Authorization": f"Bearer {participant.token}"})
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={**_user_agent(), "Authorization": f"Bearer {participant.token}"},
+        )
         self._lock = threading.Lock()
 
     @classmethod
@@ -363,11 +397,23 @@ class SyncClient:
             for item in self.outbox.files():
                 if item.doc is None:
                     assert item.error is not None
-                    log.warning("outbox file %s is damaged and stays where it is: %s", item.path.name, item.error)
+                    log.warning(
+                        "outbox file %s is damaged and stays where it is: %s",
+                        item.path.name,
+                        item.error,
+                    )
                     report.damaged.append((item.path, item.error))
                 elif report.auth_failed:
-                    report.outcomes.append(Outcome(str(item.doc.id), "waiting", item.doc.title,
-                                                   "login refused", "unauthorized", 401))
+                    report.outcomes.append(
+                        Outcome(
+                            str(item.doc.id),
+                            "waiting",
+                            item.doc.title,
+                            "login refused",
+                            "unauthorized",
+                            401,
+                        )
+                    )
                 else:
                     outcome = self._send(item)
                     report.auth_failed = outcome.status == 401
@@ -380,11 +426,16 @@ class SyncClient:
         doc_id, title = str(doc.id), doc.title
         url = f"{self.participant.server}{API}/submissions/{doc_id}"
         try:
-            response = self._http.put(url, content=doc.to_json().encode("utf-8"),
-                                      headers={"Content-Type": "application/json"})
+            response = self._http.put(
+                url,
+                content=doc.to_json().encode("utf-8"),
+                headers={"Content-Type": "application/json"},
+            )
         except httpx.HTTPError as exc:
             log.info("design %s waits: %s", doc_id, type(exc).__name__)
-            return Outcome(doc_id, "waiting", title, f"{type(exc).__name__}: {exc}"[:200], "no_connection")
+            return Outcome(
+                doc_id, "waiting", title, f"{type(exc).__name__}: {exc}"[:200], "no_connection"
+            )
         status = response.status_code
         if response.is_success:
             try:
@@ -393,9 +444,16 @@ class SyncClient:
                 body = None
             if not isinstance(body, dict) or str(body.get("uuid")) != doc_id:
                 # Not the collection server speaking (a proxy or a Wi-Fi login page): not delivered.
-                return Outcome(doc_id, "waiting", title, "unexpected answer", "unexpected_answer", status)
+                return Outcome(
+                    doc_id, "waiting", title, "unexpected answer", "unexpected_answer", status
+                )
             revision = body.get("revision") if isinstance(body.get("revision"), int) else None
-            receipt = {"status": status, "revision": revision, "submission_status": body.get("status"), "at": _now()}
+            receipt = {
+                "status": status,
+                "revision": revision,
+                "submission_status": body.get("status"),
+                "at": _now(),
+            }
             try:
                 self.outbox.mark_sent(item, receipt)
             except QuartierError as exc:  # delivered; the file stays and a later resend is harmless
@@ -409,9 +467,13 @@ class SyncClient:
         if 400 <= status < 500 and status not in TEMPORARY_CLIENT_ERRORS:
             code, message = server_error(response)
             try:
-                self.outbox.mark_refused(item, {"status": status, "code": code, "message": message, "at": _now()})
+                self.outbox.mark_refused(
+                    item, {"status": status, "code": code, "message": message, "at": _now()}
+                )
             except QuartierError as exc:
-                log.warning("design %s was refused but could not be moved to refused/: %s", doc_id, exc)
+                log.warning(
+                    "design %s was refused but could not be moved to refused/: %s", doc_id, exc
+                )
             log.info("design %s refused (HTTP %s, %s)", doc_id, status, code)
             return Outcome(doc_id, "refused", title, message, code, status)
         code, message = server_error(response)
@@ -432,7 +494,9 @@ class SyncClient:
             merged.update((o.doc_id, o) for o in report.outcomes)
             remaining = deadline - self.clock()
             if not report.waiting or report.auth_failed or remaining <= 0:
-                return SyncReport(list(merged.values()), report.damaged, report.auth_failed, attempt)
+                return SyncReport(
+                    list(merged.values()), report.damaged, report.auth_failed, attempt
+                )
             self.sleep(min(self.backoff_delay(attempt - 1), remaining))
 
 
@@ -444,8 +508,12 @@ class BackgroundSync:
     daemon, and a request cut short just leaves the file in the outbox.
     """
 
-    def __init__(self, client: SyncClient, interval: float = 30.0,
-                 on_report: Callable[[SyncReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        client: SyncClient,
+        interval: float = 30.0,
+        on_report: Callable[[SyncReport], None] | None = None,
+    ) -> None:
         self.client = client
         self.interval = interval
         self.on_report = on_report
@@ -502,7 +570,7 @@ class BackgroundSync:
                     attempt = 0
                 if self.on_report is not None:
                     self.on_report(report)
-            except Exception as exc:  # noqa: BLE001 - never into the editor; the files stay in the outbox
+            except Exception as exc:
                 log.warning("background sync failed: %s", type(exc).__name__)
             self._wake.wait(delay)
 
@@ -510,7 +578,9 @@ class BackgroundSync:
 # --- what the student is told ---------------------------------------------------------------
 
 
-def status_for_student(doc_id: uuid.UUID | str, lang: Language, outbox: Outbox | None = None) -> str:
+def status_for_student(
+    doc_id: uuid.UUID | str, lang: Language, outbox: Outbox | None = None
+) -> str:
     """Where a submitted design stands, in the student's language."""
     outbox = outbox or Outbox()
     doc_id = str(doc_id)
@@ -523,10 +593,15 @@ def status_for_student(doc_id: uuid.UUID | str, lang: Language, outbox: Outbox |
         return text(lang, "sync.status.waiting")
     sent = (outbox.sent_dir / f"{doc_id}.design.json").is_file()
     receipt = (_read_json(outbox.sent_dir / f"{doc_id}.receipt.json") or {}) if sent else None
-    refusal = (_read_json(outbox.refused_dir / f"{doc_id}.refusal.json") or {}
-               if (outbox.refused_dir / f"{doc_id}.design.json").is_file() else None)
+    refusal = (
+        _read_json(outbox.refused_dir / f"{doc_id}.refusal.json") or {}
+        if (outbox.refused_dir / f"{doc_id}.design.json").is_file()
+        else None
+    )
     # Both exist when a design was refused and sent again (or the other way round): the later counts.
-    if refusal is not None and (receipt is None or str(refusal.get("at", "")) >= str(receipt.get("at", ""))):
+    if refusal is not None and (
+        receipt is None or str(refusal.get("at", "")) >= str(receipt.get("at", ""))
+    ):
         reason = str(refusal.get("message") or refusal.get("code") or "?")
         return text(lang, "sync.status.refused", reason=reason)
     if sent:

@@ -38,8 +38,12 @@ class Builder:
 
     def perimeter(self, x0, y0, x1, y1, depth, floors, key, roof="roof"):
         """A Berlin-style perimeter block: four wings around a courtyard."""
-        for wing in ((x0, y0, x1, y0 + depth), (x0, y1 - depth, x1, y1),
-                     (x0, y0, x0 + depth, y1), (x1 - depth, y0, x1, y1)):
+        for wing in (
+            (x0, y0, x1, y0 + depth),
+            (x0, y1 - depth, x1, y1),
+            (x0, y0, x0 + depth, y1),
+            (x1 - depth, y0, x1, y1),
+        ):
             self.building(*wing, floors, key, roof)
 
     def trees(self, points):
@@ -118,41 +122,80 @@ def demo(cat: Catalogue) -> LevelDocument:
     zone = np.zeros((size, size), bool)
     zone[48:80, 48:80] = True
     return build_level_document(
-        city=b.grid, zone_columns=zone, zone_top=24, locked=b.locked, catalogue=cat,
+        city=b.grid,
+        zone_columns=zone,
+        zone_top=24,
+        locked=b.locked,
+        catalogue=cat,
         id="demo",
         title={"de": "Das Viertel am alten Parkplatz", "en": "The quarter by the old car park"},
         description={
             "de": "Mitten im Viertel liegt ein großer Parkplatz. Die Stadt will ihn neu gestalten. "
-                  "Was braucht die Nachbarschaft hier: Wohnungen, einen Park, einen Treffpunkt?",
+            "Was braucht die Nachbarschaft hier: Wohnungen, einen Park, einen Treffpunkt?",
             "en": "A large car park lies in the middle of the quarter. The city wants to redesign it. "
-                  "What does the neighbourhood need here: homes, a park, a place to meet?",
+            "What does the neighbourhood need here: homes, a park, a place to meet?",
         },
-        voxel_size_m=VOXEL_M, storey_height_m=STOREY_M, budget=12_000_000,
+        voxel_size_m=VOXEL_M,
+        storey_height_m=STOREY_M,
+        budget=12_000_000,
         goals=[
-            {"id": "green", "rule": {"kind": "threshold", "indicator": "green_factor", "at_least": 0.4},
-             "text": {"de": "Grünfaktor mindestens 0,4", "en": "Green factor at least 0.4"}},
-            {"id": "playground", "rule": {"kind": "count", "amenity": "playground", "at_least": 1},
-             "text": {"de": "Ein Spielplatz", "en": "A playground"}},
-            {"id": "bench-bus", "rule": {"kind": "placement", "block": "bench", "near": "bus_stop", "within_m": 20},
-             "text": {"de": "Eine Bank höchstens 20 m von der Bushaltestelle",
-                      "en": "A bench within 20 m of the bus stop"}},
-            {"id": "homes", "rule": {"kind": "threshold", "indicator": "dwellings", "at_least": 60},
-             "text": {"de": "Mindestens 60 Wohnungen", "en": "At least 60 homes"}},
-            {"id": "height", "rule": {"kind": "limit", "max_floors": 6},
-             "text": {"de": "Kein Gebäude höher als 6 Geschosse", "en": "No building over 6 floors"}},
+            {
+                "id": "green",
+                "rule": {"kind": "threshold", "indicator": "green_factor", "at_least": 0.4},
+                "text": {"de": "Grünfaktor mindestens 0,4", "en": "Green factor at least 0.4"},
+            },
+            {
+                "id": "playground",
+                "rule": {"kind": "count", "amenity": "playground", "at_least": 1},
+                "text": {"de": "Ein Spielplatz", "en": "A playground"},
+            },
+            {
+                "id": "bench-bus",
+                "rule": {"kind": "placement", "block": "bench", "near": "bus_stop", "within_m": 20},
+                "text": {
+                    "de": "Eine Bank höchstens 20 m von der Bushaltestelle",
+                    "en": "A bench within 20 m of the bus stop",
+                },
+            },
+            {
+                "id": "homes",
+                "rule": {"kind": "threshold", "indicator": "dwellings", "at_least": 60},
+                "text": {"de": "Mindestens 60 Wohnungen", "en": "At least 60 homes"},
+            },
+            {
+                "id": "height",
+                "rule": {"kind": "limit", "max_floors": 6},
+                "text": {
+                    "de": "Kein Gebäude höher als 6 Geschosse",
+                    "en": "No building over 6 floors",
+                },
+            },
         ],
         markers=[
-            {"position": [64, 60, 1], "text": {
-                "de": "Hier parken heute 300 Autos. Was soll hier entstehen?",
-                "en": "Today 300 cars park here. What should be built instead?"}},
-            {"position": [74, 74, 6], "text": {
-                "de": "Die alte Werkstatt steht unter Denkmalschutz und bleibt.",
-                "en": "The old workshop is a listed building and stays."}},
-            {"position": [87, 60, 2], "text": {
-                "de": "Bushaltestelle: Hier warten viele Menschen. Gibt es eine Bank?",
-                "en": "Bus stop: many people wait here. Is there a bench?"}},
+            {
+                "position": [64, 60, 1],
+                "text": {
+                    "de": "Hier parken heute 300 Autos. Was soll hier entstehen?",
+                    "en": "Today 300 cars park here. What should be built instead?",
+                },
+            },
+            {
+                "position": [74, 74, 6],
+                "text": {
+                    "de": "Die alte Werkstatt steht unter Denkmalschutz und bleibt.",
+                    "en": "The old workshop is a listed building and stays.",
+                },
+            },
+            {
+                "position": [87, 60, 2],
+                "text": {
+                    "de": "Bushaltestelle: Hier warten viele Menschen. Gibt es eine Bank?",
+                    "en": "Bus stop: many people wait here. Is there a bench?",
+                },
+            },
         ],
-        source=SOURCE, licence=LICENCE,
+        source=SOURCE,
+        licence=LICENCE,
     )
 
 
@@ -168,35 +211,74 @@ def tutorial(cat: Catalogue) -> LevelDocument:
     zone[10:30, 10:30] = True
     step = lambda key, de, en, rule: {"id": key, "text": {"de": de, "en": en}, "rule": rule}  # noqa: E731
     return build_level_document(
-        city=b.grid, zone_columns=zone, zone_top=12, catalogue=cat,
+        city=b.grid,
+        zone_columns=zone,
+        zone_top=12,
+        catalogue=cat,
         id="tutorial",
         title={"de": "Erste Schritte", "en": "First steps"},
         description={
             "de": "Lerne die Werkzeuge kennen: Jedes Ziel übt ein Werkzeug. Schaffst du alle sieben?",
             "en": "Learn the tools: each goal practises one tool. Can you reach all seven?",
         },
-        voxel_size_m=VOXEL_M, storey_height_m=STOREY_M, budget=1_500_000,
+        voxel_size_m=VOXEL_M,
+        storey_height_m=STOREY_M,
+        budget=1_500_000,
         goals=[
-            step("place", "Bauen: Pflanze 3 Bäume", "Build: plant 3 trees",
-                 {"kind": "count", "block": "tree", "at_least": 3}),
-            step("box", "Quader: Ein Spielplatz aus 12 Feldern", "Box: a playground of 12 squares",
-                 {"kind": "count", "block": "playground", "at_least": 12}),
-            step("line", "Linie: Eine Reihe aus 6 Bänken", "Line: a row of 6 benches",
-                 {"kind": "count", "block": "bench", "at_least": 6}),
-            step("fill", "Füllen: 100 Felder Gemeinschaftsgarten", "Fill: 100 squares of urban garden",
-                 {"kind": "count", "block": "urban_garden", "at_least": 100}),
-            step("building", "Gebäude: Wohnungen für 4 Familien", "Building: homes for 4 families",
-                 {"kind": "threshold", "indicator": "dwellings", "at_least": 4}),
-            step("paint", "Anmalen: Ein Dach wird Gründach", "Paint: turn a roof into a green roof",
-                 {"kind": "count", "block": "green_roof", "at_least": 1}),
-            step("stamp", "Stempel: Kopiere dein Haus – Wohnungen für 8 Familien",
-                 "Stamp: copy your house – homes for 8 families",
-                 {"kind": "threshold", "indicator": "dwellings", "at_least": 8}),
+            step(
+                "place",
+                "Bauen: Pflanze 3 Bäume",
+                "Build: plant 3 trees",
+                {"kind": "count", "block": "tree", "at_least": 3},
+            ),
+            step(
+                "box",
+                "Quader: Ein Spielplatz aus 12 Feldern",
+                "Box: a playground of 12 squares",
+                {"kind": "count", "block": "playground", "at_least": 12},
+            ),
+            step(
+                "line",
+                "Linie: Eine Reihe aus 6 Bänken",
+                "Line: a row of 6 benches",
+                {"kind": "count", "block": "bench", "at_least": 6},
+            ),
+            step(
+                "fill",
+                "Füllen: 100 Felder Gemeinschaftsgarten",
+                "Fill: 100 squares of urban garden",
+                {"kind": "count", "block": "urban_garden", "at_least": 100},
+            ),
+            step(
+                "building",
+                "Gebäude: Wohnungen für 4 Familien",
+                "Building: homes for 4 families",
+                {"kind": "threshold", "indicator": "dwellings", "at_least": 4},
+            ),
+            step(
+                "paint",
+                "Anmalen: Ein Dach wird Gründach",
+                "Paint: turn a roof into a green roof",
+                {"kind": "count", "block": "green_roof", "at_least": 1},
+            ),
+            step(
+                "stamp",
+                "Stempel: Kopiere dein Haus – Wohnungen für 8 Familien",
+                "Stamp: copy your house – homes for 8 families",
+                {"kind": "threshold", "indicator": "dwellings", "at_least": 8},
+            ),
         ],
-        markers=[{"position": [20, 20, 1], "text": {
-            "de": "Klicke hier, um deinen ersten Baustein zu setzen.",
-            "en": "Click here to place your first block."}}],
-        source=SOURCE, licence=LICENCE,
+        markers=[
+            {
+                "position": [20, 20, 1],
+                "text": {
+                    "de": "Klicke hier, um deinen ersten Baustein zu setzen.",
+                    "en": "Click here to place your first block.",
+                },
+            }
+        ],
+        source=SOURCE,
+        licence=LICENCE,
     )
 
 

@@ -1,7 +1,8 @@
 """Builds the bundled levels made from real data (run: `make levels`), with `quartier level import`.
 
 The arguments here are the command recorded in levels/README.md; a test checks that the
-committed level is exactly what this import makes from ../shared/data.
+committed level is exactly what this import makes from `levels/sources/` (sources and licences
+in its README).
 """
 
 import sys
@@ -10,14 +11,25 @@ from pathlib import Path
 from game.cli import main
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent.parent / "shared" / "data"
+DATA = HERE / "sources"
 BERLIN = [
-    "level", "import", str(DATA / "berlin-potsdamer-platz-osm.geojson"),
-    "--voxel-size", "2", "--id", "berlin-potsdamer-platz",
-    "--title-de", "Am Potsdamer Platz", "--title-en", "At Potsdamer Platz",
-    "--licence", "ODbL-1.0, © OpenStreetMap contributors",
-    "--zone", str(HERE / "berlin-potsdamer-platz.zone.geojson"),
-    "--settings", str(HERE / "berlin-potsdamer-platz.settings.json"),
+    "level",
+    "import",
+    str(DATA / "berlin-potsdamer-platz-osm.geojson"),
+    "--voxel-size",
+    "2",
+    "--id",
+    "berlin-potsdamer-platz",
+    "--title-de",
+    "Am Potsdamer Platz",
+    "--title-en",
+    "At Potsdamer Platz",
+    "--licence",
+    "ODbL-1.0, © OpenStreetMap contributors",
+    "--zone",
+    str(HERE / "berlin-potsdamer-platz.zone.geojson"),
+    "--settings",
+    str(HERE / "berlin-potsdamer-platz.settings.json"),
 ]
 
 

@@ -50,7 +50,9 @@ def is_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/healthz"))
 
 
-def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600) -> tuple[FastAPI, str | None]:
+def create_app(
+    data_dir: Path, db_url: str | None = None, rate_limit: int = 600
+) -> tuple[FastAPI, str | None]:
     """The app and, on first start, the new moderator token. `rate_limit`: requests per minute per token."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,10 +62,19 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
     sessions = session_factory(engine)
     made = ensure_moderator_token(sessions)
 
-    app = FastAPI(title="Quartier collection server", version=__version__,
-                  description="Workshops, submissions, votes and moderation. See docs/api.md.")
-    app.state.services = Services(engine, sessions, data_dir, RateLimiter(rate_limit), RateLimiter(rate_limit * 10),
-                                  loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None)
+    app = FastAPI(
+        title="Quartier collection server",
+        version=__version__,
+        description="Workshops, submissions, votes and moderation. See docs/api.md.",
+    )
+    app.state.services = Services(
+        engine,
+        sessions,
+        data_dir,
+        RateLimiter(rate_limit),
+        RateLimiter(rate_limit * 10),
+        loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None,
+    )
     for router in (workshops.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1")
     for router in (gallery.router, jury.router, moderate.router, export.router):
@@ -80,7 +91,9 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
     async def api_error(request: Request, exc: ApiError):
         if is_page(request):
             return page(request, "error.html", exc.status, error=message(request, exc))
-        headers = {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
+        headers = (
+            {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
+        )
         return error_response(request, exc.status, exc.code, headers=headers, **exc.params)
 
     @app.exception_handler(RequestValidationError)
@@ -92,8 +105,15 @@ def create_app(data_dir: Path, db_url: str | None = None, rate_limit: int = 600)
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         if is_page(request):
-            return page(request, "error.html", exc.status_code, error=text(language(request), "server.not_found"))
-        return error_response(request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error")
+            return page(
+                request,
+                "error.html",
+                exc.status_code,
+                error=text(language(request), "server.not_found"),
+            )
+        return error_response(
+            request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error"
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

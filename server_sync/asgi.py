@@ -12,8 +12,11 @@ from server_sync.app import create_app
 
 def app():
     """Called once in every worker; the parent has already migrated the database and set the token."""
-    made, _ = create_app(Path(os.environ["QUARTIER_SERVER_DATA"]), os.environ.get("QUARTIER_SERVER_DB") or None,
-                         rate_limit=int(os.environ.get("QUARTIER_SERVER_RATE", "600")))
+    made, _ = create_app(
+        Path(os.environ["QUARTIER_SERVER_DATA"]),
+        os.environ.get("QUARTIER_SERVER_DB") or None,
+        rate_limit=int(os.environ.get("QUARTIER_SERVER_RATE", "600")),
+    )
     return made
 
 
@@ -22,7 +25,9 @@ class _TcpConfig(uvicorn.Config):
     see a TCP socket, never sets TCP_NODELAY, and each response waits ~40 ms for a delayed ACK."""
 
     def bind_socket(self) -> socket.socket:
-        return socket.socket(fileno=super().bind_socket().detach())  # the protocol is read from the descriptor
+        return socket.socket(
+            fileno=super().bind_socket().detach()
+        )  # the protocol is read from the descriptor
 
 
 def serve_workers(workers: int, **options) -> None:

@@ -15,7 +15,11 @@ from game.core.i18n import LANGUAGES, detect_language, text
 
 def default_data_dir() -> Path:
     home = os.environ.get("QUARTIER_HOME")
-    return Path(home) / "server" if home else platformdirs.user_data_path("quartier-server", appauthor=False)
+    return (
+        Path(home) / "server"
+        if home
+        else platformdirs.user_data_path("quartier-server", appauthor=False)
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -25,16 +29,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app, token = create_app(args.data_dir, args.db, rate_limit=args.rate_limit)
     lang = detect_language()
-    print(text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir), flush=True)
+    print(
+        text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir),
+        flush=True,
+    )
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds
     # late (p99 1.4 s against 0.13 s for votes with 50 clients, benchmarks/server.py).
-    options = dict(host=args.host, port=args.port, log_level="warning", access_log=False, loop="asyncio")
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+        "access_log": False,
+        "loop": "asyncio",
+    }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.
-        os.environ.update(QUARTIER_SERVER_DATA=str(args.data_dir), QUARTIER_SERVER_DB=args.db or "",
-                          QUARTIER_SERVER_RATE=str(args.rate_limit))
+        os.environ.update(
+            QUARTIER_SERVER_DATA=str(args.data_dir),
+            QUARTIER_SERVER_DB=args.db or "",
+            QUARTIER_SERVER_RATE=str(args.rate_limit),
+        )
         from server_sync.asgi import serve_workers
 
         serve_workers(args.workers, **options)
@@ -54,8 +70,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     engine = make_engine(args.db or sqlite_url(args.data_dir))
     try:
         with session_factory(engine)() as session:
-            bundle = export_workshop(session, find_workshop(session, args.workshop), args.out, args.data_dir, lang,
-                                     include_hidden=args.include == "hidden")
+            bundle = export_workshop(
+                session,
+                find_workshop(session, args.workshop),
+                args.out,
+                args.data_dir,
+                lang,
+                include_hidden=args.include == "hidden",
+            )
     finally:
         engine.dispose()
     print(text(lang, "export.written", designs=len(bundle.entries), path=args.out))
@@ -63,23 +85,49 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="quartier-server", description="Quartier collection server.")
+    parser = argparse.ArgumentParser(
+        prog="quartier-server", description="Quartier collection server."
+    )
     parser.add_argument("--version", action="version", version=f"quartier-server {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--data-dir", type=Path, default=default_data_dir())
-    serve.add_argument("--db", metavar="URL", help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
-    serve.add_argument("--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token")
-    serve.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (SQLite WAL or PostgreSQL)")
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)",
+    )
+    serve.add_argument(
+        "--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes (SQLite WAL or PostgreSQL)",
+    )
     serve.set_defaults(handler=cmd_serve)
-    export = sub.add_parser("export", help="write a workshop's report, table and design files for the council")
+    export = sub.add_parser(
+        "export", help="write a workshop's report, table and design files for the council"
+    )
     export.add_argument("--workshop", required=True, metavar="CODE_OR_ID")
-    export.add_argument("--out", required=True, type=Path, metavar="DIR_OR_ZIP", help="a new folder, or a file ending in .zip")
-    export.add_argument("--include", choices=["hidden"], help="hidden, rejected and waiting designs too")
+    export.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR_OR_ZIP",
+        help="a new folder, or a file ending in .zip",
+    )
+    export.add_argument(
+        "--include", choices=["hidden"], help="hidden, rejected and waiting designs too"
+    )
     export.add_argument("--data-dir", type=Path, default=default_data_dir())
-    export.add_argument("--db", metavar="URL", help="as for serve (default: SQLite in the data folder)")
+    export.add_argument(
+        "--db", metavar="URL", help="as for serve (default: SQLite in the data folder)"
+    )
     export.add_argument("--lang", choices=LANGUAGES)
     export.set_defaults(handler=cmd_export)
     args = parser.parse_args(argv)
@@ -91,7 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a clear line instead of a traceback
         if os.environ.get("QUARTIER_DEBUG"):
             raise
-        print(text(detect_language(), "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        print(
+            text(detect_language(), "error.unexpected", reason=f"{type(exc).__name__}: {exc}"),
+            file=sys.stderr,
+        )
         return 1
 
 

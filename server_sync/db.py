@@ -22,14 +22,21 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # One connection per process: SQLite has one writer anyway, and requests queueing fairly
         # for the connection beat threads sleeping in SQLite's busy handler (long latency tails).
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: a committed transaction survives a crash
+            cursor.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # WAL: a committed transaction survives a crash
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

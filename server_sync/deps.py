@@ -93,14 +93,20 @@ def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_l
         raise ApiError(401, "not_moderator")
 
 
-def participant(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> Participant:
+def participant(
+    request: Request, session: Session = Depends(db), _=Depends(rate_limited)
+) -> Participant:
     return participant_of(request, session)
 
 
 def participant_of(request: Request, session: Session) -> Participant:
     """The participant whose token the request carries, or a 401."""
     token = bearer(request)
-    found = session.scalar(select(Participant).where(Participant.token_hash == token_hash(token))) if token else None
+    found = (
+        session.scalar(select(Participant).where(Participant.token_hash == token_hash(token)))
+        if token
+        else None
+    )
     if found is None:
         raise ApiError(401, "not_participant")
     return found

@@ -27,6 +27,10 @@ def language(request: Request) -> Language:
     return next((tag for _, tag in sorted(ranked) if tag in LANGUAGES), "en")
 
 
-def error_response(request: Request, status: int, code: str, headers: dict | None = None, **params) -> JSONResponse:
+def error_response(
+    request: Request, status: int, code: str, headers: dict | None = None, **params
+) -> JSONResponse:
     message = text(language(request), f"server.{code}", **params)
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )

@@ -10,7 +10,14 @@ No real names, e-mail or IP addresses are stored anywhere; tokens only as hashes
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,18 +64,24 @@ class VoteSlot(Base):
     """Slots 1..N of a workshop: a vote must take one of them (see the module docstring)."""
 
     __tablename__ = "vote_slots"
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Participant(Base):
     __tablename__ = "participants"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
     pseudonym: Mapped[str] = mapped_column(String(24))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    __table_args__ = (UniqueConstraint("workshop_id", "pseudonym", name="one_pseudonym_per_workshop"),)
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "pseudonym", name="one_pseudonym_per_workshop"),
+    )
 
 
 class Submission(Base):
@@ -76,7 +89,9 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -89,13 +104,17 @@ class Submission(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'hidden', 'rejected')", name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'hidden', 'rejected')", name="status_known"
+        ),
     )
 
 
 class Revision(Base):
     __tablename__ = "revisions"
-    uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True
+    )
     revision: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     design: Mapped[str] = mapped_column(Text)
@@ -104,15 +123,23 @@ class Revision(Base):
 
 class Vote(Base):
     __tablename__ = "votes"
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
-    submission_uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    submission_uuid: Mapped[str] = mapped_column(
+        ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True
+    )
     workshop_id: Mapped[int] = mapped_column(Integer)
     slot: Mapped[int] = mapped_column(Integer)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
         UniqueConstraint("participant_id", "slot", name="one_vote_per_slot"),
-        ForeignKeyConstraint(["workshop_id", "slot"], ["vote_slots.workshop_id", "vote_slots.slot"],
-                             name="slot_exists", ondelete="CASCADE"),
+        ForeignKeyConstraint(
+            ["workshop_id", "slot"],
+            ["vote_slots.workshop_id", "vote_slots.slot"],
+            name="slot_exists",
+            ondelete="CASCADE",
+        ),
     )
 
 
@@ -133,7 +160,9 @@ class JuryMember(Base):
 
     __tablename__ = "jury_members"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
     label: Mapped[str] = mapped_column(String(40))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
@@ -143,8 +172,12 @@ class JuryRating(Base):
     """0–5 stars from one jury member for one design; kept apart from the participants' votes."""
 
     __tablename__ = "jury_ratings"
-    jury_member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), primary_key=True)
-    submission_uuid: Mapped[str] = mapped_column(ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True)
+    jury_member_id: Mapped[int] = mapped_column(
+        ForeignKey("jury_members.id", ondelete="CASCADE"), primary_key=True
+    )
+    submission_uuid: Mapped[str] = mapped_column(
+        ForeignKey("submissions.uuid", ondelete="CASCADE"), primary_key=True
+    )
     stars: Mapped[int] = mapped_column(Integer)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (CheckConstraint("stars BETWEEN 0 AND 5", name="stars_in_range"),)

@@ -12,8 +12,26 @@ ALLOWED = re.compile(r"^[\w .\-']{2,24}$", re.UNICODE)
 EMAIL = re.compile(r"\S+@\S+")
 PHONE = re.compile(r"(\d[\s\-/]*){6,}")
 LINK = re.compile(r"(https?:|www\.|\.(com|de|net|org|info|io)\b)", re.IGNORECASE)
-RUDE = ("fuck", "shit", "bitch", "cunt", "nazi", "hitler", "arsch", "fotze", "hure", "wichser",
-        "schlampe", "nutte", "penis", "vagina", "porno", "hurensohn", "spast", "missgeburt")
+RUDE = (
+    "fuck",
+    "shit",
+    "bitch",
+    "cunt",
+    "nazi",
+    "hitler",
+    "arsch",
+    "fotze",
+    "hure",
+    "wichser",
+    "schlampe",
+    "nutte",
+    "penis",
+    "vagina",
+    "porno",
+    "hurensohn",
+    "spast",
+    "missgeburt",
+)
 # Short words that hide inside ordinary names ("Alexander", "Skillz"): only refused on their own.
 RUDE_ALONE = ("sex", "kill")
 

@@ -46,8 +46,15 @@ class WorkshopOut(BaseModel):
 
     @classmethod
     def of(cls, w: Workshop) -> "WorkshopOut":
-        return cls(id=w.id, code=w.code, title=w.title, level_id=w.level_id, phase=w.phase,
-                   votes_per_participant=w.votes_per_participant, moderation=w.moderation)
+        return cls(
+            id=w.id,
+            code=w.code,
+            title=w.title,
+            level_id=w.level_id,
+            phase=w.phase,
+            votes_per_participant=w.votes_per_participant,
+            moderation=w.moderation,
+        )
 
 
 class JoinOut(BaseModel):
@@ -75,9 +82,17 @@ class SubmissionOut(BaseModel):
 
     @classmethod
     def of(cls, s: Submission) -> "SubmissionOut":
-        return cls(uuid=s.uuid, workshop_id=s.workshop_id, title=s.title, description=s.description,
-                   pseudonym=s.pseudonym, revision=s.revision, status=s.status, feedback=s.feedback,
-                   metrics=json.loads(s.metrics))
+        return cls(
+            uuid=s.uuid,
+            workshop_id=s.workshop_id,
+            title=s.title,
+            description=s.description,
+            pseudonym=s.pseudonym,
+            revision=s.revision,
+            status=s.status,
+            feedback=s.feedback,
+            metrics=json.loads(s.metrics),
+        )
 
 
 class VotesOut(BaseModel):

@@ -73,7 +73,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in self.headers if k not in present]
+                    (k, v) for k, v in self.headers if k not in present
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -123,6 +124,14 @@ class BodyLimit:
 
 async def _too_large(send: Send) -> None:
     body = b'{"error": {"code": "too_large", "message": "The upload is larger than 2 MB."}}'
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -20,25 +20,46 @@ from server_sync.security import new_token
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 CSRF_COOKIE = "quartier_csrf"
 LANG_COOKIE = "quartier_lang"
 YEAR = 365 * 24 * 3600
 
 
-def set_cookie(response, request: Request, name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+def set_cookie(
+    response, request: Request, name: str, value: str, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     lang = language(request)
     csrf = request.cookies.get(CSRF_COOKIE) or new_token()
     response = TEMPLATES.TemplateResponse(
-        request, template, {"t": partial(text, lang), "lang": lang, "other_lang": "en" if lang == "de" else "de",
-                            "csrf": csrf, "here": request.url.path, **context},
-        status_code=status, headers={"content-security-policy": PAGE_CSP})
+        request,
+        template,
+        {
+            "t": partial(text, lang),
+            "lang": lang,
+            "other_lang": "en" if lang == "de" else "de",
+            "csrf": csrf,
+            "here": request.url.path,
+            **context,
+        },
+        status_code=status,
+        headers={"content-security-policy": PAGE_CSP},
+    )
     if request.cookies.get(CSRF_COOKIE) != csrf:
         set_cookie(response, request, CSRF_COOKIE, csrf)
     return response

@@ -43,10 +43,20 @@ def make_level(
     zone_columns = np.zeros(shape[:2], bool)
     zone_columns[zone] = True
     doc = build_level_document(
-        city=city, zone_columns=zone_columns, zone_top=zone_top, locked=locked, catalogue=cat,
-        id=level_id, title={"de": "Test", "en": "Test"}, description={"de": "", "en": ""},
-        voxel_size_m=extra.pop("voxel_size_m", 1.0), budget=1e6, source="tests", licence="CC0-1.0",
-        allowed_blocks=allowed, **extra,
+        city=city,
+        zone_columns=zone_columns,
+        zone_top=zone_top,
+        locked=locked,
+        catalogue=cat,
+        id=level_id,
+        title={"de": "Test", "en": "Test"},
+        description={"de": "", "en": ""},
+        voxel_size_m=extra.pop("voxel_size_m", 1.0),
+        budget=1e6,
+        source="tests",
+        licence="CC0-1.0",
+        allowed_blocks=allowed,
+        **extra,
     )
     return Level(doc, cat)
 

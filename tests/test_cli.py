@@ -18,7 +18,23 @@ OPS = [
 @pytest.fixture
 def design(tmp_path):
     path = tmp_path / "mine.design.json"
-    assert main(["design", "new", "--level", "demo", "--out", str(path), "--title", "Park", "--author", "Fox"]) == 0
+    assert (
+        main(
+            [
+                "design",
+                "new",
+                "--level",
+                "demo",
+                "--out",
+                str(path),
+                "--title",
+                "Park",
+                "--author",
+                "Fox",
+            ]
+        )
+        == 0
+    )
     return path
 
 
@@ -69,7 +85,16 @@ def test_edit_applies_operations_and_reports_clipped_voxels(tmp_path, design, ca
     assert data["blocks"] == {"housing": 6 * 4 * 4 + 2}
     assert data["changed_voxels"] == data["added_voxels"] == 98
     assert data["removed_voxels"] == 0 and data["cost"] > 0
-    assert set(data) >= {"id", "level_id", "title", "changed_voxels", "added_voxels", "removed_voxels", "blocks", "cost"}
+    assert set(data) >= {
+        "id",
+        "level_id",
+        "title",
+        "changed_voxels",
+        "added_voxels",
+        "removed_voxels",
+        "blocks",
+        "cost",
+    }
 
 
 def test_undo_in_a_script_takes_back_the_last_edit(tmp_path, design, capsys):
@@ -87,17 +112,22 @@ def test_edit_to_another_file_leaves_the_original_alone(tmp_path, design, capsys
 
 def test_a_bad_step_changes_nothing_and_names_the_step(tmp_path, design, capsys):
     before = design.read_bytes()
-    assert run_ops(tmp_path, design, OPS + [{"op": "place", "at": [999, 0, 0], "block": "tree"}]) == 1
+    assert (
+        run_ops(tmp_path, design, OPS + [{"op": "place", "at": [999, 0, 0], "block": "tree"}]) == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("Step 4:") and err.count("\n") == 1
     assert design.read_bytes() == before
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["design", "info", "missing.design.json"], "File not found"),
-    (["level", "validate", "missing.level.json"], "File not found"),
-    (["design", "new", "--level", "atlantis", "--out", "x.json"], "No level 'atlantis'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["design", "info", "missing.design.json"], "File not found"),
+        (["level", "validate", "missing.level.json"], "File not found"),
+        (["design", "new", "--level", "atlantis", "--out", "x.json"], "No level 'atlantis'"),
+    ],
+)
 def test_bad_input_exits_1_with_one_line(argv, message, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -123,8 +153,11 @@ def test_validate_accepts_good_files_and_refuses_a_tampered_design(tmp_path, des
 def test_the_installed_command_never_shows_a_traceback(tmp_path):
     broken = tmp_path / "broken.design.json"
     broken.write_bytes(b"\xff\xfe not json")
-    result = subprocess.run([sys.executable, "-m", "game.cli", "design", "info", str(broken)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "game.cli", "design", "info", str(broken)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
@@ -136,11 +169,35 @@ def test_run_without_an_editor_lists_levels_and_what_to_try(capsys):
 
 
 def test_info_json_has_indicators_now_and_at_the_start_goals_and_stars(tmp_path, design, capsys):
-    assert run_ops(tmp_path, design, [{"op": "box", "from": [52, 52, 0], "to": [60, 60, 0], "block": "grass"},
-                                      {"op": "box", "from": [54, 54, 1], "to": [55, 55, 1], "block": "playground"}]) == 0
+    assert (
+        run_ops(
+            tmp_path,
+            design,
+            [
+                {"op": "box", "from": [52, 52, 0], "to": [60, 60, 0], "block": "grass"},
+                {"op": "box", "from": [54, 54, 1], "to": [55, 55, 1], "block": "playground"},
+            ],
+        )
+        == 0
+    )
     data = info(design, capsys)
-    keys = {"grz", "gfz", "sealed_share", "green_factor", "landuse_mix", "dwellings", "jobs", "walk_playground",
-            "walk_park", "walk_school", "walk_shop", "sun_open_space", "sun_hours", "cost", "budget"}
+    keys = {
+        "grz",
+        "gfz",
+        "sealed_share",
+        "green_factor",
+        "landuse_mix",
+        "dwellings",
+        "jobs",
+        "walk_playground",
+        "walk_park",
+        "walk_school",
+        "walk_shop",
+        "sun_open_space",
+        "sun_hours",
+        "cost",
+        "budget",
+    }
     assert keys <= set(data["metrics"]) and keys <= set(data["metrics_start"])
     assert data["metrics"]["green_factor"] > data["metrics_start"]["green_factor"]
     assert data["metrics"]["cost"] == data["cost"] and data["metrics"]["budget"] == 12_000_000
@@ -156,7 +213,9 @@ def test_info_in_words_shows_goals_and_stars(design, capsys):
     assert "Grünfaktor" in out and "✓ Kein Gebäude höher als 6 Geschosse" in out
 
 
-def test_a_script_that_goes_over_the_budget_is_refused_and_changes_nothing(tmp_path, design, capsys):
+def test_a_script_that_goes_over_the_budget_is_refused_and_changes_nothing(
+    tmp_path, design, capsys
+):
     before = design.read_bytes()
     huge = [{"op": "building", "from": [48, 48], "to": [79, 79], "floors": 7, "block": "office"}]
     assert run_ops(tmp_path, design, huge) == 1
@@ -164,8 +223,15 @@ def test_a_script_that_goes_over_the_budget_is_refused_and_changes_nothing(tmp_p
     assert design.read_bytes() == before
 
 
-def test_export_to_an_unknown_format_names_the_known_ones_and_writes_nothing(design, tmp_path, capsys):
+def test_export_to_an_unknown_format_names_the_known_ones_and_writes_nothing(
+    design, tmp_path, capsys
+):
     out = tmp_path / "mine.xyz"
-    assert main(["--lang", "en", "design", "export", str(design), "--format", "xyz", "--out", str(out)]) == 1
+    assert (
+        main(
+            ["--lang", "en", "design", "export", str(design), "--format", "xyz", "--out", str(out)]
+        )
+        == 1
+    )
     assert "Unknown export format 'xyz'" in capsys.readouterr().err
     assert not out.exists()

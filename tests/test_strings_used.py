@@ -8,14 +8,19 @@ from server_sync.pages.gallery import NOTICES
 
 API_ERROR = re.compile(r"""ApiError\(\d+, ["']([a-z_]+)["']""")
 ROOT = Path(__file__).resolve().parents[1]
-CALL = re.compile(r"""(?:\bt|\btext|notify|QuartierError|\.t)\(\s*(?:lang,\s*|self\.lang,\s*|editor\.lang,\s*)?["']([a-z_]+\.[a-z_.]+)["']""")
+CALL = re.compile(
+    r"""(?:\bt|\btext|notify|QuartierError|\.t)\(\s*(?:lang,\s*|self\.lang,\s*|editor\.lang,\s*)?["']([a-z_]+\.[a-z_.]+)["']"""
+)
 
 
 def test_every_literal_string_key_in_the_code_exists_in_german_and_english():
     used = set()
     for path in (ROOT / "game").rglob("*.py"):
         used |= set(CALL.findall(path.read_text(encoding="utf-8")))
-    for path in [*(ROOT / "server_sync").rglob("*.py"), *(ROOT / "server_sync" / "templates").glob("*.html")]:
+    for path in [
+        *(ROOT / "server_sync").rglob("*.py"),
+        *(ROOT / "server_sync" / "templates").glob("*.html"),
+    ]:
         source = path.read_text(encoding="utf-8")
         used |= set(CALL.findall(source)) | {f"server.{code}" for code in API_ERROR.findall(source)}
     # Keys the templates build from a prefix and a value

@@ -32,7 +32,9 @@ SERVER = "http://quartier.test"
 
 
 def make_participant(server: str = SERVER) -> Participant:
-    return Participant(server=server, token=TOKEN, participant_id="p-1", workshop_id="w-1", pseudonym="Fox")
+    return Participant(
+        server=server, token=TOKEN, participant_id="p-1", workshop_id="w-1", pseudonym="Fox"
+    )
 
 
 class FakeServer:
@@ -54,7 +56,9 @@ class FakeServer:
             return answer
         status, message = (answer, "") if isinstance(answer, int) else answer
         if status >= 400:
-            return httpx.Response(status, json={"error": {"code": "refused", "message": message or f"no ({status})"}})
+            return httpx.Response(
+                status, json={"error": {"code": "refused", "message": message or f"no ({status})"}}
+            )
         uuid = request.url.path.rsplit("/", 1)[-1]
         return httpx.Response(status, json={"uuid": uuid, "revision": 1, "status": "pending"})
 
@@ -85,25 +89,48 @@ class FakeTime:
 # --- joining ------------------------------------------------------------------------------
 
 
-def test_joining_stores_the_credentials_for_the_user_only_and_never_prints_the_token(capsys, caplog):
+def test_joining_stores_the_credentials_for_the_user_only_and_never_prints_the_token(
+    capsys, caplog
+):
     caplog.set_level(logging.DEBUG)
     seen = []
 
     def server(request):
         seen.append((request.method, str(request.url), json.loads(request.content)))
-        return httpx.Response(201, json={"participant_id": 7, "token": TOKEN,
-                                         "workshop": {"id": 3, "code": "ABC123", "title": "Park", "level_id": "test",
-                                                      "phase": "building", "votes_per_participant": 3,
-                                                      "moderation": "pre"}})
+        return httpx.Response(
+            201,
+            json={
+                "participant_id": 7,
+                "token": TOKEN,
+                "workshop": {
+                    "id": 3,
+                    "code": "ABC123",
+                    "title": "Park",
+                    "level_id": "test",
+                    "phase": "building",
+                    "votes_per_participant": 3,
+                    "moderation": "pre",
+                },
+            },
+        )
 
-    participant = join(" http://quartier.test/ ", "ABC123", " Fox ", transport=httpx.MockTransport(server))
+    participant = join(
+        " http://quartier.test/ ", "ABC123", " Fox ", transport=httpx.MockTransport(server)
+    )
 
-    assert seen == [("POST", "http://quartier.test/api/v1/join", {"code": "ABC123", "pseudonym": "Fox"})]
+    assert seen == [
+        ("POST", "http://quartier.test/api/v1/join", {"code": "ABC123", "pseudonym": "Fox"})
+    ]
     assert participant == Participant("http://quartier.test", TOKEN, "7", "3", "Fox")
     assert load_participant() == participant
     stored = json.loads(participant_path().read_text())
-    assert stored == {"server": "http://quartier.test", "token": TOKEN, "participant_id": "7",
-                      "workshop_id": "3", "pseudonym": "Fox"}
+    assert stored == {
+        "server": "http://quartier.test",
+        "token": TOKEN,
+        "participant_id": "7",
+        "workshop_id": "3",
+        "pseudonym": "Fox",
+    }
     if sys.platform != "win32":
         assert participant_path().stat().st_mode & 0o777 == 0o600
     assert not [p for p in participant_path().parent.iterdir() if p.name.endswith(".tmp")]
@@ -148,7 +175,9 @@ def test_a_damaged_participant_file_counts_as_not_joined():
 # --- sending ------------------------------------------------------------------------------
 
 
-def test_a_queued_design_is_sent_once_moves_to_sent_and_a_resend_of_the_same_content_is_harmless(level, caplog):
+def test_a_queued_design_is_sent_once_moves_to_sent_and_a_resend_of_the_same_content_is_harmless(
+    level, caplog
+):
     caplog.set_level(logging.DEBUG)
     outbox = Outbox()
     doc = new_design(level, "test", title="Park", pseudonym="Fox")
@@ -172,7 +201,10 @@ def test_a_queued_design_is_sent_once_moves_to_sent_and_a_resend_of_the_same_con
     again = client_for(server).send_pending()
     assert again.sent == [str(doc.id)] and again.outcome(doc.id).status == 200
     assert len(server.puts) == 2
-    assert sorted(p.name for p in outbox.sent_dir.iterdir()) == [f"{doc.id}.design.json", f"{doc.id}.receipt.json"]
+    assert sorted(p.name for p in outbox.sent_dir.iterdir()) == [
+        f"{doc.id}.design.json",
+        f"{doc.id}.receipt.json",
+    ]
     assert status_for_student(doc.id, "en") == "Sent."
     assert TOKEN not in caplog.text
 
@@ -185,7 +217,10 @@ def test_a_changed_design_sent_again_keeps_the_earlier_sent_copy(level):
     client_for(server).send_pending()
     outbox.queue(doc.model_copy(update={"title": "Bigger park"}))
     client_for(server).send_pending()
-    assert json.loads((outbox.sent_dir / f"{doc.id}.design.json").read_text())["title"] == "Bigger park"
+    assert (
+        json.loads((outbox.sent_dir / f"{doc.id}.design.json").read_text())["title"]
+        == "Bigger park"
+    )
     older = sorted((outbox.sent_dir / "older").iterdir())
     assert [p.name.endswith(".design.json") for p in older].count(True) == 1
     assert any(json.loads(p.read_text()).get("title") == "Park" for p in older)
@@ -246,13 +281,17 @@ def test_a_refused_design_submitted_again_and_accepted_counts_as_sent(level):
     client_for(FakeServer((422, "Too tall."))).send_pending()
     fixed = doc.model_copy(update={"title": "Lower"})
     outbox.queue(fixed)
-    assert status_for_student(doc.id, "en") == "Waiting for a connection; it will be sent by itself."
+    assert (
+        status_for_student(doc.id, "en") == "Waiting for a connection; it will be sent by itself."
+    )
     client_for(FakeServer(201)).send_pending()
     assert status_for_student(doc.id, "de") == "Gesendet."
     assert (outbox.refused_dir / f"{doc.id}.design.json").exists()  # the refused copy is kept
 
 
-@pytest.mark.parametrize("answer", [408, 425, 429, 500, 503, httpx.ConnectTimeout("slow"), httpx.ReadTimeout("slow")])
+@pytest.mark.parametrize(
+    "answer", [408, 425, 429, 500, 503, httpx.ConnectTimeout("slow"), httpx.ReadTimeout("slow")]
+)
 def test_a_temporary_failure_keeps_the_design_waiting_in_the_outbox(level, answer):
     outbox = Outbox()
     doc = new_design(level, "test")
@@ -261,8 +300,13 @@ def test_a_temporary_failure_keeps_the_design_waiting_in_the_outbox(level, answe
     assert report.waiting == [str(doc.id)]
     assert [d.id for d in outbox.pending()] == [doc.id]
     assert not outbox.sent_dir.exists() and not outbox.refused_dir.exists()
-    assert status_for_student(doc.id, "en") == "Waiting for a connection; it will be sent by itself."
-    assert status_for_student(doc.id, "de") == "Wartet auf eine Verbindung und wird dann von selbst gesendet."
+    assert (
+        status_for_student(doc.id, "en") == "Waiting for a connection; it will be sent by itself."
+    )
+    assert (
+        status_for_student(doc.id, "de")
+        == "Wartet auf eine Verbindung und wird dann von selbst gesendet."
+    )
 
 
 def test_a_wifi_login_page_answering_200_is_not_taken_for_delivery(level):
@@ -309,7 +353,17 @@ def test_a_damaged_outbox_file_is_reported_and_left_in_place(level):
 
 
 def test_backoff_grows_exponentially_with_full_jitter_and_is_capped():
-    assert [backoff_delay(n, rand=lambda: 1.0) for n in range(9)] == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert [backoff_delay(n, rand=lambda: 1.0) for n in range(9)] == [
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        60,
+        60,
+        60,
+    ]
     assert [backoff_delay(n, rand=lambda: 0.5) for n in range(4)] == [0.5, 1, 2, 4]
     assert backoff_delay(10_000, rand=lambda: 1.0) == 60
     assert backoff_delay(3, rand=lambda: 0.0) == 0
@@ -331,7 +385,9 @@ def test_run_until_empty_sleeps_with_jittered_backoff_and_gives_up_at_the_deadli
     assert Outbox().pending()[0].id == doc.id
 
 
-def test_when_the_server_is_down_the_design_waits_and_is_delivered_exactly_once_when_it_comes_up(level, caplog):
+def test_when_the_server_is_down_the_design_waits_and_is_delivered_exactly_once_when_it_comes_up(
+    level, caplog
+):
     """A real HTTP server on 127.0.0.1, started only after the first failed attempt."""
     caplog.set_level(logging.DEBUG)
     with socket.socket() as probe:
@@ -365,15 +421,24 @@ def test_when_the_server_is_down_the_design_waits_and_is_delivered_exactly_once_
         if not servers:
             httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
             servers.append(httpd)
-            threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-            timers.append(threading.Timer(20.0, httpd.shutdown))  # a bounded lifetime even if the test hangs
+            threading.Thread(
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            ).start()
+            timers.append(
+                threading.Timer(20.0, httpd.shutdown)
+            )  # a bounded lifetime even if the test hangs
             timers[-1].daemon = True
             timers[-1].start()
         time.sleep(min(seconds, 0.05))
 
     outbox = Outbox()
-    client = SyncClient(make_participant(f"http://127.0.0.1:{port}"), outbox, sleep=start_server,
-                        timeout=httpx.Timeout(3.0), rand=lambda: 1.0)
+    client = SyncClient(
+        make_participant(f"http://127.0.0.1:{port}"),
+        outbox,
+        sleep=start_server,
+        timeout=httpx.Timeout(3.0),
+        rand=lambda: 1.0,
+    )
     try:
         doc = new_design(level, "test", title="Park")
         outbox.queue(doc)
@@ -419,7 +484,7 @@ def test_background_sync_sends_what_is_queued_while_running_and_stops_within_a_s
         assert wait_until(lambda: reports)  # the first look at the (empty) outbox
         doc = new_design(level, "test")
         Outbox().queue(doc)  # a new Outbox, as the editor makes one per submission
-        assert wait_until(lambda: (Outbox().sent_dir / f"{doc.id}.design.json").exists(), 5.0)
+        assert wait_until((Outbox().sent_dir / f"{doc.id}.design.json").exists, 5.0)
         assert len(server.puts) == 1
         assert status_for_student(doc.id, "en") == "Sent."
     finally:
@@ -438,7 +503,7 @@ def test_background_sync_never_raises_into_the_caller_and_retries_after_a_failur
     background = BackgroundSync(client_for(server, base_delay=0.01), interval=0.05)
     background.start()
     try:
-        assert wait_until(lambda: (Outbox().sent_dir / f"{doc.id}.design.json").exists())
+        assert wait_until((Outbox().sent_dir / f"{doc.id}.design.json").exists)
         assert background.running
     finally:
         assert background.stop()

@@ -47,7 +47,7 @@ class ExpensiveIndicators:
             try:
                 self.metrics.compute_expensive(snapshot)
                 self.error = None
-            except Exception as exc:  # noqa: BLE001 - a worker must outlive one bad computation
+            except Exception as exc:
                 self.error = exc
             finally:
                 with self._wake:

@@ -21,8 +21,16 @@ class Field:
 
 
 class Dialog:
-    def __init__(self, title: str, intro: str, fields: list[Field], ok: str, cancel: str,
-                 on_ok: Callable[[dict[str, str]], None], on_cancel: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        title: str,
+        intro: str,
+        fields: list[Field],
+        ok: str,
+        cancel: str,
+        on_ok: Callable[[dict[str, str]], None],
+        on_cancel: Callable[[], None],
+    ) -> None:
         self.title, self.intro, self.fields = title, intro, fields
         self.ok_label, self.cancel_label = ok, cancel
         self.on_ok, self.on_cancel = on_ok, on_cancel
@@ -46,7 +54,16 @@ class Dialog:
         c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
         c.label(self.title, x + 20, y + h - 34, size=15, bold=True, layer=2)
         if self.intro:
-            c.label(self.intro, x + 20, y + h - 48, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2)
+            c.label(
+                self.intro,
+                x + 20,
+                y + h - 48,
+                size=10,
+                color=MUTED,
+                width=w - 40,
+                anchor_y="top",
+                layer=2,
+            )
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
             fy = y + h - 120 - 70 * i
@@ -55,8 +72,15 @@ class Dialog:
             document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))
             document.set_style(0, 0, {"font_name": FONT, "font_size": 12, "color": INK})
             layout = pyglet.text.layout.IncrementalTextLayout(
-                document, x=int(x + 28), y=int(fy), width=int(w - 56), height=24, multiline=False,
-                batch=c.batch, group=c.layer(3))
+                document,
+                x=int(x + 28),
+                y=int(fy),
+                width=int(w - 56),
+                height=24,
+                multiline=False,
+                batch=c.batch,
+                group=c.layer(3),
+            )
             caret = pyglet.text.caret.Caret(layout, color=INK[:3])
             caret.position = len(document.text)
             caret.visible = i == self.focus
@@ -68,7 +92,9 @@ class Dialog:
     def values(self) -> dict[str, str]:
         if not self.layouts:
             return {f.key: f.value for f in self.fields}
-        return {f.key: l.document.text[: f.limit] for f, l in zip(self.fields, self.layouts)}
+        return {
+            f.key: layout.document.text[: f.limit] for f, layout in zip(self.fields, self.layouts)
+        }
 
     def confirm(self) -> None:
         self.on_ok(self.values())

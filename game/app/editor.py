@@ -44,8 +44,14 @@ def design_filename(title: str, doc: DesignDocument) -> str:
 
 
 class Editor:
-    def __init__(self, session: Session, doc: DesignDocument, path: Path | None, lang: Language,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        session: Session,
+        doc: DesignDocument,
+        path: Path | None,
+        lang: Language,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.session = session
         self.level = session.level
         self.doc = doc
@@ -59,7 +65,9 @@ class Editor:
         self.block = "housing" if "housing" in allowed else allowed[0]
         self.on_change: Callable[[Change], None] = lambda change: None
         self.toast: tuple[str, float] | None = None
-        self.autosaver = Autosaver(autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock)
+        self.autosaver = Autosaver(
+            autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock
+        )
         self.metrics = Metrics(session)
         start = Metrics(Session(self.level))
         start.compute_expensive()
@@ -107,8 +115,14 @@ class Editor:
             self.show(exc.message(self.lang))
             return None
         self._changed(result.change)
-        parts = [self.t(key, count=count) for key, count in (("editor.clipped_zone", result.skipped_outside_zone),
-                                                             ("editor.clipped_locked", result.skipped_locked)) if count]
+        parts = [
+            self.t(key, count=count)
+            for key, count in (
+                ("editor.clipped_zone", result.skipped_outside_zone),
+                ("editor.clipped_locked", result.skipped_locked),
+            )
+            if count
+        ]
         if parts:
             self.notify("editor.clipped", parts=" · ".join(parts))
         return result
@@ -116,7 +130,9 @@ class Editor:
     def import_stamp(self, path: str) -> None:
         """Load a .vox model into the stamp tool, its colours turned into the level's allowed blocks."""
         try:
-            stamp, _ = read_stamp(Path(path.strip()).expanduser(), self.level.catalogue, self.level.allowed)
+            stamp, _ = read_stamp(
+                Path(path.strip()).expanduser(), self.level.catalogue, self.level.allowed
+            )
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return
@@ -174,7 +190,9 @@ class Editor:
     def achieve(self, achievement: str) -> None:
         if achievement in self.doc.achievements:
             return
-        self.doc = self.doc.model_copy(update={"achievements": [*self.doc.achievements, achievement]})
+        self.doc = self.doc.model_copy(
+            update={"achievements": [*self.doc.achievements, achievement]}
+        )
         self.autosaver.mark_dirty()
         self.notify("editor.achievement", name=self.t(f"achievement.{achievement}"))
 
@@ -210,7 +228,10 @@ class Editor:
 
     def submit(self, title: str, description: str, pseudonym: str) -> bool:
         """Save, then queue the design for the collection server (sent when a server is reachable)."""
-        update = {"title": title.strip()[:120] or self.doc.title, "description": description.strip()[:2000]}
+        update = {
+            "title": title.strip()[:120] or self.doc.title,
+            "description": description.strip()[:2000],
+        }
         if pseudonym.strip():
             update["pseudonyms"] = [pseudonym.strip()[:24]]
         self.doc = self.doc.model_copy(update=update)

@@ -25,7 +25,11 @@ def matrix_uniform(matrix: np.ndarray) -> tuple[float, ...]:
 class GpuMesh:
     """A vertex array with position (loc 0), normal (loc 1), RGBA colour (loc 2) and indices."""
 
-    _LAYOUT = ((0, 3, gl.GL_FLOAT, False), (1, 3, gl.GL_BYTE, False), (2, 4, gl.GL_UNSIGNED_BYTE, True))
+    _LAYOUT = (
+        (0, 3, gl.GL_FLOAT, False),
+        (1, 3, gl.GL_BYTE, False),
+        (2, 4, gl.GL_UNSIGNED_BYTE, True),
+    )
 
     def __init__(self) -> None:
         self.vao = gl.GLuint()
@@ -52,7 +56,9 @@ class GpuMesh:
             gl.glBindBuffer(gl.GL_ARRAY_BUFFER, buffer)
             gl.glBufferData(gl.GL_ARRAY_BUFFER, array.nbytes, array.ctypes.data, gl.GL_STATIC_DRAW)
         indices = np.ascontiguousarray(mesh.indices, np.uint32)
-        gl.glBufferData(gl.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices.ctypes.data, gl.GL_STATIC_DRAW)
+        gl.glBufferData(
+            gl.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices.ctypes.data, gl.GL_STATIC_DRAW
+        )
         gl.glBindVertexArray(0)
         self.count = int(indices.size)
 
@@ -75,7 +81,9 @@ def flat_mesh(positions: np.ndarray, colors: np.ndarray, indices: np.ndarray | N
     colors = np.broadcast_to(np.asarray(colors, np.uint8), (len(positions), 4))
     if indices is None:
         indices = np.arange(len(positions), dtype=np.uint32)
-    return Mesh(positions, np.zeros((len(positions), 3), np.int8), np.ascontiguousarray(colors), indices)
+    return Mesh(
+        positions, np.zeros((len(positions), 3), np.int8), np.ascontiguousarray(colors), indices
+    )
 
 
 def zone_texture(columns: np.ndarray) -> gl.GLuint:
@@ -85,10 +93,23 @@ def zone_texture(columns: np.ndarray) -> gl.GLuint:
     gl.glGenTextures(1, ctypes.byref(texture))
     gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
     gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
-    gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_R8, columns.shape[0], columns.shape[1], 0,
-                    gl.GL_RED, gl.GL_UNSIGNED_BYTE, data.ctypes.data)
-    for name, value in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
-                        (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_BORDER), (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_BORDER)):
+    gl.glTexImage2D(
+        gl.GL_TEXTURE_2D,
+        0,
+        gl.GL_R8,
+        columns.shape[0],
+        columns.shape[1],
+        0,
+        gl.GL_RED,
+        gl.GL_UNSIGNED_BYTE,
+        data.ctypes.data,
+    )
+    for name, value in (
+        (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
+        (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
+        (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_BORDER),
+        (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_BORDER),
+    ):
         gl.glTexParameteri(gl.GL_TEXTURE_2D, name, value)
     gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
     return texture

@@ -21,11 +21,17 @@ def euros(value: float, lang: str) -> str:
 
 
 class Hud:
-    def __init__(self, editor, actions: Callable[[str], Callable[[], None]], size: tuple[int, int]) -> None:
+    def __init__(
+        self, editor, actions: Callable[[str], Callable[[], None]], size: tuple[int, int]
+    ) -> None:
         self.editor = editor
         self.action = actions
         categories = [c.key for c in editor.level.catalogue.categories]
-        self.category = editor.level.catalogue.block(editor.block).category if editor.block in editor.level.allowed else categories[0]
+        self.category = (
+            editor.level.catalogue.block(editor.block).category
+            if editor.block in editor.level.allowed
+            else categories[0]
+        )
         self.canvas = Canvas()
         self.marker_text: Text | None = None
         self.preview_cost = 0.0
@@ -33,16 +39,31 @@ class Hud:
         self.size = size
 
     def _palette_blocks(self):
-        return [b for b in self.editor.level.catalogue.in_category(self.category)
-                if b.key in self.editor.level.allowed]
+        return [
+            b
+            for b in self.editor.level.catalogue.in_category(self.category)
+            if b.key in self.editor.level.allowed
+        ]
 
     def state(self):
         e = self.editor
         metrics = e.metrics
-        return (self.size, e.tool.id, tuple(sorted(e.tool.status().items())), e.block, self.category,
-                round(e.session.cost), round(self.preview_cost), e.current_toast(), self.marker_text,
-                e.session.history.can_undo, e.session.history.can_redo, e.doc.title,
-                tuple(metrics.values.items()), frozenset(metrics.stale))
+        return (
+            self.size,
+            e.tool.id,
+            tuple(sorted(e.tool.status().items())),
+            e.block,
+            self.category,
+            round(e.session.cost),
+            round(self.preview_cost),
+            e.current_toast(),
+            self.marker_text,
+            e.session.history.can_undo,
+            e.session.history.can_redo,
+            e.doc.title,
+            tuple(metrics.values.items()),
+            frozenset(metrics.stale),
+        )
 
     def refresh(self, width: int, height: int, walking: bool) -> None:
         self.size = (width, height)
@@ -63,40 +84,86 @@ class Hud:
         e, c, t = self.editor, self.canvas, self.editor.t
         c.rect(0, height - TOP_BAR, width, TOP_BAR, PAPER)
         bx = width - 8
-        buttons = [(t("hud.submit"), "submit", True), (t("hud.save_as"), "save_as", True), (t("hud.save"), "save", True),
-                   (t("hud.walk" if not walking else "hud.orbit"), "toggle_walk", True),
-                   ("↷", "redo", e.session.history.can_redo), ("↶", "undo", e.session.history.can_undo)]
+        buttons = [
+            (t("hud.submit"), "submit", True),
+            (t("hud.save_as"), "save_as", True),
+            (t("hud.save"), "save", True),
+            (t("hud.walk" if not walking else "hud.orbit"), "toggle_walk", True),
+            ("↷", "redo", e.session.history.can_redo),
+            ("↶", "undo", e.session.history.can_undo),
+        ]
         for label, action, enabled in buttons:
             w = 36 if len(label) == 1 else 18 + 8.5 * len(label)
             bx -= w + 6
-            c.button(bx, height - TOP_BAR + 9, w, 34, label, self.action(action), enabled=enabled,
-                     size=16 if len(label) == 1 else 11)
+            c.button(
+                bx,
+                height - TOP_BAR + 9,
+                w,
+                34,
+                label,
+                self.action(action),
+                enabled=enabled,
+                size=16 if len(label) == 1 else 11,
+            )
         # The budget sits just left of the buttons; the title gets what is left.
         x = max(bx - 400, 200)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
         room = int((x - 24) / 9)
-        c.label(title if len(title) <= room else title[: max(room - 1, 4)] + "…", 14, height - 32, size=14, bold=True)
+        c.label(
+            title if len(title) <= room else title[: max(room - 1, 4)] + "…",
+            14,
+            height - 32,
+            size=14,
+            bold=True,
+        )
         budget = e.level.doc.budget
         over = e.session.cost > budget
         c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
-        c.label(f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}", x, height - 42, size=11, bold=True,
-                color=(200, 30, 30, 255) if over else INK)
+        c.label(
+            f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}",
+            x,
+            height - 42,
+            size=11,
+            bold=True,
+            color=(200, 30, 30, 255) if over else INK,
+        )
         bar_x = x + 250
         c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
         share = min(1.0, e.session.cost / budget) if budget else 1.0
         if share > 0:
-            c.rect(bar_x, height - 36, 130 * share, 12, (200, 30, 30, 255) if over else (46, 160, 67, 255))
+            c.rect(
+                bar_x,
+                height - 36,
+                130 * share,
+                12,
+                (200, 30, 30, 255) if over else (46, 160, 67, 255),
+            )
         if self.preview_cost:
             sign = "+" if self.preview_cost > 0 else "−"
-            c.label(t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
-                    bar_x, height - 19, size=9, bold=True, color=(180, 90, 0, 255))
+            c.label(
+                t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
+                bar_x,
+                height - 19,
+                size=9,
+                bold=True,
+                color=(180, 90, 0, 255),
+            )
 
     def _toolbar(self, height):
         e, c = self.editor, self.canvas
         y = height - TOP_BAR - 10
         for tool in e.tools.values():
             y -= TOOL + 6
-            c.button(8, y, TOOL, TOOL, tool.glyph, self.action(f"tool_{tool.id}"), active=tool is e.tool, size=20)
+            c.button(
+                8,
+                y,
+                TOOL,
+                TOOL,
+                tool.glyph,
+                self.action(f"tool_{tool.id}"),
+                active=tool is e.tool,
+                size=20,
+            )
             c.label(tool.shortcut, 8 + TOOL - 10, y + 4, size=8, color=MUTED)
             if tool is e.tool:
                 c.rect(TOOL + 14, y + 12, 14 + 9.5 * len(e.t(f"tool.{tool.id}")), 26, PAPER)
@@ -107,12 +174,22 @@ class Hud:
         c.rect(0, 0, width, PALETTE, PAPER)
         x = 10
         for category in e.level.catalogue.categories:
-            if not any(b.key in e.level.allowed for b in e.level.catalogue.in_category(category.key)):
+            if not any(
+                b.key in e.level.allowed for b in e.level.catalogue.in_category(category.key)
+            ):
                 continue
             name = category.name.in_(e.lang)
             w = 16 + 8 * len(name)
-            c.button(x, PALETTE - 32, w, 26, name, self._pick_category(category.key),
-                     active=category.key == self.category, size=10)
+            c.button(
+                x,
+                PALETTE - 32,
+                w,
+                26,
+                name,
+                self._pick_category(category.key),
+                active=category.key == self.category,
+                size=10,
+            )
             x += w + 4
         x = 10
         for block in self._palette_blocks():
@@ -120,7 +197,16 @@ class Hud:
             if selected:
                 c.rect(x - 4, 2, 84, 74, ACCENT)
             c.cube(x + 24, 30, 32, block.rgb)
-            c.label(block.name.in_(e.lang), x + 38, 24, size=8, anchor_x="center", anchor_y="top", width=82, align="center")
+            c.label(
+                block.name.in_(e.lang),
+                x + 38,
+                24,
+                size=8,
+                anchor_x="center",
+                anchor_y="top",
+                width=82,
+                align="center",
+            )
             c.buttons.append(Button(x - 4, 2, 84, 74, lambda key=block.key: e.select_block(key)))
             x += 88
 
@@ -130,6 +216,7 @@ class Hud:
             blocks = self._palette_blocks()
             if blocks and self.editor.block not in {b.key for b in blocks}:
                 self.editor.select_block(blocks[0].key)
+
         return pick
 
     def _hint_and_toast(self, width, walking):
@@ -138,8 +225,16 @@ class Hud:
         c.note(hint, 77, PALETTE + 20)
         toast = e.current_toast()
         if toast:
-            c.note(toast, width / 2, PALETTE + 66, size=12, color=(255, 255, 255, 255),
-                   background=(33, 37, 41, 230), center=True, pad=14)
+            c.note(
+                toast,
+                width / 2,
+                PALETTE + 66,
+                size=12,
+                color=(255, 255, 255, 255),
+                background=(33, 37, 41, 230),
+                center=True,
+                pad=14,
+            )
 
     def _indicators(self, width, height):
         """The numbers of the neighbourhood with their change since the start, the goals and the stars."""
@@ -152,9 +247,17 @@ class Hud:
         c.rect(x, top - h, PANEL, h, (255, 255, 255, 235), border=(200, 204, 208))
         c.label(e.t("hud.neighbourhood"), x + 10, top - 22, size=11, bold=True)
         stars = e.metrics.stars()
-        c.label("★" * stars + "☆" * (3 - stars), x + PANEL - 10, top - 22, size=14, color=(230, 160, 0, 255),
-                anchor_x="right")
-        c.label(e.t("hud.since_start"), x + PANEL - 10, top - 42, size=8, color=MUTED, anchor_x="right")
+        c.label(
+            "★" * stars + "☆" * (3 - stars),
+            x + PANEL - 10,
+            top - 22,
+            size=14,
+            color=(230, 160, 0, 255),
+            anchor_x="right",
+        )
+        c.label(
+            e.t("hud.since_start"), x + PANEL - 10, top - 42, size=8, color=MUTED, anchor_x="right"
+        )
         y = top - 44
         for indicator in shown:
             y -= ROW
@@ -165,24 +268,51 @@ class Hud:
                 c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
                 continue
             waiting = e.t("hud.computing") if indicator.key in stale else ""
-            c.label(indicator.display(value, e.lang) + waiting, x + 200, y, size=9, bold=True, anchor_x="right")
+            c.label(
+                indicator.display(value, e.lang) + waiting,
+                x + 200,
+                y,
+                size=9,
+                bold=True,
+                anchor_x="right",
+            )
             arrow, colour = _trend(value, start, indicator)
             c.label(arrow, x + 214, y, size=9, color=colour)
             if start is not None and arrow != "=":
                 delta = indicator.display(abs(value - start), e.lang)
-                c.label(("+" if value > start else "−") + delta, x + PANEL - 8, y, size=8, color=colour, anchor_x="right")
+                c.label(
+                    ("+" if value > start else "−") + delta,
+                    x + PANEL - 8,
+                    y,
+                    size=8,
+                    color=colour,
+                    anchor_x="right",
+                )
         y -= 26
         c.label(e.t("hud.goals"), x + 10, y, size=10, bold=True)
         for goal in goals:
             y -= ROW
             text = goal.text.in_(e.lang)
             text = text if len(text) <= 40 else text[:39] + "…"
-            c.label(("✓ " if goal.met else "○ ") + text, x + 10, y, size=9, color=GOOD if goal.met else INK)
+            c.label(
+                ("✓ " if goal.met else "○ ") + text,
+                x + 10,
+                y,
+                size=9,
+                color=GOOD if goal.met else INK,
+            )
 
     def _explain(self, indicator):
         """Clicking a number shows what it means, in both languages' words."""
+
         def show():
-            self.marker_text = Text(**{lang: f"{indicator.name(lang)}: {indicator.explain(lang)}" for lang in ("de", "en")})
+            self.marker_text = Text(
+                **{
+                    lang: f"{indicator.name(lang)}: {indicator.explain(lang)}"
+                    for lang in ("de", "en")
+                }
+            )
+
         return show
 
     def _marker_panel(self, width, height):
@@ -191,8 +321,17 @@ class Hud:
         x, y = (width - w) / 2, height - TOP_BAR - h - 12
         c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
         c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
-        c.label(self.marker_text.in_(self.editor.lang), x + 44, y + h - 18, size=11, width=w - 60, anchor_y="top")
-        c.button(x + w - 90, y + 10, 80, 28, self.editor.t("hud.close"), self._close_marker, size=10)
+        c.label(
+            self.marker_text.in_(self.editor.lang),
+            x + 44,
+            y + h - 18,
+            size=11,
+            width=w - 60,
+            anchor_y="top",
+        )
+        c.button(
+            x + w - 90, y + 10, 80, 28, self.editor.t("hud.close"), self._close_marker, size=10
+        )
 
     def _close_marker(self):
         self.marker_text = None
@@ -204,8 +343,13 @@ class Hud:
         """Whether a point is on the HUD (so the 3D view must not react to it)."""
         width, height = self.size
         in_panel = x > width - PANEL - 8 and y > height - TOP_BAR - 8 - self._panel_height()
-        return y > height - TOP_BAR or y < PALETTE or (x < TOOL + 16 and y > PALETTE) or in_panel or any(
-            b.contains(x, y) for b in self.canvas.buttons)
+        return (
+            y > height - TOP_BAR
+            or y < PALETTE
+            or (x < TOOL + 16 and y > PALETTE)
+            or in_panel
+            or any(b.contains(x, y) for b in self.canvas.buttons)
+        )
 
     def _panel_height(self) -> float:
         shown = sum(1 for i in INDICATORS if i.key not in ("cost", "budget"))
@@ -225,7 +369,9 @@ def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int
     return ("▲" if up else "▼"), GOOD if up == (indicator.better > 0) else BAD
 
 
-def marker_screen_positions(markers, view_proj: np.ndarray, width: int, height: int) -> list[tuple[float, float] | None]:
+def marker_screen_positions(
+    markers, view_proj: np.ndarray, width: int, height: int
+) -> list[tuple[float, float] | None]:
     """Where each info marker appears on screen (None when behind the camera or off screen)."""
     result = []
     for marker in markers:

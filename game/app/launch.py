@@ -72,7 +72,11 @@ def play(options: PlayOptions) -> int:
     from game.app.script import ScriptRunner, parse_ui_script
     from game.app.window import EditorWindow
 
-    steps = parse_ui_script(read_document(options.script), options.script.name) if options.script else []
+    steps = (
+        parse_ui_script(read_document(options.script), options.script.name)
+        if options.script
+        else []
+    )
     if not options.level and not options.design:
         choice = start_screen(options)
         if choice is None:
@@ -100,7 +104,9 @@ def play(options: PlayOptions) -> int:
         pyglet.app.run()
         return 0
     finally:
-        if not options.headless:  # a scripted run saves with --save; it leaves no unsaved work behind
+        if (
+            not options.headless
+        ):  # a scripted run saves with --save; it leaves no unsaved work behind
             window.editor.close()
         window.close()
 
@@ -152,5 +158,12 @@ def offer_recovery(window) -> None:
         window.dialog = None
 
     when = doc.modified.astimezone().strftime("%d.%m.%Y %H:%M")
-    window.dialog = Dialog(t("dialog.recover.title"), t("dialog.recover.intro", when=when, title=doc.title or "–"),
-                           [], t("dialog.recover.ok"), t("dialog.recover.no"), restore, discard)
+    window.dialog = Dialog(
+        t("dialog.recover.title"),
+        t("dialog.recover.intro", when=when, title=doc.title or "–"),
+        [],
+        t("dialog.recover.ok"),
+        t("dialog.recover.no"),
+        restore,
+        discard,
+    )

@@ -97,8 +97,24 @@ class Highlight:
 
 
 def _box_lines(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])], np.float32)
-    edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+    corners = np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])],
+        np.float32,
+    )
+    edges = [
+        (0, 1),
+        (2, 3),
+        (4, 5),
+        (6, 7),
+        (0, 2),
+        (1, 3),
+        (4, 6),
+        (5, 7),
+        (0, 4),
+        (1, 5),
+        (2, 6),
+        (3, 7),
+    ]
     return corners[np.array(edges).ravel()]
 
 
@@ -109,7 +125,14 @@ def _face_quad(voxel, normal, inset: float = 0.0) -> np.ndarray:
     base = np.asarray(voxel, np.float32)
     plane = base[axis] + (1.0 if normal[axis] > 0 else 0.0) + 0.01 * normal[axis]
     quad = []
-    for du, dw in ((inset, inset), (1 - inset, inset), (1 - inset, 1 - inset), (inset, inset), (1 - inset, 1 - inset), (inset, 1 - inset)):
+    for du, dw in (
+        (inset, inset),
+        (1 - inset, inset),
+        (1 - inset, 1 - inset),
+        (inset, inset),
+        (1 - inset, 1 - inset),
+        (inset, 1 - inset),
+    ):
         p = base.copy()
         p[axis] = plane
         p[u] += du
@@ -123,7 +146,7 @@ def zone_outline(columns: np.ndarray, z: float, width: float = 0.22) -> np.ndarr
     padded = np.pad(columns, 1)
     inside = padded[1:-1, 1:-1]
     tris = []
-    for (dx, dy) in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
         neighbour = padded[1 + dx : padded.shape[0] - 1 + dx, 1 + dy : padded.shape[1] - 1 + dy]
         xs, ys = np.nonzero(inside & ~neighbour)
         for x, y in zip(xs.tolist(), ys.tolist()):
@@ -154,9 +177,13 @@ class Scene:
         self.locked = GpuMesh()
         self.locked.upload(self._locked_mesh())
         self.sky = GpuMesh()
-        self.sky.upload(flat_mesh([(-1, -1, 0.999), (1, -1, 0.999), (1, 1, 0.999), (-1, 1, 0.999)],
-                                  np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
-                                  np.array([0, 1, 2, 0, 2, 3], np.uint32)))
+        self.sky.upload(
+            flat_mesh(
+                [(-1, -1, 0.999), (1, -1, 0.999), (1, 1, 0.999), (-1, 1, 0.999)],
+                np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
+                np.array([0, 1, 2, 0, 2, 3], np.uint32),
+            )
+        )
         self.ghost = GpuMesh()
         self.ghost_lines = GpuMesh()
         self.ghost_removes = False
@@ -168,7 +195,10 @@ class Scene:
         """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city."""
         sx, sy, _ = self.level.shape
         m = max(sx, sy)
-        corners = np.array([(-m, -m, 0.98), (sx + m, -m, 0.98), (sx + m, sy + m, 0.98), (-m, sy + m, 0.98)], np.float32)
+        corners = np.array(
+            [(-m, -m, 0.98), (sx + m, -m, 0.98), (sx + m, sy + m, 0.98), (-m, sy + m, 0.98)],
+            np.float32,
+        )
         normals = np.tile(np.array([[0, 0, 1]], np.int8), (4, 1))
         colors = np.tile(np.array([GROUND], np.uint8), (4, 1))
         return Mesh(corners, normals, colors, np.array([0, 1, 2, 0, 2, 3], np.uint32))
@@ -197,7 +227,9 @@ class Scene:
     def triangle_count(self) -> int:
         return sum(m.triangle_count for m in self.chunks.meshes.values())
 
-    def set_ghost(self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False) -> None:
+    def set_ghost(
+        self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False
+    ) -> None:
         """The preview of the current tool: translucent blocks (or red boxes where it removes)."""
         if index is None or not index.size:
             self.ghost.count = self.ghost_lines.count = 0
@@ -219,7 +251,9 @@ class Scene:
 
     def set_frame(self, lo, hi) -> None:
         """Outline the inclusive box lo..hi (a selection) with the ghost's bright frame."""
-        self.ghost_lines.upload(flat_mesh(_box_lines(np.asarray(lo) - 0.02, np.asarray(hi) + 1.02), (255, 196, 0, 255)))
+        self.ghost_lines.upload(
+            flat_mesh(_box_lines(np.asarray(lo) - 0.02, np.asarray(hi) + 1.02), (255, 196, 0, 255))
+        )
 
     def set_hover(self, highlight: Highlight | None) -> None:
         if highlight is None:

@@ -6,7 +6,7 @@ would exercise it. A face hidden behind something is an error, not a silent miss
 """
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -18,8 +18,14 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.io.images import write_png
 
-FACES = {"top": (0, 0, 1), "bottom": (0, 0, -1), "east": (1, 0, 0), "west": (-1, 0, 0),
-         "north": (0, 1, 0), "south": (0, -1, 0)}
+FACES = {
+    "top": (0, 0, 1),
+    "bottom": (0, 0, -1),
+    "east": (1, 0, 0),
+    "west": (-1, 0, 0),
+    "north": (0, 1, 0),
+    "south": (0, -1, 0),
+}
 BUTTONS = {"left": mouse.LEFT, "right": mouse.RIGHT, "middle": mouse.MIDDLE}
 MODIFIERS = {"ctrl": key.MOD_CTRL, "shift": key.MOD_SHIFT, "alt": key.MOD_ALT}
 
@@ -97,8 +103,20 @@ class Wait(_Step):
     frames: int = Field(default=1, ge=1, le=600)
 
 
-Step = Annotated[Union[SelectTool, SelectBlock, Click, Drag, Key, Text, Camera, Walk, Action, Screenshot, Wait],
-                 Field(discriminator="do")]
+Step = Annotated[
+    SelectTool
+    | SelectBlock
+    | Click
+    | Drag
+    | Key
+    | Text
+    | Camera
+    | Walk
+    | Action
+    | Screenshot
+    | Wait,
+    Field(discriminator="do"),
+]
 _SCRIPT = TypeAdapter(list[Step])
 
 
@@ -134,7 +152,9 @@ class ScriptRunner:
             try:
                 self.step(step)
             except QuartierError as exc:
-                raise QuartierError("error.in_step", step=number, reason=exc.message(self.window.editor.lang)) from None
+                raise QuartierError(
+                    "error.in_step", step=number, reason=exc.message(self.window.editor.lang)
+                ) from None
             self.frame()
 
     def _screen(self, ref: FaceRef) -> tuple[float, float]:
@@ -142,11 +162,17 @@ class ScriptRunner:
         normal = FACES[ref.face]
         centre = np.asarray(ref.voxel, float) + 0.5 + 0.5 * np.asarray(normal)
         pos = self.window.screen_position(centre)
-        if pos is None or not (0 <= pos[0] < self.window.width and 0 <= pos[1] < self.window.height):
-            raise QuartierError("error.face_off_screen", voxel=", ".join(map(str, ref.voxel)), face=ref.face)
+        if pos is None or not (
+            0 <= pos[0] < self.window.width and 0 <= pos[1] < self.window.height
+        ):
+            raise QuartierError(
+                "error.face_off_screen", voxel=", ".join(map(str, ref.voxel)), face=ref.face
+            )
         hit = self.window.pointer_at(*pos).hit
         if hit is None or hit.voxel != ref.voxel or hit.normal != normal:
-            raise QuartierError("error.face_hidden", voxel=", ".join(map(str, ref.voxel)), face=ref.face)
+            raise QuartierError(
+                "error.face_hidden", voxel=", ".join(map(str, ref.voxel)), face=ref.face
+            )
         return pos
 
     def step(self, step) -> None:

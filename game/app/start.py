@@ -32,7 +32,9 @@ class Choice:
 
 def own_designs(limit: int = 8) -> list[tuple[Path, DesignDocument, bool]]:
     """Saved designs and unsaved work (autosaves), newest first: (path, document, is_autosave)."""
-    found = [(p, d, False) for p, d in designs_in(designs_dir())] + [(p, d, True) for p, d in designs_in(autosave_dir())]
+    found = [(p, d, False) for p, d in designs_in(designs_dir())] + [
+        (p, d, True) for p, d in designs_in(autosave_dir())
+    ]
     found.sort(key=lambda item: item[1].modified, reverse=True)
     return found[:limit]
 
@@ -47,7 +49,9 @@ def level_picture(entry: LevelEntry) -> pyglet.image.ImageData:
 
 
 class StartScreen:
-    def __init__(self, window: pyglet.window.Window, lang: Language, on_choice: Callable[[Choice], None]) -> None:
+    def __init__(
+        self, window: pyglet.window.Window, lang: Language, on_choice: Callable[[Choice], None]
+    ) -> None:
         self.window = window
         self.lang = lang
         self.on_choice = on_choice
@@ -71,7 +75,15 @@ class StartScreen:
         c.label("Quartier", 32, height - 58, size=30, bold=True)
         c.label(self.t("start.tagline"), 36, height - 88, size=13, color=MUTED)
         other = "en" if self.lang == "de" else "de"
-        c.button(width - 150, height - 64, 118, 36, self.t("start.language"), lambda: self.switch(other), size=11)
+        c.button(
+            width - 150,
+            height - 64,
+            118,
+            36,
+            self.t("start.language"),
+            lambda: self.switch(other),
+            size=11,
+        )
         c.label(self.t("start.levels"), 32, height - 130, size=15, bold=True)
         x, top = 32, height - 148
         for entry in self.levels:
@@ -85,31 +97,73 @@ class StartScreen:
         c, doc = self.canvas, entry.doc
         c.rect(x, y, CARD_W, CARD_H, PAPER, border=INK[:3])
         picture = self.pictures[doc.id]
-        sprite = pyglet.sprite.Sprite(picture, x + (CARD_W - PICTURE) / 2, y + CARD_H - PICTURE - 14,
-                                      batch=c.batch, group=c.layer(1))
+        sprite = pyglet.sprite.Sprite(
+            picture,
+            x + (CARD_W - PICTURE) / 2,
+            y + CARD_H - PICTURE - 14,
+            batch=c.batch,
+            group=c.layer(1),
+        )
         sprite.scale = PICTURE / max(picture.width, picture.height)
         c.items.append(sprite)
-        c.label(doc.title.in_(self.lang), x + 16, y + CARD_H - PICTURE - 26, size=12, bold=True, width=CARD_W - 32,
-                anchor_y="top")
-        c.label(doc.description.in_(self.lang), x + 16, y + CARD_H - PICTURE - 70, size=9, width=CARD_W - 32,
-                anchor_y="top")
-        c.label(f"{doc.licence} · {doc.source}"[:120], x + 16, y + 76, size=7, color=MUTED, width=CARD_W - 32,
-                anchor_y="top")
-        c.button(x + 16, y + 12, CARD_W - 32, 34, self.t("start.play"), lambda: self.on_choice(Choice(level=doc.id)))
+        c.label(
+            doc.title.in_(self.lang),
+            x + 16,
+            y + CARD_H - PICTURE - 26,
+            size=12,
+            bold=True,
+            width=CARD_W - 32,
+            anchor_y="top",
+        )
+        c.label(
+            doc.description.in_(self.lang),
+            x + 16,
+            y + CARD_H - PICTURE - 70,
+            size=9,
+            width=CARD_W - 32,
+            anchor_y="top",
+        )
+        c.label(
+            f"{doc.licence} · {doc.source}"[:120],
+            x + 16,
+            y + 76,
+            size=7,
+            color=MUTED,
+            width=CARD_W - 32,
+            anchor_y="top",
+        )
+        c.button(
+            x + 16,
+            y + 12,
+            CARD_W - 32,
+            34,
+            self.t("start.play"),
+            lambda: self.on_choice(Choice(level=doc.id)),
+        )
 
     def _own_designs(self, x: float, top: float) -> None:
         c = self.canvas
         c.label(self.t("start.continue"), x, top, size=15, bold=True)
         y = top - 20
         if not self.designs:
-            c.label(self.t("start.no_designs"), x, y - 10, size=10, color=MUTED, width=250, anchor_y="top")
+            c.label(
+                self.t("start.no_designs"),
+                x,
+                y - 10,
+                size=10,
+                color=MUTED,
+                width=250,
+                anchor_y="top",
+            )
             y -= 40
         for path, doc, unsaved in self.designs:
             y -= 52
             label = doc.title or doc.level.id
             if unsaved:
                 label = self.t("start.unsaved", title=label)
-            c.button(x, y, 250, 44, label[:30], lambda p=path: self.on_choice(Choice(design=p)), size=10)
+            c.button(
+                x, y, 250, 44, label[:30], lambda p=path: self.on_choice(Choice(design=p)), size=10
+            )
         c.button(x, y - 60, 250, 40, self.t("start.open_file"), self.open_file, size=11)
 
     def open_file(self) -> None:
@@ -126,13 +180,26 @@ class StartScreen:
         def cancel():
             self.dialog = None
 
-        self.dialog = Dialog(self.t("start.open_file"), self.t("start.open_intro"),
-                             [Field("path", self.t("start.path"), str(designs_dir()) + "/", limit=500)],
-                             self.t("start.open"), self.t("dialog.cancel"), ok, cancel)
+        self.dialog = Dialog(
+            self.t("start.open_file"),
+            self.t("start.open_intro"),
+            [Field("path", self.t("start.path"), str(designs_dir()) + "/", limit=500)],
+            self.t("start.open"),
+            self.t("dialog.cancel"),
+            ok,
+            cancel,
+        )
 
     def show_error(self, message: str) -> None:
-        self.dialog = Dialog(self.t("start.error"), message, [], "OK", self.t("dialog.cancel"),
-                             lambda _v: self._close_dialog(), self._close_dialog)
+        self.dialog = Dialog(
+            self.t("start.error"),
+            message,
+            [],
+            "OK",
+            self.t("dialog.cancel"),
+            lambda _v: self._close_dialog(),
+            self._close_dialog,
+        )
 
     def _close_dialog(self) -> None:
         self.dialog = None
@@ -164,7 +231,14 @@ class StartWindow(pyglet.window.Window):
     def __init__(self, lang: Language, width: int, height: int, visible: bool = True) -> None:
         from game.app.window import window_config
 
-        super().__init__(width, height, caption="Quartier", resizable=True, visible=visible, config=window_config())
+        super().__init__(
+            width,
+            height,
+            caption="Quartier",
+            resizable=True,
+            visible=visible,
+            config=window_config(),
+        )
         self.choice: Choice | None = None
         self.start = StartScreen(self, lang, self._choose)
 

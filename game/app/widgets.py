@@ -58,26 +58,68 @@ class Canvas:
     def rect(self, x, y, w, h, color, layer=0, border=None):
         group = self.layer(layer)
         if border:
-            item = shapes.BorderedRectangle(x, y, w, h, border=2, color=color, border_color=border,
-                                            batch=self.batch, group=group)
+            item = shapes.BorderedRectangle(
+                x,
+                y,
+                w,
+                h,
+                border=2,
+                color=color,
+                border_color=border,
+                batch=self.batch,
+                group=group,
+            )
         else:
             item = shapes.Rectangle(x, y, w, h, color=color, batch=self.batch, group=group)
         self.items.append(item)
         return item
 
-    def label(self, text, x, y, size=12, color=INK, anchor_x="left", anchor_y="baseline",
-              width=None, bold=False, layer=1, align="left"):
-        item = pyglet.text.Label(text, font_name=FONT, font_size=size, x=x, y=y, color=color,
-                                 anchor_x=anchor_x, anchor_y=anchor_y, width=width, align=align,
-                                 multiline=width is not None, weight="bold" if bold else "normal",
-                                 batch=self.batch, group=self.layer(layer))
+    def label(
+        self,
+        text,
+        x,
+        y,
+        size=12,
+        color=INK,
+        anchor_x="left",
+        anchor_y="baseline",
+        width=None,
+        bold=False,
+        layer=1,
+        align="left",
+    ):
+        item = pyglet.text.Label(
+            text,
+            font_name=FONT,
+            font_size=size,
+            x=x,
+            y=y,
+            color=color,
+            anchor_x=anchor_x,
+            anchor_y=anchor_y,
+            width=width,
+            align=align,
+            multiline=width is not None,
+            weight="bold" if bold else "normal",
+            batch=self.batch,
+            group=self.layer(layer),
+        )
         self.items.append(item)
         return item
 
-    def note(self, text, x, y, size=10, color=INK, background=(255, 255, 255, 200), center=False, pad=7):
+    def note(
+        self, text, x, y, size=10, color=INK, background=(255, 255, 255, 200), center=False, pad=7
+    ):
         """A line of text on a box that fits it (measured, not guessed: German words are long)."""
-        label = self.label(text, x, y, size=size, color=color, anchor_x="center" if center else "left",
-                           anchor_y="center")
+        label = self.label(
+            text,
+            x,
+            y,
+            size=size,
+            color=color,
+            anchor_x="center" if center else "left",
+            anchor_y="center",
+        )
         w = label.content_width + 2 * pad
         h = label.content_height + pad
         self.rect(x - w / 2 if center else x - pad, y - h / 2, w, h, background)
@@ -86,8 +128,16 @@ class Canvas:
     def button(self, x, y, w, h, text, action, active=False, size=12, enabled=True, layer=0):
         fill = ACCENT if active else (255, 255, 255, 240) if enabled else (230, 230, 230, 200)
         self.rect(x, y, w, h, fill, layer=layer, border=INK[:3] if enabled else MUTED[:3])
-        self.label(text, x + w / 2, y + h / 2, size=size, anchor_x="center", anchor_y="center",
-                   color=INK if enabled else MUTED, layer=layer + 1)
+        self.label(
+            text,
+            x + w / 2,
+            y + h / 2,
+            size=size,
+            anchor_x="center",
+            anchor_y="center",
+            color=INK if enabled else MUTED,
+            layer=layer + 1,
+        )
         if enabled:
             self.buttons.append(Button(x, y, w, h, action, text))
 
@@ -103,7 +153,9 @@ class Canvas:
         )
         for points, shade in faces:
             color = (int(r * shade), int(g * shade), int(b * shade), 255)
-            self.items.append(shapes.Polygon(*points, color=color, batch=self.batch, group=self.front))
+            self.items.append(
+                shapes.Polygon(*points, color=color, batch=self.batch, group=self.front)
+            )
 
     def click(self, x, y) -> bool:
         for button in reversed(self.buttons):

@@ -27,7 +27,9 @@ CLICK_SLOP = 4  # pixels a right click may move and still count as a click
 
 def window_config() -> gl.Config:
     """8 bits per channel (EGL would otherwise pick RGB565) and a depth buffer."""
-    return gl.Config(red_size=8, green_size=8, blue_size=8, alpha_size=8, depth_size=24, double_buffer=True)
+    return gl.Config(
+        red_size=8, green_size=8, blue_size=8, alpha_size=8, depth_size=24, double_buffer=True
+    )
 
 
 def ground_heights(grid: np.ndarray) -> np.ndarray:
@@ -38,9 +40,17 @@ def ground_heights(grid: np.ndarray) -> np.ndarray:
 
 
 class EditorWindow(pyglet.window.Window):
-    def __init__(self, editor: Editor, width: int = 1280, height: int = 720, visible: bool = True) -> None:
-        super().__init__(width, height, caption=f"Quartier – {editor.level.doc.title.in_(editor.lang)}",
-                         resizable=True, visible=visible, config=window_config())
+    def __init__(
+        self, editor: Editor, width: int = 1280, height: int = 720, visible: bool = True
+    ) -> None:
+        super().__init__(
+            width,
+            height,
+            caption=f"Quartier – {editor.level.doc.title.in_(editor.lang)}",
+            resizable=True,
+            visible=visible,
+            config=window_config(),
+        )
         self.editor = editor
         self.level = editor.level
         self.scene = Scene(self.level, editor.session.grid)
@@ -57,7 +67,9 @@ class EditorWindow(pyglet.window.Window):
         self.mouse_xy: tuple[float, float] | None = None
         self.right_press: tuple[float, float] | None = None
         self.right_moved = False
-        self.left_on_ui = False  # the left press went to a button or marker: its release is not a tool action
+        self.left_on_ui = (
+            False  # the left press went to a button or marker: its release is not a tool action
+        )
         self._ghost_key = None
         self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
 
@@ -89,19 +101,31 @@ class EditorWindow(pyglet.window.Window):
         lo = (0.0, 0.0, 0.0)
         hi = tuple(float(s) for s in self.level.shape[:2]) + (float(self.heights.max()),)
         cx, cy = (s // 2 for s in self.level.shape[:2])
-        self.orbit.preset(name, lo, hi, aspect=self.aspect, ground_z=float(self.heights[cx, cy]),
-                          voxel_size_m=self.level.doc.voxel_size_m)
+        self.orbit.preset(
+            name,
+            lo,
+            hi,
+            aspect=self.aspect,
+            ground_z=float(self.heights[cx, cy]),
+            voxel_size_m=self.level.doc.voxel_size_m,
+        )
 
     def toggle_walk(self) -> None:
         if self.walker is None:
-            self.walker = WalkCamera.from_orbit(self.orbit, self.heights, self.level.doc.voxel_size_m)
+            self.walker = WalkCamera.from_orbit(
+                self.orbit, self.heights, self.level.doc.voxel_size_m
+            )
         else:
             self.orbit = OrbitCamera.from_walk(self.walker)
             self.walker = None
 
     def feet(self) -> tuple[int, int, int]:
         x, y, z = self.walker.position
-        return (int(np.clip(x, 0, self.level.shape[0] - 1)), int(np.clip(y, 0, self.level.shape[1] - 1)), int(round(z)))
+        return (
+            int(np.clip(x, 0, self.level.shape[0] - 1)),
+            int(np.clip(y, 0, self.level.shape[1] - 1)),
+            int(round(z)),
+        )
 
     def _on_change(self, change) -> None:
         self.scene.mark_dirty(change.lo, change.hi)
@@ -127,11 +151,21 @@ class EditorWindow(pyglet.window.Window):
 
     # -- drawing ------------------------------------------------------------------------
     def _update_ghost(self) -> None:
-        pointer = self.pointer_at(*self.mouse_xy) if self.mouse_xy and not self.hud.covers(*self.mouse_xy) else None
+        pointer = (
+            self.pointer_at(*self.mouse_xy)
+            if self.mouse_xy and not self.hud.covers(*self.mouse_xy)
+            else None
+        )
         tool = self.editor.tool
-        key_ = (tool.id, self.editor.block, getattr(tool, "start", None), getattr(tool, "end", None),
-                pointer.hit if pointer else None, tuple(sorted(tool.status().items())),
-                id(getattr(tool, "clipboard", None)))
+        key_ = (
+            tool.id,
+            self.editor.block,
+            getattr(tool, "start", None),
+            getattr(tool, "end", None),
+            pointer.hit if pointer else None,
+            tuple(sorted(tool.status().items())),
+            id(getattr(tool, "clipboard", None)),
+        )
         if key_ == self._ghost_key:
             return
         self._ghost_key = key_
@@ -168,14 +202,27 @@ class EditorWindow(pyglet.window.Window):
 
     def _draw_markers(self) -> None:
         canvas = Canvas()
-        positions = marker_screen_positions(self.level.doc.markers, self.view_proj(np.float64), self.width, self.height)
+        positions = marker_screen_positions(
+            self.level.doc.markers, self.view_proj(np.float64), self.width, self.height
+        )
         for marker, pos in zip(self.level.doc.markers, positions):
             if pos is None or self.hud.covers(*pos):
                 continue
             x, y = pos
-            circle = pyglet.shapes.Circle(x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back)
+            circle = pyglet.shapes.Circle(
+                x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
+            )
             canvas.items.append(circle)
-            canvas.label("i", x, y, size=13, bold=True, color=(255, 255, 255, 255), anchor_x="center", anchor_y="center")
+            canvas.label(
+                "i",
+                x,
+                y,
+                size=13,
+                bold=True,
+                color=(255, 255, 255, 255),
+                anchor_x="center",
+                anchor_y="center",
+            )
             canvas.buttons.append(_marker_button(x, y, marker, self.hud))
         self._markers = canvas
         canvas.draw()
@@ -199,13 +246,20 @@ class EditorWindow(pyglet.window.Window):
             self.help_canvas = None
             self.left_on_ui = True
             return
-        self.left_on_ui = button == mouse.LEFT and (self._markers.click(x, y) or self.hud.click(x, y))
+        self.left_on_ui = button == mouse.LEFT and (
+            self._markers.click(x, y) or self.hud.click(x, y)
+        )
         if self.left_on_ui:
             self._ghost_key = None
             return
         if button == mouse.RIGHT:
             self.right_press, self.right_moved = (x, y), False
-        elif button == mouse.LEFT and not modifiers & key.MOD_SHIFT and not self.hud.covers(x, y) and not self.walker:
+        elif (
+            button == mouse.LEFT
+            and not modifiers & key.MOD_SHIFT
+            and not self.hud.covers(x, y)
+            and not self.walker
+        ):
             self.editor.tool.press(self.pointer_at(x, y))
 
     def on_mouse_drag(self, x, y, dx, dy, buttons, modifiers) -> None:
@@ -213,7 +267,10 @@ class EditorWindow(pyglet.window.Window):
         if self.dialog:
             return
         if buttons & mouse.RIGHT:
-            if self.right_press and abs(x - self.right_press[0]) + abs(y - self.right_press[1]) > CLICK_SLOP:
+            if (
+                self.right_press
+                and abs(x - self.right_press[0]) + abs(y - self.right_press[1]) > CLICK_SLOP
+            ):
                 self.right_moved = True
             if self.right_moved:
                 if self.walker:
@@ -235,8 +292,13 @@ class EditorWindow(pyglet.window.Window):
             if pointer.hit and not self.hud.covers(x, y):
                 self.editor.apply(Remove(at=pointer.hit.voxel))
             self.right_press = None
-        elif button == mouse.LEFT and not self.left_on_ui and not (modifiers & key.MOD_SHIFT) and not self.walker \
-                and not self.hud.covers(x, y):
+        elif (
+            button == mouse.LEFT
+            and not self.left_on_ui
+            and not (modifiers & key.MOD_SHIFT)
+            and not self.walker
+            and not self.hud.covers(x, y)
+        ):
             self.editor.tool.release(self.pointer_at(x, y))
         self._ghost_key = None
 
@@ -246,7 +308,9 @@ class EditorWindow(pyglet.window.Window):
         pointer = self.pointer_at(x, y)
         towards = None
         if pointer.hit:
-            towards = np.asarray(pointer.hit.voxel, float) + 0.5 + 0.5 * np.asarray(pointer.hit.normal)
+            towards = (
+                np.asarray(pointer.hit.voxel, float) + 0.5 + 0.5 * np.asarray(pointer.hit.normal)
+            )
         self.orbit.zoom(scroll_y, towards=towards)
 
     def on_text(self, text) -> None:
@@ -265,7 +329,10 @@ class EditorWindow(pyglet.window.Window):
         if self.help_canvas and name in ("ESCAPE", "F1"):
             self.help_canvas = None
             return pyglet.event.EVENT_HANDLED
-        ctrl, shift = bool(modifiers & (key.MOD_CTRL | key.MOD_COMMAND)), bool(modifiers & key.MOD_SHIFT)
+        ctrl, shift = (
+            bool(modifiers & (key.MOD_CTRL | key.MOD_COMMAND)),
+            bool(modifiers & key.MOD_SHIFT),
+        )
         if not ctrl and self.editor.tool.key(name):
             self._ghost_key = None
             return pyglet.event.EVENT_HANDLED
@@ -290,7 +357,9 @@ class EditorWindow(pyglet.window.Window):
             turn = k[key.E] - k[key.Q]
             if turn:
                 self.orbit.orbit(turn * 90 * dt, 0)
-            zoom = (k[key.PLUS] or k[key.EQUAL] or k[key.NUM_ADD]) - (k[key.MINUS] or k[key.NUM_SUBTRACT])
+            zoom = (k[key.PLUS] or k[key.EQUAL] or k[key.NUM_ADD]) - (
+                k[key.MINUS] or k[key.NUM_SUBTRACT]
+            )
             if zoom:
                 self.orbit.zoom(zoom * 4 * dt)
         self.editor.tick()
@@ -310,33 +379,63 @@ class EditorWindow(pyglet.window.Window):
 
     def open_save_as(self) -> None:
         t = self.editor.t
+
         def ok(values):
             self.close_dialog()
             self.editor.save(title=values["title"])
-        self.dialog = Dialog(t("dialog.save_as.title"), t("dialog.save_as.intro"),
-                             [Field("title", t("dialog.field.title"), self.editor.doc.title)],
-                             t("dialog.save"), t("dialog.cancel"), ok, self.close_dialog)
+
+        self.dialog = Dialog(
+            t("dialog.save_as.title"),
+            t("dialog.save_as.intro"),
+            [Field("title", t("dialog.field.title"), self.editor.doc.title)],
+            t("dialog.save"),
+            t("dialog.cancel"),
+            ok,
+            self.close_dialog,
+        )
 
     def open_submit(self) -> None:
         t, doc = self.editor.t, self.editor.doc
+
         def ok(values):
             self.close_dialog()
             self.editor.submit(values["title"], values["description"], values["pseudonym"])
+
         self.dialog = Dialog(
-            t("dialog.submit.title"), t("dialog.submit.intro"),
-            [Field("title", t("dialog.field.title"), doc.title),
-             Field("description", t("dialog.field.description"), doc.description, limit=2000),
-             Field("pseudonym", t("dialog.field.pseudonym"), doc.pseudonyms[0] if doc.pseudonyms else "", limit=24)],
-            t("dialog.submit.ok"), t("dialog.cancel"), ok, self.close_dialog)
+            t("dialog.submit.title"),
+            t("dialog.submit.intro"),
+            [
+                Field("title", t("dialog.field.title"), doc.title),
+                Field("description", t("dialog.field.description"), doc.description, limit=2000),
+                Field(
+                    "pseudonym",
+                    t("dialog.field.pseudonym"),
+                    doc.pseudonyms[0] if doc.pseudonyms else "",
+                    limit=24,
+                ),
+            ],
+            t("dialog.submit.ok"),
+            t("dialog.cancel"),
+            ok,
+            self.close_dialog,
+        )
 
     def open_import_stamp(self) -> None:
         t = self.editor.t
+
         def ok(values):
             self.close_dialog()
             self.editor.import_stamp(values["path"])
-        self.dialog = Dialog(t("dialog.import_stamp.title"), t("dialog.import_stamp.intro"),
-                             [Field("path", t("dialog.field.path"), limit=400)],
-                             t("dialog.import"), t("dialog.cancel"), ok, self.close_dialog)
+
+        self.dialog = Dialog(
+            t("dialog.import_stamp.title"),
+            t("dialog.import_stamp.intro"),
+            [Field("path", t("dialog.field.path"), limit=400)],
+            t("dialog.import"),
+            t("dialog.cancel"),
+            ok,
+            self.close_dialog,
+        )
 
     def toggle_help(self) -> None:
         if self.help_canvas:
@@ -353,7 +452,15 @@ class EditorWindow(pyglet.window.Window):
         for i, (keys_, what) in enumerate(rows):
             column, row = divmod(i, 12)
             cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * 36
-            canvas.label(keys_.replace(", ", " / "), cx, cy, size=9, bold=True, width=160, anchor_y="baseline")
+            canvas.label(
+                keys_.replace(", ", " / "),
+                cx,
+                cy,
+                size=9,
+                bold=True,
+                width=160,
+                anchor_y="baseline",
+            )
             canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="baseline")
         self.help_canvas = canvas
 
@@ -376,4 +483,5 @@ def capture() -> np.ndarray:
 def _marker_button(x, y, marker, hud) -> Button:
     def show():
         hud.marker_text = marker.text
+
     return Button(x - 14, y - 14, 28, 28, show)

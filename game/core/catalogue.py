@@ -17,7 +17,9 @@ from game.core.i18n import Text
 from game.core.resources import data_dir
 
 AIR = "air"
-Use = Literal["housing", "office", "retail", "industry", "education", "community", "culture", "health"]
+Use = Literal[
+    "housing", "office", "retail", "industry", "education", "community", "culture", "health"
+]
 
 
 class Category(BaseModel):

@@ -14,9 +14,11 @@ from game.core.codec import pack_sparse, unpack_sparse
 class Change:
     """The touched voxels of one edit; applying and reverting it is exact."""
 
-    __slots__ = ("_blob", "count", "lo", "hi", "_shape")
+    __slots__ = ("_blob", "_shape", "count", "hi", "lo")
 
-    def __init__(self, shape: tuple[int, int, int], index: np.ndarray, before: np.ndarray, after: np.ndarray):
+    def __init__(
+        self, shape: tuple[int, int, int], index: np.ndarray, before: np.ndarray, after: np.ndarray
+    ):
         order = np.argsort(index, kind="stable")
         index = index[order]
         self._blob = pack_sparse(index, before[order], after[order], level=1)

@@ -84,7 +84,9 @@ def unpack_sparse(
     if count < 0 or count > volume:
         raise QuartierError("error.payload_size", what=what)
     raw = _inflate(blob, count * (4 + n_values), what)
-    deltas = np.frombuffer(raw[: 4 * count], np.uint8).reshape(4, count).T.copy().view("<u4").ravel()
+    deltas = (
+        np.frombuffer(raw[: 4 * count], np.uint8).reshape(4, count).T.copy().view("<u4").ravel()
+    )
     if count and (np.any(deltas[1:] == 0)):
         raise QuartierError("error.corrupt_payload", what=what)
     index = np.cumsum(deltas, dtype=np.int64)

@@ -68,14 +68,18 @@ _MIGRATIONS = {1: _v1_to_v2}
 
 
 def parse_design(text: str | bytes, what: str = "design") -> DesignDocument:
-    return parse_document(text, DesignDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS)
+    return parse_document(
+        text, DesignDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS
+    )
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def new_design(level: Level, app_version: str, title: str = "", pseudonym: str | None = None) -> DesignDocument:
+def new_design(
+    level: Level, app_version: str, title: str = "", pseudonym: str | None = None
+) -> DesignDocument:
     now = _now()
     return DesignDocument(
         id=uuid.uuid4(),
@@ -110,7 +114,9 @@ def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Sess
 def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:
     """A copy of `doc` holding the session's current changes, stamped with the time."""
     changes = _encode_changes(*session.differences(), session.level.catalogue.key)
-    return doc.model_copy(update={"changes": changes, "modified": _now(), "app_version": app_version})
+    return doc.model_copy(
+        update={"changes": changes, "modified": _now(), "app_version": app_version}
+    )
 
 
 def summary(session: Session) -> dict[str, Any]:

@@ -17,7 +17,9 @@ def parse_json(text: str | bytes, *, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise QuartierError("error.bad_json", what=what, line=exc.lineno, column=exc.colno) from None
+        raise QuartierError(
+            "error.bad_json", what=what, line=exc.lineno, column=exc.colno
+        ) from None
     except (UnicodeDecodeError, RecursionError):
         raise QuartierError("error.bad_json", what=what, line=1, column=1) from None
 
@@ -31,8 +33,15 @@ def validation_error(what: str, exc: ValidationError) -> QuartierError:
     return QuartierError("error.invalid_document", what=what, problems="; ".join(problems))
 
 
-def parse_document(text: str | bytes, model: type[T], *, what: str, format: str, current: int,
-                   steps: dict[int, Migration]) -> T:
+def parse_document(
+    text: str | bytes,
+    model: type[T],
+    *,
+    what: str,
+    format: str,
+    current: int,
+    steps: dict[int, Migration],
+) -> T:
     """JSON text to a validated document of `model`: syntax, version, format and fields checked."""
     raw = migrate(parse_json(text, what=what), what=what, current=current, steps=steps)
     if raw.get("format") != format:

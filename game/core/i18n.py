@@ -2,7 +2,7 @@
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,7 @@ class Text(BaseModel):
         return self.de if lang == "de" else self.en
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(lang: Language) -> dict[str, str]:
     with open(data_dir("assets") / "strings" / f"{lang}.json", encoding="utf-8") as f:
         return json.load(f)

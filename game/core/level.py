@@ -94,7 +94,9 @@ class Goal(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
     text: Text
-    rule: Annotated[ThresholdGoal | CountGoal | PlacementGoal | LimitGoal, Field(discriminator="kind")]
+    rule: Annotated[
+        ThresholdGoal | CountGoal | PlacementGoal | LimitGoal, Field(discriminator="kind")
+    ]
 
 
 class InfoMarker(_Strict):
@@ -127,7 +129,9 @@ class LevelDocument(_Strict):
     goals: list[Goal] = Field(default_factory=list, max_length=20)
     markers: list[InfoMarker] = Field(default_factory=list, max_length=100)
     georeference: Georeference | None = None
-    buildings: int | None = Field(default=None, ge=0, description="buildings an import found, for `level info`")
+    buildings: int | None = Field(
+        default=None, ge=0, description="buildings an import found, for `level info`"
+    )
     source: str = Field(min_length=1, max_length=2000)
     licence: str = Field(min_length=1, max_length=500)
 
@@ -148,7 +152,9 @@ _MIGRATIONS: dict = {}
 
 
 def parse_level(text: str | bytes, what: str = "level") -> LevelDocument:
-    return parse_document(text, LevelDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS)
+    return parse_document(
+        text, LevelDocument, what=what, format=FORMAT, current=SCHEMA_VERSION, steps=_MIGRATIONS
+    )
 
 
 class Level:

@@ -158,7 +158,9 @@ def screen_ray(
     clip = np.array([[ndc_x, ndc_x], [ndc_y, ndc_y], [-1.0, 1.0], [1.0, 1.0]])  # near, far
     world = matrix @ clip
     if not np.all(np.abs(world[3]) > 1e-12):
-        raise ValueError("the near or far point is at infinity: is the matrix a view-projection inverse?")
+        raise ValueError(
+            "the near or far point is at infinity: is the matrix a view-projection inverse?"
+        )
     near, far = (world[:3] / world[3]).T
     direction = far - near
     return near, direction / np.linalg.norm(direction)

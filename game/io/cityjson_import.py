@@ -21,12 +21,27 @@ VERSIONS = ("1.1", "2.0")
 SOLIDS = ("Solid", "MultiSolid", "CompositeSolid")
 SURFACES = ("MultiSurface", "CompositeSurface")
 BUILDINGS = ("Building", "BuildingPart")
-GROUND = {"Road": "road", "TransportSquare": "plaza", "PlantCover": "grass", "LandUse": "plaza",
-          "WaterBody": "water", "Bridge": "road", "BridgePart": "road"}
+GROUND = {
+    "Road": "road",
+    "TransportSquare": "plaza",
+    "PlantCover": "grass",
+    "LandUse": "plaza",
+    "WaterBody": "water",
+    "Bridge": "road",
+    "BridgePart": "road",
+}
 # Words in a ground object's `function`/`class` attributes that pick a finer block (Dutch BGT and English).
-GROUND_WORDS = [("voetpad", "footpath"), ("footway", "footpath"), ("voetganger", "plaza"),
-                ("fietspad", "bike_lane"), ("cycle", "bike_lane"), ("parkeer", "parking"),
-                ("parking", "parking"), ("heester", "flower_bed"), ("shrub", "flower_bed")]
+GROUND_WORDS = [
+    ("voetpad", "footpath"),
+    ("footway", "footpath"),
+    ("voetganger", "plaza"),
+    ("fietspad", "bike_lane"),
+    ("cycle", "bike_lane"),
+    ("parkeer", "parking"),
+    ("parking", "parking"),
+    ("heester", "flower_bed"),
+    ("shrub", "flower_bed"),
+]
 DEFAULT_BUILDING = "housing"
 BEST_DETAIL_UP_TO_M = 2.0
 VERTICAL = 0.01  # |normal z| below this share of the normal: a wall, seen edge-on from above
@@ -45,11 +60,17 @@ def source_crs(raw: dict, given: CRS | None) -> CRS:
 def check(raw: dict, what: str) -> None:
     version = str(raw.get("version"))
     if version not in VERSIONS:
-        raise QuartierError("error.import_cityjson_version", what=what, version=version,
-                            supported=" / ".join(VERSIONS))
+        raise QuartierError(
+            "error.import_cityjson_version",
+            what=what,
+            version=version,
+            supported=" / ".join(VERSIONS),
+        )
     transform = raw.get("transform")
     if not isinstance(transform, dict) or not all(
-            isinstance(transform.get(k), list) and len(transform[k]) == 3 for k in ("scale", "translate")):
+        isinstance(transform.get(k), list) and len(transform[k]) == 3
+        for k in ("scale", "translate")
+    ):
         raise QuartierError("error.import_no_transform", what=what)
     if not isinstance(raw.get("CityObjects"), dict) or not isinstance(raw.get("vertices"), list):
         raise QuartierError("error.import_format", what=what)
@@ -59,14 +80,18 @@ def _vertices(raw: dict, what: str) -> np.ndarray:
     try:
         ints = np.asarray(raw["vertices"], dtype=np.float64).reshape(-1, 3)
     except (ValueError, TypeError):
-        raise QuartierError("error.import_bad_geometry", what=what, feature="vertices", reason="x, y, z") from None
+        raise QuartierError(
+            "error.import_bad_geometry", what=what, feature="vertices", reason="x, y, z"
+        ) from None
     t = raw["transform"]
     return ints * np.asarray(t["scale"], float) + np.asarray(t["translate"], float)
 
 
 def best_geometry(geometries: list[dict], voxel: float) -> dict | None:
     """The most detailed LoD up to 2 m voxels; above that the most detailed LoD below 2 (block shapes)."""
-    usable = sorted((g for g in geometries if isinstance(g, dict) and "lod" in g), key=lambda g: float(g["lod"]))
+    usable = sorted(
+        (g for g in geometries if isinstance(g, dict) and "lod" in g), key=lambda g: float(g["lod"])
+    )
     if not usable:
         return None
     coarse = [g for g in usable if float(g["lod"]) < 2]
@@ -81,8 +106,13 @@ def _surfaces(geometry: dict, name: str, what: str) -> list:
         return [s for shell in b for s in shell]
     if kind in ("MultiSolid", "CompositeSolid"):
         return [s for solid in b for shell in solid for s in shell]
-    raise QuartierError("error.import_geometry", what=what, feature=name, type=kind,
-                        supported=", ".join(SOLIDS + SURFACES))
+    raise QuartierError(
+        "error.import_geometry",
+        what=what,
+        feature=name,
+        type=kind,
+        supported=", ".join(SOLIDS + SURFACES),
+    )
 
 
 def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
@@ -93,9 +123,15 @@ def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
         if not len(outers) or counts.min() < 3:
             return Faces(np.array([], dtype=object), np.zeros((0, 3)))
         p = xyz[np.concatenate(outers)]
-        holes = {k: [xyz[r][:, :2] for r in rings[1:]] for k, rings in enumerate(rings_list) if len(rings) > 1}
+        holes = {
+            k: [xyz[r][:, :2] for r in rings[1:]]
+            for k, rings in enumerate(rings_list)
+            if len(rings) > 1
+        }
     except (IndexError, TypeError, ValueError):
-        raise QuartierError("error.import_bad_geometry", what=what, feature=name, reason="boundaries") from None
+        raise QuartierError(
+            "error.import_bad_geometry", what=what, feature=name, reason="boundaries"
+        ) from None
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     following = np.arange(len(p)) + 1
     following[starts + counts - 1] = starts
@@ -119,11 +155,15 @@ def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
 
 
 def _ground_block(kind: str, attributes: dict) -> str:
-    words = " ".join(str(v).lower() for k, v in attributes.items() if k in ("function", "class", "usage"))
+    words = " ".join(
+        str(v).lower() for k, v in attributes.items() if k in ("function", "class", "usage")
+    )
     return next((block for word, block in GROUND_WORDS if word in words), GROUND[kind])
 
 
-def read_cityjson(raw: dict, what: str, project: Callable[[np.ndarray], np.ndarray], voxel: float) -> District:
+def read_cityjson(
+    raw: dict, what: str, project: Callable[[np.ndarray], np.ndarray], voxel: float
+) -> District:
     """The district of a checked CityJSON document; `project` maps (n, 2) x/y into the level CRS."""
     xyz = _vertices(raw, what)
     if len(xyz):
@@ -133,7 +173,9 @@ def read_cityjson(raw: dict, what: str, project: Callable[[np.ndarray], np.ndarr
 
     def faces_of(name: str) -> Faces | None:
         geometry = best_geometry(objects[name].get("geometry") or [], voxel)
-        return None if geometry is None else _faces(_surfaces(geometry, name, what), xyz, name, what)
+        return (
+            None if geometry is None else _faces(_surfaces(geometry, name, what), xyz, name, what)
+        )
 
     for name, obj in objects.items():
         kind = obj.get("type")
@@ -142,13 +184,22 @@ def read_cityjson(raw: dict, what: str, project: Callable[[np.ndarray], np.ndarr
             parts = [p for p in parts if p is not None and len(p.polygons)]
             if parts:
                 faces = Faces.join(parts)
-                used = np.concatenate([xyz[np.asarray(_indices(objects[n]), int)]
-                                       for n in [name, *obj.get("children", [])] if n in objects])
-                district.buildings.append(Building(name, DEFAULT_BUILDING, faces, float(used[:, 2].min())))
+                used = np.concatenate(
+                    [
+                        xyz[np.asarray(_indices(objects[n]), int)]
+                        for n in [name, *obj.get("children", [])]
+                        if n in objects
+                    ]
+                )
+                district.buildings.append(
+                    Building(name, DEFAULT_BUILDING, faces, float(used[:, 2].min()))
+                )
         elif kind in GROUND:
             faces = faces_of(name)
             if faces is not None and len(faces.polygons):
-                district.areas.append(Area(_ground_block(kind, obj.get("attributes") or {}), faces.footprint))
+                district.areas.append(
+                    Area(_ground_block(kind, obj.get("attributes") or {}), faces.footprint)
+                )
         elif kind not in BUILDINGS:
             district.skip(kind)
     return district

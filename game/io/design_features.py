@@ -44,7 +44,9 @@ def frame_of(session: Session) -> Frame:
 def _polygons(mask: np.ndarray, frame: Frame) -> list[BaseGeometry]:
     """The connected pieces of a 2D column mask, as polygons in the level's CRS."""
     merged = shapely.simplify(shapely.union_all(column_runs(mask)), 0)
-    world = shapely.transform(merged, lambda ij: np.column_stack(frame.to_world(ij[:, 0], ij[:, 1])))
+    world = shapely.transform(
+        merged, lambda ij: np.column_stack(frame.to_world(ij[:, 0], ij[:, 1]))
+    )
     return list(shapely.get_parts(world))
 
 
@@ -63,7 +65,9 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
     building_cols = changed & is_building.any(axis=2)
     ground = frame.origin[2] + v
     found: list[Proposal] = []
-    centres = np.stack(np.meshgrid(np.arange(grid.shape[0]) + 0.5, np.arange(grid.shape[1]) + 0.5, indexing="ij"))
+    centres = np.stack(
+        np.meshgrid(np.arange(grid.shape[0]) + 0.5, np.arange(grid.shape[1]) + 0.5, indexing="ij")
+    )
     world_x, world_y = frame.to_world(*centres)
     for polygon in _polygons(building_cols, frame) if building_cols.any() else []:
         inside = building_cols & shapely.contains_xy(polygon, world_x, world_y)
@@ -76,8 +80,18 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
         main = max(present, key=lambda b: (b.use is not None, counts[b.id]))
         height = (_top(is_building[inside]) - 1) * v
         use = uses.most_common(1)[0][0] if uses else None
-        found.append(Proposal("building", main.key, use, polygon, ground, height,
-                              max(1, round(height / level.doc.storey_height_m)), int(body.size)))
+        found.append(
+            Proposal(
+                "building",
+                main.key,
+                use,
+                polygon,
+                ground,
+                height,
+                max(1, round(height / level.doc.storey_height_m)),
+                int(body.size),
+            )
+        )
     space = changed & ~is_building.any(axis=2)
     if space.any():
         filled = grid != 0
@@ -87,6 +101,16 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
             mask = space & (top_block == block)
             height = float(top_index[mask].max()) * v
             for polygon in _polygons(mask, frame):
-                found.append(Proposal("space", cat.key(int(block)), None, polygon, ground, height, 0,
-                                      int(mask.sum())))
+                found.append(
+                    Proposal(
+                        "space",
+                        cat.key(int(block)),
+                        None,
+                        polygon,
+                        ground,
+                        height,
+                        0,
+                        int(mask.sum()),
+                    )
+                )
     return found, frame

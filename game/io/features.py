@@ -26,7 +26,9 @@ class Faces:
 
     @classmethod
     def join(cls, parts: list["Faces"]) -> "Faces":
-        return cls(np.concatenate([p.polygons for p in parts]), np.concatenate([p.planes for p in parts]))
+        return cls(
+            np.concatenate([p.polygons for p in parts]), np.concatenate([p.planes for p in parts])
+        )
 
     @property
     def footprint(self) -> BaseGeometry:
@@ -80,7 +82,9 @@ class District:
         for b in self.buildings:
             for polygon, (a, c, d) in zip(b.faces.polygons, b.faces.planes):
                 xy = shapely.get_coordinates(polygon)
-                heights.append(float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0)
+                heights.append(
+                    float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0
+                )
         return max(heights)
 
     @property

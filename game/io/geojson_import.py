@@ -27,33 +27,65 @@ TREE_HEIGHT_M = 6.0
 
 # (tag, value or None for any value) -> block key; the first match wins.
 BUILDING_USE: list[tuple[str, str | None, str]] = [
-    ("amenity", "school", "school"), ("building", "school", "school"),
-    ("amenity", "kindergarten", "kindergarten"), ("building", "kindergarten", "kindergarten"),
-    ("amenity", "library", "library"), ("amenity", "community_centre", "community_centre"),
+    ("amenity", "school", "school"),
+    ("building", "school", "school"),
+    ("amenity", "kindergarten", "kindergarten"),
+    ("building", "kindergarten", "kindergarten"),
+    ("amenity", "library", "library"),
+    ("amenity", "community_centre", "community_centre"),
     ("amenity", "youth_centre", "youth_club"),
-    ("amenity", "hospital", "health_centre"), ("amenity", "clinic", "health_centre"),
-    ("amenity", "doctors", "health_centre"), ("building", "hospital", "health_centre"),
-    ("building", "office", "office"), ("building", "commercial", "office"), ("office", None, "office"),
-    ("building", "retail", "shop"), ("building", "supermarket", "shop"), ("shop", None, "shop"),
+    ("amenity", "hospital", "health_centre"),
+    ("amenity", "clinic", "health_centre"),
+    ("amenity", "doctors", "health_centre"),
+    ("building", "hospital", "health_centre"),
+    ("building", "office", "office"),
+    ("building", "commercial", "office"),
+    ("office", None, "office"),
+    ("building", "retail", "shop"),
+    ("building", "supermarket", "shop"),
+    ("shop", None, "shop"),
     ("amenity", "marketplace", "market_hall"),
-    ("building", "industrial", "workshop"), ("building", "warehouse", "workshop"),
+    ("building", "industrial", "workshop"),
+    ("building", "warehouse", "workshop"),
     ("building", "dormitory", "student_housing"),
 ]
 DEFAULT_BUILDING = "housing"
 AREA_BLOCKS: list[tuple[str, str | None, str]] = [
-    ("natural", "water", "water"), ("waterway", None, "water"), ("landuse", "reservoir", "water"),
-    ("leisure", "playground", "playground"), ("leisure", "pitch", "sports_court"),
-    ("leisure", "park", "grass"), ("leisure", "garden", "urban_garden"), ("landuse", "allotments", "urban_garden"),
-    ("landuse", "grass", "grass"), ("landuse", "meadow", "grass"), ("landuse", "forest", "grass"),
-    ("natural", "wood", "grass"), ("natural", "scrub", "grass"), ("natural", "grassland", "grass"),
+    ("natural", "water", "water"),
+    ("waterway", None, "water"),
+    ("landuse", "reservoir", "water"),
+    ("leisure", "playground", "playground"),
+    ("leisure", "pitch", "sports_court"),
+    ("leisure", "park", "grass"),
+    ("leisure", "garden", "urban_garden"),
+    ("landuse", "allotments", "urban_garden"),
+    ("landuse", "grass", "grass"),
+    ("landuse", "meadow", "grass"),
+    ("landuse", "forest", "grass"),
+    ("natural", "wood", "grass"),
+    ("natural", "scrub", "grass"),
+    ("natural", "grassland", "grass"),
     ("landuse", "flowerbed", "flower_bed"),
-    ("amenity", "parking", "parking"), ("place", "square", "plaza"), ("highway", "pedestrian", "plaza"),
+    ("amenity", "parking", "parking"),
+    ("place", "square", "plaza"),
+    ("highway", "pedestrian", "plaza"),
 ]
 HIGHWAY: dict[str, tuple[str, float]] = {  # highway value -> (block, width in metres if not tagged)
-    "motorway": ("road", 14), "trunk": ("road", 12), "primary": ("road", 10), "secondary": ("road", 9),
-    "tertiary": ("road", 8), "residential": ("road", 6), "unclassified": ("road", 6), "service": ("road", 4),
-    "living_street": ("plaza", 5), "pedestrian": ("plaza", 6), "footway": ("footpath", 2),
-    "path": ("footpath", 2), "steps": ("footpath", 2), "cycleway": ("bike_lane", 2), "bus_stop": ("bus_stop", 3),
+    "motorway": ("road", 14),
+    "trunk": ("road", 12),
+    "primary": ("road", 10),
+    "secondary": ("road", 9),
+    "tertiary": ("road", 8),
+    "residential": ("road", 6),
+    "unclassified": ("road", 6),
+    "service": ("road", 4),
+    "living_street": ("plaza", 5),
+    "pedestrian": ("plaza", 6),
+    "footway": ("footpath", 2),
+    "path": ("footpath", 2),
+    "steps": ("footpath", 2),
+    "cycleway": ("bike_lane", 2),
+    "bus_stop": ("bus_stop", 3),
 }
 _NUMBER = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(m|metres|meters)?\s*$")
 
@@ -108,7 +140,11 @@ def _is_building(tags: dict) -> bool:
 def source_crs(raw: dict, given: CRS | None, sample: tuple[float, float] | None) -> CRS:
     """The CRS of the coordinates: the legacy `crs` member, else --crs for projected-looking data, else WGS84."""
     named = raw.get("crs", {}) if isinstance(raw.get("crs"), dict) else {}
-    name = named.get("properties", {}).get("name") if isinstance(named.get("properties"), dict) else None
+    name = (
+        named.get("properties", {}).get("name")
+        if isinstance(named.get("properties"), dict)
+        else None
+    )
     if isinstance(name, str):
         return parse_crs(name)
     looks_geographic = sample is None or (abs(sample[0]) <= 180 and abs(sample[1]) <= 90)
@@ -137,23 +173,39 @@ def feature_shape(feature: dict, index: int, what: str):
     geometry = feature.get("geometry")
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in SUPPORTED:
-        raise QuartierError("error.import_geometry", what=what, feature=_name(index, feature), type=kind,
-                            supported=", ".join(SUPPORTED))
+        raise QuartierError(
+            "error.import_geometry",
+            what=what,
+            feature=_name(index, feature),
+            type=kind,
+            supported=", ".join(SUPPORTED),
+        )
     try:
         shape = shapely.from_geojson(json.dumps(geometry))
     except shapely.errors.GEOSException as exc:
-        raise QuartierError("error.import_bad_geometry", what=what, feature=_name(index, feature),
-                            reason=str(exc).split("\n")[0]) from None
+        raise QuartierError(
+            "error.import_bad_geometry",
+            what=what,
+            feature=_name(index, feature),
+            reason=str(exc).split("\n")[0],
+        ) from None
     if kind in POLYGONS and not shapely.is_valid(shape):
-        raise QuartierError("error.import_self_intersection", what=what, feature=_name(index, feature),
-                            reason=shapely.is_valid_reason(shape))
+        raise QuartierError(
+            "error.import_self_intersection",
+            what=what,
+            feature=_name(index, feature),
+            reason=shapely.is_valid_reason(shape),
+        )
     return shape
 
 
 def sample_point(raw: Any, what: str) -> tuple[float, float] | None:
     """Any one coordinate pair of the file, to tell lon/lat from projected metres."""
-    stack = [g.get("geometry", {}).get("coordinates") for g in features(raw, what)
-             if isinstance(g.get("geometry"), dict)]
+    stack = [
+        g.get("geometry", {}).get("coordinates")
+        for g in features(raw, what)
+        if isinstance(g.get("geometry"), dict)
+    ]
     while stack:
         c = stack.pop()
         if isinstance(c, list) and len(c) >= 2 and all(isinstance(v, (int, float)) for v in c[:2]):
@@ -163,8 +215,13 @@ def sample_point(raw: Any, what: str) -> tuple[float, float] | None:
     return None
 
 
-def read_geojson(raw: Any, what: str, project: Callable[[np.ndarray], np.ndarray], storey_m: float,
-                 default_height_m: float) -> District:
+def read_geojson(
+    raw: Any,
+    what: str,
+    project: Callable[[np.ndarray], np.ndarray],
+    storey_m: float,
+    default_height_m: float,
+) -> District:
     """The district described by a parsed GeoJSON document; `project` maps (n, 2) lon/lat or x/y to the level CRS."""
     district = District(licence=licence_in(raw))
     for index, feature in enumerate(features(raw, what)):
@@ -177,8 +234,15 @@ def read_geojson(raw: Any, what: str, project: Callable[[np.ndarray], np.ndarray
                 district.missing_heights += 1
                 height = default_height_m
             block = _match(tags, BUILDING_USE) or DEFAULT_BUILDING
-            district.buildings.append(Building(_name(index, feature), block, Faces.flat(shape, height), 0.0,
-                                               min(_bottom(tags, storey_m), height)))
+            district.buildings.append(
+                Building(
+                    _name(index, feature),
+                    block,
+                    Faces.flat(shape, height),
+                    0.0,
+                    min(_bottom(tags, storey_m), height),
+                )
+            )
         elif kind in POLYGONS and (block := _match(tags, AREA_BLOCKS)):
             district.areas.append(Area(block, shape))
         elif kind in LINES and tags.get("highway") in HIGHWAY:

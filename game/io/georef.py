@@ -40,7 +40,9 @@ def epsg_code(crs: CRS) -> int:
 
 def utm_zone(lon: float, lat: float) -> CRS:
     """The WGS84 UTM zone a point lies in: metres with little distortion around it."""
-    found = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    found = query_utm_crs_info(
+        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+    )
     return CRS.from_epsg(int(found[0].code))
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pyproj import CRS
 
 from game.core.catalogue import Catalogue
 from game.core.document import parse_json, validation_error
@@ -105,8 +105,10 @@ def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> 
     raw, what = _read_json(path), Path(path).name
     src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
     project = _projector(src, crs)
-    shapes = [shapely.transform(geojson_import.feature_shape(f, n, what), project)
-              for n, f in enumerate(geojson_import.features(raw, what))]
+    shapes = [
+        shapely.transform(geojson_import.feature_shape(f, n, what), project)
+        for n, f in enumerate(geojson_import.features(raw, what))
+    ]
     area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
     i, j = np.meshgrid(np.arange(shape[0]) + 0.5, np.arange(shape[1]) + 0.5, indexing="ij")
     inside = shapely.contains_xy(area, *frame.to_world(i, j))
@@ -149,7 +151,9 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
     if kind == "CityJSON":
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
-        district = geojson_import.read_geojson(raw, what, project, options.storey_m, options.default_height_m)
+        district = geojson_import.read_geojson(
+            raw, what, project, options.storey_m, options.default_height_m
+        )
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
@@ -162,22 +166,45 @@ def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> 
     return Imported(doc, raster, district)
 
 
-def _document(raster: Raster, zone: np.ndarray, catalogue: Catalogue, settings: LevelSettings,
-              options: ImportOptions, what: str, licence: str) -> LevelDocument:
+def _document(
+    raster: Raster,
+    zone: np.ndarray,
+    catalogue: Catalogue,
+    settings: LevelSettings,
+    options: ImportOptions,
+    what: str,
+    licence: str,
+) -> LevelDocument:
     level_id = options.id or what.split(".")[0].lower()
-    title = Text(de=options.title_de or options.title_en or level_id, en=options.title_en or options.title_de or level_id)
+    title = Text(
+        de=options.title_de or options.title_en or level_id,
+        en=options.title_en or options.title_de or level_id,
+    )
     zone_m2 = float(zone.sum()) * options.voxel**2
     return build_level_document(
-        city=raster.grid, zone_columns=zone, catalogue=catalogue,
+        city=raster.grid,
+        zone_columns=zone,
+        catalogue=catalogue,
         zone_top=min(settings.zone_top or raster.grid.shape[2], raster.grid.shape[2]),
-        id=level_id, title=title,
-        description=settings.description or Text(de=text("de", "level.imported", source=what),
-                                                 en=text("en", "level.imported", source=what)),
-        voxel_size_m=options.voxel, storey_height_m=options.storey_m,
-        budget=settings.budget if settings.budget is not None else round(BUDGET_EUR_PER_M2 * zone_m2 / options.voxel**3, -3),
-        goals=settings.goals, markers=settings.markers, allowed_blocks=settings.allowed_blocks,
-        georeference=raster.frame.georeference(), buildings=raster.buildings,
-        source=what, licence=licence,
+        id=level_id,
+        title=title,
+        description=settings.description
+        or Text(
+            de=text("de", "level.imported", source=what),
+            en=text("en", "level.imported", source=what),
+        ),
+        voxel_size_m=options.voxel,
+        storey_height_m=options.storey_m,
+        budget=settings.budget
+        if settings.budget is not None
+        else round(BUDGET_EUR_PER_M2 * zone_m2 / options.voxel**3, -3),
+        goals=settings.goals,
+        markers=settings.markers,
+        allowed_blocks=settings.allowed_blocks,
+        georeference=raster.frame.georeference(),
+        buildings=raster.buildings,
+        source=what,
+        licence=licence,
     )
 
 

@@ -97,8 +97,13 @@ class Autosaver:
     to write. A failed autosave keeps the document dirty and reports the error once.
     """
 
-    def __init__(self, path: Path, produce: Callable[[], bytes], interval: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: Path,
+        produce: Callable[[], bytes],
+        interval: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = Path(path)
         self.produce = produce
         self.interval = interval

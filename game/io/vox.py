@@ -1,7 +1,12 @@
 """MagicaVoxel `.vox` files: a design written as a scene of models, and scenes read back as stamps.
 
-Hand-written because the format is small (little-endian chunks, see
-`shared/data/MagicaVoxel-file-format-vox*.txt`) and the Python libraries on PyPI handle single
+The format (ephtracy's specification, `MagicaVoxel-file-format-vox.txt` and
+`-vox-extension.txt` in github.com/ephtracy/voxel-model): after `VOX ` and version 150, RIFF-like
+little-endian chunks (id, content size, children size); `SIZE`/`XYZI` per model with one byte per
+coordinate; a 256-entry `RGBA` palette where file entry k is colour index k+1; and the scene
+graph `nTRN` (translation, rotation as a packed byte), `nGRP` and `nSHP` placing models.
+
+Hand-written because the format is small and the Python libraries on PyPI handle single
 models only (py-vox-io) or stack models by raw translation, without each model's centre pivot,
 rotations or nested groups (midvoxio); none writes a scene graph (`nTRN`/`nGRP`/`nSHP`), which a
 level needs because one model holds at most 256 voxels per axis. Reading is bounded: every
@@ -47,13 +52,16 @@ def default_palette() -> np.ndarray:
     cube = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1)[:-1]
     ramp = np.array([0xEE, 0xDD, 0xBB, 0xAA, 0x88, 0x77, 0x55, 0x44, 0x22, 0x11], np.uint8)
     ramps = [np.outer(ramp, channel).astype(np.uint8) for channel in np.eye(3, dtype=np.uint8)]
-    rgb = np.concatenate([np.zeros((1, 3), np.uint8), cube, *ramps, np.repeat(ramp[:, None], 3, axis=1)])
+    rgb = np.concatenate(
+        [np.zeros((1, 3), np.uint8), cube, *ramps, np.repeat(ramp[:, None], 3, axis=1)]
+    )
     alpha = np.full((256, 1), 255, np.uint8)
     alpha[0] = 0
     return np.concatenate([rgb, alpha], axis=1)
 
 
 # -- writing ----------------------------------------------------------------------------------
+
 
 def _chunk(chunk_id: bytes, content: bytes, children: bytes = b"") -> bytes:
     return chunk_id + struct.pack("<ii", len(content), len(children)) + content + children
@@ -65,12 +73,19 @@ def _string(value: str) -> bytes:
 
 
 def _dict(items: dict[str, str]) -> bytes:
-    return struct.pack("<i", len(items)) + b"".join(_string(k) + _string(v) for k, v in items.items())
+    return struct.pack("<i", len(items)) + b"".join(
+        _string(k) + _string(v) for k, v in items.items()
+    )
 
 
 def _transform(node: int, child: int, attributes: dict[str, str], frame: dict[str, str]) -> bytes:
-    return _chunk(b"nTRN", struct.pack("<i", node) + _dict(attributes) + struct.pack("<iiii", child, -1, -1 if node == 0 else 0, 1)
-                  + _dict(frame))
+    return _chunk(
+        b"nTRN",
+        struct.pack("<i", node)
+        + _dict(attributes)
+        + struct.pack("<iiii", child, -1, -1 if node == 0 else 0, 1)
+        + _dict(frame),
+    )
 
 
 def write_vox(grid: np.ndarray, colors: np.ndarray) -> bytes:
@@ -86,31 +101,54 @@ def write_vox(grid: np.ndarray, colors: np.ndarray) -> bytes:
         if not xyz[0].size:
             continue
         voxels = np.stack([*xyz, tile[xyz]], axis=1).astype(np.uint8)
-        models.append(_chunk(b"SIZE", struct.pack("<3i", *tile.shape))
-                      + _chunk(b"XYZI", struct.pack("<i", len(voxels)) + voxels.tobytes()))
+        models.append(
+            _chunk(b"SIZE", struct.pack("<3i", *tile.shape))
+            + _chunk(b"XYZI", struct.pack("<i", len(voxels)) + voxels.tobytes())
+        )
         # A model's translation is its centre: voxel v lands at t + v - size // 2.
         placements.append((origin, np.asarray(origin) + np.asarray(tile.shape) // 2))
     palette = np.zeros((256, 4), np.uint8)
     palette[:255, :3] = colors[1:256]
     palette[:255, 3] = 255
-    lone = len(models) == 1 and not any(placements[0][0])  # readers without scene graphs open it too
-    body = b"".join(models) + (b"" if lone else _scene_graph(placements)) + _chunk(b"RGBA", palette.tobytes())
+    lone = len(models) == 1 and not any(
+        placements[0][0]
+    )  # readers without scene graphs open it too
+    body = (
+        b"".join(models)
+        + (b"" if lone else _scene_graph(placements))
+        + _chunk(b"RGBA", palette.tobytes())
+    )
     return b"VOX " + struct.pack("<i", VERSION) + _chunk(b"MAIN", b"", body)
 
 
 def _scene_graph(placements: list) -> bytes:
     """Root transform, one group, and a transform plus shape per model."""
     children = [2 + 2 * k for k in range(len(placements))]
-    graph = [_transform(0, 1, {}, {}),
-             _chunk(b"nGRP", struct.pack("<i", 1) + _dict({}) + struct.pack(f"<i{len(children)}i", len(children), *children))]
+    graph = [
+        _transform(0, 1, {}, {}),
+        _chunk(
+            b"nGRP",
+            struct.pack("<i", 1)
+            + _dict({})
+            + struct.pack(f"<i{len(children)}i", len(children), *children),
+        ),
+    ]
     for k, (node, (origin, t)) in enumerate(zip(children, placements)):
         name = "x{} y{} z{}".format(*origin)
-        graph.append(_transform(node, node + 1, {"_name": name}, {"_t": " ".join(map(str, t.tolist()))}))
-        graph.append(_chunk(b"nSHP", struct.pack("<i", node + 1) + _dict({}) + struct.pack("<ii", 1, k) + _dict({})))
+        graph.append(
+            _transform(node, node + 1, {"_name": name}, {"_t": " ".join(map(str, t.tolist()))})
+        )
+        graph.append(
+            _chunk(
+                b"nSHP",
+                struct.pack("<i", node + 1) + _dict({}) + struct.pack("<ii", 1, k) + _dict({}),
+            )
+        )
     return b"".join(graph)
 
 
 # -- reading ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Model:
@@ -136,16 +174,29 @@ class Scene:
     def assemble(self, what: str = "vox") -> tuple[np.ndarray, np.ndarray]:
         """Every instance in one grid of colour indices, cropped to the voxels there are, and the
         scene position of its first voxel `grid[0, 0, 0]`."""
-        placed = [(inst, self.models[inst.model]) for inst in self.instances if len(self.models[inst.model].voxels)]
+        placed = [
+            (inst, self.models[inst.model])
+            for inst in self.instances
+            if len(self.models[inst.model].voxels)
+        ]
         if not placed:
             raise QuartierError("error.vox_empty", what=what)
         if sum(len(model.voxels) for _, model in placed) > VOXELS_MAX:
-            raise QuartierError("error.vox_too_large", what=what, size=f"> {VOXELS_MAX:,}", limit=SCENE_MAX)
-        boxes = np.array([_world(inst, model, np.array([[0, 0, 0], np.array(model.size) - 1])) for inst, model in placed])
+            raise QuartierError(
+                "error.vox_too_large", what=what, size=f"> {VOXELS_MAX:,}", limit=SCENE_MAX
+            )
+        boxes = np.array(
+            [
+                _world(inst, model, np.array([[0, 0, 0], np.array(model.size) - 1]))
+                for inst, model in placed
+            ]
+        )
         lo, hi = boxes.min(axis=(0, 1)), boxes.max(axis=(0, 1))
         extent = hi - lo + 1
         if (extent > SCENE_MAX).any() or np.prod(extent) > VOLUME_MAX:
-            raise QuartierError("error.vox_too_large", what=what, size="×".join(map(str, extent)), limit=SCENE_MAX)
+            raise QuartierError(
+                "error.vox_too_large", what=what, size="×".join(map(str, extent)), limit=SCENE_MAX
+            )
         grid = np.zeros(tuple(extent), np.uint8)
         for inst, model in placed:  # later instances cover earlier ones, as in MagicaVoxel
             solid = model.voxels[model.voxels[:, 3] != 0]
@@ -172,7 +223,9 @@ class _Cursor:
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
-            raise QuartierError("error.vox_truncated", what=self.what, chunk=self.chunk.decode("latin-1"))
+            raise QuartierError(
+                "error.vox_truncated", what=self.what, chunk=self.chunk.decode("latin-1")
+            )
         self.pos += n
         return self.data[self.pos - n : self.pos]
 
@@ -185,7 +238,9 @@ class _Cursor:
     def attributes(self) -> dict[str, str]:
         count = self.i32()
         if count < 0 or count * 8 > len(self.data) - self.pos:
-            raise QuartierError("error.vox_truncated", what=self.what, chunk=self.chunk.decode("latin-1"))
+            raise QuartierError(
+                "error.vox_truncated", what=self.what, chunk=self.chunk.decode("latin-1")
+            )
         return {self.string(): self.string() for _ in range(count)}
 
     def string(self) -> str:
@@ -208,8 +263,13 @@ def _chunks(data: bytes, what: str):
         size, nested = body.ints(2)
         left = len(body.data) - body.pos
         if size < 0 or nested < 0 or size + nested > left:
-            raise QuartierError("error.vox_chunk_size", what=what, chunk=chunk_id.decode("latin-1"),
-                                size=max(size, nested), left=left)
+            raise QuartierError(
+                "error.vox_chunk_size",
+                what=what,
+                chunk=chunk_id.decode("latin-1"),
+                size=max(size, nested),
+                left=left,
+            )
         yield chunk_id, body.take(size)
         body.take(nested)
 
@@ -225,13 +285,23 @@ def read_vox(data: bytes, what: str = "vox") -> Scene:
         if chunk_id == b"SIZE":
             size = c.ints(3)
             if not all(1 <= n <= MODEL_MAX for n in size):
-                raise QuartierError("error.vox_model_size", what=what, size="×".join(map(str, size)), limit=MODEL_MAX)
+                raise QuartierError(
+                    "error.vox_model_size",
+                    what=what,
+                    size="×".join(map(str, size)),
+                    limit=MODEL_MAX,
+                )
         elif chunk_id == b"XYZI":
             if size is None:
                 raise QuartierError("error.vox_truncated", what=what, chunk="SIZE")
             voxels = np.frombuffer(c.take(4 * c.i32()), np.uint8).reshape(-1, 4)
             if (voxels[:, :3] >= np.array(size, np.int64)).any():
-                raise QuartierError("error.vox_voxel_outside", what=what, model=len(models), size="×".join(map(str, size)))
+                raise QuartierError(
+                    "error.vox_voxel_outside",
+                    what=what,
+                    model=len(models),
+                    size="×".join(map(str, size)),
+                )
             models.append(Model(size, voxels))
             size = None
         elif chunk_id == b"RGBA":
@@ -249,11 +319,21 @@ def read_vox(data: bytes, what: str = "vox") -> Scene:
                 if count < 0 or count * 4 > len(content) - c.pos:
                     raise QuartierError("error.vox_truncated", what=what, chunk=chunk_id.decode())
                 # a group lists child ids; a shape lists (model id, attributes) pairs: keep the first model
-                nodes[node] = (chunk_id, attributes, c.ints(count) if chunk_id == b"nGRP" else c.ints(min(count, 1)))
+                nodes[node] = (
+                    chunk_id,
+                    attributes,
+                    c.ints(count) if chunk_id == b"nGRP" else c.ints(min(count, 1)),
+                )
     if not models:
         raise QuartierError("error.vox_empty", what=what)
-    instances = _instances(nodes, len(models), what) if nodes else tuple(
-        Instance(k, np.eye(3, dtype=np.int64), np.array(m.size) // 2) for k, m in enumerate(models))
+    instances = (
+        _instances(nodes, len(models), what)
+        if nodes
+        else tuple(
+            Instance(k, np.eye(3, dtype=np.int64), np.array(m.size) // 2)
+            for k, m in enumerate(models)
+        )
+    )
     return Scene(tuple(models), instances, palette)
 
 
@@ -282,15 +362,25 @@ def _instances(nodes: dict, model_count: int, what: str) -> tuple[Instance, ...]
     return tuple(found)
 
 
-def _parse_transform(attributes: dict[str, str], node: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_transform(
+    attributes: dict[str, str], node: int, what: str
+) -> tuple[np.ndarray, np.ndarray]:
     raw_t, raw_r = attributes.get("_t", "0 0 0"), attributes.get("_r", "4")  # 4: the identity
     try:
         t = np.array([int(v) for v in raw_t.split()], np.int64)
         bits = int(raw_r)
     except ValueError:
-        raise QuartierError("error.vox_transform", what=what, node=node, value=f"{raw_t} / {raw_r}") from None
+        raise QuartierError(
+            "error.vox_transform", what=what, node=node, value=f"{raw_t} / {raw_r}"
+        ) from None
     first, second = bits & 3, (bits >> 2) & 3
-    if t.shape != (3,) or (np.abs(t) > 1 << 20).any() or first == second or 3 in (first, second) or not 0 <= bits < 128:
+    if (
+        t.shape != (3,)
+        or (np.abs(t) > 1 << 20).any()
+        or first == second
+        or 3 in (first, second)
+        or not 0 <= bits < 128
+    ):
         raise QuartierError("error.vox_transform", what=what, node=node, value=f"{raw_t} / {raw_r}")
     rotation = np.zeros((3, 3), np.int64)
     for row, column in enumerate((first, second, 3 - first - second)):
@@ -300,7 +390,10 @@ def _parse_transform(attributes: dict[str, str], node: int, what: str) -> tuple[
 
 # -- stamps -----------------------------------------------------------------------------------
 
-def nearest_blocks(palette: np.ndarray, catalogue: Catalogue, allowed: set[str] | frozenset[str]) -> np.ndarray:
+
+def nearest_blocks(
+    palette: np.ndarray, catalogue: Catalogue, allowed: set[str] | frozenset[str]
+) -> np.ndarray:
     """(256,) block id for each colour index: the allowed, placeable block of the closest colour."""
     blocks = [b for b in catalogue.blocks if b.key in allowed and b.placeable]
     if not blocks:
@@ -313,7 +406,9 @@ def nearest_blocks(palette: np.ndarray, catalogue: Catalogue, allowed: set[str] 
     return table
 
 
-def read_stamp(path: Path, catalogue: Catalogue, allowed: set[str] | frozenset[str]) -> tuple[Stamp, Scene]:
+def read_stamp(
+    path: Path, catalogue: Catalogue, allowed: set[str] | frozenset[str]
+) -> tuple[Stamp, Scene]:
     """A `.vox` file as a stamp of allowed blocks (colours mapped to the nearest one), and its scene."""
     what = Path(path).name
     scene = read_vox(read_document(path), what)

@@ -24,8 +24,19 @@ MIN_HEIGHT_VOXELS = 32
 HEADROOM_VOXELS = 8
 FACES_AT_ONCE = 64
 # Ground surfaces are painted in this order, so streets cross lawns and water, not the other way.
-PAINT_ORDER = ("grass", "urban_garden", "flower_bed", "plaza", "playground", "sports_court",
-               "water", "parking", "footpath", "bike_lane", "road")
+PAINT_ORDER = (
+    "grass",
+    "urban_garden",
+    "flower_bed",
+    "plaza",
+    "playground",
+    "sports_court",
+    "water",
+    "parking",
+    "footpath",
+    "bike_lane",
+    "road",
+)
 
 
 @dataclass
@@ -53,17 +64,32 @@ def fitting_voxel_size(width: float, depth: float, height: float) -> float:
     return math.ceil(need * 2) / 2
 
 
-def _refuse_too_large(width: float, depth: float, height: float, voxel: float, size: tuple[int, ...]) -> None:
+def _refuse_too_large(
+    width: float, depth: float, height: float, voxel: float, size: tuple[int, ...]
+) -> None:
     fits = fitting_voxel_size(width, depth, height)
     if fits > 4:
-        raise QuartierError("error.import_too_large_any", width=round(width), depth=round(depth),
-                            max=int(MAX_DIMENSIONS[0] * 4))
-    raise QuartierError("error.import_too_large", width=round(width), depth=round(depth), height=round(height),
-                        voxel=f"{voxel:g}", size="×".join(map(str, size)),
-                        limit="×".join(map(str, MAX_DIMENSIONS)), fits=f"{fits:g}")
+        raise QuartierError(
+            "error.import_too_large_any",
+            width=round(width),
+            depth=round(depth),
+            max=int(MAX_DIMENSIONS[0] * 4),
+        )
+    raise QuartierError(
+        "error.import_too_large",
+        width=round(width),
+        depth=round(depth),
+        height=round(height),
+        voxel=f"{voxel:g}",
+        size="×".join(map(str, size)),
+        limit="×".join(map(str, MAX_DIMENSIONS)),
+        fits=f"{fits:g}",
+    )
 
 
-def _centres(origin: tuple[float, float], voxel: float, i: slice, j: slice) -> tuple[np.ndarray, np.ndarray]:
+def _centres(
+    origin: tuple[float, float], voxel: float, i: slice, j: slice
+) -> tuple[np.ndarray, np.ndarray]:
     x = origin[0] + (np.arange(i.start, i.stop) + 0.5) * voxel
     y = origin[1] + (np.arange(j.start, j.stop) + 0.5) * voxel
     return np.meshgrid(x, y, indexing="ij")
@@ -89,9 +115,13 @@ def _columns(b: Building, origin, voxel, shape) -> _Columns | None:
         return None
     x, y = _centres(origin, voxel, *window)
     top = np.full(x.shape, -np.inf)
-    for k in range(0, len(b.faces.polygons), FACES_AT_ONCE):  # bounds memory for detailed LoD2 roofs
-        hits = shapely.intersects_xy(b.faces.polygons[k:k + FACES_AT_ONCE, None, None], x[None], y[None])
-        planes = b.faces.planes[k:k + FACES_AT_ONCE, :, None, None]
+    for k in range(
+        0, len(b.faces.polygons), FACES_AT_ONCE
+    ):  # bounds memory for detailed LoD2 roofs
+        hits = shapely.intersects_xy(
+            b.faces.polygons[k : k + FACES_AT_ONCE, None, None], x[None], y[None]
+        )
+        planes = b.faces.planes[k : k + FACES_AT_ONCE, :, None, None]
         z = planes[:, 0] * x + planes[:, 1] * y + planes[:, 2]
         top = np.maximum(top, np.where(hits, z, -np.inf).max(axis=0))
     covered = np.isfinite(top)
@@ -101,8 +131,13 @@ def _columns(b: Building, origin, voxel, shape) -> _Columns | None:
     return _Columns(window, covered, low, high) if covered.any() else None
 
 
-def voxelise(district: District, voxel: float, extent: tuple[float, float, float, float],
-             catalogue: Catalogue, epsg: int) -> Raster:
+def voxelise(
+    district: District,
+    voxel: float,
+    extent: tuple[float, float, float, float],
+    catalogue: Catalogue,
+    epsg: int,
+) -> Raster:
     """The district inside `extent` (level CRS) as a grid of `voxel`-metre voxels."""
     x0, y0, x1, y1 = extent
     width, depth = x1 - x0, y1 - y0
@@ -112,8 +147,11 @@ def voxelise(district: District, voxel: float, extent: tuple[float, float, float
     if any(n > limit for n, limit in zip(needed, MAX_DIMENSIONS)):
         _refuse_too_large(width, depth, height, voxel, needed)
     origin = (x0, y0)
-    placed = [(n, c) for n, b in enumerate(district.buildings)
-              if (c := _columns(b, origin, voxel, shape2)) is not None]
+    placed = [
+        (n, c)
+        for n, b in enumerate(district.buildings)
+        if (c := _columns(b, origin, voxel, shape2)) is not None
+    ]
     tallest = max((int(c.high[c.covered].max()) for _, c in placed), default=1)
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
     grid = np.zeros(shape, np.uint8)
@@ -137,13 +175,15 @@ def voxelise(district: District, voxel: float, extent: tuple[float, float, float
         body = c.covered[..., None] & (z >= c.low[..., None]) & (z < c.high[..., None])
         cells = grid[c.window]
         cells[body] = catalogue.id(district.buildings[n].block)
-        cells[c.covered[..., None] & (z == c.high[..., None] - 1) & (c.high - c.low >= 2)[..., None]] = roof
+        cells[
+            c.covered[..., None] & (z == c.high[..., None] - 1) & (c.high - c.low >= 2)[..., None]
+        ] = roof
         labels[c.window][c.covered] = n + 1
 
     for p in district.points:
         i, j = math.floor((p.x - x0) / voxel), math.floor((p.y - y0) / voxel)
         if 0 <= i < shape[0] and 0 <= j < shape[1] and not labels[i, j]:
-            grid[i, j, 1: 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
+            grid[i, j, 1 : 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
 
     ground = min((district.buildings[n].base for n, _ in placed), default=0.0)
     frame = Frame((x0, y0, ground - voxel), voxel, epsg)

@@ -4,7 +4,7 @@ Chunks are meshed with a one-voxel border of their neighbours, so faces and AO a
 a whole-level mesh; an edit therefore dirties every chunk within one voxel of it.
 """
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -61,8 +61,12 @@ class ChunkGrid:
         A voxel changes the faces and AO of voxels up to one step away, so the box grows by one.
         """
         (x0, y0, _), (x1, y1, _) = lo, hi
-        cx = range(max((x0 - 1) // self.size, 0), min((x1 + 1) // self.size, self.counts[0] - 1) + 1)
-        cy = range(max((y0 - 1) // self.size, 0), min((y1 + 1) // self.size, self.counts[1] - 1) + 1)
+        cx = range(
+            max((x0 - 1) // self.size, 0), min((x1 + 1) // self.size, self.counts[0] - 1) + 1
+        )
+        cy = range(
+            max((y0 - 1) // self.size, 0), min((y1 + 1) // self.size, self.counts[1] - 1) + 1
+        )
         keys = {(i, j) for i in cx for j in cy}
         self.dirty |= keys
         return keys

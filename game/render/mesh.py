@@ -4,8 +4,8 @@ The editor draws on a CPU rasteriser (llvmpipe), where every triangle costs, so 
 merged into maximal rectangles; AO lives in the vertex colours so the shader only adds sun shading.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -94,7 +94,9 @@ class _Faces:
     block: np.ndarray
     ao: np.ndarray
 
-    def take(self, index: np.ndarray, du: np.ndarray | None = None, dw: np.ndarray | None = None) -> "_Faces":
+    def take(
+        self, index: np.ndarray, du: np.ndarray | None = None, dw: np.ndarray | None = None
+    ) -> "_Faces":
         return _Faces(
             self.direction[index],
             self.layer[index],
@@ -121,7 +123,10 @@ def padded_block(level: np.ndarray, lo: Vec3i, hi: Vec3i) -> np.ndarray:
 
 
 def greedy_mesh(
-    grid: np.ndarray, colors: np.ndarray, origin: Vec3i = (0, 0, 0), neighbours: np.ndarray | None = None
+    grid: np.ndarray,
+    colors: np.ndarray,
+    origin: Vec3i = (0, 0, 0),
+    neighbours: np.ndarray | None = None,
 ) -> Mesh:
     """Mesh the visible faces of `grid`, merging equal faces (block and AO) into rectangles.
 
@@ -137,7 +142,10 @@ def greedy_mesh(
 
 
 def naive_mesh(
-    grid: np.ndarray, colors: np.ndarray, origin: Vec3i = (0, 0, 0), neighbours: np.ndarray | None = None
+    grid: np.ndarray,
+    colors: np.ndarray,
+    origin: Vec3i = (0, 0, 0),
+    neighbours: np.ndarray | None = None,
 ) -> Mesh:
     """Like `greedy_mesh` but one quad per visible face: the baseline that merging is measured against."""
     return _emit(_visible_faces(_pad(grid, neighbours)), colors, origin)
@@ -149,7 +157,9 @@ def _pad(grid: np.ndarray, neighbours: np.ndarray | None) -> np.ndarray:
     if neighbours is None:
         return np.pad(grid, 1)
     if neighbours.shape != tuple(n + 2 for n in grid.shape):
-        raise ValueError(f"neighbours must be grid.shape + 2, not {neighbours.shape} for {grid.shape}")
+        raise ValueError(
+            f"neighbours must be grid.shape + 2, not {neighbours.shape} for {grid.shape}"
+        )
     padded = neighbours.copy()
     padded[1:-1, 1:-1, 1:-1] = grid
     return padded
@@ -193,7 +203,9 @@ def _faces_towards(
     return index, np.full(len(index), d), xyz[axis], xyz[(axis + 1) % 3], xyz[(axis + 2) % 3]
 
 
-def _ambient_occlusion(solid: np.ndarray, front: np.ndarray, su: np.ndarray, sw: np.ndarray) -> np.ndarray:
+def _ambient_occlusion(
+    solid: np.ndarray, front: np.ndarray, su: np.ndarray, sw: np.ndarray
+) -> np.ndarray:
     """AO level 0..3 per face corner from the two sides and the corner in the layer in front."""
     corners = []
     for cu, cw in zip(_CORNER_U, _CORNER_W):
@@ -208,13 +220,21 @@ def _ambient_occlusion(solid: np.ndarray, front: np.ndarray, su: np.ndarray, sw:
 def _merge_keys(faces: _Faces) -> np.ndarray:
     """One integer per face such that equal values may share a rectangle: block plus corner AO."""
     ao = faces.ao.astype(np.int64)
-    return faces.block.astype(np.int64) | ao[:, 0] << 8 | ao[:, 1] << 10 | ao[:, 2] << 12 | ao[:, 3] << 14
+    return (
+        faces.block.astype(np.int64)
+        | ao[:, 0] << 8
+        | ao[:, 1] << 10
+        | ao[:, 2] << 12
+        | ao[:, 3] << 14
+    )
 
 
 def _merge_runs(faces: _Faces) -> _Faces:
     """Join faces into maximal runs along w within each (direction, layer, u) row."""
     size = max(faces.layer.max(initial=0), faces.u.max(initial=0), faces.w.max(initial=0)) + 2
-    cell = np.ravel_multi_index((faces.direction, faces.layer, faces.u, faces.w), (6, size, size, size))
+    cell = np.ravel_multi_index(
+        (faces.direction, faces.layer, faces.u, faces.w), (6, size, size, size)
+    )
     order = np.argsort(cell)
     cell, key = cell[order], _merge_keys(faces)[order]
     # Interior w never reaches 0 or size-1, so consecutive cells are always in the same row.
@@ -228,7 +248,9 @@ def _merge_runs(faces: _Faces) -> _Faces:
 def _merge_strips(runs: _Faces) -> _Faces:
     """Stack equal runs (same start, length, block and AO) of consecutive rows along u."""
     size = max(runs.layer.max(initial=0), runs.w.max(initial=0), runs.dw.max(initial=0)) + 2
-    group = np.ravel_multi_index((runs.direction, runs.layer, runs.w, runs.dw), (6, size, size, size))
+    group = np.ravel_multi_index(
+        (runs.direction, runs.layer, runs.w, runs.dw), (6, size, size, size)
+    )
     group = group << 16 | _merge_keys(runs)
     # Runs arrive sorted by (direction, layer, u), so a stable sort keeps u ascending per group.
     order = np.argsort(group, kind="stable")
@@ -260,7 +282,10 @@ def _emit(quads: _Faces, colors: np.ndarray, origin: Vec3i) -> Mesh:
     ao = quads.ao.astype(np.int16)
     flip = ao[:, 1] + ao[:, 3] > ao[:, 0] + ao[:, 2]
     back = _SIGN[quads.direction] < 0
-    indices = _TRIANGLES[back.astype(int), flip.astype(int)] + (4 * np.arange(n, dtype=np.uint32))[:, None]
+    indices = (
+        _TRIANGLES[back.astype(int), flip.astype(int)]
+        + (4 * np.arange(n, dtype=np.uint32))[:, None]
+    )
     return Mesh(
         positions=world.reshape(-1, 3).astype(np.float32),
         normals=np.repeat(_NORMALS[quads.direction], 4, axis=0),

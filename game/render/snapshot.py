@@ -46,7 +46,9 @@ PAPER = (244, 242, 236)
 # Screen axes seen from the south-west: east runs right and up, north left and up, z straight up.
 _ELEVATION = np.radians(ELEVATION_DEG)
 _RIGHT = np.array([1.0, -1.0, 0.0]) / np.sqrt(2)
-_UP = np.array([np.sin(_ELEVATION) / np.sqrt(2), np.sin(_ELEVATION) / np.sqrt(2), np.cos(_ELEVATION)])
+_UP = np.array(
+    [np.sin(_ELEVATION) / np.sqrt(2), np.sin(_ELEVATION) / np.sqrt(2), np.cos(_ELEVATION)]
+)
 _FACING = np.array([[0, 0, 1], [0, -1, 0], [-1, 0, 0]], np.int8)
 """Top, south and west: the faces a viewer in the south-west, above the city, can see."""
 
@@ -65,7 +67,11 @@ def render(
     """
     surface = _draw(grid, colors, view, size, highlight)
     width, height = surface.get_size()
-    return np.frombuffer(pygame.image.tobytes(surface, "RGB"), np.uint8).reshape(height, width, 3).copy()
+    return (
+        np.frombuffer(pygame.image.tobytes(surface, "RGB"), np.uint8)
+        .reshape(height, width, 3)
+        .copy()
+    )
 
 
 def render_png(
@@ -87,18 +93,31 @@ def sun_light(normals: np.ndarray) -> np.ndarray:
     return 0.45 + 0.4 * np.maximum(normals @ SUN, 0.0) + 0.15 * (0.5 + 0.5 * normals[..., 2])
 
 
-def _draw(grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None) -> pygame.Surface:
+def _draw(
+    grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None
+) -> pygame.Surface:
     width, height = _check(grid, colors, view, size, highlight)
     if view == "top":
         return _draw_top(grid, colors, (width, height), highlight)
     return _draw_iso(grid, colors, (width, height), highlight)
 
 
-def _check(grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None) -> Size:
-    if not isinstance(grid, np.ndarray) or grid.ndim != 3 or grid.dtype != np.uint8 or 0 in grid.shape:
-        raise ValueError(f"grid must be a non-empty 3D uint8 array, got {getattr(grid, 'shape', type(grid))}")
+def _check(
+    grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None
+) -> Size:
+    if (
+        not isinstance(grid, np.ndarray)
+        or grid.ndim != 3
+        or grid.dtype != np.uint8
+        or 0 in grid.shape
+    ):
+        raise ValueError(
+            f"grid must be a non-empty 3D uint8 array, got {getattr(grid, 'shape', type(grid))}"
+        )
     if not isinstance(colors, np.ndarray) or colors.shape != (256, 3):
-        raise ValueError(f"colors must be a (256, 3) colour table, got {getattr(colors, 'shape', type(colors))}")
+        raise ValueError(
+            f"colors must be a (256, 3) colour table, got {getattr(colors, 'shape', type(colors))}"
+        )
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     try:
@@ -108,7 +127,9 @@ def _check(grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highligh
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         raise ValueError(f"size must be between 1 and {MAX_SIDE} pixels per side, got {size!r}")
     if highlight is not None and np.shape(highlight) != grid.shape[:2]:
-        raise ValueError(f"highlight must be an (X, Y) mask of shape {grid.shape[:2]}, got {np.shape(highlight)}")
+        raise ValueError(
+            f"highlight must be an (X, Y) mask of shape {grid.shape[:2]}, got {np.shape(highlight)}"
+        )
     return width, height
 
 
@@ -119,7 +140,9 @@ def _margin(width: int, height: int) -> int:
 # --- plan ---------------------------------------------------------------------------------------
 
 
-def _draw_top(grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None) -> pygame.Surface:
+def _draw_top(
+    grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None
+) -> pygame.Surface:
     """Each column's topmost block, north up, scaled by whole pixels and centred on paper."""
     width, height = size
     X, Y = grid.shape[:2]
@@ -153,7 +176,9 @@ def _draw_top(grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.nd
 # --- isometric ----------------------------------------------------------------------------------
 
 
-def _draw_iso(grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None) -> pygame.Surface:
+def _draw_iso(
+    grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None
+) -> pygame.Surface:
     """The city as a miniature seen from the south-west, faces shaded by the editor's sun."""
     width, height = size
     surface = _surface(_sky(width, height))
@@ -180,7 +205,9 @@ def _draw_iso(grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.nd
     return surface
 
 
-def _iso_polygons(grid: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _iso_polygons(
+    grid: np.ndarray, colors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Corners (n, 4, 3) in voxel units, flat shaded RGB (n, 3) and painter's key (n,) of every polygon.
 
     Roofs on plane z = h get key 2h - 1, wall strips in slab z get key 2z: bottom up, walls of a
@@ -204,7 +231,9 @@ def _iso_polygons(grid: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.
     corners, rgb, wall, low = corners[source], rgb[source], wall[source], low[source]
     floor = low + level
     corners[:, :, 2] = np.where(
-        wall[:, None], np.where(corners[:, :, 2] == low[:, None], floor[:, None], floor[:, None] + 1), corners[:, :, 2]
+        wall[:, None],
+        np.where(corners[:, :, 2] == low[:, None], floor[:, None], floor[:, None] + 1),
+        corners[:, :, 2],
     )
     key = np.where(wall, 2 * floor, 2 * corners[:, 0, 2] - 1)
     return corners, rgb, key
@@ -229,8 +258,12 @@ def _iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
     # Off the level the neighbour is nothing; follow the column inside instead.
     outside_a = (ax < 0) | (ay < 0)
     outside_b = (bx >= X) | (by >= Y)
-    low = np.where(outside_a, padded[bx + 1, by + 1], np.where(outside_b, padded[ax + 1, ay + 1], low))
-    segments = np.concatenate([edges, np.repeat(low[:, None, None], 2, axis=1)], axis=2).astype(np.float64)
+    low = np.where(
+        outside_a, padded[bx + 1, by + 1], np.where(outside_b, padded[ax + 1, ay + 1], low)
+    )
+    segments = np.concatenate([edges, np.repeat(low[:, None, None], 2, axis=1)], axis=2).astype(
+        np.float64
+    )
     # Just after the roofs on that plane, before the walls standing on it.
     return segments, 2.0 * low - 0.5
 
@@ -285,7 +318,9 @@ def _sky(width: int, height: int) -> np.ndarray:
 
 def _surface(image: np.ndarray) -> pygame.Surface:
     height, width = image.shape[:2]
-    return pygame.image.frombytes(np.ascontiguousarray(image, np.uint8).tobytes(), (width, height), "RGB")
+    return pygame.image.frombytes(
+        np.ascontiguousarray(image, np.uint8).tobytes(), (width, height), "RGB"
+    )
 
 
 def _pixel(point: tuple[float, float]) -> tuple[int, int]:

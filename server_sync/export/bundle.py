@@ -30,7 +30,15 @@ from game.core.session import Session as DesignSession
 from game.io.formats import exporter, is_geographic, suffix
 from game.io.levels import find_level
 from game.io.storage import fsync_dir, storage_error
-from server_sync.models import AuditEntry, JuryRating, Participant, Revision, Submission, Vote, Workshop
+from server_sync.models import (
+    AuditEntry,
+    JuryRating,
+    Participant,
+    Revision,
+    Submission,
+    Vote,
+    Workshop,
+)
 from server_sync.routes.submissions import VIEWS, image_path, render_images
 from server_sync.routes.workshops import ranking, workshop_with_code
 
@@ -86,7 +94,11 @@ class Bundle:
 def file_stem(title: str, uuid: str, taken: set[str]) -> str:
     """A file name from the title that stays in its folder (`../../etc` becomes `etc-…`), unique in `taken`."""
     plain = unicodedata.normalize("NFKD", title.lower().translate(TRANSLITERATE))
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.encode("ascii", "ignore").decode()).strip("-")[:STEM_CHARS].strip("-")
+    slug = (
+        re.sub(r"[^a-z0-9]+", "-", plain.encode("ascii", "ignore").decode())
+        .strip("-")[:STEM_CHARS]
+        .strip("-")
+    )
     stem = f"{slug or 'design'}-{uuid[:8]}"
     if stem in taken:  # uuids come from clients, so two may share a prefix
         stem = f"{slug or 'design'}-{uuid}"
@@ -108,7 +120,9 @@ def _count(session: Session, column, *where) -> int:
     return session.scalar(select(func.count(column)).where(*where)) or 0
 
 
-def collect(session: Session, workshop: Workshop, data_dir: Path, include_hidden: bool = False) -> Bundle:
+def collect(
+    session: Session, workshop: Workshop, data_dir: Path, include_hidden: bool = False
+) -> Bundle:
     """Everything the bundle shows, measured once; server-made images are rendered where missing."""
     level = find_level(workshop.level_id)
     rows = ranking(session, workshop.id, EVERY_STATUS if include_hidden else PUBLIC)
@@ -121,21 +135,45 @@ def collect(session: Session, workshop: Workshop, data_dir: Path, include_hidden
         images = {view: image_path(data_dir, row.uuid, stored.revision, view) for view in VIEWS}
         if not all(path.exists() for path in images.values()):
             render_images(data_dir, row.uuid, stored.revision, opened.grid, level)
-        entries.append(Entry(
-            rank=rank, uuid=row.uuid, stem=file_stem(row.title, row.uuid, taken), title=row.title,
-            pseudonym=row.pseudonym, description=stored.description, status=stored.status, feedback=stored.feedback,
-            revision=stored.revision, created=stored.created, updated=stored.updated, votes=row.votes,
-            jury_stars=row.jury_stars, jury_ratings=row.jury_ratings, design=design, values=metrics.values,
-            goals=metrics.goals(), stars=metrics.stars(), images=images))
+        entries.append(
+            Entry(
+                rank=rank,
+                uuid=row.uuid,
+                stem=file_stem(row.title, row.uuid, taken),
+                title=row.title,
+                pseudonym=row.pseudonym,
+                description=stored.description,
+                status=stored.status,
+                feedback=stored.feedback,
+                revision=stored.revision,
+                created=stored.created,
+                updated=stored.updated,
+                votes=row.votes,
+                jury_stars=row.jury_stars,
+                jury_ratings=row.jury_ratings,
+                design=design,
+                values=metrics.values,
+                goals=metrics.goals(),
+                stars=metrics.stars(),
+                images=images,
+            )
+        )
     in_workshop = Submission.workshop_id == workshop.id
     return Bundle(
-        workshop=workshop, level=level,
+        workshop=workshop,
+        level=level,
         participants=_count(session, Participant.id, Participant.workshop_id == workshop.id),
         submissions=_count(session, Submission.uuid, in_workshop),
         votes=_count(session, Vote.slot, Vote.workshop_id == workshop.id),
-        jury_ratings=_count(session, JuryRating.stars, JuryRating.submission_uuid.in_(
-            select(Submission.uuid).where(in_workshop))),
-        start=measure(DesignSession(level)).values, entries=entries, include_hidden=include_hidden)
+        jury_ratings=_count(
+            session,
+            JuryRating.stars,
+            JuryRating.submission_uuid.in_(select(Submission.uuid).where(in_workshop)),
+        ),
+        start=measure(DesignSession(level)).values,
+        entries=entries,
+        include_hidden=include_hidden,
+    )
 
 
 def bundle_files(bundle: Bundle, lang: Language) -> Iterator[tuple[str, bytes]]:
@@ -210,12 +248,23 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def export_workshop(session: Session, workshop: Workshop, out: Path, data_dir: Path, lang: Language,
-                    include_hidden: bool = False) -> Bundle:
+def export_workshop(
+    session: Session,
+    workshop: Workshop,
+    out: Path,
+    data_dir: Path,
+    lang: Language,
+    include_hidden: bool = False,
+) -> Bundle:
     """The whole export, as the command line and the moderator's download run it; logged in the audit log."""
     bundle = collect(session, workshop, data_dir, include_hidden)
     write_bundle(bundle_files(bundle, lang), out)
-    session.add(AuditEntry(action="export_with_hidden" if include_hidden else "export", workshop_id=workshop.id,
-                           detail=str(len(bundle.entries))))
+    session.add(
+        AuditEntry(
+            action="export_with_hidden" if include_hidden else "export",
+            workshop_id=workshop.id,
+            detail=str(len(bundle.entries)),
+        )
+    )
     session.commit()
     return bundle

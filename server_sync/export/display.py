@@ -13,7 +13,9 @@ def date(moment: datetime, lang: Language) -> str:
 
 def date_time(moment: datetime, lang: Language) -> str:
     moment = utc(moment)
-    return text(lang, "export.date_time", date=date(moment, lang), hour=moment.hour, minute=moment.minute)
+    return text(
+        lang, "export.date_time", date=date(moment, lang), hour=moment.hour, minute=moment.minute
+    )
 
 
 def decimal(value: float, lang: Language, decimals: int = 1) -> str:

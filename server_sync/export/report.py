@@ -26,15 +26,28 @@ from server_sync.export.display import date, jury
 from server_sync.routes.submissions import IMAGE_SIZE
 
 # Where DejaVu Sans is looked for: QUARTIER_FONT_DIR, the assets, then where Debian and Ubuntu put it.
-FONT_DIRS = tuple(Path(p) for p in (os.environ.get("QUARTIER_FONT_DIR", ""), data_dir("assets") / "fonts",
-                                    "/usr/share/fonts/truetype/dejavu") if p)
+FONT_DIRS = tuple(
+    Path(p)
+    for p in (
+        os.environ.get("QUARTIER_FONT_DIR", ""),
+        data_dir("assets") / "fonts",
+        "/usr/share/fonts/truetype/dejavu",
+    )
+    if p
+)
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 FONT = "DejaVu"
 MARGIN = 10.0
 IMAGE_W = 128.0  # two pictures side by side across a landscape A4 page, in their 4:3 shape
 IMAGE_H = IMAGE_W * IMAGE_SIZE[1] / IMAGE_SIZE[0]
 POINT_MM = 0.3528  # one typographic point in millimetres
-INK, GREY, GOOD, BAD, RULE = (20, 20, 20), (100, 100, 100), (20, 120, 50), (180, 30, 30), (200, 200, 200)
+INK, GREY, GOOD, BAD, RULE = (
+    (20, 20, 20),
+    (100, 100, 100),
+    (20, 120, 50),
+    (180, 30, 30),
+    (200, 200, 200),
+)
 
 
 def font_files() -> dict[str, Path]:
@@ -65,18 +78,33 @@ class Report(FPDF):
         self.set_text_color(*GREY)
         self.cell(0, 4, self.bundle.workshop.title, align="L")
         self.set_x(MARGIN)
-        self.cell(0, 4, text(self.lang, "export.page", page=self.page_no(), pages="{nb}"), align="R")
+        self.cell(
+            0, 4, text(self.lang, "export.page", page=self.page_no(), pages="{nb}"), align="R"
+        )
 
     def t(self, key: str, **params: object) -> str:
         return text(self.lang, key, **params)
 
-    def box(self, x: float, y: float, w: float, h: float, body: str, size: float, style: str = "",
-            color=INK) -> float:
+    def box(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        body: str,
+        size: float,
+        style: str = "",
+        color=INK,
+    ) -> float:
         """Write `body` wrapped into the box; what does not fit ends in "…". Returns the y below the text."""
         self.set_font(FONT, style, size)
         self.set_text_color(*color)
         line = size * POINT_MM * 1.3
-        lines = self.multi_cell(w, line, body, dry_run=True, output=MethodReturnValue.LINES) if body else []
+        lines = (
+            self.multi_cell(w, line, body, dry_run=True, output=MethodReturnValue.LINES)
+            if body
+            else []
+        )
         room = max(int(h // line), 1)
         if len(lines) > room:
             lines = lines[:room]
@@ -113,26 +141,47 @@ def _cover(pdf: Report) -> None:
     y = pdf.box(MARGIN, y + 2, left, 32, workshop.title, 22, "B")
     y = pdf.box(MARGIN, y + 2, left, 14, level.doc.title.in_(lang), 14, color=GREY) + 8
     moments = sorted(e.created for e in entries)
-    facts = [("export.fact.created", date(workshop.created, lang)),
-             ("export.fact.phase", pdf.t(f"web.phase.{workshop.phase}")),
-             ("export.fact.participants", str(bundle.participants)),
-             ("export.fact.submissions", str(bundle.submissions)),
-             ("export.fact.in_report_hidden" if bundle.include_hidden else "export.fact.in_report", str(len(entries))),
-             ("export.fact.votes", str(bundle.votes)),
-             ("export.fact.jury_ratings", str(bundle.jury_ratings))]
+    facts = [
+        ("export.fact.created", date(workshop.created, lang)),
+        ("export.fact.phase", pdf.t(f"web.phase.{workshop.phase}")),
+        ("export.fact.participants", str(bundle.participants)),
+        ("export.fact.submissions", str(bundle.submissions)),
+        (
+            "export.fact.in_report_hidden" if bundle.include_hidden else "export.fact.in_report",
+            str(len(entries)),
+        ),
+        ("export.fact.votes", str(bundle.votes)),
+        ("export.fact.jury_ratings", str(bundle.jury_ratings)),
+    ]
     if moments:
-        facts.insert(1, ("export.fact.period", pdf.t("export.period", first=date(moments[0], lang),
-                                                      last=date(moments[-1], lang))))
+        facts.insert(
+            1,
+            (
+                "export.fact.period",
+                pdf.t("export.period", first=date(moments[0], lang), last=date(moments[-1], lang)),
+            ),
+        )
     for key, value in facts:
         pdf.box(MARGIN, y, label, 6, pdf.t(key), 11, color=GREY)
         y = pdf.box(MARGIN + label + 2, y, left - label - 2, 12, value, 11, "B") + 1.5
     pdf.box(MARGIN, y + 8, left, 20, pdf.t("export.report.privacy"), 9, color=GREY)
-    image = io.BytesIO(render_png(level.city, level.catalogue.colors, "iso", IMAGE_SIZE,
-                                  highlight=level.zone_columns))
+    image = io.BytesIO(
+        render_png(
+            level.city, level.catalogue.colors, "iso", IMAGE_SIZE, highlight=level.zone_columns
+        )
+    )
     x = MARGIN + left + 5
     w = pdf.w - MARGIN - x
     pdf.image(image, x=x, y=40, w=w, h=w * IMAGE_SIZE[1] / IMAGE_SIZE[0])
-    pdf.box(x, 42 + w * IMAGE_SIZE[1] / IMAGE_SIZE[0], w, 10, pdf.t("export.report.start_image"), 8, color=GREY)
+    pdf.box(
+        x,
+        42 + w * IMAGE_SIZE[1] / IMAGE_SIZE[0],
+        w,
+        10,
+        pdf.t("export.report.start_image"),
+        8,
+        color=GREY,
+    )
 
 
 def _ranking(pdf: Report, links: list[int]) -> None:
@@ -144,8 +193,14 @@ def _ranking(pdf: Report, links: list[int]) -> None:
     if not bundle.entries:
         pdf.box(MARGIN, pdf.get_y(), pdf.epw, 6, pdf.t("export.ranking.empty"), 11)
         return
-    columns = ["export.field.rank", "export.field.title", "export.field.pseudonym", "export.field.votes",
-               "export.field.jury_stars", "export.field.goals_met"]
+    columns = [
+        "export.field.rank",
+        "export.field.title",
+        "export.field.pseudonym",
+        "export.field.votes",
+        "export.field.jury_stars",
+        "export.field.goals_met",
+    ]
     widths = [14, 0, 45, 22, 50, 26]
     if bundle.include_hidden:
         columns.append("export.field.status")
@@ -153,10 +208,15 @@ def _ranking(pdf: Report, links: list[int]) -> None:
     widths[1] = pdf.epw - sum(widths)  # the title takes what the others leave
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*INK)
-    with pdf.table(col_widths=widths, width=pdf.epw, align="LEFT", line_height=5.5,
-                   text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT"),
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-                   borders_layout="HORIZONTAL_LINES") as table:
+    with pdf.table(
+        col_widths=widths,
+        width=pdf.epw,
+        align="LEFT",
+        line_height=5.5,
+        text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT"),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
         table.row([pdf.t(key) for key in columns])
         for entry, link in zip(bundle.entries, links):
             row = table.row()
@@ -165,7 +225,13 @@ def _ranking(pdf: Report, links: list[int]) -> None:
             row.cell(entry.pseudonym)
             row.cell(str(entry.votes))
             row.cell(jury(entry.jury_stars, entry.jury_ratings, pdf.lang))
-            row.cell(pdf.t("export.goals_short", met=sum(g.met for g in entry.goals), total=len(entry.goals)))
+            row.cell(
+                pdf.t(
+                    "export.goals_short",
+                    met=sum(g.met for g in entry.goals),
+                    total=len(entry.goals),
+                )
+            )
             if bundle.include_hidden:
                 row.cell(pdf.t(f"web.status.{entry.status}"))
 
@@ -174,15 +240,29 @@ def _design_page(pdf: Report, entry: Entry, link: int) -> None:
     lang = pdf.lang
     pdf.add_page()
     pdf.set_link(link, page=pdf.page_no())
-    pdf.set_auto_page_break(False)  # every box below is cut to fit, so nothing spills onto a page of its own
+    pdf.set_auto_page_break(
+        False
+    )  # every box below is cut to fit, so nothing spills onto a page of its own
     votes_w = 70.0
-    pdf.box(MARGIN, MARGIN, pdf.epw - votes_w, 9, pdf.t("export.design.title", rank=entry.rank, title=entry.title),
-            18, "B")
+    pdf.box(
+        MARGIN,
+        MARGIN,
+        pdf.epw - votes_w,
+        9,
+        pdf.t("export.design.title", rank=entry.rank, title=entry.title),
+        18,
+        "B",
+    )
     pdf.set_xy(pdf.w - MARGIN - votes_w, MARGIN)
     pdf.set_font(FONT, "B", 18)
     pdf.cell(votes_w, 8, pdf.t("web.results.votes_n", n=entry.votes), align="R")
-    byline = pdf.t("export.design.byline", pseudonym=entry.pseudonym, date=date(entry.created, lang),
-                   revision=entry.revision, status=pdf.t(f"web.status.{entry.status}"))
+    byline = pdf.t(
+        "export.design.byline",
+        pseudonym=entry.pseudonym,
+        date=date(entry.created, lang),
+        revision=entry.revision,
+        status=pdf.t(f"web.status.{entry.status}"),
+    )
     pdf.box(MARGIN, MARGIN + 9.5, pdf.epw, 5, byline, 10, color=GREY)
 
     top = MARGIN + 16
@@ -217,9 +297,24 @@ def _indicators(pdf: Report, entry: Entry, x: float, y: float, w: float, bottom:
     rows = [cls for cls in INDICATORS if cls.key in entry.values and cls.key in start]
     line = min(3.9, (bottom - y) / (len(rows) + 1))
     widths = (w - 60, 20, 20, 20)
-    heads = ("export.column.indicator", "export.column.start", "export.column.design", "export.column.change")
+    heads = (
+        "export.column.indicator",
+        "export.column.start",
+        "export.column.design",
+        "export.column.change",
+    )
     for n, key in enumerate(heads):
-        _cell(pdf, x + sum(widths[:n]), y, widths[n], line, pdf.t(key), "B", GREY, "L" if n == 0 else "R")
+        _cell(
+            pdf,
+            x + sum(widths[:n]),
+            y,
+            widths[n],
+            line,
+            pdf.t(key),
+            "B",
+            GREY,
+            "L" if n == 0 else "R",
+        )
     for cls in rows:
         y += line
         before, after = start[cls.key], entry.values[cls.key]
@@ -229,15 +324,31 @@ def _indicators(pdf: Report, entry: Entry, x: float, y: float, w: float, bottom:
         else:
             change = ("+" if delta > 0 else "−") + cls.display(abs(delta), pdf.lang)
             color = GREY if cls.better == 0 else GOOD if delta * cls.better > 0 else BAD
-        shown = (cls.name(pdf.lang), cls.display(before, pdf.lang), cls.display(after, pdf.lang), change)
+        shown = (
+            cls.name(pdf.lang),
+            cls.display(before, pdf.lang),
+            cls.display(after, pdf.lang),
+            change,
+        )
         for n, value in enumerate(shown):
-            _cell(pdf, x + sum(widths[:n]), y, widths[n], line, value, "", color if n == 3 else INK,
-                  "L" if n == 0 else "R")
+            _cell(
+                pdf,
+                x + sum(widths[:n]),
+                y,
+                widths[n],
+                line,
+                value,
+                "",
+                color if n == 3 else INK,
+                "L" if n == 0 else "R",
+            )
         pdf.set_draw_color(*RULE)
         pdf.line(x, y + line, x + w, y + line)
 
 
-def _cell(pdf: Report, x: float, y: float, w: float, h: float, value: str, style: str, color, align: str) -> None:
+def _cell(
+    pdf: Report, x: float, y: float, w: float, h: float, value: str, style: str, color, align: str
+) -> None:
     pdf.set_font(FONT, style, 7.5)
     pdf.set_text_color(*color)
     while value and pdf.get_string_width(value) > w - 1:
@@ -246,18 +357,44 @@ def _cell(pdf: Report, x: float, y: float, w: float, h: float, value: str, style
     pdf.cell(w, h, value, align=align)
 
 
-def _votes_and_goals(pdf: Report, entry: Entry, x: float, y: float, w: float, bottom: float) -> None:
+def _votes_and_goals(
+    pdf: Report, entry: Entry, x: float, y: float, w: float, bottom: float
+) -> None:
     y = pdf.heading(x, y, w, "export.design.votes")
     y = pdf.box(x, y, w, 7, pdf.t("web.results.votes_n", n=entry.votes), 14, "B")
-    y = pdf.box(x, y + 0.5, w, 10, pdf.t("export.design.jury", stars=jury(entry.jury_stars, entry.jury_ratings,
-                                                                                 pdf.lang)), 9) + 3
+    y = (
+        pdf.box(
+            x,
+            y + 0.5,
+            w,
+            10,
+            pdf.t("export.design.jury", stars=jury(entry.jury_stars, entry.jury_ratings, pdf.lang)),
+            9,
+        )
+        + 3
+    )
     met = sum(goal.met for goal in entry.goals)
     y = pdf.heading(x, y, w, "export.design.goals")
     if not entry.goals:
         pdf.box(x, y, w, 5, pdf.t("export.no_goals"), 8.5)
         return
-    y = pdf.box(x, y, w, 5, pdf.t("export.goals_met", met=met, total=len(entry.goals),
-                                  stars="★" * entry.stars + "☆" * (MAX_STARS - entry.stars)), 8.5, "B") + 1
+    y = (
+        pdf.box(
+            x,
+            y,
+            w,
+            5,
+            pdf.t(
+                "export.goals_met",
+                met=met,
+                total=len(entry.goals),
+                stars="★" * entry.stars + "☆" * (MAX_STARS - entry.stars),
+            ),
+            8.5,
+            "B",
+        )
+        + 1
+    )
     for n, goal in enumerate(entry.goals):
         room = (bottom - y) / (len(entry.goals) - n)
         pdf.set_font(FONT, "B", 8.5)

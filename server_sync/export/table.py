@@ -18,8 +18,24 @@ from server_sync.export.bundle import Bundle, Entry
 from server_sync.export.display import date_time, decimal
 from server_sync.models import utc
 
-FIELDS = ("rank", "title", "pseudonym", "status", "votes", "jury_stars", "jury_ratings", "goals_met", "goals",
-          "description", "feedback", "submitted", "updated", "revision", "uuid", "design_file")
+FIELDS = (
+    "rank",
+    "title",
+    "pseudonym",
+    "status",
+    "votes",
+    "jury_stars",
+    "jury_ratings",
+    "goals_met",
+    "goals",
+    "description",
+    "feedback",
+    "submitted",
+    "updated",
+    "revision",
+    "uuid",
+    "design_file",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,19 +50,34 @@ def design_file(entry: Entry) -> str:
 
 def record(entry: Entry) -> dict:
     """One design's fields as data (the JSON row; the CSV shows the same fields for people)."""
-    return {"rank": entry.rank, "title": entry.title, "pseudonym": entry.pseudonym, "status": entry.status,
-            "votes": entry.votes, "jury_stars": entry.jury_stars, "jury_ratings": entry.jury_ratings,
-            "goals_met": sum(goal.met for goal in entry.goals), "goals": len(entry.goals),
-            "description": entry.description, "feedback": entry.feedback,
-            "submitted": utc(entry.created).isoformat(), "updated": utc(entry.updated).isoformat(),
-            "revision": entry.revision, "uuid": entry.uuid, "design_file": design_file(entry)}
+    return {
+        "rank": entry.rank,
+        "title": entry.title,
+        "pseudonym": entry.pseudonym,
+        "status": entry.status,
+        "votes": entry.votes,
+        "jury_stars": entry.jury_stars,
+        "jury_ratings": entry.jury_ratings,
+        "goals_met": sum(goal.met for goal in entry.goals),
+        "goals": len(entry.goals),
+        "description": entry.description,
+        "feedback": entry.feedback,
+        "submitted": utc(entry.created).isoformat(),
+        "updated": utc(entry.updated).isoformat(),
+        "revision": entry.revision,
+        "uuid": entry.uuid,
+        "design_file": design_file(entry),
+    }
 
 
 def _shown(entry: Entry, lang: Language) -> dict:
     row = record(entry)
-    row.update(status=text(lang, f"web.status.{entry.status}"), submitted=date_time(entry.created, lang),
-               updated=date_time(entry.updated, lang),
-               jury_stars="" if entry.jury_stars is None else decimal(entry.jury_stars, lang, 2))
+    row.update(
+        status=text(lang, f"web.status.{entry.status}"),
+        submitted=date_time(entry.created, lang),
+        updated=date_time(entry.updated, lang),
+        jury_stars="" if entry.jury_stars is None else decimal(entry.jury_stars, lang, 2),
+    )
     return row
 
 
@@ -62,8 +93,11 @@ def csv_bytes(bundle: Bundle, lang: Language) -> bytes:
 
 def json_bytes(bundle: Bundle, lang: Language) -> bytes:
     doc = {
-        "workshop": bundle.workshop.title, "level": bundle.level.id,
-        "indicators": [{"key": cls.key, "name": cls.name(lang), "unit": cls.unit} for cls in INDICATORS],
+        "workshop": bundle.workshop.title,
+        "level": bundle.level.id,
+        "indicators": [
+            {"key": cls.key, "name": cls.name(lang), "unit": cls.unit} for cls in INDICATORS
+        ],
         "start": bundle.start,
         "designs": [{**record(entry), "indicators": entry.values} for entry in bundle.entries],
     }

@@ -25,19 +25,30 @@ router = APIRouter(prefix="/moderate", include_in_schema=False)
 
 
 @router.get("/w/{workshop_id}/export.zip")
-def export_zip(request: Request, workshop_id: int, include: str = "", session: Session = Depends(signed_in),
-               svc: Services = Depends(services)) -> FileResponse:
+def export_zip(
+    request: Request,
+    workshop_id: int,
+    include: str = "",
+    session: Session = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> FileResponse:
     workshop = workshop_or_404(session, workshop_id)
     lang = language(request)
     folder = Path(tempfile.mkdtemp(prefix="quartier-export-"))
     out = folder / f"quartier-{workshop.code}.zip"
     try:
-        export_workshop(session, workshop, out, svc.data_dir, lang, include_hidden=include == "hidden")
+        export_workshop(
+            session, workshop, out, svc.data_dir, lang, include_hidden=include == "hidden"
+        )
     except QuartierError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise ApiError(500, "export_failed", reason=exc.message(lang)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return FileResponse(out, media_type="application/zip", filename=out.name,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    return FileResponse(
+        out,
+        media_type="application/zip",
+        filename=out.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )

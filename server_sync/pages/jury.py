@@ -33,7 +33,11 @@ def issue_jury_codes(session: Session, workshop: Workshop, count: int) -> list[t
     issued = []
     for n in range(existing + 1, existing + count + 1):
         code = new_jury_code()
-        session.add(JuryMember(workshop_id=workshop.id, label=f"Jury {n}", token_hash=token_hash(clean_code(code))))
+        session.add(
+            JuryMember(
+                workshop_id=workshop.id, label=f"Jury {n}", token_hash=token_hash(clean_code(code))
+            )
+        )
         issued.append((f"Jury {n}", code))
     session.commit()
     return issued
@@ -47,9 +51,15 @@ def jury_home(request: Request):
 @router.post("/jury", dependencies=[Depends(rate_limited)])
 def jury_join(request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)):
     code = clean_code(form.get("code", ""))[:32]
-    member = session.scalar(select(JuryMember).where(JuryMember.token_hash == token_hash(code))) if code else None
+    member = (
+        session.scalar(select(JuryMember).where(JuryMember.token_hash == token_hash(code)))
+        if code
+        else None
+    )
     if member is None:
-        return page(request, "jury.html", 404, error=message(request, ApiError(404, "wrong_jury_code")))
+        return page(
+            request, "jury.html", 404, error=message(request, ApiError(404, "wrong_jury_code"))
+        )
     workshop = session.get(Workshop, member.workshop_id)
     response = back_to(f"/w/{workshop.code}")
     set_cookie(response, request, JURY_COOKIE, code, max_age=30 * 24 * 3600)
@@ -57,18 +67,28 @@ def jury_join(request: Request, form: dict = Depends(checked_form), session: Ses
 
 
 @router.post("/w/{code}/d/{uuid}/stars", dependencies=[Depends(rate_limited)])
-def rate(request: Request, code: str, uuid: str, form: dict = Depends(checked_form), session: Session = Depends(db)):
+def rate(
+    request: Request,
+    code: str,
+    uuid: str,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(db),
+):
     workshop = workshop_by_code(session, code)
     try:
         stars = _rating(session, workshop, request, uuid, form.get("stars", ""))
     except ApiError as exc:
         return gallery(request, session, code, error=message(request, exc), status=exc.status)
-    session.merge(JuryRating(jury_member_id=stars[0], submission_uuid=uuid, stars=stars[1], updated=now()))
+    session.merge(
+        JuryRating(jury_member_id=stars[0], submission_uuid=uuid, stars=stars[1], updated=now())
+    )
     session.commit()
     return back_to(f"/w/{workshop.code}?done=rated#d-{uuid}")
 
 
-def _rating(session: Session, workshop: Workshop, request: Request, uuid: str, stars: str) -> tuple[int, int]:
+def _rating(
+    session: Session, workshop: Workshop, request: Request, uuid: str, stars: str
+) -> tuple[int, int]:
     """(jury member id, stars), or why this rating is refused."""
     member = member_of(request, session, JuryMember, JURY_COOKIE, workshop)
     if member is None:

@@ -15,7 +15,15 @@ from game.core.indicators import compute_all
 from game.core.level import Level
 from game.io.levels import find_level
 from game.io.storage import write_atomic
-from server_sync.deps import Services, db, is_moderator, moderator, participant, rate_limited, services
+from server_sync.deps import (
+    Services,
+    db,
+    is_moderator,
+    moderator,
+    participant,
+    rate_limited,
+    services,
+)
 from server_sync.errors import ApiError, language
 from server_sync.models import AuditEntry, Participant, Revision, Submission, Workshop, now
 from server_sync.routes.workshops import workshop_or_404
@@ -27,7 +35,9 @@ IMAGE_SIZE = (800, 600)
 
 
 def content_hash(raw: dict) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def _level(level_id: str) -> Level:
@@ -53,9 +63,15 @@ def _checked(body: bytes, uuid: str, workshop: Workshop, request: Request):
 
 
 @router.put("/submissions/{uuid}", response_model=StoredOut, responses={201: {"model": StoredOut}})
-async def put_submission(uuid: str, request: Request, response: Response, background: BackgroundTasks,
-                         person: Participant = Depends(participant), session: Session = Depends(db),
-                         svc: Services = Depends(services)) -> StoredOut:
+async def put_submission(
+    uuid: str,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    person: Participant = Depends(participant),
+    session: Session = Depends(db),
+    svc: Services = Depends(services),
+) -> StoredOut:
     body = await request.body()
     workshop = workshop_or_404(session, person.workshop_id)
     if workshop.phase != "building":
@@ -69,10 +85,19 @@ async def put_submission(uuid: str, request: Request, response: Response, backgr
         return StoredOut(uuid=uuid, revision=existing.revision, status=existing.status)
     metrics = json.dumps({k: r.value for k, r in compute_all(design.grid, level).items()})
     status = "approved" if workshop.moderation == "post" else "pending"
-    fields = dict(content_hash=digest, title=doc.title, description=doc.description, metrics=metrics,
-                  pseudonym=person.pseudonym, status=status, updated=now())
+    fields = {
+        "content_hash": digest,
+        "title": doc.title,
+        "description": doc.description,
+        "metrics": metrics,
+        "pseudonym": person.pseudonym,
+        "status": status,
+        "updated": now(),
+    }
     if existing is None:
-        stored = Submission(uuid=uuid, workshop_id=workshop.id, participant_id=person.id, revision=1, **fields)
+        stored = Submission(
+            uuid=uuid, workshop_id=workshop.id, participant_id=person.id, revision=1, **fields
+        )
         session.add(stored)
     else:
         stored = existing
@@ -81,7 +106,14 @@ async def put_submission(uuid: str, request: Request, response: Response, backgr
         stored.revision += 1
     try:
         session.flush()  # the submission row first: its revision refers to it
-        session.add(Revision(uuid=uuid, revision=stored.revision, content_hash=digest, design=body.decode("utf-8")))
+        session.add(
+            Revision(
+                uuid=uuid,
+                revision=stored.revision,
+                content_hash=digest,
+                design=body.decode("utf-8"),
+            )
+        )
         session.commit()
     except IntegrityError:  # the same upload raced itself: whoever lost finds the winner's row
         session.rollback()
@@ -103,11 +135,18 @@ def _visible(session: Session, uuid: str, request: Request) -> Submission:
     return found
 
 
-@router.get("/workshops/{workshop_id}/submissions", response_model=list[SubmissionOut],
-            dependencies=[Depends(rate_limited)])
-def list_submissions(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[SubmissionOut]:
+@router.get(
+    "/workshops/{workshop_id}/submissions",
+    response_model=list[SubmissionOut],
+    dependencies=[Depends(rate_limited)],
+)
+def list_submissions(
+    workshop_id: int, request: Request, session: Session = Depends(db)
+) -> list[SubmissionOut]:
     workshop_or_404(session, workshop_id)
-    query = select(Submission).where(Submission.workshop_id == workshop_id).order_by(Submission.created)
+    query = (
+        select(Submission).where(Submission.workshop_id == workshop_id).order_by(Submission.created)
+    )
     if not is_moderator(request, session):
         query = query.where(Submission.status == "approved")
     return [SubmissionOut.of(s) for s in session.scalars(query)]
@@ -131,14 +170,25 @@ def render_images(data_dir: Path, uuid: str, revision: int, grid, level: Level) 
     for view in VIEWS:
         path = image_path(data_dir, uuid, revision, view)
         if not path.exists():
-            png = render_png(grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns)
+            png = render_png(
+                grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
+            )
             write_atomic(path, png, keep_backup=False)
 
 
-@router.get("/submissions/{uuid}/image.png", dependencies=[Depends(rate_limited)],
-            response_class=Response, responses={200: {"content": {"image/png": {}}}})
-def image(uuid: str, request: Request, view: str = "iso", session: Session = Depends(db),
-          svc: Services = Depends(services)) -> Response:
+@router.get(
+    "/submissions/{uuid}/image.png",
+    dependencies=[Depends(rate_limited)],
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def image(
+    uuid: str,
+    request: Request,
+    view: str = "iso",
+    session: Session = Depends(db),
+    svc: Services = Depends(services),
+) -> Response:
     if view not in VIEWS:
         raise ApiError(422, "bad_view")
     found = _visible(session, uuid, request)
@@ -147,16 +197,29 @@ def image(uuid: str, request: Request, view: str = "iso", session: Session = Dep
         doc = parse_design(session.get(Revision, (uuid, found.revision)).design)
         level = find_level(doc.level.id)
         render_images(svc.data_dir, uuid, found.revision, open_design(doc, level).grid, level)
-    return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "public, max-age=3600"})
+    return Response(
+        path.read_bytes(), media_type="image/png", headers={"cache-control": "public, max-age=3600"}
+    )
 
 
-@router.post("/submissions/{uuid}/moderation", response_model=SubmissionOut, dependencies=[Depends(moderator)])
+@router.post(
+    "/submissions/{uuid}/moderation",
+    response_model=SubmissionOut,
+    dependencies=[Depends(moderator)],
+)
 def moderate(uuid: str, body: ModerationIn, session: Session = Depends(db)) -> SubmissionOut:
     found = session.get(Submission, uuid)
     if found is None:
         raise ApiError(404, "no_submission")
     found.status = {"approve": "approved", "hide": "hidden", "reject": "rejected"}[body.action]
     found.feedback = body.reason
-    session.add(AuditEntry(action=body.action, workshop_id=found.workshop_id, submission_uuid=uuid, detail=body.reason))
+    session.add(
+        AuditEntry(
+            action=body.action,
+            workshop_id=found.workshop_id,
+            submission_uuid=uuid,
+            detail=body.reason,
+        )
+    )
     session.commit()
     return SubmissionOut.of(found)

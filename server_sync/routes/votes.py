@@ -26,22 +26,35 @@ router = APIRouter()
 
 # The caller (by token hash) and the submission (by uuid) with its workshop, in one round trip.
 _CALLER_AND_TARGET = (
-    select(Participant.id, Participant.workshop_id, Submission.participant_id, Submission.status,
-           Submission.workshop_id.label("target_workshop"), Workshop.phase, Workshop.votes_per_participant)
+    select(
+        Participant.id,
+        Participant.workshop_id,
+        Submission.participant_id,
+        Submission.status,
+        Submission.workshop_id.label("target_workshop"),
+        Workshop.phase,
+        Workshop.votes_per_participant,
+    )
     .select_from(Participant)
     .outerjoin(Submission, Submission.uuid == bindparam("uuid"))
     .outerjoin(Workshop, Workshop.id == Submission.workshop_id)
     .where(Participant.token_hash == bindparam("token"))
 )
-_MY_VOTES = select(Vote.submission_uuid, Vote.slot).where(Vote.participant_id == bindparam("person"))
+_MY_VOTES = select(Vote.submission_uuid, Vote.slot).where(
+    Vote.participant_id == bindparam("person")
+)
 
 
-@router.put("/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)])
+@router.put(
+    "/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)]
+)
 async def put_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
     return await run_vote(svc, vote, bearer(request), uuid)
 
 
-@router.delete("/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)])
+@router.delete(
+    "/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)]
+)
 async def delete_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
     return await run_vote(svc, withdraw, bearer(request), uuid)
 
@@ -89,8 +102,14 @@ def vote(connection: Connection, token: str, uuid: str) -> VotesOut:
         if not free:
             raise ApiError(409, "no_votes_left", votes=limit)
         try:
-            connection.execute(insert(Vote).values(participant_id=person, submission_uuid=uuid,
-                                                   workshop_id=target.workshop_id, slot=free[0]))
+            connection.execute(
+                insert(Vote).values(
+                    participant_id=person,
+                    submission_uuid=uuid,
+                    workshop_id=target.workshop_id,
+                    slot=free[0],
+                )
+            )
             connection.commit()
             return VotesOut(votes_left=limit - len(mine) - 1)
         except IntegrityError:
@@ -100,6 +119,8 @@ def vote(connection: Connection, token: str, uuid: str) -> VotesOut:
 
 def withdraw(connection: Connection, token: str, uuid: str) -> VotesOut:
     person = _target(connection, token, uuid)
-    connection.execute(delete(Vote).where(Vote.participant_id == person.id, Vote.submission_uuid == uuid))
+    connection.execute(
+        delete(Vote).where(Vote.participant_id == person.id, Vote.submission_uuid == uuid)
+    )
     connection.commit()
     return VotesOut(votes_left=person.votes_per_participant - len(_my_votes(connection, person.id)))

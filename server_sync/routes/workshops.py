@@ -11,7 +11,15 @@ from game.core.errors import QuartierError
 from game.io.levels import find_level
 from server_sync.deps import db, is_moderator, moderator, rate_limited
 from server_sync.errors import ApiError
-from server_sync.models import AuditEntry, JuryRating, Participant, Submission, Vote, VoteSlot, Workshop
+from server_sync.models import (
+    AuditEntry,
+    JuryRating,
+    Participant,
+    Submission,
+    Vote,
+    VoteSlot,
+    Workshop,
+)
 from server_sync.pseudonyms import problem
 from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
 from server_sync.security import new_token, token_hash
@@ -45,7 +53,9 @@ def workshop_or_404(session: Session, workshop_id: int) -> Workshop:
     return found
 
 
-@router.post("/workshops", status_code=201, response_model=WorkshopOut, dependencies=[Depends(moderator)])
+@router.post(
+    "/workshops", status_code=201, response_model=WorkshopOut, dependencies=[Depends(moderator)]
+)
 def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> WorkshopOut:
     try:
         find_level(body.level_id)
@@ -55,27 +65,40 @@ def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> Worksho
         code = "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
         if not session.scalar(select(Workshop.id).where(Workshop.code == code)):
             break
-    workshop = Workshop(code=code, title=body.title, level_id=body.level_id,
-                        votes_per_participant=body.votes_per_participant, moderation=body.moderation)
+    workshop = Workshop(
+        code=code,
+        title=body.title,
+        level_id=body.level_id,
+        votes_per_participant=body.votes_per_participant,
+        moderation=body.moderation,
+    )
     session.add(workshop)
     session.flush()
-    session.add_all(VoteSlot(workshop_id=workshop.id, slot=n) for n in range(1, body.votes_per_participant + 1))
+    session.add_all(
+        VoteSlot(workshop_id=workshop.id, slot=n) for n in range(1, body.votes_per_participant + 1)
+    )
     session.add(AuditEntry(action="create_workshop", workshop_id=workshop.id, detail=body.title))
     session.commit()
     return WorkshopOut.of(workshop)
 
 
-@router.get("/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)])
+@router.get(
+    "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)]
+)
 def get_workshop(workshop_id: int, session: Session = Depends(db)) -> WorkshopOut:
     return WorkshopOut.of(workshop_or_404(session, workshop_id))
 
 
-@router.patch("/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)])
+@router.patch(
+    "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)]
+)
 def change_phase(workshop_id: int, body: PhaseIn, session: Session = Depends(db)) -> WorkshopOut:
     workshop = workshop_or_404(session, workshop_id)
     if PHASES.index(body.phase) < PHASES.index(workshop.phase):
         raise ApiError(409, "phase_backwards", phase=workshop.phase)
-    session.add(AuditEntry(action=f"phase_{body.phase}", workshop_id=workshop.id, detail=workshop.phase))
+    session.add(
+        AuditEntry(action=f"phase_{body.phase}", workshop_id=workshop.id, detail=workshop.phase)
+    )
     workshop.phase = body.phase
     session.commit()
     return WorkshopOut.of(workshop)
@@ -101,7 +124,11 @@ def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
     return JoinOut(participant_id=person.id, token=token, workshop=WorkshopOut.of(workshop))
 
 
-@router.get("/workshops/{workshop_id}/results", response_model=list[ResultOut], dependencies=[Depends(rate_limited)])
+@router.get(
+    "/workshops/{workshop_id}/results",
+    response_model=list[ResultOut],
+    dependencies=[Depends(rate_limited)],
+)
 def results(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[ResultOut]:
     """Votes and jury stars per approved submission; who voted for what is never part of any answer."""
     workshop = workshop_or_404(session, workshop_id)
@@ -110,22 +137,46 @@ def results(workshop_id: int, request: Request, session: Session = Depends(db)) 
     return ranking(session, workshop_id)
 
 
-def ranking(session: Session, workshop_id: int, statuses: tuple[str, ...] = ("approved",)) -> list[ResultOut]:
+def ranking(
+    session: Session, workshop_id: int, statuses: tuple[str, ...] = ("approved",)
+) -> list[ResultOut]:
     """Designs by participants' votes; the jury's mean stars beside them, never mixed in.
 
     Approved designs only, unless `statuses` asks for others (the moderator's export with hidden ones).
     """
-    votes = (select(Vote.submission_uuid, func.count().label("n")).group_by(Vote.submission_uuid)
-             .where(Vote.workshop_id == workshop_id).subquery())
-    stars = (select(JuryRating.submission_uuid, func.avg(JuryRating.stars).label("mean"),
-                    func.count().label("n")).group_by(JuryRating.submission_uuid).subquery())
+    votes = (
+        select(Vote.submission_uuid, func.count().label("n"))
+        .group_by(Vote.submission_uuid)
+        .where(Vote.workshop_id == workshop_id)
+        .subquery()
+    )
+    stars = (
+        select(
+            JuryRating.submission_uuid,
+            func.avg(JuryRating.stars).label("mean"),
+            func.count().label("n"),
+        )
+        .group_by(JuryRating.submission_uuid)
+        .subquery()
+    )
     count = func.coalesce(votes.c.n, 0)
     rows = session.execute(
-        select(Submission.uuid, Submission.title, Submission.pseudonym, count, stars.c.mean, stars.c.n)
+        select(
+            Submission.uuid, Submission.title, Submission.pseudonym, count, stars.c.mean, stars.c.n
+        )
         .outerjoin(votes, votes.c.submission_uuid == Submission.uuid)
         .outerjoin(stars, stars.c.submission_uuid == Submission.uuid)
         .where(Submission.workshop_id == workshop_id, Submission.status.in_(statuses))
         .order_by(count.desc(), Submission.title, Submission.uuid)
     ).all()
-    return [ResultOut(uuid=u, title=t, pseudonym=p, votes=v, jury_stars=None if mean is None else round(float(mean), 2),
-                      jury_ratings=n or 0) for u, t, p, v, mean, n in rows]
+    return [
+        ResultOut(
+            uuid=u,
+            title=t,
+            pseudonym=p,
+            votes=v,
+            jury_stars=None if mean is None else round(float(mean), 2),
+            jury_ratings=n or 0,
+        )
+        for u, t, p, v, mean, n in rows
+    ]

@@ -8,16 +8,36 @@ from game.core.resources import data_dir
 
 REQUIRED_CATEGORIES = {"housing", "work", "public", "streets", "nature", "leisure", "energy"}
 REQUIRED_BLOCKS = {
-    "school", "youth_club", "library", "road", "bike_lane", "footpath", "plaza", "bus_stop",
-    "parking", "grass", "tree", "flower_bed", "water", "green_roof", "urban_garden", "playground",
-    "sports_court", "skate_park", "bench", "cafe_seating", "stage", "solar_roof", "wind_turbine",
+    "school",
+    "youth_club",
+    "library",
+    "road",
+    "bike_lane",
+    "footpath",
+    "plaza",
+    "bus_stop",
+    "parking",
+    "grass",
+    "tree",
+    "flower_bed",
+    "water",
+    "green_roof",
+    "urban_garden",
+    "playground",
+    "sports_court",
+    "skate_park",
+    "bench",
+    "cafe_seating",
+    "stage",
+    "solar_roof",
+    "wind_turbine",
 }
 
 
 def test_catalogue_offers_at_least_30_blocks_in_the_required_categories(catalogue):
     assert len(catalogue.blocks) >= 30
-    assert REQUIRED_CATEGORIES <= {c.key for c in catalogue.categories}
-    assert REQUIRED_BLOCKS <= {b.key for b in catalogue.blocks}
+    assert {c.key for c in catalogue.categories} >= REQUIRED_CATEGORIES
+    assert {b.key for b in catalogue.blocks} >= REQUIRED_BLOCKS
     for category in REQUIRED_CATEGORIES:
         assert catalogue.in_category(category), category
 
@@ -45,13 +65,16 @@ def test_unknown_block_key_is_a_clear_error(catalogue):
         catalogue.id("unicorn")
 
 
-@pytest.mark.parametrize("mutate, problem", [
-    (lambda d: d["blocks"].append(dict(d["blocks"][0])), "unique"),
-    (lambda d: d["blocks"][0].update(category="space"), "unknown category"),
-    (lambda d: d["blocks"][0].update(color="red"), "color"),
-    (lambda d: d["blocks"][0].update(sealed=1.5), "sealed"),
-    (lambda d: d["blocks"][3].update(use="housing", building=False), "not a building"),
-])
+@pytest.mark.parametrize(
+    "mutate, problem",
+    [
+        (lambda d: d["blocks"].append(dict(d["blocks"][0])), "unique"),
+        (lambda d: d["blocks"][0].update(category="space"), "unknown category"),
+        (lambda d: d["blocks"][0].update(color="red"), "color"),
+        (lambda d: d["blocks"][0].update(sealed=1.5), "sealed"),
+        (lambda d: d["blocks"][3].update(use="housing", building=False), "not a building"),
+    ],
+)
 def test_a_broken_catalogue_is_refused_naming_the_problem(tmp_path, mutate, problem):
     raw = json.loads((data_dir("assets") / "blocks.json").read_text(encoding="utf-8"))
     mutate(raw)

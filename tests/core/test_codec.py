@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from game.core.codec import (
-    decode_dense, decode_mask, decode_sparse, encode_dense, encode_mask, encode_sparse,
+    decode_dense,
+    decode_mask,
+    decode_sparse,
+    encode_dense,
+    encode_mask,
+    encode_sparse,
 )
 from game.core.errors import QuartierError
 
@@ -16,7 +21,9 @@ from game.core.errors import QuartierError
 @given(st.integers(1, 20000), st.data())
 def test_sparse_round_trip_is_exact(volume, data):
     index = np.array(sorted(data.draw(st.sets(st.integers(0, volume - 1), max_size=300))), np.int64)
-    values = np.array(data.draw(st.lists(st.integers(0, 255), min_size=index.size, max_size=index.size)), np.uint8)
+    values = np.array(
+        data.draw(st.lists(st.integers(0, 255), min_size=index.size, max_size=index.size)), np.uint8
+    )
     got_index, got_values = decode_sparse(encode_sparse(index, values), index.size, volume, "t")
     assert np.array_equal(got_index, index) and np.array_equal(got_values, values)
 
@@ -43,13 +50,20 @@ def test_a_zip_bomb_is_refused_after_the_expected_size():
         decode_dense(bomb, (10, 10, 10), "bomb")
 
 
-@pytest.mark.parametrize("payload, count, message", [
-    ("not base64!!", 1, "damaged"),
-    (base64.b64encode(b"not zlib at all").decode(), 1, "damaged"),
-    (encode_sparse(np.array([1, 2, 3]), np.array([1, 1, 1], np.uint8)), 2, "does not fit"),
-    (encode_sparse(np.array([1, 2, 3]), np.array([1, 1, 1], np.uint8))[:-8], 3, "does not fit|damaged"),
-    (encode_sparse(np.array([999]), np.array([1], np.uint8)), 1, "does not fit"),
-])
+@pytest.mark.parametrize(
+    "payload, count, message",
+    [
+        ("not base64!!", 1, "damaged"),
+        (base64.b64encode(b"not zlib at all").decode(), 1, "damaged"),
+        (encode_sparse(np.array([1, 2, 3]), np.array([1, 1, 1], np.uint8)), 2, "does not fit"),
+        (
+            encode_sparse(np.array([1, 2, 3]), np.array([1, 1, 1], np.uint8))[:-8],
+            3,
+            "does not fit|damaged",
+        ),
+        (encode_sparse(np.array([999]), np.array([1], np.uint8)), 1, "does not fit"),
+    ],
+)
 def test_damaged_sparse_payloads_are_refused(payload, count, message):
     with pytest.raises(QuartierError, match=message):
         decode_sparse(payload, count, volume=100, what="t")

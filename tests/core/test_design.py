@@ -73,7 +73,10 @@ HOSTILE = {
     "garbage payload": (lambda r: r["changes"].update(data="@@@@"), "damaged"),
     "wrong level hash": (lambda r: r["level"].update(sha256="0" * 64), "another version of level"),
     "other level": (lambda r: r["level"].update(id="berlin"), "belongs to level 'berlin'"),
-    "unknown block key": (lambda r: r["changes"]["palette"].__setitem__(1, "dragon"), "Unknown block 'dragon'"),
+    "unknown block key": (
+        lambda r: r["changes"]["palette"].__setitem__(1, "dragon"),
+        "Unknown block 'dragon'",
+    ),
     "palette too short": (lambda r: r["changes"].update(palette=["air"]), "damaged"),
     "bad uuid": (lambda r: r.update(id="123"), "id"),
 }

@@ -44,28 +44,40 @@ def _mutated(mutate) -> str:
     return json.dumps(raw)
 
 
-@pytest.mark.parametrize("text, message", [
-    (demo_text()[:5000], "not valid JSON"),
-    ("[]", "must contain a JSON object"),
-    (_mutated(lambda r: r.update(schema_version=99)), "newer Quartier"),
-    (_mutated(lambda r: r.pop("schema_version")), "schema_version"),
-    (_mutated(lambda r: r.update(format="quartier.design")), "not a quartier.level"),
-    (_mutated(lambda r: r.update(dimensions=[100000, 100000, 100000])), "dimension x must be 1..512"),
-    (_mutated(lambda r: r.update(voxel_size_m="big")), "voxel_size_m"),
-    (_mutated(lambda r: r["markers"][0].update(position=[500, 1, 1])), "outside the level"),
-    (_mutated(lambda r: r.update(licence="")), "licence"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (demo_text()[:5000], "not valid JSON"),
+        ("[]", "must contain a JSON object"),
+        (_mutated(lambda r: r.update(schema_version=99)), "newer Quartier"),
+        (_mutated(lambda r: r.pop("schema_version")), "schema_version"),
+        (_mutated(lambda r: r.update(format="quartier.design")), "not a quartier.level"),
+        (
+            _mutated(lambda r: r.update(dimensions=[100000, 100000, 100000])),
+            "dimension x must be 1..512",
+        ),
+        (_mutated(lambda r: r.update(voxel_size_m="big")), "voxel_size_m"),
+        (_mutated(lambda r: r["markers"][0].update(position=[500, 1, 1])), "outside the level"),
+        (_mutated(lambda r: r.update(licence="")), "licence"),
+    ],
+)
 def test_broken_level_files_are_refused_with_a_clear_message(text, message):
     with pytest.raises(QuartierError, match=message):
         parse_level(text, what="demo.level.json")
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r["city"]["palette"].append("unicorn"), "Unknown block 'unicorn'"),
-    (lambda r: r["city"].update(data=r["zone"]["columns"]["data"]), "does not fit"),
-    (lambda r: r.update(dimensions=[128, 128, 31], zone=dict(r["zone"], top=20)), "does not fit"),
-    (lambda r: r.update(allowed_blocks=["grass", "dragon"]), "Unknown block 'dragon'"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r["city"]["palette"].append("unicorn"), "Unknown block 'unicorn'"),
+        (lambda r: r["city"].update(data=r["zone"]["columns"]["data"]), "does not fit"),
+        (
+            lambda r: r.update(dimensions=[128, 128, 31], zone=dict(r["zone"], top=20)),
+            "does not fit",
+        ),
+        (lambda r: r.update(allowed_blocks=["grass", "dragon"]), "Unknown block 'dragon'"),
+    ],
+)
 def test_levels_whose_voxels_do_not_decode_are_refused(catalogue, mutate, message):
     with pytest.raises(QuartierError, match=message):
         Level(parse_level(_mutated(mutate)), catalogue)

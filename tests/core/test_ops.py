@@ -4,7 +4,18 @@ import numpy as np
 import pytest
 
 from game.core.errors import QuartierError
-from game.core.ops import Box, Building, Fill, Line, Paint, Place, Remove, Stamp, StampOp, parse_script
+from game.core.ops import (
+    Box,
+    Building,
+    Fill,
+    Line,
+    Paint,
+    Place,
+    Remove,
+    Stamp,
+    StampOp,
+    parse_script,
+)
 from game.core.session import Session
 
 
@@ -30,7 +41,9 @@ def test_paint_recolours_blocks_and_leaves_air_alone(level):
 
 def test_filled_box_sets_every_voxel_between_corners_in_any_order(level):
     s = Session(level)
-    result = s.apply(Box.model_validate({"op": "box", "from": [7, 6, 3], "to": [5, 4, 1], "block": "housing"}))
+    result = s.apply(
+        Box.model_validate({"op": "box", "from": [7, 6, 3], "to": [5, 4, 1], "block": "housing"})
+    )
     assert result.changed == 27
     assert (s.grid[5:8, 4:7, 1:4] == ids(s, "housing")).all()
 
@@ -64,7 +77,9 @@ def test_fill_follows_a_winding_corridor_and_stops_at_walls(level):
     s = Session(level)
     s.apply(Box(from_=(4, 4, 1), to=(11, 11, 1), block="housing"))
     corridor = np.zeros((16, 16), bool)
-    corridor[4, 4:12] = corridor[4:8, 11] = corridor[7, 4:12] = corridor[7:11, 4] = corridor[10, 4:12] = True
+    corridor[4, 4:12] = corridor[4:8, 11] = corridor[7, 4:12] = corridor[7:11, 4] = corridor[
+        10, 4:12
+    ] = True
     s.grid[:, :, 1][corridor] = 0
     result = s.apply(Fill(at=(4, 4, 1), block="footpath"))
     assert result.changed == corridor.sum()
@@ -143,16 +158,29 @@ def test_scripts_parse_every_operation_plus_undo_and_redo():
         {"op": "stamp", "from": [0, 0, 0], "to": [1, 1, 1], "at": [5, 5, 1], "rotate": 270, "mirror": "y"},
         {"op": "undo"}, {"op": "redo"}]""")
     assert [s.op for s in script] == [
-        "place", "remove", "paint", "box", "line", "fill", "building", "stamp", "undo", "redo"]
+        "place",
+        "remove",
+        "paint",
+        "box",
+        "line",
+        "fill",
+        "building",
+        "stamp",
+        "undo",
+        "redo",
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[{"op": "explode"}]', "op"),
-    ('[{"op": "box", "from": [0, 0], "to": [1, 1, 1], "block": "x"}]', "from"),
-    ('[{"op": "building", "floors": 2}]', "either 'from' and 'to' or 'polygon'"),
-    ('{"op": "place"}', "list"),
-    ('[{"op": "place", "at": [1, 2, 3], "block": "tree"', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[{"op": "explode"}]', "op"),
+        ('[{"op": "box", "from": [0, 0], "to": [1, 1, 1], "block": "x"}]', "from"),
+        ('[{"op": "building", "floors": 2}]', "either 'from' and 'to' or 'polygon'"),
+        ('{"op": "place"}', "list"),
+        ('[{"op": "place", "at": [1, 2, 3], "block": "tree"', "not valid JSON"),
+    ],
+)
 def test_broken_scripts_are_refused_naming_the_field(text, message):
     with pytest.raises(QuartierError, match=message):
         parse_script(text)

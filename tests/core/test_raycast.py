@@ -1,5 +1,6 @@
 """Picking: rays from the camera find the voxel and face the student points at."""
 
+import itertools
 import math
 
 import numpy as np
@@ -56,13 +57,13 @@ def reference_cast(grid: np.ndarray, origin, direction) -> tuple[tuple, tuple, f
             # Beyond 1e6 the ray is far out of these small grids (and o + t * d may overflow).
             crossings += [(float(t), axis) for t in ts if 0.0 < t < 1e6]
     crossings.sort()
-    for (t0, _), (t1, _) in zip(crossings, crossings[1:]):  # two planes at once: an edge
+    for (t0, _), (t1, _) in itertools.pairwise(crossings):  # two planes at once: an edge
         at = o + t0 * d
-        if t1 - t0 < EPS and np.all((-EPS <= at) & (at <= np.array(grid.shape) + EPS)):
+        if t1 - t0 < EPS and np.all((at >= -EPS) & (at <= np.array(grid.shape) + EPS)):
             raise Grazing
     # Stretches start at the first crossing: before it the ray is outside the grid or in the
     # origin's own voxel.
-    for (t0, axis), (t1, _) in zip(crossings[1:], crossings[2:]):
+    for (t0, axis), (t1, _) in itertools.pairwise(crossings[1:]):
         cell = tuple(int(c) for c in np.floor(o + (t0 + t1) / 2 * d))
         if all(0 <= c < n for c, n in zip(cell, grid.shape)) and grid[cell]:
             normal = [0, 0, 0]
@@ -84,7 +85,9 @@ def shifted_points(low: float, high: float) -> st.SearchStrategy[tuple[float, fl
 shapes = st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6))
 blocks = st.sampled_from([0, 0, 0, 1, 7])
 grids = shapes.flatmap(lambda shape: arrays(np.uint8, shape, elements=blocks, fill=st.nothing()))
-aims = st.tuples(*[st.floats(0.01, 0.99).map(lambda f: f + 1e-3 * OFF_GRID)] * 3)  # fractions of the box
+aims = st.tuples(
+    *[st.floats(0.01, 0.99).map(lambda f: f + 1e-3 * OFF_GRID)] * 3
+)  # fractions of the box
 directions = st.tuples(*[st.floats(-1.0, 1.0)] * 3).filter(lambda v: math.hypot(*v) > 1e-3)
 
 
@@ -103,7 +106,9 @@ def assert_matches_reference(grid: np.ndarray, origin, direction) -> None:
 
 
 @given(grid=grids, origin=shifted_points(-8.0, 14.0), aim=aims)
-def test_a_ray_from_outside_hits_the_first_solid_voxel_along_the_line_like_a_brute_force_walk(grid, origin, aim):
+def test_a_ray_from_outside_hits_the_first_solid_voxel_along_the_line_like_a_brute_force_walk(
+    grid, origin, aim
+):
     assume(not all(0.0 <= c <= n for c, n in zip(origin, grid.shape)))
     direction = np.array(aim) * grid.shape - origin  # towards a point in the grid's box
     assume(np.linalg.norm(direction) > 1e-3)
@@ -111,7 +116,9 @@ def test_a_ray_from_outside_hits_the_first_solid_voxel_along_the_line_like_a_bru
 
 
 @given(grid=grids, origin=shifted_points(-2.0, 7.0), direction=directions)
-def test_any_ray_agrees_with_the_brute_force_walk_including_from_inside_the_grid(grid, origin, direction):
+def test_any_ray_agrees_with_the_brute_force_walk_including_from_inside_the_grid(
+    grid, origin, direction
+):
     assert_matches_reference(grid, origin, direction)
 
 
@@ -148,7 +155,9 @@ def test_a_ray_along_each_axis_hits_the_face_turned_towards_it(axis, start):
 
 @pytest.mark.parametrize("azimuth", [10.0, 55.0, 100.0, 190.0, 280.0])
 @pytest.mark.parametrize("elevation", [-50.0, 15.0, 40.0, 75.0])
-def test_a_diagonal_ray_from_outside_hits_the_first_voxel_on_the_line_not_the_one_behind(azimuth, elevation):
+def test_a_diagonal_ray_from_outside_hits_the_first_voxel_on_the_line_not_the_one_behind(
+    azimuth, elevation
+):
     az, el = math.radians(azimuth), math.radians(elevation)
     direction = np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
     front = (4, 5, 3)
@@ -196,7 +205,9 @@ def test_a_ray_that_misses_every_block_returns_none(origin, direction):
 
 
 def test_an_empty_grid_returns_none():
-    assert cast_ray(np.zeros((8, 8, 4), dtype=np.uint8), (-1.0, -2.0, 5.0), (1.0, 1.2, -0.5)) is None
+    assert (
+        cast_ray(np.zeros((8, 8, 4), dtype=np.uint8), (-1.0, -2.0, 5.0), (1.0, 1.2, -0.5)) is None
+    )
 
 
 def test_a_camera_inside_a_block_looks_out_of_it_and_picks_the_next_one():
@@ -295,7 +306,14 @@ def orbit_eye(target, azimuth: float, elevation: float, radius: float = 25.0) ->
     )
 
 
-CAMERA_ANGLES = [(0.0, 30.0), (35.0, 45.0), (120.0, 60.0), (210.0, 35.0), (300.0, 80.0), (75.0, 89.0)]
+CAMERA_ANGLES = [
+    (0.0, 30.0),
+    (35.0, 45.0),
+    (120.0, 60.0),
+    (210.0, 35.0),
+    (300.0, 80.0),
+    (75.0, 89.0),
+]
 NEAR = 0.1
 
 
@@ -305,7 +323,9 @@ def test_the_centre_pixel_ray_points_along_the_camera_forward_vector(azimuth, el
     eye = orbit_eye(target, azimuth, elevation)
     view_projection = perspective(60.0, WIDTH / HEIGHT, NEAR, 500.0) @ look_at(eye, target)
 
-    origin, direction = screen_ray(np.linalg.inv(view_projection), WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT)
+    origin, direction = screen_ray(
+        np.linalg.inv(view_projection), WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT
+    )
 
     forward = (target - eye) / np.linalg.norm(target - eye)
     assert direction == pytest.approx(forward, abs=1e-9)
@@ -327,7 +347,11 @@ def test_clicking_the_centre_of_a_visible_face_picks_that_voxel_and_face(azimuth
     view_projection = perspective(60.0, WIDTH / HEIGHT, NEAR, 500.0) @ look_at(eye, (6.0, 6.0, 1.0))
     inverse = np.linalg.inv(view_projection)
 
-    targets = [(tower, normal, point) for normal, point in face_centres(tower) if np.dot(eye - point, normal) > 0]
+    targets = [
+        (tower, normal, point)
+        for normal, point in face_centres(tower)
+        if np.dot(eye - point, normal) > 0
+    ]
     targets.append((paving, (0, 0, 1), centre(paving) + [0.0, 0.0, 0.5]))
     assert len(targets) >= 3  # the top face, at least one side and the paving
     for voxel, normal, point in targets:

@@ -11,11 +11,19 @@ IN_CI = bool(os.environ.get("QUARTIER_CI"))
 
 def _egl_window_works() -> str | None:
     """None if a headless OpenGL window opens here, else the reason it does not."""
-    probe = ("import pyglet; pyglet.options['headless'] = True; pyglet.options['shadow_window'] = False; "
-             "from game.app.window import window_config; "
-             "w = pyglet.window.Window(64, 64, visible=False, config=window_config()); w.close()")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    return None if result.returncode == 0 else (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+    probe = (
+        "import pyglet; pyglet.options['headless'] = True; pyglet.options['shadow_window'] = False; "
+        "from game.app.window import window_config; "
+        "w = pyglet.window.Window(64, 64, visible=False, config=window_config()); w.close()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    return (
+        None
+        if result.returncode == 0
+        else (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+    )
 
 
 _REASON = _egl_window_works()
@@ -39,11 +47,26 @@ def play(headless_gl, tmp_path):
 
         path = tmp_path / "script.json"
         path.write_text(json.dumps(script))
-        command = [sys.executable, "-m", "game.cli", "play", "--headless", "--script", str(path), *args]
+        command = [
+            sys.executable,
+            "-m",
+            "game.cli",
+            "play",
+            "--headless",
+            "--script",
+            str(path),
+            *args,
+        ]
         if "--design" not in args:
             command += ["--level", level]
-        return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                              env={**os.environ, "QUARTIER_LANG": "en"})
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, "QUARTIER_LANG": "en"},
+        )
 
     return run
 

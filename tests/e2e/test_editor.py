@@ -11,15 +11,26 @@ BOX_DRAG = {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [55, 5
 
 
 def test_student_drags_a_box_saves_it_then_undo_removes_it(play, tmp_path):
-    result = play([{"do": "tool", "tool": "box"}, {"do": "block", "block": "housing"},
-                   {"do": "key", "key": "BRACKETRIGHT"}, BOX_DRAG], "--save", "built.design.json")
+    result = play(
+        [
+            {"do": "tool", "tool": "box"},
+            {"do": "block", "block": "housing"},
+            {"do": "key", "key": "BRACKETRIGHT"},
+            BOX_DRAG,
+        ],
+        "--save",
+        "built.design.json",
+    )
     assert result.returncode == 0, result.stderr
     info = _info(tmp_path / "built.design.json")
     assert info["blocks"] == {"housing": 6 * 5 * 2}
     assert info["changed_voxels"] == info["added_voxels"] == 60
 
-    undone = play([{"do": "tool", "tool": "box"}, BOX_DRAG, {"do": "key", "key": "Z", "mods": ["ctrl"]}],
-                  "--save", "undone.design.json")
+    undone = play(
+        [{"do": "tool", "tool": "box"}, BOX_DRAG, {"do": "key", "key": "Z", "mods": ["ctrl"]}],
+        "--save",
+        "undone.design.json",
+    )
     assert undone.returncode == 0, undone.stderr
     assert _info(tmp_path / "undone.design.json")["changed_voxels"] == 0
 
@@ -27,16 +38,21 @@ def test_student_drags_a_box_saves_it_then_undo_removes_it(play, tmp_path):
 def test_every_tool_works_through_the_window(play, tmp_path):
     script = [
         {"do": "camera", "preset": "top"},
-        {"do": "tool", "tool": "building"}, {"do": "block", "block": "office"},
+        {"do": "tool", "tool": "building"},
+        {"do": "block", "block": "office"},
         {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [53, 55, 0]}},
-        {"do": "tool", "tool": "line"}, {"do": "block", "block": "bench"},
+        {"do": "tool", "tool": "line"},
+        {"do": "block", "block": "bench"},
         {"do": "drag", "from": {"voxel": [50, 60, 0]}, "to": {"voxel": [56, 60, 0]}},
-        {"do": "tool", "tool": "place"}, {"do": "block", "block": "tree"},
+        {"do": "tool", "tool": "place"},
+        {"do": "block", "block": "tree"},
         {"do": "click", "voxel": [60, 62, 0]},
         {"do": "click", "voxel": [62, 62, 0], "button": "right"},
-        {"do": "tool", "tool": "paint"}, {"do": "block", "block": "plaza"},
+        {"do": "tool", "tool": "paint"},
+        {"do": "block", "block": "plaza"},
         {"do": "click", "voxel": [58, 50, 0]},
-        {"do": "tool", "tool": "eyedropper"}, {"do": "click", "voxel": [50, 60, 1]},
+        {"do": "tool", "tool": "eyedropper"},
+        {"do": "click", "voxel": [50, 60, 1]},
         {"do": "tool", "tool": "stamp"},
         {"do": "drag", "from": {"voxel": [50, 60, 1]}, "to": {"voxel": [52, 60, 1]}},
         {"do": "key", "key": "R"},
@@ -53,12 +69,16 @@ def test_every_tool_works_through_the_window(play, tmp_path):
 
 
 def test_a_click_on_a_hidden_face_is_a_clear_error(play):
-    result = play([{"do": "camera", "preset": "top"}, {"do": "click", "voxel": [50, 52, 0], "face": "bottom"}])
+    result = play(
+        [{"do": "camera", "preset": "top"}, {"do": "click", "voxel": [50, 52, 0], "face": "bottom"}]
+    )
     assert result.returncode == 1
     assert "Step 2" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("yaw, pitch", [(0, 30), (45, 60), (135, 20), (210, 70), (300, 45), (90, 89)])
+@pytest.mark.parametrize(
+    "yaw, pitch", [(0, 30), (45, 60), (135, 20), (210, 70), (300, 45), (90, 89)]
+)
 def test_clicking_the_centre_of_a_face_picks_that_voxel_and_face(window, yaw, pitch):
     from game.core.ops import Box
 
@@ -72,7 +92,9 @@ def test_clicking_the_centre_of_a_face_picks_that_voxel_and_face(window, yaw, pi
     normal[axis] = -int(np.sign(forward[axis]))
     wall = [60, 60, 3]
     wall[axis] = 61 if normal[axis] > 0 else 60
-    front = np.round(np.array([60.5, 60.5]) - 6 * forward[:2] / np.linalg.norm(forward[:2])).astype(int)
+    front = np.round(np.array([60.5, 60.5]) - 6 * forward[:2] / np.linalg.norm(forward[:2])).astype(
+        int
+    )
     targets = [((60, 61, 6), (0, 0, 1)), ((int(front[0]), int(front[1]), 0), (0, 0, 1))]
     if pitch < 80:  # seen from straight above a wall is edge-on
         targets.append((tuple(wall), tuple(normal)))
@@ -94,7 +116,9 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
     window.editor.apply(op)
     after = _frame(window)
     changed = np.abs(after.astype(int) - before.astype(int)).sum(axis=2) > 30
-    corners = [window.screen_position((x, y, z)) for x in (52, 61) for y in (54, 63) for z in (1, 9)]
+    corners = [
+        window.screen_position((x, y, z)) for x in (52, 61) for y in (54, 63) for z in (1, 9)
+    ]
     xs = [c[0] for c in corners]
     ys = [window.height - c[1] for c in corners]
     box = np.zeros_like(changed)
@@ -112,15 +136,27 @@ def test_walk_mode_stands_on_the_ground_at_eye_height(window):
 
 
 def test_play_without_a_display_says_what_to_do(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QUARTIER_LANG": "en", "QUARTIER_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "game.cli", "play", "--level", "demo"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "QUARTIER_LANG": "en",
+        "QUARTIER_HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "game.cli", "play", "--level", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "--headless" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_screenshot_of_the_demo_level_shows_the_city(play, tmp_path, read_png):
-    result = play([{"do": "camera", "preset": "bird"}], "--screenshot", "shot.png", "--size", "800x450")
+    result = play(
+        [{"do": "camera", "preset": "bird"}], "--screenshot", "shot.png", "--size", "800x450"
+    )
     assert result.returncode == 0, result.stderr
     image = read_png(tmp_path / "shot.png")
     assert image.shape == (450, 800, 3)
@@ -134,8 +170,11 @@ def _frame(window):
 
 
 def _info(path):
-    result = subprocess.run([sys.executable, "-m", "game.cli", "design", "info", str(path), "--json"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "game.cli", "design", "info", str(path), "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

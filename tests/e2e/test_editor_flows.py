@@ -9,11 +9,15 @@ from game.core.ops import Box
 
 def test_student_submits_through_the_dialog_and_the_design_waits_in_the_outbox(play, quartier_home):
     script = [
-        {"do": "tool", "tool": "box"}, {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [52, 53, 0]}},
+        {"do": "tool", "tool": "box"},
+        {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [52, 53, 0]}},
         {"do": "key", "key": "E", "mods": ["ctrl"]},
-        {"do": "text", "text": "Green Yard"}, {"do": "key", "key": "TAB"},
-        {"do": "text", "text": "Trees & a <b>playground</b>"}, {"do": "key", "key": "TAB"},
-        {"do": "text", "text": "Fox"}, {"do": "key", "key": "ENTER"},
+        {"do": "text", "text": "Green Yard"},
+        {"do": "key", "key": "TAB"},
+        {"do": "text", "text": "Trees & a <b>playground</b>"},
+        {"do": "key", "key": "TAB"},
+        {"do": "text", "text": "Fox"},
+        {"do": "key", "key": "ENTER"},
     ]
     result = play(script)
     assert result.returncode == 0, result.stderr
@@ -26,8 +30,13 @@ def test_student_submits_through_the_dialog_and_the_design_waits_in_the_outbox(p
 
 
 def test_save_as_asks_for_a_title_and_names_the_file_after_it(play, quartier_home):
-    result = play([{"do": "key", "key": "S", "mods": ["ctrl", "shift"]}, {"do": "text", "text": "Mein Platz"},
-                   {"do": "key", "key": "ENTER"}])
+    result = play(
+        [
+            {"do": "key", "key": "S", "mods": ["ctrl", "shift"]},
+            {"do": "text", "text": "Mein Platz"},
+            {"do": "key", "key": "ENTER"},
+        ]
+    )
     assert result.returncode == 0, result.stderr
     [saved] = list((quartier_home / "designs").glob("mein-platz-*.design.json"))
     assert json.loads(saved.read_text())["title"] == "Mein Platz"
@@ -38,7 +47,7 @@ def test_unsaved_work_is_autosaved_on_exit_and_offered_back_next_time(window):
 
     window.editor.apply(Box(from_=(50, 52, 1), to=(53, 55, 2), block="housing"))
     window.editor.close()
-    [(path, doc)] = unsaved_work("demo")
+    [(_path, doc)] = unsaved_work("demo")
     assert doc.changes.count == 32
     fresh_grid = window.editor.session.grid.copy()
     window.editor.undo()
@@ -84,7 +93,9 @@ def test_clicking_an_info_marker_shows_its_text(window):
     window.on_mouse_press(x, y, mouse.LEFT, 0)
     window.on_mouse_release(x, y, mouse.LEFT, 0)
     assert window.hud.marker_text == marker.text
-    assert np.array_equal(window.editor.session.grid, before)  # the click was for the marker, not the tool
+    assert np.array_equal(
+        window.editor.session.grid, before
+    )  # the click was for the marker, not the tool
     runner.frame()
 
 
@@ -104,7 +115,9 @@ def test_a_clipped_edit_says_so_on_screen(window):
     assert "outside the building zone" in window.editor.current_toast()
 
 
-def test_start_screen_lists_levels_and_own_designs_and_starts_the_chosen_level(headless_gl, quartier_home):
+def test_start_screen_lists_levels_and_own_designs_and_starts_the_chosen_level(
+    headless_gl, quartier_home
+):
     import pyglet
 
     pyglet.options["headless"] = True
@@ -115,7 +128,7 @@ def test_start_screen_lists_levels_and_own_designs_and_starts_the_chosen_level(h
     try:
         assert {e.doc.id for e in window.start.levels} >= {"demo", "tutorial"}
         window.on_draw()
-        play_first = [b for b in window.start.buttons() if b.label == "Build here"][0]
+        play_first = next(b for b in window.start.buttons() if b.label == "Build here")
         window.on_mouse_press(play_first.x + 5, play_first.y + 5, 1, 0)
         assert window.choice.level == window.start.levels[0].doc.id
     finally:
@@ -130,7 +143,10 @@ def test_selecting_with_the_stamp_outlines_what_will_be_copied(window):
     runner = ScriptRunner(window)
     runner.frame()
     window.editor.select_tool("stamp")
-    start, end = window.screen_position((50.5, 52.5, 1.0)), window.screen_position((54.5, 55.5, 1.0))
+    start, end = (
+        window.screen_position((50.5, 52.5, 1.0)),
+        window.screen_position((54.5, 55.5, 1.0)),
+    )
     window.on_mouse_motion(*start, 0, 0)
     window.on_mouse_press(*start, mouse.LEFT, 0)
     window.on_mouse_drag(*end, 1, 1, mouse.LEFT, 0)

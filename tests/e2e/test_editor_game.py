@@ -37,8 +37,12 @@ def test_expensive_numbers_never_block_the_student(window):
     editor.background.wait()
     release = threading.Event()
     compute = editor.metrics.compute_expensive
-    editor.metrics.compute_expensive = lambda snapshot=None: (release.wait(10), compute(snapshot))[1]
-    editor.apply(Box(from_=(50, 52, 0), to=(60, 60, 0), block="grass"))  # returns while the worker waits
+    editor.metrics.compute_expensive = lambda snapshot=None: (release.wait(10), compute(snapshot))[
+        1
+    ]
+    editor.apply(
+        Box(from_=(50, 52, 0), to=(60, 60, 0), block="grass")
+    )  # returns while the worker waits
     assert "walk_park" in editor.metrics.stale
     release.set()
     assert editor.background.wait()
@@ -49,10 +53,14 @@ def test_expensive_numbers_never_block_the_student(window):
 
 
 def test_first_building_and_first_green_are_achievements_stored_with_the_design(play, tmp_path):
-    script = [{"do": "camera", "preset": "top"}, {"do": "tool", "tool": "building"},
-              {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [54, 55, 0]}},
-              {"do": "tool", "tool": "place"}, {"do": "block", "block": "tree"},
-              {"do": "click", "voxel": [60, 62, 0]}]
+    script = [
+        {"do": "camera", "preset": "top"},
+        {"do": "tool", "tool": "building"},
+        {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [54, 55, 0]}},
+        {"do": "tool", "tool": "place"},
+        {"do": "block", "block": "tree"},
+        {"do": "click", "voxel": [60, 62, 0]},
+    ]
     result = play(script, "--save", "d.design.json")
     assert result.returncode == 0, result.stderr
     doc = json.loads((tmp_path / "d.design.json").read_text())
@@ -73,9 +81,11 @@ def test_all_goals_met_gives_three_stars_and_an_achievement(window):
     level = editor.level
     # What the demo level asks for: green, a playground, a bench by the bus stop, homes, low buildings.
     editor.session.history.max_bytes = 2**30
-    for op in (Box(from_=(48, 50, 0), to=(79, 79, 0), block="grass"),
-               Box(from_=(60, 66, 0), to=(64, 70, 0), block="playground"),
-               Building(from_=(48, 52), to=(79, 57), floors=6, block="housing")):
+    for op in (
+        Box(from_=(48, 50, 0), to=(79, 79, 0), block="grass"),
+        Box(from_=(60, 66, 0), to=(64, 70, 0), block="playground"),
+        Building(from_=(48, 52), to=(79, 57), floors=6, block="housing"),
+    ):
         assert editor.apply(op) is not None, editor.current_toast()
     bus = np.argwhere(level.city == level.catalogue.id("bus_stop"))[0]
     editor.apply(Box(from_=(79, int(bus[1]), 1), to=(79, int(bus[1]), 1), block="bench"))

@@ -14,9 +14,17 @@ def test_student_imports_a_vox_model_as_a_stamp_and_pastes_it(play, tmp_path):
     model[:, :, :] = catalogue.id("housing")
     (tmp_path / "hut.vox").write_bytes(write_vox(model, catalogue.colors))
     out = tmp_path / "saved.design.json"
-    result = play([{"do": "key", "key": "I", "mods": ["ctrl"]}, {"do": "text", "text": str(tmp_path / "hut.vox")},
-                   {"do": "key", "key": "ENTER"}, {"do": "camera", "preset": "bird"},
-                   {"do": "click", "voxel": [55, 55, 0]}], "--save", str(out))
+    result = play(
+        [
+            {"do": "key", "key": "I", "mods": ["ctrl"]},
+            {"do": "text", "text": str(tmp_path / "hut.vox")},
+            {"do": "key", "key": "ENTER"},
+            {"do": "camera", "preset": "bird"},
+            {"do": "click", "voxel": [55, 55, 0]},
+        ],
+        "--save",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["changes"]["count"] == model.size
 

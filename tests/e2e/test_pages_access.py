@@ -15,8 +15,12 @@ XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 def scene(site):
     """A workshop in the voting phase with three designs, one hidden, and a closed one with results."""
     voting = site.workshop("Unser Kiez", moderation="post")
-    uuids = [site.submit_as(voting, name, title, x=44 + 8 * i)
-             for i, (name, title) in enumerate((("Fox", "Park am Bach"), ("Owl", "Marktplatz"), ("Elk", "Hidden")))]
+    uuids = [
+        site.submit_as(voting, name, title, x=44 + 8 * i)
+        for i, (name, title) in enumerate(
+            (("Fox", "Park am Bach"), ("Owl", "Marktplatz"), ("Elk", "Hidden"))
+        )
+    ]
     site.moderate(uuids[2], "hide", "not for the gallery")
     site.phase(voting, "voting")
     closed = site.workshop("Abgeschlossen", moderation="post")
@@ -30,12 +34,22 @@ def scene(site):
 
 def pages(scene) -> dict[str, str]:
     voting, closed = scene["voting"], scene["closed"]
-    return {"join": "/", "jury": "/jury", "gallery": f"/w/{voting['code']}",
-            "design": f"/w/{voting['code']}/d/{scene['uuids'][0]}", "results": f"/w/{closed['code']}/results",
-            "not-found": "/w/NOSUCH", "sign-in": "/moderate"}
+    return {
+        "join": "/",
+        "jury": "/jury",
+        "gallery": f"/w/{voting['code']}",
+        "design": f"/w/{voting['code']}/d/{scene['uuids'][0]}",
+        "results": f"/w/{closed['code']}/results",
+        "not-found": "/w/NOSUCH",
+        "sign-in": "/moderate",
+    }
 
 
-MODERATOR_PAGES = {"desk": "/moderate", "workshop-desk": "/moderate/w/{id}", "projector": "/moderate/w/{id}/projector"}
+MODERATOR_PAGES = {
+    "desk": "/moderate",
+    "workshop-desk": "/moderate/w/{id}",
+    "projector": "/moderate/w/{id}/projector",
+}
 
 
 def test_a_title_with_markup_is_shown_as_text_and_never_runs(site, visitor):
@@ -84,7 +98,9 @@ def test_student_joins_and_votes_with_the_keyboard_alone(site, visitor, scene):
         if vote.evaluate("b => b === document.activeElement"):
             break
     expect(vote).to_be_focused()
-    outline = vote.evaluate("b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).boxShadow")
+    outline = vote.evaluate(
+        "b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).boxShadow"
+    )
     assert not outline.startswith("none") and "rgb(255, 191, 71)" in outline  # a visible focus ring
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Your vote has been counted.")
@@ -94,12 +110,17 @@ def test_student_joins_and_votes_with_the_keyboard_alone(site, visitor, scene):
 
 def _serious(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
-def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(site, visitor, moderator, scene, lang):
+def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(
+    site, visitor, moderator, scene, lang
+):
     folder = screenshot_dir()
     found = {}
     for size_name, size in (("phone", PHONE), ("projector", PROJECTOR)):
@@ -112,7 +133,10 @@ def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(si
         if lang == "de":
             desk.goto("/lang/de?next=/moderate")
         targets = [(student, name, path) for name, path in pages(scene).items()]
-        targets += [(desk, name, path.format(id=scene["voting"]["id"])) for name, path in MODERATOR_PAGES.items()]
+        targets += [
+            (desk, name, path.format(id=scene["voting"]["id"]))
+            for name, path in MODERATOR_PAGES.items()
+        ]
         for page, name, path in targets:
             page.goto(path)
             page.wait_for_load_state("load")
@@ -140,6 +164,8 @@ def test_pages_speak_the_browsers_language_and_switch_on_request(site, visitor):
 
 def test_the_accessibility_check_does_find_problems_where_there_are_some(visitor):
     page = visitor()
-    page.set_content('<html><body><img src="x.png"><button></button><p style="color:#ccc">faint</p></body></html>')
+    page.set_content(
+        '<html><body><img src="x.png"><button></button><p style="color:#ccc">faint</p></body></html>'
+    )
     problems = " ".join(_serious(page))
     assert "image-alt" in problems and "button-name" in problems and "html-has-lang" in problems

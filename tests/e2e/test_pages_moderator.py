@@ -6,8 +6,9 @@ import zipfile
 from playwright.sync_api import expect
 
 
-def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_closed(site, visitor, moderator,
-                                                                                    tmp_path):
+def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_closed(
+    site, visitor, moderator, tmp_path
+):
     desk = moderator()
     desk.get_by_label("Title").fill("Neuer Markt")
     desk.get_by_label("Level").select_option("demo")
@@ -23,12 +24,18 @@ def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_clo
     site.submit_as(workshop, "Owl", "Parking deck", x=60)
     gallery = visitor()
     gallery.goto(f"/w/{code}")
-    expect(gallery.get_by_text("No designs to see yet.")).to_be_visible()  # pre-moderation: nothing public yet
+    expect(
+        gallery.get_by_text("No designs to see yet.")
+    ).to_be_visible()  # pre-moderation: nothing public yet
 
     desk.reload()
-    queue = desk.locator("section", has=desk.get_by_role("heading", name=re.compile("Waiting for approval")))
+    queue = desk.locator(
+        "section", has=desk.get_by_role("heading", name=re.compile("Waiting for approval"))
+    )
     expect(queue.locator("li h3")).to_have_text(["Park", "Parking deck"])  # oldest first
-    for picture in queue.locator("img").all():  # pending designs are not public, but the moderator sees them
+    for picture in queue.locator(
+        "img"
+    ).all():  # pending designs are not public, but the moderator sees them
         picture.scroll_into_view_if_needed()
         expect(picture).to_have_js_property("complete", True)
         assert picture.evaluate("img => img.naturalWidth") > 0
@@ -41,8 +48,9 @@ def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_clo
     card = desk.locator("li", has=desk.get_by_role("heading", name="Parking deck"))
     card.get_by_label(re.compile("Reason")).fill("Too close to the school entrance")
     card.get_by_role("button", name="Hide “Parking deck”").click()
-    expect(desk.locator("li", has=desk.get_by_role("heading", name="Parking deck"))).to_contain_text(
-        "Hidden: Too close to the school entrance")
+    expect(
+        desk.locator("li", has=desk.get_by_role("heading", name="Parking deck"))
+    ).to_contain_text("Hidden: Too close to the school entrance")
     gallery.reload()
     expect(gallery.locator(".gallery h2")).to_have_text(["Park"])
     assert "Parking deck" not in gallery.content()
@@ -73,7 +81,9 @@ def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_clo
         assert not any("parking" in name.lower() for name in names)  # the hidden design stays out
 
 
-def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(site, visitor, moderator):
+def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(
+    site, visitor, moderator
+):
     page = visitor()
     page.goto("/moderate")
     page.get_by_label("Moderator token").fill("not-the-token")

@@ -5,9 +5,13 @@ import re
 from playwright.sync_api import expect
 
 
-def voting_workshop(site, titles=("Park", "Plaza", "Garden", "Market"), **fields) -> tuple[dict, list[str]]:
+def voting_workshop(
+    site, titles=("Park", "Plaza", "Garden", "Market"), **fields
+) -> tuple[dict, list[str]]:
     workshop = site.workshop(moderation="post", **fields)
-    uuids = [site.submit_as(workshop, f"Maker{i}", title, x=44 + 6 * i) for i, title in enumerate(titles)]
+    uuids = [
+        site.submit_as(workshop, f"Maker{i}", title, x=44 + 6 * i) for i, title in enumerate(titles)
+    ]
     site.phase(workshop, "voting")
     return workshop, uuids
 
@@ -20,7 +24,9 @@ def join(page, code: str, pseudonym: str) -> None:
     expect(page.get_by_role("status")).to_have_text("Welcome! You have joined.")
 
 
-def test_student_joins_votes_three_times_is_refused_a_fourth_withdraws_and_votes_again(site, visitor):
+def test_student_joins_votes_three_times_is_refused_a_fourth_withdraws_and_votes_again(
+    site, visitor
+):
     workshop, _ = voting_workshop(site)
     page = visitor()
     join(page, workshop["code"].lower(), "Fox")  # codes are forgiving about case
@@ -63,28 +69,36 @@ def test_student_cannot_vote_for_their_own_design_and_a_wrong_code_is_explained(
     page.get_by_label("Workshop code").fill("WRONG1")
     page.get_by_label("Your nickname").fill("Fox")
     page.get_by_role("button", name="Join").click()
-    expect(page.get_by_role("alert")).to_have_text("That code is not right. Please check it with your teacher.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "That code is not right. Please check it with your teacher."
+    )
     expect(page.get_by_label("Your nickname")).to_have_value("Fox")  # nothing typed is lost
     page.get_by_label("Workshop code").fill(workshop["code"])
     page.get_by_label("Your nickname").fill("Maker0")
     page.get_by_role("button", name="Join").click()
-    expect(page.get_by_role("alert")).to_have_text("Someone in this workshop already has that nickname.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Someone in this workshop already has that nickname."
+    )
 
 
 def test_large_view_shows_both_pictures_and_the_indicators(site, visitor):
-    workshop, uuids = voting_workshop(site, titles=("Park",))
+    workshop, _uuids = voting_workshop(site, titles=("Park",))
     page = visitor()
     page.goto(f"/w/{workshop['code']}")
     page.get_by_role("link", name="Park").click()
     expect(page.get_by_role("img", name="“Park” seen from above at an angle")).to_be_visible()
     expect(page.get_by_role("img", name="“Park” as a plan from above")).to_be_visible()
-    for picture in page.locator("main img").all():  # the server's pictures arrived, not broken images
+    for picture in page.locator(
+        "main img"
+    ).all():  # the server's pictures arrived, not broken images
         expect(picture).to_have_js_property("complete", True)
         assert picture.evaluate("img => img.naturalWidth") > 0
     expect(page.locator(".indicators dt")).to_contain_text(["Green factor"])
 
 
-def test_jury_rates_with_a_code_and_results_show_jury_stars_apart_from_votes(site, visitor, moderator):
+def test_jury_rates_with_a_code_and_results_show_jury_stars_apart_from_votes(
+    site, visitor, moderator
+):
     workshop, uuids = voting_workshop(site, titles=("Park", "Plaza", "Garden"))
     desk = moderator()
     desk.goto(f"/moderate/w/{workshop['id']}")
@@ -111,7 +125,9 @@ def test_jury_rates_with_a_code_and_results_show_jury_stars_apart_from_votes(sit
     site.vote(voters[0], uuids[0])  # Park: 1 vote
     page = visitor()
     page.goto(f"/w/{workshop['code']}/results")
-    expect(page.get_by_text("The results appear once the moderator closes the voting.")).to_be_visible()
+    expect(
+        page.get_by_text("The results appear once the moderator closes the voting.")
+    ).to_be_visible()
     site.phase(workshop, "closed")
     page.reload()
     rows = page.locator("table.ranking tbody tr")

@@ -42,23 +42,33 @@ def test_moderator_exports_a_closed_workshop_as_a_zip_that_planners_open(council
         assert title in pages[1] and pseudonym in pages[1]
         page = next(p for p in pages[2:] if title in p)
         assert text("de", "web.results.votes_n", n=votes) in page and pseudonym in page
-    assert "Schön grün – danke!" in "".join(pages)  # the moderator's public feedback, umlauts intact
+    assert "Schön grün – danke!" in "".join(
+        pages
+    )  # the moderator's public feedback, umlauts intact
 
     rows = excel_rows(files["submissions.csv"])
     title, votes = text("de", "export.field.title"), text("de", "export.field.votes")
     assert [(r[title], int(r[votes])) for r in rows] == [
-        (t if not t.startswith("=") else "'" + t, v) for t, _, v in council.approved]
+        (t if not t.startswith("=") else "'" + t, v) for t, _, v in council.approved
+    ]
     assert rows[0][text("de", "export.field.jury_stars")] == "4,50"
 
     table = json.loads(files["submissions.json"])
     assert [d["title"] for d in table["designs"]] == [t for t, _, _ in council.approved]
-    assert set(table["designs"][0]["indicators"]) == set(table["start"]) and len(table["start"]) >= 10
+    assert (
+        set(table["designs"][0]["indicators"]) == set(table["start"]) and len(table["start"]) >= 10
+    )
 
-    stems = [d["design_file"].removeprefix("designs/").removesuffix(".design.json") for d in table["designs"]]
+    stems = [
+        d["design_file"].removeprefix("designs/").removesuffix(".design.json")
+        for d in table["designs"]
+    ]
     for stem, design in zip(stems, table["designs"]):
         assert json.loads(files[f"designs/{stem}.design.json"])["id"] == design["uuid"]
         assert files[f"images/{stem}-iso.png"].startswith(b"\x89PNG")
-        scene = trimesh.load(trimesh.util.wrap_as_stream(files[f"models/{stem}.glb"]), file_type="glb", force="scene")
+        scene = trimesh.load(
+            trimesh.util.wrap_as_stream(files[f"models/{stem}.glb"]), file_type="glb", force="scene"
+        )
         assert sum(len(mesh.faces) for mesh in scene.geometry.values()) > 0
         vox_path = tmp_path / f"{stem}.vox"
         vox_path.write_bytes(files[f"models/{stem}.vox"])
@@ -75,7 +85,9 @@ def test_a_formula_typed_as_a_title_arrives_in_the_spreadsheet_as_text(council, 
     assert "'" + council.formula in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
     # the JSON is data, not a spreadsheet: the title exactly as typed
-    assert council.formula in [d["title"] for d in json.loads((out / "submissions.json").read_text())["designs"]]
+    assert council.formula in [
+        d["title"] for d in json.loads((out / "submissions.json").read_text())["designs"]
+    ]
 
 
 def test_a_title_that_climbs_out_of_the_folder_stays_inside_it(council, tmp_path):
@@ -91,7 +103,12 @@ def test_hidden_designs_and_voters_appear_in_no_file_of_the_bundle(council, tmp_
     assert main(council.cli("--out", str(out))) == 0
     raw = out.read_bytes()
     files = unpacked(out)
-    readable = [raw, *files.values(), *(p.encode() for p in pdf_pages(files["report.pdf"])), *map(str.encode, files)]
+    readable = [
+        raw,
+        *files.values(),
+        *(p.encode() for p in pdf_pages(files["report.pdf"])),
+        *map(str.encode, files),
+    ]
     for secret in council.secrets:
         assert not any(secret.encode() in blob for blob in readable), secret
     table = json.loads(files["submissions.json"])
@@ -120,7 +137,9 @@ def test_an_unknown_workshop_is_one_clear_line_and_writes_nothing(council, tmp_p
     assert list(tmp_path.iterdir()) == [tmp_path / "server"]
 
 
-def test_a_full_disk_leaves_no_half_written_zip_and_keeps_the_last_export(council, tmp_path, capsys, monkeypatch):
+def test_a_full_disk_leaves_no_half_written_zip_and_keeps_the_last_export(
+    council, tmp_path, capsys, monkeypatch
+):
     import errno
 
     out = tmp_path / "bundle.zip"

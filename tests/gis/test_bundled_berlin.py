@@ -1,6 +1,5 @@
 """The bundled Berlin level names its licence and is playable (tests/test_bundled_levels.py checks it is reproducible)."""
 
-
 import pytest
 
 from game.core.session import Session
@@ -11,7 +10,9 @@ def test_berlin_level_names_its_data_licence_and_has_a_zone_and_goals():
     level = find_level("berlin-potsdamer-platz")
     doc = level.doc
     assert "OpenStreetMap" in doc.licence and "ODbL" in doc.licence
-    assert len(f"{doc.licence} · {doc.source}") <= 120  # the start screen shows this much under the card
+    assert (
+        len(f"{doc.licence} · {doc.source}") <= 120
+    )  # the start screen shows this much under the card
     assert doc.georeference.epsg == 32633 and doc.voxel_size_m == 2
     assert level.zone_columns.sum() * 4 == pytest.approx(120 * 120, rel=0.05)
     assert len(doc.goals) >= 4 and len(doc.markers) >= 1

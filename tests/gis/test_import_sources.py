@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
+from sample_data import BERLIN, DELFT, DENBOSCH, DENHAAG
 
 from game.core.indicators.base import tables
 from game.io.level_import import ImportOptions, import_level
-from sample_data import BERLIN, DELFT, DENBOSCH, DENHAAG, SHARED_DATA
 
-pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not beside the checkout")
-DELFT_BBOX = "84620,447423,85130,447750"  # 524 m wide: at 1 m the file is 12 m wider than a level may be
+DELFT_BBOX = (
+    "84620,447423,85130,447750"  # 524 m wide: at 1 m the file is 12 m wider than a level may be
+)
 DENBOSCH_HALVES = ("153300,414160,153800,414430", "153300,414430,153800,414700")
 
 
@@ -31,14 +32,23 @@ def measured(result, catalogue):
     building = tables(catalogue).building[result.raster.grid]
     labels = result.raster.labels
     counts = np.bincount(labels.ravel(), minlength=len(result.district.buildings) + 1)
-    volume = np.bincount(labels.ravel(), weights=building.sum(axis=2).ravel(), minlength=counts.size)
-    top = np.where(building.any(axis=2), building.shape[2] - np.argmax(building[:, :, ::-1], axis=2) - 1, 0)
+    volume = np.bincount(
+        labels.ravel(), weights=building.sum(axis=2).ravel(), minlength=counts.size
+    )
+    top = np.where(
+        building.any(axis=2), building.shape[2] - np.argmax(building[:, :, ::-1], axis=2) - 1, 0
+    )
     heights = np.zeros(counts.size)
     np.maximum.at(heights, labels.ravel(), top.ravel() * v)
-    return {n: (counts[n] * v**2, heights[n], volume[n] * v**3) for n in range(1, counts.size) if counts[n]}
+    return {
+        n: (counts[n] * v**2, heights[n], volume[n] * v**3)
+        for n in range(1, counts.size)
+        if counts[n]
+    }
 
 
 # --- CityJSON truth ---------------------------------------------------------------------------
+
 
 def _solid_surfaces(geometry):
     b = geometry["boundaries"]
@@ -59,7 +69,9 @@ def cityjson_truth(path, lod_of):
             continue
         surfaces = []
         for part in [name, *obj.get("children", [])]:
-            geometries = [g for g in objects[part].get("geometry", []) if g["lod"] == lod_of(objects[part])]
+            geometries = [
+                g for g in objects[part].get("geometry", []) if g["lod"] == lod_of(objects[part])
+            ]
             surfaces += [s for g in geometries for s in _solid_surfaces(g)]
         volume, shapes, points = 0.0, [], []
         for rings in surfaces:
@@ -67,14 +79,23 @@ def cityjson_truth(path, lod_of):
                 p = xyz[ring]
                 points.append(p)
                 # fan triangles from the first vertex: exact signed volume for any planar ring
-                volume += np.einsum("ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape),
-                                    np.cross(p[1:-1], p[2:])).sum() / 6
+                volume += (
+                    np.einsum(
+                        "ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape), np.cross(p[1:-1], p[2:])
+                    ).sum()
+                    / 6
+                )
             poly = shapely.Polygon(xyz[rings[0]][:, :2], [xyz[r][:, :2] for r in rings[1:]])
             if poly.area > 1e-6:
                 shapes.append(shapely.make_valid(poly))
         points = np.concatenate(points)
-        truth[name] = (shapely.union_all(shapes), points[:, 2].max() - points[:, 2].min(), abs(volume),
-                       points[:, :2].min(0), points[:, :2].max(0))
+        truth[name] = (
+            shapely.union_all(shapes),
+            points[:, 2].max() - points[:, 2].min(),
+            abs(volume),
+            points[:, :2].min(0),
+            points[:, :2].max(0),
+        )
     return truth
 
 
@@ -139,17 +160,23 @@ def test_den_bosch_at_3m_voxels_takes_the_block_shaped_lod13(catalogue):
     assert result.raster.buildings == 10
     got = measured(result, catalogue)
     truth = cityjson_truth(DENBOSCH, lambda o: "1.3")
-    assert sum(g[2] for g in got.values()) == pytest.approx(sum(t[2] for t in truth.values()), rel=0.15)
+    assert sum(g[2] for g in got.values()) == pytest.approx(
+        sum(t[2] for t in truth.values()), rel=0.15
+    )
 
 
 # --- GeoJSON truth ---------------------------------------------------------------------------
+
 
 def berlin_truth(storey_m=3.0, default_m=9.0):
     raw = json.loads(BERLIN.read_text())
     project = Transformer.from_crs(4326, 32633, always_xy=True)
     truth = []
     for f in raw["features"]:
-        rings = [np.column_stack(project.transform(*np.asarray(r)[:, :2].T)) for r in f["geometry"]["coordinates"]]
+        rings = [
+            np.column_stack(project.transform(*np.asarray(r)[:, :2].T))
+            for r in f["geometry"]["coordinates"]
+        ]
         p = f["properties"]
         height = p.get("height") or (p.get("levels") or 0) * storey_m or default_m
         bottom = p.get("minHeight") or (p.get("minLevel") or 0) * storey_m
@@ -157,8 +184,12 @@ def berlin_truth(storey_m=3.0, default_m=9.0):
     return truth
 
 
-BERLIN_QUARTERS = ("13.3695,52.5024,13.3761,52.5065", "13.3756,52.5024,13.3824,52.5065",
-                   "13.3695,52.5062,13.3761,52.5104", "13.3756,52.5062,13.3824,52.5104")
+BERLIN_QUARTERS = (
+    "13.3695,52.5024,13.3761,52.5065",
+    "13.3756,52.5024,13.3824,52.5065",
+    "13.3695,52.5062,13.3761,52.5104",
+    "13.3756,52.5062,13.3824,52.5104",
+)
 
 
 @pytest.mark.parametrize("bbox", BERLIN_QUARTERS)
@@ -179,7 +210,9 @@ def test_berlin_footprints_at_1m_keep_area_height_and_volume_of_each_building(ca
     checked = 0
     for n, (shape, height, bottom) in enumerate(truth):
         a, b, c, d = shape.bounds
-        if len(tree.query(shape, predicate="intersects")) > 1 or not (a >= x0 and b >= y0 and c <= x1 and d <= y1):
+        if len(tree.query(shape, predicate="intersects")) > 1 or not (
+            a >= x0 and b >= y0 and c <= x1 and d <= y1
+        ):
             continue
         area, top, vox = got[n + 1]
         assert_area(area, shape.area, 1.0, n)
@@ -199,5 +232,7 @@ def test_berlin_whole_file_at_2m_finds_every_building_bigger_than_a_voxel(catalo
     big = sum(1 for shape, height, bottom in truth if shape.area >= 16 and height > bottom)
     assert big <= result.raster.buildings <= 308
     assert result.district.missing_heights == sum(
-        1 for f in json.loads(BERLIN.read_text())["features"]
-        if not (f["properties"].get("height") or f["properties"].get("levels")))
+        1
+        for f in json.loads(BERLIN.read_text())["features"]
+        if not (f["properties"].get("height") or f["properties"].get("levels"))
+    )

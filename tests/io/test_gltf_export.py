@@ -2,7 +2,6 @@
 
 import numpy as np
 import trimesh
-from export_fixtures import demo_design, demo_session  # noqa: F401 (fixtures)
 
 from game.cli import main
 from game.io.formats import grid_exporter
@@ -20,12 +19,16 @@ def srgb(linear: np.ndarray) -> np.ndarray:
     return np.rint(c * 255).astype(int)
 
 
-def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(demo_design, demo_session, tmp_path):
+def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(
+    demo_design, demo_session, tmp_path
+):
     out = tmp_path / "park.glb"
     assert main(["design", "export", str(demo_design), "--format", "glb", "--out", str(out)]) == 0
     mesh = load(out.read_bytes())
     expected = greedy_mesh(demo_session.grid, demo_session.level.catalogue.colors)
-    assert len(mesh.vertices) == expected.vertex_count and len(mesh.faces) == expected.triangle_count
+    assert (
+        len(mesh.vertices) == expected.vertex_count and len(mesh.faces) == expected.triangle_count
+    )
     size = demo_session.level.doc.voxel_size_m  # 2 m: 128 × 128 voxels are 256 m by 256 m
     top = np.nonzero(demo_session.grid.any(axis=(0, 1)))[0].max() + 1
     x, y, _ = demo_session.grid.shape

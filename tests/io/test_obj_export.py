@@ -2,14 +2,15 @@
 
 import numpy as np
 import trimesh
-from export_fixtures import demo_design, demo_session  # noqa: F401 (fixtures)
 
 from game.cli import main
 from game.io.formats import grid_exporter
 from game.render.mesh import greedy_mesh
 
 
-def test_student_exports_the_demo_design_as_obj_with_block_materials(demo_design, demo_session, tmp_path):
+def test_student_exports_the_demo_design_as_obj_with_block_materials(
+    demo_design, demo_session, tmp_path
+):
     out = tmp_path / "my park.obj"
     assert main(["design", "export", str(demo_design), "--format", "obj", "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.glob("my*")) == ["my park.obj", "my_park.mtl"]

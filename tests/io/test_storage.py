@@ -16,13 +16,18 @@ def test_writing_keeps_the_previous_version_as_bak(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.design.json", "d.design.json.bak"]
 
 
-@pytest.mark.parametrize("code, message", [
-    (errno.ENOSPC, "disk is full"),
-    (errno.EROFS, "No permission"),
-    (errno.EACCES, "No permission"),
-    (errno.EIO, "could not be saved"),
-])
-def test_a_failing_disk_leaves_the_old_file_intact_and_says_why(tmp_path, monkeypatch, code, message):
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        (errno.ENOSPC, "disk is full"),
+        (errno.EROFS, "No permission"),
+        (errno.EACCES, "No permission"),
+        (errno.EIO, "could not be saved"),
+    ],
+)
+def test_a_failing_disk_leaves_the_old_file_intact_and_says_why(
+    tmp_path, monkeypatch, code, message
+):
     path = tmp_path / "d.design.json"
     write_atomic(path, b"precious work")
 
@@ -80,7 +85,9 @@ def test_autosave_writes_only_when_dirty_and_due(tmp_path):
 def test_a_failed_autosave_stays_dirty_and_reports_the_error(tmp_path, monkeypatch):
     saver = Autosaver(tmp_path / "a.json", lambda: b"x", interval=0)
     saver.mark_dirty()
-    monkeypatch.setattr(storage.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    monkeypatch.setattr(
+        storage.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full"))
+    )
     assert not saver.tick()
     assert saver.dirty and "disk is full" in str(saver.last_error)
     monkeypatch.undo()

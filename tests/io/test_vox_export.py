@@ -5,14 +5,14 @@ import pytest
 from midvoxio.parser import Parser as MidvoxioParser
 from pyvox.parser import VoxParser
 
-from export_fixtures import demo_design, demo_session  # noqa: F401 (fixtures)
-
 from game.cli import main
 from game.core.errors import QuartierError
 from game.io.formats import grid_exporter
 
 
-def test_student_exports_the_demo_design_as_one_model_that_py_vox_io_reads(demo_design, demo_session, tmp_path):
+def test_student_exports_the_demo_design_as_one_model_that_py_vox_io_reads(
+    demo_design, demo_session, tmp_path
+):
     out = tmp_path / "park.vox"
     assert main(["design", "export", str(demo_design), "--format", "vox", "--out", str(out)]) == 0
     vox = VoxParser(str(out)).parse()
@@ -28,7 +28,9 @@ def test_student_exports_the_demo_design_as_one_model_that_py_vox_io_reads(demo_
 def test_the_palette_holds_each_block_colour_at_its_index(demo_design, demo_session, tmp_path):
     out = tmp_path / "park.vox"
     assert main(["design", "export", str(demo_design), "--format", "vox", "--out", str(out)]) == 0
-    palette = VoxParser(str(out)).parse().palette  # py-vox-io: file entry k is at k (colour index k + 1)
+    palette = (
+        VoxParser(str(out)).parse().palette
+    )  # py-vox-io: file entry k is at k (colour index k + 1)
     catalogue = demo_session.level.catalogue
     for block_id in np.unique(demo_session.grid[demo_session.grid > 0]):
         assert tuple(palette[block_id - 1])[:3] == tuple(catalogue.colors[block_id])
@@ -56,8 +58,12 @@ def _reassemble_with_midvoxio(path, shape) -> np.ndarray:
     return grid
 
 
-def test_a_level_larger_than_256_becomes_a_scene_of_models_that_midvoxio_reassembles(demo_session, tmp_path):
-    grid = np.tile(demo_session.grid, (3, 3, 1))[:300, :270]  # a city wider than one MagicaVoxel model
+def test_a_level_larger_than_256_becomes_a_scene_of_models_that_midvoxio_reassembles(
+    demo_session, tmp_path
+):
+    grid = np.tile(demo_session.grid, (3, 3, 1))[
+        :300, :270
+    ]  # a city wider than one MagicaVoxel model
     files = grid_exporter("vox")(grid, demo_session.level.catalogue, 2.0, "big.vox")
     (tmp_path / "big.vox").write_bytes(files["big.vox"])
     vox = MidvoxioParser(str(tmp_path / "big.vox")).parse()

@@ -6,10 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from game.render.chunks import ChunkGrid
 from mesh_faces import unit_faces
 
+from game.render.chunks import ChunkGrid
 from game.render.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
 
 COLORS = np.zeros((256, 3), np.uint8)
@@ -23,7 +22,9 @@ levels = st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 4)).flat
 
 def faces_inside(faces: Counter, lo: tuple[int, ...], hi: tuple[int, ...]) -> Counter:
     """The unit faces whose owning voxel lies in the box lo..hi (hi exclusive)."""
-    return Counter({f: n for f, n in faces.items() if all(a <= v < b for a, v, b in zip(lo, f[0], hi))})
+    return Counter(
+        {f: n for f, n in faces.items() if all(a <= v < b for a, v, b in zip(lo, f[0], hi))}
+    )
 
 
 def test_chunks_cover_the_level_with_smaller_chunks_at_the_far_edges() -> None:
@@ -34,10 +35,14 @@ def test_chunks_cover_the_level_with_smaller_chunks_at_the_far_edges() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(levels, st.integers(1, 4))
-def test_meshing_as_chunks_gives_the_same_faces_and_ao_as_meshing_whole(level: np.ndarray, size: int) -> None:
+def test_meshing_as_chunks_gives_the_same_faces_and_ao_as_meshing_whole(
+    level: np.ndarray, size: int
+) -> None:
     chunks = ChunkGrid(level, COLORS, size=size)
     chunks.mesh_all()
-    assert unit_faces(Mesh.concatenate(chunks.meshes.values())) == unit_faces(naive_mesh(level, COLORS))
+    assert unit_faces(Mesh.concatenate(chunks.meshes.values())) == unit_faces(
+        naive_mesh(level, COLORS)
+    )
 
 
 def test_mark_dirty_on_a_border_voxel_marks_both_chunks() -> None:
@@ -92,5 +97,5 @@ def test_after_an_edit_and_remesh_dirty_each_chunk_equals_a_fresh_mesh_of_the_wh
     chunks.mark_dirty(lo, hi)
     assert chunks.remesh_dirty()
     fresh = unit_faces(naive_mesh(level, COLORS))
-    for key in chunks.keys():
+    for key in chunks.keys():  # noqa: SIM118 (ChunkGrid is not a dict)
         assert unit_faces(chunks.meshes[key]) == faces_inside(fresh, *chunks.bounds(key)), key

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
-
 from mesh_faces import unit_faces
 
 from game.render.mesh import AO_FACTORS, Mesh, greedy_mesh, naive_mesh, padded_block
@@ -133,7 +132,9 @@ def floor_with_voxel_next_to_wall() -> np.ndarray:
     return grid
 
 
-def corner_reds(mesh: Mesh, voxel: tuple[int, int, int], normal: tuple[int, int, int]) -> tuple[int, ...]:
+def corner_reds(
+    mesh: Mesh, voxel: tuple[int, int, int], normal: tuple[int, int, int]
+) -> tuple[int, ...]:
     """Red channel at the four corners, in (u, w) order, of one voxel's unit face."""
     [(reds, count)] = [
         (tuple(int(c[0]) for c in colours), count)
@@ -177,7 +178,9 @@ def test_the_quad_diagonal_avoids_a_single_darkened_corner() -> None:
     mesh = naive_mesh(grid, WHITE)
     tris = mesh.indices.reshape(-1, 3)
     floor_tops = {
-        tuple(pos[:, :2].min(axis=0)): i for i, (pos, normal, _) in enumerate(quads(mesh)) if normal[2] == 1
+        tuple(pos[:, :2].min(axis=0)): i
+        for i, (pos, normal, _) in enumerate(quads(mesh))
+        if normal[2] == 1
     }
     # The floor cells diagonal to the voxel each see it only at one corner.
     for cell, corner in [((0, 0), (1, 1)), ((2, 0), (2, 1)), ((0, 2), (1, 2)), ((2, 2), (2, 2))]:
@@ -205,7 +208,9 @@ def test_the_neighbour_border_hides_faces_and_casts_ao_but_is_not_meshed() -> No
     assert shaded < lit
     hollow = block.copy()
     hollow[1:-1, 1:-1, 1:-1] = 0
-    assert unit_faces(greedy_mesh(level[1:2], COLORS, (1, 0, 0), neighbours=hollow)) == unit_faces(mesh)
+    assert unit_faces(greedy_mesh(level[1:2], COLORS, (1, 0, 0), neighbours=hollow)) == unit_faces(
+        mesh
+    )
     alone = greedy_mesh(level[1:2], COLORS, (1, 0, 0))
     assert alone.triangle_count == 12
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-
 from game.io.levels import find_level
 from game.render.snapshot import HIGHLIGHT, render, render_png
 

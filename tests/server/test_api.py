@@ -26,27 +26,40 @@ def test_moderator_creates_a_workshop_with_a_readable_code(server):
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}])
 def test_creating_a_workshop_needs_the_moderator_token(server, headers):
-    response = server.client.post("/api/v1/workshops", json={"title": "x", "level_id": "demo"}, headers=headers)
+    response = server.client.post(
+        "/api/v1/workshops", json={"title": "x", "level_id": "demo"}, headers=headers
+    )
     assert response.status_code == 401 and error(response) == "not_moderator"
 
 
 def test_a_workshop_on_an_unknown_level_is_refused(server):
-    response = server.client.post("/api/v1/workshops", json={"title": "x", "level_id": "atlantis"}, headers=server.mod)
+    response = server.client.post(
+        "/api/v1/workshops", json={"title": "x", "level_id": "atlantis"}, headers=server.mod
+    )
     assert response.status_code == 422 and error(response) == "unknown_level"
 
 
 def test_phases_only_move_forward(server):
     w = server.workshop()
     server.phase(w, "voting")
-    response = server.client.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "building"}, headers=server.mod)
+    response = server.client.patch(
+        f"/api/v1/workshops/{w['id']}", json={"phase": "building"}, headers=server.mod
+    )
     assert response.status_code == 409 and error(response) == "phase_backwards"
 
 
-@pytest.mark.parametrize("pseudonym, code", [
-    ("A", "pseudonym_length"), ("x" * 25, "pseudonym_length"), ("anna@example.org", "pseudonym_contact"),
-    ("0151 2345678", "pseudonym_contact"), ("www.mypage.de", "pseudonym_contact"),
-    ("F.u.c.k", "pseudonym_word"), ("<script>", "pseudonym_characters"),
-])
+@pytest.mark.parametrize(
+    "pseudonym, code",
+    [
+        ("A", "pseudonym_length"),
+        ("x" * 25, "pseudonym_length"),
+        ("anna@example.org", "pseudonym_contact"),
+        ("0151 2345678", "pseudonym_contact"),
+        ("www.mypage.de", "pseudonym_contact"),
+        ("F.u.c.k", "pseudonym_word"),
+        ("<script>", "pseudonym_characters"),
+    ],
+)
 def test_pseudonyms_with_contacts_links_or_rude_words_are_refused(server, pseudonym, code):
     w = server.workshop()
     response = server.client.post("/api/v1/join", json={"code": w["code"], "pseudonym": pseudonym})
@@ -55,7 +68,9 @@ def test_pseudonyms_with_contacts_links_or_rude_words_are_refused(server, pseudo
 
 def test_joining_gives_a_long_random_token_and_names_are_unique_per_workshop(server):
     w = server.workshop()
-    response = server.client.post("/api/v1/join", json={"code": w["code"].lower(), "pseudonym": "Skillz"})
+    response = server.client.post(
+        "/api/v1/join", json={"code": w["code"].lower(), "pseudonym": "Skillz"}
+    )
     assert response.status_code == 201 and len(response.json()["token"]) >= 43
     again = server.client.post("/api/v1/join", json={"code": w["code"], "pseudonym": "Skillz"})
     assert again.status_code == 409 and error(again) == "pseudonym_taken"
@@ -71,9 +86,13 @@ def test_a_submission_is_idempotent_and_a_new_version_is_a_new_revision(server, 
     assert again.status_code == 200 and again.json()["revision"] == 1
     changed = json.loads(text)
     changed["title"] = "Better park"
-    newer = server.client.put(f"/api/v1/submissions/{uuid}", content=json.dumps(changed), headers=fox)
+    newer = server.client.put(
+        f"/api/v1/submissions/{uuid}", content=json.dumps(changed), headers=fox
+    )
     assert newer.status_code == 201 and newer.json()["revision"] == 2
-    listed = server.client.get(f"/api/v1/workshops/{w['id']}/submissions", headers=server.mod).json()
+    listed = server.client.get(
+        f"/api/v1/workshops/{w['id']}/submissions", headers=server.mod
+    ).json()
     assert [s["title"] for s in listed] == ["Better park"]
     assert listed[0]["metrics"]["dwellings"] >= 0 and listed[0]["pseudonym"] == "Fox"
 
@@ -81,30 +100,41 @@ def test_a_submission_is_idempotent_and_a_new_version_is_a_new_revision(server, 
 def test_someone_elses_design_cannot_be_overwritten(server):
     w = server.workshop()
     uuid, text = server.submit(server.join(w, "Fox"))
-    response = server.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=server.join(w, "Owl"))
+    response = server.client.put(
+        f"/api/v1/submissions/{uuid}", content=text, headers=server.join(w, "Owl")
+    )
     assert response.status_code == 403 and error(response) == "not_yours"
 
 
-@pytest.mark.parametrize("mutate, code", [
-    (lambda d: d["level"].update(sha256="0" * 64), "invalid_design"),
-    (lambda d: d["level"].update(id="tutorial"), "wrong_level"),
-    (lambda d: d["changes"].update(count=10**9), "invalid_design"),
-    (lambda d: d.update(title=7), "invalid_design"),
-])
-def test_designs_that_do_not_fit_the_level_are_refused_with_a_reason(server, make_design, mutate, code):
+@pytest.mark.parametrize(
+    "mutate, code",
+    [
+        (lambda d: d["level"].update(sha256="0" * 64), "invalid_design"),
+        (lambda d: d["level"].update(id="tutorial"), "wrong_level"),
+        (lambda d: d["changes"].update(count=10**9), "invalid_design"),
+        (lambda d: d.update(title=7), "invalid_design"),
+    ],
+)
+def test_designs_that_do_not_fit_the_level_are_refused_with_a_reason(
+    server, make_design, mutate, code
+):
     w = server.workshop()
     raw = json.loads(make_design())
     mutate(raw)
-    response = server.client.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw),
-                                 headers=server.join(w, "Fox"))
+    response = server.client.put(
+        f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=server.join(w, "Fox")
+    )
     assert response.status_code == 422 and error(response) == code
 
 
 def test_a_design_sent_to_another_address_or_broken_json_is_refused(server, make_design):
     w = server.workshop()
     fox = server.join(w, "Fox")
-    wrong = server.client.put("/api/v1/submissions/00000000-0000-4000-8000-000000000000", content=make_design(),
-                              headers=fox)
+    wrong = server.client.put(
+        "/api/v1/submissions/00000000-0000-4000-8000-000000000000",
+        content=make_design(),
+        headers=fox,
+    )
     assert wrong.status_code == 422 and error(wrong) == "uuid_mismatch"
     broken = server.client.put("/api/v1/submissions/x", content=b"{not json", headers=fox)
     assert broken.status_code == 422 and error(broken) == "invalid_design"
@@ -113,12 +143,15 @@ def test_a_design_sent_to_another_address_or_broken_json_is_refused(server, make
 def test_bodies_over_2_mb_are_refused_before_they_are_read(server):
     w = server.workshop()
     fox = server.join(w, "Fox")
-    big = server.client.put("/api/v1/submissions/x", content=b"x" * (2 * 1024 * 1024 + 1), headers=fox)
+    big = server.client.put(
+        "/api/v1/submissions/x", content=b"x" * (2 * 1024 * 1024 + 1), headers=fox
+    )
     assert big.status_code == 413 and error(big) == "too_large"
 
     def chunks():
         for _ in range(40):
             yield b"y" * 65536
+
     chunked = server.client.put("/api/v1/submissions/x", content=chunks(), headers=fox)
     assert chunked.status_code == 413
 
@@ -132,8 +165,11 @@ def test_pre_moderation_hides_until_approved_and_hidden_designs_disappear(server
     server.approve(uuid)
     assert [s["uuid"] for s in server.client.get(public).json()] == [uuid]
     assert server.client.get(f"/api/v1/submissions/{uuid}").json()["design"]["id"] == uuid
-    hide = server.client.post(f"/api/v1/submissions/{uuid}/moderation", json={"action": "hide", "reason": "later"},
-                              headers=server.mod)
+    hide = server.client.post(
+        f"/api/v1/submissions/{uuid}/moderation",
+        json={"action": "hide", "reason": "later"},
+        headers=server.mod,
+    )
     assert hide.json()["status"] == "hidden"
     assert server.client.get(public).json() == []
     assert server.client.get(f"/api/v1/submissions/{uuid}/image.png").status_code == 404
@@ -142,7 +178,9 @@ def test_pre_moderation_hides_until_approved_and_hidden_designs_disappear(server
 def test_post_moderation_shows_designs_at_once(server):
     w = server.workshop(moderation="post")
     uuid, _ = server.submit(server.join(w, "Fox"))
-    assert [s["uuid"] for s in server.client.get(f"/api/v1/workshops/{w['id']}/submissions").json()] == [uuid]
+    assert [
+        s["uuid"] for s in server.client.get(f"/api/v1/workshops/{w['id']}/submissions").json()
+    ] == [uuid]
 
 
 def test_images_are_rendered_by_the_server_from_the_design(server):
@@ -183,7 +221,15 @@ def test_results_are_for_the_moderator_until_closed_and_never_say_who_voted(serv
     results = f"/api/v1/workshops/{w['id']}/results"
     assert server.client.get(results).status_code == 403
     assert server.client.get(results, headers=server.mod).json() == [
-        {"uuid": uuid, "title": "Park", "pseudonym": "Fox", "votes": 1, "jury_stars": None, "jury_ratings": 0}]
+        {
+            "uuid": uuid,
+            "title": "Park",
+            "pseudonym": "Fox",
+            "votes": 1,
+            "jury_stars": None,
+            "jury_ratings": 0,
+        }
+    ]
     server.phase(w, "closed")
     public = server.client.get(results)
     assert public.status_code == 200 and "Owl" not in public.text
@@ -194,7 +240,9 @@ def test_submissions_are_refused_after_the_building_phase(server, make_design):
     fox = server.join(w, "Fox")
     server.phase(w, "voting")
     raw = json.loads(make_design())
-    late = server.client.put(f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=fox)
+    late = server.client.put(
+        f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=fox
+    )
     assert late.status_code == 409 and error(late) == "not_building"
 
 
@@ -206,16 +254,29 @@ def test_every_moderation_action_is_in_the_audit_log(server):
     w = server.workshop()
     uuid, _ = server.submit(server.join(w, "Fox"))
     server.approve(uuid)
-    server.client.post(f"/api/v1/submissions/{uuid}/moderation", json={"action": "reject", "reason": "rude"},
-                       headers=server.mod)
+    server.client.post(
+        f"/api/v1/submissions/{uuid}/moderation",
+        json={"action": "reject", "reason": "rude"},
+        headers=server.mod,
+    )
     with server.client.app.state.services.sessions() as session:
-        actions = [(e.action, e.detail) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-    assert ("approve", "") in actions and ("reject", "rude") in actions and actions[0][0] == "create_workshop"
+        actions = [
+            (e.action, e.detail)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    assert (
+        ("approve", "") in actions
+        and ("reject", "rude") in actions
+        and actions[0][0] == "create_workshop"
+    )
 
 
 def test_errors_speak_german_when_asked(server):
-    response = server.client.post("/api/v1/join", json={"code": "ZZZZZZ", "pseudonym": "Fuchs"},
-                                  headers={"Accept-Language": "de-DE,de;q=0.9"})
+    response = server.client.post(
+        "/api/v1/join",
+        json={"code": "ZZZZZZ", "pseudonym": "Fuchs"},
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
     assert "Lehrkraft" in response.json()["error"]["message"]
 
 
@@ -241,8 +302,10 @@ def test_too_many_requests_get_429_with_retry_after(tmp_path, monkeypatch):
     monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", "m" * 40)
     app, _ = create_app(tmp_path / "limited", rate_limit=5)
     with TestClient(app) as client:
-        codes = [client.post("/api/v1/join", json={"code": "ZZZZZZ", "pseudonym": "Fox"}).status_code
-                 for _ in range(60)]
+        codes = [
+            client.post("/api/v1/join", json={"code": "ZZZZZZ", "pseudonym": "Fox"}).status_code
+            for _ in range(60)
+        ]
         limited = client.get("/api/v1/workshops/1", headers={"Authorization": "Bearer someone"})
         for _ in range(5):
             limited = client.get("/api/v1/workshops/1", headers={"Authorization": "Bearer someone"})

@@ -14,14 +14,24 @@ MOD = {"Authorization": "Bearer test-moderator-token-0123456789abcdef"}
 
 
 def quartier(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "game.cli", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "QUARTIER_LANG": "en"})
+    return subprocess.run(
+        [sys.executable, "-m", "game.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QUARTIER_LANG": "en"},
+    )
 
 
-def test_submitted_while_the_server_is_down_then_delivered_once_by_quartier_sync(live_server, make_design):
+def test_submitted_while_the_server_is_down_then_delivered_once_by_quartier_sync(
+    live_server, make_design
+):
     live_server.start()
-    workshop = httpx.post(live_server.url + "/api/v1/workshops", headers=MOD,
-                          json={"title": "Sync", "level_id": "demo", "moderation": "post"}).json()
+    workshop = httpx.post(
+        live_server.url + "/api/v1/workshops",
+        headers=MOD,
+        json={"title": "Sync", "level_id": "demo", "moderation": "post"},
+    ).json()
     joined = quartier("join", workshop["code"], "--pseudonym", "Fox", "--server", live_server.url)
     assert joined.returncode == 0, joined.stderr
     assert "Fox" in joined.stdout and "token" not in joined.stdout.lower()
@@ -37,7 +47,9 @@ def test_submitted_while_the_server_is_down_then_delivered_once_by_quartier_sync
     assert sent.returncode == 0, sent.stderr
     assert "Sent: Offline park" in sent.stdout
     assert "Nothing waiting" in quartier("sync").stdout
-    listed = httpx.get(f"{live_server.url}/api/v1/workshops/{workshop['id']}/submissions", headers=MOD).json()
+    listed = httpx.get(
+        f"{live_server.url}/api/v1/workshops/{workshop['id']}/submissions", headers=MOD
+    ).json()
     assert [(s["uuid"], s["revision"]) for s in listed] == [(str(doc.id), 1)]
 
 
@@ -46,7 +58,9 @@ def test_render_draws_a_design_on_the_command_line(tmp_path, make_design):
     path.write_text(make_design("Park"))
     for view in ("iso", "top"):
         out = tmp_path / f"{view}.png"
-        result = quartier("render", str(path), "--out", str(out), "--view", view, "--size", "400x300")
+        result = quartier(
+            "render", str(path), "--out", str(out), "--view", view, "--size", "400x300"
+        )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes()[:4] == b"\x89PNG"
     assert json.loads(path.read_text())["title"] == "Park"
@@ -64,8 +78,11 @@ def test_the_editor_sends_a_submission_in_the_background(live_server, quartier_h
     from game.sync import join
 
     live_server.start()
-    workshop = httpx.post(live_server.url + "/api/v1/workshops", headers=MOD,
-                          json={"title": "Bg", "level_id": "demo", "moderation": "post"}).json()
+    workshop = httpx.post(
+        live_server.url + "/api/v1/workshops",
+        headers=MOD,
+        json={"title": "Bg", "level_id": "demo", "moderation": "post"},
+    ).json()
     join(live_server.url, workshop["code"], "Owl")
     level = find_level("demo")
     editor = Editor(Session(level), new_design(level, __version__), None, "en")
@@ -76,7 +93,9 @@ def test_the_editor_sends_a_submission_in_the_background(live_server, quartier_h
         listed = []
         while time.monotonic() < deadline and not listed:
             time.sleep(0.2)
-            listed = httpx.get(f"{live_server.url}/api/v1/workshops/{workshop['id']}/submissions").json()
+            listed = httpx.get(
+                f"{live_server.url}/api/v1/workshops/{workshop['id']}/submissions"
+            ).json()
         assert [s["title"] for s in listed] == ["Owl's yard"]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and editor._sync_news is None:

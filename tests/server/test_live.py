@@ -11,15 +11,30 @@ MOD = {"Authorization": "Bearer test-moderator-token-0123456789abcdef"}
 
 def _setup(url: str, authors: int, voters: int, make_design) -> tuple[dict, list[str], list[dict]]:
     with httpx.Client(base_url=url, timeout=60) as c:
-        w = c.post("/api/v1/workshops", json={"title": "Live", "level_id": "demo", "moderation": "post"},
-                   headers=MOD).json()
-        join = lambda name: {"Authorization": "Bearer " + c.post(  # noqa: E731
-            "/api/v1/join", json={"code": w["code"], "pseudonym": name}).json()["token"]}
+        w = c.post(
+            "/api/v1/workshops",
+            json={"title": "Live", "level_id": "demo", "moderation": "post"},
+            headers=MOD,
+        ).json()
+
+        def join(name):
+            return {
+                "Authorization": "Bearer "
+                + c.post("/api/v1/join", json={"code": w["code"], "pseudonym": name}).json()[
+                    "token"
+                ]
+            }
+
         designs = []
         for i in range(authors):
             text = make_design(f"D{i}", 48 + 4 * (i % 7))
             uuid = json.loads(text)["id"]
-            assert c.put(f"/api/v1/submissions/{uuid}", content=text, headers=join(f"Author{i}")).status_code == 201
+            assert (
+                c.put(
+                    f"/api/v1/submissions/{uuid}", content=text, headers=join(f"Author{i}")
+                ).status_code
+                == 201
+            )
             designs.append(uuid)
         voter_headers = [join(f"Voter{i}") for i in range(voters)]
         c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "voting"}, headers=MOD)
@@ -33,7 +48,10 @@ def test_fifty_voters_at_once_never_exceed_their_votes_or_vote_twice(live_server
     def storm(headers):
         with httpx.Client(base_url=live_server.url, timeout=60) as c:
             # every design twice, in parallel with everyone else: 12 tries for 3 votes
-            return [c.put(f"/api/v1/submissions/{d}/vote", headers=headers).status_code for d in designs * 2]
+            return [
+                c.put(f"/api/v1/submissions/{d}/vote", headers=headers).status_code
+                for d in designs * 2
+            ]
 
     with ThreadPoolExecutor(50) as pool:
         answers = list(pool.map(storm, voters))
@@ -49,10 +67,20 @@ def test_fifty_voters_at_once_never_exceed_their_votes_or_vote_twice(live_server
 def test_a_killed_server_keeps_every_acknowledged_submission_exactly_once(live_server, make_design):
     live_server.start()
     with httpx.Client(base_url=live_server.url, timeout=30) as c:
-        w = c.post("/api/v1/workshops", json={"title": "Crash", "level_id": "demo", "moderation": "post"},
-                   headers=MOD).json()
-        people = [{"Authorization": "Bearer " + c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"P{i}"}
-                                                       ).json()["token"]} for i in range(8)]
+        w = c.post(
+            "/api/v1/workshops",
+            json={"title": "Crash", "level_id": "demo", "moderation": "post"},
+            headers=MOD,
+        ).json()
+        people = [
+            {
+                "Authorization": "Bearer "
+                + c.post("/api/v1/join", json={"code": w["code"], "pseudonym": f"P{i}"}).json()[
+                    "token"
+                ]
+            }
+            for i in range(8)
+        ]
     texts = [make_design(f"T{i}", 48 + 3 * (i % 9)) for i in range(40)]
     acknowledged = set()
 
@@ -77,14 +105,23 @@ def test_a_killed_server_keeps_every_acknowledged_submission_exactly_once(live_s
     assert acknowledged
     live_server.start()
     with httpx.Client(base_url=live_server.url, timeout=30) as c:
-        stored = [s["uuid"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()]
+        stored = [
+            s["uuid"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()
+        ]
         assert acknowledged <= set(stored) and len(stored) == len(set(stored))
         for i in range(40):  # the clients resend everything; nothing is doubled
             uuid = json.loads(texts[i])["id"]
-            assert c.put(f"/api/v1/submissions/{uuid}", content=texts[i], headers=people[i % 8]).status_code in (200, 201)
-        stored = [s["uuid"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()]
+            assert c.put(
+                f"/api/v1/submissions/{uuid}", content=texts[i], headers=people[i % 8]
+            ).status_code in (200, 201)
+        stored = [
+            s["uuid"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()
+        ]
         assert len(stored) == 40 == len(set(stored))
-        revisions = [s["revision"] for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()]
+        revisions = [
+            s["revision"]
+            for s in c.get(f"/api/v1/workshops/{w['id']}/submissions", headers=MOD).json()
+        ]
         assert set(revisions) == {1}
 
 

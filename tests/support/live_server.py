@@ -1,5 +1,6 @@
 """A real `quartier-server` process for tests, and the designs the tests submit to it."""
 
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,9 @@ def design_text(title: str = "Park", x: int = 50) -> str:
     level = find_level("demo")
     session = Session(level)
     session.apply(Box(from_=(x, 52, 1), to=(x + 3, 55, 3), block="housing"))
-    return save_changes(new_design(level, "test", title=title, pseudonym="Fox"), session, "test").to_json()
+    return save_changes(
+        new_design(level, "test", title=title, pseudonym="Fox"), session, "test"
+    ).to_json()
 
 
 class LiveServer:
@@ -43,14 +46,31 @@ class LiveServer:
 
         import httpx
 
-        command = [sys.executable, "-m", "server_sync.cli", "serve", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir), "--rate-limit", "100000", "--workers", str(self.workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "server_sync.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--rate-limit",
+            "100000",
+            "--workers",
+            str(self.workers),
+        ]
         if self.db_url:
             command += ["--db", self.db_url]
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
         # Its own process group, so that a kill takes the worker processes down with it.
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -65,10 +85,8 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL to the server and all its workers: no chance to finish anything."""
         if self.process:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(10)
 
 
@@ -86,12 +104,16 @@ class Api:
         return response.json()
 
     def join(self, workshop: dict, pseudonym: str) -> dict:
-        response = self.client.post("/api/v1/join", json={"code": workshop["code"], "pseudonym": pseudonym})
+        response = self.client.post(
+            "/api/v1/join", json={"code": workshop["code"], "pseudonym": pseudonym}
+        )
         assert response.status_code == 201, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     def phase(self, workshop: dict, phase: str) -> None:
-        response = self.client.patch(f"/api/v1/workshops/{workshop['id']}", json={"phase": phase}, headers=self.mod)
+        response = self.client.patch(
+            f"/api/v1/workshops/{workshop['id']}", json={"phase": phase}, headers=self.mod
+        )
         assert response.status_code == 200, response.text
 
     def submit(self, who: dict, title: str = "Park", x: int = 50) -> tuple[str, str]:
@@ -105,8 +127,11 @@ class Api:
         self.moderate(uuid, "approve")
 
     def moderate(self, uuid: str, action: str, reason: str = "") -> None:
-        response = self.client.post(f"/api/v1/submissions/{uuid}/moderation", headers=self.mod,
-                                    json={"action": action, "reason": reason})
+        response = self.client.post(
+            f"/api/v1/submissions/{uuid}/moderation",
+            headers=self.mod,
+            json={"action": action, "reason": reason},
+        )
         assert response.status_code == 200, response.text
 
     def vote(self, who: dict, uuid: str) -> None:

@@ -33,11 +33,29 @@ def postgres_url():
     base = Path(tempfile.mkdtemp(prefix="quartier-pg-"))
     os.chmod(base, 0o777)
     data, port = base / "data", free_port()
-    run = lambda *cmd: subprocess.run(["runuser", "-u", "postgres", "--", *map(str, cmd)],  # noqa: E731
-                                      check=True, capture_output=True, timeout=120)
+
+    def run(*cmd):
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *map(str, cmd)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
     run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-t", "60",
-        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200", "start")
+    run(
+        PG_BIN / "pg_ctl",
+        "-D",
+        data,
+        "-l",
+        base / "log.txt",
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200",
+        "start",
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:

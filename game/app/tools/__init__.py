@@ -12,7 +12,15 @@ from game.app.tools.remove import RemoveTool
 from game.app.tools.stamp import StampTool
 
 TOOLS: tuple[type[Tool], ...] = (
-    PlaceTool, RemoveTool, PaintTool, BoxTool, LineTool, FillTool, BuildingTool, StampTool, EyedropperTool,
+    PlaceTool,
+    RemoveTool,
+    PaintTool,
+    BoxTool,
+    LineTool,
+    FillTool,
+    BuildingTool,
+    StampTool,
+    EyedropperTool,
 )
 
 __all__ = ["TOOLS", "Pointer", "Tool"]

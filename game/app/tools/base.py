@@ -36,7 +36,9 @@ class Pointer:
         if t <= 0:
             return None
         x, y = self.origin[:2] + t * self.direction[:2]
-        return int(np.clip(np.floor(x), 0, shape[0] - 1)), int(np.clip(np.floor(y), 0, shape[1] - 1))
+        return int(np.clip(np.floor(x), 0, shape[0] - 1)), int(
+            np.clip(np.floor(y), 0, shape[1] - 1)
+        )
 
 
 class Tool:

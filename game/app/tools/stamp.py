@@ -13,7 +13,9 @@ class StampTool(DragTool):
     def __init__(self, editor) -> None:
         super().__init__(editor)
         self.clipboard: Stamp | None = None
-        self.from_ground = False  # copied with its ground layer: pasting replaces the ground it lands on
+        self.from_ground = (
+            False  # copied with its ground layer: pasting replaces the ground it lands on
+        )
 
     def start_cell(self, hit):
         return hit.voxel
@@ -25,7 +27,7 @@ class StampTool(DragTool):
         """From the clicked layer up to the highest block inside the rectangle."""
         lo = np.minimum(a, b)
         hi = np.maximum(a, b)
-        region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1, lo[2]:]
+        region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1, lo[2] :]
         filled = np.flatnonzero(region.any(axis=(0, 1)))
         top = lo[2] + (int(filled.max()) if filled.size else 0)
         return (int(lo[0]), int(lo[1]), int(lo[2])), (int(hi[0]), int(hi[1]), top)

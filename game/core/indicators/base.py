@@ -18,8 +18,13 @@ USES: tuple[str, ...] = get_args(Use)
 #: Floor area per dwelling, and per workplace by use (m²); see `uses.py` for the sources.
 DWELLING_M2 = 75.0
 JOB_M2: dict[str, float] = {
-    "office": 25.0, "retail": 40.0, "industry": 60.0,
-    "education": 50.0, "community": 50.0, "culture": 50.0, "health": 50.0,
+    "office": 25.0,
+    "retail": 40.0,
+    "industry": 60.0,
+    "education": 50.0,
+    "community": 50.0,
+    "culture": 50.0,
+    "health": 50.0,
 }
 EPS = 1e-9
 
@@ -97,7 +102,9 @@ class Indicator:
     better: ClassVar[int] = 1
 
     @classmethod
-    def evaluate(cls, grid: np.ndarray, level, catalogue: Catalogue, cache: dict | None = None) -> Reading:
+    def evaluate(
+        cls, grid: np.ndarray, level, catalogue: Catalogue, cache: dict | None = None
+    ) -> Reading:
         raise NotImplementedError
 
     @classmethod

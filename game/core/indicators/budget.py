@@ -49,5 +49,8 @@ def refuse_over_budget(session, index: np.ndarray, values: np.ndarray, lang: Lan
     """Raise a clear refusal (what it costs, what is left) if the edit would go over the budget."""
     if over_budget(session, index, values):
         left = max(0.0, session.level.doc.budget - session.cost)
-        raise QuartierError("error.over_budget", cost=Cost.display(session.preview_cost(index, values), lang),
-                            left=Cost.display(left, lang))
+        raise QuartierError(
+            "error.over_budget",
+            cost=Cost.display(session.preview_cost(index, values), lang),
+            left=Cost.display(left, lang),
+        )

@@ -44,7 +44,7 @@ class ColumnStats:
         self.level = level
         self.tables: Tables = tables(catalogue or level.catalogue)
         X, Y, Z = grid.shape
-        self.cell_m2 = level.doc.voxel_size_m ** 2
+        self.cell_m2 = level.doc.voxel_size_m**2
         self.zone = level.zone_columns
         self.footprint = np.zeros((X, Y), bool)
         self.floors = np.zeros((X, Y), np.int64)
@@ -65,7 +65,9 @@ class ColumnStats:
         self.cost_sum = float(self.cost.sum())
 
     @classmethod
-    def of(cls, grid: np.ndarray, level, catalogue=None, cache: dict | None = None) -> "ColumnStats":
+    def of(
+        cls, grid: np.ndarray, level, catalogue=None, cache: dict | None = None
+    ) -> "ColumnStats":
         """The statistics of `grid`, shared through `cache` by indicators computed on the same grid."""
         return shared(cache, "columns", lambda: cls(grid, level, catalogue))
 
@@ -90,7 +92,9 @@ class ColumnStats:
         for u in t.uses_present:
             area[:, :, u] = (use == u).sum(axis=2) * per_voxel
         # Topmost building voxel: the last True along z, found on the reversed axis.
-        top = above.shape[2] - 1 - np.argmax(building[:, :, ::-1], axis=2) if above.shape[2] else None
+        top = (
+            above.shape[2] - 1 - np.argmax(building[:, :, ::-1], axis=2) if above.shape[2] else None
+        )
         surface = sub[:, :, 0].copy()
         if top is not None:
             roof = np.take_along_axis(above, top[:, :, None], axis=2)[:, :, 0]
@@ -116,9 +120,14 @@ class ColumnStats:
             return
         box = (slice(x0, x1), slice(y0, y1))
         zone = self.zone[box]
-        old = (self.footprint[box][zone].sum(), self.floors[box][zone].sum(),
-               self.use_area[box][zone].sum(axis=0), self.sealed[box][zone].sum(),
-               self.green[box][zone].sum(), self.cost[box].sum())
+        old = (
+            self.footprint[box][zone].sum(),
+            self.floors[box][zone].sum(),
+            self.use_area[box][zone].sum(axis=0),
+            self.sealed[box][zone].sum(),
+            self.green[box][zone].sum(),
+            self.cost[box].sum(),
+        )
         self._fill(grid, x0, x1, y0, y1)
         self.footprint_sum += int(self.footprint[box][zone].sum() - old[0])
         self.floors_sum += int(self.floors[box][zone].sum() - old[1])

@@ -18,8 +18,12 @@ def label_groups(mask: np.ndarray) -> tuple[np.ndarray, int]:
         return labels, 0
     position = np.full(mask.shape, -1, np.int64)
     position.reshape(-1)[cells] = np.arange(cells.size)
-    a = np.concatenate((position[:, :-1][mask[:, :-1] & mask[:, 1:]], position[:-1, :][mask[:-1, :] & mask[1:, :]]))
-    b = np.concatenate((position[:, 1:][mask[:, :-1] & mask[:, 1:]], position[1:, :][mask[:-1, :] & mask[1:, :]]))
+    a = np.concatenate(
+        (position[:, :-1][mask[:, :-1] & mask[:, 1:]], position[:-1, :][mask[:-1, :] & mask[1:, :]])
+    )
+    b = np.concatenate(
+        (position[:, 1:][mask[:, :-1] & mask[:, 1:]], position[1:, :][mask[:-1, :] & mask[1:, :]])
+    )
     parent = np.arange(cells.size)
     while a.size:
         pa, pb = parent[a], parent[b]

@@ -74,7 +74,9 @@ class Metrics:
                 if issubclass(cls, ColumnIndicator):
                     reading = Reading(cls.from_stats(self.stats))
                 else:  # an indicator that is not a column sum is recomputed in full
-                    reading = cls.evaluate(self.session.grid, self.level, self.level.catalogue, cache)
+                    reading = cls.evaluate(
+                        self.session.grid, self.level, self.level.catalogue, cache
+                    )
                 self._readings[cls.key] = reading
                 self._computed_at[cls.key] = self.version
             return {cls.key: self._readings[cls.key].value for cls in self.cheap}
@@ -90,8 +92,10 @@ class Metrics:
         """Compute the expensive indicators on `snapshot` (a fresh one if None) and keep the results."""
         snapshot = snapshot or self.snapshot()
         cache: dict = {}
-        readings = {cls.key: cls.evaluate(snapshot.grid, self.level, self.level.catalogue, cache)
-                    for cls in self.expensive}
+        readings = {
+            cls.key: cls.evaluate(snapshot.grid, self.level, self.level.catalogue, cache)
+            for cls in self.expensive
+        }
         with self._lock:
             for key, reading in readings.items():
                 if self._computed_at.get(key, -1) <= snapshot.version:
@@ -105,7 +109,11 @@ class Metrics:
     def values(self) -> dict[str, float]:
         """Every value known so far, in registry order; see `stale` for expensive ones that lag behind."""
         with self._lock:
-            return {cls.key: self._readings[cls.key].value for cls in self.indicators if cls.key in self._readings}
+            return {
+                cls.key: self._readings[cls.key].value
+                for cls in self.indicators
+                if cls.key in self._readings
+            }
 
     @property
     def notes(self) -> dict[str, str]:
@@ -117,7 +125,11 @@ class Metrics:
     def stale(self) -> set[str]:
         """Keys of expensive indicators not computed for the current design (never, or before the last edit)."""
         with self._lock:
-            return {cls.key for cls in self.expensive if self._computed_at.get(cls.key, -1) != self.version}
+            return {
+                cls.key
+                for cls in self.expensive
+                if self._computed_at.get(cls.key, -1) != self.version
+            }
 
     def goals(self) -> list[GoalResult]:
         """The level's goals with the values known now (an expensive one may be stale, see `stale`)."""

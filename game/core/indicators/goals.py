@@ -50,7 +50,9 @@ def _zone_box(level) -> tuple[slice, slice]:
     return slice(int(xs.min()), int(xs.max()) + 1), slice(int(ys.min()), int(ys.max()) + 1)
 
 
-def _columns_with(grid: np.ndarray, table: np.ndarray, box=(slice(None), slice(None))) -> np.ndarray:
+def _columns_with(
+    grid: np.ndarray, table: np.ndarray, box=(slice(None), slice(None))
+) -> np.ndarray:
     """(x, y) bool over `box`: columns holding a block for which the (256,) `table` is True."""
     return table[grid[box]].any(axis=2)
 
@@ -98,8 +100,9 @@ def _placement(rule: PlacementGoal, grid, level) -> float | None:
     return None if cells is None else cells * level.doc.voxel_size_m
 
 
-def evaluate_goals(level, grid: np.ndarray, values: dict[str, float],
-                   stats: ColumnStats | None = None) -> list[GoalResult]:
+def evaluate_goals(
+    level, grid: np.ndarray, values: dict[str, float], stats: ColumnStats | None = None
+) -> list[GoalResult]:
     """Every goal of `level` for the design `grid`, given the indicator `values` computed so far."""
     results = []
     for goal in level.doc.goals:
@@ -109,7 +112,8 @@ def evaluate_goals(level, grid: np.ndarray, values: dict[str, float],
             value = values.get(rule.indicator)
             met = value is not None and (
                 (rule.at_least is None or value >= rule.at_least - EPS)
-                and (rule.at_most is None or value <= rule.at_most + EPS))
+                and (rule.at_most is None or value <= rule.at_most + EPS)
+            )
         elif isinstance(rule, CountGoal):
             value = _count(rule, grid, level)
             met = value >= rule.at_least

@@ -14,10 +14,21 @@ from game.core.indicators.walking import (
 )
 
 INDICATORS: tuple[type[Indicator], ...] = (
-    SiteCoverage, FloorAreaRatio, SealedShare, GreenFactor, LandUseMix, Dwellings, Jobs,
-    WalkToPlayground, WalkToPark, WalkToSchool, WalkToShop,
-    SunOnOpenSpace, SunHours,
-    Cost, Budget,
+    SiteCoverage,
+    FloorAreaRatio,
+    SealedShare,
+    GreenFactor,
+    LandUseMix,
+    Dwellings,
+    Jobs,
+    WalkToPlayground,
+    WalkToPark,
+    WalkToSchool,
+    WalkToShop,
+    SunOnOpenSpace,
+    SunHours,
+    Cost,
+    Budget,
 )
 
 

@@ -20,11 +20,12 @@ _GEOGRAPHIC = {4326, 4258, 4937, 4979}
 _MERCATOR = {3857, 900913}
 # Transverse Mercator systems: EPSG → (ellipsoid, scale on the central meridian).
 _TM: dict[int, tuple[tuple[float, float], float]] = {
-    **{code: (_GRS80, 0.9996) for code in range(32601, 32661)},   # WGS 84 / UTM north
-    **{code: (_GRS80, 0.9996) for code in range(32701, 32761)},   # WGS 84 / UTM south
-    **{code: (_GRS80, 0.9996) for code in range(25828, 25839)},   # ETRS89 / UTM 28N–38N
-    4647: (_GRS80, 0.9996), 5650: (_GRS80, 0.9996),                # UTM 32N/33N, zone-prefixed easting
-    **{code: (_BESSEL, 1.0) for code in range(31466, 31470)},     # DHDN / Gauss–Krüger zones 2–5
+    **dict.fromkeys(range(32601, 32661), (_GRS80, 0.9996)),  # WGS 84 / UTM north
+    **dict.fromkeys(range(32701, 32761), (_GRS80, 0.9996)),  # WGS 84 / UTM south
+    **dict.fromkeys(range(25828, 25839), (_GRS80, 0.9996)),  # ETRS89 / UTM 28N–38N
+    4647: (_GRS80, 0.9996),
+    5650: (_GRS80, 0.9996),  # UTM 32N/33N, zone-prefixed easting
+    **dict.fromkeys(range(31466, 31470), (_BESSEL, 1.0)),  # DHDN / Gauss–Krüger zones 2–5
 }
 
 
@@ -33,9 +34,13 @@ def _footpoint_latitude(northing: float, ellipsoid: tuple[float, float], k0: flo
     e2 = f * (2 - f)
     e1 = (1 - math.sqrt(1 - e2)) / (1 + math.sqrt(1 - e2))
     mu = northing / k0 / (a * (1 - e2 / 4 - 3 * e2**2 / 64 - 5 * e2**3 / 256))
-    phi = (mu + (3 * e1 / 2 - 27 * e1**3 / 32) * math.sin(2 * mu)
-           + (21 * e1**2 / 16 - 55 * e1**4 / 32) * math.sin(4 * mu)
-           + (151 * e1**3 / 96) * math.sin(6 * mu) + (1097 * e1**4 / 512) * math.sin(8 * mu))
+    phi = (
+        mu
+        + (3 * e1 / 2 - 27 * e1**3 / 32) * math.sin(2 * mu)
+        + (21 * e1**2 / 16 - 55 * e1**4 / 32) * math.sin(4 * mu)
+        + (151 * e1**3 / 96) * math.sin(6 * mu)
+        + (1097 * e1**4 / 512) * math.sin(8 * mu)
+    )
     return math.degrees(phi)
 
 

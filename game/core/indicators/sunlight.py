@@ -52,7 +52,9 @@ def _ray_cells(dx: float, dy: float, max_t: float) -> list[tuple[int, int, float
         cells.append((i, j, t))
 
 
-def lit(heights: np.ndarray, xs: np.ndarray, ys: np.ndarray, sun: np.ndarray, start: float = 1.0) -> np.ndarray:
+def lit(
+    heights: np.ndarray, xs: np.ndarray, ys: np.ndarray, sun: np.ndarray, start: float = 1.0
+) -> np.ndarray:
     """Which of the cells (xs, ys) see the sun along `sun` (unit vector, grid axes) from height `start` (voxels)."""
     result = np.zeros(xs.shape, bool)
     horizontal = math.hypot(sun[0], sun[1])
@@ -85,7 +87,9 @@ class Sunlight:
     def __init__(self, grid, level, catalogue, cache: dict | None = None) -> None:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
-        open_space = level.zone_columns & ~stats.footprint & (t.walkable[grid[:, :, 0]] | (stats.green > 0))
+        open_space = (
+            level.zone_columns & ~stats.footprint & (t.walkable[grid[:, :, 0]] | (stats.green > 0))
+        )
         self.xs, self.ys = np.nonzero(open_space)
         self.heights = height_map(grid)
         georef = level.doc.georeference
@@ -98,7 +102,9 @@ class Sunlight:
         return shared(cache, "sunlight", lambda: cls(grid, level, catalogue, cache))
 
     def lit_at(self, solar_hour: float) -> np.ndarray:
-        return lit(self.heights, self.xs, self.ys, sun_direction(solar_hour, self.latitude, self.rotation))
+        return lit(
+            self.heights, self.xs, self.ys, sun_direction(solar_hour, self.latitude, self.rotation)
+        )
 
 
 class SunOnOpenSpace(Indicator):

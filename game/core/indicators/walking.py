@@ -78,7 +78,9 @@ class Homes:
         if weight.sum() <= EPS:
             self.note = "indicator.note.no_homes"
         # Housing floor area per building (index 0: not a building).
-        self.weight = np.bincount(self.buildings.reshape(-1), weights=weight.reshape(-1), minlength=count + 1)
+        self.weight = np.bincount(
+            self.buildings.reshape(-1), weights=weight.reshape(-1), minlength=count + 1
+        )
         self.weight[0] = 0.0
         self.steps = math.floor(WALK_M / level.doc.voxel_size_m + EPS)
         self.grid = grid

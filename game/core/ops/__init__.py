@@ -31,7 +31,7 @@ class Redo(BaseModel):
     op: Literal["redo"] = "redo"
 
 
-Step = Annotated[Union[OPERATIONS + (Undo, Redo)], Field(discriminator="op")]  # type: ignore[valid-type]
+Step = Annotated[Union[OPERATIONS + (Undo, Redo)], Field(discriminator="op")]  # type: ignore[valid-type]  # noqa: UP007 (a tuple of classes needs Union[...])
 _SCRIPT = TypeAdapter(list[Step])
 MAX_SCRIPT_STEPS = 10_000
 
@@ -47,6 +47,19 @@ def parse_script(text: str | bytes, what: str = "ops") -> list[Operation | Undo 
 
 
 __all__ = [
-    "OPERATIONS", "Operation", "Target", "Stamp", "Undo", "Redo", "parse_script",
-    "Place", "Remove", "Paint", "Box", "Line", "Fill", "Building", "StampOp",
+    "OPERATIONS",
+    "Box",
+    "Building",
+    "Fill",
+    "Line",
+    "Operation",
+    "Paint",
+    "Place",
+    "Redo",
+    "Remove",
+    "Stamp",
+    "StampOp",
+    "Target",
+    "Undo",
+    "parse_script",
 ]

@@ -47,7 +47,9 @@ def check_inside(shape: tuple[int, ...], *points: tuple[int, ...]) -> None:
     for p in points:
         if not all(0 <= c < s for c, s in zip(p, shape)):
             raise QuartierError(
-                "error.outside_level", position=", ".join(map(str, p)), size="×".join(map(str, shape))
+                "error.outside_level",
+                position=", ".join(map(str, p)),
+                size="×".join(map(str, shape)),
             )
 
 

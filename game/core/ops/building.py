@@ -57,7 +57,11 @@ class Building(Operation):
             return mask
         for p in self.polygon:
             if not (0 <= p[0] <= shape[0] and 0 <= p[1] <= shape[1]):
-                raise QuartierError("error.outside_level", position=f"{p[0]:g}, {p[1]:g}", size="×".join(map(str, shape)))
+                raise QuartierError(
+                    "error.outside_level",
+                    position=f"{p[0]:g}, {p[1]:g}",
+                    size="×".join(map(str, shape)),
+                )
         return polygon_mask(self.polygon, shape)
 
     def targets(self, grid, level) -> Target:

@@ -32,7 +32,9 @@ class Remove(Operation):
 
     def targets(self, grid, level) -> Target:
         check_inside(grid.shape, self.at)
-        return filled(np.array([np.ravel_multi_index(self.at, grid.shape)]), level.catalogue.id(AIR))
+        return filled(
+            np.array([np.ravel_multi_index(self.at, grid.shape)]), level.catalogue.id(AIR)
+        )
 
 
 class Paint(BlockOperation):

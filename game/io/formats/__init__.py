@@ -44,7 +44,9 @@ def grid_exporter(name: str) -> GridExporter:
     """The exporter of a voxel-model format; it refuses a grid without any block (no format has a use for it)."""
     export_grid = _module(name).export_grid
 
-    def export(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, file_name: str) -> dict[str, bytes]:
+    def export(
+        grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, file_name: str
+    ) -> dict[str, bytes]:
         if not grid.any():
             raise QuartierError("error.export_empty")
         return export_grid(grid, catalogue, voxel_size_m, file_name)
@@ -59,7 +61,8 @@ def exporter(name: str) -> Exporter:
         return module.export_design
     export_grid = grid_exporter(name)
     return lambda doc, session, file_name: export_grid(
-        session.grid, session.level.catalogue, session.level.doc.voxel_size_m, file_name)
+        session.grid, session.level.catalogue, session.level.doc.voxel_size_m, file_name
+    )
 
 
 def is_geographic(name: str) -> bool:

@@ -31,7 +31,9 @@ def _solid(rings: list[np.ndarray], bottom: float, top: float, add) -> list:
     walls = []
     for ring in rings:
         for (ax, ay), (bx, by) in zip(ring, np.roll(ring, -1, axis=0)):
-            walls.append([[add(ax, ay, bottom), add(bx, by, bottom), add(bx, by, top), add(ax, ay, top)]])
+            walls.append(
+                [[add(ax, ay, bottom), add(bx, by, bottom), add(bx, by, top), add(ax, ay, top)]]
+            )
     return [[floor, roof, *walls]]
 
 
@@ -52,22 +54,39 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
             boundaries = [_solid(_rings(g), p.base_m, p.base_m + p.height_m, add) for g in polygons]
             objects[f"quartier-{n}"] = {
                 "type": "Building",
-                "attributes": {"measuredHeight": p.height_m, "storeysAboveGround": p.floors, "function": p.use,
-                               "quartier_block": p.block},
+                "attributes": {
+                    "measuredHeight": p.height_m,
+                    "storeysAboveGround": p.floors,
+                    "function": p.use,
+                    "quartier_block": p.block,
+                },
                 "geometry": [{"type": "MultiSolid", "lod": "1", "boundaries": boundaries}],
             }
         else:
-            kind = "WaterBody" if p.block == "water" else SPACE_TYPES.get(cat.block(p.block).category,
-                                                                          "GenericCityObject")
-            surfaces = [[[add(x, y, p.base_m) for x, y in ring] for ring in _rings(g)] for g in polygons]
-            objects[f"quartier-{n}"] = {"type": kind, "attributes": {"quartier_block": p.block, "height": p.height_m},
-                                        "geometry": [{"type": "MultiSurface", "lod": "1", "boundaries": surfaces}]}
+            kind = (
+                "WaterBody"
+                if p.block == "water"
+                else SPACE_TYPES.get(cat.block(p.block).category, "GenericCityObject")
+            )
+            surfaces = [
+                [[add(x, y, p.base_m) for x, y in ring] for ring in _rings(g)] for g in polygons
+            ]
+            objects[f"quartier-{n}"] = {
+                "type": kind,
+                "attributes": {"quartier_block": p.block, "height": p.height_m},
+                "geometry": [{"type": "MultiSurface", "lod": "1", "boundaries": surfaces}],
+            }
     city = {
-        "type": "CityJSON", "version": "2.0",
+        "type": "CityJSON",
+        "version": "2.0",
         "transform": {"scale": [SCALE] * 3, "translate": list(frame.origin)},
-        "metadata": {"referenceSystem": f"https://www.opengis.net/def/crs/EPSG/0/{frame.epsg}",
-                     "title": doc.title or str(doc.id)},
+        "metadata": {
+            "referenceSystem": f"https://www.opengis.net/def/crs/EPSG/0/{frame.epsg}",
+            "title": doc.title or str(doc.id),
+        },
         "CityObjects": objects,
         "vertices": [list(v) for v in vertices],
     }
-    return {name: (json.dumps(city, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")}
+    return {
+        name: (json.dumps(city, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    }

@@ -25,16 +25,32 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     def to_lon_lat(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(move.transform(xy[:, 0], xy[:, 1])).round(DECIMALS)
 
-    features = [{
-        "type": "Feature",
-        "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
-        "properties": {"kind": p.kind, "block": p.block, "use": p.use, "height_m": p.height_m,
-                       "floors": p.floors, "base_m": round(p.base_m, 3), "area_m2": round(p.footprint.area, 1),
-                       "voxels": p.voxels},
-    } for p in found]
-    collection = {"type": "FeatureCollection",
-                  "name": doc.title or str(doc.id),
-                  "design": {"id": str(doc.id), "level": doc.level.id, "title": doc.title,
-                             "crs_of_level": f"EPSG:{frame.epsg}"},
-                  "features": features}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
+            "properties": {
+                "kind": p.kind,
+                "block": p.block,
+                "use": p.use,
+                "height_m": p.height_m,
+                "floors": p.floors,
+                "base_m": round(p.base_m, 3),
+                "area_m2": round(p.footprint.area, 1),
+                "voxels": p.voxels,
+            },
+        }
+        for p in found
+    ]
+    collection = {
+        "type": "FeatureCollection",
+        "name": doc.title or str(doc.id),
+        "design": {
+            "id": str(doc.id),
+            "level": doc.level.id,
+            "title": doc.title,
+            "crs_of_level": f"EPSG:{frame.epsg}",
+        },
+        "features": features,
+    }
     return {name: (json.dumps(collection, ensure_ascii=False) + "\n").encode("utf-8")}

@@ -11,8 +11,12 @@ Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]])
 def mesh_in_metres(grid: np.ndarray, colors: np.ndarray, voxel_size_m: float) -> Mesh:
     """The editor's mesh (greedy quads, ambient occlusion in the colours), turned y-up and scaled."""
     mesh = greedy_mesh(grid, colors)
-    return Mesh((mesh.positions @ Y_UP.T * voxel_size_m).astype(np.float32),
-                (mesh.normals @ Y_UP.T).astype(np.int8), mesh.colors, mesh.indices)
+    return Mesh(
+        (mesh.positions @ Y_UP.T * voxel_size_m).astype(np.float32),
+        (mesh.normals @ Y_UP.T).astype(np.int8),
+        mesh.colors,
+        mesh.indices,
+    )
 
 
 def quad_blocks(grid: np.ndarray, mesh: Mesh) -> np.ndarray:

@@ -21,8 +21,8 @@ def _rings(bridged: bool) -> np.ndarray:
     """Ten nested square rings, optionally joined ring to ring by one cell each."""
     mask = np.zeros((41, 41), bool)
     for ring in range(0, 20, 2):
-        mask[ring, ring:41 - ring] = mask[40 - ring, ring:41 - ring] = True
-        mask[ring:41 - ring, ring] = mask[ring:41 - ring, 40 - ring] = True
+        mask[ring, ring : 41 - ring] = mask[40 - ring, ring : 41 - ring] = True
+        mask[ring : 41 - ring, ring] = mask[ring : 41 - ring, 40 - ring] = True
         if bridged and ring + 2 < 20:
             mask[ring + 1, ring + 2] = True
     return mask

@@ -25,7 +25,10 @@ def test_the_untouched_car_park_gives_plausible_numbers(demo):
     assert r["dwellings"] == 0.0  # plenty of flats around, but none in the zone
     assert r["landuse_mix"] == 0.0
     assert 0.8 < r["sealed_share"] < 0.9 and 0.1 < r["green_factor"] < 0.2  # mostly car park
-    assert all(0.0 <= r[k] <= 1.0 for k in ("walk_playground", "walk_park", "walk_school", "walk_shop", "sun_open_space"))
+    assert all(
+        0.0 <= r[k] <= 1.0
+        for k in ("walk_playground", "walk_park", "walk_school", "walk_shop", "sun_open_space")
+    )
     assert 0.0 < r["sun_hours"] <= 12.0
     assert r["cost"] == 0.0 and r["budget"] == 12_000_000
 

@@ -15,13 +15,30 @@ from game.core.ops import Box, Building, Place, Redo, Undo
 from game.core.session import Session
 
 SHAPE = (14, 14, 10)
-BLOCKS = ["housing", "office", "shop", "school", "tree", "road", "grass", "plaza", "green_roof", "bench", "air"]
+BLOCKS = [
+    "housing",
+    "office",
+    "shop",
+    "school",
+    "tree",
+    "road",
+    "grass",
+    "plaza",
+    "green_roof",
+    "bench",
+    "air",
+]
 CHEAP = [cls.key for cls in INDICATORS if not cls.expensive]
 
 steps = st.one_of(
-    operations(SHAPE, BLOCKS, buildings=["housing", "office", "shop", "school"],
-               roofs=["roof", "green_roof", "solar_roof"]),
-    st.just(Undo()), st.just(Redo()),
+    operations(
+        SHAPE,
+        BLOCKS,
+        buildings=["housing", "office", "shop", "school"],
+        roofs=["roof", "green_roof", "solar_roof"],
+    ),
+    st.just(Undo()),
+    st.just(Redo()),
 )
 
 
@@ -38,17 +55,27 @@ def _city(catalogue):
 def _level(level_factory, catalogue):
     locked = np.zeros(SHAPE, bool)
     locked[9, 9, :3] = True
-    return level_factory(shape=SHAPE, zone=(slice(2, 12), slice(1, 13)), zone_top=9, locked=locked,
-                         city=_city(catalogue), voxel_size_m=2.0)
+    return level_factory(
+        shape=SHAPE,
+        zone=(slice(2, 12), slice(1, 13)),
+        zone_top=9,
+        locked=locked,
+        city=_city(catalogue),
+        voxel_size_m=2.0,
+    )
 
 
 def _full(session):
     return {k: r.value for k, r in compute_all(session.grid, session.level).items() if k in CHEAP}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(script=st.lists(steps, min_size=1, max_size=20))
-def test_after_any_edits_undos_and_redos_the_incremental_values_equal_a_full_recomputation(script, level_factory, catalogue):
+def test_after_any_edits_undos_and_redos_the_incremental_values_equal_a_full_recomputation(
+    script, level_factory, catalogue
+):
     session = Session(_level(level_factory, catalogue))
     metrics = Metrics(session)
     for step in script:
@@ -74,7 +101,9 @@ def test_an_edit_updates_only_the_columns_it_touched(level_factory, catalogue):
     assert metrics.values["grz"] == pytest.approx((6 + 6) / 120)
 
 
-def test_expensive_indicators_wait_for_an_explicit_call_and_go_stale_after_an_edit(level_factory, catalogue):
+def test_expensive_indicators_wait_for_an_explicit_call_and_go_stale_after_an_edit(
+    level_factory, catalogue
+):
     session = Session(_level(level_factory, catalogue))
     metrics = Metrics(session)
     expensive = {cls.key for cls in INDICATORS if cls.expensive}
@@ -89,7 +118,9 @@ def test_expensive_indicators_wait_for_an_explicit_call_and_go_stale_after_an_ed
     assert metrics.stale == expensive
 
 
-def test_a_worker_computes_on_its_snapshot_while_the_student_keeps_building(level_factory, catalogue):
+def test_a_worker_computes_on_its_snapshot_while_the_student_keeps_building(
+    level_factory, catalogue
+):
     session = Session(_level(level_factory, catalogue))
     metrics = Metrics(session)
     snapshot = metrics.snapshot()

@@ -10,9 +10,23 @@ from game.core.indicators.budget import Cost
 from game.core.indicators.green import SealedShare
 from game.core.indicators.uses import Dwellings
 
-KEYS = ["grz", "gfz", "sealed_share", "green_factor", "landuse_mix", "dwellings", "jobs",
-        "walk_playground", "walk_park", "walk_school", "walk_shop", "sun_open_space", "sun_hours",
-        "cost", "budget"]
+KEYS = [
+    "grz",
+    "gfz",
+    "sealed_share",
+    "green_factor",
+    "landuse_mix",
+    "dwellings",
+    "jobs",
+    "walk_playground",
+    "walk_park",
+    "walk_school",
+    "walk_shop",
+    "sun_open_space",
+    "sun_hours",
+    "cost",
+    "budget",
+]
 
 
 def test_registry_lists_exactly_the_agreed_keys_once_each():
@@ -31,7 +45,14 @@ def test_every_indicator_has_a_name_and_an_explanation_in_german_and_english():
 
 def test_only_walking_and_sunlight_are_expensive_and_units_are_known():
     expensive = {cls.key for cls in INDICATORS if cls.expensive}
-    assert expensive == {"walk_playground", "walk_park", "walk_school", "walk_shop", "sun_open_space", "sun_hours"}
+    assert expensive == {
+        "walk_playground",
+        "walk_park",
+        "walk_school",
+        "walk_shop",
+        "sun_open_space",
+        "sun_hours",
+    }
     assert {cls.unit for cls in INDICATORS} <= {"", "%", "m", "h", "€"}
 
 

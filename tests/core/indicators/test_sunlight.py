@@ -16,7 +16,9 @@ def _plaza_north_of_a_tower(level_factory, catalogue, **kw):
     city = np.zeros((10, 30, 14), np.uint8)
     city[:, :, 0] = catalogue.id("plaza")
     city[:, 0:5, 1:11] = catalogue.id("office")
-    return level_factory(shape=city.shape, zone=(slice(0, 10), slice(5, 25)), zone_top=14, city=city, **kw)
+    return level_factory(
+        shape=city.shape, zone=(slice(0, 10), slice(5, 25)), zone_top=14, city=city, **kw
+    )
 
 
 def test_a_tall_building_shades_the_plaza_north_of_it_at_noon(level_factory, catalogue):
@@ -26,7 +28,9 @@ def test_a_tall_building_shades_the_plaza_north_of_it_at_noon(level_factory, cat
     assert SunOnOpenSpace.compute(level.city, level, catalogue) == pytest.approx(7 / 20)
 
 
-def test_the_same_plaza_is_all_sunny_in_sydney_where_the_noon_sun_stands_in_the_north(level_factory, catalogue):
+def test_the_same_plaza_is_all_sunny_in_sydney_where_the_noon_sun_stands_in_the_north(
+    level_factory, catalogue
+):
     sydney = Georeference(epsg=32756, origin=(334000.0, 6250000.0, 0.0))
     level = _plaza_north_of_a_tower(level_factory, catalogue, georeference=sydney)
     assert SunOnOpenSpace.compute(level.city, level, catalogue) == 1.0
@@ -49,7 +53,9 @@ def test_a_zone_without_open_space_has_no_sun_to_measure_and_says_so(level_facto
     city[:, :, 0] = catalogue.id("parking")  # neither walkable nor green
     level = level_factory(city=city)
     for cls in (SunOnOpenSpace, SunHours):
-        assert cls.evaluate(level.city, level, catalogue) == Reading(0.0, "indicator.note.no_open_space")
+        assert cls.evaluate(level.city, level, catalogue) == Reading(
+            0.0, "indicator.note.no_open_space"
+        )
 
 
 def test_a_bench_does_not_shade_the_square_it_stands_on(level_factory, catalogue):
@@ -62,14 +68,21 @@ def test_a_bench_does_not_shade_the_square_it_stands_on(level_factory, catalogue
     assert SunOnOpenSpace.compute(level.city, level, catalogue) == pytest.approx(8 / 64)
 
 
-@pytest.mark.parametrize("epsg, origin, expected", [
-    (25833, (392000.0, 5820000.0, 0.0), 52.52),   # Berlin, ETRS89 / UTM 33N
-    (4326, (13.4, 52.5, 0.0), 52.5),
-    (3857, (1491000.0, 6894000.0, 0.0), 52.52),
-    (31468, (4595000.0, 5820000.0, 0.0), 52.52),  # Gauss–Krüger zone 4
-    (32756, (334000.0, 6250000.0, 0.0), -33.87),  # Sydney, UTM 56S
-    (2056, (2600000.0, 1200000.0, 0.0), DEFAULT_LATITUDE),  # Swiss LV95: not derived, Berlin assumed
-])
+@pytest.mark.parametrize(
+    "epsg, origin, expected",
+    [
+        (25833, (392000.0, 5820000.0, 0.0), 52.52),  # Berlin, ETRS89 / UTM 33N
+        (4326, (13.4, 52.5, 0.0), 52.5),
+        (3857, (1491000.0, 6894000.0, 0.0), 52.52),
+        (31468, (4595000.0, 5820000.0, 0.0), 52.52),  # Gauss–Krüger zone 4
+        (32756, (334000.0, 6250000.0, 0.0), -33.87),  # Sydney, UTM 56S
+        (
+            2056,
+            (2600000.0, 1200000.0, 0.0),
+            DEFAULT_LATITUDE,
+        ),  # Swiss LV95: not derived, Berlin assumed
+    ],
+)
 def test_the_latitude_comes_from_the_georeference_without_pyproj(epsg, origin, expected):
     assert latitude(Georeference(epsg=epsg, origin=origin)) == pytest.approx(expected, abs=0.05)
     assert latitude(None) == DEFAULT_LATITUDE

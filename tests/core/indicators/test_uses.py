@@ -8,12 +8,27 @@ from game.core.indicators import Dwellings, Jobs, LandUseMix
 from game.core.ops import Box, Building
 from game.core.session import Session
 
-USE_BLOCKS = ["housing", "office", "shop", "workshop", "school", "youth_club", "library", "health_centre"]
+USE_BLOCKS = [
+    "housing",
+    "office",
+    "shop",
+    "workshop",
+    "school",
+    "youth_club",
+    "library",
+    "health_centre",
+]
 
 
 def _session(level_factory, voxel_size_m=2.0):
-    return Session(level_factory(shape=(12, 12, 12), zone=(slice(1, 11), slice(1, 11)), zone_top=12,
-                                 voxel_size_m=voxel_size_m))
+    return Session(
+        level_factory(
+            shape=(12, 12, 12),
+            zone=(slice(1, 11), slice(1, 11)),
+            zone_top=12,
+            voxel_size_m=voxel_size_m,
+        )
+    )
 
 
 def _compute(cls, s):
@@ -29,8 +44,8 @@ def test_three_hundred_square_metres_of_housing_give_four_homes(level_factory):
 
 def test_jobs_add_up_offices_at_25_shops_at_40_and_workshops_at_60_square_metres(level_factory):
     s = _session(level_factory)
-    s.apply(Building(from_=(1, 1), to=(5, 5), floors=2, block="office"))    # 200 m² → 8
-    s.apply(Building(from_=(6, 1), to=(10, 2), floors=1, block="shop"))     # 40 m² → 1
+    s.apply(Building(from_=(1, 1), to=(5, 5), floors=2, block="office"))  # 200 m² → 8
+    s.apply(Building(from_=(6, 1), to=(10, 2), floors=1, block="shop"))  # 40 m² → 1
     s.apply(Building(from_=(6, 6), to=(10, 8), floors=1, block="workshop"))  # 60 m² → 1
     assert _compute(Jobs, s) == 10.0
     assert _compute(Dwellings, s) == 0.0

@@ -33,8 +33,14 @@ def _winding_path(catalogue, steps: int, width: int = 30):
 
 
 def _level(level_factory, city, **kw):
-    return level_factory(shape=city.shape, zone=(slice(0, 2), slice(0, 3)), zone_top=6, city=city,
-                         voxel_size_m=2.0, **kw)
+    return level_factory(
+        shape=city.shape,
+        zone=(slice(0, 2), slice(0, 3)),
+        zone_top=6,
+        city=city,
+        voxel_size_m=2.0,
+        **kw,
+    )
 
 
 def _walk(cls, level):
@@ -46,7 +52,9 @@ def test_a_playground_290_m_along_a_winding_path_is_in_reach(level_factory, cata
     assert _walk(WalkToPlayground, level) == Reading(1.0)
 
 
-def test_a_playground_310_m_along_a_winding_path_is_out_of_reach_though_it_looks_close(level_factory, catalogue):
+def test_a_playground_310_m_along_a_winding_path_is_out_of_reach_though_it_looks_close(
+    level_factory, catalogue
+):
     level = _level(level_factory, _winding_path(catalogue, steps=155))
     assert _walk(WalkToPlayground, level) == Reading(0.0)
 
@@ -74,17 +82,25 @@ def test_bigger_homes_weigh_more_in_the_share(level_factory, catalogue):
     city = np.zeros((220, 4, 10), np.uint8)
     city[:, :, 0] = catalogue.id("footpath")
     city[0, 1, 1:3] = catalogue.id("shop")
-    city[11, 1, 1:3] = catalogue.id("housing")                 # 1 column, 1 storey
-    city[201:204, 1:4, 1:6] = catalogue.id("housing")          # 9 columns, 3 storeys
-    level = level_factory(shape=city.shape, zone=(slice(0, 220), slice(0, 4)), zone_top=10, city=city,
-                          voxel_size_m=2.0)
+    city[11, 1, 1:3] = catalogue.id("housing")  # 1 column, 1 storey
+    city[201:204, 1:4, 1:6] = catalogue.id("housing")  # 9 columns, 3 storeys
+    level = level_factory(
+        shape=city.shape,
+        zone=(slice(0, 220), slice(0, 4)),
+        zone_top=10,
+        city=city,
+        voxel_size_m=2.0,
+    )
     assert _walk(WalkToShop, level).value == pytest.approx(1 / (1 + 27))
 
 
-def test_with_no_homes_in_the_zone_the_homes_of_the_whole_quarter_are_checked(level_factory, catalogue):
+def test_with_no_homes_in_the_zone_the_homes_of_the_whole_quarter_are_checked(
+    level_factory, catalogue
+):
     city = _winding_path(catalogue, steps=145)
-    level = level_factory(shape=city.shape, zone=(slice(10, 20), slice(0, 3)), zone_top=6, city=city,
-                          voxel_size_m=2.0)
+    level = level_factory(
+        shape=city.shape, zone=(slice(10, 20), slice(0, 3)), zone_top=6, city=city, voxel_size_m=2.0
+    )
     assert _walk(WalkToPlayground, level) == Reading(1.0, "indicator.note.level_homes")
 
 

@@ -1,18 +1,21 @@
-"""Fixtures for the export tests (import them into a test module): a student's design on the
-demo level as `quartier design export` sees it, and the real files in shared/data."""
+"""Fixtures for the export tests: a student's design on the demo level as `quartier design export`
+sees it."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from game.cli import main
 from game.io.designs import open_design_file
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 OPS = [
     {"op": "box", "from": [50, 52, 1], "to": [60, 58, 6], "block": "housing"},
-    {"op": "building", "polygon": [[62, 52], [68, 52], [68, 62]], "floors": 3, "roof": "green_roof"},
+    {
+        "op": "building",
+        "polygon": [[62, 52], [68, 52], [68, 62]],
+        "floors": 3,
+        "roof": "green_roof",
+    },
     {"op": "place", "at": [70, 60, 1], "block": "tree"},
 ]
 
