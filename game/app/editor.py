@@ -21,8 +21,9 @@ from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
 from game.core.ops import Operation
 from game.core.session import EditResult, Session
+from game.io import storage
 from game.io.designs import write_design
-from game.io.paths import autosave_dir, designs_dir
+from game.io.paths import autosave_dir, designs_dir, outbox_dir, participant_file
 from game.io.storage import Autosaver
 from game.io.vox import read_stamp
 from game.sync import (
@@ -76,6 +77,7 @@ class Editor:
         self.background.request()
         self._sync_news: SyncReport | None = None
         self._goals_checked: tuple | None = None
+        self.outbox = Outbox(outbox_dir(), storage)
         self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
@@ -239,7 +241,7 @@ class Editor:
         if not self.save(title=None if self.path.exists() else update["title"]):
             return False
         try:
-            Outbox().queue(self.doc)
+            self.outbox.queue(self.doc)
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return False
@@ -248,10 +250,10 @@ class Editor:
 
     def _start_sync(self) -> BackgroundSync | None:
         """Send submissions in the background once this student has joined a workshop."""
-        participant = load_participant()
+        participant = load_participant(participant_file())
         if participant is None:
             return None
-        sync = BackgroundSync(SyncClient(participant, Outbox()), on_report=self._on_sync_report)
+        sync = BackgroundSync(SyncClient(participant, self.outbox), on_report=self._on_sync_report)
         sync.start()
         return sync
 
@@ -264,7 +266,7 @@ class Editor:
         """Called every frame: autosave when due, and what became of a submission."""
         news, self._sync_news = self._sync_news, None
         if news is not None:
-            self.show(status_for_student(str(self.doc.id), self.lang))
+            self.show(status_for_student(str(self.doc.id), self.lang, self.outbox))
         if self.autosaver.tick():
             self.notify("editor.autosaved")
         elif self.autosaver.last_error and self.autosaver.dirty:

@@ -33,3 +33,8 @@ def autosave_dir() -> Path:
 def outbox_dir() -> Path:
     """Submissions waiting to be sent to the collection server."""
     return _folder("outbox")
+
+
+def participant_file() -> Path:
+    """The workshop this computer joined, with its login token (see game.sync.credentials)."""
+    return home() / "participant.json"

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import httpx
+from sync_fakes import user_outbox
 
 from game.core.design import parse_design
-from game.sync import Outbox
 
 MOD = {"Authorization": "Bearer test-moderator-token-0123456789abcdef"}
 
@@ -38,7 +38,7 @@ def test_submitted_while_the_server_is_down_then_delivered_once_by_quartier_sync
     live_server.kill()
 
     doc = parse_design(make_design("Offline park"))
-    Outbox().queue(doc)  # what the editor's submit dialog does
+    user_outbox().queue(doc)  # what the editor's submit dialog does
     waiting = quartier("sync")
     assert waiting.returncode == 1 and "Waiting for a connection: Offline park" in waiting.stdout
 
@@ -74,8 +74,10 @@ def test_the_editor_sends_a_submission_in_the_background(live_server, quartier_h
     from game.core.design import new_design
     from game.core.ops import Box
     from game.core.session import Session
+    from game.io import storage
     from game.io.levels import find_level
-    from game.sync import join
+    from game.io.paths import participant_file
+    from game.sync import join, save_participant
 
     live_server.start()
     workshop = httpx.post(
@@ -83,7 +85,7 @@ def test_the_editor_sends_a_submission_in_the_background(live_server, quartier_h
         headers=MOD,
         json={"title": "Bg", "level_id": "demo", "moderation": "post"},
     ).json()
-    join(live_server.url, workshop["code"], "Owl")
+    save_participant(join(live_server.url, workshop["code"], "Owl"), participant_file(), storage)
     level = find_level("demo")
     editor = Editor(Session(level), new_design(level, __version__), None, "en")
     try:

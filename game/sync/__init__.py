@@ -1,0 +1,52 @@
+"""Submissions on their way to the collection server, one module per job.
+
+- `outbox`: the outbox folder, where a submission waits (written atomically) until it is sent;
+- `credentials`: the participant file (mode 0600) with the workshop login;
+- `client`: joining a workshop, and `SyncClient`, which sends the outbox over HTTP with retries
+  and backoff and passes on the server's reasons for a refusal;
+- `worker`: `BackgroundSync`, the thread that sends while the editor runs;
+- `status`: what a student reads about a submitted design.
+
+No module keeps state of its own: the caller makes the objects and passes in where files live
+and how they are written (`game.io.paths`, `game.io.storage`), because this package may import
+only `game.core` (docs/architecture.md).
+"""
+
+from game.sync.client import (
+    API,
+    Outcome,
+    SyncClient,
+    SyncReport,
+    backoff_delay,
+    join,
+    server_error,
+)
+from game.sync.credentials import (
+    Participant,
+    load_participant,
+    require_participant,
+    save_participant,
+)
+from game.sync.files import Storage
+from game.sync.outbox import Outbox, OutboxFile
+from game.sync.status import status_for_student
+from game.sync.worker import BackgroundSync
+
+__all__ = [
+    "API",
+    "BackgroundSync",
+    "Outbox",
+    "OutboxFile",
+    "Outcome",
+    "Participant",
+    "Storage",
+    "SyncClient",
+    "SyncReport",
+    "backoff_delay",
+    "join",
+    "load_participant",
+    "require_participant",
+    "save_participant",
+    "server_error",
+    "status_for_student",
+]

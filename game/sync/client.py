@@ -1,0 +1,323 @@
+"""The HTTP side of sending: joining a workshop, and `SyncClient`, which sends the outbox.
+
+`SyncClient` sends what waits in the outbox with `PUT /api/v1/submissions/{uuid}`
+(docs/api.md); the server stores a new revision only when the content changes, so sending
+again is always safe. Answers are sorted into sent (the outbox moves the file to `sent/`),
+refused for good (to `refused/`, with the server's message) and temporary (the file waits;
+`run_until_empty` retries with backoff). The server's error messages are passed on bounded
+and printable; the participant token is never logged.
+
+Written by hand, with httpx doing all of HTTP: the retry loop, exponential backoff with full
+jitter, is a few lines, while a retry library would not know which answers of this API are
+temporary, and the tests inject sleep and random.
+"""
+
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Self
+
+import httpx
+
+from game import __version__
+from game.core.design import DesignDocument
+from game.core.errors import QuartierError
+from game.sync.credentials import Participant
+from game.sync.outbox import Outbox, OutboxFile
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+TEMPORARY_CLIENT_ERRORS = frozenset({408, 425, 429})
+MAX_SERVER_MESSAGE = 500
+
+State = Literal["sent", "waiting", "refused"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _user_agent() -> dict[str, str]:
+    return {"User-Agent": f"quartier/{__version__}"}
+
+
+def _server_url(server_url: str) -> str:
+    server = server_url.strip().rstrip("/")
+    try:
+        url = httpx.URL(server)
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise QuartierError("sync.bad_server", server=server_url.strip())
+    return server
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def server_error(response: httpx.Response) -> tuple[str, str]:
+    """The server's `{"error": {"code", "message"}}` as (code, message), bounded and printable."""
+    code, message = f"http_{response.status_code}", f"HTTP {response.status_code}"
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        if isinstance(error.get("code"), str) and error["code"]:
+            code = _CONTROL.sub(" ", error["code"])[:80]
+        if isinstance(error.get("message"), str) and error["message"].strip():
+            message = _CONTROL.sub(" ", error["message"]).strip()[:MAX_SERVER_MESSAGE]
+    return code, message
+
+
+def join(
+    server_url: str,
+    code: str,
+    pseudonym: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+) -> Participant:
+    """Join a workshop with its code and a pseudonym; the caller stores the credentials
+    (`save_participant`)."""
+    server = _server_url(server_url)
+    try:
+        with httpx.Client(transport=transport, timeout=timeout, headers=_user_agent()) as client:
+            response = client.post(
+                f"{server}{API}/join", json={"code": code.strip(), "pseudonym": pseudonym.strip()}
+            )
+    except httpx.HTTPError:
+        raise QuartierError("sync.no_connection", server=server) from None
+    if response.status_code >= 500:
+        raise QuartierError("sync.server_error", status=response.status_code)
+    if response.status_code >= 400:
+        raise QuartierError("sync.refused", message=server_error(response)[1])
+    try:
+        body = response.json()
+        token = body["token"]
+        participant = Participant(
+            server=server,
+            token=token,
+            participant_id=str(body["participant_id"]),
+            workshop_id=str(body["workshop"]["id"]),
+            pseudonym=pseudonym.strip(),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise QuartierError("sync.bad_answer", server=server) from None
+    if not response.is_success or not isinstance(token, str) or not token:
+        raise QuartierError("sync.bad_answer", server=server)
+    log.info(
+        "joined workshop %s as participant %s", participant.workshop_id, participant.participant_id
+    )
+    return participant
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one design: `reason` is the server's message for a refusal, a short
+    technical cause for waiting."""
+
+    doc_id: str
+    state: State
+    title: str = ""
+    reason: str = ""
+    code: str = ""
+    status: int | None = None
+    revision: int | None = None
+
+
+@dataclass
+class SyncReport:
+    """One pass over the outbox: an outcome per design, the damaged files, a refused login."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    damaged: list[tuple[Path, QuartierError]] = field(default_factory=list)
+    auth_failed: bool = False
+    attempts: int = 1
+
+    def _ids(self, state: State) -> list[str]:
+        return [o.doc_id for o in self.outcomes if o.state == state]
+
+    @property
+    def sent(self) -> list[str]:
+        return self._ids("sent")
+
+    @property
+    def waiting(self) -> list[str]:
+        return self._ids("waiting")
+
+    @property
+    def refused(self) -> list[str]:
+        return self._ids("refused")
+
+    def outcome(self, doc_id: uuid.UUID | str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.doc_id == str(doc_id)), None)
+
+    def problem(self) -> QuartierError | None:
+        """An error for the whole run a front end should show (the login was refused)."""
+        return QuartierError("sync.auth_refused") if self.auth_failed else None
+
+
+def backoff_delay(
+    attempt: int, base: float = 1.0, cap: float = 60.0, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait before retry number `attempt` (0-based): full jitter, U(0, min(cap, base·2^n))."""
+    return rand() * min(cap, base * 2 ** min(max(attempt, 0), 62))
+
+
+class SyncClient:
+    """Sends the outbox to the participant's server. Safe to call from several threads;
+    `close()` (or `with`) ends its HTTP connections."""
+
+    def __init__(
+        self,
+        participant: Participant,
+        outbox: Outbox,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.participant = participant
+        self.outbox = outbox
+        self.clock, self.sleep, self.rand = clock, sleep, rand
+        self.base_delay, self.max_delay = base_delay, max_delay
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={**_user_agent(), "Authorization": f"Bearer {participant.token}"},
+        )
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def backoff_delay(self, attempt: int) -> float:
+        return backoff_delay(attempt, self.base_delay, self.max_delay, self.rand)
+
+    def send_pending(self) -> SyncReport:
+        """Try every outbox file once."""
+        with self._lock:
+            report = SyncReport()
+            for item in self.outbox.files():
+                if item.doc is None:
+                    assert item.error is not None  # an OutboxFile has a design or an error
+                    log.warning(
+                        "outbox file %s is damaged and stays where it is: %s",
+                        item.path.name,
+                        item.error,
+                    )
+                    report.damaged.append((item.path, item.error))
+                elif report.auth_failed:
+                    report.outcomes.append(
+                        Outcome(
+                            str(item.doc.id),
+                            "waiting",
+                            item.doc.title,
+                            "login refused",
+                            "unauthorized",
+                            401,
+                        )
+                    )
+                else:
+                    outcome = self._send(item, item.doc)
+                    report.auth_failed = outcome.status == 401
+                    report.outcomes.append(outcome)
+            return report
+
+    def _send(self, item: OutboxFile, doc: DesignDocument) -> Outcome:
+        doc_id, title = str(doc.id), doc.title
+        url = f"{self.participant.server}{API}/submissions/{doc_id}"
+        try:
+            response = self._http.put(
+                url,
+                content=doc.to_json().encode("utf-8"),
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            log.info("design %s waits: %s", doc_id, type(exc).__name__)
+            return Outcome(
+                doc_id, "waiting", title, f"{type(exc).__name__}: {exc}"[:200], "no_connection"
+            )
+        status = response.status_code
+        if response.is_success:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or str(body.get("uuid")) != doc_id:
+                # Not the collection server speaking (a proxy or a Wi-Fi login page): not delivered.
+                return Outcome(
+                    doc_id, "waiting", title, "unexpected answer", "unexpected_answer", status
+                )
+            revision = body.get("revision") if isinstance(body.get("revision"), int) else None
+            receipt = {
+                "status": status,
+                "revision": revision,
+                "submission_status": body.get("status"),
+                "at": _now(),
+            }
+            try:
+                self.outbox.mark_sent(item, receipt)
+            except QuartierError as exc:  # delivered; the file stays and a later resend is harmless
+                log.warning("design %s was sent but could not be moved to sent/: %s", doc_id, exc)
+            log.info("design %s sent (HTTP %s, revision %s)", doc_id, status, revision)
+            return Outcome(doc_id, "sent", title, status=status, revision=revision)
+        if status == 401:
+            code, message = server_error(response)
+            log.warning("the server refused the participant login (%s)", code)
+            return Outcome(doc_id, "waiting", title, message, code, status)
+        if 400 <= status < 500 and status not in TEMPORARY_CLIENT_ERRORS:
+            code, message = server_error(response)
+            try:
+                self.outbox.mark_refused(
+                    item, {"status": status, "code": code, "message": message, "at": _now()}
+                )
+            except QuartierError as exc:
+                log.warning(
+                    "design %s was refused but could not be moved to refused/: %s", doc_id, exc
+                )
+            log.info("design %s refused (HTTP %s, %s)", doc_id, status, code)
+            return Outcome(doc_id, "refused", title, message, code, status)
+        code, message = server_error(response)
+        log.info("design %s waits: HTTP %s", doc_id, status)
+        return Outcome(doc_id, "waiting", title, message, code, status)
+
+    def run_until_empty(self, deadline: float) -> SyncReport:
+        """Send, and retry what waits with backoff until nothing waits or `clock()` passes `deadline`.
+
+        A request under way when the deadline passes is finished (it is bounded by the timeouts).
+        The report holds the last outcome of every design seen.
+        """
+        merged: dict[str, Outcome] = {}
+        attempt = 0
+        while True:
+            report = self.send_pending()
+            attempt += 1
+            merged.update((o.doc_id, o) for o in report.outcomes)
+            remaining = deadline - self.clock()
+            if not report.waiting or report.auth_failed or remaining <= 0:
+                return SyncReport(
+                    list(merged.values()), report.damaged, report.auth_failed, attempt
+                )
+            self.sleep(min(self.backoff_delay(attempt - 1), remaining))
