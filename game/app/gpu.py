@@ -10,7 +10,7 @@ import numpy as np
 from pyglet import gl
 from pyglet.graphics.shader import Shader, ShaderProgram
 
-from game.render.mesh import Mesh
+from game.core.mesh import Mesh
 
 
 def program(vertex_source: str, fragment_source: str) -> ShaderProgram:

@@ -11,8 +11,8 @@ from pyglet import gl
 
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program, zone_texture
 from game.core.level import Level
+from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid
-from game.render.mesh import Mesh, greedy_mesh
 
 SUN = np.array([0.45, -0.35, 0.82])
 SUN = SUN / np.linalg.norm(SUN)

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from mesh_faces import unit_faces
 
+from game.core.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
 from game.render.chunks import ChunkGrid
-from game.render.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
 
 COLORS = np.zeros((256, 3), np.uint8)
 COLORS[1] = (200, 60, 40)
