@@ -57,6 +57,7 @@ class Canvas:
 
     def rect(self, x, y, w, h, color, layer=0, border=None):
         group = self.layer(layer)
+        item: shapes.Rectangle | shapes.BorderedRectangle
         if border:
             item = shapes.BorderedRectangle(
                 x,

@@ -70,7 +70,7 @@ class Frame:
 
     @classmethod
     def of(cls, georef: Georeference, voxel: float) -> "Frame":
-        return cls(tuple(georef.origin), voxel, georef.epsg, georef.rotation_deg)
+        return cls(georef.origin, voxel, georef.epsg, georef.rotation_deg)
 
     def georeference(self) -> Georeference:
         return Georeference(epsg=self.epsg, origin=self.origin, rotation_deg=self.rotation_deg)
