@@ -9,7 +9,7 @@ from game.io.formats import grid_exporter
 
 
 def load(data: bytes) -> trimesh.Trimesh:
-    scene = trimesh.load(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
+    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
     (mesh,) = scene.geometry.values()
     return mesh
 
