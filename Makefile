@@ -3,20 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench levels screenshots clean
+.PHONY: run check test bench levels screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The tools of `make check`; the versions whose rules and contract types pyproject.toml uses.
+CHECK_TOOLS := 'ruff>=0.17' 'mypy>=2.4' 'import-linter>=2.17'
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[server,test]'
+	$(BIN)/pip install --quiet -e '.[server,test]' $(CHECK_TOOLS)
 	touch $@
 
 run: $(VENV)/.installed
 	$(BIN)/quartier run
 
-test: $(VENV)/.installed
+# The rules of docs/architecture.md that a machine can check: lint, format, types, import layers.
+check: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
+
+test: check
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
@@ -43,4 +53,4 @@ screenshots: $(VENV)/.installed
 	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-gallery.png')]"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache

@@ -19,10 +19,10 @@ from table import print_table  # noqa: E402
 from game import __version__  # noqa: E402
 from game.core.design import new_design  # noqa: E402
 from game.core.level import Level  # noqa: E402
+from game.core.mesh import naive_mesh  # noqa: E402
 from game.core.session import Session  # noqa: E402
 from game.io.levels import find_level  # noqa: E402
 from game.render.chunks import ChunkGrid  # noqa: E402
-from game.render.mesh import naive_mesh  # noqa: E402
 
 
 def remesh_times(level: Level, edits: int = 200) -> list[float]:

@@ -203,15 +203,22 @@ end
 """
 
 
+def _search(pattern: str, out: str) -> re.Match[str]:
+    found = re.search(pattern, out)
+    if found is None:
+        raise RuntimeError(f"no {pattern!r} in the output of wrk:\n{out}")
+    return found
+
+
 def wrk(url: str, script: str | None = None) -> tuple[float, float, float]:
     command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{SECONDS:.0f}s", "--latency", url]
     if script:
         command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = float(_search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label: str) -> float:
-        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        value, unit = _search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     return rate, ms("50"), ms("99")

@@ -1,4 +1,4 @@
-"""Every editor command as data: id, shortcuts, help text, and whether it changes the design.
+"""Every editor command as data: id, shortcuts and help text.
 
 The key handler, the HUD buttons, the help overlay and scripted sessions all read this table.
 """
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 class Action:
     id: str
     keys: tuple[str, ...]  # "CTRL+Z", "F2", "1"...
-    run: Callable[["EditorWindow"], None]
-    changes_document: bool = False
+    run: Callable[["EditorWindow"], object]  # what it returns is ignored
 
 
 def _tool(tool_id: str) -> Callable[["EditorWindow"], None]:
@@ -26,8 +25,8 @@ def _tool(tool_id: str) -> Callable[["EditorWindow"], None]:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("undo", ("CTRL+Z",), lambda w: w.editor.undo(), changes_document=True),
-    Action("redo", ("CTRL+Y", "CTRL+SHIFT+Z"), lambda w: w.editor.redo(), changes_document=True),
+    Action("undo", ("CTRL+Z",), lambda w: w.editor.undo()),
+    Action("redo", ("CTRL+Y", "CTRL+SHIFT+Z"), lambda w: w.editor.redo()),
     Action("save", ("CTRL+S",), lambda w: w.editor.save()),
     Action("save_as", ("CTRL+SHIFT+S",), lambda w: w.open_save_as()),
     Action("submit", ("CTRL+E",), lambda w: w.open_submit()),

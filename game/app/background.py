@@ -6,14 +6,14 @@ computes on the newest request only, so a burst of edits costs one computation.
 
 import threading
 
-from game.core.indicators import Metrics
+from game.core.indicators import Metrics, Snapshot
 
 
 class ExpensiveIndicators:
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
         self._wake = threading.Condition()
-        self._pending = None
+        self._pending: Snapshot | None = None
         self._busy = False
         self._closed = False
         self.error: Exception | None = None  # the last failure; values then stay marked stale

@@ -33,6 +33,9 @@ SCENE_DEPTH = 1500.0
 
 UP = (0.0, 0.0, 1.0)
 
+Preset = Literal["bird", "top", "street"]
+"""The camera positions on F2, F3 and F4."""
+
 
 def perspective(
     fov_y_deg: float, aspect: float, near: float, far: float, dtype: npt.DTypeLike = np.float32
@@ -250,7 +253,7 @@ class OrbitCamera:
 
     def preset(
         self,
-        name: Literal["bird", "top", "street"],
+        name: Preset,
         lo: npt.ArrayLike,
         hi: npt.ArrayLike,
         aspect: float = 1.0,

@@ -81,7 +81,7 @@ class Dialog:
                 batch=c.batch,
                 group=c.layer(3),
             )
-            caret = pyglet.text.caret.Caret(layout, color=INK[:3])
+            caret = pyglet.text.caret.Caret(layout, color=INK)
             caret.position = len(document.text)
             caret.visible = i == self.focus
             self.layouts.append(layout)

@@ -14,6 +14,7 @@ import numpy as np
 from game import __version__
 from game.app.background import ExpensiveIndicators
 from game.app.tools import TOOLS, Pointer, Tool
+from game.app.tools.stamp import StampTool
 from game.core.change import Change
 from game.core.design import DesignDocument, save_changes
 from game.core.errors import QuartierError
@@ -81,10 +82,11 @@ class Editor:
         self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
-    def t(self, key: str, **params: object) -> str:
+    # `key` is positional-only, so a message may have a parameter called `key` (a block's key).
+    def t(self, key: str, /, **params: object) -> str:
         return text(self.lang, key, **params)
 
-    def notify(self, key: str, **params: object) -> None:
+    def notify(self, key: str, /, **params: object) -> None:
         self.show(self.t(key, **params))
 
     def show(self, message: str) -> None:
@@ -139,7 +141,8 @@ class Editor:
             self.show(exc.message(self.lang))
             return
         self.select_tool("stamp")
-        self.tools["stamp"].load(stamp)
+        assert isinstance(self.tool, StampTool)
+        self.tool.load(stamp)
         self.notify("tool.stamp.imported", size="×".join(map(str, stamp.blocks.shape)))
 
     def undo(self) -> None:
@@ -230,15 +233,13 @@ class Editor:
 
     def submit(self, title: str, description: str, pseudonym: str) -> bool:
         """Save, then queue the design for the collection server (sent when a server is reachable)."""
-        update = {
-            "title": title.strip()[:120] or self.doc.title,
-            "description": description.strip()[:2000],
-        }
+        title = title.strip()[:120] or self.doc.title
+        update: dict[str, object] = {"title": title, "description": description.strip()[:2000]}
         if pseudonym.strip():
             update["pseudonyms"] = [pseudonym.strip()[:24]]
         self.doc = self.doc.model_copy(update=update)
         # A design never saved before gets its file name from the title it is submitted with.
-        if not self.save(title=None if self.path.exists() else update["title"]):
+        if not self.save(title=None if self.path.exists() else title):
             return False
         try:
             self.outbox.queue(self.doc)

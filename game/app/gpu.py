@@ -7,10 +7,11 @@ hundred thousand vertices, so they go to the GPU through glBufferData on the arr
 import ctypes
 
 import numpy as np
+import numpy.typing as npt
 from pyglet import gl
 from pyglet.graphics.shader import Shader, ShaderProgram
 
-from game.render.mesh import Mesh
+from game.core.mesh import Mesh
 
 
 def program(vertex_source: str, fragment_source: str) -> ShaderProgram:
@@ -46,7 +47,7 @@ class GpuMesh:
         self.count = 0
 
     def upload(self, mesh: Mesh) -> None:
-        arrays = (
+        arrays: tuple[np.ndarray, ...] = (
             np.ascontiguousarray(mesh.positions, np.float32),
             np.ascontiguousarray(mesh.normals, np.int8),
             np.ascontiguousarray(mesh.colors, np.uint8),
@@ -75,15 +76,15 @@ class GpuMesh:
         self.count = 0
 
 
-def flat_mesh(positions: np.ndarray, colors: np.ndarray, indices: np.ndarray | None = None) -> Mesh:
+def flat_mesh(
+    positions: npt.ArrayLike, colors: npt.ArrayLike, indices: np.ndarray | None = None
+) -> Mesh:
     """A mesh without lighting normals (lines, outlines, sky), indices default to 0..N-1."""
-    positions = np.asarray(positions, np.float32).reshape(-1, 3)
-    colors = np.broadcast_to(np.asarray(colors, np.uint8), (len(positions), 4))
+    xyz = np.asarray(positions, np.float32).reshape(-1, 3)
+    rgba = np.broadcast_to(np.asarray(colors, np.uint8), (len(xyz), 4))
     if indices is None:
-        indices = np.arange(len(positions), dtype=np.uint32)
-    return Mesh(
-        positions, np.zeros((len(positions), 3), np.int8), np.ascontiguousarray(colors), indices
-    )
+        indices = np.arange(len(xyz), dtype=np.uint32)
+    return Mesh(xyz, np.zeros((len(xyz), 3), np.int8), np.ascontiguousarray(rgba), indices)
 
 
 def zone_texture(columns: np.ndarray) -> gl.GLuint:

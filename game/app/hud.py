@@ -1,11 +1,12 @@
 """The editor's heads-up display: top bar with budget, toolbar, palette, hints, toasts, markers."""
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
-from game.core.i18n import Text
+from game.core.i18n import Language, Text
 from game.core.indicators import INDICATORS, Cost
 
 TOP_BAR = 52
@@ -16,7 +17,7 @@ ROW = 19
 GOOD, BAD, SAME = (30, 130, 60, 255), (200, 40, 40, 255), (110, 116, 122, 255)
 
 
-def euros(value: float, lang: str) -> str:
+def euros(value: float, lang: Language) -> str:
     return Cost.display(value, lang)
 
 
@@ -78,7 +79,7 @@ class Hud:
         self._hint_and_toast(width, walking)
         self._indicators(width, height)
         if self.marker_text is not None:
-            self._marker_panel(width, height)
+            self._marker_panel(width, height, self.marker_text)
 
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
@@ -207,7 +208,7 @@ class Hud:
                 width=82,
                 align="center",
             )
-            c.buttons.append(Button(x - 4, 2, 84, 74, lambda key=block.key: e.select_block(key)))
+            c.buttons.append(Button(x - 4, 2, 84, 74, partial(e.select_block, block.key)))
             x += 88
 
     def _pick_category(self, key):
@@ -315,14 +316,14 @@ class Hud:
 
         return show
 
-    def _marker_panel(self, width, height):
+    def _marker_panel(self, width, height, marker_text: Text):
         c = self.canvas
         w, h = 360, 150
         x, y = (width - w) / 2, height - TOP_BAR - h - 12
         c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
         c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
         c.label(
-            self.marker_text.in_(self.editor.lang),
+            marker_text.in_(self.editor.lang),
             x + 44,
             y + h - 18,
             size=11,
@@ -373,7 +374,7 @@ def marker_screen_positions(
     markers, view_proj: np.ndarray, width: int, height: int
 ) -> list[tuple[float, float] | None]:
     """Where each info marker appears on screen (None when behind the camera or off screen)."""
-    result = []
+    result: list[tuple[float, float] | None] = []
     for marker in markers:
         p = np.append(np.asarray(marker.position, float) + 0.5, 1.0)
         clip = view_proj @ p

@@ -58,7 +58,7 @@ def create_editor(options: PlayOptions):
     if options.design:
         doc, session = open_design_file(options.design)
         return Editor(session, doc, options.design, options.lang)
-    level = find_level(options.level)
+    level = find_level(options.level or "demo")
     return Editor(Session(level), new_design(level, __version__), None, options.lang)
 
 

@@ -11,8 +11,8 @@ from pyglet import gl
 
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program, zone_texture
 from game.core.level import Level
+from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid
-from game.render.mesh import Mesh, greedy_mesh
 
 SUN = np.array([0.45, -0.35, 0.82])
 SUN = SUN / np.linalg.norm(SUN)
@@ -150,6 +150,7 @@ def zone_outline(columns: np.ndarray, z: float, width: float = 0.22) -> np.ndarr
         neighbour = padded[1 + dx : padded.shape[0] - 1 + dx, 1 + dy : padded.shape[1] - 1 + dy]
         xs, ys = np.nonzero(inside & ~neighbour)
         for x, y in zip(xs.tolist(), ys.tolist()):
+            rect: tuple[float, float, float, float]
             if dx:
                 x0 = x + (1 - width if dx > 0 else 0)
                 rect = (x0, y, x0 + width, y + 1)
@@ -243,7 +244,7 @@ class Scene:
             colors = np.zeros((256, 3), np.uint8)
             colors[1] = (235, 64, 52)
         sub[tuple((coords - lo).T)] = values
-        self.ghost.upload(greedy_mesh(sub, colors, origin=tuple(int(v) for v in lo)))
+        self.ghost.upload(greedy_mesh(sub, colors, origin=(int(lo[0]), int(lo[1]), int(lo[2]))))
         # A bright frame around the preview, so it reads against any background.
         frame = (235, 64, 52, 255) if removing else (255, 196, 0, 255)
         self.ghost_lines.upload(flat_mesh(_box_lines(lo - 0.02, coords.max(axis=0) + 1.02), frame))

@@ -217,9 +217,11 @@ class ScriptRunner:
         elif isinstance(step, Walk):
             if w.walker is None:
                 w.toggle_walk()
+            walker = w.walker
+            assert walker is not None
             for _ in range(max(1, int(step.seconds * 30))):
                 w.update(0.0)  # no keys held: only the editor's per-frame work
-                w.walker.walk(step.forward, step.right, 1 / 30)
+                walker.walk(step.forward, step.right, 1 / 30)
                 w.editor.walked_on(*w.feet())
         elif isinstance(step, Action):
             if step.action not in BY_ID:

@@ -74,7 +74,7 @@ class StartScreen:
         c.rect(0, 0, width, height, (236, 242, 247, 255))
         c.label("Quartier", 32, height - 58, size=30, bold=True)
         c.label(self.t("start.tagline"), 36, height - 88, size=13, color=MUTED)
-        other = "en" if self.lang == "de" else "de"
+        other: Language = "en" if self.lang == "de" else "de"
         c.button(
             width - 150,
             height - 64,

@@ -1,7 +1,10 @@
 """Small 2D building blocks for the HUD, dialogs and start screen: buttons and cube icons.
 
-pyglet has shapes and labels but no widgets that fit a keyboard-and-mouse school UI, so a
-button here is a rectangle, a label and a callback, collected for hit-testing.
+pyglet 2.1 has widgets (`pyglet.gui`), but its buttons are images (pressed, unpressed, hover)
+without text, and each widget listens to the window's events by itself. Here every button
+carries a German or English label, the HUD is rebuilt whenever its layout changes, and the
+window decides in one place whether a click goes to a dialog, the HUD or the 3D view; so a
+button is a rectangle, a label and a callback, hit-tested by the canvas that drew it.
 """
 
 from collections.abc import Callable
@@ -57,6 +60,7 @@ class Canvas:
 
     def rect(self, x, y, w, h, color, layer=0, border=None):
         group = self.layer(layer)
+        item: shapes.Rectangle | shapes.BorderedRectangle
         if border:
             item = shapes.BorderedRectangle(
                 x,

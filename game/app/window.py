@@ -11,7 +11,7 @@ from pyglet import gl
 from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID, BY_KEY, shortcut_name
-from game.app.camera import OrbitCamera, WalkCamera
+from game.app.camera import OrbitCamera, Preset, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import Hud, marker_screen_positions
@@ -27,7 +27,8 @@ CLICK_SLOP = 4  # pixels a right click may move and still count as a click
 
 def window_config() -> gl.Config:
     """8 bits per channel (EGL would otherwise pick RGB565) and a depth buffer."""
-    return gl.Config(
+    # For type checkers gl.Config is the abstract base; at run time it is the platform's class.
+    return gl.Config(  # type: ignore[abstract]
         red_size=8, green_size=8, blue_size=8, alpha_size=8, depth_size=24, double_buffer=True
     )
 
@@ -51,7 +52,7 @@ class EditorWindow(pyglet.window.Window):
             visible=visible,
             config=window_config(),
         )
-        self.editor = editor
+        self.editor: Editor = editor
         self.level = editor.level
         self.scene = Scene(self.level, editor.session.grid)
         self.heights = ground_heights(editor.session.grid)
@@ -70,7 +71,7 @@ class EditorWindow(pyglet.window.Window):
         self.left_on_ui = (
             False  # the left press went to a button or marker: its release is not a tool action
         )
-        self._ghost_key = None
+        self._ghost_key: tuple[object, ...] | None = None
         self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
 
     def replace_editor(self, editor: Editor) -> None:
@@ -96,7 +97,7 @@ class EditorWindow(pyglet.window.Window):
         cam = self.camera
         return cam.projection(self.aspect, dtype) @ cam.view(dtype)
 
-    def view_preset(self, name: str) -> None:
+    def view_preset(self, name: Preset) -> None:
         self.walker = None
         lo = (0.0, 0.0, 0.0)
         hi = tuple(float(s) for s in self.level.shape[:2]) + (float(self.heights.max()),)
@@ -120,6 +121,8 @@ class EditorWindow(pyglet.window.Window):
             self.walker = None
 
     def feet(self) -> tuple[int, int, int]:
+        """The voxel the walker stands in; only asked in walk mode."""
+        assert self.walker is not None
         x, y, z = self.walker.position
         return (
             int(np.clip(x, 0, self.level.shape[0] - 1)),
@@ -173,8 +176,9 @@ class EditorWindow(pyglet.window.Window):
         if preview is None:
             self.scene.set_ghost(None, None)
             self.hud.preview_cost = 0.0
-            if tool.frame() is not None:
-                self.scene.set_frame(*tool.frame())
+            frame = tool.frame()
+            if frame is not None:
+                self.scene.set_frame(*frame)
         else:
             index, values, cost = preview
             self.scene.set_ghost(index, values, removing=tool.removes)
@@ -476,7 +480,7 @@ def capture() -> np.ndarray:
     width, height = viewport[2], viewport[3]
     buffer = (gl.GLubyte * (width * height * 4))()
     gl.glReadPixels(0, 0, width, height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, buffer)
-    image = np.frombuffer(buffer, np.uint8).reshape(height, width, 4)
+    image = np.ctypeslib.as_array(buffer).reshape(height, width, 4)
     return image[::-1, :, :3].copy()
 
 

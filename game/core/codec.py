@@ -12,6 +12,7 @@ everywhere, fast to inflate and streamable with an output bound.
 import base64
 import binascii
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def decode_sparse(data: str, count: int, volume: int, what: str) -> tuple[np.nda
     return index, values
 
 
-def to_palette(ids: np.ndarray, key_of) -> tuple[np.ndarray, list[str]]:
+def to_palette(ids: np.ndarray, key_of: Callable[[int], str]) -> tuple[np.ndarray, list[str]]:
     """Replace catalogue ids by indices into a palette of block keys (stable across catalogues)."""
     used = np.unique(ids)
     lut = np.zeros(256, np.uint8)
@@ -118,11 +119,14 @@ def to_palette(ids: np.ndarray, key_of) -> tuple[np.ndarray, list[str]]:
     return lut[ids], [key_of(int(i)) for i in used]
 
 
-def from_palette(local: np.ndarray, palette: list[str], id_of, what: str) -> np.ndarray:
+def from_palette(
+    local: np.ndarray, palette: list[str], id_of: Callable[[str], int], what: str
+) -> np.ndarray:
     """Inverse of `to_palette`; unknown keys raise through `id_of`, bad indices are refused."""
     if len(palette) > 256:
         raise QuartierError("error.corrupt_payload", what=what)
     lut = np.array([id_of(k) for k in palette] or [0], np.uint8)
     if local.size and int(local.max()) >= len(palette):
         raise QuartierError("error.corrupt_payload", what=what)
-    return lut[local]
+    ids: np.ndarray = lut[local]
+    return ids

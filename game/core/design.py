@@ -6,8 +6,9 @@ first: changes against another version of the city would land in the wrong place
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,8 +19,8 @@ from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.session import Session
 
-SCHEMA_VERSION = 2
-FORMAT = "quartier.design"
+SCHEMA_VERSION: Final = 2
+FORMAT: Final = "quartier.design"
 
 
 class _Strict(BaseModel):
@@ -93,7 +94,7 @@ def new_design(
     )
 
 
-def _encode_changes(index: np.ndarray, values: np.ndarray, key_of) -> Changes:
+def _encode_changes(index: np.ndarray, values: np.ndarray, key_of: Callable[[int], str]) -> Changes:
     local, palette = to_palette(values, key_of)
     return Changes(count=int(index.size), palette=palette, data=encode_sparse(index, local))
 

@@ -1,7 +1,7 @@
 """Parsing JSON documents at the boundary: clear messages for broken text, wrong fields, old versions."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,7 +40,7 @@ def parse_document(
     what: str,
     format: str,
     current: int,
-    steps: dict[int, Migration],
+    steps: Mapping[int, Migration],
 ) -> T:
     """JSON text to a validated document of `model`: syntax, version, format and fields checked."""
     raw = migrate(parse_json(text, what=what), what=what, current=current, steps=steps)
@@ -52,17 +52,18 @@ def parse_document(
         raise validation_error(what, exc) from None
 
 
-def migrate(raw: Any, *, what: str, current: int, steps: dict[int, Migration]) -> dict[str, Any]:
+def migrate(raw: Any, *, what: str, current: int, steps: Mapping[int, Migration]) -> dict[str, Any]:
     """Bring a parsed document up to `current`; `steps[v]` turns version v into v + 1."""
     if not isinstance(raw, dict):
         raise QuartierError("error.not_an_object", what=what)
-    version = raw.get("schema_version")
+    doc: dict[str, Any] = raw
+    version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise QuartierError("error.no_schema_version", what=what)
     if version > current:
         raise QuartierError("error.newer_version", what=what, version=version, supported=current)
     while version < current:
-        raw = steps[version](dict(raw))
+        doc = steps[version](dict(doc))
         version += 1
-        raw["schema_version"] = version
-    return raw
+        doc["schema_version"] = version
+    return doc

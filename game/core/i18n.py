@@ -27,7 +27,8 @@ class Text(BaseModel):
 @cache
 def _table(lang: Language) -> dict[str, str]:
     with open(data_dir("assets") / "strings" / f"{lang}.json", encoding="utf-8") as f:
-        return json.load(f)
+        table: dict[str, str] = json.load(f)
+    return table
 
 
 def text(lang: Language, key: str, /, **params: object) -> str:

@@ -9,7 +9,7 @@ typo fix in a description keeps every student's design valid.
 import hashlib
 import json
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,12 +23,12 @@ from game.core.codec import (
     from_palette,
     to_palette,
 )
-from game.core.document import parse_document
+from game.core.document import Migration, parse_document
 from game.core.i18n import Text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_DIMENSIONS = (512, 512, 128)
-FORMAT = "quartier.level"
+FORMAT: Final = "quartier.level"
 
 Vec3i = tuple[int, int, int]
 
@@ -148,7 +148,7 @@ class LevelDocument(_Strict):
         return self
 
 
-_MIGRATIONS: dict = {}
+_MIGRATIONS: dict[int, Migration] = {}
 
 
 def parse_level(text: str | bytes, what: str = "level") -> LevelDocument:

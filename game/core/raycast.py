@@ -242,4 +242,4 @@ def _solid_bytes(grid: npt.NDArray[np.generic]) -> memoryview:
     """
     if grid.dtype.itemsize != 1:
         grid = grid != 0
-    return memoryview(np.ascontiguousarray(grid)).cast("B")
+    return np.ascontiguousarray(grid).data.cast("B")

@@ -47,7 +47,8 @@ class Session:
             self.level.catalogue.id(key)
             if key != AIR and key not in self.level.allowed:
                 raise QuartierError("error.block_not_allowed", key=key)
-        index, value = op.targets(self.grid, self.level)
+        target = op.targets(self.grid, self.level)
+        index, value = target.index, target.value
         refused = ~self.level.allowed_ids[value]
         if refused.any():
             key = self.level.catalogue.key(int(value[refused][0]))

@@ -1,1 +1,1 @@
-"""Files in and out: safe storage, level and design files, and (later) import/export formats."""
+"""Files in and out: safe storage, level and design files, the GIS import and the export formats."""

@@ -98,21 +98,28 @@ def best_geometry(geometries: list[dict], voxel: float) -> dict | None:
     return usable[-1] if voxel <= BEST_DETAIL_UP_TO_M or not coarse else coarse[-1]
 
 
-def _surfaces(geometry: dict, name: str, what: str) -> list:
+def _surfaces(geometry: dict[str, Any], name: str, what: str) -> list[Any]:
     kind, b = geometry.get("type"), geometry.get("boundaries")
-    if kind in SURFACES:
-        return b
-    if kind == "Solid":
-        return [s for shell in b for s in shell]
-    if kind in ("MultiSolid", "CompositeSolid"):
+    if kind not in SOLIDS + SURFACES:
+        raise QuartierError(
+            "error.import_geometry",
+            what=what,
+            feature=name,
+            type=kind,
+            supported=", ".join(SOLIDS + SURFACES),
+        )
+    try:
+        if not isinstance(b, list):
+            raise TypeError("boundaries are not a list")
+        if kind in SURFACES:
+            return b
+        if kind == "Solid":
+            return [s for shell in b for s in shell]
         return [s for solid in b for shell in solid for s in shell]
-    raise QuartierError(
-        "error.import_geometry",
-        what=what,
-        feature=name,
-        type=kind,
-        supported=", ".join(SOLIDS + SURFACES),
-    )
+    except TypeError:
+        raise QuartierError(
+            "error.import_bad_geometry", what=what, feature=name, reason="boundaries"
+        ) from None
 
 
 def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
@@ -143,13 +150,13 @@ def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
     chosen = np.isin(ring_of, keep)
     _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
     polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
-    for n, k in enumerate(keep):
+    for n, k in enumerate(keep.tolist()):
         if k in holes:
             polygons[n] = shapely.Polygon(p[ring_of == k, :2], holes[k])
     broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair numeric slivers
     polygons[broken] = shapely.make_valid(polygons[broken])
-    n = normal[keep]
-    a, b = -n[:, 0] / n[:, 2], -n[:, 1] / n[:, 2]
+    kept = normal[keep]
+    a, b = -kept[:, 0] / kept[:, 2], -kept[:, 1] / kept[:, 2]
     c = centre[keep]
     return Faces(polygons, np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]]))
 
@@ -180,8 +187,8 @@ def read_cityjson(
     for name, obj in objects.items():
         kind = obj.get("type")
         if kind == "Building" and not obj.get("parents"):
-            parts = [faces_of(n) for n in [name, *obj.get("children", [])] if n in objects]
-            parts = [p for p in parts if p is not None and len(p.polygons)]
+            found = [faces_of(n) for n in [name, *obj.get("children", [])] if n in objects]
+            parts = [p for p in found if p is not None and len(p.polygons)]
             if parts:
                 faces = Faces.join(parts)
                 used = np.concatenate(
@@ -195,10 +202,10 @@ def read_cityjson(
                     Building(name, DEFAULT_BUILDING, faces, float(used[:, 2].min()))
                 )
         elif kind in GROUND:
-            faces = faces_of(name)
-            if faces is not None and len(faces.polygons):
+            ground = faces_of(name)
+            if ground is not None and len(ground.polygons):
                 district.areas.append(
-                    Area(_ground_block(kind, obj.get("attributes") or {}), faces.footprint)
+                    Area(_ground_block(kind, obj.get("attributes") or {}), ground.footprint)
                 )
         elif kind not in BUILDINGS:
             district.skip(kind)

@@ -75,8 +75,9 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
         counts = np.bincount(body, minlength=256)
         present = [cat.block(cat.key(int(i))) for i in np.flatnonzero(counts)]
         uses: Counter[str] = Counter()
-        for block in (b for b in present if b.use):
-            uses[block.use] += int(counts[block.id])
+        for block in present:
+            if block.use:
+                uses[block.use] += int(counts[block.id])
         main = max(present, key=lambda b: (b.use is not None, counts[b.id]))
         height = (_top(is_building[inside]) - 1) * v
         use = uses.most_common(1)[0][0] if uses else None

@@ -243,8 +243,8 @@ def read_geojson(
                     min(_bottom(tags, storey_m), height),
                 )
             )
-        elif kind in POLYGONS and (block := _match(tags, AREA_BLOCKS)):
-            district.areas.append(Area(block, shape))
+        elif kind in POLYGONS and (area := _match(tags, AREA_BLOCKS)):
+            district.areas.append(Area(area, shape))
         elif kind in LINES and tags.get("highway") in HIGHWAY:
             block, width = HIGHWAY[tags["highway"]]
             width = _first(tags, ("width",)) or width

@@ -70,7 +70,7 @@ class Frame:
 
     @classmethod
     def of(cls, georef: Georeference, voxel: float) -> "Frame":
-        return cls(tuple(georef.origin), voxel, georef.epsg, georef.rotation_deg)
+        return cls(georef.origin, voxel, georef.epsg, georef.rotation_deg)
 
     def georeference(self) -> Georeference:
         return Georeference(epsg=self.epsg, origin=self.origin, rotation_deg=self.rotation_deg)
@@ -82,11 +82,3 @@ class Frame:
         x = self.origin[0] + dx * math.cos(turn) - dy * math.sin(turn)
         y = self.origin[1] + dx * math.sin(turn) + dy * math.cos(turn)
         return x, y
-
-    def to_grid(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The inverse of `to_world`: grid coordinates (in voxels) of real points."""
-        turn = math.radians(self.rotation_deg)
-        dx, dy = np.asarray(x, float) - self.origin[0], np.asarray(y, float) - self.origin[1]
-        i = (dx * math.cos(turn) + dy * math.sin(turn)) / self.voxel
-        j = (-dx * math.sin(turn) + dy * math.cos(turn)) / self.voxel
-        return i, j

@@ -283,7 +283,8 @@ def read_vox(data: bytes, what: str = "vox") -> Scene:
     for chunk_id, content in _chunks(data, what):
         c = _Cursor(content, what, chunk_id)
         if chunk_id == b"SIZE":
-            size = c.ints(3)
+            x, y, z = c.ints(3)
+            size = (x, y, z)
             if not all(1 <= n <= MODEL_MAX for n in size):
                 raise QuartierError(
                     "error.vox_model_size",

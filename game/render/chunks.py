@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from game.render.mesh import Mesh, Vec3i, greedy_mesh, padded_block
+from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
 
 ChunkKey = tuple[int, int]
 

@@ -22,7 +22,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
-from game.render.mesh import greedy_mesh
+from game.core.mesh import greedy_mesh
 from game.render.topview import top_view
 
 View = Literal["iso", "top"]

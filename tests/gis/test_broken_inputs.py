@@ -40,6 +40,14 @@ def cityjson_without(key):
     return raw
 
 
+def cityjson_without_boundaries():
+    raw = json.loads(DENHAAG.read_text())
+    for obj in raw["CityObjects"].values():
+        for geometry in obj.get("geometry", []):
+            geometry.pop("boundaries", None)
+    return raw
+
+
 CASES = {
     "invalid JSON": ('{"type": "FeatureCollection", ', [], "is not valid JSON (line 1"),
     "not GIS data": ({"type": "Topology"}, [], "neither GeoJSON"),
@@ -76,6 +84,11 @@ CASES = {
         "no 'transform'",
     ),
     "CityJSON without CRS": (cityjson_without("metadata"), [], "--crs EPSG:7415"),
+    "CityJSON geometry without boundaries": (
+        cityjson_without_boundaries(),
+        ["--crs", "EPSG:7415"],
+        "has broken coordinates (boundaries)",
+    ),
     "unknown CRS": (
         cityjson_without("metadata"),
         ["--crs", "EPSG:999999"],

@@ -4,12 +4,12 @@ import numpy as np
 import trimesh
 
 from game.cli import main
+from game.core.mesh import greedy_mesh
 from game.io.formats import grid_exporter
-from game.render.mesh import greedy_mesh
 
 
 def load(data: bytes) -> trimesh.Trimesh:
-    scene = trimesh.load(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
+    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
     (mesh,) = scene.geometry.values()
     return mesh
 

@@ -4,8 +4,8 @@ import numpy as np
 import trimesh
 
 from game.cli import main
+from game.core.mesh import greedy_mesh
 from game.io.formats import grid_exporter
-from game.render.mesh import greedy_mesh
 
 
 def test_student_exports_the_demo_design_as_obj_with_block_materials(

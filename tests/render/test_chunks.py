@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from mesh_faces import unit_faces
 
+from game.core.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
 from game.render.chunks import ChunkGrid
-from game.render.mesh import Mesh, greedy_mesh, naive_mesh, padded_block
 
 COLORS = np.zeros((256, 3), np.uint8)
 COLORS[1] = (200, 60, 40)
@@ -91,8 +91,10 @@ def test_after_an_edit_and_remesh_dirty_each_chunk_equals_a_fresh_mesh_of_the_wh
 ) -> None:
     chunks = ChunkGrid(level, COLORS, size=size)
     chunks.mesh_all()
-    lo = tuple(data.draw(st.integers(0, n - 1)) for n in level.shape)
-    hi = tuple(data.draw(st.integers(a, min(a + 2, n - 1))) for a, n in zip(lo, level.shape))
+    x, y, z = (data.draw(st.integers(0, n - 1)) for n in level.shape)
+    lo = (x, y, z)
+    x, y, z = (data.draw(st.integers(a, min(a + 2, n - 1))) for a, n in zip(lo, level.shape))
+    hi = (x, y, z)
     level[tuple(slice(a, b + 1) for a, b in zip(lo, hi))] = data.draw(st.sampled_from([0, 1, 2]))
     chunks.mark_dirty(lo, hi)
     assert chunks.remesh_dirty()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from mesh_faces import unit_faces
 
-from game.render.mesh import AO_FACTORS, Mesh, greedy_mesh, naive_mesh, padded_block
+from game.core.mesh import AO_FACTORS, Mesh, greedy_mesh, naive_mesh, padded_block
 
 COLORS = np.zeros((256, 3), np.uint8)
 COLORS[1] = (200, 60, 40)

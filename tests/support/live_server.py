@@ -39,7 +39,7 @@ class LiveServer:
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "LiveServer":
         import sys
@@ -64,7 +64,7 @@ class LiveServer:
             command += ["--db", self.db_url]
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
         # Its own process group, so that a kill takes the worker processes down with it.
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             command,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -73,8 +73,8 @@ class LiveServer:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self

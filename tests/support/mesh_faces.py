@@ -4,7 +4,7 @@ from collections import Counter
 
 import numpy as np
 
-from game.render.mesh import Mesh
+from game.core.mesh import Mesh
 
 
 def unit_faces(mesh: Mesh) -> Counter:

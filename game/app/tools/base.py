@@ -133,20 +133,21 @@ class DragTool(Tool):
         if all(0 <= c < s for c, s in zip(cell, self.editor.level.shape)):
             self.start = self.end = cell
 
-    def drag_plane(self) -> float:
-        """The height the drag follows: the top of the surface the drag started on."""
-        return float(self.start[2])
+    def drag_plane(self, start: Cell) -> float:
+        """The height a drag from `start` follows: the top of the surface it started on."""
+        return float(start[2])
 
     def drag(self, pointer: Pointer) -> None:
         if self.start is None:
             return
-        column = pointer.on_plane(self.drag_plane(), self.editor.level.shape)
+        column = pointer.on_plane(self.drag_plane(self.start), self.editor.level.shape)
         if column is not None:
             self.end = (column[0], column[1], self.start[2])
 
     def release(self, pointer: Pointer) -> None:
         if self.start is not None:
             self.drag(pointer)
+            assert self.end is not None  # `start` and `end` are set and cleared together
             op = self.op_between(self.start, self.end)
             self.cancel()
             if op is not None:
@@ -156,7 +157,7 @@ class DragTool(Tool):
         self.start = self.end = None
 
     def ghost(self, pointer: Pointer | None) -> Operation | None:
-        if self.start is not None:
+        if self.start is not None and self.end is not None:
             return self.op_between(self.start, self.end)
         if pointer and pointer.hit:
             cell = self.start_cell(pointer.hit)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from game.app.tools.base import DragTool
+from game.app.tools.base import Cell, DragTool
 from game.core.ops import Stamp
 from game.core.ops.stamp import PasteStamp
 
@@ -20,8 +20,8 @@ class StampTool(DragTool):
     def start_cell(self, hit):
         return hit.voxel
 
-    def drag_plane(self) -> float:
-        return float(self.start[2] + 1)  # selection starts on a block, not next to it
+    def drag_plane(self, start: Cell) -> float:
+        return float(start[2] + 1)  # selection starts on a block, not next to it
 
     def _selection(self, a, b) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
         """From the clicked layer up to the highest block inside the rectangle."""

@@ -5,13 +5,15 @@ the catalogue, return one number for the editable zone. Names and explanations l
 string tables under `indicator.<key>` and `indicator.<key>.explain`.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, ClassVar, NamedTuple, get_args
+from typing import Any, ClassVar, NamedTuple, TypeVar, cast, get_args
 
 import numpy as np
 
 from game.core.catalogue import Catalogue, Use
 from game.core.i18n import Language, text
+from game.core.level import Level
 
 #: Every building use the catalogue schema knows, in a fixed order (index into per-use arrays).
 USES: tuple[str, ...] = get_args(Use)
@@ -28,14 +30,18 @@ JOB_M2: dict[str, float] = {
 }
 EPS = 1e-9
 
+Cache = dict[str, Any]
+"""Groundwork shared by the indicators computed on one grid (see `Indicator`), by name."""
+T = TypeVar("T")
 
-def shared(cache: dict | None, key: str, make):
+
+def shared(cache: Cache | None, key: str, make: Callable[[], T]) -> T:
     """`make()` once per evaluation cache, so indicators that need the same groundwork share it."""
     if cache is None:
         return make()
     if key not in cache:
         cache[key] = make()
-    return cache[key]
+    return cast(T, cache[key])
 
 
 class Reading(NamedTuple):
@@ -68,7 +74,6 @@ class Tables:
         self.cost = catalogue.costs
         #: Indices into USES of the uses at least one catalogue block has.
         self.uses_present = tuple(sorted({USES.index(b.use) for b in blocks if b.use}))
-        self._amenity = {b.amenity for b in blocks if b.amenity}
         self._blocks = blocks
 
     def amenity(self, kind: str) -> np.ndarray:
@@ -103,12 +108,12 @@ class Indicator:
 
     @classmethod
     def evaluate(
-        cls, grid: np.ndarray, level, catalogue: Catalogue, cache: dict | None = None
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
     ) -> Reading:
         raise NotImplementedError
 
     @classmethod
-    def compute(cls, grid: np.ndarray, level, catalogue: Catalogue) -> float:
+    def compute(cls, grid: np.ndarray, level: Level, catalogue: Catalogue) -> float:
         """The value for the editable zone of `level` with `grid` as the design; pure."""
         return cls.evaluate(grid, level, catalogue).value
 

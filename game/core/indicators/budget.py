@@ -5,6 +5,7 @@ import numpy as np
 from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.indicators.columns import ColumnIndicator, ColumnStats
+from game.core.session import Session
 
 # Rounding slack in euros, so an edit that lands exactly on the budget is allowed.
 _SLACK = 1e-6
@@ -34,7 +35,7 @@ class Budget(ColumnIndicator):
         return float(stats.level.doc.budget)
 
 
-def over_budget(session, index: np.ndarray, values: np.ndarray) -> bool:
+def over_budget(session: Session, index: np.ndarray, values: np.ndarray) -> bool:
     """Whether setting the voxels `index` (flat) to `values` would take the design over its budget.
 
     Only edits that cost more are refused: an edit that saves money is always allowed, so a
@@ -42,10 +43,12 @@ def over_budget(session, index: np.ndarray, values: np.ndarray) -> bool:
     Use it with `Session.preview`: `index, values, _ = session.preview(op)`.
     """
     delta = session.preview_cost(np.asarray(index), np.asarray(values, np.uint8))
-    return delta > 0 and session.cost + delta > session.level.doc.budget + _SLACK
+    return bool(delta > 0 and session.cost + delta > session.level.doc.budget + _SLACK)
 
 
-def refuse_over_budget(session, index: np.ndarray, values: np.ndarray, lang: Language) -> None:
+def refuse_over_budget(
+    session: Session, index: np.ndarray, values: np.ndarray, lang: Language
+) -> None:
     """Raise a clear refusal (what it costs, what is left) if the edit would go over the budget."""
     if over_budget(session, index, values):
         left = max(0.0, session.level.doc.budget - session.cost)

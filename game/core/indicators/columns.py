@@ -23,15 +23,18 @@ the sums by the difference. The rules (one place for all of them):
 
 import numpy as np
 
+from game.core.catalogue import Catalogue
 from game.core.indicators.base import (
     EPS,
     USES,
+    Cache,
     Indicator,
     Reading,
     Tables,
     shared,
     tables,
 )
+from game.core.level import Level
 
 # Columns per slab in a full computation: bounds temporary memory on 512×512×128 levels.
 _SLAB_VOXELS = 2_000_000
@@ -40,7 +43,7 @@ _SLAB_VOXELS = 2_000_000
 class ColumnStats:
     """The per-column arrays for the whole level and their sums over the editable zone."""
 
-    def __init__(self, grid: np.ndarray, level, catalogue=None) -> None:
+    def __init__(self, grid: np.ndarray, level: Level, catalogue: Catalogue | None = None) -> None:
         self.level = level
         self.tables: Tables = tables(catalogue or level.catalogue)
         X, Y, Z = grid.shape
@@ -66,7 +69,11 @@ class ColumnStats:
 
     @classmethod
     def of(
-        cls, grid: np.ndarray, level, catalogue=None, cache: dict | None = None
+        cls,
+        grid: np.ndarray,
+        level: Level,
+        catalogue: Catalogue | None = None,
+        cache: Cache | None = None,
     ) -> "ColumnStats":
         """The statistics of `grid`, shared through `cache` by indicators computed on the same grid."""
         return shared(cache, "columns", lambda: cls(grid, level, catalogue))
@@ -148,7 +155,9 @@ class ColumnIndicator(Indicator):
     """A cheap indicator read off the per-column statistics, so the engine can update it per edit."""
 
     @classmethod
-    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+    def evaluate(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> Reading:
         return Reading(cls.from_stats(ColumnStats.of(grid, level, catalogue, cache)))
 
     @classmethod

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.core.change import Change
-from game.core.indicators.base import Indicator, Reading
+from game.core.indicators.base import Cache, Indicator, Reading
 from game.core.indicators.columns import ColumnIndicator, ColumnStats
 from game.core.indicators.goals import GoalResult, evaluate_goals, stars
 from game.core.indicators.registry import INDICATORS
+from game.core.level import Level
+from game.core.session import Session
 
 
 @dataclass(frozen=True)
@@ -30,16 +32,20 @@ class Snapshot:
     grid: np.ndarray
 
 
-def compute_all(grid: np.ndarray, level, indicators=INDICATORS) -> dict[str, Reading]:
+def compute_all(
+    grid: np.ndarray, level: Level, indicators: tuple[type[Indicator], ...] = INDICATORS
+) -> dict[str, Reading]:
     """Every indicator of `grid` from scratch (what `quartier design info --json` prints)."""
-    cache: dict = {}
+    cache: Cache = {}
     return {cls.key: cls.evaluate(grid, level, level.catalogue, cache) for cls in indicators}
 
 
 class Metrics:
     """The indicator values of a `Session`'s design, kept in step with its edits."""
 
-    def __init__(self, session, indicators: tuple[type[Indicator], ...] = INDICATORS) -> None:
+    def __init__(
+        self, session: Session, indicators: tuple[type[Indicator], ...] = INDICATORS
+    ) -> None:
         self.session = session
         self.level = session.level
         self.indicators = indicators
@@ -61,13 +67,13 @@ class Metrics:
 
     def update(self, change: Change | None) -> dict[str, float]:
         """Bring the cheap indicators up to date after `change` was applied, undone or redone."""
-        changed = change is not None and change.count > 0
-        if changed:
-            self.stats.update(self.session.grid, change.lo, change.hi)
-        return self._read_cheap(new_version=changed)
+        if change is None or change.count == 0:
+            return self._read_cheap(new_version=False)
+        self.stats.update(self.session.grid, change.lo, change.hi)
+        return self._read_cheap(new_version=True)
 
     def _read_cheap(self, new_version: bool) -> dict[str, float]:
-        cache = {"columns": self.stats}
+        cache: Cache = {"columns": self.stats}
         with self._lock:
             self.version += new_version
             for cls in self.cheap:
@@ -91,7 +97,7 @@ class Metrics:
     def compute_expensive(self, snapshot: Snapshot | None = None) -> dict[str, float]:
         """Compute the expensive indicators on `snapshot` (a fresh one if None) and keep the results."""
         snapshot = snapshot or self.snapshot()
-        cache: dict = {}
+        cache: Cache = {}
         readings = {
             cls.key: cls.evaluate(snapshot.grid, self.level, self.level.catalogue, cache)
             for cls in self.expensive
@@ -139,7 +145,7 @@ class Metrics:
         return stars(self.goals())
 
 
-def measure(session) -> Metrics:
+def measure(session: Session) -> Metrics:
     """Every indicator of `session`'s design, the expensive ones included, for reports that show all of them."""
     metrics = Metrics(session)
     metrics.compute_expensive()

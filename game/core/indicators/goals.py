@@ -27,7 +27,7 @@ from game.core.i18n import Text
 from game.core.indicators.base import EPS, tables
 from game.core.indicators.columns import ColumnStats
 from game.core.indicators.components import label_groups
-from game.core.level import CountGoal, LimitGoal, PlacementGoal, ThresholdGoal
+from game.core.level import CountGoal, Level, LimitGoal, PlacementGoal, ThresholdGoal
 
 # Pairs of columns compared at once in a placement goal: bounds memory on large levels.
 _PAIRS = 4_000_000
@@ -43,7 +43,7 @@ class GoalResult:
     value: float | None
 
 
-def _zone_box(level) -> tuple[slice, slice]:
+def _zone_box(level: Level) -> tuple[slice, slice]:
     xs, ys = np.nonzero(level.zone_columns)
     if not xs.size:
         return slice(0, 0), slice(0, 0)
@@ -51,10 +51,11 @@ def _zone_box(level) -> tuple[slice, slice]:
 
 
 def _columns_with(
-    grid: np.ndarray, table: np.ndarray, box=(slice(None), slice(None))
+    grid: np.ndarray, table: np.ndarray, box: tuple[slice, slice] = (slice(None), slice(None))
 ) -> np.ndarray:
     """(x, y) bool over `box`: columns holding a block for which the (256,) `table` is True."""
-    return table[grid[box]].any(axis=2)
+    columns: np.ndarray = table[grid[box]].any(axis=2)
+    return columns
 
 
 def shortest_distance(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -71,7 +72,7 @@ def shortest_distance(a: np.ndarray, b: np.ndarray) -> float | None:
     return float(np.sqrt(best))
 
 
-def _count(rule: CountGoal, grid, level) -> float:
+def _count(rule: CountGoal, grid: np.ndarray, level: Level) -> float:
     cat = level.catalogue
     box = _zone_box(level)
     zone = level.zone_columns[box]
@@ -79,11 +80,12 @@ def _count(rule: CountGoal, grid, level) -> float:
         table = np.zeros(256, bool)
         table[cat.id(rule.block)] = True
         return float((_columns_with(grid, table, box) & zone).sum())
+    assert rule.amenity is not None  # see CountGoal._one_subject
     _, groups = label_groups(_columns_with(grid, tables(cat).amenity(rule.amenity), box) & zone)
     return float(groups)
 
 
-def _placement(rule: PlacementGoal, grid, level) -> float | None:
+def _placement(rule: PlacementGoal, grid: np.ndarray, level: Level) -> float | None:
     cat = level.catalogue
     ids = {key: np.zeros(256, bool) for key in (rule.block, rule.near)}
     for key, table in ids.items():
@@ -101,7 +103,7 @@ def _placement(rule: PlacementGoal, grid, level) -> float | None:
 
 
 def evaluate_goals(
-    level, grid: np.ndarray, values: dict[str, float], stats: ColumnStats | None = None
+    level: Level, grid: np.ndarray, values: dict[str, float], stats: ColumnStats | None = None
 ) -> list[GoalResult]:
     """Every goal of `level` for the design `grid`, given the indicator `values` computed so far."""
     results = []

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from game.core.level import Georeference
+
 #: Used when a level has no georeference or one in a system not listed below: Berlin.
 DEFAULT_LATITUDE = 52.5
 #: Equinox solar times sampled for the hours of sun: the middle of every daylight hour (6–18).
@@ -44,7 +46,7 @@ def _footpoint_latitude(northing: float, ellipsoid: tuple[float, float], k0: flo
     return math.degrees(phi)
 
 
-def latitude(georeference) -> float:
+def latitude(georeference: Georeference | None) -> float:
     """Latitude (degrees north) of the level's origin; `DEFAULT_LATITUDE` when it cannot be derived."""
     if georeference is None:
         return DEFAULT_LATITUDE

@@ -19,9 +19,11 @@ import math
 
 import numpy as np
 
-from game.core.indicators.base import EPS, Indicator, Reading, shared, tables
+from game.core.catalogue import Catalogue
+from game.core.indicators.base import EPS, Cache, Indicator, Reading, shared, tables
 from game.core.indicators.columns import ColumnStats
 from game.core.indicators.solar import SUN_HOURS, latitude, sun_direction
+from game.core.level import Level
 
 
 def height_map(grid: np.ndarray) -> np.ndarray:
@@ -33,7 +35,7 @@ def height_map(grid: np.ndarray) -> np.ndarray:
 
 def _ray_cells(dx: float, dy: float, max_t: float) -> list[tuple[int, int, float]]:
     """Cells (offset from the start cell) a ray from a cell centre along (dx, dy) enters, with the distance on entry."""
-    cells = []
+    cells: list[tuple[int, int, float]] = []
     sx, sy = (1 if dx > 0 else -1), (1 if dy > 0 else -1)
     ax, ay = abs(dx), abs(dy)
     delta_x = 1 / ax if ax > EPS else math.inf
@@ -84,7 +86,9 @@ def lit(
 class Sunlight:
     """Open-space cells, the height map and the sun's aim for one grid; shared by both sun indicators."""
 
-    def __init__(self, grid, level, catalogue, cache: dict | None = None) -> None:
+    def __init__(
+        self, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> None:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
         open_space = (
@@ -98,7 +102,9 @@ class Sunlight:
         self.note = None if self.xs.size else "indicator.note.no_open_space"
 
     @classmethod
-    def of(cls, grid, level, catalogue, cache: dict | None = None) -> "Sunlight":
+    def of(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> "Sunlight":
         return shared(cache, "sunlight", lambda: cls(grid, level, catalogue, cache))
 
     def lit_at(self, solar_hour: float) -> np.ndarray:
@@ -115,7 +121,9 @@ class SunOnOpenSpace(Indicator):
     expensive = True
 
     @classmethod
-    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+    def evaluate(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> Reading:
         sun = Sunlight.of(grid, level, catalogue, cache)
         if not sun.xs.size:
             return Reading(0.0, sun.note)
@@ -131,7 +139,9 @@ class SunHours(Indicator):
     decimals = 1
 
     @classmethod
-    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+    def evaluate(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> Reading:
         sun = Sunlight.of(grid, level, catalogue, cache)
         if not sun.xs.size:
             return Reading(0.0, sun.note)

@@ -22,9 +22,11 @@ import math
 
 import numpy as np
 
+from game.core.catalogue import Catalogue
 from game.core.indicators.base import (
     EPS,
     USES,
+    Cache,
     Indicator,
     Reading,
     dilate4,
@@ -34,6 +36,7 @@ from game.core.indicators.base import (
 )
 from game.core.indicators.columns import ColumnStats
 from game.core.indicators.components import label_groups
+from game.core.level import Level
 
 WALK_M = 300.0
 
@@ -64,7 +67,9 @@ def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
 class Homes:
     """Where people live and where they can walk: computed once per grid and shared by the walk indicators."""
 
-    def __init__(self, grid: np.ndarray, level, catalogue, cache: dict | None = None) -> None:
+    def __init__(
+        self, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> None:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
         self.walkable = t.walkable[grid[:, :, 0]] & ~stats.footprint
@@ -86,7 +91,9 @@ class Homes:
         self.grid = grid
 
     @classmethod
-    def of(cls, grid, level, catalogue, cache: dict | None = None) -> "Homes":
+    def of(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> "Homes":
         return shared(cache, "homes", lambda: cls(grid, level, catalogue, cache))
 
     def share_reaching(self, amenity: np.ndarray) -> float:
@@ -108,7 +115,9 @@ class WalkIndicator(Indicator):
     expensive = True
 
     @classmethod
-    def evaluate(cls, grid, level, catalogue, cache=None) -> Reading:
+    def evaluate(
+        cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
+    ) -> Reading:
         homes = Homes.of(grid, level, catalogue, cache)
         return Reading(homes.share_reaching(tables(catalogue).amenity(cls.amenity)), homes.note)
 

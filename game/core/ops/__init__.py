@@ -4,7 +4,7 @@ Scripts (`quartier design edit --ops`), the editor's tools and the tests all go 
 `parse_script`, so an operation is defined once.
 """
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -18,8 +18,6 @@ from game.core.ops.line import Line
 from game.core.ops.stamp import Stamp, StampOp
 from game.core.ops.voxel import Paint, Place, Remove
 
-OPERATIONS: tuple[type[Operation], ...] = (Place, Remove, Paint, Box, Line, Fill, Building, StampOp)
-
 
 class Undo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -31,12 +29,16 @@ class Redo(BaseModel):
     op: Literal["redo"] = "redo"
 
 
-Step = Annotated[Union[OPERATIONS + (Undo, Redo)], Field(discriminator="op")]  # type: ignore[valid-type]  # noqa: UP007 (a tuple of classes needs Union[...])
+Step = Annotated[
+    Place | Remove | Paint | Box | Line | Fill | Building | StampOp | Undo | Redo,
+    Field(discriminator="op"),
+]
+"""One step of a script: an edit operation (a new one is a module plus its name here), undo, redo."""
 _SCRIPT = TypeAdapter(list[Step])
 MAX_SCRIPT_STEPS = 10_000
 
 
-def parse_script(text: str | bytes, what: str = "ops") -> list[Operation | Undo | Redo]:
+def parse_script(text: str | bytes, what: str = "ops") -> list[Step]:
     raw = parse_json(text, what=what)
     if isinstance(raw, list) and len(raw) > MAX_SCRIPT_STEPS:
         raise QuartierError("error.too_many_steps", what=what, limit=MAX_SCRIPT_STEPS)
@@ -47,7 +49,6 @@ def parse_script(text: str | bytes, what: str = "ops") -> list[Operation | Undo 
 
 
 __all__ = [
-    "OPERATIONS",
     "Box",
     "Building",
     "Fill",

@@ -1,20 +1,19 @@
 """What every edit operation shares: targets as flat indices plus values, and bounds checks."""
 
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from game.core.errors import QuartierError
-
-if TYPE_CHECKING:
-    from game.core.level import Level
+from game.core.level import Level
 
 Vec3 = tuple[int, int, int]
 Vec2 = tuple[int, int]
 
 
-class Target(NamedTuple):
+@dataclass(frozen=True)
+class Target:
     """The voxels an operation wants to set: flat C-order indices and their new block ids."""
 
     index: np.ndarray
@@ -30,7 +29,7 @@ class Operation(BaseModel):
         """Block keys this operation places (checked against the level's allowed blocks)."""
         return []
 
-    def targets(self, grid: np.ndarray, level: "Level") -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         raise NotImplementedError
 
 

@@ -5,6 +5,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from game.core.level import Level
 from game.core.ops.base import (
     BlockOperation,
     Target,
@@ -21,7 +22,7 @@ class Box(BlockOperation):
     to: Vec3
     hollow: bool = False
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         check_inside(grid.shape, self.from_, self.to)
         index = box_index(self.from_, self.to, grid.shape)
         if self.hollow:

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from game.core.catalogue import AIR
 from game.core.errors import QuartierError
+from game.core.level import Level
 from game.core.ops.base import Operation, Target, Vec2, check_inside
 
 Point = tuple[float, float]
@@ -50,6 +51,7 @@ class Building(Operation):
 
     def footprint(self, shape: tuple[int, int]) -> np.ndarray:
         if self.polygon is None:
+            assert self.from_ is not None and self.to is not None  # see _one_footprint
             check_inside(shape, self.from_, self.to)
             lo, hi = np.minimum(self.from_, self.to), np.maximum(self.from_, self.to)
             mask = np.zeros(shape, bool)
@@ -64,7 +66,7 @@ class Building(Operation):
                 )
         return polygon_mask(self.polygon, shape)
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         wall_height = level.floors_to_voxels(self.floors)
         roof = level.catalogue.id(self.roof)
         top = self.z + wall_height + (1 if roof else 0)

@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from game.core.level import Level
 from game.core.ops.base import BlockOperation, Target, Vec3, check_inside, filled
 
 
@@ -20,7 +21,8 @@ def _spread_rows(region: np.ndarray, mask: np.ndarray) -> np.ndarray:
     hit = np.zeros(int(run.max()) + 1, bool)
     hit[run[np.pad(region, ((0, 0), (0, 1))).ravel() & padded]] = True
     hit[0] = False
-    return hit[run].reshape(mask.shape[0], mask.shape[1] + 1)[:, :-1]
+    spread: np.ndarray = hit[run].reshape(mask.shape[0], mask.shape[1] + 1)[:, :-1]
+    return spread
 
 
 def connected_region(mask: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
@@ -43,7 +45,7 @@ class Fill(BlockOperation):
     op: Literal["fill"] = "fill"
     at: Vec3
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         check_inside(grid.shape, self.at)
         x, y, z = self.at
         layer = grid[:, :, z]

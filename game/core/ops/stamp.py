@@ -7,6 +7,7 @@ import numpy as np
 from pydantic import Field
 
 from game.core.errors import QuartierError
+from game.core.level import Level
 from game.core.ops.base import Operation, Target, Vec3, check_inside
 
 
@@ -48,7 +49,7 @@ class StampOp(Operation):
     mirror: Literal["x", "y"] | None = None
     include_air: bool = False
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         stamp = Stamp.copy(grid, self.from_, self.to)
         if self.mirror:
             stamp = stamp.mirrored(self.mirror)
@@ -72,6 +73,6 @@ class PasteStamp(Operation):
     def of(cls, stamp: Stamp, at: Vec3) -> "PasteStamp":
         return cls(at=at, blocks=stamp.blocks.tobytes(), shape=stamp.blocks.shape)
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         stamp = Stamp(np.frombuffer(self.blocks, np.uint8).reshape(self.shape))
         return stamp.targets(self.at, grid.shape)

@@ -5,6 +5,7 @@ from typing import Literal
 import numpy as np
 
 from game.core.catalogue import AIR
+from game.core.level import Level
 from game.core.ops.base import (
     BlockOperation,
     Operation,
@@ -20,7 +21,7 @@ class Place(BlockOperation):
     op: Literal["place"] = "place"
     at: Vec3
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         check_inside(grid.shape, self.at)
         index = np.array([np.ravel_multi_index(self.at, grid.shape)])
         return filled(index, level.catalogue.id(self.block))
@@ -30,7 +31,7 @@ class Remove(Operation):
     op: Literal["remove"] = "remove"
     at: Vec3
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         check_inside(grid.shape, self.at)
         return filled(
             np.array([np.ravel_multi_index(self.at, grid.shape)]), level.catalogue.id(AIR)
@@ -44,7 +45,7 @@ class Paint(BlockOperation):
     at: Vec3
     to: Vec3 | None = None
 
-    def targets(self, grid, level) -> Target:
+    def targets(self, grid: np.ndarray, level: Level) -> Target:
         end = self.to or self.at
         check_inside(grid.shape, self.at, end)
         index = box_index(self.at, end, grid.shape)

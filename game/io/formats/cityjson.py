@@ -40,7 +40,7 @@ def _solid(rings: list[np.ndarray], bottom: float, top: float, add) -> list:
 def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str, bytes]:
     found, frame = proposals(session)
     cat = session.level.catalogue
-    vertices: dict[tuple[int, int, int], int] = {}
+    vertices: dict[tuple[int, ...], int] = {}
     translate = np.array(frame.origin)
 
     def add(x: float, y: float, z: float) -> int:

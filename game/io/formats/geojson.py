@@ -23,7 +23,8 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     move = transformer(CRS.from_epsg(frame.epsg), WGS84)
 
     def to_lon_lat(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(move.transform(xy[:, 0], xy[:, 1])).round(DECIMALS)
+        lon_lat = xy if move is None else np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
+        return lon_lat.round(DECIMALS)
 
     features = [
         {

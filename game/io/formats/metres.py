@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from game.render.mesh import Mesh, greedy_mesh
+from game.core.mesh import Mesh, greedy_mesh
 
 Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]])
 """Our (east, north, up) to (x, y up, z towards the viewer): a rotation, so windings stay valid."""

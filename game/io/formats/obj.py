@@ -13,8 +13,8 @@ import numpy as np
 
 from game import __version__
 from game.core.catalogue import Catalogue
+from game.core.mesh import greedy_mesh
 from game.io.formats.metres import Y_UP, quad_blocks
-from game.render.mesh import greedy_mesh
 
 
 def _lines(template: str, values: np.ndarray) -> str:

@@ -35,7 +35,7 @@ steps = st.one_of(
         SHAPE,
         BLOCKS,
         buildings=["housing", "office", "shop", "school"],
-        roofs=["roof", "green_roof", "solar_roof"],
+        roofs=("roof", "green_roof", "solar_roof"),
     ),
     st.just(Undo()),
     st.just(Redo()),

@@ -2,6 +2,10 @@
 
 The editor draws on a CPU rasteriser (llvmpipe), where every triangle costs, so visible faces are
 merged into maximal rectangles; AO lives in the vertex colours so the shader only adds sun shading.
+
+Meshing is pure numpy on a grid and a colour table, and both the renderer (`game.render`) and the
+3D exporters (`game.io.formats`: glTF, OBJ) need the same mesh, so it lives in the core, below
+both, rather than in one of two sibling layers that must not import each other.
 """
 
 from collections.abc import Iterable
