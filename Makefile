@@ -3,17 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench levels screenshots clean
+.PHONY: run test bench levels screenshots wheel-check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# [test] brings every extra (server, gis, postgres) and the checks; `make run` needs only [server].
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[server,test]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed-server: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[server]'
+	touch $@
+
+run: $(VENV)/.installed-server
 	$(BIN)/quartier run
 
 test: $(VENV)/.installed
@@ -41,6 +46,11 @@ screenshots: $(VENV)/.installed
 	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_pages_access.py -k photographed
 	cp build/pages/gallery-projector-en.png docs/screenshot-gallery.png
 	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-gallery.png')]"
+
+# The wheel as users get it: built, installed into fresh venvs outside the checkout (pupil,
+# server, GIS), every console command run for real, install sizes printed (scripts/wheel-smoke).
+wheel-check:
+	scripts/wheel-smoke $(PYTHON)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

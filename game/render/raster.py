@@ -49,12 +49,12 @@ def paint(image: np.ndarray, polygons: np.ndarray, colours: np.ndarray) -> None:
     rows = high[shown, 1] - low[shown, 1] + 1
     polygon = np.repeat(shown, rows)
     y = low[polygon, 1] + _counting(rows)
-    spans = [_span(polygons, polygon, y, low[polygon, 0], high[polygon, 0], s) for s in (1, -1)]
-    polygon, y = np.concatenate([polygon, polygon]), np.concatenate([y, y])
-    first, last = (np.concatenate(ends) for ends in zip(*spans))
+    turn = np.sign(_area(polygons))
+    sign = np.where(turn[polygon] < 0, -1, 1)
+    first, last = _span(polygons, polygon, y, low[polygon, 0], high[polygon, 0], sign)
     keep = last >= first
     polygon, y, first, lengths = polygon[keep], y[keep], first[keep], (last - first + 1)[keep]
-    top = np.full(height * width, -1, np.int64)
+    top = np.full(height * width, -1, np.int32)
     ends = np.cumsum(lengths)
     done = 0
     while done < len(polygon):
@@ -62,7 +62,7 @@ def paint(image: np.ndarray, polygons: np.ndarray, colours: np.ndarray) -> None:
         part = slice(done, max(int(np.searchsorted(ends, start + CHUNK, side="right")), done + 1))
         count = lengths[part]
         pixels = np.repeat(y[part] * width + first[part], count) + _counting(count)
-        np.maximum.at(top, pixels, np.repeat(polygon[part], count))
+        np.maximum.at(top, pixels, np.repeat(polygon[part].astype(np.int32), count))
         done = part.stop
     painted = np.nonzero(top >= 0)[0]
     image[painted // width, painted % width] = np.asarray(colours, np.uint8)[top[painted]]
@@ -73,19 +73,25 @@ def _counting(lengths: np.ndarray) -> np.ndarray:
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
+def _area(polygons: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each polygon (shoelace): its sign says which way the corners turn."""
+    x, y = polygons[:, :, 0], polygons[:, :, 1]
+    return (x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)
+
+
 def _span(
     polygons: np.ndarray,
     polygon: np.ndarray,
     y: np.ndarray,
     first: np.ndarray,
     last: np.ndarray,
-    sign: int,
+    sign: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First and last pixel x of row `y` inside each polygon, with its corners turning one way.
+    """First and last pixel x of row `y` inside each polygon, given the way its corners turn.
 
     Point (x, y) is on the inner side of edge a→b when sign · ((b - a) × ((x, y) - a)) ≥ 0; on
-    row y that is a bound on x, from above or below by the edge's direction. A polygon whose
-    corners turn the other way gets an empty span here and its pixels with the other sign.
+    row y that is a bound on x, from above or below by the edge's direction. A polygon squashed
+    to a line (no turn) takes either sign: the bounds then meet on the line.
     """
     corners = polygons.shape[1]
     lower, upper = first.astype(np.float64), last.astype(np.float64)
