@@ -52,8 +52,8 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     translate = np.array(frame.origin)
 
     def add(x: float, y: float, z: float) -> int:
-        key = tuple(int(round(v)) for v in (np.array([x, y, z]) - translate) / SCALE)
-        return vertices.setdefault(key, len(vertices))
+        i, j, k = (int(round(v)) for v in (np.array([x, y, z]) - translate) / SCALE)
+        return vertices.setdefault((i, j, k), len(vertices))
 
     objects = {}
     for n, p in enumerate(found, start=1):

@@ -26,6 +26,7 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
 
     found, frame = proposals(session)
     move = transformer(CRS.from_epsg(frame.epsg), WGS84)
+    assert move is not None  # a level's CRS is projected, so never WGS84 itself
 
     def to_lon_lat(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(move.transform(xy[:, 0], xy[:, 1])).round(DECIMALS)
