@@ -3,20 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run check test bench levels screenshots clean
+.PHONY: run check test bench levels screenshots wheel-check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# The tools of `make check`; the versions whose rules and contract types pyproject.toml uses.
-CHECK_TOOLS := 'ruff>=0.17' 'mypy>=2.4' 'import-linter>=2.17'
-
+# [test] brings every extra (server, gis, postgres) and the checks; `make run` needs only [server].
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[server,test]' $(CHECK_TOOLS)
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed-server: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[server]'
+	touch $@
+
+run: $(VENV)/.installed-server
 	$(BIN)/quartier run
 
 # The rules of docs/architecture.md that a machine can check: lint, format, types, import layers.
@@ -51,6 +53,11 @@ screenshots: $(VENV)/.installed
 	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_pages_access.py -k photographed
 	cp build/pages/gallery-projector-en.png docs/screenshot-gallery.png
 	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-gallery.png')]"
+
+# The wheel as users get it: built, installed into fresh venvs outside the checkout (pupil,
+# server, GIS), every console command run for real, install sizes printed (scripts/wheel-smoke).
+wheel-check:
+	scripts/wheel-smoke $(PYTHON)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache

@@ -60,6 +60,9 @@ def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
     from game.core.catalogue import default_catalogue
+    from game.io.gis import require_gis
+
+    require_gis()
     from game.io.level_import import ImportOptions, import_level
     from game.io.storage import write_atomic
 
@@ -113,6 +116,9 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.gis import require_gis
+
+    require_gis()
     from game.io.level_info import level_info
 
     info = level_info(find_level(str(args.path)))

@@ -36,13 +36,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds
-    # late (p99 1.4 s against 0.13 s for votes with 50 clients, benchmarks/server.py).
+    # late (p99 1.4 s against 0.13 s for votes with 50 clients, benchmarks/server.py). httptools
+    # by name: with uvicorn's pure-Python h11 parser votes fell from ~1,000/s to ~250/s (wrk).
     options = {
         "host": args.host,
         "port": args.port,
         "log_level": "warning",
         "access_log": False,
         "loop": "asyncio",
+        "http": "httptools",
     }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.

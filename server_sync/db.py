@@ -7,6 +7,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from game.core.errors import QuartierError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -42,7 +44,12 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:  # the database's driver: psycopg is the [postgres] extra
+        raise QuartierError(
+            "error.needs_postgres", library=exc.name, command='pip install "quartier[postgres]"'
+        ) from None
 
 
 def migrate(engine: Engine) -> None:

@@ -1,8 +1,9 @@
 """Pictures of a level or design drawn by the server itself: a plan ("top") and an isometric miniature ("iso").
 
 The gallery never trusts images sent by clients, and the server has no GPU and no display, so
-pygame-ce draws on plain Surfaces (SDL's dummy video driver) and writes the PNG. What no library
-does for us is the visibility order of the polygons, so that is written here: the visible faces
+the pictures are numpy arrays: `raster.py` fills the polygons and lines, `game.core.png` writes
+the PNG (why not pygame-ce or Pillow: see `raster.py`). The visibility order of the polygons is
+worked out here: the visible faces
 (tops, south and west walls) come from the greedy mesher, walls are cut into one-voxel-high
 strips, and the strips and roofs are drawn slab by slab from the bottom up, each slab's walls
 before the roofs on its upper plane. For an elevation of at least arctan(1/sqrt 2) (true
@@ -11,18 +12,13 @@ horizontally, so no two walls of one slab can overlap on screen, while everythin
 slab, and a slab's roof plane, is nearer than the walls below it.
 """
 
-import io
-import os
 from typing import Literal
 
 import numpy as np
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-
-import pygame
-
+from game.core.png import encode_png
 from game.core.mesh import greedy_mesh
+from game.render.raster import paint, segments_as_polygons
 from game.render.topview import top_view
 
 View = Literal["iso", "top"]
@@ -65,13 +61,7 @@ def render(
     `highlight` is an optional (X, Y) bool mask of columns (the editable zone) outlined in yellow.
     The same inputs always give the same pixels.
     """
-    surface = _draw(grid, colors, view, size, highlight)
-    width, height = surface.get_size()
-    return (
-        np.frombuffer(pygame.image.tobytes(surface, "RGB"), np.uint8)
-        .reshape(height, width, 3)
-        .copy()
-    )
+    return _draw(grid, colors, view, size, highlight)
 
 
 def render_png(
@@ -82,9 +72,7 @@ def render_png(
     highlight: np.ndarray | None = None,
 ) -> bytes:
     """The picture of `render` as PNG file bytes."""
-    buffer = io.BytesIO()
-    pygame.image.save(_draw(grid, colors, view, size, highlight), buffer, "snapshot.png")
-    return buffer.getvalue()
+    return encode_png(_draw(grid, colors, view, size, highlight))
 
 
 def sun_light(normals: np.ndarray) -> np.ndarray:
@@ -95,7 +83,7 @@ def sun_light(normals: np.ndarray) -> np.ndarray:
 
 def _draw(
     grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None
-) -> pygame.Surface:
+) -> np.ndarray:
     width, height = _check(grid, colors, view, size, highlight)
     if view == "top":
         return _draw_top(grid, colors, (width, height), highlight)
@@ -142,7 +130,7 @@ def _margin(width: int, height: int) -> int:
 
 def _draw_top(
     grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None
-) -> pygame.Surface:
+) -> np.ndarray:
     """Each column's topmost block, north up, scaled by whole pixels and centred on paper."""
     width, height = size
     X, Y = grid.shape[:2]
@@ -160,17 +148,18 @@ def _draw_top(
         step = max(step, -(-X // width), -(-Y // height))
         scale = 1.0 / step
         image = image[::step, ::step]
-    surface = pygame.Surface(size)
-    surface.fill(PAPER)
+    picture = np.empty((height, width, 3), np.uint8)
+    picture[:] = PAPER
     left, top = (width - image.shape[1]) // 2, (height - image.shape[0]) // 2
-    surface.blit(_surface(image), (left, top))
+    picture[top : top + image.shape[0], left : left + image.shape[1]] = image
     if highlight is not None:
         line = max(1, min(3, round(scale / 2)))
-        for (x0, y0), (x1, y1) in _outline(np.asarray(highlight, bool)):
-            start = (left + x0 * scale, top + (Y - y0) * scale)
-            end = (left + x1 * scale, top + (Y - y1) * scale)
-            pygame.draw.line(surface, HIGHLIGHT, _pixel(start), _pixel(end), line)
-    return surface
+        edges = _outline(np.asarray(highlight, bool)).astype(np.float64)
+        pixels = np.rint(
+            np.stack([left + edges[..., 0] * scale, top + (Y - edges[..., 1]) * scale], axis=-1)
+        )
+        paint(picture, segments_as_polygons(pixels, line), np.tile(HIGHLIGHT, (len(pixels), 1)))
+    return picture
 
 
 # --- isometric ----------------------------------------------------------------------------------
@@ -178,10 +167,10 @@ def _draw_top(
 
 def _draw_iso(
     grid: np.ndarray, colors: np.ndarray, size: Size, highlight: np.ndarray | None
-) -> pygame.Surface:
+) -> np.ndarray:
     """The city as a miniature seen from the south-west, faces shaded by the editor's sun."""
     width, height = size
-    surface = _surface(_sky(width, height))
+    picture = _sky(width, height)
     corners, rgb, key = _iso_polygons(grid, colors)
     scale, offset = _fit(grid.shape, width, height)
     lines, line_keys = np.zeros((0, 2, 3)), np.zeros(0)
@@ -190,19 +179,16 @@ def _draw_iso(
     # Polygons and outline segments in one painter's order; ties keep polygons first.
     keys = np.concatenate([key, line_keys])
     order = np.argsort(keys, kind="stable")
-    polygons = _project(corners, scale, offset).tolist()
-    segments = _project(lines, scale, offset).tolist()
-    shades = rgb.tolist()
-    n = len(polygons)
     width_px = max(1, min(3, round(scale / 2)))
-    draw_polygon, draw_line = pygame.draw.polygon, pygame.draw.line
-    for i in order.tolist():
-        if i < n:
-            draw_polygon(surface, shades[i], polygons[i])
-        else:
-            start, end = segments[i - n]
-            draw_line(surface, HIGHLIGHT, start, end, width_px)
-    return surface
+    polygons = np.concatenate(
+        [
+            _project(corners, scale, offset).astype(np.float64),
+            segments_as_polygons(_project(lines, scale, offset), width_px),
+        ]
+    )
+    shades = np.concatenate([rgb, np.tile(np.array(HIGHLIGHT, np.uint8), (len(lines), 1))])
+    paint(picture, polygons[order], shades[order])
+    return picture
 
 
 def _iso_polygons(
@@ -314,14 +300,3 @@ def _sky(width: int, height: int) -> np.ndarray:
     t = np.linspace(0.0, 1.0, height)[:, None]
     column = (1 - t) * np.array(SKY_TOP) + t * np.array(SKY_BOTTOM)
     return np.repeat(np.rint(column).astype(np.uint8)[:, None, :], width, axis=1)
-
-
-def _surface(image: np.ndarray) -> pygame.Surface:
-    height, width = image.shape[:2]
-    return pygame.image.frombytes(
-        np.ascontiguousarray(image, np.uint8).tobytes(), (width, height), "RGB"
-    )
-
-
-def _pixel(point: tuple[float, float]) -> tuple[int, int]:
-    return round(point[0]), round(point[1])

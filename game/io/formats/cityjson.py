@@ -2,16 +2,17 @@
 
 Coordinates stay in the level's projected CRS (named in `metadata.referenceSystem`) with a
 millimetre `transform`, as CityJSON expects; solids are footprints extruded to their height.
+shapely (the `[gis]` extra) is imported when a design is exported, so the format table loads
+without it.
 """
 
 import json
 
 import numpy as np
-import shapely
 
 from game.core.design import DesignDocument
 from game.core.session import Session
-from game.io.design_features import proposals
+from game.io.gis import require_gis
 
 SCALE = 0.001
 # Block category -> CityJSON type of a space.
@@ -20,6 +21,8 @@ SPACE_TYPES = {"nature": "PlantCover", "streets": "Road", "leisure": "LandUse"}
 
 def _rings(polygon) -> list[np.ndarray]:
     """Exterior counter-clockwise, holes clockwise (seen from above), without the closing point."""
+    import shapely
+
     oriented = shapely.orient_polygons(polygon)
     return [np.asarray(r.coords)[:-1, :2] for r in (oriented.exterior, *oriented.interiors)]
 
@@ -38,14 +41,19 @@ def _solid(rings: list[np.ndarray], bottom: float, top: float, add) -> list:
 
 
 def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str, bytes]:
+    require_gis()
+    import shapely
+
+    from game.io.design_features import proposals
+
     found, frame = proposals(session)
     cat = session.level.catalogue
     vertices: dict[tuple[int, ...], int] = {}
     translate = np.array(frame.origin)
 
     def add(x: float, y: float, z: float) -> int:
-        key = tuple(int(round(v)) for v in (np.array([x, y, z]) - translate) / SCALE)
-        return vertices.setdefault(key, len(vertices))
+        i, j, k = (int(round(v)) for v in (np.array([x, y, z]) - translate) / SCALE)
+        return vertices.setdefault((i, j, k), len(vertices))
 
     objects = {}
     for n, p in enumerate(found, start=1):

@@ -1,0 +1,23 @@
+"""The `[gis]` extra: pyproj and shapely, which only city staff's commands need.
+
+A pupil's install (`pip install quartier`) leaves them out: together they are about 43 MB, a
+quarter of what the editor needs. The modules that use them (`georef`, `features`, the
+importers, `voxelise`, `level_info`, `design_features`) import them at the top and are
+themselves imported only where a GIS command starts, behind `require_gis()`, so a missing
+library is the message naming the extra, never a traceback.
+"""
+
+from game.core.errors import QuartierError
+
+EXTRA = 'pip install "quartier[gis]"'
+
+
+def require_gis() -> None:
+    """Refuse with the install command when pyproj or shapely cannot be imported."""
+    try:
+        import pyproj  # noqa: F401
+        import shapely  # noqa: F401
+    except ImportError as exc:
+        raise QuartierError(
+            "error.needs_gis", library=exc.name or "pyproj", command=EXTRA
+        ) from None
