@@ -16,8 +16,8 @@ from typing import Literal
 
 import numpy as np
 
-from game.core.png import encode_png
 from game.core.mesh import greedy_mesh
+from game.core.png import encode_png
 from game.render.raster import paint, segments_as_polygons
 from game.render.topview import top_view
 
