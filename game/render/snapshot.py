@@ -182,7 +182,7 @@ def _draw_iso(
     width_px = max(1, min(3, round(scale / 2)))
     polygons = np.concatenate(
         [
-            _project(corners, scale, offset).astype(np.float64),
+            _project(corners, scale, offset),
             segments_as_polygons(_project(lines, scale, offset), width_px),
         ]
     )
@@ -271,9 +271,11 @@ def _fit(shape: tuple[int, ...], width: int, height: int) -> tuple[float, np.nda
 
 
 def _project(points: np.ndarray, scale: float, offset: np.ndarray) -> np.ndarray:
-    """Voxel-space points (..., 3) to whole pixel positions (..., 2); shared corners stay shared."""
+    """Voxel-space points (..., 3) to pixel positions (..., 2), not rounded: the greedy mesh has
+    T-junctions (a corner of one face in the middle of its neighbour's edge), and rounding would
+    move that corner off the edge and open a crack between the faces."""
     screen = np.stack([points @ _RIGHT, -(points @ _UP)], axis=-1)
-    return np.rint(screen * scale + offset).astype(np.int64)
+    return screen * scale + offset
 
 
 # --- shared -------------------------------------------------------------------------------------

@@ -124,3 +124,19 @@ def test_snapshot_refuses_a_wrong_view_or_mask_with_a_clear_message(colors):
         render(grid, colors, "iso", SIZE, highlight=np.ones((3, 3), bool))
     with pytest.raises(ValueError, match="size"):
         render(grid, colors, "top", (0, 100))
+
+
+def test_a_patchwork_of_ground_blocks_leaves_no_hole_where_the_sky_shows_through(colors):
+    """The greedy mesh splits a patchwork into faces whose corners sit in the middle of their
+    neighbours' edges; the picture must still cover every pixel the plain ground covers."""
+    plain = grey_level((160, 160, 8))
+    patchwork = plain.copy()
+    rng = np.random.default_rng(7)
+    patchwork[:, :, 0] = rng.choice([GREY, RED, BROWN], size=plain.shape[:2], p=[0.8, 0.1, 0.1])
+
+    def covered(grid: np.ndarray) -> np.ndarray:
+        picture = render(grid, colors, "iso", (900, 600))
+        return (picture != picture[:, :1]).any(axis=2)  # the sky is the same across each row
+
+    holes = covered(plain) & ~covered(patchwork)
+    assert not holes.any(), f"{holes.sum()} pixels of sky inside the ground"
