@@ -22,6 +22,11 @@ def levels_dir() -> Path:
     return _folder("levels")
 
 
+def logs_dir() -> Path:
+    """The rotating log files a teacher sends when something went wrong (game.io.logs)."""
+    return _folder("logs")
+
+
 def designs_dir() -> Path:
     return _folder("designs")
 
@@ -33,3 +38,8 @@ def autosave_dir() -> Path:
 def outbox_dir() -> Path:
     """Submissions waiting to be sent to the collection server."""
     return _folder("outbox")
+
+
+def participant_file() -> Path:
+    """The workshop this computer joined, with its login token (see game.sync.credentials)."""
+    return home() / "participant.json"
