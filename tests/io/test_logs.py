@@ -70,3 +70,36 @@ def test_uncaught_exceptions_go_to_the_log_and_the_user_reads_only_where(tmp_pat
     assert "uncaught exception in thread sunlight" in written and "1 / 0" in written
     assert "uncaught exception" in written and 'raise ValueError("main thread broke")' in written
     assert str(log) in result.stderr
+
+
+def test_the_server_logs_to_its_own_file_in_the_user_data_folder(tmp_path, quartier_home):
+    from live_server import LiveServer
+
+    server = LiveServer(tmp_path / "server-data", None).start()
+    try:
+        log = quartier_home / "logs" / "server.log"
+        assert log.is_file()
+    finally:
+        server.kill()
+
+
+def test_a_failure_in_the_editors_indicator_thread_lands_in_the_log(tmp_path):
+    from game.app.background import ExpensiveIndicators
+
+    class Broken:
+        def snapshot(self):
+            return "the design as it is"
+
+        def compute_expensive(self, snapshot):
+            raise RuntimeError("no sun today")
+
+    path = configure_logging("quartier", tmp_path)
+    worker = ExpensiveIndicators(Broken())
+    try:
+        worker.request()
+        assert worker.wait()
+    finally:
+        worker.close()
+    written = path.read_text(encoding="utf-8")
+    assert "walking and sunlight could not be computed" in written
+    assert "RuntimeError: no sun today" in written and "[quartier-indicators]" in written
