@@ -353,7 +353,7 @@ def test_doctor_names_the_joined_workshop_but_never_its_token(quartier_home, cap
     )
     out = doctor(capsys)
     assert "Workshop: joined as Fox at http://127.0.0.1:9 (workshop 3)" in out
-    assert "secret-token" not in out
+    assert "secret-token" not in out and "cli.doctor" not in out
 
 
 def test_doctor_in_german_says_why_opengl_is_missing(monkeypatch, quartier_home, capsys):
