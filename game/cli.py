@@ -1,10 +1,13 @@
 """`quartier`: the command line for students' designs and city staff's levels.
 
-Exit codes: 0 success, 1 bad input (one line on stderr, in the user's language), 2 wrong usage.
+Exit codes: 0 success, 1 bad input (one line on stderr, in the user's language), 2 wrong usage,
+141 when whoever reads the output stopped reading. An unexpected error is logged with its
+traceback to the log file (game.io.logs), and the message names that file.
 """
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,9 +22,12 @@ from game.core.ops import Redo, Undo, parse_script
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, find_level, load_level
+from game.io.logs import configure_logging, crash_message
 from game.io.storage import read_document
 
 Handler = Callable[[argparse.Namespace, Language], int]
+EXIT_BROKEN_PIPE = 128 + 13  # 13 is SIGPIPE (the signal module lacks it on Windows)
+log = logging.getLogger(__name__)
 
 
 def _out(line: str = "") -> None:
@@ -91,7 +97,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
             size=_size(doc.dimensions),
             voxel=f"{doc.voxel_size_m:g}",
             buildings=result.raster.buildings,
-            epsg=doc.georeference.epsg,
+            epsg=result.raster.frame.epsg,
         )
     )
     district = result.district
@@ -387,6 +393,34 @@ def cmd_run(args: argparse.Namespace, lang: Language) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, lang: Language) -> int:
+    """What a teacher sends when something is wrong: versions, OpenGL, folders, the log file."""
+    from game.app.launch import has_display
+    from game.doctor import report
+
+    info = report(headless=not has_display())
+    if args.json:
+        _out(json.dumps(info, ensure_ascii=False, indent=1))
+        return 0
+    t = lambda key, **params: text(lang, f"cli.doctor.{key}", **params)  # noqa: E731
+    _out(t("title", version=info["quartier"]))
+    _out(t("python", version=info["python"], path=info["python_path"]))
+    _out(t("system", system=info["system"]))
+    for extra, versions in info["libraries"].items():
+        _out(t("libraries") if extra == "base" else t("libraries_extra", extra=extra))
+        for name, version in versions.items():
+            _out(f"  {name:<20} {version or t('not_installed')}")
+    gl = info["opengl"]
+    _out(t("opengl", **gl) if gl["renderer"] else t("no_opengl", reason=gl["problem"]))
+    _out(t("folders"))
+    for name, path in info["folders"].items():
+        _out(f"  {t('folder.' + name):<20} {path}")
+    joined = info["workshop"]
+    _out(t("workshop", **joined) if joined else t("no_workshop"))
+    _out(t("log", path=info["log_file"] or t("no_log")))
+    return 0
+
+
 def _parser(lang: Language) -> argparse.ArgumentParser:
     t = lambda key: text(lang, key)  # noqa: E731
     parser = argparse.ArgumentParser(prog="quartier", description=t("cli.help.main"))
@@ -396,6 +430,9 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
 
     sub.add_parser("run", help=t("cli.help.run")).set_defaults(handler=cmd_run)
     sub.add_parser("levels", help=t("cli.help.levels")).set_defaults(handler=cmd_levels)
+    p = sub.add_parser("doctor", help=t("cli.help.doctor"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_doctor)
     p = sub.add_parser("render", help=t("cli.help.render"))
     p.add_argument("path", type=Path)
     p.add_argument("--out", required=True, type=Path)
@@ -491,23 +528,41 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command. When the reader of stdout goes away (`quartier levels | head -3`), the
+    command ends quietly with 141, the status a shell reports for a tool stopped by SIGPIPE."""
+    try:
+        try:
+            return _run(list(sys.argv[1:] if argv is None else argv))
+        finally:
+            sys.stdout.flush()  # so a closed pipe shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        # Python's recipe (docs of the signal module, "Note on SIGPIPE"): nothing more can be
+        # written, so stdout goes to devnull and the final flush at exit has nothing to fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: list[str]) -> int:
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--lang", choices=LANGUAGES)
     lang = early.parse_known_args(argv)[0].lang or detect_language()
+    configure_logging("quartier")
     args = _parser(lang).parse_args(argv)
     handler: Handler = getattr(args, "handler", cmd_run)
+    command = " ".join(filter(None, (args.command, getattr(args, "action", None)))) or "run"
+    log.info("quartier %s %s", __version__, command)
     try:
         return handler(args, lang)
     except QuartierError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # the last line of defence: never show a student a traceback
+        log.exception("unexpected error in %s", command)
         if os.environ.get("QUARTIER_DEBUG"):
             raise
-        print(
-            text(lang, "error.unexpected", reason=f"{type(exc).__name__}: {exc}"), file=sys.stderr
-        )
+        print(crash_message(lang, exc), file=sys.stderr)
         return 1
 
 

@@ -25,8 +25,10 @@ def default_data_dir() -> Path:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from game.io.logs import configure_logging
     from server_sync.app import create_app
 
+    configure_logging("server")
     app, token = create_app(args.data_dir, args.db, rate_limit=args.rate_limit)
     lang = detect_language()
     print(

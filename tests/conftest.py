@@ -1,5 +1,12 @@
-"""Shared fixtures: an isolated QUARTIER_HOME for every test, and small constructed levels."""
+"""Shared fixtures: an isolated QUARTIER_HOME and logging for every test, small constructed levels.
 
+The plugin `missing_tools` (tests/support) gives skips for a missing tool their group and install
+hint, fails them under QUARTIER_CI=1, and sums them up at the end of the run.
+"""
+
+import logging
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +15,16 @@ import pytest
 from game.core.catalogue import default_catalogue
 from game.core.level import Level, build_level_document
 
-pytest_plugins = ["server_fixtures"]
+pytest_plugins = ["missing_tools", "server_fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory):
+    """Also servers that a module or the session starts (and their log files) stay out of the
+    real user's folders; each test then gets its own home below."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUARTIER_HOME", str(tmp_path_factory.mktemp("session-home")))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +34,23 @@ def quartier_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("QUARTIER_HOME", str(home))
     monkeypatch.setenv("QUARTIER_LANG", "en")
     return home
+
+
+@pytest.fixture(autouse=True)
+def process_logging():
+    """`quartier` run in-process sets up its log file and exception hooks (game.io.logs); after
+    the test, pytest's own are back, so a later test's log records and thread errors reach pytest."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    for handler in [
+        h for h in root.handlers if isinstance(h, logging.FileHandler) and h not in handlers
+    ]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+    sys.excepthook, threading.excepthook = hooks
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The `quartier` command as teachers and tests drive it: exit codes, messages, files."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -235,3 +236,132 @@ def test_export_to_an_unknown_format_names_the_known_ones_and_writes_nothing(
     )
     assert "Unknown export format 'xyz'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def bundled_level_ids() -> list[str]:
+    from game.io.levels import available_levels
+
+    return [entry.doc.id for entry in available_levels()[0] if entry.bundled]
+
+
+@pytest.mark.parametrize("level_id", bundled_level_ids())
+def test_level_info_json_of_every_bundled_level_is_plain_json(level_id, capsys):
+    assert main(["level", "info", level_id, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["id"] == level_id and isinstance(data["buildings"], int) and data["buildings"] > 0
+
+
+def pipe_closed_by_reader(argv: list[str], read_lines: int = 0, **env) -> tuple[int, str]:
+    """Run `python -m game.cli ARGV` into a real pipe whose reader stops after `read_lines` lines
+    (like `| head -3`) and closes its end; the exit code and what the command wrote to stderr."""
+    command = (
+        [sys.executable, "-m", "game.cli", *argv] if argv[0] != "-c" else [sys.executable, *argv]
+    )
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env}
+    ) as child:
+        assert child.stdout and child.stderr
+        lines = [child.stdout.readline() for _ in range(read_lines)]
+        assert all(lines)
+        child.stdout.close()
+        err = child.stderr.read().decode()
+        return child.wait(), err
+
+
+# A command that prints far more than a pipe holds, so it is still printing when the reader
+# leaves; main() is what ends it.
+CHATTY = (
+    "import sys, game.cli as cli; "
+    "cli.cmd_levels = lambda args, lang: [print(f'line {i}') for i in range(200_000)] and 0; "
+    "sys.exit(cli.main(['levels']))"
+)
+
+
+def test_a_reader_that_stops_after_three_lines_ends_the_command_quietly():
+    code, err = pipe_closed_by_reader(["-c", CHATTY], read_lines=3)
+    assert (code, err) == (141, "")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["levels"], ["level", "info", "demo"], ["level", "info", "tutorial", "--json"], ["doctor"]],
+)
+def test_a_closed_pipe_ends_every_printing_command_quietly(argv):
+    code, err = pipe_closed_by_reader(argv)
+    assert (code, err) == (141, "")
+
+
+def test_an_unexpected_error_names_the_log_file_that_holds_its_traceback(
+    monkeypatch, quartier_home, capsys
+):
+    import game.cli
+
+    def broken(args, lang):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(game.cli, "cmd_levels", broken)
+    assert main(["levels"]) == 1
+    err = capsys.readouterr().err
+    log = quartier_home / "logs" / "quartier.log"
+    assert "RuntimeError: boom" in err and str(log) in err and "Traceback" not in err
+    written = log.read_text(encoding="utf-8")
+    assert "unexpected error in levels" in written and "Traceback" in written
+    assert 'raise RuntimeError("boom")' in written
+
+
+def doctor(capsys, *argv: str) -> str:
+    """What `quartier [ARGV] doctor` prints."""
+    capsys.readouterr()
+    assert main([*argv, "doctor"]) == 0
+    return capsys.readouterr().out
+
+
+def test_doctor_json_names_versions_opengl_folders_and_the_log(quartier_home, capsys):
+    from importlib.metadata import version
+
+    capsys.readouterr()
+    assert main(["doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["quartier"] == version("quartier") and report["python"].endswith(
+        ".".join(map(str, sys.version_info[:2])) + "." + str(sys.version_info[2])
+    )
+    assert report["libraries"]["base"]["numpy"] == version("numpy")
+    assert report["libraries"]["server"]["fastapi"] == version("fastapi")
+    assert "test" not in report["libraries"]
+    assert report["folders"]["logs"] == str(quartier_home / "logs")
+    assert report["folders"]["designs"] == str(quartier_home / "designs")
+    assert report["log_file"] == str(quartier_home / "logs" / "quartier.log")
+    assert report["workshop"] is None
+    gl = report["opengl"]
+    assert bool(gl["renderer"]) != bool(gl["problem"])
+    if os.environ.get("QUARTIER_CI"):  # CI installs Mesa's EGL: a real renderer must answer
+        assert gl["renderer"] and gl["version"]
+
+
+def test_doctor_names_the_joined_workshop_but_never_its_token(quartier_home, capsys):
+    quartier_home.mkdir(parents=True, exist_ok=True)
+    (quartier_home / "participant.json").write_text(
+        json.dumps(
+            {
+                "server": "http://127.0.0.1:9",
+                "token": "secret-token-0123",
+                "participant_id": "7",
+                "workshop_id": "3",
+                "pseudonym": "Fox",
+            }
+        )
+    )
+    out = doctor(capsys)
+    assert "Workshop: joined as Fox at http://127.0.0.1:9 (workshop 3)" in out
+    assert "secret-token" not in out and "cli.doctor" not in out
+
+
+def test_doctor_in_german_says_why_opengl_is_missing(monkeypatch, quartier_home, capsys):
+    import game.doctor
+
+    monkeypatch.setattr(game.doctor, "GL_PROBE", "raise SystemExit('no OpenGL driver here')")
+    out = doctor(capsys, "--lang", "de")
+    assert "OpenGL: nicht verfügbar (no OpenGL driver here)" in out
+    assert "Workshop: nicht beigetreten" in out
+    assert f"Logdatei: {quartier_home / 'logs' / 'quartier.log'}" in out
+    assert "Entwürfe" in out and "numpy" in out and "cli.doctor" not in out

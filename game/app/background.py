@@ -4,9 +4,12 @@ The editor calls `request()` after every edit (cheap: it copies the grid); the w
 computes on the newest request only, so a burst of edits costs one computation.
 """
 
+import logging
 import threading
 
 from game.core.indicators import Metrics, Snapshot
+
+log = logging.getLogger(__name__)
 
 
 class ExpensiveIndicators:
@@ -48,6 +51,7 @@ class ExpensiveIndicators:
                 self.metrics.compute_expensive(snapshot)
                 self.error = None
             except Exception as exc:
+                log.exception("walking and sunlight could not be computed")  # for the log file
                 self.error = exc
             finally:
                 with self._wake:

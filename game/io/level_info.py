@@ -22,11 +22,14 @@ def column_runs(mask: np.ndarray) -> np.ndarray:
 
 
 def building_groups(mask: np.ndarray) -> int:
-    """How many separate groups of touching building columns a 2D mask holds."""
+    """How many separate groups of touching building columns a 2D mask holds.
+
+    A plain int: shapely answers with a numpy integer, which `json` cannot write.
+    """
     if not mask.any():
         return 0
     merged = shapely.union_all(column_runs(mask))
-    return shapely.get_num_geometries(merged)
+    return int(shapely.get_num_geometries(merged))
 
 
 def level_info(level: Level) -> dict:

@@ -22,6 +22,11 @@ def levels_dir() -> Path:
     return _folder("levels")
 
 
+def logs_dir() -> Path:
+    """The rotating log files a teacher sends when something went wrong (game.io.logs)."""
+    return _folder("logs")
+
+
 def designs_dir() -> Path:
     return _folder("designs")
 

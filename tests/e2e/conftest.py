@@ -5,37 +5,18 @@ import subprocess
 import sys
 
 import pytest
+from missing_tools import missing
 
-IN_CI = bool(os.environ.get("QUARTIER_CI"))
+from game.doctor import probe_opengl
 
-
-def _egl_window_works() -> str | None:
-    """None if a headless OpenGL window opens here, else the reason it does not."""
-    probe = (
-        "import pyglet; pyglet.options['headless'] = True; pyglet.options['shadow_window'] = False; "
-        "from game.app.window import window_config; "
-        "w = pyglet.window.Window(64, 64, visible=False, config=window_config()); w.close()"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
-    )
-    return (
-        None
-        if result.returncode == 0
-        else (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-    )
-
-
-_REASON = _egl_window_works()
+# Asked once per session, in a child process, exactly as `quartier doctor` asks.
+_GL = probe_opengl(headless=True, timeout=60)
 
 
 @pytest.fixture(scope="session")
 def headless_gl():
-    if _REASON is not None:
-        message = f"headless OpenGL unavailable ({_REASON}); install Mesa's EGL: apt-get install libegl1 libgl1-mesa-dri"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    if _GL.problem is not None:
+        missing("window", f"headless OpenGL unavailable ({_GL.problem})")
 
 
 @pytest.fixture

@@ -1,15 +1,16 @@
 """Browser tests' helpers: real Chromium driven by Playwright against a real server process.
 
 Chromium comes from Debian (`apt-get install chromium`); Playwright's own browser download is
-never needed. Outside CI the tests skip, naming what to install; in CI they fail instead.
+never needed. Outside CI the tests skip, naming what to install; in CI they fail instead
+(tests/support/missing_tools.py).
 """
 
 import os
 from pathlib import Path
 
 import httpx
-import pytest
 from live_server import Api
+from missing_tools import missing
 
 CHROMIUM = Path(os.environ.get("QUARTIER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -28,7 +29,7 @@ PROJECTOR = {"width": 1920, "height": 1080}
 
 def chromium_missing() -> str | None:
     if not CHROMIUM.exists():
-        return f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        return f"Chromium not found at {CHROMIUM}"
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -39,9 +40,7 @@ def chromium_missing() -> str | None:
 def require_chromium() -> None:
     reason = chromium_missing()
     if reason:
-        if os.environ.get("QUARTIER_CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing("browser", reason)
 
 
 def launch(playwright):
