@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 import pytest
+from _pytest.outcomes import (
+    Skipped,  # what pytest.skip raises; public only as pytest.skip.Exception
+)
 
 IN_CI = bool(os.environ.get("QUARTIER_CI"))
 
@@ -37,14 +40,20 @@ GROUPS = {
 }
 
 
+class MissingTool(Skipped):
+    """A skip that remembers which group of tools was missing, for the summary box."""
+
+    def __init__(self, message: str, group: str) -> None:
+        super().__init__(message)
+        self.missing_tool = group
+
+
 def missing(group: str, reason: str) -> NoReturn:
     """This test cannot run here because a tool of `group` is missing (`reason` says which)."""
     install = GROUPS[group].install
     if IN_CI:
         pytest.fail(f"{reason} (QUARTIER_CI=1: nothing may skip). Install with: {install}")
-    skip = pytest.skip.Exception(f"{reason}. Install with: {install}")
-    skip.missing_tool = group  # read back by the report hook below
-    raise skip
+    raise MissingTool(f"{reason}. Install with: {install}", group)
 
 
 @pytest.hookimpl(wrapper=True)
