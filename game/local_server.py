@@ -5,7 +5,7 @@ started, and talks only to that child: the server counts as up once it accepts t
 secret this module gave it (kept in QUARTIER_HOME, mode 0600), so whatever else answers on a
 port (another program, a web page, someone else's server) is never used. A child that dies
 (a missing library, a port taken in the meantime) is noticed at once; its output goes to a log
-file in QUARTIER_HOME, which the message names so that a teacher can send it.
+file in the logs folder (`quartier doctor` names it), which the message names so that a teacher can send it.
 
 The child is `python -m game.local_server ARGS`: it serves `quartier-server serve ARGS` and
 exits as soon as its stdin closes, i.e. when the editor ends, even if the editor was killed,
@@ -34,7 +34,7 @@ import httpx
 
 from game.core.errors import QuartierError
 from game.io import storage
-from game.io.paths import home, participant_file
+from game.io.paths import home, logs_dir, participant_file
 from game.sync import API, Participant, join, load_participant, save_participant
 
 HOST = "127.0.0.1"
@@ -112,7 +112,8 @@ def free_port() -> int:
 
 
 def log_path() -> Path:
-    return home() / "local-server.log"
+    """The child's own output (what it printed before its logging started), beside the other logs."""
+    return logs_dir() / "local-server.log"
 
 
 def _open_log(path: Path) -> IO[bytes]:
