@@ -206,10 +206,8 @@ def prepare_votes(url: str, phase: str = "voting") -> tuple[list[str], list[str]
     return tokens, ids
 
 
+# wrk scripts: `lua_script` puts the participants' tokens and design ids in front of each.
 VOTES_LUA = """
-tokens = {%s}
-ids = {%s}
-counter = 0
 request = function()
   counter = counter + 1
   local i = (counter %% %d) + 1
@@ -242,32 +240,22 @@ def wrk(url: str, script: str | None = None, clients: int = CLIENTS) -> tuple[fl
     return rate, ms("50"), ms("99")
 
 
-def lua_script(text: str) -> str:
+def lua_script(tokens: list[str], ids: list[str], text: str) -> str:
+    """A wrk script file: the Lua tables `tokens` and `ids`, a request `counter`, then `text`."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(text)
+        for name, values in (("tokens", tokens), ("ids", ids)):
+            f.write(f"{name} = {{{','.join(repr(v) for v in values)}}}\n")
+        f.write("counter = 0\n" + text)
     return f.name
 
 
 def votes_script(tokens: list[str], ids: list[str]) -> str:
-    return lua_script(
-        VOTES_LUA
-        % (
-            ",".join(f'"{t}"' for t in tokens),
-            ",".join(f'"{i}"' for i in ids),
-            CLIENTS,
-            CLIENTS,
-            CLIENTS,
-            3 * CLIENTS,
-        )
-    )
+    return lua_script(tokens, ids, VOTES_LUA % (CLIENTS, CLIENTS, CLIENTS, 3 * CLIENTS))
 
 
 # Each request uploads participant i's design again with a new title: a new revision every time.
 SUBMIT_LUA = """
-tokens = {%s}
-ids = {%s}
 bodies = {%s}
-counter = 0
 request = function()
   counter = counter + 1
   local i = (counter %% %d) + 1
@@ -286,14 +274,7 @@ def submit_script(tokens: list[str], ids: list[str]) -> str:
         raw["id"] = ids[n]  # the design this participant already submitted
         bodies.append("[==[" + json.dumps(raw) + "]==]")
     return lua_script(
-        SUBMIT_LUA
-        % (
-            ",".join(f'"{t}"' for t in tokens[:UPLOADERS]),
-            ",".join(f'"{i}"' for i in ids[:UPLOADERS]),
-            ",".join(bodies),
-            UPLOADERS,
-            TITLE,
-        )
+        tokens[:UPLOADERS], ids[:UPLOADERS], SUBMIT_LUA % (",".join(bodies), UPLOADERS, TITLE)
     )
 
 
