@@ -15,8 +15,8 @@ from server_sync.settings import Settings
 
 def app() -> FastAPI:
     """Called once in every worker; the parent has already migrated the database and set the token."""
-    made, _ = create_app(Settings.from_environment())
-    return made
+    application, _ = create_app(Settings.from_environment())
+    return application
 
 
 class _TcpConfig(uvicorn.Config):
