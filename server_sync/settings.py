@@ -35,8 +35,7 @@ class Settings(BaseSettings):
     @classmethod
     def from_environment(cls) -> Self:
         """The settings a `--workers N` parent handed over (see the module docstring)."""
-        # data_dir is required, and mypy cannot know that the environment supplies it.
-        return cls()  # type: ignore[call-arg]
+        return cls()
 
     @property
     def database_url(self) -> str:
