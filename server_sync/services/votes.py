@@ -13,10 +13,10 @@ thread for PostgreSQL, where a statement waits on the network.
 
 from collections.abc import Callable
 
-from anyio.to_thread import run_sync
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from server_sync.errors import ApiError
 from server_sync.models import Participant, Submission, Vote, Workshop
@@ -54,7 +54,7 @@ async def run_vote(
     own connection for votes) on the event loop, else on `engine` in a worker thread."""
     if loop_engine is not None:
         return _connected(loop_engine, action, token, uuid)
-    return await run_sync(_connected, engine, action, token, uuid)
+    return await run_in_threadpool(_connected, engine, action, token, uuid)
 
 
 def _connected(engine: Engine, action: Action, token: str | None, uuid: str) -> VotesOut:
