@@ -33,9 +33,10 @@ def fill_workshop(data_dir: Path) -> str:
     from game.core.session import Session
     from game.io.levels import find_level
     from server_sync.app import create_app
+    from server_sync.settings import Settings
 
     level = find_level("demo")
-    app, _ = create_app(data_dir, rate_limit=1_000_000)
+    app, _ = create_app(Settings(data_dir=data_dir, rate_limit=1_000_000))
     mod = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(app) as client:
         workshop = client.post(

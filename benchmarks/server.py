@@ -6,7 +6,9 @@ runs with a high rate limit so that the limiter does not decide the numbers.
 
 The Python clients share the two cores with the server, so when `wrk` is installed
 (`apt-get install wrk`) a second table measures /healthz and votes with it, against one and
-two server processes.
+two server processes, and a third what durability costs: votes and submissions (a new revision
+each) on SQLite with synchronous=NORMAL and =FULL (what the server uses, server_sync/db.py),
+two servers side by side with their runs interleaved, medians of ROUNDS runs each.
 """
 
 import asyncio
@@ -23,6 +25,7 @@ import tempfile
 import time
 
 import httpx
+from table import print_table as markdown_table
 
 from game import __version__
 from game.core.design import new_design, save_changes
@@ -31,6 +34,9 @@ from game.core.session import Session
 from game.io.levels import find_level
 
 CLIENTS, SECONDS = 50, 5.0
+ROUNDS = 5  # interleaved runs per setting in the durability table
+UPLOADERS = 4  # concurrent submissions: each takes ~0.1 s of server time, so more only queue
+TITLE = "@TITLE@"  # replaced in every upload by the wrk script, so each is a new revision
 TOKEN = "benchmark-moderator-token-0123456789"
 MOD = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -125,16 +131,26 @@ async def main_async(url: str) -> list[tuple]:
     return rows
 
 
-def start_server(workers: int = 1) -> tuple[subprocess.Popen, str]:
+# The server as `quartier-server` runs it, except for SQLite's synchronous setting (argv[1]).
+SERVE = (
+    "import sys, server_sync.db, server_sync.cli; "
+    "server_sync.db.SQLITE_SYNCHRONOUS = sys.argv[1]; "
+    "sys.exit(server_sync.cli.main(sys.argv[2:]))"
+)
+
+
+def start_server(workers: int = 1, synchronous: str = "FULL") -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # In the temporary folder, on the machine's disk here (ext4), where fsync costs what it costs.
     data = tempfile.mkdtemp(prefix="quartier-bench-")
     server = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "server_sync.cli",
+            "-c",
+            SERVE,
+            synchronous,
             "serve",
             "--port",
             str(port),
@@ -164,8 +180,8 @@ def stop_server(server: subprocess.Popen) -> None:
     server.wait(10)
 
 
-def prepare_votes(url: str) -> tuple[list[str], list[str]]:
-    """A workshop in the voting phase with CLIENTS participants and designs: (tokens, design ids)."""
+def prepare_votes(url: str, phase: str = "voting") -> tuple[list[str], list[str]]:
+    """A workshop in `phase` with CLIENTS participants and designs: (tokens, design ids)."""
     with httpx.Client(base_url=url, timeout=60) as c:
         w = c.post(
             "/api/v1/workshops",
@@ -185,14 +201,13 @@ def prepare_votes(url: str) -> tuple[list[str], list[str]]:
                 headers={"Authorization": "Bearer " + token},
             )
             ids.append(raw["id"])
-        c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": "voting"}, headers=MOD)
+        if phase != "building":
+            c.patch(f"/api/v1/workshops/{w['id']}", json={"phase": phase}, headers=MOD)
     return tokens, ids
 
 
+# wrk scripts: `lua_script` puts the participants' tokens and design ids in front of each.
 VOTES_LUA = """
-tokens = {%s}
-ids = {%s}
-counter = 0
 request = function()
   counter = counter + 1
   local i = (counter %% %d) + 1
@@ -210,11 +225,12 @@ def _search(pattern: str, out: str) -> re.Match[str]:
     return found
 
 
-def wrk(url: str, script: str | None = None) -> tuple[float, float, float]:
-    command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{SECONDS:.0f}s", "--latency", url]
-    if script:
-        command[1:1] = ["-s", script]
+def wrk(url: str, script: str | None = None, clients: int = CLIENTS) -> tuple[float, float, float]:
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{SECONDS:.0f}s", "--timeout", "30s", "--latency"]
+    command += ["-s", script, url] if script else [url]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"refused or failed requests: {out}")
     rate = float(_search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label: str) -> float:
@@ -224,26 +240,98 @@ def wrk(url: str, script: str | None = None) -> tuple[float, float, float]:
     return rate, ms("50"), ms("99")
 
 
+def lua_script(tokens: list[str], ids: list[str], text: str) -> str:
+    """A wrk script file: the Lua tables `tokens` and `ids`, a request `counter`, then `text`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        for name, values in (("tokens", tokens), ("ids", ids)):
+            f.write(f"{name} = {{{','.join(repr(v) for v in values)}}}\n")
+        f.write("counter = 0\n" + text)
+    return f.name
+
+
+def votes_script(tokens: list[str], ids: list[str]) -> str:
+    return lua_script(tokens, ids, VOTES_LUA % (CLIENTS, CLIENTS, CLIENTS, 3 * CLIENTS))
+
+
+# Each request uploads participant i's design again with a new title: a new revision every time.
+SUBMIT_LUA = """
+bodies = {%s}
+request = function()
+  counter = counter + 1
+  local i = (counter %% %d) + 1
+  local body = string.gsub(bodies[i], "%s", "D" .. i .. " v" .. counter, 1)
+  local headers = {["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json"}
+  return wrk.format("PUT", "/api/v1/submissions/" .. ids[i], headers, body)
+end
+"""
+
+
+def submit_script(tokens: list[str], ids: list[str]) -> str:
+    """Uploads by the first UPLOADERS participants of a workshop in the building phase."""
+    bodies = []
+    for n in range(UPLOADERS):
+        raw = json.loads(design(TITLE, 48 + (n % 9) * 3))
+        raw["id"] = ids[n]  # the design this participant already submitted
+        bodies.append("[==[" + json.dumps(raw) + "]==]")
+    return lua_script(
+        tokens[:UPLOADERS], ids[:UPLOADERS], SUBMIT_LUA % (",".join(bodies), UPLOADERS, TITLE)
+    )
+
+
+def durability_rows() -> list[list[str]]:
+    """Votes and submissions with synchronous=NORMAL and =FULL, interleaved, medians of ROUNDS."""
+    servers, scripts = {}, {}
+    try:
+        for mode in ("NORMAL", "FULL"):
+            servers[mode] = start_server(synchronous=mode)
+            url = servers[mode][1]
+            scripts[mode] = (
+                votes_script(*prepare_votes(url)),
+                submit_script(*prepare_votes(url, "building")),
+            )
+        runs: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+        for n in range(ROUNDS):
+            for mode in ("NORMAL", "FULL") if n % 2 == 0 else ("FULL", "NORMAL"):
+                url = servers[mode][1]
+                votes, submissions = scripts[mode]
+                runs.setdefault(("votes (cast / withdraw)", mode), []).append(wrk(url, votes))
+                runs.setdefault(("submissions (new revision)", mode), []).append(
+                    wrk(url, submissions, UPLOADERS)
+                )
+                time.sleep(2)  # let the server render the last revisions' pictures first
+    finally:
+        for server, _ in servers.values():
+            stop_server(server)
+    rows = []
+    for what in ("votes (cast / withdraw)", "submissions (new revision)"):
+        normal, full = (
+            [statistics.median(run[k] for run in runs[what, mode]) for k in range(3)]
+            for mode in ("NORMAL", "FULL")
+        )
+        rows.append(
+            [
+                what,
+                f"{normal[0]:.0f}",
+                f"{full[0]:.0f}",
+                f"{full[0] / normal[0]:.2f}",
+                f"{normal[1]:.1f}",
+                f"{full[1]:.1f}",
+                f"{full[1] / normal[1]:.2f}",
+                f"{normal[2]:.1f}",
+                f"{full[2]:.1f}",
+            ]
+        )
+    return rows
+
+
 def wrk_rows() -> list[tuple]:
     rows = []
     for workers in (1, 2):
         server, url = start_server(workers)
         try:
-            tokens, ids = prepare_votes(url)
-            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-                f.write(
-                    VOTES_LUA
-                    % (
-                        ",".join(f'"{t}"' for t in tokens),
-                        ",".join(f'"{i}"' for i in ids),
-                        CLIENTS,
-                        CLIENTS,
-                        CLIENTS,
-                        3 * CLIENTS,
-                    )
-                )
+            script = votes_script(*prepare_votes(url))
             rows.append((f"healthz, {workers} process(es)",) + wrk(url + "/healthz"))
-            rows.append((f"votes, {workers} process(es)",) + wrk(url, f.name))
+            rows.append((f"votes, {workers} process(es)",) + wrk(url, script))
         finally:
             stop_server(server)
     return rows
@@ -275,6 +363,25 @@ def main() -> None:
         print_table(
             wrk_rows(),
             f"wrk, 1 thread, {CLIENTS} connections, {SECONDS:.0f} s per row, SQLite (WAL)",
+        )
+        print()
+        markdown_table(
+            (
+                "SQLite, 1 process",
+                "NORMAL req/s",
+                "FULL req/s",
+                "FULL/NORMAL",
+                "NORMAL p50 ms",
+                "FULL p50 ms",
+                "FULL/NORMAL p50",
+                "NORMAL p99 ms",
+                "FULL p99 ms",
+            ),
+            durability_rows(),
+        )
+        print(
+            f"wrk, 1 thread, {CLIENTS} connections for votes and {UPLOADERS} for submissions, "
+            f"{SECONDS:.0f} s per run, medians of {ROUNDS} interleaved runs per setting"
         )
 
 

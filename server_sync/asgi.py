@@ -1,23 +1,22 @@
-"""Several server processes (`--workers N`) on one socket; each builds its app from the environment."""
+"""Several server processes (`--workers N`) on one socket; each builds its app from the settings
+the parent handed over in the environment (see server_sync/settings.py)."""
 
 import os
 import socket
-from pathlib import Path
+from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from server_sync.app import create_app
+from server_sync.settings import Settings
 
 
-def app():
+def app() -> FastAPI:
     """Called once in every worker; the parent has already migrated the database and set the token."""
-    made, _ = create_app(
-        Path(os.environ["QUARTIER_SERVER_DATA"]),
-        os.environ.get("QUARTIER_SERVER_DB") or None,
-        rate_limit=int(os.environ.get("QUARTIER_SERVER_RATE", "600")),
-    )
-    return made
+    application, _ = create_app(Settings.from_environment())
+    return application
 
 
 class _TcpConfig(uvicorn.Config):
@@ -30,6 +29,8 @@ class _TcpConfig(uvicorn.Config):
         )  # the protocol is read from the descriptor
 
 
-def serve_workers(workers: int, **options) -> None:
+def serve_workers(settings: Settings, workers: int, **options: Any) -> None:
+    """Serve with `workers` processes, each building its app from `settings`."""
+    os.environ.update(settings.environment())  # inherited by the workers uvicorn starts
     config = _TcpConfig(f"{__name__}:app", factory=True, workers=workers, **options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()

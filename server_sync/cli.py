@@ -27,9 +27,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from game.io.logs import configure_logging
     from server_sync.app import create_app
+    from server_sync.settings import Settings
 
     configure_logging("server")
-    app, token = create_app(args.data_dir, args.db, rate_limit=args.rate_limit)
+    # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
+    settings = Settings(data_dir=args.data_dir, db_url=args.db, rate_limit=args.rate_limit)
+    app, token = create_app(settings)
     lang = detect_language()
     print(
         text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir),
@@ -50,14 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.
-        os.environ.update(
-            QUARTIER_SERVER_DATA=str(args.data_dir),
-            QUARTIER_SERVER_DB=args.db or "",
-            QUARTIER_SERVER_RATE=str(args.rate_limit),
-        )
         from server_sync.asgi import serve_workers
 
-        serve_workers(args.workers, **options)
+        serve_workers(settings, args.workers, **options)
     else:
         uvicorn.run(app, **options)
     return 0
@@ -66,7 +64,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """The council bundle of one workshop, read straight from the server's database (the server may be running)."""
     from server_sync.db import make_engine, session_factory, sqlite_path, sqlite_url
-    from server_sync.export.bundle import export_workshop, find_workshop
+    from server_sync.export.bundle import export_workshop
+    from server_sync.export.contents import find_workshop
 
     lang = args.lang or detect_language()
     if not args.db and not sqlite_path(args.data_dir).is_file():

@@ -5,11 +5,18 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 from game.core.errors import QuartierError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# WAL with synchronous=FULL: SQLite syncs the write-ahead log to disk at every commit, so a
+# transaction whose commit returned (and whose answer the client may already have filed as
+# sent) survives a power loss or an OS crash, not only a crash of the server process, as long
+# as the disk honours fsync. NORMAL syncs only at checkpoints: the last commits before a power
+# loss could vanish. benchmarks/server.py measures what FULL costs (and sets NORMAL to compare).
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def sqlite_path(data_dir: Path) -> Path:
@@ -33,17 +40,16 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record) -> None:
+        def _pragmas(connection: DBAPIConnection, _record: object) -> None:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(
-                "PRAGMA synchronous=NORMAL"
-            )  # WAL: a committed transaction survives a crash
+            cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine
+    # PostgreSQL's default (synchronous_commit=on) already answers only after a durable commit.
     try:
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     except ModuleNotFoundError as exc:  # the database's driver: psycopg is the [postgres] extra

@@ -8,6 +8,7 @@ No real names, e-mail or IP addresses are stored anywhere; tokens only as hashes
 """
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,6 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Phase = Literal["building", "voting", "closed"]
+Moderation = Literal["pre", "post"]
 
 
 def now() -> datetime:
@@ -49,9 +53,9 @@ class Workshop(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     title: Mapped[str] = mapped_column(String(120))
     level_id: Mapped[str] = mapped_column(String(64))
-    phase: Mapped[str] = mapped_column(String(16), default="building")
+    phase: Mapped[Phase] = mapped_column(String(16), default="building")
     votes_per_participant: Mapped[int] = mapped_column(Integer, default=3)
-    moderation: Mapped[str] = mapped_column(String(8), default="pre")
+    moderation: Mapped[Moderation] = mapped_column(String(8), default="pre")
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
         CheckConstraint("phase IN ('building', 'voting', 'closed')", name="phase_known"),

@@ -5,9 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server_sync.models import Submission, Workshop
-
-Phase = Literal["building", "voting", "closed"]
+from server_sync.models import Moderation, Phase, Submission, Workshop
 
 
 class _In(BaseModel):
@@ -18,7 +16,7 @@ class WorkshopIn(_In):
     title: str = Field(min_length=1, max_length=120)
     level_id: str = Field(min_length=1, max_length=64)
     votes_per_participant: int = Field(default=3, ge=1, le=20)
-    moderation: Literal["pre", "post"] = "pre"
+    moderation: Moderation = "pre"
 
 
 class PhaseIn(_In):
@@ -42,7 +40,7 @@ class WorkshopOut(BaseModel):
     level_id: str
     phase: Phase
     votes_per_participant: int
-    moderation: Literal["pre", "post"]
+    moderation: Moderation
 
     @classmethod
     def of(cls, w: Workshop) -> "WorkshopOut":

@@ -1,5 +1,6 @@
 """The moderator's export for the council (`quartier-server export`, and the download on the desk).
 
-`bundle.py` collects a workshop's designs and writes the folder or zip, `report.py` the PDF,
-`table.py` the CSV and JSON, `display.py` the dates and numbers they share.
+`contents.py` collects what a workshop produced, `report.py` writes the PDF from it, `table.py`
+the CSV and JSON, `bundle.py` all files into the folder or zip; `display.py` holds the dates
+and numbers they share.
 """

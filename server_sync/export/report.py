@@ -11,6 +11,7 @@ the letters used and a Unicode map, so text extractors and screen readers read i
 import io
 import os
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -21,9 +22,9 @@ from game.core.indicators import INDICATORS, MAX_STARS
 from game.core.indicators.base import EPS
 from game.core.resources import data_dir
 from game.render.snapshot import render_png
-from server_sync.export.bundle import Bundle, Entry
+from server_sync.export.contents import Bundle, Entry
 from server_sync.export.display import date, jury
-from server_sync.routes.submissions import IMAGE_SIZE
+from server_sync.services.images import IMAGE_SIZE
 
 # Where DejaVu Sans is looked for: QUARTIER_FONT_DIR, the assets, then where Debian and Ubuntu put it.
 FONT_DIRS = tuple(
@@ -63,7 +64,8 @@ class Report(FPDF):
 
     def __init__(self, bundle: Bundle, lang: Language) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.bundle, self.lang = bundle, lang
+        # `language`, not `lang`: FPDF keeps the document language as a plain str in `lang`.
+        self.bundle, self.language = bundle, lang
         for style, path in font_files().items():
             self.add_font(FONT, style, str(path))
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -79,11 +81,11 @@ class Report(FPDF):
         self.cell(0, 4, self.bundle.workshop.title, align="L")
         self.set_x(MARGIN)
         self.cell(
-            0, 4, text(self.lang, "export.page", page=self.page_no(), pages="{nb}"), align="R"
+            0, 4, text(self.language, "export.page", page=self.page_no(), pages="{nb}"), align="R"
         )
 
     def t(self, key: str, **params: object) -> str:
-        return text(self.lang, key, **params)
+        return text(self.language, key, **params)
 
     def box(
         self,
@@ -100,8 +102,12 @@ class Report(FPDF):
         self.set_font(FONT, style, size)
         self.set_text_color(*color)
         line = size * POINT_MM * 1.3
+        # fpdf2 types what multi_cell returns as the union of everything `output` can ask for.
         lines = (
-            self.multi_cell(w, line, body, dry_run=True, output=MethodReturnValue.LINES)
+            cast(
+                list[str],
+                self.multi_cell(w, line, body, dry_run=True, output=MethodReturnValue.LINES),
+            )
             if body
             else []
         )
@@ -133,7 +139,7 @@ def report_pdf(bundle: Bundle, lang: Language) -> bytes:
 
 
 def _cover(pdf: Report) -> None:
-    bundle, lang = pdf.bundle, pdf.lang
+    bundle, lang = pdf.bundle, pdf.language
     workshop, level, entries = bundle.workshop, bundle.level, bundle.entries
     pdf.add_page()
     left, label = 160.0, 82.0
@@ -201,7 +207,7 @@ def _ranking(pdf: Report, links: list[int]) -> None:
         "export.field.jury_stars",
         "export.field.goals_met",
     ]
-    widths = [14, 0, 45, 22, 50, 26]
+    widths: list[float] = [14, 0, 45, 22, 50, 26]
     if bundle.include_hidden:
         columns.append("export.field.status")
         widths.append(32)
@@ -224,7 +230,7 @@ def _ranking(pdf: Report, links: list[int]) -> None:
             row.cell(entry.title, link=link)
             row.cell(entry.pseudonym)
             row.cell(str(entry.votes))
-            row.cell(jury(entry.jury_stars, entry.jury_ratings, pdf.lang))
+            row.cell(jury(entry.jury_stars, entry.jury_ratings, pdf.language))
             row.cell(
                 pdf.t(
                     "export.goals_short",
@@ -237,7 +243,7 @@ def _ranking(pdf: Report, links: list[int]) -> None:
 
 
 def _design_page(pdf: Report, entry: Entry, link: int) -> None:
-    lang = pdf.lang
+    lang = pdf.language
     pdf.add_page()
     pdf.set_link(link, page=pdf.page_no())
     pdf.set_auto_page_break(
@@ -322,12 +328,12 @@ def _indicators(pdf: Report, entry: Entry, x: float, y: float, w: float, bottom:
         if abs(delta) < EPS:
             change, color = "–", GREY
         else:
-            change = ("+" if delta > 0 else "−") + cls.display(abs(delta), pdf.lang)
+            change = ("+" if delta > 0 else "−") + cls.display(abs(delta), pdf.language)
             color = GREY if cls.better == 0 else GOOD if delta * cls.better > 0 else BAD
         shown = (
-            cls.name(pdf.lang),
-            cls.display(before, pdf.lang),
-            cls.display(after, pdf.lang),
+            cls.name(pdf.language),
+            cls.display(before, pdf.language),
+            cls.display(after, pdf.language),
             change,
         )
         for n, value in enumerate(shown):
@@ -368,7 +374,9 @@ def _votes_and_goals(
             y + 0.5,
             w,
             10,
-            pdf.t("export.design.jury", stars=jury(entry.jury_stars, entry.jury_ratings, pdf.lang)),
+            pdf.t(
+                "export.design.jury", stars=jury(entry.jury_stars, entry.jury_ratings, pdf.language)
+            ),
             9,
         )
         + 3
@@ -401,4 +409,4 @@ def _votes_and_goals(
         pdf.set_text_color(*(GOOD if goal.met else BAD))
         pdf.set_xy(x, y)
         pdf.cell(5, 8 * POINT_MM * 1.3, "✓" if goal.met else "✗")
-        y = pdf.box(x + 5, y, w - 5, room, goal.text.in_(pdf.lang), 8) + 0.8
+        y = pdf.box(x + 5, y, w - 5, room, goal.text.in_(pdf.language), 8) + 0.8

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS
-from server_sync.export.bundle import Bundle, Entry
+from server_sync.export.contents import Bundle, Entry
 from server_sync.export.display import date_time, decimal
 from server_sync.models import utc
 

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from game.core.errors import QuartierError
-from server_sync.deps import Services, services
+from server_sync.deps import ServerState, server
 from server_sync.errors import ApiError, language
 from server_sync.export.bundle import export_workshop
 from server_sync.pages.moderate import signed_in
-from server_sync.routes.workshops import workshop_or_404
+from server_sync.services.workshops import workshop_or_404
 
 router = APIRouter(prefix="/moderate", include_in_schema=False)
 
@@ -30,7 +30,7 @@ def export_zip(
     workshop_id: int,
     include: str = "",
     session: Session = Depends(signed_in),
-    svc: Services = Depends(services),
+    state: ServerState = Depends(server),
 ) -> FileResponse:
     workshop = workshop_or_404(session, workshop_id)
     lang = language(request)
@@ -38,7 +38,7 @@ def export_zip(
     out = folder / f"quartier-{workshop.code}.zip"
     try:
         export_workshop(
-            session, workshop, out, svc.data_dir, lang, include_hidden=include == "hidden"
+            session, workshop, out, state.data_dir, lang, include_hidden=include == "hidden"
         )
     except QuartierError as exc:
         shutil.rmtree(folder, ignore_errors=True)

@@ -2,45 +2,36 @@
 as a QR code), approve, hide or reject submissions (oldest first), move phases, issue jury codes,
 read the audit log.
 
-The browser session is a random cookie whose hash is stored; it ends after 30 minutes without
-activity (`server_sync.deps.MODERATOR_IDLE`). The actions call the API's own functions.
+The browser session is a cookie (`server_sync.services.moderation`). Every action calls the
+same service as the API, so the desk can never allow what the API refuses.
 """
+
+from collections.abc import Callable
 
 import segno
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session
 
 from game.io.levels import available_levels
 from server_sync.deps import (
     MODERATOR_COOKIE,
-    Services,
+    ServerState,
+    client_address,
     db,
-    is_moderator_token,
-    services,
+    server,
     signed_in_moderator,
 )
 from server_sync.errors import ApiError
-from server_sync.models import (
-    AuditEntry,
-    JuryMember,
-    ModeratorSession,
-    Participant,
-    Submission,
-    Workshop,
-)
-from server_sync.pages.jury import issue_jury_codes
-from server_sync.routes.submissions import moderate
-from server_sync.routes.workshops import change_phase, create_workshop, ranking, workshop_or_404
+from server_sync.models import Workshop
 from server_sync.schemas import ModerationIn, PhaseIn, WorkshopIn
-from server_sync.security import new_token, token_hash
+from server_sync.services import jury, moderation, ranking, workshops
+from server_sync.services.submissions import visible
 from server_sync.web import back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(prefix="/moderate", include_in_schema=False)
-STATUS_ORDER = ("pending", "approved", "hidden", "rejected")
 
 
 class SignIn(Exception):
@@ -53,7 +44,7 @@ def signed_in(request: Request, session: Session = Depends(db)) -> Session:
     return session
 
 
-def sign_in_page(request: Request, error: str = "", status: int = 200):
+def sign_in_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
     expired = MODERATOR_COOKIE in request.cookies and not error
     response = page(
         request, "login.html", status if not expired else 401, error=error, expired=expired
@@ -66,24 +57,20 @@ def sign_in_page(request: Request, error: str = "", status: int = 200):
 
 
 @router.get("")
-def desk(request: Request, session: Session = Depends(signed_in)):
+def desk(request: Request, session: Session = Depends(signed_in)) -> HTMLResponse:
     return _desk(request, session)
 
 
-def _desk(request: Request, session: Session, error: str = "", status: int = 200):
-    pending = (
-        select(Submission.workshop_id, func.count().label("n"))
-        .where(Submission.status == "pending")
-        .group_by(Submission.workshop_id)
-        .subquery()
-    )
-    workshops = session.execute(
-        select(Workshop, func.coalesce(pending.c.n, 0))
-        .outerjoin(pending, pending.c.workshop_id == Workshop.id)
-        .order_by(desc(Workshop.created))
-    ).all()
+def _desk(request: Request, session: Session, error: str = "", status: int = 200) -> HTMLResponse:
     levels = [e.doc for e in available_levels()[0]]
-    return page(request, "moderate.html", status, workshops=workshops, levels=levels, error=error)
+    return page(
+        request,
+        "moderate.html",
+        status,
+        workshops=moderation.workshops_with_pending(session),
+        levels=levels,
+        error=error,
+    )
 
 
 @router.post("/login")
@@ -91,32 +78,25 @@ def login(
     request: Request,
     form: dict = Depends(checked_form),
     session: Session = Depends(db),
-    svc: Services = Depends(services),
-):
-    wait = svc.address_limit.check(request.client.host if request.client else "?")
-    if wait:
-        return sign_in_page(
-            request, message(request, ApiError(429, "rate_limited", seconds=int(wait) + 1)), 429
-        )
-    if not is_moderator_token(form.get("token", "").strip(), session):
-        return sign_in_page(request, message(request, ApiError(401, "not_moderator")), 401)
-    cookie = new_token()
-    session.add(ModeratorSession(token_hash=token_hash(cookie)))
-    session.add(AuditEntry(action="moderator_sign_in"))
-    session.commit()
+    state: ServerState = Depends(server),
+) -> Response:
+    wait = state.address_limit.check(client_address(request))
+    try:
+        if wait:
+            raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+        cookie = moderation.sign_in(session, form.get("token", "").strip())
+    except ApiError as exc:
+        return sign_in_page(request, message(request, exc), exc.status)
     response = back_to("/moderate")
     set_cookie(response, request, MODERATOR_COOKIE, cookie)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)):
-    cookie = request.cookies.get(MODERATOR_COOKIE)
-    if cookie:
-        found = session.get(ModeratorSession, token_hash(cookie))
-        if found is not None:
-            session.delete(found)
-            session.commit()
+def logout(
+    request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)
+) -> Response:
+    moderation.sign_out(session, request.cookies.get(MODERATOR_COOKIE))
     response = back_to("/moderate")
     response.delete_cookie(MODERATOR_COOKIE, path="/")
     return response
@@ -125,7 +105,7 @@ def logout(request: Request, form: dict = Depends(checked_form), session: Sessio
 @router.post("/workshops")
 def new_workshop(
     request: Request, form: dict = Depends(checked_form), session: Session = Depends(signed_in)
-):
+) -> Response:
     try:
         body = WorkshopIn(
             title=form.get("title", "").strip(),
@@ -137,7 +117,7 @@ def new_workshop(
         exc = ApiError(422, "workshop_form")
     else:
         try:
-            return back_to(f"/moderate/w/{create_workshop(body, session).id}")
+            return back_to(f"/moderate/w/{workshops.create_workshop(session, body).id}")
         except ApiError as refused:
             exc = refused
     return _desk(request, session, message(request, exc), exc.status)
@@ -157,7 +137,9 @@ def qr_svg(url: str) -> Markup:
 
 
 @router.get("/w/{workshop_id}")
-def workshop_desk(request: Request, workshop_id: int, session: Session = Depends(signed_in)):
+def workshop_desk(
+    request: Request, workshop_id: int, session: Session = Depends(signed_in)
+) -> HTMLResponse:
     return _workshop_desk(request, session, workshop_id)
 
 
@@ -166,52 +148,36 @@ def _workshop_desk(
     session: Session,
     workshop_id: int,
     error: str = "",
-    issued: list | None = None,
+    issued: list[tuple[str, str]] | None = None,
     status: int = 200,
-):
-    workshop = workshop_or_404(session, workshop_id)
-    submissions = session.scalars(
-        select(Submission).where(Submission.workshop_id == workshop.id).order_by(Submission.created)
-    ).all()
-    queue = [s for s in submissions if s.status == "pending"]
-    others = sorted(
-        (s for s in submissions if s.status != "pending"),
-        key=lambda s: STATUS_ORDER.index(s.status),
-    )
-    audit = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.workshop_id == workshop.id)
-        .order_by(desc(AuditEntry.id))
-        .limit(200)
-    ).all()
-    participants = session.scalar(
-        select(func.count()).where(Participant.workshop_id == workshop.id)
-    )
-    jury = session.scalars(
-        select(JuryMember.label)
-        .where(JuryMember.workshop_id == workshop.id)
-        .order_by(JuryMember.id)
-    ).all()
-    url = join_url(request, workshop)
+) -> HTMLResponse:
+    seen = moderation.overview(session, workshop_id)
+    url = join_url(request, seen.workshop)
     return page(
         request,
         "desk.html",
         status,
-        workshop=workshop,
-        queue=queue,
-        others=others,
-        audit=audit,
-        participants=participants,
-        jury=jury,
+        workshop=seen.workshop,
+        queue=seen.queue,
+        others=seen.others,
+        audit=seen.audit,
+        participants=seen.participants,
+        jury=seen.jury,
         issued=issued or [],
-        rows=ranking(session, workshop.id),
+        rows=ranking.ranking(session, workshop_id),
         join_url=url,
         qr=qr_svg(url),
         error=error,
     )
 
 
-def _acted(request: Request, session: Session, workshop_id: int, action, anchor: str = ""):
+def _acted(
+    request: Request,
+    session: Session,
+    workshop_id: int,
+    action: Callable[[], object],
+    anchor: str = "",
+) -> Response:
     """Run a desk action; back to the desk, or the desk with the refusal in the visitor's language."""
     try:
         action()
@@ -227,8 +193,10 @@ def _acted(request: Request, session: Session, workshop_id: int, action, anchor:
 
 
 @router.get("/w/{workshop_id}/projector")
-def projector(request: Request, workshop_id: int, session: Session = Depends(signed_in)):
-    workshop = workshop_or_404(session, workshop_id)
+def projector(
+    request: Request, workshop_id: int, session: Session = Depends(signed_in)
+) -> HTMLResponse:
+    workshop = workshops.workshop_or_404(session, workshop_id)
     url = join_url(request, workshop)
     return page(request, "projector.html", workshop=workshop, join_url=url, qr=qr_svg(url))
 
@@ -239,30 +207,30 @@ def phase(
     workshop_id: int,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
-):
-    body = lambda: PhaseIn(phase=form.get("phase", ""))  # noqa: E731
-    return _acted(request, session, workshop_id, lambda: change_phase(workshop_id, body(), session))
+) -> Response:
+    def act() -> None:
+        body = PhaseIn.model_validate({"phase": form.get("phase", "")})
+        workshops.change_phase(session, workshop_id, body.phase)
+
+    return _acted(request, session, workshop_id, act)
 
 
 @router.post("/s/{uuid}")
-def moderation(
+def moderate(
     request: Request,
     uuid: str,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
-):
-    found = session.get(Submission, uuid)
-    if found is None:
-        raise ApiError(404, "no_submission")
+) -> Response:
+    found = visible(session, uuid, as_moderator=True)
 
-    def body():
-        return ModerationIn(
-            action=form.get("action", ""), reason=form.get("reason", "").strip()[:500]
+    def act() -> None:
+        body = ModerationIn.model_validate(
+            {"action": form.get("action", ""), "reason": form.get("reason", "").strip()[:500]}
         )
+        moderation.moderate(session, uuid, body)
 
-    return _acted(
-        request, session, found.workshop_id, lambda: moderate(uuid, body(), session), "#queue"
-    )
+    return _acted(request, session, found.workshop_id, act, "#queue")
 
 
 @router.post("/w/{workshop_id}/jury")
@@ -271,19 +239,18 @@ def jury_codes(
     workshop_id: int,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
-):
-    workshop = workshop_or_404(session, workshop_id)
+) -> HTMLResponse:
     count = form.get("count", "")
-    if not count.isdigit() or not 1 <= int(count) <= 30:
+    try:
+        issued = jury.issue_jury_codes(session, workshop_id, int(count) if count.isdigit() else 0)
+    except ApiError as exc:
         return _workshop_desk(
-            request, session, workshop_id, message(request, ApiError(422, "jury_count")), status=422
+            request, session, workshop_id, message(request, exc), status=exc.status
         )
-    return _workshop_desk(
-        request, session, workshop_id, issued=issue_jury_codes(session, workshop, int(count))
-    )
+    return _workshop_desk(request, session, workshop_id, issued=issued)
 
 
-def redirect_to_sign_in(request: Request, exc: SignIn):
+def redirect_to_sign_in(request: Request, exc: Exception) -> Response:
     """Any desk page without a (still active) session shows the sign-in form."""
     if request.method != "GET":
         return RedirectResponse("/moderate", status_code=303)

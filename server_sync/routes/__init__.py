@@ -1,1 +1,1 @@
-"""The API's routes, one module per resource."""
+"""The JSON API, one module per resource: thin callers of `server_sync.services`."""

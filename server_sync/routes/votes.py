@@ -1,126 +1,27 @@
-"""Votes: only in the voting phase, one per submission, N per participant, held by the database.
-
-A vote takes the lowest free slot of the participant; if two requests race for the same slot,
-the unique key refuses one and it tries the next slot, until none is left.
-
-The busiest endpoints of a workshop, so they are lean: SQLAlchemy Core statements on one
-connection instead of ORM objects (a vote is three short statements: caller and target in one
-query, the caller's votes, the insert), run on the event loop for SQLite, where a transaction
-takes a fraction of a millisecond and a thread hop would cost more (on a connection of their
-own, so they never wait for one that a request in the thread pool holds), and in the thread
-pool for PostgreSQL, where a statement waits on the network.
-"""
+"""Votes: cast and withdrawn by a participant (the rules and their speed: services/votes.py)."""
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
-from server_sync.deps import Services, bearer, rate_limited, services
-from server_sync.errors import ApiError
-from server_sync.models import Participant, Submission, Vote, Workshop
+from server_sync.deps import ServerState, bearer, rate_limited, server
 from server_sync.schemas import VotesOut
-from server_sync.security import token_hash
+from server_sync.services import votes
 
 router = APIRouter()
-
-# The caller (by token hash) and the submission (by uuid) with its workshop, in one round trip.
-_CALLER_AND_TARGET = (
-    select(
-        Participant.id,
-        Participant.workshop_id,
-        Submission.participant_id,
-        Submission.status,
-        Submission.workshop_id.label("target_workshop"),
-        Workshop.phase,
-        Workshop.votes_per_participant,
-    )
-    .select_from(Participant)
-    .outerjoin(Submission, Submission.uuid == bindparam("uuid"))
-    .outerjoin(Workshop, Workshop.id == Submission.workshop_id)
-    .where(Participant.token_hash == bindparam("token"))
-)
-_MY_VOTES = select(Vote.submission_uuid, Vote.slot).where(
-    Vote.participant_id == bindparam("person")
-)
 
 
 @router.put(
     "/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)]
 )
-async def put_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
-    return await run_vote(svc, vote, bearer(request), uuid)
+async def put_vote(uuid: str, request: Request, state: ServerState = Depends(server)) -> VotesOut:
+    return await votes.run_vote(state.engine, state.loop_engine, votes.vote, bearer(request), uuid)
 
 
 @router.delete(
     "/submissions/{uuid}/vote", response_model=VotesOut, dependencies=[Depends(rate_limited)]
 )
-async def delete_vote(uuid: str, request: Request, svc: Services = Depends(services)) -> VotesOut:
-    return await run_vote(svc, withdraw, bearer(request), uuid)
-
-
-async def run_vote(svc: Services, action, token: str | None, uuid: str) -> VotesOut:
-    if svc.loop_engine is not None:
-        return _connected(svc.loop_engine, action, token, uuid)
-    return await run_in_threadpool(_connected, svc.engine, action, token, uuid)
-
-
-def _connected(engine: Engine, action, token: str | None, uuid: str) -> VotesOut:
-    if not token:
-        raise ApiError(401, "not_participant")
-    with engine.connect() as connection:
-        return action(connection, token_hash(token), uuid)
-
-
-def _target(connection: Connection, token: str, uuid: str) -> Row:
-    """The caller and the submission they may vote on, or the refusal."""
-    row = connection.execute(_CALLER_AND_TARGET, {"token": token, "uuid": uuid}).first()
-    if row is None:
-        raise ApiError(401, "not_participant")
-    if row.status != "approved" or row.target_workshop != row.workshop_id:
-        raise ApiError(404, "no_submission")
-    if row.phase != "voting":
-        raise ApiError(409, "not_voting")
-    return row
-
-
-def _my_votes(connection: Connection, person: int) -> dict[str, int]:
-    """The participant's votes: submission → slot."""
-    return dict(connection.execute(_MY_VOTES, {"person": person}).all())
-
-
-def vote(connection: Connection, token: str, uuid: str) -> VotesOut:
-    target = _target(connection, token, uuid)
-    person, limit = target.id, target.votes_per_participant
-    if target.participant_id == person:
-        raise ApiError(403, "own_design")
-    for _ in range(limit + 5):
-        mine = _my_votes(connection, person)
-        if uuid in mine:
-            return VotesOut(votes_left=limit - len(mine))
-        free = sorted(set(range(1, limit + 1)) - set(mine.values()))
-        if not free:
-            raise ApiError(409, "no_votes_left", votes=limit)
-        try:
-            connection.execute(
-                insert(Vote).values(
-                    participant_id=person,
-                    submission_uuid=uuid,
-                    workshop_id=target.workshop_id,
-                    slot=free[0],
-                )
-            )
-            connection.commit()
-            return VotesOut(votes_left=limit - len(mine) - 1)
-        except IntegrityError:
-            connection.rollback()  # another request of this participant took the slot: look again
-    raise ApiError(409, "busy")
-
-
-def withdraw(connection: Connection, token: str, uuid: str) -> VotesOut:
-    person = _target(connection, token, uuid)
-    connection.execute(
-        delete(Vote).where(Vote.participant_id == person.id, Vote.submission_uuid == uuid)
+async def delete_vote(
+    uuid: str, request: Request, state: ServerState = Depends(server)
+) -> VotesOut:
+    return await votes.run_vote(
+        state.engine, state.loop_engine, votes.withdraw, bearer(request), uuid
     )
-    connection.commit()
-    return VotesOut(votes_left=person.votes_per_participant - len(_my_votes(connection, person.id)))

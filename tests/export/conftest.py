@@ -50,7 +50,7 @@ class Council:
 
 @pytest.fixture
 def council(server) -> Council:
-    svc = server.client.app.state.services
+    svc = server.client.app.state.server
     workshop = server.workshop(title="Unser Platz am Kanal", votes_per_participant=3)
     found = Council(
         server, workshop, svc.data_dir, svc.engine.url.render_as_string(hide_password=False)

@@ -69,7 +69,7 @@ def test_a_design_on_a_georeferenced_level_comes_with_geojson_for_a_gis(server, 
         server.client.put(f"/api/v1/submissions/{uuid}", content=body, headers=who).status_code
         == 201
     )
-    svc = server.client.app.state.services
+    svc = server.client.app.state.server
     out = tmp_path / "berlin.zip"
     assert (
         main(

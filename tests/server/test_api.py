@@ -259,7 +259,7 @@ def test_every_moderation_action_is_in_the_audit_log(server):
         json={"action": "reject", "reason": "rude"},
         headers=server.mod,
     )
-    with server.client.app.state.services.sessions() as session:
+    with server.client.app.state.server.sessions() as session:
         actions = [
             (e.action, e.detail)
             for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
@@ -294,13 +294,15 @@ def test_nothing_stores_real_names_emails_or_addresses():
     assert not columns & {"email", "name", "real_name", "ip", "address", "ip_address", "token"}
 
 
-def test_too_many_requests_get_429_with_retry_after(tmp_path, monkeypatch):
+def test_too_many_requests_get_429_with_retry_after(tmp_path):
     from fastapi.testclient import TestClient
 
     from server_sync.app import create_app
+    from server_sync.settings import Settings
 
-    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", "m" * 40)
-    app, _ = create_app(tmp_path / "limited", rate_limit=5)
+    app, _ = create_app(
+        Settings(data_dir=tmp_path / "limited", rate_limit=5, moderator_token="m" * 40)
+    )
     with TestClient(app) as client:
         codes = [
             client.post("/api/v1/join", json={"code": "ZZZZZZ", "pseudonym": "Fox"}).status_code
@@ -315,12 +317,12 @@ def test_too_many_requests_get_429_with_retry_after(tmp_path, monkeypatch):
 
 
 def test_an_unexpected_failure_is_a_json_500_without_a_stack_trace(server, monkeypatch):
-    import server_sync.routes.workshops as routes
+    import server_sync.services.workshops as workshops
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setattr(routes, "workshop_or_404", broken)
+    monkeypatch.setattr(workshops, "workshop_or_404", broken)
     response = server.client.get("/api/v1/workshops/1")
     assert response.status_code == 500 and error(response) == "internal"
     assert "secret internals" not in response.text and "RuntimeError" not in response.text
@@ -329,7 +331,7 @@ def test_an_unexpected_failure_is_a_json_500_without_a_stack_trace(server, monke
 def test_a_missing_cached_picture_is_rendered_again_from_the_stored_design(server):
     w = server.workshop(moderation="post")
     uuid, _ = server.submit(server.join(w, "Fox"))
-    images = server.client.app.state.services.data_dir / "images"
+    images = server.client.app.state.server.data_dir / "images"
     for path in images.glob(f"{uuid}-*.png"):
         path.unlink()  # as if the server had stopped before its background rendering
     response = server.client.get(f"/api/v1/submissions/{uuid}/image.png?view=top")
@@ -343,6 +345,6 @@ def test_a_vote_never_waits_for_a_connection_that_another_request_holds(server):
     uuid, _ = server.submit(server.join(w, "Fox"))
     owl = server.join(w, "Owl")
     server.phase(w, "voting")
-    with server.client.app.state.services.engine.connect() as held:  # e.g. a page being rendered
+    with server.client.app.state.server.engine.connect() as held:  # e.g. a page being rendered
         held.exec_driver_sql("SELECT 1")
         assert server.client.put(f"/api/v1/submissions/{uuid}/vote", headers=owl).status_code == 200

@@ -25,7 +25,7 @@ def sign_in(client) -> None:
 
 
 def db(server):
-    return server.client.app.state.services.sessions()
+    return server.client.app.state.server.sessions()
 
 
 def test_pages_forbid_inline_scripts_and_framing(server):

@@ -76,11 +76,14 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
-def server(tmp_path, db_url, monkeypatch):
+def server(tmp_path, db_url):
     """A TestClient on a fresh server, and helpers to act as moderator and participants."""
-    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
     from server_sync.app import create_app
+    from server_sync.settings import Settings
 
-    app, _ = create_app(tmp_path / "server", db_url, rate_limit=100_000)
+    settings = Settings(
+        data_dir=tmp_path / "server", db_url=db_url, rate_limit=100_000, moderator_token=MODERATOR
+    )
+    app, _ = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client)

@@ -1,0 +1,55 @@
+"""The server-made pictures of a stored design: both views, rendered once, then only read."""
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from game.core.design import open_design, parse_design
+from game.core.level import Level
+from game.io.levels import find_level
+from game.io.storage import write_atomic
+from game.render.snapshot import View, render_png
+from server_sync.errors import ApiError
+from server_sync.models import Submission
+from server_sync.services.submissions import design_text
+
+VIEWS: tuple[View, ...] = ("iso", "top")
+IMAGE_SIZE = (800, 600)
+
+
+def known_view(view: str) -> View:
+    """`view` as one of VIEWS, or a 422."""
+    for known in VIEWS:
+        if view == known:
+            return known
+    raise ApiError(422, "bad_view")
+
+
+def image_path(data_dir: Path, uuid: str, revision: int, view: View) -> Path:
+    return Path(data_dir) / "images" / f"{uuid}-r{revision}-{view}.png"
+
+
+def image_paths(data_dir: Path, uuid: str, revision: int) -> dict[View, Path]:
+    return {view: image_path(data_dir, uuid, revision, view) for view in VIEWS}
+
+
+def render_images(data_dir: Path, uuid: str, revision: int, grid: np.ndarray, level: Level) -> None:
+    """Render both views of a stored design once; the gallery only ever shows these."""
+    for view, path in image_paths(data_dir, uuid, revision).items():
+        if not path.exists():
+            png = render_png(
+                grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
+            )
+            write_atomic(path, png, keep_backup=False)
+
+
+def image_file(session: Session, data_dir: Path, found: Submission, view: View) -> Path:
+    """The picture of a submission's latest revision, rendered again from the stored design if
+    missing (e.g. the server stopped before its background rendering)."""
+    path = image_path(data_dir, found.uuid, found.revision, view)
+    if not path.exists():
+        doc = parse_design(design_text(session, found.uuid, found.revision))
+        level = find_level(doc.level.id)
+        render_images(data_dir, found.uuid, found.revision, open_design(doc, level).grid, level)
+    return path

@@ -1,0 +1,143 @@
+"""Submissions: idempotent uploads checked against the workshop's level, and who may see what."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from game.core.design import DesignDocument, open_design, parse_design
+from game.core.errors import QuartierError
+from game.core.i18n import Language
+from game.core.indicators import compute_all
+from game.core.session import Session as DesignSession
+from server_sync.errors import ApiError
+from server_sync.models import Participant, Revision, Submission, Workshop, now
+from server_sync.schemas import StoredOut
+from server_sync.services.workshops import known_level, workshop_or_404
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The answer to an upload, and the design opened on its level if a new revision was stored."""
+
+    answer: StoredOut
+    new: DesignSession | None = None
+
+
+def content_hash(raw: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def checked(
+    body: bytes, uuid: str, workshop: Workshop, lang: Language
+) -> tuple[DesignDocument, DesignSession]:
+    """The design parsed and opened on the workshop's level, or a 422 that says why (in `lang`)."""
+    try:
+        doc = parse_design(body, what="design")
+        if str(doc.id) != uuid:
+            raise ApiError(422, "uuid_mismatch")
+        level = known_level(workshop.level_id)
+        if doc.level.id != workshop.level_id:
+            raise ApiError(422, "wrong_level", level=workshop.level_id)
+        opened = open_design(doc, level, what="design")
+    except QuartierError as exc:
+        raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
+    return doc, opened
+
+
+def store(session: Session, person: Participant, uuid: str, body: bytes, lang: Language) -> Stored:
+    """Store an upload as the submission's next revision; the same content again changes nothing.
+
+    Only while the workshop is building, only the author's own submission; its status starts
+    over (approved at once in a workshop with moderation afterwards).
+    """
+    workshop = workshop_or_404(session, person.workshop_id)
+    if workshop.phase != "building":
+        raise ApiError(409, "not_building")
+    doc, opened = checked(body, uuid, workshop, lang)
+    digest = content_hash(json.loads(body))
+    existing = session.get(Submission, uuid)
+    if existing is not None and existing.participant_id != person.id:
+        raise ApiError(403, "not_yours")
+    if existing is not None and existing.content_hash == digest:
+        return Stored(StoredOut(uuid=uuid, revision=existing.revision, status=existing.status))
+    metrics = json.dumps({k: r.value for k, r in compute_all(opened.grid, opened.level).items()})
+    status = "approved" if workshop.moderation == "post" else "pending"
+    fields = {
+        "content_hash": digest,
+        "title": doc.title,
+        "description": doc.description,
+        "metrics": metrics,
+        "pseudonym": person.pseudonym,
+        "status": status,
+        "updated": now(),
+    }
+    if existing is None:
+        stored = Submission(
+            uuid=uuid, workshop_id=workshop.id, participant_id=person.id, revision=1, **fields
+        )
+        session.add(stored)
+    else:
+        stored = existing
+        for key, value in fields.items():
+            setattr(stored, key, value)
+        stored.revision += 1
+    try:
+        session.flush()  # the submission row first: its revision refers to it
+        session.add(
+            Revision(
+                uuid=uuid,
+                revision=stored.revision,
+                content_hash=digest,
+                design=body.decode("utf-8"),
+            )
+        )
+        session.commit()
+    except IntegrityError:  # the same upload raced itself: whoever lost finds the winner's row
+        session.rollback()
+        winner = session.get(Submission, uuid)
+        if winner is None:
+            raise
+        if winner.participant_id != person.id:
+            raise ApiError(403, "not_yours") from None
+        return Stored(StoredOut(uuid=uuid, revision=winner.revision, status=winner.status))
+    return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), opened)
+
+
+def design_text(session: Session, uuid: str, revision: int) -> str:
+    """A stored revision's design document, as uploaded."""
+    return session.scalars(
+        select(Revision.design).where(Revision.uuid == uuid, Revision.revision == revision)
+    ).one()
+
+
+def visible(session: Session, uuid: str, as_moderator: bool) -> Submission:
+    """A submission anyone may see (approved), or any one for the moderator; else a 404."""
+    found = session.get(Submission, uuid)
+    if found is None or (found.status != "approved" and not as_moderator):
+        raise ApiError(404, "no_submission")
+    return found
+
+
+def approved_in(session: Session, workshop: Workshop, uuid: str) -> Submission:
+    """An approved submission of `workshop`, or a 404: a hidden one appears on no public page."""
+    found = session.get(Submission, uuid)
+    if found is None or found.workshop_id != workshop.id or found.status != "approved":
+        raise ApiError(404, "no_submission")
+    return found
+
+
+def submissions_of(session: Session, workshop_id: int, as_moderator: bool) -> list[Submission]:
+    """A workshop's submissions, oldest first: approved ones only, unless for the moderator."""
+    workshop_or_404(session, workshop_id)
+    query = (
+        select(Submission).where(Submission.workshop_id == workshop_id).order_by(Submission.created)
+    )
+    if not as_moderator:
+        query = query.where(Submission.status == "approved")
+    return list(session.scalars(query))

@@ -1,0 +1,73 @@
+"""The settings given on the command line are what the server's app runs with, in one process
+and in each worker process of `--workers N` (which reads them from the environment)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import uvicorn
+from live_server import MODERATOR, free_port
+
+import server_sync.asgi
+from server_sync.cli import main
+
+HANDED_OVER = ("QUARTIER_SERVER_DATA", "QUARTIER_SERVER_DB", "QUARTIER_SERVER_RATE")
+# What a worker process reports about the app it built (it is started afresh, like uvicorn's).
+WORKER = """
+from server_sync.asgi import app
+state = app().state.server
+print(state.settings.model_dump_json(), state.token_limit.limit, state.address_limit.limit)
+"""
+
+
+def serve(tmp_path, monkeypatch, *options: str) -> None:
+    # Recorded by monkeypatch, so whatever the command puts into the environment is undone.
+    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
+    for name in HANDED_OVER:
+        monkeypatch.setenv(name, "")
+    argv = ["serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data")]
+    assert main([*argv, "--rate-limit", "7", *options]) == 0
+
+
+def test_the_command_lines_settings_reach_the_app(tmp_path, monkeypatch):
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    serve(tmp_path, monkeypatch)
+    settings = served[0].state.server.settings
+    assert settings.data_dir == tmp_path / "data" and settings.rate_limit == 7
+    assert served[0].state.server.token_limit.limit == 7
+
+
+def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeypatch):
+    workers = []
+
+    class Started:
+        """Instead of uvicorn's supervisor: one worker, started as a fresh process."""
+
+        def __init__(self, config, sockets) -> None:
+            for sock in sockets:
+                sock.close()
+            assert config.workers == 2
+
+        def run(self) -> None:
+            worker = subprocess.run(
+                [sys.executable, "-c", WORKER],
+                env=dict(os.environ),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert worker.returncode == 0, worker.stderr
+            workers.append(worker.stdout.split())
+
+    monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
+    serve(tmp_path, monkeypatch, "--workers", "2")
+    settings, token_limit, address_limit = workers[0]
+    assert json.loads(settings) == {
+        "data_dir": str(tmp_path / "data"),
+        "db_url": None,
+        "rate_limit": 7,
+        "moderator_token": "**********",
+    }
+    assert (token_limit, address_limit) == ("7", "70")
