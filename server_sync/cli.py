@@ -1,6 +1,7 @@
 """`quartier-server`: run the collection server (exit 0, 1 for bad input with one line, 2 for usage)."""
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,9 @@ import platformdirs
 from game import __version__
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, detect_language, text
+from game.io.logs import configure_logging, crash_message
+
+log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
@@ -25,11 +29,9 @@ def default_data_dir() -> Path:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from game.io.logs import configure_logging
     from server_sync.app import create_app
     from server_sync.settings import Settings
 
-    configure_logging("server")
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
     settings = Settings(data_dir=args.data_dir, db_url=args.db, rate_limit=args.rate_limit)
     app, token = create_app(settings)
@@ -134,18 +136,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--lang", choices=LANGUAGES)
     export.set_defaults(handler=cmd_export)
     args = parser.parse_args(argv)
+    configure_logging("server")
     try:
         return args.handler(args)
     except QuartierError as exc:
         print(exc.message(getattr(args, "lang", None) or detect_language()), file=sys.stderr)
         return 1
-    except Exception as exc:  # a clear line instead of a traceback
+    except Exception as exc:  # a clear line and the log file to send, instead of a traceback
         if os.environ.get("QUARTIER_DEBUG"):
             raise
-        print(
-            text(detect_language(), "error.unexpected", reason=f"{type(exc).__name__}: {exc}"),
-            file=sys.stderr,
-        )
+        log.exception("unexpected error in quartier-server %s", args.command)
+        print(crash_message(detect_language(), exc), file=sys.stderr)
         return 1
 
 

@@ -103,3 +103,19 @@ def test_a_failure_in_the_editors_indicator_thread_lands_in_the_log(tmp_path):
     written = path.read_text(encoding="utf-8")
     assert "walking and sunlight could not be computed" in written
     assert "RuntimeError: no sun today" in written and "[quartier-indicators]" in written
+
+
+def test_an_unexpected_server_error_names_the_log_that_holds_its_traceback(
+    tmp_path, quartier_home, monkeypatch, capsys
+):
+    from server_sync import cli
+
+    def broken(args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "cmd_export", broken)
+    code = cli.main(["export", "--workshop", "X", "--out", str(tmp_path / "out.zip")])
+    log = quartier_home / "logs" / "server.log"
+    assert code == 1
+    assert str(log) in capsys.readouterr().err
+    assert "Traceback" in log.read_text() and "disk on fire" in log.read_text()
