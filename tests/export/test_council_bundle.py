@@ -90,10 +90,15 @@ def test_a_formula_typed_as_a_title_arrives_in_the_spreadsheet_as_text(council, 
     ]
 
 
-def test_a_title_that_climbs_out_of_the_folder_stays_inside_it(council, tmp_path):
+def test_a_title_that_climbs_out_of_the_folder_stays_inside_it(council, tmp_path, quartier_home):
     out = tmp_path / "bundle"
     assert main(council.cli("--out", str(out))) == 0
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and council.data_dir not in p.parents]
+    elsewhere = (council.data_dir, quartier_home)  # the server's data and the user's log folder
+    written = [
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file() and not any(folder in p.parents for folder in elsewhere)
+    ]
     assert written and all(out in p.parents for p in written)
     assert any(p.name.startswith("etc-") for p in (out / "designs").iterdir())
 
@@ -127,18 +132,20 @@ def test_include_hidden_adds_hidden_and_rejected_designs_with_their_status(counc
         assert voter.encode() not in out.read_bytes() and voter not in report
 
 
-def test_an_unknown_workshop_is_one_clear_line_and_writes_nothing(council, tmp_path, capsys):
+def test_an_unknown_workshop_is_one_clear_line_and_writes_nothing(
+    council, tmp_path, capsys, quartier_home
+):
     out = tmp_path / "nothing.zip"
     args = council.cli("--out", str(out))
     args[args.index("--workshop") + 1] = "NOPE99"
     assert main(args) == 1
     error = capsys.readouterr().err.strip()
     assert error == text("en", "export.no_workshop", workshop="NOPE99")
-    assert list(tmp_path.iterdir()) == [tmp_path / "server"]
+    assert sorted(tmp_path.iterdir()) == [quartier_home, tmp_path / "server"]  # home: the log
 
 
 def test_a_full_disk_leaves_no_half_written_zip_and_keeps_the_last_export(
-    council, tmp_path, capsys, monkeypatch
+    council, tmp_path, capsys, monkeypatch, quartier_home
 ):
     import errno
 
@@ -158,7 +165,11 @@ def test_a_full_disk_leaves_no_half_written_zip_and_keeps_the_last_export(
     assert main(council.cli("--out", str(out))) == 1
     assert capsys.readouterr().err.strip() == text("en", "error.disk_full", path=str(out))
     assert out.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.zip", "server"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bundle.zip",
+        quartier_home.name,
+        "server",
+    ]
 
 
 def test_an_existing_folder_with_files_is_never_mixed_into(council, tmp_path, capsys):
