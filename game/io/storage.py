@@ -8,6 +8,7 @@ USB sticks are often FAT32.
 
 import errno
 import os
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,14 +53,24 @@ def storage_error(exc: OSError, path: Path) -> QuartierError:
     return QuartierError("error.write_failed", path=str(path), reason=exc.strerror or str(exc))
 
 
+def temp_name(path: Path, suffix: str) -> Path:
+    """A temporary sibling of `path` that no other writer uses, in this process or another.
+
+    The process id alone is shared by the threads of a server, so two threads writing the same
+    file took the same temporary name and one lost its file under the other. A random part
+    makes the name each call's own; `O_EXCL` in `_write_file` still refuses to reuse one.
+    (`tempfile.mkstemp` would always create it 0o600 and lose the `mode` asked for.)
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}{suffix}")
+
+
 def write_atomic(path: Path, data: bytes, keep_backup: bool = True, mode: int = 0o666) -> None:
     """Replace `path` with `data` atomically; on any failure the old file is left as it was.
 
     `mode` (before the umask) is set when the file is created, e.g. 0o600 for a secret.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+    tmp, bak_tmp = temp_name(path, ".tmp"), temp_name(path, ".bak.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_file(tmp, data, mode)

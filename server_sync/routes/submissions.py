@@ -79,7 +79,9 @@ def image(
     found = submissions.visible(session, uuid, is_moderator(request, session))
     path = images.image_file(session, state.data_dir, found, shown)
     return Response(
-        path.read_bytes(), media_type="image/png", headers={"cache-control": "public, max-age=3600"}
+        path.read_bytes(),
+        media_type="image/png",
+        headers={"cache-control": images.cache_control(found)},
     )
 
 
