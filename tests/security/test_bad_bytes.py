@@ -2,15 +2,20 @@
 a full or read-only store, and two renderings of one picture at once never give a 500."""
 
 import codecs
+import io
 import json
 import threading
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from live_server import Api, LiveServer, design_text
+from pypdf import PdfReader
 
 from game.io.storage import write_atomic
+from server_sync.cli import main
+from server_sync.models import Revision
 
 
 @pytest.fixture
@@ -131,3 +136,34 @@ def test_threads_writing_the_same_file_at_once_each_use_their_own_temporary_file
     assert errors == []
     assert len(set(target.read_bytes())) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["picture.png"]
+
+
+def test_the_export_skips_a_design_it_cannot_read_and_names_it(server, tmp_path):
+    """A design stored before the door was fixed (with its byte-order mark) used to fail the
+    export of the whole workshop without naming the design."""
+    workshop = server.workshop(title="Am Kanal", moderation="post")
+    good, _ = server.submit(server.join(workshop, "Fox"), "Gut", 50)
+    bad, _ = server.submit(server.join(workshop, "Owl"), "Kaputt", 60)
+    state = server.client.app.state.server
+    with state.sessions() as session:
+        stored = session.get_one(Revision, (bad, 1))
+        stored.design = "\ufeff" + stored.design
+        session.commit()
+    server.phase(workshop, "closed")
+    out = tmp_path / "council.zip"
+    db = state.engine.url.render_as_string(hide_password=False)
+    args = ["export", "--workshop", workshop["code"], "--data-dir", str(state.data_dir)]
+    assert main([*args, "--db", db, "--out", str(out), "--lang", "de"]) == 0
+    with zipfile.ZipFile(out) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    table = json.loads(files["submissions.json"])
+    assert [d["uuid"] for d in table["designs"]] == [good]
+    assert [(s["uuid"], s["title"], s["pseudonym"]) for s in table["skipped"]] == [
+        (bad, "Kaputt", "Owl")
+    ]
+    assert "JSON" in table["skipped"][0]["skipped"]
+    rows = files["submissions.csv"].decode("utf-8-sig")
+    assert bad in rows and "ausgelassen" in rows
+    report = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["report.pdf"])).pages)
+    assert "Kaputt" in report and bad in report.replace("\n", "")
+    assert not [name for name in files if "kaputt" in name]
