@@ -2,7 +2,7 @@
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from game import __version__
 from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory
-from server_sync.deps import ServerState
+from server_sync.deps import ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language
 from server_sync.pages import export, gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         title="Quartier collection server",
         version=__version__,
         description="Workshops, submissions, votes and moderation. See docs/api.md.",
+        dependencies=[Depends(plain_address)],
     )
     app.state.server = ServerState(
         settings,
@@ -76,7 +77,11 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": ""}
         field = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        return error_response(request, 422, "invalid_request", field=field, problem=first["msg"])
+        if first.get("type") == "control_characters":
+            refused = ApiError(422, "control_characters", field=field)
+        else:
+            refused = ApiError(422, "invalid_request", field=field, problem=first["msg"])
+        return await api_error(request, refused)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -25,6 +25,7 @@ from game.core.session import Session as DesignSession
 from game.io.levels import find_level
 from game.render.snapshot import View
 from server_sync.models import JuryRating, Participant, Submission, Vote, Workshop
+from server_sync.schemas import form_number
 from server_sync.services.images import image_paths, render_images
 from server_sync.services.ranking import ranking
 from server_sync.services.submissions import design_text
@@ -110,8 +111,9 @@ def file_stem(title: str, uuid: str, taken: set[str]) -> str:
 def find_workshop(session: Session, ref: str) -> Workshop:
     """The workshop with join code `ref` (as typed, with or without the dash), else the one with id `ref`."""
     found = workshop_with_code(session, ref)
-    if found is None and ref.strip().isdigit():
-        found = session.get(Workshop, int(ref))
+    number = form_number(ref)
+    if found is None and number is not None:
+        found = session.get(Workshop, number)
     if found is None:
         raise QuartierError("export.no_workshop", workshop=ref)
     return found

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from server_sync.deps import db, is_moderator, moderator, rate_limited
+from server_sync.deps import WorkshopId, db, is_moderator, moderator, rate_limited
 from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
 from server_sync.services import participants, ranking, workshops
 
@@ -20,14 +20,16 @@ def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> Worksho
 @router.get(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)]
 )
-def get_workshop(workshop_id: int, session: Session = Depends(db)) -> WorkshopOut:
+def get_workshop(workshop_id: WorkshopId, session: Session = Depends(db)) -> WorkshopOut:
     return WorkshopOut.of(workshops.workshop_or_404(session, workshop_id))
 
 
 @router.patch(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)]
 )
-def change_phase(workshop_id: int, body: PhaseIn, session: Session = Depends(db)) -> WorkshopOut:
+def change_phase(
+    workshop_id: WorkshopId, body: PhaseIn, session: Session = Depends(db)
+) -> WorkshopOut:
     return WorkshopOut.of(workshops.change_phase(session, workshop_id, body.phase))
 
 
@@ -46,6 +48,8 @@ def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
     response_model=list[ResultOut],
     dependencies=[Depends(rate_limited)],
 )
-def results(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[ResultOut]:
+def results(
+    workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
+) -> list[ResultOut]:
     """Votes and jury stars per approved submission; who voted for what is never part of any answer."""
     return ranking.results(session, workshop_id, is_moderator(request, session))

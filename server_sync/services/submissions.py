@@ -16,7 +16,7 @@ from game.core.indicators import compute_all
 from game.core.session import Session as DesignSession
 from server_sync.errors import ApiError
 from server_sync.models import Participant, Revision, Submission, Workshop, now
-from server_sync.schemas import StoredOut
+from server_sync.schemas import StoredOut, has_control_characters
 from server_sync.services.workshops import known_level, workshop_or_404
 
 
@@ -63,6 +63,14 @@ def checked(
         opened = open_design(doc, level, what="design")
     except QuartierError as exc:
         raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
+    texts = {
+        "title": doc.title,
+        "description": doc.description,
+        "pseudonyms": "".join(doc.pseudonyms),
+    }
+    for field, value in texts.items():
+        if has_control_characters(value):
+            raise ApiError(422, "control_characters", field=field)
     return doc, opened
 
 

@@ -10,12 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from live_server import Api, LiveServer, design_text
+from live_server import MODERATOR, Api, LiveServer, design_text
 from pypdf import PdfReader
 
+from game.core.errors import QuartierError
+from game.core.i18n import text
 from game.io.storage import write_atomic
 from server_sync.cli import main
-from server_sync.models import Revision
+from server_sync.export.contents import find_workshop
+from server_sync.models import JuryMember, Revision
+from server_sync.schemas import form_number
+from server_sync.security import token_hash
 
 
 @pytest.fixture
@@ -26,6 +31,20 @@ def live(tmp_path):
         yield server
     finally:
         server.kill()
+
+
+def csrf(client) -> str:
+    client.get("/")
+    return client.cookies["quartier_csrf"]
+
+
+def sign_in(client) -> None:
+    answer = client.post(
+        "/moderate/login",
+        data={"csrf": csrf(client), "token": MODERATOR},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
 
 
 def _put(server, who: dict, text: str, body: bytes):
@@ -167,3 +186,105 @@ def test_the_export_skips_a_design_it_cannot_read_and_names_it(server, tmp_path)
     report = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["report.pdf"])).pages)
     assert "Kaputt" in report and bad in report.replace("\n", "")
     assert not [name for name in files if "kaputt" in name]
+
+
+# L4: ids out of range, numbers that only look like digits, NUL and control characters
+
+
+@pytest.mark.parametrize("workshop_id", ["99999999999999999999", "2147483648", "0", "-1"])
+def test_a_workshop_id_out_of_range_is_refused_before_the_database_sees_it(server, workshop_id):
+    paths = [
+        f"/api/v1/workshops/{workshop_id}",
+        f"/api/v1/workshops/{workshop_id}/submissions",
+        f"/api/v1/workshops/{workshop_id}/results",
+    ]
+    for path in paths:
+        answer = server.client.get(path)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_request"
+    patched = server.client.patch(paths[0], json={"phase": "voting"}, headers=server.mod)
+    assert patched.status_code == 422
+    sign_in(server.client)
+    desk = server.client.get(f"/moderate/w/{workshop_id}")
+    assert desk.status_code == 422 and "<html" in desk.text
+    # The server still answers: no broken connection in the pool.
+    assert server.client.get("/api/v1/workshops/2147483647").status_code == 404
+
+
+def test_form_numbers_accept_ascii_digits_in_range_only():
+    assert [form_number(v) for v in ("3", " 5 ", "0", "2147483647")] == [3, 5, 0, 2147483647]
+    for wrong in ("²", "٣", "2147483648", "99999999999999999999", "-1", "", "3.0", "1e3"):
+        assert form_number(wrong) is None, wrong
+
+
+def test_jury_stars_that_only_look_like_a_number_are_refused_with_a_message(server):
+    workshop = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(workshop, "Fox"))
+    with server.client.app.state.server.sessions() as session:
+        session.add(
+            JuryMember(workshop_id=workshop["id"], label="Jury 1", token_hash=token_hash("J0"))
+        )
+        session.commit()
+    server.phase(workshop, "voting")
+    server.client.cookies.set("quartier_jury", "J0")
+    for stars in ("²", "99999999999999999999", "6"):
+        answer = server.client.post(
+            f"/w/{workshop['code']}/d/{uuid}/stars",
+            data={"csrf": csrf(server.client), "stars": stars},
+            headers={"accept-language": "de"},
+        )
+        assert answer.status_code == 422, answer.text
+        assert text("de", "server.stars_range") in answer.text
+
+
+@pytest.mark.parametrize("bad", ["Park\x00", "Park\x1b[31m", "Park\ud800"])
+def test_control_characters_in_api_text_fields_are_refused_by_name(server, bad):
+    # pydantic refuses a lone surrogate as no valid string before our check sees it.
+    odd = "\ud800" in bad
+    codes = {"control_characters"} | ({"invalid_request"} if odd else set())
+    made = server.client.post(
+        "/api/v1/workshops",
+        content=json.dumps({"title": bad, "level_id": "demo"}),
+        headers={**server.mod, "content-type": "application/json"},
+    )
+    assert made.status_code == 422, made.text
+    assert made.json()["error"]["code"] in codes
+    assert "title" in made.json()["error"]["message"]
+    workshop = server.workshop(moderation="post")
+    joined = server.client.post(
+        "/api/v1/join",
+        content=json.dumps({"code": workshop["code"], "pseudonym": bad}),
+        headers={"content-type": "application/json"},
+    )
+    assert joined.status_code == 422 and joined.json()["error"]["code"] in codes
+    who = server.join(workshop, "Fox")
+    doc = json.loads(design_text())
+    for field, value in (("title", bad), ("description", bad), ("pseudonyms", [bad])):
+        sent = json.dumps({**doc, field: value})
+        answer = server.client.put(f"/api/v1/submissions/{doc['id']}", content=sent, headers=who)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] in codes | ({"invalid_design"} if odd else set())
+        assert field in answer.json()["error"]["message"]
+    # Line breaks and tabs are text.
+    fine = json.dumps({**doc, "description": "Zeile 1\nZeile 2\tmit Tab"})
+    answer = server.client.put(f"/api/v1/submissions/{doc['id']}", content=fine, headers=who)
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_nul_in_an_address_or_a_form_is_refused_in_words(server):
+    for path in ("/api/v1/submissions/%00", "/api/v1/submissions/x%00/image.png", "/w/AB%00CD"):
+        answer = server.client.get(path, headers={"accept-language": "de"})
+        assert answer.status_code == 422, (path, answer.text)
+        assert "Steuerzeichen" in answer.text
+    assert server.client.get("/api/v1/workshops/1?x=%00").status_code == 422
+    joined = server.client.post("/jury", data={"csrf": csrf(server.client), "code": "AB\x00CD"})
+    assert joined.status_code == 422 and "control characters" in joined.text
+    assert server.client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999", "2147483648", "²"])
+def test_the_export_names_a_huge_or_odd_workshop_number_as_unknown(server, ref):
+    sessions = server.client.app.state.server.sessions
+    with sessions() as session, pytest.raises(QuartierError) as refused:
+        find_workshop(session, ref)
+    assert refused.value.key == "export.no_workshop"
