@@ -6,13 +6,15 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from game import __version__
+from game.core.errors import QuartierError
 from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory
 from server_sync.deps import ServerState, plain_address
-from server_sync.errors import ApiError, error_response, language
+from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
@@ -95,6 +97,19 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         return error_response(
             request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error"
         )
+
+    async def store_error(request: Request, exc: Exception) -> Response:
+        """A full disk or a store that cannot be written: the moderator can fix it, so the
+        visitor gets a clear 507/503 and the log names the cause (no traceback)."""
+        refused = store_failure(exc)
+        if refused is None:
+            return await unexpected(request, exc)
+        log.error("the data store refused a write (%s): %s", refused.code, exc)
+        return await api_error(request, refused)
+
+    # Handled here, not by the catch-all below, which Starlette re-raises after answering.
+    for kind in (DBAPIError, OSError, QuartierError):
+        app.add_exception_handler(kind, store_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

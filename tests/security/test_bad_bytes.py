@@ -2,6 +2,7 @@
 a full or read-only store, and two renderings of one picture at once never give a 500."""
 
 import codecs
+import errno
 import io
 import json
 import threading
@@ -12,9 +13,11 @@ import httpx
 import pytest
 from live_server import MODERATOR, Api, LiveServer, design_text
 from pypdf import PdfReader
+from sqlalchemy import event
 
 from game.core.errors import QuartierError
 from game.core.i18n import text
+from game.io import storage
 from game.io.storage import write_atomic
 from server_sync.cli import main
 from server_sync.export.contents import find_workshop
@@ -288,3 +291,99 @@ def test_the_export_names_a_huge_or_odd_workshop_number_as_unknown(server, ref):
     with sessions() as session, pytest.raises(QuartierError) as refused:
         find_workshop(session, ref)
     assert refused.value.key == "export.no_workshop"
+
+
+# L5: a full disk or a store that cannot be written is said so (507 / 503), the log names the cause
+
+
+def _on_every_new_connection(server, statements):
+    """Run `statements` on each connection the server opens from now on (its pool starts empty)."""
+    engine = server.client.app.state.server.engine
+
+    def run(connection, _record):
+        cursor = connection.cursor()
+        for statement in statements(cursor):
+            cursor.execute(statement)
+        cursor.close()
+
+    event.listen(engine, "connect", run)
+    engine.dispose()
+
+
+def _sqlite_full(cursor):
+    cursor.execute("PRAGMA page_count")
+    return [f"PRAGMA max_page_count = {cursor.fetchone()[0]}"]
+
+
+@pytest.mark.parametrize("db_url", [None], ids=["sqlite"])  # SQLite's max_page_count fills it
+def test_a_full_database_disk_gives_507_in_words_and_the_log_names_the_cause(server, caplog):
+    workshop = server.workshop(moderation="post")
+    who = server.join(workshop, "Fox")
+    _on_every_new_connection(server, _sqlite_full)
+    doc = json.loads(design_text())
+    answers = []
+    for n in range(40):
+        sent = {**doc, "description": f"{n} " + "Bäume " * 300}
+        answers.append(
+            server.client.put(
+                f"/api/v1/submissions/{doc['id']}",
+                content=json.dumps(sent),
+                headers={**who, "accept-language": "de"},
+            )
+        )
+        if answers[-1].status_code != 201:
+            break
+    assert answers[-1].status_code == 507, answers[-1].text
+    assert answers[-1].json()["error"]["code"] == "disk_full"
+    assert "Speicher des Servers ist voll" in answers[-1].json()["error"]["message"]
+    assert "database or disk is full" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+def test_a_store_that_cannot_be_written_gives_503_in_words_and_the_log_names_the_cause(
+    server, caplog
+):
+    engine = server.client.app.state.server.engine
+    if engine.dialect.name == "sqlite":
+        _on_every_new_connection(server, lambda cursor: ["PRAGMA query_only = 1"])
+        cause = "readonly database"
+    else:
+        with engine.connect() as connection:
+            database = connection.exec_driver_sql("SELECT current_database()").scalar()
+            connection.exec_driver_sql(
+                f"ALTER DATABASE {database} SET default_transaction_read_only = on"
+            )
+            connection.commit()
+        engine.dispose()
+        cause = "read-only transaction"
+    answer = server.client.post(
+        "/api/v1/workshops", json={"title": "Platz", "level_id": "demo"}, headers=server.mod
+    )
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "store_read_only"
+    assert "cannot write" in answer.json()["error"]["message"]
+    assert cause in caplog.text and "Traceback" not in caplog.text
+    assert server.client.get("/api/v1/workshops/1").status_code == 404  # reading still works
+
+
+def test_a_full_disk_for_the_picture_cache_gives_507(server, monkeypatch, caplog):
+    workshop = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(workshop, "Fox"))
+    for picture in (server.client.app.state.server.data_dir / "images").iterdir():
+        picture.unlink()
+
+    def full(path, data, mode=0o666):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(storage, "_write_file", full)
+    answer = server.client.get(f"/api/v1/submissions/{uuid}/image.png")
+    assert answer.status_code == 507, answer.text
+    assert answer.json()["error"]["code"] == "disk_full"
+    assert "disk is full" in caplog.text
+
+
+def test_serve_on_a_data_folder_that_cannot_be_written_says_so_in_one_line(capsys):
+    assert main(["serve", "--data-dir", "/sys/quartier-test", "--port", "9"]) == 1
+    err = capsys.readouterr().err
+    assert text("en", "server.store_read_only") in err
+    assert "Traceback" not in err and "OperationalError" not in err
