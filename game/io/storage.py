@@ -9,6 +9,7 @@ USB sticks are often FAT32.
 import errno
 import os
 import secrets
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -86,13 +87,29 @@ def write_atomic(path: Path, data: bytes, keep_backup: bool = True, mode: int = 
 
 
 def read_document(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """The bytes of a level or design file, with clear messages for missing or oversized files."""
+    """The bytes of a level or design file, with clear messages for missing or oversized files.
+
+    Only a regular file is read, and never more than `max_bytes`: a device (`/dev/zero`,
+    `/dev/stdin`) or a FIFO has no size to check first, and reading it filled the memory or
+    waited forever.
+    """
     path = Path(path)
+    too_large = QuartierError("error.file_too_large", path=str(path), limit_mb=max_bytes // 2**20)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise QuartierError("error.file_too_large", path=str(path), limit_mb=max_bytes // 2**20)
-        return path.read_bytes()
+        # Non-blocking, so that opening a FIFO returns at once and fstat can refuse it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            found = os.fstat(f.fileno())
+            if stat.S_ISDIR(found.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(found.st_mode):
+                raise QuartierError("error.not_a_file", path=str(path))
+            if found.st_size > max_bytes:
+                raise too_large
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it grew since
+            raise too_large
+        return data
     except FileNotFoundError:
         raise QuartierError("error.file_not_found", path=str(path)) from None
     except IsADirectoryError:
