@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from live_server import MODERATOR, Api, LiveServer, design_text
+from live_server import Api, LiveServer, csrf, design_text, sign_in
 from pypdf import PdfReader
 from sqlalchemy import event
 
@@ -34,20 +34,6 @@ def live(tmp_path):
         yield server
     finally:
         server.kill()
-
-
-def csrf(client) -> str:
-    client.get("/")
-    return client.cookies["quartier_csrf"]
-
-
-def sign_in(client) -> None:
-    answer = client.post(
-        "/moderate/login",
-        data={"csrf": csrf(client), "token": MODERATOR},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
 
 
 def _put(server, who: dict, text: str, body: bytes):
@@ -387,3 +373,35 @@ def test_serve_on_a_data_folder_that_cannot_be_written_says_so_in_one_line(capsy
     err = capsys.readouterr().err
     assert text("en", "server.store_read_only") in err
     assert "Traceback" not in err and "OperationalError" not in err
+
+
+def test_a_real_server_answers_bad_bytes_in_words_and_keeps_its_connections(tmp_path, db_url):
+    """The findings as they were found: a real process on SQLite and PostgreSQL, where a NUL or
+    a huge id broke the database connection (500 and a reset) instead of a refusal."""
+    live = LiveServer(tmp_path / "live", db_url).start()
+    try:
+        with httpx.Client(base_url=live.url, timeout=60) as client:
+            api = Api(client)
+            workshop = api.workshop(moderation="post")
+            who = api.join(workshop, "Fox")
+            text_ = design_text()
+            uuid = json.loads(text_)["id"]
+            bom = codecs.BOM_UTF8 + text_.encode()
+            put = client.put(f"/api/v1/submissions/{uuid}", content=bom, headers=who)
+            assert put.status_code == 201, put.text
+            assert client.get(f"/api/v1/submissions/{uuid}").status_code == 200
+            utf16 = client.put(
+                f"/api/v1/submissions/{uuid}", content=text_.encode("utf-16"), headers=who
+            )
+            assert utf16.status_code == 422 and utf16.json()["error"]["code"] == "not_utf8"
+            for workshop_id in ("99999999999999999999", "2147483648"):
+                assert client.get(f"/api/v1/workshops/{workshop_id}").status_code == 422
+            assert client.get("/api/v1/submissions/%00").status_code == 422
+            nul = client.post(
+                "/api/v1/workshops", json={"title": "A\x00B", "level_id": "demo"}, headers=api.mod
+            )
+            assert nul.status_code == 422 and nul.json()["error"]["code"] == "control_characters"
+            assert client.get("/healthz").status_code == 200
+            assert client.get(f"/api/v1/workshops/{workshop['id']}").status_code == 200
+    finally:
+        live.kill()
