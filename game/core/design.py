@@ -8,7 +8,7 @@ first: changes against another version of the city would land in the wrong place
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,20 +39,31 @@ class Changes(_Strict):
     data: str
 
 
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+"""A pseudonym or a metric's key: short, so a file cannot carry a megabyte in one."""
+AchievementKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+
+
 class DesignDocument(_Strict):
+    """A design file. Every field is bounded: the server stores what pupils send.
+
+    `pseudonyms` and `metrics` are the editor's notes for the pupil; the server publishes its
+    own participant pseudonym and recomputes the indicators, never taking them from here.
+    """
+
     schema_version: Literal[2] = SCHEMA_VERSION
     format: Literal["quartier.design"] = FORMAT
     id: uuid.UUID
     level: LevelRef
     title: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=2000)
-    pseudonyms: list[str] = Field(default_factory=list, max_length=8)
+    pseudonyms: list[Name] = Field(default_factory=list, max_length=8)
     created: datetime
     modified: datetime
     app_version: str = Field(max_length=40)
     changes: Changes
-    metrics: dict[str, float] = Field(default_factory=dict)
-    achievements: list[str] = Field(default_factory=list, max_length=100)
+    metrics: dict[Name, float] = Field(default_factory=dict, max_length=64)
+    achievements: list[AchievementKey] = Field(default_factory=list, max_length=100)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=1) + "\n"
@@ -107,9 +118,9 @@ def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Sess
         raise QuartierError("error.level_version", what=what, level=level.id)
     index, local = decode_sparse(doc.changes.data, doc.changes.count, level.volume, what)
     values = from_palette(local, doc.changes.palette, level.catalogue.id, what)
-    session = Session(level)
-    session.grid.reshape(-1)[index] = values
-    return session
+    grid = level.city.copy()
+    grid.reshape(-1)[index] = values
+    return Session(level, grid)  # the session counts the cost of what it is given
 
 
 def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:
