@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
-from game.core.document import parse_document
+from game.core.document import parse_document, validation_error
 from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.session import Session
@@ -92,17 +92,23 @@ def _now() -> datetime:
 def new_design(
     level: Level, app_version: str, title: str = "", pseudonym: str | None = None
 ) -> DesignDocument:
+    """A design without changes; a title or pseudonym beyond the file's bounds is refused."""
     now = _now()
-    return DesignDocument(
-        id=uuid.uuid4(),
-        level=LevelRef(id=level.id, sha256=level.sha256),
-        title=title,
-        pseudonyms=[pseudonym] if pseudonym else [],
-        created=now,
-        modified=now,
-        app_version=app_version,
-        changes=_encode_changes(np.zeros(0, np.int64), np.zeros(0, np.uint8), level.catalogue.key),
-    )
+    try:
+        return DesignDocument(
+            id=uuid.uuid4(),
+            level=LevelRef(id=level.id, sha256=level.sha256),
+            title=title,
+            pseudonyms=[pseudonym] if pseudonym else [],
+            created=now,
+            modified=now,
+            app_version=app_version,
+            changes=_encode_changes(
+                np.zeros(0, np.int64), np.zeros(0, np.uint8), level.catalogue.key
+            ),
+        )
+    except ValidationError as exc:
+        raise validation_error("design", exc) from None
 
 
 def _encode_changes(index: np.ndarray, values: np.ndarray, key_of: Callable[[int], str]) -> Changes:

@@ -282,6 +282,14 @@ def test_design_fields_are_bounded():
             parse_design(json.dumps(raw))
 
 
+def test_design_new_refuses_a_pseudonym_beyond_the_bounds_with_a_message(tmp_path, capsys):
+    out = tmp_path / "new.design.json"
+    code = main(["design", "new", "--level", "tutorial", "--out", str(out), "--author", "x" * 41])
+    assert code == 1
+    assert "pseudonyms.0: String should have at most 40 characters" in capsys.readouterr().err
+    assert not out.exists()
+
+
 # --- a real server process --------------------------------------------------------------------
 
 
