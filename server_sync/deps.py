@@ -59,6 +59,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+async def address_limited(request: Request, state: ServerState = Depends(server)) -> None:
+    """Per client address whatever the request carries: for what nobody is signed in to do
+    (joining), where a made-up `Authorization` header must not open a fresh allowance."""
+    wait = state.address_limit.check(client_address(request))
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+
+
 async def rate_limited(request: Request, state: ServerState = Depends(server)) -> None:
     """Per token when there is one, else per client address (held in memory only)."""
     token = bearer(request)

@@ -35,8 +35,11 @@ def design_text(title: str = "Park", x: int = 50) -> str:
 class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
-    def __init__(self, data_dir: Path, db_url: str | None, workers: int = 1) -> None:
+    def __init__(
+        self, data_dir: Path, db_url: str | None, workers: int = 1, rate_limit: int = 100_000
+    ) -> None:
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
+        self.rate_limit = rate_limit
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -56,7 +59,7 @@ class LiveServer:
             "--data-dir",
             str(self.data_dir),
             "--rate-limit",
-            "100000",
+            str(self.rate_limit),
             "--workers",
             str(self.workers),
         ]
