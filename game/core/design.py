@@ -125,6 +125,13 @@ def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Sess
     return session
 
 
+def with_texts(doc: DesignDocument, **texts: str | list[str]) -> DesignDocument:
+    """A copy of `doc` with new title, description or pseudonyms, checked like a file is
+    (`model_copy` checks nothing): what a pupil typed or pasted is refused now, not when the
+    saved file is opened again."""
+    return DesignDocument.model_validate({**doc.model_dump(), **texts})
+
+
 def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:
     """A copy of `doc` holding the session's current changes, stamped with the time."""
     changes = _encode_changes(*session.differences(), session.level.catalogue.key)

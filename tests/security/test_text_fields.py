@@ -75,3 +75,20 @@ def test_the_server_refuses_a_zero_width_title_with_422_and_the_reason(server):
     response = server.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=pupil)
     assert response.status_code == 422
     assert "U+200B" in response.json()["error"]["message"]
+
+
+def test_the_editor_refuses_a_pasted_rtl_override_before_saving_or_queueing(level):
+    from game import __version__
+    from game.app.editor import Editor
+    from game.core.design import new_design
+    from game.core.session import Session
+
+    editor = Editor(Session(level), new_design(level, __version__), None, "de")
+    try:
+        assert not editor.submit("Park\u202egpj.exe", "", "Fox")
+        assert "U+202E" in editor.current_toast()
+        assert not editor.path.exists() and editor.outbox.pending() == []
+        assert not editor.save(title="Pa\u200brk") and not editor.path.exists()
+        assert editor.submit("Park", "Bäume\nund Bänke", "Fox")
+    finally:
+        editor.close()
