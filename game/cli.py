@@ -19,6 +19,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
 from game.core.indicators import MAX_STARS, by_key, measure, refuse_over_budget
 from game.core.ops import Redo, Undo, parse_script
+from game.core.rules import check_design
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, find_level, load_level
@@ -235,7 +236,9 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
+    """The same check the server makes on upload: the file, its level, and the level's rules."""
     doc, session = open_design_file(args.path)
+    check_design(session)
     _out(
         text(
             lang,

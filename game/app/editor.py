@@ -21,6 +21,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
 from game.core.ops import Operation
+from game.core.rules import check_design
 from game.core.session import EditResult, Session
 from game.io import storage
 from game.io.designs import write_design
@@ -249,6 +250,7 @@ class Editor:
         if not self.save(title=None if self.path.exists() else title):
             return False
         try:
+            check_design(self.session)  # the server's check: refused here, not after the upload
             self.outbox.queue(self.doc)
         except QuartierError as exc:
             self.show(exc.message(self.lang))

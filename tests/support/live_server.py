@@ -97,6 +97,16 @@ class Api:
         self.client = client
         self.mod = {"Authorization": f"Bearer {MODERATOR}"}
 
+    def sign_in(self) -> None:
+        """Sign in at the moderator's desk (its cookie then goes with every request of the client)."""
+        self.client.get("/moderate")
+        response = self.client.post(
+            "/moderate/login",
+            data={"csrf": self.client.cookies.get("quartier_csrf"), "token": MODERATOR},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+
     def workshop(self, **fields) -> dict:
         body = {"title": "Unser Platz", "level_id": "demo", **fields}
         response = self.client.post("/api/v1/workshops", json=body, headers=self.mod)

@@ -7,7 +7,13 @@ cannot pay for.
 """
 
 from game.core.indicators.base import Indicator, Reading
-from game.core.indicators.budget import Budget, Cost, over_budget, refuse_over_budget
+from game.core.indicators.budget import (
+    Budget,
+    Cost,
+    beyond_budget,
+    over_budget,
+    refuse_over_budget,
+)
 from game.core.indicators.density import FloorAreaRatio, SiteCoverage
 from game.core.indicators.engine import Metrics, Snapshot, compute_all, measure
 from game.core.indicators.goals import (
@@ -51,6 +57,7 @@ __all__ = [
     "WalkToPlayground",
     "WalkToSchool",
     "WalkToShop",
+    "beyond_budget",
     "by_key",
     "check_goals",
     "compute_all",
