@@ -25,6 +25,8 @@ HIDDEN = {
     "line separator": "Park\u2028",
     "private use": "Park\ue000",
     "escape": "Park\x1b[31m",
+    "tag character": "Park\U000e0041",
+    "hangul jungseong filler": "Park\u1160",
 }
 
 
@@ -46,7 +48,16 @@ def test_hidden_characters_are_refused_in_every_text_field(field, value):
 
 @pytest.mark.parametrize(
     "title",
-    ["Unser Platz", "Grünfläche für alle", "Парк", "حديقة", "公园 🌳", "Café", "Ｐａｒｋ"],
+    [
+        "Unser Platz",
+        "Grünfläche für alle",
+        "Парк",
+        "حديقة",
+        "公园 🌳",
+        "Café",
+        "Ｐａｒｋ",
+        "Park ❤️",
+    ],
 )
 def test_ordinary_titles_in_any_script_are_kept(title):
     assert parse_design(with_fields(title=title, pseudonyms=[title[:8]])).title == title
