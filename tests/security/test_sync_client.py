@@ -182,3 +182,19 @@ def test_joining_behind_a_proxy_page_is_a_bad_answer_not_a_refusal():
     with tiny_server(page) as url, pytest.raises(QuartierError) as failed:
         join(url, "ABC123", "Fox")
     assert failed.value.key == "sync.bad_answer"
+
+
+def test_quartier_sync_behind_a_proxy_page_keeps_the_design_and_says_it_waits(level, capsys):
+    from game.cli import main
+    from game.io import storage
+    from game.io.paths import participant_file
+    from game.sync.credentials import save_participant
+
+    page = fixed("403 Forbidden", "text/html", b"<html>Access denied by the school proxy</html>")
+    outbox = user_outbox()
+    outbox.queue(new_design(level, "test", title="Park"))
+    with tiny_server(page) as url:
+        save_participant(make_participant(url), participant_file(), storage)
+        assert main(["sync"]) == 1  # something still waits
+    assert "Park" in capsys.readouterr().out
+    assert len(outbox.pending()) == 1 and not list(outbox.refused_dir.glob("*"))
