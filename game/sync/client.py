@@ -129,11 +129,16 @@ def _bounded(
 ) -> httpx.Response:
     """One request finished within `deadline` seconds in all, its answer read into memory only
     up to `max_bytes`. Raises `httpx.TimeoutException` or `AnswerTooLarge` (both
-    `httpx.HTTPError`s, like a lost connection)."""
+    `httpx.HTTPError`s, like a lost connection).
+
+    The answer is asked for uncompressed (`identity`); one compressed anyway is unpacked a
+    network read at a time (64 KB, at most about 64 MB unpacked) and stopped at `max_bytes`."""
     started = time.monotonic()
     with _Watchdog(deadline) as watchdog:
         try:
-            with client.stream(method, url, extensions={"trace": watchdog.trace}, **kwargs) as r:
+            headers = {**kwargs.pop("headers", {}), "Accept-Encoding": "identity"}
+            extensions = {"trace": watchdog.trace}
+            with client.stream(method, url, headers=headers, extensions=extensions, **kwargs) as r:
                 length = r.headers.get("content-length", "")
                 if length.isdigit() and int(length) > max_bytes:
                     raise AnswerTooLarge(f"answer of {length} bytes")
@@ -148,9 +153,9 @@ def _bounded(
             if watchdog.expired and not isinstance(exc, httpx.TimeoutException):
                 raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s") from None
             raise
-    # The body is decoded already, so only its type is carried over (not Content-Encoding).
-    headers = {"content-type": r.headers.get("content-type", "")}
-    return httpx.Response(r.status_code, headers=headers, content=bytes(body), request=r.request)
+    # The body is unpacked already, so only its type is carried over (not Content-Encoding).
+    kept = {"content-type": r.headers.get("content-type", "")}
+    return httpx.Response(r.status_code, headers=kept, content=bytes(body), request=r.request)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

@@ -5,6 +5,7 @@ proxy's HTML 403. Each server is a thread that stops by itself; each test is bou
 """
 
 import contextlib
+import gzip
 import socket
 import threading
 import time
@@ -165,6 +166,21 @@ def test_an_answer_not_shaped_like_the_servers_error_is_try_again_later(
     assert outcome.state == "waiting" and outcome.code == "unexpected_answer"
     assert not report.auth_failed
     assert len(outbox.pending()) == 1 and not list(outbox.refused_dir.glob("*"))
+
+
+def test_a_compressed_bomb_is_not_unpacked_past_the_cap(level):
+    bomb = gzip.compress(b'{"error": {"code": "x", "message": "' + b" " * 200_000_000, 1)
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+            b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb
+        )
+
+    with tiny_server(answer) as url:
+        outcome, _, outbox = send_one(url, level, max_answer_bytes=1 << 20)
+    assert outcome.state == "waiting" and "AnswerTooLarge" in outcome.reason
+    assert len(outbox.pending()) == 1
 
 
 def test_the_servers_own_refusal_still_refuses_for_good(level):
