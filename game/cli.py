@@ -50,7 +50,13 @@ def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.gis import has_gis
+
     level = load_level(args.path)
+    if level.doc.georeference is not None and has_gis():
+        from game.io.georef import check_georeference
+
+        check_georeference(level.doc.georeference)
     _out(
         text(
             lang,

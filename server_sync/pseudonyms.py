@@ -20,6 +20,8 @@ import unicodedata
 
 from confusable_homoglyphs import confusables
 
+from game.core.text import DEFAULT_IGNORABLE
+
 ALLOWED = re.compile(r"^[\w .\-']{2,24}$", re.UNICODE)
 EMAIL = re.compile(r"\S+@\S+")
 PHONE = re.compile(r"(\d[\s\-/]*){6,}")
@@ -48,16 +50,6 @@ RUDE = (
 RUDE_ALONE = ("sex", "kill")
 
 
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that show as
-# nothing. Python's unicodedata has no such property; the Cf ones fail ALLOWED already, but the
-# Hangul fillers count as letters, so "Max\u3164" would pass as a second "Max".
-INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
-)
-
-
 def problem(pseudonym: str) -> str | None:
     """The string-table code of what is wrong with a pseudonym, or None if it is fine."""
     name = unicodedata.normalize("NFKC", pseudonym).strip()
@@ -65,7 +57,7 @@ def problem(pseudonym: str) -> str | None:
         return "pseudonym_length"
     if EMAIL.search(name) or PHONE.search(name) or LINK.search(name):
         return "pseudonym_contact"
-    if not ALLOWED.match(name) or INVISIBLE.search(name):
+    if not ALLOWED.match(name) or DEFAULT_IGNORABLE.search(name):
         return "pseudonym_characters"
     looks = skeleton(name)
     letters = "".join(c for c in looks if c.isalpha())

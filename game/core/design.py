@@ -11,13 +11,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
 from game.core.document import parse_document, validation_error
 from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.session import Session
+from game.core.text import hidden_character
 
 SCHEMA_VERSION: Final = 2
 FORMAT: Final = "quartier.design"
@@ -67,6 +75,18 @@ class DesignDocument(_Strict):
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=1) + "\n"
+
+    @field_validator("title", "description", "pseudonyms")
+    @classmethod
+    def _visible(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+        """Others read these texts in the gallery and the council report: nothing in them may
+        hide or reorder what is shown (L10). Raised as a QuartierError, which pydantic lets
+        through, so the refusal is said in the pupil's language."""
+        for one in [value] if isinstance(value, str) else value:
+            hidden = hidden_character(one, newlines=info.field_name == "description")
+            if hidden is not None:
+                raise QuartierError("error.hidden_character", field=info.field_name, char=hidden)
+        return value
 
 
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +147,16 @@ def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Sess
     grid = level.city.copy()
     grid.reshape(-1)[index] = values
     return Session(level, grid)  # the session counts the cost of what it is given
+
+
+def with_texts(doc: DesignDocument, **texts: str | list[str]) -> DesignDocument:
+    """A copy of `doc` with new title, description or pseudonyms, checked like a file is
+    (`model_copy` checks nothing): what a pupil typed or pasted is refused now, not when the
+    saved file is opened again."""
+    try:
+        return DesignDocument.model_validate({**doc.model_dump(), **texts})
+    except ValidationError as exc:
+        raise validation_error("design", exc) from None
 
 
 def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:

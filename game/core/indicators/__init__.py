@@ -16,7 +16,13 @@ from game.core.indicators.budget import (
 )
 from game.core.indicators.density import FloorAreaRatio, SiteCoverage
 from game.core.indicators.engine import Metrics, Snapshot, compute_all, measure
-from game.core.indicators.goals import MAX_STARS, GoalResult, evaluate_goals, stars
+from game.core.indicators.goals import (
+    MAX_STARS,
+    GoalResult,
+    check_goals,
+    evaluate_goals,
+    stars,
+)
 from game.core.indicators.green import GreenFactor, SealedShare
 from game.core.indicators.registry import INDICATORS, by_key
 from game.core.indicators.sunlight import SunHours, SunOnOpenSpace
@@ -53,6 +59,7 @@ __all__ = [
     "WalkToShop",
     "beyond_budget",
     "by_key",
+    "check_goals",
     "compute_all",
     "evaluate_goals",
     "measure",
