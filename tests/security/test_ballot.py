@@ -42,3 +42,18 @@ def test_a_made_up_bearer_per_request_does_not_get_round_the_join_limit(tmp_path
     finally:
         server.kill()
     assert statuses.count(201) <= 100 and statuses[-1] == 429
+
+
+def test_a_vote_for_a_design_hidden_later_can_still_be_withdrawn(server):
+    """L3: otherwise the vote stays stuck on a design nobody can see any more."""
+    workshop = server.workshop(votes_per_participant=2, moderation="post")
+    author, voter = server.join(workshop, "Fox"), server.join(workshop, "Owl")
+    uuid, _ = server.submit(author)
+    server.approve(uuid)
+    server.phase(workshop, "voting")
+    url = f"/api/v1/submissions/{uuid}/vote"
+    assert server.client.put(url, headers=voter).json()["votes_left"] == 1
+    server.moderate(uuid, "hide", "Bitte ohne Namen")
+    withdrawn = server.client.delete(url, headers=voter)
+    assert withdrawn.status_code == 200 and withdrawn.json()["votes_left"] == 2
+    assert server.client.put(url, headers=voter).status_code == 404  # no new vote for it
