@@ -5,7 +5,7 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Depends, Request
@@ -20,6 +20,8 @@ from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
 MODERATOR_COOKIE = "quartier_moderator"
+GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
+GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
 
 @dataclass
@@ -31,6 +33,11 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
+    # Wrong moderator tokens per client address (sign-in page and API alike): a lockout that
+    # guessing from one machine cannot get round by changing the token it guesses.
+    guess_limit: RateLimiter = field(
+        default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
+    )
     # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
     # Never the pool of the other routes: waiting there would block the loop that must free it.
     loop_engine: Engine | None = None
@@ -90,8 +97,19 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
     return session_active(session, request.cookies.get(MODERATOR_COOKIE))
 
 
-def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> None:
+def moderator(
+    request: Request,
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+    _=Depends(rate_limited),
+) -> None:
+    address = client_address(request)
+    wait = state.guess_limit.waiting(address)
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
     if not is_moderator(request, session):
+        if bearer(request):
+            state.guess_limit.check(address)  # a wrong guess counts against this address
         raise ApiError(401, "not_moderator")
 
 
