@@ -19,6 +19,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
 from game.core.indicators import MAX_STARS, by_key, measure, refuse_over_budget
 from game.core.ops import Redo, Undo, parse_script
+from game.core.rules import check_design
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
 from game.io.levels import available_levels, level_from_option, load_level
@@ -49,7 +50,13 @@ def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.gis import has_gis
+
     level = load_level(args.path)
+    if level.doc.georeference is not None and has_gis():
+        from game.io.georef import check_georeference
+
+        check_georeference(level.doc.georeference)
     _out(
         text(
             lang,
@@ -229,7 +236,9 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
+    """The same check the server makes on upload: the file, its level, and the level's rules."""
     doc, session = open_design_file(args.path)
+    check_design(session)
     _out(
         text(
             lang,

@@ -44,6 +44,10 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         title="Quartier collection server",
         version=__version__,
         description="Workshops, submissions, votes and moderation. See docs/api.md.",
+        # Swagger UI and ReDoc load their scripts from a CDN, which the Content-Security-Policy
+        # blocks (and a workshop may be offline): they would be blank pages. The schema stays.
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(plain_address)],
     )
     app.state.server = ServerState(

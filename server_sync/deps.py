@@ -5,7 +5,7 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +23,8 @@ from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
 MODERATOR_COOKIE = "quartier_moderator"
+GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
+GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
 #: A workshop id in an address: checked against what the database holds before any query.
 WorkshopId = Annotated[int, InPath(ge=1, le=MAX_ID)]
@@ -37,6 +39,11 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
+    # Wrong moderator tokens per client address (sign-in page and API alike): a lockout that
+    # guessing from one machine cannot get round by changing the token it guesses.
+    guess_limit: RateLimiter = field(
+        default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
+    )
     # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
     # Never the pool of the other routes: waiting there would block the loop that must free it.
     loop_engine: Engine | None = None
@@ -75,6 +82,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+async def address_limited(request: Request, state: ServerState = Depends(server)) -> None:
+    """Per client address whatever the request carries: for what nobody is signed in to do
+    (joining), where a made-up `Authorization` header must not open a fresh allowance."""
+    wait = state.address_limit.check(client_address(request))
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+
+
 async def rate_limited(request: Request, state: ServerState = Depends(server)) -> None:
     """Per token when there is one, else per client address (held in memory only)."""
     token = bearer(request)
@@ -98,8 +113,19 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
     return session_active(session, request.cookies.get(MODERATOR_COOKIE))
 
 
-def moderator(request: Request, session: Session = Depends(db), _=Depends(rate_limited)) -> None:
+def moderator(
+    request: Request,
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+    _=Depends(rate_limited),
+) -> None:
+    address = client_address(request)
+    wait = state.guess_limit.waiting(address)
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
     if not is_moderator(request, session):
+        if bearer(request):
+            state.guess_limit.check(address)  # a wrong guess counts against this address
         raise ApiError(401, "not_moderator")
 
 

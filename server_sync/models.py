@@ -81,10 +81,13 @@ class Participant(Base):
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
     pseudonym: Mapped[str] = mapped_column(String(24))
+    # What the name looks like (server_sync.pseudonyms.skeleton): no two alike in a workshop.
+    pseudonym_key: Mapped[str] = mapped_column(String(96))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
         UniqueConstraint("workshop_id", "pseudonym", name="one_pseudonym_per_workshop"),
+        UniqueConstraint("workshop_id", "pseudonym_key", name="one_look_per_workshop"),
     )
 
 

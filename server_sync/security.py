@@ -38,23 +38,56 @@ def same_secret(token: str, stored_hash: str) -> bool:
 
 
 class RateLimiter:
-    """At most `limit` requests per `window` seconds per key; `check` returns the seconds to wait (0 = go)."""
+    """At most `limit` requests per `window` seconds per key; `check` returns the seconds to wait (0 = go).
+
+    Keys whose hits have all expired are swept out now and then, so a stream of made-up keys
+    (a new fake token per request) holds memory for one window at most, not forever.
+    """
 
     def __init__(self, limit: int, window: float = 60.0, clock=time.monotonic) -> None:
         self.limit, self.window, self.clock = limit, window, clock
         self._hits: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._next_sweep = clock() + window
 
     def check(self, key: str) -> float:
+        """Count one hit for `key`, unless it must wait first."""
         now = self.clock()
         with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
+            self._sweep(now)
+            hits = self._recent(key, now)
             if len(hits) >= self.limit:
                 return max(0.0, hits[0] + self.window - now)
             hits.append(now)
             return 0.0
+
+    def waiting(self, key: str) -> float:
+        """The seconds `key` must wait, without counting a hit (for limits on failures only)."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is None:
+                return 0.0
+            hits = self._recent(key, now)
+            return max(0.0, hits[0] + self.window - now) if len(hits) >= self.limit else 0.0
+
+    def keys(self) -> int:
+        return len(self._hits)
+
+    def _recent(self, key: str, now: float) -> deque:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits
+
+    def _sweep(self, now: float) -> None:
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.window
+        for key in [
+            k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window
+        ]:
+            del self._hits[key]
 
 
 class SecurityHeaders:

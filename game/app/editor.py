@@ -16,11 +16,12 @@ from game.app.background import ExpensiveIndicators
 from game.app.tools import TOOLS, Pointer, Tool
 from game.app.tools.stamp import StampTool
 from game.core.change import Change
-from game.core.design import DesignDocument, save_changes
+from game.core.design import DesignDocument, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
 from game.core.ops import Operation
+from game.core.rules import check_design
 from game.core.session import EditResult, Session
 from game.io import storage
 from game.io.designs import write_design
@@ -218,10 +219,10 @@ class Editor:
 
     def save(self, title: str | None = None) -> bool:
         """Save to the design's file ("save as" when a new title is given); the autosave is then obsolete."""
-        if title is not None and title.strip():
-            self.doc = self.doc.model_copy(update={"title": title.strip()[:120]})
-            self.path = designs_dir() / design_filename(self.doc.title, self.doc)
         try:
+            if title is not None and title.strip():
+                self.doc = with_texts(self.doc, title=title.strip()[:120])
+                self.path = designs_dir() / design_filename(self.doc.title, self.doc)
             self.doc = write_design(self.path, self.doc, self.session)
         except QuartierError as exc:
             self.show(exc.message(self.lang))
@@ -234,14 +235,22 @@ class Editor:
     def submit(self, title: str, description: str, pseudonym: str) -> bool:
         """Save, then queue the design for the collection server (sent when a server is reachable)."""
         title = title.strip()[:120] or self.doc.title
-        update: dict[str, object] = {"title": title, "description": description.strip()[:2000]}
+        update: dict[str, str | list[str]] = {
+            "title": title,
+            "description": description.strip()[:2000],
+        }
         if pseudonym.strip():
             update["pseudonyms"] = [pseudonym.strip()[:24]]
-        self.doc = self.doc.model_copy(update=update)
+        try:
+            self.doc = with_texts(self.doc, **update)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return False
         # A design never saved before gets its file name from the title it is submitted with.
         if not self.save(title=None if self.path.exists() else title):
             return False
         try:
+            check_design(self.session)  # the server's check: refused here, not after the upload
             self.outbox.queue(self.doc)
         except QuartierError as exc:
             self.show(exc.message(self.lang))

@@ -8,16 +8,24 @@ first: changes against another version of the city would land in the wrong place
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
-from game.core.document import parse_document
+from game.core.document import parse_document, validation_error
 from game.core.errors import QuartierError
 from game.core.level import LEVEL_ID_PATTERN, Level
 from game.core.session import Session
+from game.core.text import hidden_character
 
 SCHEMA_VERSION: Final = 2
 FORMAT: Final = "quartier.design"
@@ -39,23 +47,46 @@ class Changes(_Strict):
     data: str
 
 
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+"""A pseudonym or a metric's key: short, so a file cannot carry a megabyte in one."""
+AchievementKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+
+
 class DesignDocument(_Strict):
+    """A design file. Every field is bounded: the server stores what pupils send.
+
+    `pseudonyms` and `metrics` are the editor's notes for the pupil; the server publishes its
+    own participant pseudonym and recomputes the indicators, never taking them from here.
+    """
+
     schema_version: Literal[2] = SCHEMA_VERSION
     format: Literal["quartier.design"] = FORMAT
     id: uuid.UUID
     level: LevelRef
     title: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=2000)
-    pseudonyms: list[str] = Field(default_factory=list, max_length=8)
+    pseudonyms: list[Name] = Field(default_factory=list, max_length=8)
     created: datetime
     modified: datetime
     app_version: str = Field(max_length=40)
     changes: Changes
-    metrics: dict[str, float] = Field(default_factory=dict)
-    achievements: list[str] = Field(default_factory=list, max_length=100)
+    metrics: dict[Name, float] = Field(default_factory=dict, max_length=64)
+    achievements: list[AchievementKey] = Field(default_factory=list, max_length=100)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=1) + "\n"
+
+    @field_validator("title", "description", "pseudonyms")
+    @classmethod
+    def _visible(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+        """Others read these texts in the gallery and the council report: nothing in them may
+        hide or reorder what is shown (L10). Raised as a QuartierError, which pydantic lets
+        through, so the refusal is said in the pupil's language."""
+        for one in [value] if isinstance(value, str) else value:
+            hidden = hidden_character(one, newlines=info.field_name == "description")
+            if hidden is not None:
+                raise QuartierError("error.hidden_character", field=info.field_name, char=hidden)
+        return value
 
 
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
@@ -81,17 +112,23 @@ def _now() -> datetime:
 def new_design(
     level: Level, app_version: str, title: str = "", pseudonym: str | None = None
 ) -> DesignDocument:
+    """A design without changes; a title or pseudonym beyond the file's bounds is refused."""
     now = _now()
-    return DesignDocument(
-        id=uuid.uuid4(),
-        level=LevelRef(id=level.id, sha256=level.sha256),
-        title=title,
-        pseudonyms=[pseudonym] if pseudonym else [],
-        created=now,
-        modified=now,
-        app_version=app_version,
-        changes=_encode_changes(np.zeros(0, np.int64), np.zeros(0, np.uint8), level.catalogue.key),
-    )
+    try:
+        return DesignDocument(
+            id=uuid.uuid4(),
+            level=LevelRef(id=level.id, sha256=level.sha256),
+            title=title,
+            pseudonyms=[pseudonym] if pseudonym else [],
+            created=now,
+            modified=now,
+            app_version=app_version,
+            changes=_encode_changes(
+                np.zeros(0, np.int64), np.zeros(0, np.uint8), level.catalogue.key
+            ),
+        )
+    except ValidationError as exc:
+        raise validation_error("design", exc) from None
 
 
 def _encode_changes(index: np.ndarray, values: np.ndarray, key_of: Callable[[int], str]) -> Changes:
@@ -107,9 +144,19 @@ def open_design(doc: DesignDocument, level: Level, what: str = "design") -> Sess
         raise QuartierError("error.level_version", what=what, level=level.id)
     index, local = decode_sparse(doc.changes.data, doc.changes.count, level.volume, what)
     values = from_palette(local, doc.changes.palette, level.catalogue.id, what)
-    session = Session(level)
-    session.grid.reshape(-1)[index] = values
-    return session
+    grid = level.city.copy()
+    grid.reshape(-1)[index] = values
+    return Session(level, grid)  # the session counts the cost of what it is given
+
+
+def with_texts(doc: DesignDocument, **texts: str | list[str]) -> DesignDocument:
+    """A copy of `doc` with new title, description or pseudonyms, checked like a file is
+    (`model_copy` checks nothing): what a pupil typed or pasted is refused now, not when the
+    saved file is opened again."""
+    try:
+        return DesignDocument.model_validate({**doc.model_dump(), **texts})
+    except ValidationError as exc:
+        raise validation_error("design", exc) from None
 
 
 def save_changes(doc: DesignDocument, session: Session, app_version: str) -> DesignDocument:

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Annotated, Any, Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from game.core.catalogue import Catalogue
 from game.core.codec import (
@@ -24,6 +24,7 @@ from game.core.codec import (
     to_palette,
 )
 from game.core.document import Migration, parse_document
+from game.core.errors import QuartierError
 from game.core.i18n import Text
 
 SCHEMA_VERSION: Final = 1
@@ -104,12 +105,25 @@ class InfoMarker(_Strict):
     text: Text
 
 
+EPSG_CODES = range(1024, 32768)
+"""The codes of the EPSG registry; larger ones are for user-defined systems, which a level
+cannot name (pyproj, where installed, checks the code exists: `quartier level validate`)."""
+
+
 class Georeference(_Strict):
     """Real-world placement: voxel corner (0, 0, 0) sits at `origin` in `epsg`, turned by `rotation_deg`."""
 
-    epsg: int = Field(ge=1024, le=999999)
+    epsg: int
     origin: tuple[float, float, float]
     rotation_deg: float = Field(default=0.0, ge=-360, le=360)
+
+    @field_validator("epsg")
+    @classmethod
+    def _registry_code(cls, epsg: int) -> int:
+        """Raised as a QuartierError, which pydantic lets through, for a message in German too."""
+        if epsg not in EPSG_CODES:
+            raise QuartierError("error.level_epsg", epsg=epsg)
+        return epsg
 
 
 #: A level id is a name, never a path: designs name their level by it, and the programs look it

@@ -31,6 +31,11 @@ def parse_crs(value: str) -> CRS:
         raise QuartierError("error.import_crs_unknown", crs=value) from None
 
 
+def check_georeference(georef: Georeference) -> None:
+    """Refuse a level's EPSG code that pyproj's EPSG database does not know."""
+    parse_crs(f"EPSG:{georef.epsg}")
+
+
 def epsg_code(crs: CRS) -> int:
     code = crs.to_epsg()
     if code is None:

@@ -21,3 +21,12 @@ def require_gis() -> None:
         raise QuartierError(
             "error.needs_gis", library=exc.name or "pyproj", command=EXTRA
         ) from None
+
+
+def has_gis() -> bool:
+    """Whether the extra is installed, for checks that only it can make (and may be skipped)."""
+    try:
+        require_gis()
+    except QuartierError:
+        return False
+    return True

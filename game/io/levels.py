@@ -5,6 +5,7 @@ from pathlib import Path
 
 from game.core.catalogue import Catalogue, default_catalogue
 from game.core.errors import QuartierError
+from game.core.indicators import check_goals
 from game.core.level import Level, LevelDocument, parse_level
 from game.core.resources import data_dir
 from game.io.paths import levels_dir
@@ -25,7 +26,14 @@ def read_level_document(path: Path) -> LevelDocument:
 
 
 def load_level(path: Path, catalogue: Catalogue | None = None) -> Level:
-    return Level(read_level_document(path), catalogue or default_catalogue(), what=Path(path).name)
+    return _level(read_level_document(path), catalogue, Path(path).name)
+
+
+def _level(doc: LevelDocument, catalogue: Catalogue | None, what: str) -> Level:
+    """The decoded level, its goals checked against the catalogue and the indicators."""
+    level = Level(doc, catalogue or default_catalogue(), what=what)
+    check_goals(level, what)
+    return level
 
 
 def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError]]]:
@@ -49,7 +57,7 @@ def find_level(level_id: str, catalogue: Catalogue | None = None) -> Level:
     """
     for entry in available_levels()[0]:
         if entry.doc.id == level_id:
-            return Level(entry.doc, catalogue or default_catalogue(), what=entry.path.name)
+            return _level(entry.doc, catalogue, entry.path.name)
     raise QuartierError("error.unknown_level", level=level_id)
 
 

@@ -37,6 +37,15 @@ VOXELS_MAX = 1 << 24
 """Voxels placed by all instances together when a scene is imported."""
 VISITS_MAX = 1 << 18
 """Scene graph nodes visited: a graph that reuses groups cannot make the walk explode."""
+MODELS_MAX = 4096
+"""Models in one file: a thousand times the four 256³ tiles of the largest level, while a
+million one-voxel models would cost a minute and more than a gigabyte of Python objects."""
+NODES_MAX = 1 << 16
+"""Scene graph chunks (nTRN, nGRP, nSHP) in one file: enough to place every model several times."""
+INSTANCES_MAX = 1 << 14
+"""Models placed by the scene graph: each is a numpy computation when the scene is assembled."""
+TRANSLATION_MAX = 1 << 20
+"""Voxels a transform may move a model along an axis; far beyond `SCENE_MAX`, far below int64."""
 DEPTH_MAX = 64
 VERSION = 150
 
@@ -280,6 +289,7 @@ def read_vox(data: bytes, what: str = "vox") -> Scene:
     size: tuple[int, int, int] | None = None
     palette = default_palette()
     nodes: dict[int, tuple[bytes, dict[str, str], tuple[int, ...]]] = {}
+    node_chunks = 0
     for chunk_id, content in _chunks(data, what):
         c = _Cursor(content, what, chunk_id)
         if chunk_id == b"SIZE":
@@ -303,12 +313,17 @@ def read_vox(data: bytes, what: str = "vox") -> Scene:
                     model=len(models),
                     size="×".join(map(str, size)),
                 )
+            if len(models) == MODELS_MAX:
+                raise QuartierError("error.vox_too_many_models", what=what, limit=MODELS_MAX)
             models.append(Model(size, voxels))
             size = None
         elif chunk_id == b"RGBA":
             palette = palette.copy()
             palette[1:] = np.frombuffer(c.take(1024), np.uint8).reshape(256, 4)[:255]
         elif chunk_id in (b"nTRN", b"nGRP", b"nSHP"):
+            node_chunks += 1
+            if node_chunks > NODES_MAX:
+                raise QuartierError("error.vox_too_many_nodes", what=what, limit=NODES_MAX)
             node = c.i32()
             attributes = c.attributes()
             if chunk_id == b"nTRN":
@@ -359,6 +374,8 @@ def _instances(nodes: dict, model_count: int, what: str) -> tuple[Instance, ...]
         else:
             if not links or not 0 <= links[0] < model_count:
                 raise QuartierError("error.vox_scene", what=what, node=node)
+            if len(found) == INSTANCES_MAX:
+                raise QuartierError("error.vox_too_many_placed", what=what, limit=INSTANCES_MAX)
             found.append(Instance(links[0], rotation, translation))
     return tuple(found)
 
@@ -367,22 +384,23 @@ def _parse_transform(
     attributes: dict[str, str], node: int, what: str
 ) -> tuple[np.ndarray, np.ndarray]:
     raw_t, raw_r = attributes.get("_t", "0 0 0"), attributes.get("_r", "4")  # 4: the identity
+    value = f"{raw_t[:40]} / {raw_r[:40]}"
     try:
-        t = np.array([int(v) for v in raw_t.split()], np.int64)
+        # Checked as Python ints first: a huge number would overflow numpy's int64.
+        values = [int(v) for v in raw_t.split()]
         bits = int(raw_r)
     except ValueError:
-        raise QuartierError(
-            "error.vox_transform", what=what, node=node, value=f"{raw_t} / {raw_r}"
-        ) from None
+        raise QuartierError("error.vox_transform", what=what, node=node, value=value) from None
     first, second = bits & 3, (bits >> 2) & 3
     if (
-        t.shape != (3,)
-        or (np.abs(t) > 1 << 20).any()
+        len(values) != 3
+        or any(abs(v) > TRANSLATION_MAX for v in values)
         or first == second
         or 3 in (first, second)
         or not 0 <= bits < 128
     ):
-        raise QuartierError("error.vox_transform", what=what, node=node, value=f"{raw_t} / {raw_r}")
+        raise QuartierError("error.vox_transform", what=what, node=node, value=value)
+    t = np.array(values, np.int64)
     rotation = np.zeros((3, 3), np.int64)
     for row, column in enumerate((first, second, 3 - first - second)):
         rotation[row, column] = -1 if bits >> (4 + row) & 1 else 1

@@ -4,17 +4,25 @@
 (docs/api.md); the server stores a new revision only when the content changes, so sending
 again is always safe. Answers are sorted into sent (the outbox moves the file to `sent/`),
 refused for good (to `refused/`, with the server's message) and temporary (the file waits;
-`run_until_empty` retries with backoff). The server's error messages are passed on bounded
-and printable; the participant token is never logged.
+`run_until_empty` retries with backoff). Only an error shaped like this server's
+(`{"error": {"code", "message"}}`) is a refusal: a proxy's or a Wi-Fi portal's page is "try
+again later", never a reason to give up on a design. The server's error messages are passed on
+bounded and printable; the participant token is never logged.
+
+Every request has a total deadline and a cap on the answer's size (`_bounded`): httpx's
+timeouts count per read, so a server that trickles a byte every few seconds would otherwise
+hold `quartier sync` forever, and an answer is read into memory.
 
 Written by hand, with httpx doing all of HTTP: the retry loop, exponential backoff with full
 jitter, is a few lines, while a retry library would not know which answers of this API are
 temporary, and the tests inject sleep and random.
 """
 
+import contextlib
 import logging
 import random
 import re
+import socket
 import threading
 import time
 import uuid
@@ -22,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import httpx
 
@@ -36,6 +44,12 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+# The whole of one request, connecting to the last byte of the answer.
+REQUEST_DEADLINE = 60.0
+# The server's answers are a few hundred bytes; anything much larger is not the server speaking.
+MAX_ANSWER_BYTES = 1 << 20
+# No connection is kept between requests, so the watchdog always knows the request's socket.
+NO_KEEPALIVE = httpx.Limits(max_keepalive_connections=0)
 TEMPORARY_CLIENT_ERRORS = frozenset({408, 425, 429})
 MAX_SERVER_MESSAGE = 500
 
@@ -61,22 +75,106 @@ def _server_url(server_url: str) -> str:
     return server
 
 
+class AnswerTooLarge(httpx.TransportError):
+    """The answer passed `MAX_ANSWER_BYTES`; reading stopped there."""
+
+
+class _Watchdog:
+    """Shuts the request's socket when the deadline passes, which wakes a read that a
+    trickling server keeps alive. The sockets come from httpcore's `trace` extension."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._streams: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Self:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        stream = info.get("return_value")
+        if event.endswith(".complete") and hasattr(stream, "get_extra_info"):
+            with self._lock:
+                self._streams.append(stream)
+                if self.expired:
+                    self._shut(stream)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for stream in self._streams:
+                self._shut(stream)
+
+    @staticmethod
+    def _shut(stream: Any) -> None:
+        sock = stream.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _bounded(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    deadline: float = REQUEST_DEADLINE,
+    max_bytes: int = MAX_ANSWER_BYTES,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request finished within `deadline` seconds in all, its answer read into memory only
+    up to `max_bytes`. Raises `httpx.TimeoutException` or `AnswerTooLarge` (both
+    `httpx.HTTPError`s, like a lost connection).
+
+    The answer is asked for uncompressed (`identity`); one compressed anyway is unpacked a
+    network read at a time (64 KB, at most about 64 MB unpacked) and stopped at `max_bytes`."""
+    started = time.monotonic()
+    with _Watchdog(deadline) as watchdog:
+        try:
+            headers = {**kwargs.pop("headers", {}), "Accept-Encoding": "identity"}
+            extensions = {"trace": watchdog.trace}
+            with client.stream(method, url, headers=headers, extensions=extensions, **kwargs) as r:
+                length = r.headers.get("content-length", "")
+                if length.isdigit() and int(length) > max_bytes:
+                    raise AnswerTooLarge(f"answer of {length} bytes")
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise AnswerTooLarge(f"answer over {max_bytes} bytes")
+                    if time.monotonic() - started > deadline:
+                        raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s")
+        except httpx.HTTPError as exc:
+            if watchdog.expired and not isinstance(exc, httpx.TimeoutException):
+                raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s") from None
+            raise
+    # The body is unpacked already, so only its type is carried over (not Content-Encoding).
+    kept = {"content-type": r.headers.get("content-type", "")}
+    return httpx.Response(r.status_code, headers=kept, content=bytes(body), request=r.request)
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def server_error(response: httpx.Response) -> tuple[str, str]:
-    """The server's `{"error": {"code", "message"}}` as (code, message), bounded and printable."""
-    code, message = f"http_{response.status_code}", f"HTTP {response.status_code}"
+def server_error(response: httpx.Response) -> tuple[str, str] | None:
+    """The server's `{"error": {"code", "message"}}` as (code, message), bounded and printable;
+    None when the answer is not shaped like this server's errors (a proxy's page, say)."""
     try:
         error = response.json().get("error")
     except (ValueError, AttributeError):
-        error = None
-    if isinstance(error, dict):
-        if isinstance(error.get("code"), str) and error["code"]:
-            code = _CONTROL.sub(" ", error["code"])[:80]
-        if isinstance(error.get("message"), str) and error["message"].strip():
-            message = _CONTROL.sub(" ", error["message"]).strip()[:MAX_SERVER_MESSAGE]
-    return code, message
+        return None
+    if not isinstance(error, dict):
+        return None
+    code, message = error.get("code"), error.get("message")
+    if not isinstance(code, str) or not code or not isinstance(message, str):
+        return None
+    message = _CONTROL.sub(" ", message).strip()[:MAX_SERVER_MESSAGE]
+    return _CONTROL.sub(" ", code)[:80], message or f"HTTP {response.status_code}"
 
 
 def join(
@@ -86,21 +184,31 @@ def join(
     *,
     transport: httpx.BaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    deadline: float = REQUEST_DEADLINE,
 ) -> Participant:
     """Join a workshop with its code and a pseudonym; the caller stores the credentials
     (`save_participant`)."""
     server = _server_url(server_url)
     try:
-        with httpx.Client(transport=transport, timeout=timeout, headers=_user_agent()) as client:
-            response = client.post(
-                f"{server}{API}/join", json={"code": code.strip(), "pseudonym": pseudonym.strip()}
+        with httpx.Client(
+            transport=transport, timeout=timeout, limits=NO_KEEPALIVE, headers=_user_agent()
+        ) as client:
+            response = _bounded(
+                client,
+                "POST",
+                f"{server}{API}/join",
+                deadline=deadline,
+                json={"code": code.strip(), "pseudonym": pseudonym.strip()},
             )
     except httpx.HTTPError:
         raise QuartierError("sync.no_connection", server=server) from None
     if response.status_code >= 500:
         raise QuartierError("sync.server_error", status=response.status_code)
     if response.status_code >= 400:
-        raise QuartierError("sync.refused", message=server_error(response)[1])
+        error = server_error(response)
+        if error is None:  # a proxy or portal page, not the server's refusal
+            raise QuartierError("sync.bad_answer", server=server)
+        raise QuartierError("sync.refused", message=error[1])
     try:
         body = response.json()
         token = body["token"]
@@ -190,14 +298,18 @@ class SyncClient:
         base_delay: float = 1.0,
         max_delay: float = 60.0,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        request_deadline: float = REQUEST_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.participant = participant
+        self.request_deadline, self.max_answer_bytes = request_deadline, max_answer_bytes
         self.outbox = outbox
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self.base_delay, self.max_delay = base_delay, max_delay
         self._http = httpx.Client(
             transport=transport,
             timeout=timeout,
+            limits=NO_KEEPALIVE,
             follow_redirects=False,
             headers={**_user_agent(), "Authorization": f"Bearer {participant.token}"},
         )
@@ -241,7 +353,9 @@ class SyncClient:
                     )
                 else:
                     outcome = self._send(item, item.doc)
-                    report.auth_failed = outcome.status == 401
+                    report.auth_failed = (
+                        outcome.status == 401 and outcome.code != "unexpected_answer"
+                    )
                     report.outcomes.append(outcome)
             return report
 
@@ -249,8 +363,12 @@ class SyncClient:
         doc_id, title = str(doc.id), doc.title
         url = f"{self.participant.server}{API}/submissions/{doc_id}"
         try:
-            response = self._http.put(
+            response = _bounded(
+                self._http,
+                "PUT",
                 url,
+                deadline=self.request_deadline,
+                max_bytes=self.max_answer_bytes,
                 content=doc.to_json().encode("utf-8"),
                 headers={"Content-Type": "application/json"},
             )
@@ -283,12 +401,16 @@ class SyncClient:
                 log.warning("design %s was sent but could not be moved to sent/: %s", doc_id, exc)
             log.info("design %s sent (HTTP %s, revision %s)", doc_id, status, revision)
             return Outcome(doc_id, "sent", title, status=status, revision=revision)
+        error = server_error(response)
+        if error is None:
+            # Not the collection server speaking (a proxy's 403 page, say): try again later.
+            log.info("design %s waits: HTTP %s without the server's error", doc_id, status)
+            return Outcome(doc_id, "waiting", title, f"HTTP {status}", "unexpected_answer", status)
+        code, message = error
         if status == 401:
-            code, message = server_error(response)
             log.warning("the server refused the participant login (%s)", code)
             return Outcome(doc_id, "waiting", title, message, code, status)
         if 400 <= status < 500 and status not in TEMPORARY_CLIENT_ERRORS:
-            code, message = server_error(response)
             try:
                 self.outbox.mark_refused(
                     item, {"status": status, "code": code, "message": message, "at": _now()}
@@ -299,14 +421,14 @@ class SyncClient:
                 )
             log.info("design %s refused (HTTP %s, %s)", doc_id, status, code)
             return Outcome(doc_id, "refused", title, message, code, status)
-        code, message = server_error(response)
         log.info("design %s waits: HTTP %s", doc_id, status)
         return Outcome(doc_id, "waiting", title, message, code, status)
 
     def run_until_empty(self, deadline: float) -> SyncReport:
         """Send, and retry what waits with backoff until nothing waits or `clock()` passes `deadline`.
 
-        A request under way when the deadline passes is finished (it is bounded by the timeouts).
+        A request under way when the deadline passes is finished (it is bounded by
+        `request_deadline`).
         The report holds the last outcome of every design seen.
         """
         merged: dict[str, Outcome] = {}

@@ -15,8 +15,9 @@ class BackgroundSync:
 
     It listens to the client's outbox, so a design queued through that same `Outbox` object is
     sent at once. It never raises into the caller; `on_report` (called on the sync thread)
-    receives every report. `stop()` returns within `timeout` unless a request is under way; the
-    thread is a daemon, and a request cut short just leaves the file in the outbox.
+    receives every report. `stop()` returns within `timeout` unless a request is under way (each is
+    bounded by the client's `request_deadline`); the thread is a daemon, and a request cut short
+    just leaves the file in the outbox.
     """
 
     def __init__(

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from game.core.i18n import Language
 from game.core.indicators import by_key
-from server_sync.deps import ServerState, db, rate_limited, server
+from server_sync.deps import ServerState, address_limited, db, rate_limited, server
 from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, Participant
 from server_sync.schemas import JoinIn
@@ -78,7 +78,7 @@ def home(request: Request, code: str = "") -> HTMLResponse:
     return page(request, "join.html", code=clean_code(code)[:16])
 
 
-@router.post("/join", dependencies=[Depends(rate_limited)])
+@router.post("/join", dependencies=[Depends(address_limited)])
 def join_page(
     request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)
 ) -> Response:

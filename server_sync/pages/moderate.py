@@ -81,12 +81,15 @@ def login(
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> Response:
-    wait = state.address_limit.check(client_address(request))
+    address = client_address(request)
+    wait = state.guess_limit.waiting(address)
     try:
         if wait:
             raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
         cookie = moderation.sign_in(session, form.get("token", "").strip())
     except ApiError as exc:
+        if exc.code == "not_moderator":
+            state.guess_limit.check(address)  # a wrong guess counts against this address
         return sign_in_page(request, message(request, exc), exc.status)
     response = back_to("/moderate")
     set_cookie(response, request, MODERATOR_COOKIE, cookie)

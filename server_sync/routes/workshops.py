@@ -3,7 +3,16 @@
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from server_sync.deps import WorkshopId, db, is_moderator, moderator, rate_limited
+from server_sync.deps import (
+    WorkshopId,
+    address_limited,
+    bearer,
+    db,
+    is_moderator,
+    moderator,
+    rate_limited,
+)
+from server_sync.models import Participant
 from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
 from server_sync.services import participants, ranking, workshops
 
@@ -20,8 +29,17 @@ def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> Worksho
 @router.get(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)]
 )
-def get_workshop(workshop_id: WorkshopId, session: Session = Depends(db)) -> WorkshopOut:
-    return WorkshopOut.of(workshops.workshop_or_404(session, workshop_id))
+def get_workshop(
+    workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
+) -> WorkshopOut:
+    """The join code only for the workshop's own participants and the moderator: walking the
+    ids must not hand out codes to join someone else's class."""
+    workshop = workshops.workshop_or_404(session, workshop_id)
+    shown = WorkshopOut.of(workshop)
+    if is_moderator(request, session):
+        return shown
+    member = participants.member_of(session, Participant, bearer(request), workshop)
+    return shown if member is not None else shown.model_copy(update={"code": ""})
 
 
 @router.patch(
@@ -33,7 +51,9 @@ def change_phase(
     return WorkshopOut.of(workshops.change_phase(session, workshop_id, body.phase))
 
 
-@router.post("/join", status_code=201, response_model=JoinOut, dependencies=[Depends(rate_limited)])
+@router.post(
+    "/join", status_code=201, response_model=JoinOut, dependencies=[Depends(address_limited)]
+)
 def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
     joined = participants.join(session, body)
     return JoinOut(

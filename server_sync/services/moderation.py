@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Row, desc, func, select
+from sqlalchemy import Row, delete, desc, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from game.core.errors import QuartierError
 from server_sync.errors import ApiError
 from server_sync.models import (
     AuditEntry,
@@ -29,6 +30,7 @@ from server_sync.security import new_token, same_secret, token_hash
 from server_sync.services.workshops import workshop_or_404
 
 MODERATOR_KEY = "moderator_token_hash"
+MIN_TOKEN_LENGTH = 16
 MODERATOR_IDLE = timedelta(minutes=30)
 STATUS_ORDER = ("pending", "approved", "hidden", "rejected")
 STATUS_OF = {"approve": "approved", "hide": "hidden", "reject": "rejected"}
@@ -42,6 +44,8 @@ def ensure_moderator_token(sessions: sessionmaker[Session], given: str | None) -
     with sessions() as session:
         stored = session.get(Setting, MODERATOR_KEY)
         if given:
+            if len(given) < MIN_TOKEN_LENGTH:  # a short token falls to guessing within a lesson
+                raise QuartierError("server.moderator_token_short", minimum=MIN_TOKEN_LENGTH)
             token, made = given, None
         elif stored is None:
             token = made = new_token()
@@ -49,8 +53,10 @@ def ensure_moderator_token(sessions: sessionmaker[Session], given: str | None) -
             return None
         if stored is None:
             session.add(Setting(key=MODERATOR_KEY, value=token_hash(token)))
-        else:
+        elif stored.value != token_hash(token):
+            # A new token is how a leaked one is taken back: the desks signed in with it end too.
             stored.value = token_hash(token)
+            session.execute(delete(ModeratorSession))
         session.commit()
         return made
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from server_sync.errors import ApiError
 from server_sync.models import JuryMember, Participant, Workshop
-from server_sync.pseudonyms import problem
+from server_sync.pseudonyms import problem, skeleton
 from server_sync.schemas import JoinIn
 from server_sync.security import new_token, token_hash
 from server_sync.services.workshops import workshop_by_code
@@ -34,7 +34,12 @@ def join(session: Session, body: JoinIn) -> Joined:
     if reason:
         raise ApiError(422, reason)
     token = new_token()
-    person = Participant(workshop_id=workshop.id, pseudonym=pseudonym, token_hash=token_hash(token))
+    person = Participant(
+        workshop_id=workshop.id,
+        pseudonym=pseudonym,
+        pseudonym_key=skeleton(pseudonym),
+        token_hash=token_hash(token),
+    )
     session.add(person)
     try:
         session.commit()

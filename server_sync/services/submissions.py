@@ -1,4 +1,5 @@
-"""Submissions: idempotent uploads checked against the workshop's level, and who may see what."""
+"""Submissions: idempotent uploads checked against the workshop's level and its rules, and who
+may see what."""
 
 import codecs
 import hashlib
@@ -13,11 +14,15 @@ from game.core.design import DesignDocument, open_design, parse_design
 from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.indicators import compute_all
+from game.core.rules import check_design
 from game.core.session import Session as DesignSession
 from server_sync.errors import ApiError
 from server_sync.models import Participant, Revision, Submission, Workshop, now
-from server_sync.schemas import StoredOut, has_control_characters
+from server_sync.schemas import StoredOut
 from server_sync.services.workshops import known_level, workshop_or_404
+
+STAYS = ("hidden", "rejected")
+"""Decisions a new revision does not undo under moderation afterwards."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ def upload_text(body: bytes) -> str:
 def checked(
     text: str, uuid: str, workshop: Workshop, lang: Language
 ) -> tuple[DesignDocument, DesignSession]:
-    """The design parsed and opened on the workshop's level, or a 422 that says why (in `lang`)."""
+    """The design parsed, opened on the workshop's level and within its rules (zone, locked
+    voxels, blocks, height, budget), or a 422 that says why (in `lang`)."""
     try:
         doc = parse_design(text, what="design")
         if str(doc.id) != uuid:
@@ -61,16 +67,9 @@ def checked(
         if doc.level.id != workshop.level_id:
             raise ApiError(422, "wrong_level", level=workshop.level_id)
         opened = open_design(doc, level, what="design")
+        check_design(opened)
     except QuartierError as exc:
         raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
-    texts = {
-        "title": doc.title,
-        "description": doc.description,
-        "pseudonyms": "".join(doc.pseudonyms),
-    }
-    for field, value in texts.items():
-        if has_control_characters(value):
-            raise ApiError(422, "control_characters", field=field)
     return doc, opened
 
 
@@ -78,7 +77,10 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
     """Store an upload as the submission's next revision; the same content again changes nothing.
 
     Only while the workshop is building, only the author's own submission; its status starts
-    over (approved at once in a workshop with moderation afterwards).
+    over (approved at once in a workshop with moderation afterwards), except that a design the
+    moderator hid or rejected stays so under moderation afterwards until they decide again.
+    The stored document names the participant's pseudonym and carries the indicators the
+    server computed: nothing the file says about its author or its values is published.
     """
     workshop = workshop_or_404(session, person.workshop_id)
     if workshop.phase != "building":
@@ -91,13 +93,16 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
         raise ApiError(403, "not_yours")
     if existing is not None and existing.content_hash == digest:
         return Stored(StoredOut(uuid=uuid, revision=existing.revision, status=existing.status))
-    metrics = json.dumps({k: r.value for k, r in compute_all(opened.grid, opened.level).items()})
+    values = {k: r.value for k, r in compute_all(opened.grid, opened.level).items()}
     status = "approved" if workshop.moderation == "post" else "pending"
+    if status == "approved" and existing is not None and existing.status in STAYS:
+        status = existing.status
+    published = doc.model_copy(update={"pseudonyms": [person.pseudonym], "metrics": values})
     fields = {
         "content_hash": digest,
         "title": doc.title,
         "description": doc.description,
-        "metrics": metrics,
+        "metrics": json.dumps(values),
         "pseudonym": person.pseudonym,
         "status": status,
         "updated": now(),
@@ -119,7 +124,7 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
                 uuid=uuid,
                 revision=stored.revision,
                 content_hash=digest,
-                design=text,
+                design=published.to_json(),
             )
         )
         session.commit()
@@ -135,7 +140,7 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
 
 
 def design_text(session: Session, uuid: str, revision: int) -> str:
-    """A stored revision's design document, as uploaded."""
+    """A stored revision's design document, as published (see `store`)."""
     return session.scalars(
         select(Revision.design).where(Revision.uuid == uuid, Revision.revision == revision)
     ).one()

@@ -64,12 +64,14 @@ def _connected(engine: Engine, action: Action, token: str | None, uuid: str) -> 
         return action(connection, token_hash(token), uuid)
 
 
-def _target(connection: Connection, token: str, uuid: str) -> Row:
-    """The caller and the submission they may vote on, or the refusal."""
+def _target(connection: Connection, token: str, uuid: str, *, shown: bool = True) -> Row:
+    """The caller and the submission they may vote on (`shown`: only an approved one), or the
+    refusal. Withdrawing asks for any submission of the workshop: a vote given before the
+    moderator hid a design must not stay stuck on it."""
     row = connection.execute(_CALLER_AND_TARGET, {"token": token, "uuid": uuid}).first()
     if row is None:
         raise ApiError(401, "not_participant")
-    if row.status != "approved" or row.target_workshop != row.workshop_id:
+    if (shown and row.status != "approved") or row.target_workshop != row.workshop_id:
         raise ApiError(404, "no_submission")
     if row.phase != "voting":
         raise ApiError(409, "not_voting")
@@ -110,7 +112,7 @@ def vote(connection: Connection, token: str, uuid: str) -> VotesOut:
 
 
 def withdraw(connection: Connection, token: str, uuid: str) -> VotesOut:
-    person = _target(connection, token, uuid)
+    person = _target(connection, token, uuid, shown=False)
     connection.execute(
         delete(Vote).where(Vote.participant_id == person.id, Vote.submission_uuid == uuid)
     )

@@ -77,7 +77,7 @@ def test_student_cannot_vote_for_their_own_design_and_a_wrong_code_is_explained(
     page.get_by_label("Your nickname").fill("Maker0")
     page.get_by_role("button", name="Join").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "Someone in this workshop already has that nickname."
+        "Someone in this workshop already has that nickname, or one that looks the same."
     )
 
 

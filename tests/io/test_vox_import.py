@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from midvoxio.parser import Parser as MidvoxioParser
 from sample_data import VOX_SCENE
+from vox_files import chunk, group, model, shape, string, transform, vox_file
 
 from game.cli import main
 from game.core.errors import QuartierError
@@ -41,15 +42,15 @@ def test_opengametools_scene_imports_as_a_stamp_with_its_models_where_the_scene_
     ]
     assert len(placements) == len(scene.instances) == 104 and len(vox.voxels) == 41
     assert (stamp.blocks > 0).sum() == sum(
-        len(vox.voxels[model]) for model, _ in placements
+        len(vox.voxels[model_id]) for model_id, _ in placements
     )  # no overlaps here
     colour_block = nearest_blocks(read_vox(VOX_SCENE.read_bytes()).palette, catalogue, every_block)
-    unrotated = [(model, frame) for model, frame in placements if "_r" not in frame]
+    unrotated = [(model_id, frame) for model_id, frame in placements if "_r" not in frame]
     assert len(unrotated) == 17
-    for model, frame in unrotated:
-        voxels = np.array(vox.voxels[model])
+    for model_id, frame in unrotated:
+        voxels = np.array(vox.voxels[model_id])
         t = np.array([int(v) for v in frame["_t"].split()])
-        at = voxels[:, :3] + t - np.array(vox.sizes[model]) // 2 - origin
+        at = voxels[:, :3] + t - np.array(vox.sizes[model_id]) // 2 - origin
         assert np.array_equal(stamp.blocks[tuple(at.T)], colour_block[voxels[:, 3]])
 
 
@@ -96,52 +97,6 @@ def test_student_pastes_a_vox_model_into_a_design_from_the_command_line(
 
 
 # -- broken and hostile files -------------------------------------------------------------------
-
-
-def chunk(chunk_id: bytes, content: bytes, children: bytes = b"", size: int | None = None) -> bytes:
-    return (
-        chunk_id
-        + struct.pack("<ii", len(content) if size is None else size, len(children))
-        + content
-        + children
-    )
-
-
-def vox_file(*chunks: bytes, magic: bytes = b"VOX ") -> bytes:
-    return magic + struct.pack("<i", 150) + chunk(b"MAIN", b"", b"".join(chunks))
-
-
-def model(size=(2, 2, 2), voxels=((0, 0, 0, 1),), count: int | None = None) -> bytes:
-    xyzi = struct.pack("<i", len(voxels) if count is None else count) + bytes(
-        v for voxel in voxels for v in voxel
-    )
-    return chunk(b"SIZE", struct.pack("<3i", *size)) + chunk(b"XYZI", xyzi)
-
-
-def string(s: str) -> bytes:
-    return struct.pack("<i", len(s)) + s.encode()
-
-
-def transform(node: int, child: int, t: str = "0 0 0") -> bytes:
-    frame = struct.pack("<i", 1) + string("_t") + string(t)
-    return chunk(
-        b"nTRN",
-        struct.pack("<i", node)
-        + struct.pack("<i", 0)
-        + struct.pack("<4i", child, -1, 0, 1)
-        + frame,
-    )
-
-
-def group(node: int, *children: int) -> bytes:
-    return chunk(
-        b"nGRP",
-        struct.pack("<ii", node, 0) + struct.pack(f"<i{len(children)}i", len(children), *children),
-    )
-
-
-def shape(node: int, model_id: int) -> bytes:
-    return chunk(b"nSHP", struct.pack("<ii", node, 0) + struct.pack("<iii", 1, model_id, 0))
 
 
 HOSTILE = {

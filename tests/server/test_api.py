@@ -21,7 +21,8 @@ def test_moderator_creates_a_workshop_with_a_readable_code(server):
     w = server.workshop(votes_per_participant=2, moderation="post")
     assert len(w["code"]) == 6 and not set(w["code"]) & set("01OIL")
     assert w["phase"] == "building" and w["votes_per_participant"] == 2
-    assert server.client.get(f"/api/v1/workshops/{w['id']}").json() == w
+    assert server.client.get(f"/api/v1/workshops/{w['id']}", headers=server.mod).json() == w
+    assert server.client.get(f"/api/v1/workshops/{w['id']}").json() == {**w, "code": ""}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}])

@@ -51,8 +51,11 @@ def sign_in(client) -> None:
 class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
-    def __init__(self, data_dir: Path, db_url: str | None, workers: int = 1) -> None:
+    def __init__(
+        self, data_dir: Path, db_url: str | None, workers: int = 1, rate_limit: int = 100_000
+    ) -> None:
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
+        self.rate_limit = rate_limit
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -72,7 +75,7 @@ class LiveServer:
             "--data-dir",
             str(self.data_dir),
             "--rate-limit",
-            "100000",
+            str(self.rate_limit),
             "--workers",
             str(self.workers),
         ]
@@ -112,6 +115,16 @@ class Api:
     def __init__(self, client) -> None:
         self.client = client
         self.mod = {"Authorization": f"Bearer {MODERATOR}"}
+
+    def sign_in(self) -> None:
+        """Sign in at the moderator's desk (its cookie then goes with every request of the client)."""
+        self.client.get("/moderate")
+        response = self.client.post(
+            "/moderate/login",
+            data={"csrf": self.client.cookies.get("quartier_csrf"), "token": MODERATOR},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
 
     def workshop(self, **fields) -> dict:
         body = {"title": "Unser Platz", "level_id": "demo", **fields}

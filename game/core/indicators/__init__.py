@@ -7,10 +7,22 @@ cannot pay for.
 """
 
 from game.core.indicators.base import Indicator, Reading
-from game.core.indicators.budget import Budget, Cost, over_budget, refuse_over_budget
+from game.core.indicators.budget import (
+    Budget,
+    Cost,
+    beyond_budget,
+    over_budget,
+    refuse_over_budget,
+)
 from game.core.indicators.density import FloorAreaRatio, SiteCoverage
 from game.core.indicators.engine import Metrics, Snapshot, compute_all, measure
-from game.core.indicators.goals import MAX_STARS, GoalResult, evaluate_goals, stars
+from game.core.indicators.goals import (
+    MAX_STARS,
+    GoalResult,
+    check_goals,
+    evaluate_goals,
+    stars,
+)
 from game.core.indicators.green import GreenFactor, SealedShare
 from game.core.indicators.registry import INDICATORS, by_key
 from game.core.indicators.sunlight import SunHours, SunOnOpenSpace
@@ -45,7 +57,9 @@ __all__ = [
     "WalkToPlayground",
     "WalkToSchool",
     "WalkToShop",
+    "beyond_budget",
     "by_key",
+    "check_goals",
     "compute_all",
     "evaluate_goals",
     "measure",

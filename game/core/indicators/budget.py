@@ -43,7 +43,12 @@ def over_budget(session: Session, index: np.ndarray, values: np.ndarray) -> bool
     Use it with `Session.preview`: `index, values, _ = session.preview(op)`.
     """
     delta = session.preview_cost(np.asarray(index), np.asarray(values, np.uint8))
-    return bool(delta > 0 and session.cost + delta > session.level.doc.budget + _SLACK)
+    return bool(delta > 0 and beyond_budget(session.cost + delta, session))
+
+
+def beyond_budget(cost: float, session: Session) -> bool:
+    """Whether `cost` is more than the level's budget (the one threshold of editor and rules)."""
+    return cost > session.level.doc.budget + _SLACK
 
 
 def refuse_over_budget(

@@ -3,7 +3,7 @@
 The rules, so that a student can check each one by counting:
 
 - threshold: the indicator's value is at least `at_least` and at most `at_most` (whichever
-  are given); an indicator not computed yet (an expensive one) or unknown is not met;
+  are given); an indicator not computed yet (an expensive one) is not met;
 - count of a block: the number of zone columns holding that block at any height, so a tree
   two voxels tall is one tree and a row of three trees is three trees;
 - count of an amenity: the number of separate groups (4-connected columns in the zone)
@@ -17,16 +17,21 @@ The rules, so that a student can check each one by counting:
 
 Stars: none without met goals; 1 star when at least a third of the goals are met, 2 stars
 at two thirds, 3 stars when all are met. A level without goals gives no stars.
+
+`check_goals` refuses, when a level is loaded, a goal that names a block, an amenity or an
+indicator Quartier does not know: it could never be met, and nobody would be told why.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from game.core.errors import QuartierError
 from game.core.i18n import Text
 from game.core.indicators.base import EPS, tables
 from game.core.indicators.columns import ColumnStats
 from game.core.indicators.components import label_groups
+from game.core.indicators.registry import INDICATORS
 from game.core.level import CountGoal, Level, LimitGoal, PlacementGoal, ThresholdGoal
 
 # Pairs of columns compared at once in a placement goal: bounds memory on large levels.
@@ -100,6 +105,36 @@ def _placement(rule: PlacementGoal, grid: np.ndarray, level: Level) -> float | N
         near = close if len(close) else near
     cells = shortest_distance(mine, near)
     return None if cells is None else cells * level.doc.voxel_size_m
+
+
+_UNKNOWN = {
+    "indicator": "error.goal_indicator",
+    "amenity": "error.goal_amenity",
+    "block": "error.goal_block",
+}
+
+
+def check_goals(level: Level, what: str = "level") -> None:
+    """Refuse the first goal that names an unknown indicator, block or amenity."""
+    known = {
+        "indicator": [i.key for i in INDICATORS],
+        "amenity": sorted({b.amenity for b in level.catalogue.blocks if b.amenity}),
+        "block": [b.key for b in level.catalogue.blocks],
+    }
+    for goal in level.doc.goals:
+        rule = goal.rule
+        names: list[tuple[str, str | None]] = []
+        if isinstance(rule, ThresholdGoal):
+            names = [("indicator", rule.indicator)]
+        elif isinstance(rule, CountGoal):
+            names = [("block", rule.block)] if rule.amenity is None else [("amenity", rule.amenity)]
+        elif isinstance(rule, PlacementGoal):
+            names = [("block", rule.block), ("block", rule.near)]
+        for kind, name in names:
+            if name not in known[kind]:
+                raise QuartierError(
+                    _UNKNOWN[kind], what=what, goal=goal.id, name=name, known=", ".join(known[kind])
+                )
 
 
 def evaluate_goals(

@@ -19,7 +19,7 @@ SUN_HOURS = tuple(h + 0.5 for h in range(6, 18))
 _GRS80 = (6378137.0, 1 / 298.257222101)
 _BESSEL = (6377397.155, 1 / 299.1528128)
 _GEOGRAPHIC = {4326, 4258, 4937, 4979}
-_MERCATOR = {3857, 900913}
+_MERCATOR = {3857}
 # Transverse Mercator systems: EPSG → (ellipsoid, scale on the central meridian).
 _TM: dict[int, tuple[tuple[float, float], float]] = {
     **dict.fromkeys(range(32601, 32661), (_GRS80, 0.9996)),  # WGS 84 / UTM north
