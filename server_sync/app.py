@@ -17,6 +17,7 @@ from server_sync.deps import ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
+from server_sync.schemas import ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
 from server_sync.settings import Settings
@@ -83,7 +84,8 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": ""}
         field = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        if first.get("type") == "control_characters":
+        ctx = first.get("ctx")
+        if isinstance(ctx, dict) and isinstance(ctx.get("error"), ControlCharacters):
             refused = ApiError(422, "control_characters", field=field)
         else:
             refused = ApiError(422, "invalid_request", field=field, problem=first["msg"])

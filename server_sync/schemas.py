@@ -5,7 +5,6 @@ import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
 from server_sync.models import Moderation, Phase, Submission, Workshop
 
@@ -32,9 +31,13 @@ def form_number(value: str) -> int | None:
     return number if number <= MAX_ID else None
 
 
+class ControlCharacters(ValueError):
+    """Raised by `PlainText`; the app's handler answers it with its own message (not pydantic's)."""
+
+
 def _plain(value: str) -> str:
     if has_control_characters(value):
-        raise PydanticCustomError("control_characters", "contains control characters")
+        raise ControlCharacters("contains control characters")
     return value
 
 
