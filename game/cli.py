@@ -22,7 +22,7 @@ from game.core.ops import Redo, Undo, parse_script
 from game.core.rules import check_design
 from game.core.session import Session
 from game.io.designs import open_design_file, write_design
-from game.io.levels import available_levels, find_level, load_level
+from game.io.levels import available_levels, level_from_option, load_level
 from game.io.logs import configure_logging, crash_message
 from game.io.storage import read_document
 
@@ -134,7 +134,7 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
     require_gis()
     from game.io.level_info import level_info
 
-    info = level_info(find_level(str(args.path)))
+    info = level_info(level_from_option(str(args.path)))
     if args.json:
         _out(json.dumps(info, ensure_ascii=False, indent=1))
         return 0
@@ -158,7 +158,7 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
-    level = find_level(args.level)
+    level = level_from_option(args.level)
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
     write_design(args.out, doc)
     _out(text(lang, "cli.design.created", path=args.out, level=level.id))

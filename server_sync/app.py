@@ -2,19 +2,22 @@
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from game import __version__
+from game.core.errors import QuartierError
 from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory
-from server_sync.deps import ServerState
-from server_sync.errors import ApiError, error_response, language
+from server_sync.deps import ServerState, plain_address
+from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate
 from server_sync.routes import submissions, votes, workshops
+from server_sync.schemas import ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
 from server_sync.settings import Settings
@@ -46,6 +49,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         # blocks (and a workshop may be offline): they would be blank pages. The schema stays.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(plain_address)],
     )
     app.state.server = ServerState(
         settings,
@@ -80,7 +84,12 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": ""}
         field = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        return error_response(request, 422, "invalid_request", field=field, problem=first["msg"])
+        ctx = first.get("ctx")
+        if isinstance(ctx, dict) and isinstance(ctx.get("error"), ControlCharacters):
+            refused = ApiError(422, "control_characters", field=field)
+        else:
+            refused = ApiError(422, "invalid_request", field=field, problem=first["msg"])
+        return await api_error(request, refused)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -94,6 +103,19 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         return error_response(
             request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error"
         )
+
+    async def store_error(request: Request, exc: Exception) -> Response:
+        """A full disk or a store that cannot be written: the moderator can fix it, so the
+        visitor gets a clear 507/503 and the log names the cause (no traceback)."""
+        refused = store_failure(exc)
+        if refused is None:
+            return await unexpected(request, exc)
+        log.error("the data store refused a write (%s): %s", refused.code, exc)
+        return await api_error(request, refused)
+
+    # Handled here, not by the catch-all below, which Starlette re-raises after answering.
+    for kind in (DBAPIError, OSError, QuartierError):
+        app.add_exception_handler(kind, store_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

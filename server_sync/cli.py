@@ -145,6 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a clear line and the log file to send, instead of a traceback
         if os.environ.get("QUARTIER_DEBUG"):
             raise
+        from server_sync.errors import store_failure
+
+        refused = store_failure(exc)
+        if refused is not None:  # a full disk or a read-only data folder: said so, cause logged
+            cause = getattr(exc, "orig", None) or exc  # the database's own words, not its SQL
+            log.error("quartier-server %s: the data store refused: %s", args.command, cause)
+            lang = getattr(args, "lang", None) or detect_language()
+            print(text(lang, f"server.{refused.code}"), cause, sep="\n", file=sys.stderr)
+            return 1
         log.exception("unexpected error in quartier-server %s", args.command)
         print(crash_message(detect_language(), exc), file=sys.stderr)
         return 1

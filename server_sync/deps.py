@@ -7,13 +7,16 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi import Path as InPath
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.errors import ApiError
 from server_sync.models import Participant
+from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import is_moderator_token, session_active
 from server_sync.services.participants import participant_with_token
@@ -22,6 +25,9 @@ from server_sync.settings import Settings
 MODERATOR_COOKIE = "quartier_moderator"
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
 GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
+
+#: A workshop id in an address: checked against what the database holds before any query.
+WorkshopId = Annotated[int, InPath(ge=1, le=MAX_ID)]
 
 
 @dataclass
@@ -50,6 +56,16 @@ class ServerState:
 async def server(request: Request) -> ServerState:
     state: ServerState = request.app.state.server
     return state
+
+
+async def plain_address(request: Request) -> None:
+    """No control character in the path or the query, for every route: a NUL sent on to a
+    PostgreSQL query broke the connection with a 500."""
+    query = request.query_params.multi_items()
+    if has_control_characters(request.scope["path"]) or any(
+        has_control_characters(key + value) for key, value in query
+    ):
+        raise ApiError(422, "control_characters", field="URL")
 
 
 def db(state: ServerState = Depends(server)) -> Iterator[Session]:

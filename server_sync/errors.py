@@ -1,9 +1,21 @@
 """Refusals as JSON `{"error": {"code", "message"}}`, the message in the requester's language."""
 
+import errno
+
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
+from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, text
+
+# SQLite's result names and PostgreSQL's SQLSTATEs for a full disk and for a store that cannot be written.
+SQLITE_FULL = ("SQLITE_FULL",)
+SQLITE_NOT_WRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")
+POSTGRES_FULL = ("53100",)  # disk_full
+POSTGRES_NOT_WRITABLE = ("25006",)  # read_only_sql_transaction
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+NOT_WRITABLE_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 class ApiError(Exception):
@@ -34,3 +46,28 @@ def error_response(
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
+
+
+def store_failure(exc: BaseException) -> "ApiError | None":
+    """A write the server's store refused for a reason the moderator can fix, as a clear refusal:
+    507 for a full disk, 503 for a data folder or database that cannot be written. None for
+    anything else (a bug, shown as the generic 500).
+
+    The database raises these as its own errors (SQLite: "database or disk is full", "attempt to
+    write a readonly database"), the picture cache as an OSError or a storage QuartierError.
+    """
+    full, not_writable = ApiError(507, "disk_full"), ApiError(503, "store_read_only")
+    if isinstance(exc, QuartierError):
+        return {"error.disk_full": full, "error.read_only": not_writable}.get(exc.key)
+    if isinstance(exc, OSError):
+        if exc.errno in DISK_FULL_ERRNOS:
+            return full
+        return not_writable if exc.errno in NOT_WRITABLE_ERRNOS else None
+    if isinstance(exc, DBAPIError):
+        name = str(getattr(exc.orig, "sqlite_errorname", ""))
+        state = str(getattr(exc.orig, "sqlstate", ""))
+        if name.startswith(SQLITE_FULL) or state in POSTGRES_FULL:
+            return full
+        if name.startswith(SQLITE_NOT_WRITABLE) or state in POSTGRES_NOT_WRITABLE:
+            return not_writable
+    return None

@@ -1,11 +1,48 @@
 """The API's request and answer bodies (pydantic), documented in the generated OpenAPI."""
 
 import json
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from server_sync.models import Moderation, Phase, Submission, Workshop
+
+#: The largest id every supported database holds (PostgreSQL's `integer`); a larger one in an
+#: address is refused before a query, where SQLite overflowed and PostgreSQL broke the connection.
+MAX_ID = 2**31 - 1
+#: Line breaks and tabs are text; every other control character (NUL, which PostgreSQL cannot
+#: store at all, escape sequences, lone surrogates) is refused in anything a user sent.
+TEXT_CONTROLS = frozenset("\t\n\r")
+
+
+def has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in TEXT_CONTROLS for c in value)
+
+
+def form_number(value: str) -> int | None:
+    """A number typed into a form or an argument (ASCII digits, 0 to MAX_ID), else None.
+
+    `str.isdigit` alone also passes "²", on which `int` fails, and numbers of any length."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+class ControlCharacters(ValueError):
+    """Raised by `PlainText`; the app's handler answers it with its own message (not pydantic's)."""
+
+
+def _plain(value: str) -> str:
+    if has_control_characters(value):
+        raise ControlCharacters("contains control characters")
+    return value
+
+
+#: Text a client sends: control characters refused with their own error (see app.invalid).
+PlainText = Annotated[str, AfterValidator(_plain)]
 
 
 class _In(BaseModel):
@@ -13,8 +50,8 @@ class _In(BaseModel):
 
 
 class WorkshopIn(_In):
-    title: str = Field(min_length=1, max_length=120)
-    level_id: str = Field(min_length=1, max_length=64)
+    title: PlainText = Field(min_length=1, max_length=120)
+    level_id: PlainText = Field(min_length=1, max_length=64)
     votes_per_participant: int = Field(default=3, ge=1, le=20)
     moderation: Moderation = "pre"
 
@@ -24,13 +61,13 @@ class PhaseIn(_In):
 
 
 class JoinIn(_In):
-    code: str = Field(min_length=1, max_length=16)
-    pseudonym: str = Field(min_length=1, max_length=64)
+    code: PlainText = Field(min_length=1, max_length=16)
+    pseudonym: PlainText = Field(min_length=1, max_length=64)
 
 
 class ModerationIn(_In):
     action: Literal["approve", "hide", "reject"]
-    reason: str = Field(default="", max_length=500)
+    reason: PlainText = Field(default="", max_length=500)
 
 
 class WorkshopOut(BaseModel):

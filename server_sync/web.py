@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from game.core.i18n import LANGUAGES, text
 from server_sync.errors import ApiError, language
+from server_sync.schemas import has_control_characters
 from server_sync.security import new_token
 
 HERE = Path(__file__).resolve().parent
@@ -70,12 +71,17 @@ def message(request: Request, error: ApiError) -> str:
 
 
 async def checked_form(request: Request) -> dict[str, str]:
-    """The submitted form, if its CSRF token matches the visitor's cookie; else a 403."""
+    """The submitted form, if its CSRF token matches the visitor's cookie; else a 403. A field
+    with a control character (a NUL breaks PostgreSQL's connection) is refused here, for every form."""
     form = await request.form()
     sent, kept = str(form.get("csrf", "")), request.cookies.get(CSRF_COOKIE, "")
     if not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
         raise ApiError(403, "csrf")
-    return {key: str(value) for key, value in form.items()}
+    fields = {key: str(value) for key, value in form.items()}
+    for key, value in fields.items():
+        if has_control_characters(key + value):
+            raise ApiError(422, "control_characters", field=key)
+    return fields
 
 
 def back_to(path: str) -> RedirectResponse:

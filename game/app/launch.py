@@ -12,7 +12,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.session import Session
 from game.io.designs import designs_in, open_design_file, write_design
-from game.io.levels import find_level
+from game.io.levels import level_from_option
 from game.io.paths import autosave_dir
 from game.io.storage import read_document
 
@@ -58,7 +58,7 @@ def create_editor(options: PlayOptions):
     if options.design:
         doc, session = open_design_file(options.design)
         return Editor(session, doc, options.design, options.lang)
-    level = find_level(options.level or "demo")
+    level = level_from_option(options.level or "demo")
     return Editor(Session(level), new_design(level, __version__), None, options.lang)
 
 

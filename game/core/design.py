@@ -23,7 +23,7 @@ from pydantic import (
 from game.core.codec import decode_sparse, encode_sparse, from_palette, to_palette
 from game.core.document import parse_document, validation_error
 from game.core.errors import QuartierError
-from game.core.level import Level
+from game.core.level import LEVEL_ID_PATTERN, Level
 from game.core.session import Session
 from game.core.text import hidden_character
 
@@ -36,7 +36,7 @@ class _Strict(BaseModel):
 
 
 class LevelRef(_Strict):
-    id: str = Field(max_length=64)
+    id: str = Field(pattern=LEVEL_ID_PATTERN)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

@@ -126,10 +126,15 @@ class Georeference(_Strict):
         return epsg
 
 
+#: A level id is a name, never a path: designs name their level by it, and the programs look it
+#: up among the known level folders only (game.io.levels.find_level).
+LEVEL_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
 class LevelDocument(_Strict):
     schema_version: Literal[1] = SCHEMA_VERSION
     format: Literal["quartier.level"] = FORMAT
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    id: str = Field(pattern=LEVEL_ID_PATTERN)
     title: Text
     description: Text
     voxel_size_m: float = Field(ge=1, le=4)

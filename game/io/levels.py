@@ -48,12 +48,23 @@ def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError
     return entries, broken
 
 
-def find_level(id_or_path: str, catalogue: Catalogue | None = None) -> Level:
-    """A level by id (bundled or user) or by file path."""
-    path = Path(id_or_path)
-    if path.suffix == ".json" or path.exists():
-        return load_level(path, catalogue)
+def find_level(level_id: str, catalogue: Catalogue | None = None) -> Level:
+    """A level by id, among the bundled levels and the user's level folder only.
+
+    The id comes from files other people made (a design names its level), so it is never used
+    as a path: a design naming `/dev/zero` or a FIFO as its level once made `design info` read
+    forever or hang.
+    """
     for entry in available_levels()[0]:
-        if entry.doc.id == id_or_path:
+        if entry.doc.id == level_id:
             return _level(entry.doc, catalogue, entry.path.name)
-    raise QuartierError("error.unknown_level", level=id_or_path)
+    raise QuartierError("error.unknown_level", level=level_id)
+
+
+def level_from_option(id_or_path: str, catalogue: Catalogue | None = None) -> Level:
+    """The level a user named on the command line: a level file's path (it ends in .json or
+    names a folder) or else an id."""
+    path = Path(id_or_path)
+    if path.suffix == ".json" or len(path.parts) > 1:
+        return load_level(path, catalogue)
+    return find_level(id_or_path, catalogue)

@@ -8,6 +8,8 @@ USB sticks are often FAT32.
 
 import errno
 import os
+import secrets
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,14 +54,24 @@ def storage_error(exc: OSError, path: Path) -> QuartierError:
     return QuartierError("error.write_failed", path=str(path), reason=exc.strerror or str(exc))
 
 
+def temp_name(path: Path, suffix: str) -> Path:
+    """A temporary sibling of `path` that no other writer uses, in this process or another.
+
+    The process id alone is shared by the threads of a server, so two threads writing the same
+    file took the same temporary name and one lost its file under the other. A random part
+    makes the name each call's own; `O_EXCL` in `_write_file` still refuses to reuse one.
+    (`tempfile.mkstemp` would always create it 0o600 and lose the `mode` asked for.)
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}{suffix}")
+
+
 def write_atomic(path: Path, data: bytes, keep_backup: bool = True, mode: int = 0o666) -> None:
     """Replace `path` with `data` atomically; on any failure the old file is left as it was.
 
     `mode` (before the umask) is set when the file is created, e.g. 0o600 for a secret.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+    tmp, bak_tmp = temp_name(path, ".tmp"), temp_name(path, ".bak.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_file(tmp, data, mode)
@@ -75,13 +87,29 @@ def write_atomic(path: Path, data: bytes, keep_backup: bool = True, mode: int = 
 
 
 def read_document(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """The bytes of a level or design file, with clear messages for missing or oversized files."""
+    """The bytes of a level or design file, with clear messages for missing or oversized files.
+
+    Only a regular file is read, and never more than `max_bytes`: a device (`/dev/zero`,
+    `/dev/stdin`) or a FIFO has no size to check first, and reading it filled the memory or
+    waited forever.
+    """
     path = Path(path)
+    too_large = QuartierError("error.file_too_large", path=str(path), limit_mb=max_bytes // 2**20)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise QuartierError("error.file_too_large", path=str(path), limit_mb=max_bytes // 2**20)
-        return path.read_bytes()
+        # Non-blocking, so that opening a FIFO returns at once and fstat can refuse it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            found = os.fstat(f.fileno())
+            if stat.S_ISDIR(found.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(found.st_mode):
+                raise QuartierError("error.not_a_file", path=str(path))
+            if found.st_size > max_bytes:
+                raise too_large
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it grew since
+            raise too_large
+        return data
     except FileNotFoundError:
         raise QuartierError("error.file_not_found", path=str(path)) from None
     except IsADirectoryError:

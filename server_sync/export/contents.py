@@ -6,6 +6,7 @@ authors appear by pseudonym, and hidden, rejected or pending designs are left ou
 moderator asks for them.
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,10 +25,13 @@ from game.core.session import Session as DesignSession
 from game.io.levels import find_level
 from game.render.snapshot import View
 from server_sync.models import JuryRating, Participant, Submission, Vote, Workshop
+from server_sync.schemas import form_number
 from server_sync.services.images import image_paths, render_images
 from server_sync.services.ranking import ranking
 from server_sync.services.submissions import design_text
 from server_sync.services.workshops import workshop_with_code
+
+log = logging.getLogger("quartier.server")
 
 PUBLIC = ("approved",)
 EVERY_STATUS = ("approved", "pending", "hidden", "rejected")
@@ -62,6 +66,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A design the export could not read (e.g. stored by an older server with a byte-order
+    mark): left out of the files, but named in the report and the tables with the reason."""
+
+    rank: int
+    uuid: str
+    title: str
+    pseudonym: str
+    problem: QuartierError
+
+
+@dataclass(frozen=True)
 class Bundle:
     """A workshop's export: its facts for the cover, the level's starting values and the designs."""
 
@@ -74,6 +90,7 @@ class Bundle:
     start: dict[str, float]
     entries: list[Entry]
     include_hidden: bool
+    skipped: list[Skipped]
 
 
 def file_stem(title: str, uuid: str, taken: set[str]) -> str:
@@ -94,8 +111,9 @@ def file_stem(title: str, uuid: str, taken: set[str]) -> str:
 def find_workshop(session: Session, ref: str) -> Workshop:
     """The workshop with join code `ref` (as typed, with or without the dash), else the one with id `ref`."""
     found = workshop_with_code(session, ref)
-    if found is None and ref.strip().isdigit():
-        found = session.get(Workshop, int(ref))
+    number = form_number(ref)
+    if found is None and number is not None:
+        found = session.get(Workshop, number)
     if found is None:
         raise QuartierError("export.no_workshop", workshop=ref)
     return found
@@ -110,15 +128,25 @@ def _count(
 def collect(
     session: Session, workshop: Workshop, data_dir: Path, include_hidden: bool = False
 ) -> Bundle:
-    """Everything the bundle shows, measured once; server-made images are rendered where missing."""
+    """Everything the bundle shows, measured once; server-made images are rendered where missing.
+
+    One design that cannot be read is skipped and listed, so it never costs the council the
+    export of the whole workshop.
+    """
     level = find_level(workshop.level_id)
     rows = ranking(session, workshop.id, EVERY_STATUS if include_hidden else PUBLIC)
     entries: list[Entry] = []
+    skipped: list[Skipped] = []
     taken: set[str] = set()
     for rank, row in enumerate(rows, 1):
         stored = session.get_one(Submission, row.uuid)
         design = design_text(session, row.uuid, stored.revision)
-        opened = open_design(parse_design(design), level)
+        try:
+            opened = open_design(parse_design(design), level)
+        except QuartierError as exc:
+            log.warning("export skips design %s: %s", row.uuid, exc.message("en"))
+            skipped.append(Skipped(rank, row.uuid, row.title, row.pseudonym, exc))
+            continue
         metrics = measure(opened)
         images = image_paths(data_dir, row.uuid, stored.revision)
         if not all(path.exists() for path in images.values()):
@@ -161,4 +189,5 @@ def collect(
         start=measure(DesignSession(level)).values,
         entries=entries,
         include_hidden=include_hidden,
+        skipped=skipped,
     )

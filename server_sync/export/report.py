@@ -159,6 +159,8 @@ def _cover(pdf: Report) -> None:
         ("export.fact.votes", str(bundle.votes)),
         ("export.fact.jury_ratings", str(bundle.jury_ratings)),
     ]
+    if bundle.skipped:
+        facts.append(("export.fact.skipped", str(len(bundle.skipped))))
     if moments:
         facts.insert(
             1,
@@ -196,6 +198,7 @@ def _ranking(pdf: Report, links: list[int]) -> None:
     y = pdf.box(MARGIN, MARGIN + 2, 200, 9, pdf.t("export.ranking.title"), 18, "B")
     pdf.box(MARGIN, y + 1, pdf.epw, 10, pdf.t("web.results.lead"), 9, color=GREY)
     pdf.set_y(y + 12)
+    _skipped(pdf)
     if not bundle.entries:
         pdf.box(MARGIN, pdf.get_y(), pdf.epw, 6, pdf.t("export.ranking.empty"), 11)
         return
@@ -240,6 +243,20 @@ def _ranking(pdf: Report, links: list[int]) -> None:
             )
             if bundle.include_hidden:
                 row.cell(pdf.t(f"web.status.{entry.status}"))
+
+
+def _skipped(pdf: Report) -> None:
+    """Above the ranking: each design left out because it could not be read, and why."""
+    for skipped in pdf.bundle.skipped:
+        line = pdf.t(
+            "export.skipped_design",
+            rank=skipped.rank,
+            title=skipped.title,
+            pseudonym=skipped.pseudonym,
+            uuid=skipped.uuid,
+            reason=skipped.problem.message(pdf.language),
+        )
+        pdf.set_y(pdf.box(MARGIN, pdf.get_y(), pdf.epw, 15, line, 9, color=GREY) + 2)
 
 
 def _design_page(pdf: Report, entry: Entry, link: int) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS
-from server_sync.export.contents import Bundle, Entry
+from server_sync.export.contents import Bundle, Entry, Skipped
 from server_sync.export.display import date_time, decimal
 from server_sync.models import utc
 
@@ -81,6 +81,17 @@ def _shown(entry: Entry, lang: Language) -> dict:
     return row
 
 
+def skipped_record(skipped: Skipped, lang: Language) -> dict:
+    """A design the export could not read: who and which, and why it has no files."""
+    return {
+        "rank": skipped.rank,
+        "title": skipped.title,
+        "pseudonym": skipped.pseudonym,
+        "uuid": skipped.uuid,
+        "skipped": skipped.problem.message(lang),
+    }
+
+
 def csv_bytes(bundle: Bundle, lang: Language) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -88,6 +99,10 @@ def csv_bytes(bundle: Bundle, lang: Language) -> bytes:
     for entry in bundle.entries:
         row = _shown(entry, lang)
         writer.writerow(safe_cell(row[field]) for field in FIELDS)
+    for skipped in bundle.skipped:
+        row = skipped_record(skipped, lang)
+        row["status"] = text(lang, "export.skipped", reason=row.pop("skipped"))
+        writer.writerow(safe_cell(row.get(field, "")) for field in FIELDS)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -100,6 +115,7 @@ def json_bytes(bundle: Bundle, lang: Language) -> bytes:
         ],
         "start": bundle.start,
         "designs": [{**record(entry), "indicators": entry.values} for entry in bundle.entries],
+        "skipped": [skipped_record(skipped, lang) for skipped in bundle.skipped],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 

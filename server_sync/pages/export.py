@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from game.core.errors import QuartierError
-from server_sync.deps import ServerState, server
+from server_sync.deps import ServerState, WorkshopId, server
 from server_sync.errors import ApiError, language
 from server_sync.export.bundle import export_workshop
 from server_sync.pages.moderate import signed_in
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/moderate", include_in_schema=False)
 @router.get("/w/{workshop_id}/export.zip")
 def export_zip(
     request: Request,
-    workshop_id: int,
+    workshop_id: WorkshopId,
     include: str = "",
     session: Session = Depends(signed_in),
     state: ServerState = Depends(server),

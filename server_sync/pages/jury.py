@@ -9,6 +9,7 @@ from server_sync.deps import db, rate_limited
 from server_sync.errors import ApiError
 from server_sync.models import JuryMember
 from server_sync.pages.gallery import JURY_COOKIE, gallery
+from server_sync.schemas import form_number
 from server_sync.services import jury, participants
 from server_sync.services.workshops import workshop_by_code
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -45,9 +46,9 @@ def rate(
 ) -> Response:
     workshop = workshop_by_code(session, code)
     member = participants.member_of(session, JuryMember, request.cookies.get(JURY_COOKIE), workshop)
-    stars = form.get("stars", "")
+    stars = form_number(form.get("stars", ""))
     try:
-        jury.rate(session, workshop, member, uuid, int(stars) if stars.isdigit() else -1)
+        jury.rate(session, workshop, member, uuid, -1 if stars is None else stars)
     except ApiError as exc:
         return gallery(request, session, code, error=message(request, exc), status=exc.status)
     return back_to(f"/w/{workshop.code}?done=rated#d-{uuid}")

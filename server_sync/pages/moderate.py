@@ -19,6 +19,7 @@ from game.io.levels import available_levels
 from server_sync.deps import (
     MODERATOR_COOKIE,
     ServerState,
+    WorkshopId,
     client_address,
     db,
     server,
@@ -26,7 +27,7 @@ from server_sync.deps import (
 )
 from server_sync.errors import ApiError
 from server_sync.models import Workshop
-from server_sync.schemas import ModerationIn, PhaseIn, WorkshopIn
+from server_sync.schemas import ModerationIn, PhaseIn, WorkshopIn, form_number
 from server_sync.services import jury, moderation, ranking, workshops
 from server_sync.services.submissions import visible
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -141,7 +142,7 @@ def qr_svg(url: str) -> Markup:
 
 @router.get("/w/{workshop_id}")
 def workshop_desk(
-    request: Request, workshop_id: int, session: Session = Depends(signed_in)
+    request: Request, workshop_id: WorkshopId, session: Session = Depends(signed_in)
 ) -> HTMLResponse:
     return _workshop_desk(request, session, workshop_id)
 
@@ -197,7 +198,7 @@ def _acted(
 
 @router.get("/w/{workshop_id}/projector")
 def projector(
-    request: Request, workshop_id: int, session: Session = Depends(signed_in)
+    request: Request, workshop_id: WorkshopId, session: Session = Depends(signed_in)
 ) -> HTMLResponse:
     workshop = workshops.workshop_or_404(session, workshop_id)
     url = join_url(request, workshop)
@@ -207,7 +208,7 @@ def projector(
 @router.post("/w/{workshop_id}/phase")
 def phase(
     request: Request,
-    workshop_id: int,
+    workshop_id: WorkshopId,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
 ) -> Response:
@@ -239,13 +240,13 @@ def moderate(
 @router.post("/w/{workshop_id}/jury")
 def jury_codes(
     request: Request,
-    workshop_id: int,
+    workshop_id: WorkshopId,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
 ) -> HTMLResponse:
-    count = form.get("count", "")
+    count = form_number(form.get("count", "")) or 0
     try:
-        issued = jury.issue_jury_codes(session, workshop_id, int(count) if count.isdigit() else 0)
+        issued = jury.issue_jury_codes(session, workshop_id, count)
     except ApiError as exc:
         return _workshop_desk(
             request, session, workshop_id, message(request, exc), status=exc.status

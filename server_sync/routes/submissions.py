@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from server_sync.deps import (
     ServerState,
+    WorkshopId,
     db,
     is_moderator,
     moderator,
@@ -49,7 +50,7 @@ async def put_submission(
     dependencies=[Depends(rate_limited)],
 )
 def list_submissions(
-    workshop_id: int, request: Request, session: Session = Depends(db)
+    workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
 ) -> list[SubmissionOut]:
     found = submissions.submissions_of(session, workshop_id, is_moderator(request, session))
     return [SubmissionOut.of(s) for s in found]
@@ -79,7 +80,9 @@ def image(
     found = submissions.visible(session, uuid, is_moderator(request, session))
     path = images.image_file(session, state.data_dir, found, shown)
     return Response(
-        path.read_bytes(), media_type="image/png", headers={"cache-control": "public, max-age=3600"}
+        path.read_bytes(),
+        media_type="image/png",
+        headers={"cache-control": images.cache_control(found)},
     )
 
 

@@ -3,7 +3,15 @@
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from server_sync.deps import address_limited, bearer, db, is_moderator, moderator, rate_limited
+from server_sync.deps import (
+    WorkshopId,
+    address_limited,
+    bearer,
+    db,
+    is_moderator,
+    moderator,
+    rate_limited,
+)
 from server_sync.models import Participant
 from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
 from server_sync.services import participants, ranking, workshops
@@ -21,7 +29,9 @@ def create_workshop(body: WorkshopIn, session: Session = Depends(db)) -> Worksho
 @router.get(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(rate_limited)]
 )
-def get_workshop(workshop_id: int, request: Request, session: Session = Depends(db)) -> WorkshopOut:
+def get_workshop(
+    workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
+) -> WorkshopOut:
     """The join code only for the workshop's own participants and the moderator: walking the
     ids must not hand out codes to join someone else's class."""
     workshop = workshops.workshop_or_404(session, workshop_id)
@@ -35,7 +45,9 @@ def get_workshop(workshop_id: int, request: Request, session: Session = Depends(
 @router.patch(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)]
 )
-def change_phase(workshop_id: int, body: PhaseIn, session: Session = Depends(db)) -> WorkshopOut:
+def change_phase(
+    workshop_id: WorkshopId, body: PhaseIn, session: Session = Depends(db)
+) -> WorkshopOut:
     return WorkshopOut.of(workshops.change_phase(session, workshop_id, body.phase))
 
 
@@ -56,6 +68,8 @@ def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
     response_model=list[ResultOut],
     dependencies=[Depends(rate_limited)],
 )
-def results(workshop_id: int, request: Request, session: Session = Depends(db)) -> list[ResultOut]:
+def results(
+    workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
+) -> list[ResultOut]:
     """Votes and jury stars per approved submission; who voted for what is never part of any answer."""
     return ranking.results(session, workshop_id, is_moderator(request, session))

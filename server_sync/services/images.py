@@ -1,5 +1,7 @@
 """The server-made pictures of a stored design: both views, rendered once, then only read."""
 
+import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,18 @@ from server_sync.services.submissions import design_text
 
 VIEWS: tuple[View, ...] = ("iso", "top")
 IMAGE_SIZE = (800, 600)
+
+# One lock per picture file while it is being rendered, dropped when nobody holds it any more.
+_rendering: weakref.WeakValueDictionary[Path, threading.Lock] = weakref.WeakValueDictionary()
+_rendering_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _rendering_guard:
+        lock = _rendering.get(path)
+        if lock is None:
+            lock = _rendering[path] = threading.Lock()
+        return lock
 
 
 def known_view(view: str) -> View:
@@ -35,13 +49,20 @@ def image_paths(data_dir: Path, uuid: str, revision: int) -> dict[View, Path]:
 
 
 def render_images(data_dir: Path, uuid: str, revision: int, grid: np.ndarray, level: Level) -> None:
-    """Render both views of a stored design once; the gallery only ever shows these."""
+    """Render both views of a stored design once; the gallery only ever shows these.
+
+    The background rendering after an upload and the first GET of the picture often run at
+    the same moment: a lock per (design, revision, view) lets one render it while the other
+    waits and then finds the file. Other server processes may render it too; their temporary
+    files are their own and the rename is atomic, so the worst is the same picture twice.
+    """
     for view, path in image_paths(data_dir, uuid, revision).items():
-        if not path.exists():
-            png = render_png(
-                grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
-            )
-            write_atomic(path, png, keep_backup=False)
+        with _lock_for(path):
+            if not path.exists():
+                png = render_png(
+                    grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
+                )
+                write_atomic(path, png, keep_backup=False)
 
 
 def image_file(session: Session, data_dir: Path, found: Submission, view: View) -> Path:
@@ -53,3 +74,9 @@ def image_file(session: Session, data_dir: Path, found: Submission, view: View) 
         level = find_level(doc.level.id)
         render_images(data_dir, found.uuid, found.revision, open_design(doc, level).grid, level)
     return path
+
+
+def cache_control(found: Submission) -> str:
+    """A public picture may be kept by any cache; one only the moderator may see (pending, hidden,
+    rejected) must not be stored by a browser or proxy, where the next user would get it."""
+    return "public, max-age=3600" if found.status == "approved" else "private, no-store"

@@ -1,6 +1,7 @@
 """Submissions: idempotent uploads checked against the workshop's level and its rules, and who
 may see what."""
 
+import codecs
 import hashlib
 import json
 from dataclasses import dataclass
@@ -38,13 +39,28 @@ def content_hash(raw: dict) -> str:
     ).hexdigest()
 
 
+def upload_text(body: bytes) -> str:
+    """An upload's bytes as the one text everything after the door sees: parsed, hashed, stored,
+    answered and exported alike.
+
+    Designs are UTF-8 JSON. A leading UTF-8 byte-order mark (Windows Notepad writes one) is
+    dropped here, once: `json.loads` accepts it in bytes but not in the stored text, so a kept
+    BOM made the design unreadable after it was accepted. Any other encoding (UTF-16, Latin-1)
+    is refused with a message, not decoded by guesswork.
+    """
+    try:
+        return body.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, "not_utf8") from None
+
+
 def checked(
-    body: bytes, uuid: str, workshop: Workshop, lang: Language
+    text: str, uuid: str, workshop: Workshop, lang: Language
 ) -> tuple[DesignDocument, DesignSession]:
     """The design parsed, opened on the workshop's level and within its rules (zone, locked
     voxels, blocks, height, budget), or a 422 that says why (in `lang`)."""
     try:
-        doc = parse_design(body, what="design")
+        doc = parse_design(text, what="design")
         if str(doc.id) != uuid:
             raise ApiError(422, "uuid_mismatch")
         level = known_level(workshop.level_id)
@@ -69,8 +85,9 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
     workshop = workshop_or_404(session, person.workshop_id)
     if workshop.phase != "building":
         raise ApiError(409, "not_building")
-    doc, opened = checked(body, uuid, workshop, lang)
-    digest = content_hash(json.loads(body))
+    text = upload_text(body)
+    doc, opened = checked(text, uuid, workshop, lang)
+    digest = content_hash(json.loads(text))
     existing = session.get(Submission, uuid)
     if existing is not None and existing.participant_id != person.id:
         raise ApiError(403, "not_yours")

@@ -5,23 +5,10 @@ from datetime import timedelta
 
 import pytest
 from live_server import MODERATOR as MODERATOR_FORM_TOKEN
+from live_server import csrf, sign_in
 from sqlalchemy import select
 
 from server_sync.models import JuryMember, JuryRating, ModeratorSession, Vote, now
-
-
-def csrf(client) -> str:
-    client.get("/")
-    return client.cookies["quartier_csrf"]
-
-
-def sign_in(client) -> None:
-    response = client.post(
-        "/moderate/login",
-        data={"csrf": csrf(client), "token": MODERATOR_FORM_TOKEN},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
 
 
 def db(server):

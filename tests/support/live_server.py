@@ -32,6 +32,22 @@ def design_text(title: str = "Park", x: int = 50) -> str:
     ).to_json()
 
 
+def csrf(client) -> str:
+    """The CSRF token a visitor's forms carry (any HTTP client: a page sets the cookie)."""
+    client.get("/")
+    return client.cookies["quartier_csrf"]
+
+
+def sign_in(client) -> None:
+    """Sign the client in at the moderator's desk."""
+    response = client.post(
+        "/moderate/login",
+        data={"csrf": csrf(client), "token": MODERATOR},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
 class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
