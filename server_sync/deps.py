@@ -82,12 +82,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def refuse_waiting(wait: float) -> None:
+    """The 429 (with Retry-After, see app.py) when a limiter says to wait `wait` seconds."""
+    if wait:
+        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+
+
 async def address_limited(request: Request, state: ServerState = Depends(server)) -> None:
     """Per client address whatever the request carries: for what nobody is signed in to do
     (joining), where a made-up `Authorization` header must not open a fresh allowance."""
-    wait = state.address_limit.check(client_address(request))
-    if wait:
-        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+    refuse_waiting(state.address_limit.check(client_address(request)))
 
 
 async def rate_limited(request: Request, state: ServerState = Depends(server)) -> None:
@@ -97,8 +101,7 @@ async def rate_limited(request: Request, state: ServerState = Depends(server)) -
         wait = state.token_limit.check(token_hash(token))
     else:
         wait = state.address_limit.check(client_address(request))
-    if wait:
-        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+    refuse_waiting(wait)
 
 
 def is_moderator(request: Request, session: Session) -> bool:
@@ -120,9 +123,7 @@ def moderator(
     _=Depends(rate_limited),
 ) -> None:
     address = client_address(request)
-    wait = state.guess_limit.waiting(address)
-    if wait:
-        raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+    refuse_waiting(state.guess_limit.waiting(address))
     if not is_moderator(request, session):
         if bearer(request):
             state.guess_limit.check(address)  # a wrong guess counts against this address

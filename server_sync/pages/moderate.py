@@ -22,6 +22,7 @@ from server_sync.deps import (
     WorkshopId,
     client_address,
     db,
+    refuse_waiting,
     server,
     signed_in_moderator,
 )
@@ -82,10 +83,8 @@ def login(
     state: ServerState = Depends(server),
 ) -> Response:
     address = client_address(request)
-    wait = state.guess_limit.waiting(address)
     try:
-        if wait:
-            raise ApiError(429, "rate_limited", seconds=int(wait) + 1)
+        refuse_waiting(state.guess_limit.waiting(address))
         cookie = moderation.sign_in(session, form.get("token", "").strip())
     except ApiError as exc:
         if exc.code == "not_moderator":
