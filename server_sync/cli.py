@@ -33,7 +33,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server_sync.settings import Settings
 
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
-    settings = Settings(data_dir=args.data_dir, db_url=args.db, rate_limit=args.rate_limit)
+    limits = {
+        "cpu_workers": args.cpu_workers,
+        "cpu_queue": args.cpu_queue,
+        "revisions_per_minute": args.revisions_per_minute,
+        "participant_bytes": args.participant_mb and int(args.participant_mb * 1_000_000),
+    }
+    settings = Settings(
+        data_dir=args.data_dir,
+        db_url=args.db,
+        rate_limit=args.rate_limit,
+        # Only what was given: the defaults live in server_sync/settings.py.
+        **{name: value for name, value in limits.items() if value is not None},
+    )
     app, token = create_app(settings)
     lang = detect_language()
     print(
@@ -113,6 +125,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         metavar="N",
         help="server processes (SQLite WAL or PostgreSQL)",
+    )
+    serve.add_argument(
+        "--cpu-workers",
+        type=int,
+        metavar="N",
+        help="threads that check uploads and render pictures (default 2)",
+    )
+    serve.add_argument(
+        "--cpu-queue",
+        type=int,
+        metavar="N",
+        help="jobs that may wait for those threads (default 8; more: 503, try again)",
+    )
+    serve.add_argument(
+        "--revisions-per-minute",
+        type=int,
+        metavar="N",
+        help="new revisions per participant and minute (default 10; more: 429)",
+    )
+    serve.add_argument(
+        "--participant-mb",
+        type=float,
+        metavar="MB",
+        help="stored revisions per participant (default 20; more: 413)",
     )
     serve.set_defaults(handler=cmd_serve)
     export = sub.add_parser(

@@ -23,22 +23,38 @@ from server_sync.services import images, moderation, submissions
 router = APIRouter()
 
 
-@router.put("/submissions/{uuid}", response_model=StoredOut, responses={201: {"model": StoredOut}})
-async def put_submission(
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.put(
+    "/submissions/{uuid}",
+    response_model=StoredOut,
+    responses={
+        201: {"model": StoredOut},
+        413: {"description": "the participant's stored designs would pass their cap"},
+        429: {"description": "too many revisions this minute (Retry-After)"},
+        503: {"description": "the server's worker queue is full (Retry-After)"},
+    },
+)
+def put_submission(
     uuid: str,
     request: Request,
     response: Response,
     background: BackgroundTasks,
+    body: bytes = Depends(raw_body),
     person: Participant = Depends(participant),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> StoredOut:
-    body = await request.body()
-    stored = submissions.store(session, person, uuid, body, language(request))
+    """Not `async`: this thread waits for the worker pool and the database, never the loop."""
+    stored = submissions.store(
+        session, person, uuid, body, language(request), state.workers, state.limits
+    )
     if stored.new is not None:
-        revision = stored.answer.revision
+        revision, new = stored.answer.revision, stored.new
         background.add_task(
-            images.render_images, state.data_dir, uuid, revision, stored.new.grid, stored.new.level
+            images.render_soon, state.data_dir, uuid, revision, new.grid, new.level, state.workers
         )
         response.status_code = 201
     return stored.answer
@@ -78,7 +94,7 @@ def image(
 ) -> Response:
     shown = images.known_view(view)
     found = submissions.visible(session, uuid, is_moderator(request, session))
-    path = images.image_file(session, state.data_dir, found, shown)
+    path = images.image_file(session, state.workers, state.data_dir, found, shown)
     return Response(
         path.read_bytes(),
         media_type="image/png",

@@ -12,7 +12,15 @@ from live_server import MODERATOR, free_port
 import server_sync.asgi
 from server_sync.cli import main
 
-HANDED_OVER = ("QUARTIER_SERVER_DATA", "QUARTIER_SERVER_DB", "QUARTIER_SERVER_RATE")
+HANDED_OVER = (
+    "QUARTIER_SERVER_DATA",
+    "QUARTIER_SERVER_DB",
+    "QUARTIER_SERVER_RATE",
+    "QUARTIER_SERVER_CPU_WORKERS",
+    "QUARTIER_SERVER_CPU_QUEUE",
+    "QUARTIER_SERVER_REVISIONS_PER_MINUTE",
+    "QUARTIER_SERVER_PARTICIPANT_BYTES",
+)
 # What a worker process reports about the app it built (it is started afresh, like uvicorn's).
 WORKER = """
 from server_sync.asgi import app
@@ -62,12 +70,29 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             workers.append(worker.stdout.split())
 
     monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
-    serve(tmp_path, monkeypatch, "--workers", "2")
+    serve(
+        tmp_path,
+        monkeypatch,
+        "--workers",
+        "2",
+        "--cpu-workers",
+        "3",
+        "--cpu-queue",
+        "0",
+        "--revisions-per-minute",
+        "4",
+        "--participant-mb",
+        "1.5",
+    )
     settings, token_limit, address_limit = workers[0]
     assert json.loads(settings) == {
         "data_dir": str(tmp_path / "data"),
         "db_url": None,
         "rate_limit": 7,
+        "cpu_workers": 3,
+        "cpu_queue": 0,
+        "revisions_per_minute": 4,
+        "participant_bytes": 1_500_000,
         "moderator_token": "**********",
     }
     assert (token_limit, address_limit) == ("7", "70")

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from game.core.design import new_design, save_changes
@@ -52,10 +53,17 @@ class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
     def __init__(
-        self, data_dir: Path, db_url: str | None, workers: int = 1, rate_limit: int = 100_000
+        self,
+        data_dir: Path,
+        db_url: str | None,
+        workers: int = 1,
+        rate_limit: int = 100_000,
+        options: Sequence[str] = ("--revisions-per-minute", "100000"),
     ) -> None:
+        """High limits by default, so that the limiters decide only the tests about them;
+        `options` are more `quartier-server serve` options."""
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
-        self.rate_limit = rate_limit
+        self.rate_limit, self.options = rate_limit, list(options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -78,6 +86,7 @@ class LiveServer:
             str(self.rate_limit),
             "--workers",
             str(self.workers),
+            *self.options,
         ]
         if self.db_url:
             command += ["--db", self.db_url]
