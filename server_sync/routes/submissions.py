@@ -8,17 +8,17 @@ from sqlalchemy.orm import Session
 from server_sync.deps import (
     ServerState,
     WorkshopId,
+    bearer,
     db,
     is_moderator,
     moderator,
-    participant,
     rate_limited,
     server,
 )
 from server_sync.errors import language
-from server_sync.models import Participant
 from server_sync.schemas import ModerationIn, StoredOut, SubmissionOut
 from server_sync.services import images, moderation, submissions
+from server_sync.services.participants import participant_with_token
 
 router = APIRouter()
 
@@ -43,11 +43,19 @@ def put_submission(
     response: Response,
     background: BackgroundTasks,
     body: bytes = Depends(raw_body),
-    person: Participant = Depends(participant),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
+    _=Depends(rate_limited),
 ) -> StoredOut:
-    """Not `async`: this thread waits for the worker pool and the database, never the loop."""
+    """Not `async`: this thread waits for the worker pool and the database, never the loop.
+
+    The participant is looked up here, not by the `participant` dependency: that runs in a
+    thread of its own, and its query would hold SQLite's one connection while this route
+    waits for a free thread, which 40 uploads waiting for that connection may all hold (the
+    benchmark's 50 uploaders deadlocked so until the pool's 60 s timeout). Here a request that
+    holds the connection never waits for anything else (see `submissions.store`).
+    """
+    person = participant_with_token(session, bearer(request))
     stored = submissions.store(
         session, person, uuid, body, language(request), state.workers, state.limits
     )
