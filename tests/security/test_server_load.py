@@ -199,3 +199,27 @@ def test_a_participants_stored_bytes_are_capped_with_413_naming_the_cap(few_byte
         for uuid, _ in answers[:-1]:  # everything stored before is still there
             assert _stored(client, uuid, api)[0] == 1
         assert api.submit(owl, "Owl's park")[0]  # the cap is per participant
+
+
+def test_many_uploads_at_once_on_sqlite_are_all_answered(tmp_path):
+    """More uploads at once than the server has threads (40): the upload must never hold
+    SQLite's one connection while it waits for a thread, or every thread waits for the
+    connection and nothing moves until the pool's 60 s timeout (found by the benchmark)."""
+    clients = 50
+    server = start(tmp_path, None, "--cpu-queue", str(2 * clients))
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            api = Api(client)
+            workshop = api.workshop(moderation="post")
+            people = [api.join(workshop, f"Fox{n}") for n in range(clients)]
+            texts = [design_text(f"Park {n}", 48 + n % 8 * 3) for n in range(clients)]
+
+            def put(n: int) -> int:
+                uuid = json.loads(texts[n])["id"]
+                put = client.put(f"/api/v1/submissions/{uuid}", content=texts[n], headers=people[n])
+                return put.status_code
+
+            with ThreadPoolExecutor(clients) as pool:
+                assert list(pool.map(put, range(clients))) == [201] * clients
+    finally:
+        server.kill()
