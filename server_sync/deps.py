@@ -14,6 +14,7 @@ from fastapi import Path as InPath
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.errors import ApiError
 from server_sync.models import Participant
 from server_sync.schemas import MAX_ID, has_control_characters
@@ -22,7 +23,6 @@ from server_sync.services.moderation import is_moderator_token, session_active
 from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
-MODERATOR_COOKIE = "quartier_moderator"
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
 GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
