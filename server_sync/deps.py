@@ -95,12 +95,13 @@ async def address_limited(request: Request, state: ServerState = Depends(server)
 
 
 async def rate_limited(request: Request, state: ServerState = Depends(server)) -> None:
-    """Per token when there is one, else per client address (held in memory only)."""
+    """Per client address for every request, and per token as well when there is one (held
+    in memory only). The address always counts: a made-up token per request must not open a
+    fresh allowance for reading, and one pupil's token cannot spend a class's."""
+    wait = state.address_limit.check(client_address(request))
     token = bearer(request)
-    if token:
+    if token and not wait:
         wait = state.token_limit.check(token_hash(token))
-    else:
-        wait = state.address_limit.check(client_address(request))
     refuse_waiting(wait)
 
 
