@@ -146,6 +146,7 @@ class VotesOut(BaseModel):
 
 
 class ResultOut(BaseModel):
+    rank: int  # equal votes share a rank: 1, 1, 3
     uuid: str
     title: str
     pseudonym: str

@@ -142,7 +142,8 @@ def collect(
     entries: list[Entry] = []
     skipped: list[Skipped] = []
     taken: set[str] = set()
-    for rank, row in enumerate(rows, 1):
+    for row in rows:
+        rank = row.rank
         stored = session.get_one(Submission, row.uuid)
         design = design_text(session, row.uuid, stored.revision)
         try:
