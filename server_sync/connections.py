@@ -3,12 +3,14 @@
 Issue 13 (M3): ~20,000 half-sent requests took every file descriptor of the server and
 `/healthz` stopped answering. uvicorn closes idle keep-alive connections
 (`timeout_keep_alive`), but a fresh connection that sends nothing, or its headers one byte at
-a time, or a body that trickles, stays open for ever; and its `limit_concurrency` is checked
-only once the headers are complete, so such connections are never counted, let alone refused.
+a time, or a body that trickles, stays open for ever; and its `limit_concurrency` answers 503
+only to a request whose headers are complete, so slow connections fill it and only complete
+requests are turned away.
 
-We keep uvicorn with its httptools parser (votes/s as measured in benchmarks/server.py; hypercorn
-and granian were not worth a second server: the gap is one timer and one counter) and hand it
-`GuardedHttpTools`, a small subclass, as its protocol class:
+We keep uvicorn with its httptools parser, which is what keeps votes/s (benchmarks/server.py;
+with the pure-Python h11 parser they fell to a quarter), and hand it `GuardedHttpTools`, a
+small subclass, as its protocol class; another server (hypercorn, granian) was not tried, as
+what uvicorn lacks is a timer per connection and a counter per process:
 
 - a deadline for the request's headers, armed when the connection opens and when a keep-alive
   connection's next request begins, and one for the body once the headers are complete; a
@@ -18,9 +20,9 @@ and granian were not worth a second server: the gap is one timer and one counter
   has waited longest without a complete request (a slow or idle one: the flood's own), so a
   pupil's request still gets in; only when every connection is busy with a request is the
   newcomer refused at once with a 503 and Retry-After;
-- the soft limit of open files raised to the hard one at start, and the cap and the listen
-  backlog (how many connections are accepted in one go) kept a fifth of it below, for the
-  database, logs and pictures.
+- the soft limit of open files raised to the hard one at start, and the cap plus the listen
+  backlog (how many connections are accepted in one go) kept a fifth of it (at least 64)
+  below, for the database, logs and pictures.
 """
 
 import asyncio
@@ -99,6 +101,7 @@ class ServerConfig(uvicorn.Config):
         super().__init__(
             app,
             http=GuardedHttpTools,
+            ws="none",  # no WebSocket routes: an upgrade never leaves our protocol's deadlines
             timeout_keep_alive=limits.keep_alive,
             backlog=limits.backlog,
             **options,
