@@ -103,6 +103,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least_one(value: str) -> int:
+    """A whole number from 1 up, else a usage error (exit 2) rather than a crash at start."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 1 up")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quartier-server", description="Quartier collection server."
@@ -135,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("--keep-alive", "S", "seconds an idle connection stays open for the next request"),
         ("--max-connections", "N", "open connections per process (below the open-file limit)"),
     ):
-        serve.add_argument(flag, type=int, metavar=metavar, help=explained)
+        serve.add_argument(flag, type=_at_least_one, metavar=metavar, help=explained)
     serve.set_defaults(handler=cmd_serve)
     export = sub.add_parser(
         "export", help="write a workshop's report, table and design files for the council"

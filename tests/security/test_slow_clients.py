@@ -12,6 +12,7 @@ import pytest
 from live_server import LiveServer
 
 from game.core.i18n import text
+from server_sync.cli import main
 
 WAIT = 30.0  # seconds a test waits for the server to close a connection it must close
 HEADERS = b"GET /healthz HTTP/1.1\r\nHost: quartier\r\n"
@@ -165,3 +166,12 @@ def test_idle_connections_never_exhaust_the_open_files(start):
     finally:
         for sock in idle:
             sock.close()
+
+
+@pytest.mark.parametrize("option", ["--header-timeout", "--max-connections"])
+@pytest.mark.parametrize("value", ["0", "-5", "x"])
+def test_a_limit_below_one_is_a_usage_error(option, value, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["serve", option, value])
+    assert ended.value.code == 2
+    assert "not a whole number from 1 up" in capsys.readouterr().err
