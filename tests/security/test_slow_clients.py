@@ -13,6 +13,8 @@ from live_server import LiveServer
 
 from game.core.i18n import text
 from server_sync.cli import main
+from server_sync.connections import connection_limits
+from server_sync.settings import Settings
 
 WAIT = 30.0  # seconds a test waits for the server to close a connection it must close
 HEADERS = b"GET /healthz HTTP/1.1\r\nHost: quartier\r\n"
@@ -175,3 +177,20 @@ def test_a_limit_below_one_is_a_usage_error(option, value, capsys):
         main(["serve", option, value])
     assert ended.value.code == 2
     assert "not a whole number from 1 up" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("hard", "cap", "backlog"), [(4096, 1000, 819), (1024, 616, 204), (200, 72, 64)]
+)
+def test_the_open_file_limit_is_raised_and_the_cap_kept_below_it(
+    tmp_path, monkeypatch, hard, cap, backlog
+):
+    resource = pytest.importorskip("resource")
+    raised = []
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (hard // 2, hard))
+    monkeypatch.setattr(resource, "setrlimit", lambda which, limits: raised.append(limits))
+    limits = connection_limits(Settings(data_dir=tmp_path))
+    assert raised == [(hard, hard)]
+    assert (limits.max_connections, limits.backlog) == (cap, backlog)
+    # a fifth of the files (at least 64) stays for the database, the logs and the pictures
+    assert limits.max_connections + limits.backlog + max(64, hard // 5) <= hard
