@@ -126,7 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)",
     )
     serve.add_argument(
-        "--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token"
+        "--rate-limit",
+        type=int,
+        default=600,
+        metavar="N",
+        help="requests per minute per token (per client address: ten times as many)",
     )
     serve.add_argument(
         "--workers",

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(validation_alias="QUARTIER_SERVER_DATA")
     #: A database URL, e.g. postgresql+psycopg://user@host/db; None: SQLite in `data_dir`.
     db_url: str | None = Field(default=None, validation_alias="QUARTIER_SERVER_DB")
-    #: Requests per minute per token (per client address without one: ten times as many).
+    #: Requests per minute per token; per client address (every request, a class behind one
+    #: school address included) ten times as many.
     rate_limit: int = Field(default=600, validation_alias="QUARTIER_SERVER_RATE")
     #: Set as the moderator token at start; None keeps the stored one (or makes one on first start).
     moderator_token: SecretStr | None = Field(
