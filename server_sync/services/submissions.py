@@ -106,7 +106,8 @@ def within_limits(session: Session, person: Participant, size: int, limits: Limi
     when the participant stored `limits.revisions_per_minute` revisions in the last minute, a
     413 naming the cap when their stored revisions and this one would pass `limits.total_bytes`.
 
-    Counted in the database, so every server process (`--workers N`) sees the same numbers.
+    Counted in the database, so every server process (`--workers N`) sees the same numbers
+    (stored size as the documents' length in characters: they are ASCII but for their texts).
     Nothing stored is touched: a refused upload leaves the previous revision as it was.
     """
     mine = select(Submission.uuid).where(Submission.participant_id == person.id)

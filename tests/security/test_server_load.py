@@ -38,8 +38,11 @@ def berlin_designs(count: int) -> list[str]:
     ]
 
 
-def start(tmp_path, db_url, *options: str) -> LiveServer:
-    return LiveServer(tmp_path / "live", db_url, options=options).start()
+def start(tmp_path, db_url, *options: str, revisions_per_minute: int = 100_000) -> LiveServer:
+    live = tmp_path / "live"
+    return LiveServer(
+        live, db_url, revisions_per_minute=revisions_per_minute, options=options
+    ).start()
 
 
 @pytest.fixture
@@ -126,7 +129,7 @@ def test_the_pool_lives_with_the_apps_lifespan(tmp_path):
 @pytest.fixture
 def few_revisions(tmp_path, db_url):
     """Three revisions per minute per participant."""
-    server = start(tmp_path, db_url, "--revisions-per-minute", "3")
+    server = start(tmp_path, db_url, revisions_per_minute=3)
     try:
         yield server
     finally:
@@ -136,7 +139,7 @@ def few_revisions(tmp_path, db_url):
 @pytest.fixture
 def few_bytes(tmp_path, db_url):
     """10 kB of stored designs per participant (and no cap per minute to speak of)."""
-    server = start(tmp_path, db_url, "--participant-mb", "0.01", "--revisions-per-minute", "1000")
+    server = start(tmp_path, db_url, "--participant-mb", "0.01")
     try:
         yield server
     finally:

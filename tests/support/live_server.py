@@ -58,12 +58,15 @@ class LiveServer:
         db_url: str | None,
         workers: int = 1,
         rate_limit: int = 100_000,
-        options: Sequence[str] = ("--revisions-per-minute", "100000"),
+        revisions_per_minute: int = 100_000,
+        options: Sequence[str] = (),
+        open_files: int | None = None,
     ) -> None:
         """High limits by default, so that the limiters decide only the tests about them;
-        `options` are more `quartier-server serve` options."""
+        `options` are more `serve` options; `open_files` its soft and hard limit of open files."""
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
-        self.rate_limit, self.options = rate_limit, list(options)
+        self.rate_limit, self.options, self.open_files = rate_limit, options, open_files
+        self.revisions_per_minute = revisions_per_minute
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -86,10 +89,12 @@ class LiveServer:
             str(self.rate_limit),
             "--workers",
             str(self.workers),
-            *self.options,
+            "--revisions-per-minute",
+            str(self.revisions_per_minute),
         ]
         if self.db_url:
             command += ["--db", self.db_url]
+        command += self.options
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
         # Its own process group, so that a kill takes the worker processes down with it.
         self.process = process = subprocess.Popen(
@@ -98,6 +103,7 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -109,6 +115,12 @@ class LiveServer:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 60 s")
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        if self.open_files:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         """SIGKILL to the server and all its workers: no chance to finish anything."""
