@@ -43,13 +43,19 @@ class Workers:
         """Start `job` in the pool, or raise the 503 `busy` if the queue is full."""
         if not self._slots.acquire(blocking=False):
             raise ApiError(503, "busy", seconds=RETRY_AFTER)
+
+        def then_free() -> T:
+            # Freed before the result is handed over, so whoever has it may submit again at once.
+            try:
+                return job(*args, **kwargs)
+            finally:
+                self._slots.release()
+
         try:
-            future = self._pool.submit(job, *args, **kwargs)
+            return self._pool.submit(then_free)
         except BaseException:
             self._slots.release()
             raise
-        future.add_done_callback(lambda _: self._slots.release())
-        return future
 
     def run(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`job`'s result, computed in the pool (called from a request's thread, never the loop)."""

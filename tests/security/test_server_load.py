@@ -18,6 +18,7 @@ from game.core.session import Session
 from game.io.levels import find_level
 from server_sync.app import create_app
 from server_sync.errors import ApiError
+from server_sync.services import images
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
@@ -226,3 +227,23 @@ def test_many_uploads_at_once_on_sqlite_are_all_answered(tmp_path):
                 assert list(pool.map(put, range(clients))) == [201] * clients
     finally:
         server.kill()
+
+
+def test_pictures_after_an_upload_wait_for_a_free_pool_instead_of_failing(tmp_path):
+    """The background rendering after an upload has nobody to tell "come back later": with the
+    pool full it leaves the pictures to the first GET, which renders them then."""
+    level = find_level("demo")
+    grid = Session(level).grid
+    workers = Workers(threads=1, queue=0)
+    release = threading.Event()
+    try:
+        busy = workers.submit(release.wait, 30)
+        images.render_soon(tmp_path, "d", 1, grid, level, workers)  # no exception
+        assert not any(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
+        release.set()
+        assert busy.result(30)
+        images.render_images(tmp_path, "d", 1, grid, level, workers)
+        assert all(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
+    finally:
+        release.set()
+        workers.shutdown()
