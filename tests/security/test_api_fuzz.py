@@ -10,7 +10,8 @@ a curl line to reproduce it. The data is derandomised, so CI sees the same reque
 The scene is set before: a workshop with a participant and an approved submission, whose ids
 the fuzzer uses for about half of the path parameters (a Schemathesis dictionary), so that it
 reaches the code behind the 404s; a design it sends names that submission and the workshop's
-level about half of the time, so that its changes reach the parser and the level's rules. It runs as the participant, then as the moderator, on a
+level about half of the time, so that its changes reach the parser and the level's rules, and
+a workshop it creates names a level the server has. It runs as the participant, then as the moderator, on a
 fresh process over the same data: the participant's token on moderator routes counts as a
 wrong moderator guess, and the address's lockout would otherwise answer the moderator's run
 with 429 only.
@@ -31,7 +32,7 @@ from game.io.levels import find_level
 
 #: Examples per operation and phase. QUARTIER_FUZZ_EXAMPLES and QUARTIER_FUZZ_SEED run it
 #: longer or with other data locally (CONTRIBUTING.md); CI keeps these.
-EXAMPLES = int(os.environ.get("QUARTIER_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("QUARTIER_FUZZ_EXAMPLES", "20"))
 #: Without a seed the data is derandomised (the same requests every run, as CI needs).
 SEED = os.environ.get("QUARTIER_FUZZ_SEED")
 #: A run that takes longer than this has hung: it fails instead of stalling CI.
@@ -89,6 +90,7 @@ hashes = {{ values = [{json.dumps(find_level("demo").sha256)}] }}
 "path.workshop_id" = {{ dictionary = "workshops", probability = 0.5 }}
 "path.uuid" = {{ dictionary = "submissions", probability = 0.5 }}
 "body.id" = {{ dictionary = "submissions", probability = 0.5 }}
+"body.level_id" = {{ dictionary = "levels", probability = 0.5 }}
 "body.level.id" = {{ dictionary = "levels", probability = 0.5 }}
 "body.level.sha256" = {{ dictionary = "hashes", probability = 0.5 }}
 """
