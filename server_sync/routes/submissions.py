@@ -2,7 +2,7 @@
 
 import json
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
@@ -94,7 +94,8 @@ def get_submission(uuid: str, request: Request, session: Session = Depends(db)) 
 def image(
     uuid: str,
     request: Request,
-    view: str = "iso",
+    # Documented as the views there are; any other is refused by `known_view` with its message.
+    view: str = Query("iso", json_schema_extra={"enum": list(images.VIEWS)}),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> Response:

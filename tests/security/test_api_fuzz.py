@@ -205,3 +205,13 @@ def test_the_schema_documents_the_design_sent_and_shown(app_client):
     # schema said they could be left out, so most designs the fuzzer sent ended there.
     required = schema["components"]["schemas"]["DesignDocument"]["required"]
     assert {"schema_version", "format"} <= set(required)
+
+
+def test_the_schema_names_the_views_of_a_picture(app_client):
+    """`view` was any string in the schema; the server draws two and refuses the rest."""
+    schema = app_client.get("/openapi.json").json()
+    get = schema["paths"]["/api/v1/submissions/{uuid}/image.png"]["get"]
+    (view,) = [p for p in get["parameters"] if p["name"] == "view"]
+    assert view["schema"]["enum"] == ["iso", "top"]
+    refused = app_client.get("/api/v1/submissions/x/image.png", params={"view": "side"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_view"
