@@ -4,6 +4,10 @@ Run: `.venv/bin/python benchmarks/server.py` (part of `make bench`). Each row ru
 time; requests/s with p50/p99 latency, and the ratio to /healthz on the same server. The server
 runs with a high rate limit so that the limiter does not decide the numbers.
 
+A second table holds 20,000 half-sent requests open against the server (as many as this
+process may open files for) and measures /healthz beside them against /healthz on the quiet
+server: it must answer within 1 s, or the connection cap refuse it with a 503.
+
 The Python clients share the two cores with the server, so when `wrk` is installed
 (`apt-get install wrk`) a second table measures /healthz and votes with it, against one and
 two server processes, and a third what durability costs: votes and submissions (a new revision
@@ -12,9 +16,12 @@ two servers side by side with their runs interleaved, medians of ROUNDS runs eac
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import re
+import resource
+import select
 import shutil
 import signal
 import socket
@@ -39,6 +46,8 @@ UPLOADERS = 4  # concurrent submissions: each takes ~0.1 s of server time, so mo
 TITLE = "@TITLE@"  # replaced in every upload by the wrk script, so each is a new revision
 TOKEN = "benchmark-moderator-token-0123456789"
 MOD = {"Authorization": f"Bearer {TOKEN}"}
+IDLE_CONNECTIONS = 20_000  # half-sent requests held open against one server (issue 13, M3)
+HEALTHZ_PROBES = 20  # /healthz requests, each on a new connection, per idle-connection row
 
 
 def design(title: str, x: int) -> str:
@@ -337,6 +346,69 @@ def wrk_rows() -> list[tuple]:
     return rows
 
 
+def raise_own_file_limit() -> int:
+    """This process's soft limit of open files raised to its hard limit; the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+def healthz_probes(url: str) -> tuple[float, float, str]:
+    """/healthz on a new connection each time, as a newcomer's: median and largest latency in
+    ms, and the answers by status (503: refused by the connection cap)."""
+    latencies, statuses = [], []
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        for _ in range(HEALTHZ_PROBES):
+            start = time.perf_counter()
+            try:
+                statuses.append(str(client.get(url + "/healthz").status_code))
+            except httpx.HTTPError as exc:
+                statuses.append(type(exc).__name__)
+            latencies.append((time.perf_counter() - start) * 1000)
+    answers = ", ".join(f"{statuses.count(s)}× {s}" for s in sorted(set(statuses)))
+    return statistics.median(latencies), max(latencies), answers
+
+
+def still_open(sockets: list[socket.socket]) -> int:
+    """How many of `sockets` the server has not closed (a closed one polls as readable)."""
+    poll = select.poll()
+    for sock in sockets:
+        poll.register(sock, select.POLLIN)
+    return len(sockets) - len(poll.poll(0))
+
+
+def idle_connection_rows() -> list[list[str]]:
+    """/healthz without and with IDLE_CONNECTIONS half-sent requests held open by one client
+    (issue 13, M3: so many once took every file descriptor of the server and /healthz stopped
+    answering). The client needs a file per connection: if its hard limit is lower, it opens
+    as many as it can, and the table says how many."""
+    wanted = min(IDLE_CONNECTIONS, raise_own_file_limit() - 100)  # 100 for its own files
+    server, url = start_server()
+    sockets: list[socket.socket] = []
+    try:
+        quiet = healthz_probes(url)
+        port = int(url.rsplit(":", 1)[1])
+        with contextlib.suppress(OSError):  # out of ports or files: as many as it could
+            while len(sockets) < wanted:
+                sockets.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+                sockets[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n")  # unfinished
+        held = still_open(sockets)
+        crowded = healthz_probes(url)
+    finally:
+        for sock in sockets:
+            sock.close()
+        stop_server(server)
+    rows = []
+    for opened, still, (p50, worst, answers) in ((0, 0, quiet), (len(sockets), held, crowded)):
+        ratio = p50 / quiet[0]
+        rows.append(
+            [f"{opened:,}", f"{still:,}", f"{p50:.1f}", f"{worst:.1f}", f"{ratio:.2f}", answers]
+        )
+    return rows
+
+
 def print_table(rows: list[tuple], note: str) -> None:
     """Each row against the /healthz row measured last before it, on the same server."""
     print(f"{'what':<28} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | vs healthz")
@@ -357,6 +429,23 @@ def main() -> None:
     print_table(
         rows,
         f"{CLIENTS} concurrent Python clients, {SECONDS:.0f} s per row, one server process, SQLite (WAL)",
+    )
+    print()
+    markdown_table(
+        (
+            "idle connections opened",
+            "still open",
+            "/healthz p50 ms",
+            "/healthz max ms",
+            "p50 vs none",
+            "answers",
+        ),
+        idle_connection_rows(),
+    )
+    print(
+        f"half-sent requests held open by one client, then {HEALTHZ_PROBES} × /healthz on a new "
+        "connection each; the server closes the longest-waiting beyond its cap "
+        "(--max-connections, default 1,000 per process)"
     )
     if shutil.which("wrk"):
         print()

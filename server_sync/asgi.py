@@ -5,11 +5,11 @@ import os
 import socket
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from server_sync.app import create_app
+from server_sync.connections import ConnectionLimits, ServerConfig
 from server_sync.settings import Settings
 
 
@@ -19,7 +19,7 @@ def app() -> FastAPI:
     return application
 
 
-class _TcpConfig(uvicorn.Config):
+class _TcpConfig(ServerConfig):
     """uvicorn binds the workers' shared socket without naming the protocol, so asyncio does not
     see a TCP socket, never sets TCP_NODELAY, and each response waits ~40 ms for a delayed ACK."""
 
@@ -29,8 +29,11 @@ class _TcpConfig(uvicorn.Config):
         )  # the protocol is read from the descriptor
 
 
-def serve_workers(settings: Settings, workers: int, **options: Any) -> None:
-    """Serve with `workers` processes, each building its app from `settings`."""
+def serve_workers(
+    settings: Settings, limits: ConnectionLimits, workers: int, **options: Any
+) -> None:
+    """Serve with `workers` processes, each building its app from `settings`; the connection
+    limits travel inside the configuration uvicorn hands to each worker."""
     os.environ.update(settings.environment())  # inherited by the workers uvicorn starts
-    config = _TcpConfig(f"{__name__}:app", factory=True, workers=workers, **options)
+    config = _TcpConfig(f"{__name__}:app", limits, factory=True, workers=workers, **options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()

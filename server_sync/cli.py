@@ -1,6 +1,7 @@
 """`quartier-server`: run the collection server (exit 0, 1 for bad input with one line, 2 for usage)."""
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -30,10 +31,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server_sync.app import create_app
+    from server_sync.connections import ServerConfig, connection_limits
     from server_sync.settings import Settings
 
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
-    settings = Settings(data_dir=args.data_dir, db_url=args.db, rate_limit=args.rate_limit)
+    settings = Settings(
+        data_dir=args.data_dir,
+        db_url=args.db,
+        rate_limit=args.rate_limit,
+        **{
+            name: getattr(args, name)
+            for name in ("header_timeout", "body_timeout", "keep_alive", "max_connections")
+            if getattr(args, name) is not None
+        },
+    )
+    limits = connection_limits(settings)  # before the workers start: they inherit the file limit
     app, token = create_app(settings)
     lang = detect_language()
     print(
@@ -44,23 +56,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds
     # late (p99 1.4 s against 0.13 s for votes with 50 clients, benchmarks/server.py). httptools
-    # by name: with uvicorn's pure-Python h11 parser votes fell from ~1,000/s to ~250/s (wrk).
+    # (its subclass with deadlines, server_sync/connections.py): with uvicorn's pure-Python h11
+    # parser votes fell from ~1,000/s to ~250/s (wrk).
     options = {
         "host": args.host,
         "port": args.port,
         "log_level": "warning",
         "access_log": False,
         "loop": "asyncio",
-        "http": "httptools",
     }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.
         from server_sync.asgi import serve_workers
 
-        serve_workers(settings, args.workers, **options)
-    else:
-        uvicorn.run(app, **options)
-    return 0
+        serve_workers(settings, limits, args.workers, **options)
+        return 0
+    server = uvicorn.Server(ServerConfig(app, limits, **options))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once it has stopped
+        server.run()
+    return 0 if server.started else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -89,6 +103,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least_one(value: str) -> int:
+    """A whole number from 1 up, else a usage error (exit 2) rather than a crash at start."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 1 up")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quartier-server", description="Quartier collection server."
@@ -105,7 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)",
     )
     serve.add_argument(
-        "--rate-limit", type=int, default=600, metavar="N", help="requests per minute per token"
+        "--rate-limit",
+        type=int,
+        default=600,
+        metavar="N",
+        help="requests per minute per token (per client address: ten times as many)",
     )
     serve.add_argument(
         "--workers",
@@ -114,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="server processes (SQLite WAL or PostgreSQL)",
     )
+    # Defaults in server_sync/settings.py (importing it here would slow down every command).
+    for flag, metavar, explained in (
+        ("--header-timeout", "S", "seconds for a request's headers; a slower client is cut off"),
+        ("--body-timeout", "S", "seconds for a request's body (an upload) after its headers"),
+        ("--keep-alive", "S", "seconds an idle connection stays open for the next request"),
+        ("--max-connections", "N", "open connections per process (below the open-file limit)"),
+    ):
+        serve.add_argument(flag, type=_at_least_one, metavar=metavar, help=explained)
     serve.set_defaults(handler=cmd_serve)
     export = sub.add_parser(
         "export", help="write a workshop's report, table and design files for the council"

@@ -14,6 +14,7 @@ from fastapi import Path as InPath
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.errors import ApiError
 from server_sync.models import Participant
 from server_sync.schemas import MAX_ID, has_control_characters
@@ -22,7 +23,6 @@ from server_sync.services.moderation import is_moderator_token, session_active
 from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
-MODERATOR_COOKIE = "quartier_moderator"
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
 GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
@@ -95,12 +95,13 @@ async def address_limited(request: Request, state: ServerState = Depends(server)
 
 
 async def rate_limited(request: Request, state: ServerState = Depends(server)) -> None:
-    """Per token when there is one, else per client address (held in memory only)."""
+    """Per client address for every request, and per token as well when there is one (held
+    in memory only). The address always counts: a made-up token per request must not open a
+    fresh allowance for reading, and one pupil's token cannot spend a class's."""
+    wait = state.address_limit.check(client_address(request))
     token = bearer(request)
-    if token:
+    if token and not wait:
         wait = state.token_limit.check(token_hash(token))
-    else:
-        wait = state.address_limit.check(client_address(request))
     refuse_waiting(wait)
 
 

@@ -24,6 +24,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Phase = Literal["building", "voting", "closed"]
 Moderation = Literal["pre", "post"]
+#: When joining ends: at the start of voting (so no one joins just to vote), or at the close.
+Joining = Literal["until_voting", "until_closed"]
+#: The most participants a workshop may be given: a class or a year group, not a crowd.
+MAX_PARTICIPANTS = 500
 
 
 def now() -> datetime:
@@ -56,11 +60,18 @@ class Workshop(Base):
     phase: Mapped[Phase] = mapped_column(String(16), default="building")
     votes_per_participant: Mapped[int] = mapped_column(Integer, default=3)
     moderation: Mapped[Moderation] = mapped_column(String(8), default="pre")
+    joining: Mapped[Joining] = mapped_column(String(16), default="until_voting")
+    #: None: no limit beyond MAX_PARTICIPANTS.
+    max_participants: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
         CheckConstraint("phase IN ('building', 'voting', 'closed')", name="phase_known"),
         CheckConstraint("moderation IN ('pre', 'post')", name="moderation_known"),
         CheckConstraint("votes_per_participant BETWEEN 1 AND 20", name="votes_in_range"),
+        CheckConstraint("joining IN ('until_voting', 'until_closed')", name="joining_known"),
+        CheckConstraint(
+            f"max_participants BETWEEN 1 AND {MAX_PARTICIPANTS}", name="participants_in_range"
+        ),
     )
 
 

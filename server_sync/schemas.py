@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from game.core.design import DesignDocument
-from server_sync.models import Moderation, Phase, Submission, Workshop
+from server_sync.models import MAX_PARTICIPANTS, Joining, Moderation, Phase, Submission, Workshop
 
 #: The largest id every supported database holds (PostgreSQL's `integer`); a larger one in an
 #: address is refused before a query, where SQLite overflowed and PostgreSQL broke the connection.
@@ -55,10 +55,17 @@ class WorkshopIn(_In):
     level_id: PlainText = Field(min_length=1, max_length=64)
     votes_per_participant: int = Field(default=3, ge=1, le=20)
     moderation: Moderation = "pre"
+    joining: Joining = "until_voting"
+    max_participants: int | None = Field(default=None, ge=1, le=MAX_PARTICIPANTS, strict=True)
 
 
-class PhaseIn(_In):
-    phase: Phase
+class WorkshopChange(_In):
+    """What a moderator may change on a running workshop; a field left out stays as it is
+    (`max_participants: null` sent means no limit)."""
+
+    phase: Phase | None = None
+    joining: Joining | None = None
+    max_participants: int | None = Field(default=None, ge=1, le=MAX_PARTICIPANTS, strict=True)
 
 
 class JoinIn(_In):
@@ -79,6 +86,8 @@ class WorkshopOut(BaseModel):
     phase: Phase
     votes_per_participant: int
     moderation: Moderation
+    joining: Joining
+    max_participants: int | None
 
     @classmethod
     def of(cls, w: Workshop) -> "WorkshopOut":
@@ -90,6 +99,8 @@ class WorkshopOut(BaseModel):
             phase=w.phase,
             votes_per_participant=w.votes_per_participant,
             moderation=w.moderation,
+            joining=w.joining,
+            max_participants=w.max_participants,
         )
 
 
@@ -143,6 +154,7 @@ class VotesOut(BaseModel):
 
 
 class ResultOut(BaseModel):
+    rank: int  # equal votes share a rank: 1, 1, 3
     uuid: str
     title: str
     pseudonym: str

@@ -1,8 +1,8 @@
 """Tokens, rate limits, body limits and security headers.
 
 Tokens are 256-bit random strings; only their SHA-256 is stored, and the moderator token is
-compared in constant time. Rate limits are sliding windows kept in memory (per token, and
-per client address for requests without one): addresses are never written anywhere. With
+compared in constant time. Rate limits are sliding windows kept in memory (per client address
+for every request, and per token too for a request with one): addresses are never written. With
 several server processes each keeps its own window, which a proxy in front can tighten.
 """
 

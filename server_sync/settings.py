@@ -25,11 +25,24 @@ class Settings(BaseSettings):
     data_dir: Path = Field(validation_alias="QUARTIER_SERVER_DATA")
     #: A database URL, e.g. postgresql+psycopg://user@host/db; None: SQLite in `data_dir`.
     db_url: str | None = Field(default=None, validation_alias="QUARTIER_SERVER_DB")
-    #: Requests per minute per token (per client address without one: ten times as many).
+    #: Requests per minute per token; per client address (every request, a class behind one
+    #: school address included) ten times as many.
     rate_limit: int = Field(default=600, validation_alias="QUARTIER_SERVER_RATE")
     #: Set as the moderator token at start; None keeps the stored one (or makes one on first start).
     moderator_token: SecretStr | None = Field(
         default=None, validation_alias="QUARTIER_MODERATOR_TOKEN"
+    )
+
+    # Connections (server_sync/connections.py), for a class of 30 with phones and a projector:
+    #: Seconds for a request's headers to arrive, from its first byte or from connecting.
+    header_timeout: int = Field(default=10, ge=1, validation_alias="QUARTIER_SERVER_HEADER_TIMEOUT")
+    #: Seconds for a request's body after its headers (2 MB, the largest upload, at 35 KB/s).
+    body_timeout: int = Field(default=60, ge=1, validation_alias="QUARTIER_SERVER_BODY_TIMEOUT")
+    #: Seconds an answered connection is kept open for the next request.
+    keep_alive: int = Field(default=15, ge=1, validation_alias="QUARTIER_SERVER_KEEP_ALIVE")
+    #: Open connections per server process (a browser keeps up to 6 per server).
+    max_connections: int = Field(
+        default=1000, ge=1, validation_alias="QUARTIER_SERVER_MAX_CONNECTIONS"
     )
 
     @classmethod
@@ -48,5 +61,9 @@ class Settings(BaseSettings):
             "QUARTIER_SERVER_DATA": str(self.data_dir),
             "QUARTIER_SERVER_DB": self.db_url or "",
             "QUARTIER_SERVER_RATE": str(self.rate_limit),
+            "QUARTIER_SERVER_HEADER_TIMEOUT": str(self.header_timeout),
+            "QUARTIER_SERVER_BODY_TIMEOUT": str(self.body_timeout),
+            "QUARTIER_SERVER_KEEP_ALIVE": str(self.keep_alive),
+            "QUARTIER_SERVER_MAX_CONNECTIONS": str(self.max_connections),
             "QUARTIER_MODERATOR_TOKEN": token.get_secret_value() if token else "",
         }

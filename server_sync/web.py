@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from game.core.i18n import LANGUAGES, text
+from server_sync.cookies import CSRF_COOKIE, IDENTITY_COOKIES, LANG_COOKIE
 from server_sync.errors import ApiError, language
 from server_sync.schemas import has_control_characters
 from server_sync.security import new_token
@@ -25,8 +26,6 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-CSRF_COOKIE = "quartier_csrf"
-LANG_COOKIE = "quartier_lang"
 YEAR = 365 * 24 * 3600
 
 
@@ -56,6 +55,7 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
             "other_lang": "en" if lang == "de" else "de",
             "csrf": csrf,
             "here": request.url.path,
+            "signed_in": any(name in request.cookies for name in IDENTITY_COOKIES),
             **context,
         },
         status_code=status,

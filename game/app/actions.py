@@ -42,6 +42,16 @@ ACTIONS: tuple[Action, ...] = (
 BY_ID = {a.id: a for a in ACTIONS}
 
 
+def key_name(symbol: str) -> str:
+    """A key as this table, the tools and the help spell it, from pyglet's name for it: pyglet
+    calls the digit keys `_1`…`_9` (and the keypad's `NUM_1`…), the table says `1`…`9`."""
+    for prefix in ("_", "NUM_"):
+        digit = symbol.removeprefix(prefix)
+        if symbol.startswith(prefix) and len(digit) == 1 and digit.isdigit():
+            return digit
+    return symbol
+
+
 def shortcut_name(symbol: str, ctrl: bool, shift: bool) -> str:
     return "+".join((["CTRL"] if ctrl else []) + (["SHIFT"] if shift else []) + [symbol])
 

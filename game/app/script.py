@@ -203,7 +203,8 @@ class ScriptRunner:
             self.frame()  # the ghost preview is drawn mid-drag, as a student sees it
             w.on_mouse_release(x1, y1, button, 0)
         elif isinstance(step, Key):
-            symbol = getattr(key, step.key.upper(), None)
+            name = step.key.upper()
+            symbol = getattr(key, f"_{name}" if name.isdigit() else name, None)  # "4": pyglet's _4
             if not isinstance(symbol, int):
                 raise QuartierError("error.unknown_key", key=step.key)
             mods = 0

@@ -10,7 +10,7 @@ import pyglet
 from pyglet import gl
 from pyglet.window import key, mouse
 
-from game.app.actions import BY_ID, BY_KEY, shortcut_name
+from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
 from game.app.camera import OrbitCamera, Preset, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
@@ -326,7 +326,7 @@ class EditorWindow(pyglet.window.Window):
             self.dialog.on_text_motion(motion)
 
     def on_key_press(self, symbol, modifiers) -> bool:
-        name = key.symbol_string(symbol)
+        name = key_name(key.symbol_string(symbol))
         if self.dialog:
             self.dialog.key(name)
             return pyglet.event.EVENT_HANDLED

@@ -21,6 +21,7 @@ from game.core.design import open_design, parse_design
 from game.core.errors import QuartierError
 from game.core.indicators import GoalResult, measure
 from game.core.level import Level
+from game.core.rules import check_design
 from game.core.session import Session as DesignSession
 from game.io.levels import find_level
 from game.render.snapshot import View
@@ -68,7 +69,8 @@ class Entry:
 @dataclass(frozen=True)
 class Skipped:
     """A design the export could not read (e.g. stored by an older server with a byte-order
-    mark): left out of the files, but named in the report and the tables with the reason."""
+    mark) or that breaks its level's rules: left out of the files, but named in the report and
+    the tables with the reason."""
 
     rank: int
     uuid: str
@@ -130,19 +132,23 @@ def collect(
 ) -> Bundle:
     """Everything the bundle shows, measured once; server-made images are rendered where missing.
 
-    One design that cannot be read is skipped and listed, so it never costs the council the
-    export of the whole workshop.
+    One design that cannot be read, or that breaks the level's rules (stored by a server that
+    did not check them yet), is skipped and listed with the reason, so it never costs the
+    council the export of the whole workshop, and the council never sees numbers the level's
+    rules would not allow.
     """
     level = find_level(workshop.level_id)
     rows = ranking(session, workshop.id, EVERY_STATUS if include_hidden else PUBLIC)
     entries: list[Entry] = []
     skipped: list[Skipped] = []
     taken: set[str] = set()
-    for rank, row in enumerate(rows, 1):
+    for row in rows:
+        rank = row.rank
         stored = session.get_one(Submission, row.uuid)
         design = design_text(session, row.uuid, stored.revision)
         try:
             opened = open_design(parse_design(design), level)
+            check_design(opened)
         except QuartierError as exc:
             log.warning("export skips design %s: %s", row.uuid, exc.message("en"))
             skipped.append(Skipped(rank, row.uuid, row.title, row.pseudonym, exc))

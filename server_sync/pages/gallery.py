@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from game.core.i18n import Language
 from game.core.indicators import by_key
+from server_sync.cookies import JURY_COOKIE, PARTICIPANT_COOKIE
 from server_sync.deps import ServerState, address_limited, db, rate_limited, server
 from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, Participant
@@ -22,10 +23,8 @@ from server_sync.services.workshops import clean_code, workshop_by_code
 from server_sync.web import back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(include_in_schema=False)
-PARTICIPANT_COOKIE = "quartier_participant"
-JURY_COOKIE = "quartier_jury"
 KEY_INDICATORS = ("green_factor", "sealed_share", "dwellings", "walk_park", "cost")
-NOTICES = ("voted", "withdrawn", "rated", "joined")
+NOTICES = ("voted", "withdrawn", "rated", "joined", "signed_out")
 
 
 def indicators(metrics_json: str, lang: Language) -> list[tuple[str, str]]:
@@ -40,14 +39,25 @@ def indicators(metrics_json: str, lang: Language) -> list[tuple[str, str]]:
 def gallery(
     request: Request, session: Session, code: str, error: str = "", status: int = 200
 ) -> HTMLResponse:
+    """The workshop's approved designs; for a participant with their votes (also those for
+    designs taken down since, which they can withdraw), for a juror with their stars. Once the
+    workshop is closed its participants' and jurors' cookies end (a shared PC forgets them)."""
     workshop = workshop_by_code(session, code)
     person = participants.member_of(
         session, Participant, request.cookies.get(PARTICIPANT_COOKIE), workshop
     )
     juror = participants.member_of(session, JuryMember, request.cookies.get(JURY_COOKIE), workshop)
+    ended = [
+        name
+        for name, member in ((PARTICIPANT_COOKIE, person), (JURY_COOKIE, juror))
+        if member is not None and workshop.phase == "closed"
+    ]
+    if ended:
+        person = juror = None
     mine = votes.voted_for(session, person) if person else set()
     stars = jury.stars_of(session, juror) if juror else {}
     lang = language(request)
+    shown = submissions.submissions_of(session, workshop.id, as_moderator=False)
     designs = [
         {
             "s": s,
@@ -56,26 +66,31 @@ def gallery(
             "own": person is not None and s.participant_id == person.id,
             "stars": stars.get(s.uuid),
         }
-        for s in submissions.submissions_of(session, workshop.id, as_moderator=False)
+        for s in shown
     ]
     done = request.query_params.get("done")
-    return page(
+    response = page(
         request,
         "gallery.html",
         status,
         workshop=workshop,
         designs=designs,
+        taken_down=sorted(mine - {s.uuid for s in shown}),
         person=person,
         juror=juror,
         votes_left=workshop.votes_per_participant - len(mine),
         error=error,
         notice=done if done in NOTICES else "",
     )
+    for name in ended:
+        response.delete_cookie(name, path="/")
+    return response
 
 
 @router.get("/")
-def home(request: Request, code: str = "") -> HTMLResponse:
-    return page(request, "join.html", code=clean_code(code)[:16])
+def home(request: Request, code: str = "", done: str = "") -> HTMLResponse:
+    notice = done if done in NOTICES else ""
+    return page(request, "join.html", code=clean_code(code)[:16], notice=notice)
 
 
 @router.post("/join", dependencies=[Depends(address_limited)])
@@ -95,7 +110,7 @@ def join_page(
             error=message(request, exc),
         )
     response = back_to(f"/w/{joined.workshop.code}?done=joined")
-    set_cookie(response, request, PARTICIPANT_COOKIE, joined.token, max_age=90 * 24 * 3600)
+    set_cookie(response, request, PARTICIPANT_COOKIE, joined.token)  # ends with the browser
     return response
 
 

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from server_sync.cookies import JURY_COOKIE
 from server_sync.deps import db, rate_limited
 from server_sync.errors import ApiError
 from server_sync.models import JuryMember
-from server_sync.pages.gallery import JURY_COOKIE, gallery
+from server_sync.pages.gallery import gallery
 from server_sync.schemas import form_number
 from server_sync.services import jury, participants
 from server_sync.services.workshops import workshop_by_code
@@ -32,7 +33,7 @@ def jury_join(
     except ApiError as exc:
         return page(request, "jury.html", exc.status, error=message(request, exc))
     response = back_to(f"/w/{workshop.code}")
-    set_cookie(response, request, JURY_COOKIE, code, max_age=30 * 24 * 3600)
+    set_cookie(response, request, JURY_COOKIE, code)  # ends with the browser, or at sign-out
     return response
 
 

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from game.io.levels import available_levels
+from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.deps import (
-    MODERATOR_COOKIE,
     ServerState,
     WorkshopId,
     client_address,
@@ -28,7 +28,7 @@ from server_sync.deps import (
 )
 from server_sync.errors import ApiError
 from server_sync.models import Workshop
-from server_sync.schemas import ModerationIn, PhaseIn, WorkshopIn, form_number
+from server_sync.schemas import ModerationIn, WorkshopChange, WorkshopIn, form_number
 from server_sync.services import jury, moderation, ranking, workshops
 from server_sync.services.submissions import visible
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -95,26 +95,19 @@ def login(
     return response
 
 
-@router.post("/logout")
-def logout(
-    request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)
-) -> Response:
-    moderation.sign_out(session, request.cookies.get(MODERATOR_COOKIE))
-    response = back_to("/moderate")
-    response.delete_cookie(MODERATOR_COOKIE, path="/")
-    return response
-
-
 @router.post("/workshops")
 def new_workshop(
     request: Request, form: dict = Depends(checked_form), session: Session = Depends(signed_in)
 ) -> Response:
     try:
-        body = WorkshopIn(
-            title=form.get("title", "").strip(),
-            level_id=form.get("level_id", ""),
-            votes_per_participant=int(form.get("votes", "3") or 3),
-            moderation="post" if form.get("moderation") == "post" else "pre",
+        body = WorkshopIn.model_validate(
+            {
+                "title": form.get("title", "").strip(),
+                "level_id": form.get("level_id", ""),
+                "votes_per_participant": int(form.get("votes", "3") or 3),
+                "moderation": "post" if form.get("moderation") == "post" else "pre",
+                **_joining_fields(form),
+            }
         )
     except (ValidationError, ValueError):
         exc = ApiError(422, "workshop_form")
@@ -124,6 +117,16 @@ def new_workshop(
         except ApiError as refused:
             exc = refused
     return _desk(request, session, message(request, exc), exc.status)
+
+
+def _joining_fields(form: dict[str, str]) -> dict[str, object]:
+    """When joining ends and the most participants, as the desk's forms send them: an empty
+    number is no limit; what is not a plain number goes to the schema as typed, to be refused."""
+    typed = form.get("max_participants", "").strip()
+    return {
+        "joining": "until_closed" if form.get("joining") == "until_closed" else "until_voting",
+        "max_participants": (form_number(typed) or typed) if typed else None,
+    }
 
 
 def join_url(request: Request, workshop: Workshop) -> str:
@@ -165,6 +168,7 @@ def _workshop_desk(
         others=seen.others,
         audit=seen.audit,
         participants=seen.participants,
+        joining_open=workshops.joining_open(seen.workshop),
         jury=seen.jury,
         issued=issued or [],
         rows=ranking.ranking(session, workshop_id),
@@ -205,17 +209,20 @@ def projector(
 
 
 @router.post("/w/{workshop_id}/phase")
-def phase(
+@router.post("/w/{workshop_id}/joining")
+def change_workshop(
     request: Request,
     workshop_id: WorkshopId,
     form: dict = Depends(checked_form),
     session: Session = Depends(signed_in),
 ) -> Response:
-    def act() -> None:
-        body = PhaseIn.model_validate({"phase": form.get("phase", "")})
-        workshops.change_phase(session, workshop_id, body.phase)
+    """The phase form's button, or the joining form (when joining ends, the most participants)."""
+    fields = {"phase": form["phase"]} if "phase" in form else _joining_fields(form)
 
-    return _acted(request, session, workshop_id, act)
+    def act() -> None:
+        workshops.change_workshop(session, workshop_id, WorkshopChange.model_validate(fields))
+
+    return _acted(request, session, workshop_id, act, "" if "phase" in form else "#joining")
 
 
 @router.post("/s/{uuid}")

@@ -13,7 +13,14 @@ from server_sync.deps import (
     rate_limited,
 )
 from server_sync.models import Participant
-from server_sync.schemas import JoinIn, JoinOut, PhaseIn, ResultOut, WorkshopIn, WorkshopOut
+from server_sync.schemas import (
+    JoinIn,
+    JoinOut,
+    ResultOut,
+    WorkshopChange,
+    WorkshopIn,
+    WorkshopOut,
+)
 from server_sync.services import participants, ranking, workshops
 
 router = APIRouter()
@@ -45,10 +52,11 @@ def get_workshop(
 @router.patch(
     "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)]
 )
-def change_phase(
-    workshop_id: WorkshopId, body: PhaseIn, session: Session = Depends(db)
+def change_workshop(
+    workshop_id: WorkshopId, body: WorkshopChange, session: Session = Depends(db)
 ) -> WorkshopOut:
-    return WorkshopOut.of(workshops.change_phase(session, workshop_id, body.phase))
+    """The phase (forward only), when joining ends, and the most participants."""
+    return WorkshopOut.of(workshops.change_workshop(session, workshop_id, body))
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,7 +12,7 @@ from server_sync.models import JuryMember, Participant, Workshop
 from server_sync.pseudonyms import problem, skeleton
 from server_sync.schemas import JoinIn
 from server_sync.security import new_token, token_hash
-from server_sync.services.workshops import workshop_by_code
+from server_sync.services.workshops import joining_open, workshop_by_code
 
 Member = TypeVar("Member", Participant, JuryMember)
 
@@ -25,10 +25,19 @@ class Joined:
 
 
 def join(session: Session, body: JoinIn) -> Joined:
-    """A new participant of the workshop with `body.code`, unless it is closed or the pseudonym is refused."""
-    workshop = workshop_by_code(session, body.code)
+    """A new participant of the workshop with `body.code`, while joining is open, the workshop
+    not full and the pseudonym allowed.
+
+    The limit holds under concurrent joins too: the new participant is counted after its own
+    insert, within the transaction that holds the workshop's row (PostgreSQL, FOR UPDATE) or
+    the database's only write lock (SQLite), and taken back if it was one too many."""
+    found = workshop_by_code(session, body.code)
+    workshop = session.get(Workshop, found.id, with_for_update=True, populate_existing=True)
+    assert workshop is not None  # just found, and workshops are never deleted
     if workshop.phase == "closed":
         raise ApiError(409, "workshop_closed")
+    if not joining_open(workshop):
+        raise ApiError(409, "joining_closed")
     pseudonym = body.pseudonym.strip()
     reason = problem(pseudonym)
     if reason:
@@ -42,11 +51,25 @@ def join(session: Session, body: JoinIn) -> Joined:
     )
     session.add(person)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
         session.rollback()
         raise ApiError(409, "pseudonym_taken") from None
+    if (
+        workshop.max_participants is not None
+        and _members(session, workshop) > workshop.max_participants
+    ):
+        session.rollback()
+        raise ApiError(409, "workshop_full", limit=workshop.max_participants)
+    session.commit()
     return Joined(person, token, workshop)
+
+
+def _members(session: Session, workshop: Workshop) -> int:
+    count = (
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
+    )
+    return session.scalar(count) or 0
 
 
 def with_token(session: Session, model: type[Member], token: str | None) -> Member | None:

@@ -24,12 +24,22 @@ def results(session: Session, workshop_id: int, as_moderator: bool) -> list[Resu
     return ranking(session, workshop_id)
 
 
+def shared_ranks(counts: list[int]) -> list[int]:
+    """Ranks of counts sorted from most to fewest, equal counts sharing one: [5, 5, 2] → [1, 1, 3]."""
+    ranks: list[int] = []
+    for place, count in enumerate(counts, 1):
+        ranks.append(ranks[-1] if place > 1 and count == counts[place - 2] else place)
+    return ranks
+
+
 def ranking(
     session: Session, workshop_id: int, statuses: tuple[str, ...] = ("approved",)
 ) -> list[ResultOut]:
     """Designs by participants' votes; the jury's mean stars beside them, never mixed in.
 
-    Approved designs only, unless `statuses` asks for others (the moderator's export with hidden ones).
+    Equal votes share a rank and the next rank counts the designs before it (1, 1, 3), so a
+    tie is never broken by a design's title. Approved designs only, unless `statuses` asks for
+    others (the moderator's export with hidden ones).
     """
     votes = (
         select(Vote.submission_uuid, func.count().label("n"))
@@ -56,8 +66,10 @@ def ranking(
         .where(Submission.workshop_id == workshop_id, Submission.status.in_(statuses))
         .order_by(count.desc(), Submission.title, Submission.uuid)
     ).all()
+    ranks = shared_ranks([row[3] for row in rows])
     return [
         ResultOut(
+            rank=rank,
             uuid=u,
             title=t,
             pseudonym=p,
@@ -65,5 +77,5 @@ def ranking(
             jury_stars=None if mean is None else round(float(mean), 2),
             jury_ratings=n or 0,
         )
-        for u, t, p, v, mean, n in rows
+        for rank, (u, t, p, v, mean, n) in zip(ranks, rows, strict=True)
     ]

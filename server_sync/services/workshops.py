@@ -10,7 +10,7 @@ from game.core.level import Level
 from game.io.levels import find_level
 from server_sync.errors import ApiError
 from server_sync.models import AuditEntry, VoteSlot, Workshop
-from server_sync.schemas import Phase, WorkshopIn
+from server_sync.schemas import Phase, WorkshopChange, WorkshopIn
 
 # Easy to read out in class: no 0/O, 1/I/L.
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -64,6 +64,8 @@ def create_workshop(session: Session, body: WorkshopIn) -> Workshop:
         level_id=body.level_id,
         votes_per_participant=body.votes_per_participant,
         moderation=body.moderation,
+        joining=body.joining,
+        max_participants=body.max_participants,
     )
     session.add(workshop)
     session.flush()
@@ -75,12 +77,34 @@ def create_workshop(session: Session, body: WorkshopIn) -> Workshop:
     return workshop
 
 
-def change_phase(session: Session, workshop_id: int, phase: Phase) -> Workshop:
-    """Forward only: building → voting → closed (a phase may be skipped, never undone)."""
+def joining_open(workshop: Workshop) -> bool:
+    """Whether someone may still join: never once closed, and by default not once voting
+    started, so that no one joins a class just to vote."""
+    last = "building" if workshop.joining == "until_voting" else "voting"
+    return PHASES.index(workshop.phase) <= PHASES.index(last)
+
+
+def change_workshop(session: Session, workshop_id: int, body: WorkshopChange) -> Workshop:
+    """The moderator's changes, each in the audit log. Phases go forward only: building →
+    voting → closed (a phase may be skipped, never undone)."""
     workshop = workshop_or_404(session, workshop_id)
-    if PHASES.index(phase) < PHASES.index(workshop.phase):
-        raise ApiError(409, "phase_backwards", phase=workshop.phase)
-    session.add(AuditEntry(action=f"phase_{phase}", workshop_id=workshop.id, detail=workshop.phase))
-    workshop.phase = phase
+    if body.phase is not None and body.phase != workshop.phase:
+        if PHASES.index(body.phase) < PHASES.index(workshop.phase):
+            raise ApiError(409, "phase_backwards", phase=workshop.phase)
+        session.add(
+            AuditEntry(action=f"phase_{body.phase}", workshop_id=workshop.id, detail=workshop.phase)
+        )
+        workshop.phase = body.phase
+    if body.joining is not None and body.joining != workshop.joining:
+        session.add(AuditEntry(action="joining", workshop_id=workshop.id, detail=body.joining))
+        workshop.joining = body.joining
+    if "max_participants" in body.model_fields_set and (
+        body.max_participants != workshop.max_participants
+    ):
+        limit = body.max_participants
+        session.add(
+            AuditEntry(action="max_participants", workshop_id=workshop.id, detail=str(limit or "-"))
+        )
+        workshop.max_participants = limit
     session.commit()
     return workshop

@@ -104,6 +104,9 @@ def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(
 def test_signing_out_ends_the_session(site, moderator):
     desk = moderator()
     desk.get_by_role("button", name="Sign out").click()
-    expect(desk.get_by_role("heading", name="Moderators: sign in")).to_be_visible()
+    expect(desk.get_by_role("status")).to_have_text(
+        "You are signed out. The next person can join or sign in now."
+    )
+    expect(desk.get_by_role("button", name="Sign out")).to_have_count(0)
     desk.goto("/moderate")
     expect(desk.get_by_label("Moderator token")).to_be_visible()

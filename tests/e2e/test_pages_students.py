@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 def voting_workshop(
     site, titles=("Park", "Plaza", "Garden", "Market"), **fields
 ) -> tuple[dict, list[str]]:
-    workshop = site.workshop(moderation="post", **fields)
+    # These pupils join on the voting page itself, so joining stays open while voting runs.
+    workshop = site.workshop(moderation="post", joining="until_closed", **fields)
     uuids = [
         site.submit_as(workshop, f"Maker{i}", title, x=44 + 6 * i) for i, title in enumerate(titles)
     ]

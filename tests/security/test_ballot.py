@@ -57,3 +57,22 @@ def test_a_vote_for_a_design_hidden_later_can_still_be_withdrawn(server):
     withdrawn = server.client.delete(url, headers=voter)
     assert withdrawn.status_code == 200 and withdrawn.json()["votes_left"] == 2
     assert server.client.put(url, headers=voter).status_code == 404  # no new vote for it
+
+
+def test_a_made_up_bearer_per_request_does_not_get_round_the_read_limit(tmp_path):
+    """Reading (the gallery's list, a design, its picture) is limited per address too: a fresh
+    junk token per request used to get a fresh allowance each time."""
+    server = LiveServer(tmp_path / "live", None, rate_limit=10).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            workshop = Api(client).workshop()
+            statuses = [
+                client.get(
+                    f"/api/v1/workshops/{workshop['id']}/submissions",
+                    headers={"Authorization": f"Bearer {secrets.token_urlsafe(8)}"},
+                ).status_code
+                for _ in range(120)
+            ]
+    finally:
+        server.kill()
+    assert statuses.count(200) <= 100 and statuses[-1] == 429

@@ -32,6 +32,8 @@ from game.core.rules import RulesBroken, broken_rules, check_design
 from game.core.session import Session
 from game.io.levels import find_level
 from game.io.paths import levels_dir
+from server_sync.cli import main as server_main
+from server_sync.models import Revision
 
 STRICT = "strict"
 STRICT_BLOCKS = ["housing", "tree", "grass", "road"]
@@ -436,3 +438,29 @@ def test_a_mutation_outside_the_rules_is_refused_alike_by_validate_and_the_serve
         assert reason in response.json()["error"]["message"]
 
     run()
+
+
+def test_the_export_leaves_out_a_stored_design_that_breaks_the_rules(server, tmp_path):
+    """A design stored by a server that did not check the rules yet (every voxel a wind
+    turbine) must not reach the council with its numbers: the export lists it as left out,
+    with the rule it breaks, and exports the others."""
+    level = find_level("demo")
+    workshop = server.workshop(title="Am Kanal", moderation="post")
+    good, _ = server.submit(server.join(workshop, "Fox"), "Gut", 50)
+    bad, _ = server.submit(server.join(workshop, "Owl"), "Turbinen", 60)
+    turbines = json.loads(design_of(level, _all_turbines(level), "Turbinen"))
+    state = server.client.app.state.server
+    with state.sessions() as session:
+        stored = session.get_one(Revision, (bad, 1))
+        stored.design = json.dumps({**turbines, "id": bad})
+        session.commit()
+    server.phase(workshop, "closed")
+    out = tmp_path / "council.zip"
+    db = state.engine.url.render_as_string(hide_password=False)
+    args = ["export", "--workshop", workshop["code"], "--data-dir", str(state.data_dir)]
+    assert server_main([*args, "--db", db, "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        table = json.loads(archive.read("submissions.json"))
+    assert [d["uuid"] for d in table["designs"]] == [good]
+    assert [s["uuid"] for s in table["skipped"]] == [bad]
+    assert "budget exceeded" in table["skipped"][0]["skipped"]

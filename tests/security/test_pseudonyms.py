@@ -1,12 +1,15 @@
 """M5: a pupil cannot join as a classmate's look-alike, nor hide a rude word behind look-alike
 letters or invisible characters (issue 13)."""
 
+import json
+
 import httpx
 import pytest
 import sqlalchemy as sa
 from live_server import Api
 
 from game.core.i18n import text
+from server_sync.db import migrate
 from server_sync.pseudonyms import problem, skeleton
 
 LOOK_ALIKES = [
@@ -61,19 +64,25 @@ def test_look_alikes_in_different_workshops_are_fine(server):
     server.join(second, "Мах")
 
 
-def test_an_older_database_with_look_alikes_upgrades_and_keeps_everyone(tmp_path):
-    """The 0003 migration gives earlier look-alikes unique keys instead of failing."""
+def database_at(tmp_path, revision: str) -> sa.Engine:
+    """A SQLite database as an older server left it: migrated up to `revision` only."""
     from alembic import command
     from alembic.config import Config
 
-    from server_sync.db import MIGRATIONS, migrate
+    from server_sync.db import MIGRATIONS
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
+        command.upgrade(config, revision)
+    return engine
+
+
+def test_an_older_database_with_look_alikes_upgrades_and_keeps_everyone(tmp_path):
+    """The 0003 migration gives earlier look-alikes unique keys instead of failing."""
+    engine = database_at(tmp_path, "0002")
     with engine.begin() as db:
         db.execute(
             sa.text(
@@ -96,3 +105,56 @@ def test_an_older_database_with_look_alikes_upgrades_and_keeps_everyone(tmp_path
     assert sorted(r[0] for r in rows) == sorted(["Max", "max", "Мах"])
     assert sorted(r[1] for r in rows) == ["max", "max#2", "max#3"]
     engine.dispose()
+
+
+def test_designs_stored_before_the_fix_are_mended_by_the_upgrade(tmp_path):
+    """H4 and M4 for data already stored: a revision kept with its BOM could not be read back,
+    and one kept the file's own `pseudonyms` (a real name). The 0005 migration mends both and
+    leaves a revision that is no JSON at all as it was."""
+    engine = database_at(tmp_path, "0003")
+    designs = {
+        "a": '\ufeff{"title": "Park", "pseudonyms": ["Fox"]}',
+        "b": '{"title": "Platz", "pseudonyms": ["Anna Schmidt", "anna@example.org"]}',
+        "c": "not json at all",
+    }
+    with engine.begin() as db:
+        db.execute(
+            sa.text(
+                "INSERT INTO workshops (id, code, title, level_id, phase, votes_per_participant,"
+                " moderation, created) VALUES (1, 'ABCDEF', 'W', 'demo', 'voting', 3, 'post',"
+                " '2026-01-01')"
+            )
+        )
+        db.execute(
+            sa.text(
+                "INSERT INTO participants (id, workshop_id, pseudonym, pseudonym_key, token_hash,"
+                " created) VALUES (1, 1, 'Fox', 'fox', :hash, '2026-01-01')"
+            ),
+            {"hash": "0" * 64},
+        )
+        for uuid, design in designs.items():
+            db.execute(
+                sa.text(
+                    "INSERT INTO submissions (uuid, workshop_id, participant_id, revision,"
+                    " content_hash, title, description, pseudonym, metrics, status, feedback,"
+                    " created, updated) VALUES (:uuid, 1, 1, 1, 'h', 't', '', 'Fox', '{}',"
+                    " 'approved', '', '2026-01-01', '2026-01-01')"
+                ),
+                {"uuid": uuid},
+            )
+            db.execute(
+                sa.text(
+                    "INSERT INTO revisions (uuid, revision, content_hash, design, created)"
+                    " VALUES (:uuid, 1, 'h', :design, '2026-01-01')"
+                ),
+                {"uuid": uuid, "design": design},
+            )
+    migrate(engine)
+    with engine.begin() as db:
+        stored = dict(db.execute(sa.text("SELECT uuid, design FROM revisions")).all())
+        joining = db.execute(sa.text("SELECT joining, max_participants FROM workshops")).one()
+    engine.dispose()
+    assert json.loads(stored["a"]) == {"title": "Park", "pseudonyms": ["Fox"]}
+    assert json.loads(stored["b"]) == {"title": "Platz", "pseudonyms": ["Fox"]}
+    assert stored["c"] == "not json at all"
+    assert tuple(joining) == ("until_voting", None)  # 0004: joining ends when voting starts

@@ -1,6 +1,7 @@
 """Every endpoint and every refusal of the collection server, on SQLite and PostgreSQL."""
 
 import json
+import re
 
 import pytest
 
@@ -223,6 +224,7 @@ def test_results_are_for_the_moderator_until_closed_and_never_say_who_voted(serv
     assert server.client.get(results).status_code == 403
     assert server.client.get(results, headers=server.mod).json() == [
         {
+            "rank": 1,
             "uuid": uuid,
             "title": "Park",
             "pseudonym": "Fox",
@@ -234,6 +236,32 @@ def test_results_are_for_the_moderator_until_closed_and_never_say_who_voted(serv
     server.phase(w, "closed")
     public = server.client.get(results)
     assert public.status_code == 200 and "Owl" not in public.text
+
+
+def test_equal_votes_share_a_rank_and_the_results_page_shows_each_picture(server):
+    """A class looks at the results together: a tie is a tie (1, 1, 3), not decided by the
+    alphabet, and every design is shown with its picture."""
+    w = server.workshop(moderation="post", votes_per_participant=2)
+    fox, owl, cat = (server.join(w, name) for name in ("Fox", "Owl", "Cat"))
+    zoo, _ = server.submit(fox, "Zoo", 40)
+    alm, _ = server.submit(owl, "Alm", 50)
+    bad, _ = server.submit(cat, "Bad", 60)
+    server.phase(w, "voting")
+    for voter, uuid in ((cat, zoo), (cat, alm), (fox, alm), (owl, zoo), (fox, bad)):
+        server.vote(voter, uuid)
+    server.phase(w, "closed")
+    rows = server.client.get(f"/api/v1/workshops/{w['id']}/results").json()
+    assert [(r["title"], r["votes"], r["rank"]) for r in rows] == [
+        ("Alm", 2, 1),
+        ("Zoo", 2, 1),
+        ("Bad", 1, 3),
+    ]
+    page = server.client.get(f"/w/{w['code']}/results").text
+    ranks = re.findall(r'<td class="rank">(\d+)</td>', page)
+    assert ranks == ["1", "1", "3"]
+    for uuid in (zoo, alm, bad):
+        assert f'src="/api/v1/submissions/{uuid}/image.png?view=iso"' in page
+        assert server.client.get(f"/api/v1/submissions/{uuid}/image.png").status_code == 200
 
 
 def test_submissions_are_refused_after_the_building_phase(server, make_design):

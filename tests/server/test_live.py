@@ -130,7 +130,11 @@ def test_worker_processes_share_a_socket_that_asyncio_treats_as_tcp():
     import socket
 
     from server_sync.asgi import _TcpConfig
+    from server_sync.connections import ConnectionLimits
 
-    config = _TcpConfig("server_sync.asgi:app", factory=True, workers=2, host="127.0.0.1", port=0)
+    limits = ConnectionLimits(header_timeout=10, body_timeout=60, keep_alive=15, max_connections=9)
+    config = _TcpConfig(
+        "server_sync.asgi:app", limits, factory=True, workers=2, host="127.0.0.1", port=0
+    )
     with config.bind_socket() as sock:
         assert sock.proto == socket.IPPROTO_TCP

@@ -3,6 +3,7 @@ and in each worker process of `--workers N` (which reads them from the environme
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -11,8 +12,18 @@ from live_server import MODERATOR, free_port
 
 import server_sync.asgi
 from server_sync.cli import main
+from server_sync.connections import ConnectionLimits
 
-HANDED_OVER = ("QUARTIER_SERVER_DATA", "QUARTIER_SERVER_DB", "QUARTIER_SERVER_RATE")
+HANDED_OVER = (
+    "QUARTIER_SERVER_DATA",
+    "QUARTIER_SERVER_DB",
+    "QUARTIER_SERVER_RATE",
+    "QUARTIER_SERVER_HEADER_TIMEOUT",
+    "QUARTIER_SERVER_BODY_TIMEOUT",
+    "QUARTIER_SERVER_KEEP_ALIVE",
+    "QUARTIER_SERVER_MAX_CONNECTIONS",
+)
+LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
 # What a worker process reports about the app it built (it is started afresh, like uvicorn's).
 WORKER = """
 from server_sync.asgi import app
@@ -32,11 +43,24 @@ def serve(tmp_path, monkeypatch, *options: str) -> None:
 
 def test_the_command_lines_settings_reach_the_app(tmp_path, monkeypatch):
     served = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
-    serve(tmp_path, monkeypatch)
-    settings = served[0].state.server.settings
+
+    class Server:
+        """Instead of uvicorn's server: notes what it would serve."""
+
+        def __init__(self, config) -> None:
+            self.config, self.started = config, True
+
+        def run(self) -> None:
+            served.append(self.config)
+
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    serve(tmp_path, monkeypatch, *LIMITS, "--max-connections", "40")
+    app = served[0].app
+    settings = app.state.server.settings
     assert settings.data_dir == tmp_path / "data" and settings.rate_limit == 7
-    assert served[0].state.server.token_limit.limit == 7
+    assert app.state.server.token_limit.limit == 7
+    assert served[0].limits == ConnectionLimits(3, 4, 5, 40, served[0].limits.backlog)
+    assert served[0].timeout_keep_alive == 5
 
 
 def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeypatch):
@@ -49,6 +73,8 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             for sock in sockets:
                 sock.close()
             assert config.workers == 2
+            # uvicorn pickles the configuration for each worker it spawns
+            assert pickle.loads(pickle.dumps(config)).limits.header_timeout == 3
 
         def run(self) -> None:
             worker = subprocess.run(
@@ -62,12 +88,16 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             workers.append(worker.stdout.split())
 
     monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
-    serve(tmp_path, monkeypatch, "--workers", "2")
+    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS)
     settings, token_limit, address_limit = workers[0]
     assert json.loads(settings) == {
         "data_dir": str(tmp_path / "data"),
         "db_url": None,
         "rate_limit": 7,
         "moderator_token": "**********",
+        "header_timeout": 3,
+        "body_timeout": 4,
+        "keep_alive": 5,
+        "max_connections": 1000,
     }
     assert (token_limit, address_limit) == ("7", "70")

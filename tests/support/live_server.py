@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from game.core.design import new_design, save_changes
@@ -52,10 +53,17 @@ class LiveServer:
     """`quartier-server serve` in its own process on 127.0.0.1; killed at the end whatever happens."""
 
     def __init__(
-        self, data_dir: Path, db_url: str | None, workers: int = 1, rate_limit: int = 100_000
+        self,
+        data_dir: Path,
+        db_url: str | None,
+        workers: int = 1,
+        rate_limit: int = 100_000,
+        options: Sequence[str] = (),
+        open_files: int | None = None,
     ) -> None:
+        """`options` are more `serve` options; `open_files` its soft and hard limit of open files."""
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
-        self.rate_limit = rate_limit
+        self.rate_limit, self.options, self.open_files = rate_limit, options, open_files
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -81,6 +89,7 @@ class LiveServer:
         ]
         if self.db_url:
             command += ["--db", self.db_url]
+        command += self.options
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
         # Its own process group, so that a kill takes the worker processes down with it.
         self.process = process = subprocess.Popen(
@@ -89,6 +98,7 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -100,6 +110,12 @@ class LiveServer:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 60 s")
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        if self.open_files:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         """SIGKILL to the server and all its workers: no chance to finish anything."""

@@ -169,10 +169,14 @@ class DragTool(Tool):
         raise NotImplementedError
 
 
+#: `]`/`[` need AltGr on a German keyboard, so Page Up/Page Down do the same.
+RAISE, LOWER = ("BRACKETRIGHT", "PAGEUP"), ("BRACKETLEFT", "PAGEDOWN")
+
+
 def adjust(value: int, symbol: str, low: int, high: int) -> int | None:
-    """`]` raises and `[` lowers a tool parameter; None if the key is neither."""
-    if symbol == "BRACKETRIGHT":
+    """`]` or Page Up raises and `[` or Page Down lowers a tool parameter; None for other keys."""
+    if symbol in RAISE:
         return min(high, value + 1)
-    if symbol == "BRACKETLEFT":
+    if symbol in LOWER:
         return max(low, value - 1)
     return None
