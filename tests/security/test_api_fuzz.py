@@ -9,12 +9,13 @@ a curl line to reproduce it. The data is derandomised, so CI sees the same reque
 
 The scene is set before: a workshop with a participant and an approved submission, whose ids
 the fuzzer uses for about half of the path parameters (a Schemathesis dictionary), so that it
-reaches the code behind the 404s; a design it sends names that submission and the workshop's
-level about half of the time, so that its changes reach the parser and the level's rules, and
-a workshop it creates names a level the server has. It runs as the participant, then as the moderator, on a
-fresh process over the same data: the participant's token on moderator routes counts as a
-wrong moderator guess, and the address's lockout would otherwise answer the moderator's run
-with 429 only.
+reaches the code behind the 404s. Likewise about half of its bodies name the scene: a design
+names that submission and the workshop's level (so that its changes reach the parser and the
+level's rules), a new workshop a level the server has, a join the workshop's code.
+
+It runs as the participant, then as the moderator, on a fresh process over the same data: the
+participant's token on moderator routes counts as a wrong moderator guess, and the address's
+lockout would otherwise answer the moderator's run with 429 only.
 """
 
 import json
@@ -58,6 +59,7 @@ CHECKS = [
 @dataclass
 class Scene:
     workshop_id: int
+    code: str
     uuid: str
     participant: str
 
@@ -69,7 +71,7 @@ def set_scene(url: str) -> Scene:
         workshop = api.workshop(moderation="post")
         who = api.join(workshop, "Fox")
         uuid, _ = api.submit(who)
-        return Scene(workshop["id"], uuid, who["Authorization"])
+        return Scene(workshop["id"], workshop["code"], uuid, who["Authorization"])
 
 
 def fuzz(url: str, token: str, scene: Scene, folder: Path) -> subprocess.CompletedProcess[str]:
@@ -82,6 +84,7 @@ headers = {{ Authorization = {json.dumps(token)} }}
 
 [dictionaries]
 workshops = {{ values = [{scene.workshop_id}] }}
+codes = {{ values = [{json.dumps(scene.code)}] }}
 submissions = {{ values = [{json.dumps(scene.uuid)}] }}
 levels = {{ values = ["demo"] }}
 hashes = {{ values = [{json.dumps(find_level("demo").sha256)}] }}
@@ -89,6 +92,7 @@ hashes = {{ values = [{json.dumps(find_level("demo").sha256)}] }}
 [parameters]
 "path.workshop_id" = {{ dictionary = "workshops", probability = 0.5 }}
 "path.uuid" = {{ dictionary = "submissions", probability = 0.5 }}
+"body.code" = {{ dictionary = "codes", probability = 0.5 }}
 "body.id" = {{ dictionary = "submissions", probability = 0.5 }}
 "body.level_id" = {{ dictionary = "levels", probability = 0.5 }}
 "body.level.id" = {{ dictionary = "levels", probability = 0.5 }}
