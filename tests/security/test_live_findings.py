@@ -9,8 +9,13 @@ designs or votes. What leaves state behind in the server itself (the moderator g
 a new moderator token) gets a server of its own.
 """
 
+import contextlib
 import json
+import os
+import resource
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from game.core.i18n import text
 from game.io.levels import find_level
+from game.io.paths import logs_dir
 from server_sync.db import sqlite_url
 from server_sync.deps import GUESSES_PER_WINDOW
 from server_sync.models import JuryMember
@@ -340,3 +346,136 @@ def test_l10_a_title_with_hidden_characters_is_refused_naming_the_character(
     refused = put(client, api.join(workshop, "Fox"), design)
     assert refused.status_code == 422, refused.text
     assert named in refused.json()["error"]["message"]
+
+
+# --- L5: a full disk, a store that cannot be written ------------------------------------------
+
+
+@contextlib.contextmanager
+def unwritable(*paths: Path) -> Iterator[None]:
+    """`paths` refuse every write for real while the block runs. File modes do not stop root,
+    so as root they are made immutable (chattr +i), which refuses writes even through files
+    already open; for anyone else the write bits go."""
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True, timeout=30)
+    else:
+        for path in paths:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True, timeout=30)
+        else:
+            for path in paths:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def server_log() -> str:
+    """What the test's own servers logged (they share the test's QUARTIER_HOME)."""
+    return (logs_dir() / "server.log").read_text(encoding="utf-8")
+
+
+def test_l5_serve_on_a_data_folder_that_cannot_be_written_says_so_in_one_line(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with unwritable(data), pytest.raises(RuntimeError) as refused:
+        LiveServer(data, None).start()
+    said = str(refused.value)
+    assert text("en", "server.store_read_only") in said
+    assert "Traceback" not in said and "OperationalError" not in said
+
+
+def test_l5_a_full_store_while_serving_is_said_in_words_and_the_log_names_the_cause(
+    tmp_path, db_url
+):
+    """The server process may grow no file beyond a limit (RLIMIT_FSIZE: its writes fail with
+    EFBIG, as on a file system at its limit) that leaves its log room for a few lines but is
+    smaller than a picture and SQLite's write-ahead log. The picture cache is full (507) on both
+    databases; SQLite's own write fails too (503: SQLite does not tell its caller why)."""
+    server = LiveServer(tmp_path / "live", db_url).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+            api = Api(client)
+            who = api.join(api.workshop(moderation="post"), "Fox")
+            uuid, design = api.submit(who)
+            image = f"/api/v1/submissions/{uuid}/image.png"
+            assert client.get(image).status_code == 200  # rendered and cached: no render runs
+            pictures = list((server.data_dir / "images").iterdir())
+            limit = (logs_dir() / "server.log").stat().st_size + 16_384
+            assert max(picture.stat().st_size for picture in pictures) > limit
+            for picture in pictures:
+                picture.unlink()
+            assert server.process is not None
+            resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE, (limit, limit))
+            full = client.get(image, headers={"accept-language": "de"})
+            assert full.status_code == 507, full.text
+            assert full.json()["error"] == {
+                "code": "disk_full",
+                "message": text("de", "server.disk_full"),
+            }
+            again = put(client, who, design.replace('"title": "Park"', '"title": "Parc"'))
+            if db_url is None:
+                assert again.status_code == 503, again.text
+                assert again.json()["error"]["code"] == "store_write_failed"
+            else:  # PostgreSQL writes in its own processes, which have room
+                assert again.status_code == 201, again.text
+            assert client.get("/healthz").status_code == 200
+    finally:
+        server.kill()
+    log = server_log()
+    assert "refused a write (disk_full): The disk is full" in log and uuid in log
+    if db_url is None:
+        assert "refused a write (store_write_failed): (sqlite3.OperationalError) disk I/O" in log
+
+
+def test_l5_a_picture_folder_turned_read_only_while_serving_answers_503(tmp_path):
+    server = LiveServer(tmp_path / "live", None).start()
+    images = server.data_dir / "images"
+    try:
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+            api = Api(client)
+            uuid, _ = api.submit(api.join(api.workshop(moderation="post"), "Fox"))
+            image = f"/api/v1/submissions/{uuid}/image.png"
+            assert client.get(image).status_code == 200
+            for picture in images.iterdir():
+                picture.unlink()
+            with unwritable(images):
+                refused = client.get(image)
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["message"] == text("en", "server.store_read_only")
+    finally:
+        server.kill()
+    assert "store_read_only" in server_log()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_l5_a_database_turned_read_only_while_serving_answers_503(tmp_path, db_url):
+    """PostgreSQL switched to read-only (as a failover to a standby would) under a running server:
+    its connections are ended, the next ones may only read."""
+    server = LiveServer(tmp_path / "live", db_url).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+            api = Api(client)
+            workshop = api.workshop()
+            engine = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                database = connection.exec_driver_sql("SELECT current_database()").scalar()
+                connection.exec_driver_sql(
+                    f"ALTER DATABASE {database} SET default_transaction_read_only = on"
+                )
+                connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            engine.dispose()
+            refused = client.post(
+                "/api/v1/workshops", json={"title": "Platz", "level_id": "demo"}, headers=api.mod
+            )
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["code"] == "store_read_only"
+            assert client.get(f"/api/v1/workshops/{workshop['id']}").status_code == 200
+    finally:
+        server.kill()
+    assert "read-only transaction" in server_log()
