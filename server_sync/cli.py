@@ -118,6 +118,24 @@ def _at_least_one(value: str) -> int:
     return int(value)
 
 
+def _at_least_zero(value: str) -> int:
+    """A whole number from 0 up (0: no job waits), else a usage error (exit 2)."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 up")
+    return int(value)
+
+
+def _megabytes(value: str) -> float:
+    """A size in megabytes above 0, else a usage error (exit 2)."""
+    try:
+        size = float(value)
+    except ValueError:
+        size = 0.0
+    if not 0 < size < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size in MB above 0")
+    return size
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quartier-server", description="Quartier collection server."
@@ -163,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument(
         "--cpu-queue",
-        type=int,
+        type=_at_least_zero,
         metavar="N",
         help="jobs that may wait for those threads (default 8; more: 503, try again)",
     )
@@ -175,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument(
         "--participant-mb",
-        type=float,
+        type=_megabytes,
         metavar="MB",
         help="stored revisions per participant (default 20; more: 413)",
     )

@@ -17,6 +17,7 @@ from game.core.ops import Box
 from game.core.session import Session
 from game.io.levels import find_level
 from server_sync.app import create_app
+from server_sync.cli import main as server_main
 from server_sync.errors import ApiError
 from server_sync.services import images
 from server_sync.services.workers import Workers
@@ -247,3 +248,21 @@ def test_pictures_after_an_upload_wait_for_a_free_pool_instead_of_failing(tmp_pa
     finally:
         release.set()
         workers.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--cpu-queue", "-1", "from 0 up"),
+        ("--cpu-queue", "x", "from 0 up"),
+        ("--participant-mb", "-3", "above 0"),
+        ("--participant-mb", "nan", "above 0"),
+        ("--participant-mb", "inf", "above 0"),
+    ],
+)
+def test_a_pool_or_size_setting_out_of_range_is_a_usage_error(option, value, said, capsys):
+    """Before, `--cpu-queue -1` crashed the server at start with a traceback."""
+    with pytest.raises(SystemExit) as ended:
+        server_main(["serve", option, value])
+    assert ended.value.code == 2
+    assert said in capsys.readouterr().err
