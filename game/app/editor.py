@@ -80,6 +80,8 @@ class Editor:
         self._sync_news: SyncReport | None = None
         self._goals_checked: tuple | None = None
         self.outbox = Outbox(outbox_dir(), storage)
+        # The workshop this computer joined (None: designs wait in the outbox until it joins one).
+        self.participant = load_participant(participant_file())
         self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
@@ -232,8 +234,12 @@ class Editor:
         self.notify("editor.saved", path=self.path.name)
         return True
 
-    def submit(self, title: str, description: str, pseudonym: str) -> bool:
-        """Save, then queue the design for the collection server (sent when a server is reachable)."""
+    def submit(self, title: str, description: str, pseudonym: str = "") -> bool:
+        """Save, then queue the design for the collection server (sent when a server is reachable).
+
+        A pupil who joined a workshop submits under the nickname they joined with."""
+        if self.participant is not None:
+            pseudonym = self.participant.pseudonym
         title = title.strip()[:120] or self.doc.title
         update: dict[str, str | list[str]] = {
             "title": title,
@@ -260,10 +266,11 @@ class Editor:
 
     def _start_sync(self) -> BackgroundSync | None:
         """Send submissions in the background once this student has joined a workshop."""
-        participant = load_participant(participant_file())
-        if participant is None:
+        if self.participant is None:
             return None
-        sync = BackgroundSync(SyncClient(participant, self.outbox), on_report=self._on_sync_report)
+        sync = BackgroundSync(
+            SyncClient(self.participant, self.outbox), on_report=self._on_sync_report
+        )
         sync.start()
         return sync
 

@@ -24,7 +24,7 @@ def qr_pixels(data: str, scale: int) -> np.ndarray:
 
 def qr_image(data: str, size: int) -> pyglet.image.ImageData:
     """The QR code of `data` at most `size` pixels wide, as an image pyglet can draw."""
-    modules = segno.make(data, micro=False, error="m").symbol_size(border=QUIET_ZONE)[0]
+    modules = int(segno.make(data, micro=False, error="m").symbol_size(border=QUIET_ZONE)[0])
     rgb = qr_pixels(data, max(1, size // modules))
     height, width, _ = rgb.shape
     return pyglet.image.ImageData(width, height, "RGB", rgb[::-1].tobytes())

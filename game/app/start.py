@@ -1,4 +1,6 @@
-"""The start screen: pick a level (with its picture), continue one of your designs, or open a file."""
+"""The start screen: pick a level (with its picture), continue one of your designs, open a file,
+or join a workshop (code or pasted link and a nickname; or a personal code on a second computer),
+which then starts building on the workshop's level."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ import numpy as np
 import pyglet
 
 from game.app.dialogs import Dialog, Field
+from game.app.joining import join_workshop, last_server, sign_in_again, workshop_level
 from game.app.widgets import INK, MUTED, PAPER, Button, Canvas
 from game.core.catalogue import default_catalogue
 from game.core.design import DesignDocument
@@ -16,8 +19,9 @@ from game.core.i18n import Language, text
 from game.core.level import Level
 from game.io.designs import designs_in, read_design
 from game.io.levels import LevelEntry, available_levels
-from game.io.paths import autosave_dir, designs_dir
+from game.io.paths import autosave_dir, designs_dir, participant_file
 from game.render.topview import top_view
+from game.sync import Participant, load_participant
 
 CARD_W, CARD_H, PICTURE = 300, 440, 180
 
@@ -91,7 +95,21 @@ class StartScreen:
                 break
             self._card(entry, x, top - CARD_H)
             x += CARD_W + 20
-        self._own_designs(width - 280, height - 130)
+        self._workshop(width - 280, height - 130)
+        self._own_designs(width - 280, height - 330)
+
+    def _workshop(self, x: float, top: float) -> None:
+        """Joining a workshop, and which one this computer is in."""
+        c = self.canvas
+        c.label(self.t("start.join"), x, top, size=15, bold=True)
+        person = load_participant(participant_file())
+        if person is not None and person.workshop_title:
+            note = self.t(
+                "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
+            )
+            c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+        c.button(x, top - 106, 250, 44, self.t("start.join"), self.open_join, active=True, size=12)
+        c.button(x, top - 160, 250, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
 
     def _card(self, entry: LevelEntry, x: float, y: float) -> None:
         c, doc = self.canvas, entry.doc
@@ -145,6 +163,7 @@ class StartScreen:
         c = self.canvas
         c.label(self.t("start.continue"), x, top, size=15, bold=True)
         y = top - 20
+        room = max(0, int((y - 110) // 52))  # the open-file button stays on screen
         if not self.designs:
             c.label(
                 self.t("start.no_designs"),
@@ -156,7 +175,7 @@ class StartScreen:
                 anchor_y="top",
             )
             y -= 40
-        for path, doc, unsaved in self.designs:
+        for path, doc, unsaved in self.designs[:room]:
             y -= 52
             label = doc.title or doc.level.id
             if unsaved:
@@ -188,6 +207,84 @@ class StartScreen:
             self.t("dialog.cancel"),
             ok,
             cancel,
+        )
+
+    def open_join(self, code: str = "", server: str = "", pseudonym: str = "") -> None:
+        """The join form; `code` and `server` come filled in from `quartier play --join`."""
+
+        def ok(values):
+            try:
+                person = join_workshop(
+                    values["code"], values["server"], values["pseudonym"], self.lang
+                )
+            except QuartierError as exc:
+                dialog.show_error(exc.message(self.lang))
+                return
+            self.joined(person)
+
+        dialog = Dialog(
+            self.t("start.join"),
+            self.t("start.join_intro"),
+            [
+                Field("code", self.t("start.join_code"), code, limit=300),
+                Field("server", self.t("start.join_server"), server or last_server(), limit=300),
+                Field("pseudonym", self.t("start.pseudonym"), pseudonym, limit=24),
+            ],
+            self.t("start.join_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        dialog.focus = 2 if code else 0
+        self.dialog = dialog
+
+    def open_sign_in(self) -> None:
+        """A pupil who joined on another computer signs in here with their personal code."""
+
+        def ok(values):
+            try:
+                person = sign_in_again(values["code"], values["server"], self.lang)
+            except QuartierError as exc:
+                dialog.show_error(exc.message(self.lang))
+                return
+            self.joined(person)
+
+        dialog = Dialog(
+            self.t("start.sign_in"),
+            self.t("start.sign_in_intro"),
+            [
+                Field("code", self.t("start.personal_code"), limit=300),
+                Field("server", self.t("start.join_server"), last_server(), limit=300),
+            ],
+            self.t("start.sign_in_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        self.dialog = dialog
+
+    def joined(self, person: Participant) -> None:
+        """Say which workshop and level the pupil is in, then start building there."""
+        self.size = (0, 0)  # the screen now names the workshop
+        try:
+            level = workshop_level(person)
+        except QuartierError as exc:
+            self.show_error(exc.message(self.lang))
+            return
+        title = next((e.doc.title.in_(self.lang) for e in self.levels if e.doc.id == level), level)
+        self.dialog = Dialog(
+            self.t("start.joined_title"),
+            self.t(
+                "start.joined",
+                workshop=person.workshop_title or person.workshop_id,
+                pseudonym=person.pseudonym,
+                level=title,
+            ),
+            [],
+            self.t("start.joined_ok"),
+            self.t("dialog.cancel"),
+            lambda _v: self.on_choice(Choice(level=level)),
+            self._close_dialog,
         )
 
     def show_error(self, message: str) -> None:

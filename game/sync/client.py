@@ -263,7 +263,7 @@ def _enter(
             workshop_id=str(workshop["id"]),
             pseudonym=str(answer.get("pseudonym") or body.get("pseudonym", "")).strip(),
             workshop_title=str(workshop.get("title") or ""),
-            workshop_code=str(workshop.get("code") or ""),
+            workshop_code=str(workshop.get("code") or body.get("code", "")),
             level_id=str(workshop.get("level_id") or ""),
             personal_code=str(answer.get("personal_code") or body.get("personal_code", "")),
         )
