@@ -57,25 +57,22 @@ class Dialog:
         self.canvas = Canvas()
         c = self.canvas
         w = min(560, width - 40)
-        h = 150 + 70 * len(self.fields) + (56 if self.error else 0)
+        intro = None
+        if self.intro:  # measured first: a long German sentence pushes the fields down
+            intro = c.label(
+                self.intro, 0, 0, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2
+            )
+        extra = max(0, intro.content_height - 24) if intro else 0
+        h = 150 + extra + 70 * len(self.fields) + (56 if self.error else 0)
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))
         c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
         c.label(self.title, x + 20, y + h - 34, size=15, bold=True, layer=2)
-        if self.intro:
-            c.label(
-                self.intro,
-                x + 20,
-                y + h - 48,
-                size=10,
-                color=MUTED,
-                width=w - 40,
-                anchor_y="top",
-                layer=2,
-            )
+        if intro:
+            intro.position = (x + 20, y + h - 48, 0)
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
-            fy = y + h - 120 - 70 * i
+            fy = y + h - 120 - extra - 70 * i
             c.label(field.label, x + 20, fy + 34, size=10, layer=2)
             c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), layer=2, border=INK[:3])
             document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))

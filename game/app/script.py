@@ -10,6 +10,7 @@ steps type, press keys and buttons there (joining a workshop, say) until a level
 rest runs in the editor.
 """
 
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -85,6 +86,14 @@ class PressButton(_Step):
     label: str
 
 
+class WaitForSync(_Step):
+    """Keep drawing until the submitted design has left the outbox (sent or refused) or `seconds`
+    pass: a scripted session ends as soon as its steps are done, sending or not."""
+
+    do: Literal["wait_for_sync"]
+    seconds: float = Field(default=20.0, gt=0, le=120)
+
+
 class Camera(_Step):
     do: Literal["camera"]
     preset: Literal["bird", "top", "street"] | None = None
@@ -124,6 +133,7 @@ Step = Annotated[
     | Key
     | Text
     | PressButton
+    | WaitForSync
     | Camera
     | Walk
     | Action
@@ -225,6 +235,14 @@ class ScriptRunner:
             x, y = button_centre(canvases, step.label)
             w.on_mouse_press(x, y, mouse.LEFT, 0)
             w.on_mouse_release(x, y, mouse.LEFT, 0)
+        elif isinstance(step, WaitForSync):
+            waiting = w.editor.outbox.path_for(w.editor.doc.id)
+            until = time.monotonic() + step.seconds
+            while waiting.is_file() and time.monotonic() < until:
+                w.update(1 / 30)
+                self.frame()
+                time.sleep(1 / 30)
+            w.update(1 / 30)  # the news of the sending, as a toast
         elif isinstance(step, Camera):
             self._camera(step)
         elif isinstance(step, Walk):

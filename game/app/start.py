@@ -101,7 +101,7 @@ class StartScreen:
     def _workshop(self, x: float, top: float) -> None:
         """Joining a workshop, and which one this computer is in."""
         c = self.canvas
-        c.label(self.t("start.join"), x, top, size=15, bold=True)
+        c.label(self.t("start.workshop_heading"), x, top, size=15, bold=True)
         person = load_participant(participant_file())
         if person is not None and person.workshop_title:
             note = self.t(

@@ -1,0 +1,198 @@
+"""Joining a workshop inside the editor (issue 14, point 2): the start screen's forms and
+`quartier play --join`, driven headless through the real UI against a server on 127.0.0.1.
+
+The server is `JoinServer` (tests/support/join_server.py), a small real HTTP server that speaks
+the joining contract with personal codes while the collection server's side is built in
+parallel; the designs the editor submits arrive there over real sockets.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from join_server import JoinServer
+
+from game.io.paths import participant_file
+
+DRAG = {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [52, 53, 0]}}
+
+
+@pytest.fixture
+def server():
+    with JoinServer() as fake:
+        fake.workshop("ABC123", "Marktplatz 7b")
+        yield fake
+
+
+@pytest.fixture
+def quartier(headless_gl, tmp_path):
+    """`quartier play --headless` with a script and any other options; no level is chosen
+    unless the options say so, so the session starts on the start screen."""
+
+    def run(script: list, *args: str, lang: str = "en") -> subprocess.CompletedProcess:
+        path = tmp_path / "script.json"
+        path.write_text(json.dumps(script))
+        command = [sys.executable, "-m", "game.cli", "play", "--headless", "--script", str(path)]
+        return subprocess.run(
+            [*command, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, "QUARTIER_LANG": lang},
+        )
+
+    return run
+
+
+def build_and_submit(title: str) -> list:
+    return [
+        {"do": "tool", "tool": "box"},
+        DRAG,
+        {"do": "button", "label": "Submit"},
+        {"do": "text", "text": title},
+        {"do": "button", "label": "Submit"},  # the dialog's: it is on top
+        {"do": "wait_for_sync", "seconds": 30},
+    ]
+
+
+def test_a_pupil_joins_on_the_start_screen_with_a_pasted_link_builds_and_the_design_arrives(
+    quartier, server, tmp_path, read_png
+):
+    link = f"{server.url}/?code=abc-123"
+    script = [
+        {"do": "button", "label": "Join a workshop"},
+        {"do": "text", "text": link},
+        {"do": "key", "key": "TAB"},
+        {"do": "key", "key": "TAB"},
+        {"do": "text", "text": "Fox"},
+        {"do": "screenshot", "path": str(tmp_path / "join.png")},
+        {"do": "key", "key": "ENTER"},
+        {"do": "screenshot", "path": str(tmp_path / "joined.png")},
+        {"do": "button", "label": "Start building"},
+        *build_and_submit("Green corner"),
+        {"do": "action", "action": "phone"},
+        {"do": "screenshot", "path": str(tmp_path / "hud.png")},
+    ]
+    result = quartier(script)
+    assert result.returncode == 0, result.stderr
+
+    [person] = server.people
+    assert (person.pseudonym, person.workshop.code) == ("Fox", "ABC123")
+    [(pseudonym, design)] = server.submissions.values()
+    assert pseudonym == "Fox" and design["title"] == "Green corner"
+    assert design["level"]["id"] == "demo" and design["changes"]["count"] == 6
+    assert ("POST", "/api/v1/join", "en") in server.requests
+    stored = json.loads(participant_file().read_text())
+    assert stored["workshop_title"] == "Marktplatz 7b" and stored["personal_code"] == "P1K7QX"
+    assert stored["server"] == server.url
+    for name in ("join.png", "joined.png", "hud.png"):
+        assert read_png(tmp_path / name).std() > 10, name  # something is drawn
+
+
+def test_quartier_play_join_asks_only_for_the_nickname(quartier, server):
+    script = [
+        {"do": "text", "text": "Owl"},
+        {"do": "key", "key": "ENTER"},
+        {"do": "key", "key": "ENTER"},  # "Start building"
+        *build_and_submit("Owl's square"),
+    ]
+    result = quartier(script, "--join", f"{server.url}/?code=ABC123")
+    assert result.returncode == 0, result.stderr
+    assert [p.pseudonym for p in server.people] == ["Owl"]
+    [(pseudonym, design)] = server.submissions.values()
+    assert pseudonym == "Owl" and design["title"] == "Owl's square"
+
+
+def test_quartier_play_join_with_a_nickname_starts_building_at_once_and_again_without_joining_twice(
+    quartier, server
+):
+    args = ("--join", "ABC123", "--server", server.url, "--pseudonym", "Lynx")
+    result = quartier(build_and_submit("First"), *args)
+    assert result.returncode == 0, result.stderr
+    result = quartier(build_and_submit("Second"), *args)  # the desktop shortcut, the next day
+    assert result.returncode == 0, result.stderr
+    assert [p.pseudonym for p in server.people] == ["Lynx"]
+    titles = sorted(design["title"] for _, design in server.submissions.values())
+    assert titles == ["First", "Second"]
+
+
+def test_a_pupil_on_a_second_computer_signs_in_with_the_personal_code(quartier, server):
+    from game.sync import join
+
+    first = join(server.url, "ABC123", "Fox")  # on the first computer
+    script = [
+        {"do": "button", "label": "I already joined: personal code"},
+        {"do": "text", "text": f"{server.url}/p/{first.personal_code}"},
+        {"do": "button", "label": "Sign in"},
+        {"do": "button", "label": "Start building"},
+        *build_and_submit("From the library"),
+    ]
+    result = quartier(script)
+    assert result.returncode == 0, result.stderr
+    assert len(server.people) == 1
+    [(pseudonym, design)] = server.submissions.values()
+    assert pseudonym == "Fox" and design["title"] == "From the library"
+
+
+REFUSALS = [
+    ("wrong_code", "XYZ999", "Fox", "That code is not right."),
+    ("taken", "ABC123", "fox", "Someone already has this nickname."),
+    ("joining_closed", "LATE11", "Fox", "Joining this workshop has ended."),
+    ("workshop_closed", "OVER22", "Fox", "This workshop is over."),
+    ("no_nickname", "ABC123", "", "Pick a nickname"),
+    ("no_code", "", "Fox", "Type the code from the board."),
+]
+
+
+@pytest.mark.parametrize(("case", "code", "nickname", "sentence"), REFUSALS)
+def test_every_refusal_is_one_sentence_in_the_form_which_stays_filled_in(
+    headless_gl, server, case, code, nickname, sentence
+):
+    import pyglet
+
+    pyglet.options["headless"] = True
+    from game.app.start import StartWindow
+    from game.sync import join
+
+    join(server.url, "ABC123", "Fox")
+    server.workshop("LATE11", "Late", joining_open=False)
+    server.workshop("OVER22", "Over", phase="closed")
+    window = StartWindow("en", 1280, 720, visible=False)
+    try:
+        window.start.open_join(code, server.url, nickname)
+        window.on_draw()
+        window.start.dialog.confirm()
+        dialog = window.start.dialog
+        assert dialog.error.startswith(sentence), dialog.error
+        window.on_draw()
+        assert dialog.values() == {"code": code, "server": server.url, "pseudonym": nickname}
+        assert window.choice is None
+    finally:
+        window.close()
+
+
+def test_an_unreachable_server_and_a_missing_level_say_what_to_do(headless_gl, server):
+    import pyglet
+
+    pyglet.options["headless"] = True
+    from live_server import free_port
+
+    from game.app.start import StartWindow
+
+    server.workshop("FAR333", "Far away", level_id="not-installed")
+    window = StartWindow("de", 1280, 720, visible=False)
+    try:
+        window.start.open_join(f"http://127.0.0.1:{free_port()}/?code=ABC123", "", "Fuchs")
+        window.on_draw()
+        window.start.dialog.confirm()
+        assert window.start.dialog.error.startswith("Keine Verbindung zu http://127.0.0.1:")
+        window.start.open_join("FAR333", server.url, "Fuchs")
+        window.on_draw()
+        window.start.dialog.confirm()
+        assert "„not-installed“" in window.start.dialog.intro
+        assert window.choice is None
+    finally:
+        window.close()
