@@ -325,7 +325,7 @@ def cmd_join(args: argparse.Namespace, lang: Language) -> int:
     from game.io.paths import participant_file
     from game.sync import join, save_participant
 
-    person = join(args.server, args.code, args.pseudonym)
+    person = join(args.server, args.code, args.pseudonym, lang=lang)
     save_participant(person, participant_file(), storage)
     _out(text(lang, "cli.join.done", pseudonym=person.pseudonym, server=person.server))
     return 0

@@ -62,7 +62,7 @@ class Dialog:
             intro = c.label(
                 self.intro, 0, 0, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2
             )
-        extra = max(0, intro.content_height - 24) if intro else 0
+        extra = max(0, intro.content_height - 14) if intro else 0
         h = 150 + extra + 70 * len(self.fields) + (56 if self.error else 0)
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))

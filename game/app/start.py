@@ -107,7 +107,9 @@ class StartScreen:
             note = self.t(
                 "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
             )
-            c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+        else:
+            note = self.t("start.join_hint")
+        c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
         c.button(x, top - 106, 250, 44, self.t("start.join"), self.open_join, active=True, size=12)
         c.button(x, top - 160, 250, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
 
