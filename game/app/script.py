@@ -87,8 +87,8 @@ class PressButton(_Step):
 
 
 class WaitForSync(_Step):
-    """Keep drawing until the submitted design has left the outbox (sent or refused) or `seconds`
-    pass: a scripted session ends as soon as its steps are done, sending or not."""
+    """Keep drawing until the outbox is empty (every design sent or refused) or `seconds` pass:
+    a scripted session ends as soon as its steps are done, sending or not."""
 
     do: Literal["wait_for_sync"]
     seconds: float = Field(default=20.0, gt=0, le=120)
@@ -236,9 +236,8 @@ class ScriptRunner:
             w.on_mouse_press(x, y, mouse.LEFT, 0)
             w.on_mouse_release(x, y, mouse.LEFT, 0)
         elif isinstance(step, WaitForSync):
-            waiting = w.editor.outbox.path_for(w.editor.doc.id)
             until = time.monotonic() + step.seconds
-            while waiting.is_file() and time.monotonic() < until:
+            while w.editor.outbox.files() and time.monotonic() < until:
                 w.update(1 / 30)
                 self.frame()
                 time.sleep(1 / 30)

@@ -196,3 +196,63 @@ def test_an_unreachable_server_and_a_missing_level_say_what_to_do(headless_gl, s
         assert window.choice is None
     finally:
         window.close()
+
+
+def test_joining_in_the_editor_against_the_real_collection_server(quartier, tmp_path):
+    """The same path against `quartier-server serve` in its own process: the workshop the
+    moderator made is joined through the start screen, and the submitted design is listed."""
+    import httpx
+    from live_server import MODERATOR, LiveServer
+
+    live = LiveServer(tmp_path / "live", None).start()
+    try:
+        moderator = {"Authorization": f"Bearer {MODERATOR}"}
+        workshop = httpx.post(
+            f"{live.url}/api/v1/workshops",
+            headers=moderator,
+            json={"title": "Schulhof", "level_id": "demo", "moderation": "post"},
+        ).json()
+        script = [
+            {"do": "button", "label": "Join a workshop"},
+            {"do": "text", "text": f"{live.url}/?code={workshop['code']}"},
+            {"do": "key", "key": "TAB"},
+            {"do": "key", "key": "TAB"},
+            {"do": "text", "text": "Heron"},
+            {"do": "button", "label": "Join"},
+            {"do": "button", "label": "Start building"},
+            *build_and_submit("Schoolyard trees"),
+        ]
+        result = quartier(script)
+        assert result.returncode == 0, result.stderr
+        listed = httpx.get(
+            f"{live.url}/api/v1/workshops/{workshop['id']}/submissions", headers=moderator
+        ).json()
+        assert [(s["title"], s["pseudonym"]) for s in listed] == [("Schoolyard trees", "Heron")]
+    finally:
+        live.kill()
+
+
+def test_offline_the_design_waits_in_the_outbox_and_goes_out_when_the_server_is_back(
+    quartier, server, quartier_home
+):
+    from join_server import JoinServer
+
+    from game.io import storage
+    from game.sync import join, save_participant
+
+    save_participant(join(server.url, "ABC123", "Fox"), participant_file(), storage)
+    server.__exit__()  # the Wi-Fi is gone
+    result = quartier(
+        [*build_and_submit("Offline park")[:-1], {"do": "wait_for_sync", "seconds": 2}],
+        "--level",
+        "demo",
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list((quartier_home / "outbox").glob("*.design.json"))) == 1
+    assert server.submissions == {}
+    with JoinServer(server.port, state=server) as back:
+        result = quartier([{"do": "wait_for_sync", "seconds": 30}], "--level", "demo")
+        assert result.returncode == 0, result.stderr
+        [(pseudonym, design)] = back.submissions.values()
+    assert (pseudonym, design["title"]) == ("Fox", "Offline park")
+    assert not list((quartier_home / "outbox").glob("*.design.json"))

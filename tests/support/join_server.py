@@ -58,12 +58,13 @@ class JoinServer:
     """Start with `with JoinServer() as server:`; `server.url`, `server.workshops` (by code),
     `server.people` and `server.submissions` (uuid → (pseudonym, design JSON))."""
 
-    def __init__(self) -> None:
-        self.workshops: dict[str, Workshop] = {}
-        self.people: list[Person] = []
-        self.submissions: dict[str, tuple[str, dict]] = {}
+    def __init__(self, port: int | None = None, state: "JoinServer | None" = None) -> None:
+        """`port` and `state` (a stopped server) start it again where it was, as after a reboot."""
+        self.workshops: dict[str, Workshop] = state.workshops if state else {}
+        self.people: list[Person] = state.people if state else []
+        self.submissions: dict[str, tuple[str, dict]] = state.submissions if state else {}
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Accept-Language)
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = Starlette(
             routes=[
