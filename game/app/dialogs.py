@@ -43,10 +43,12 @@ class Dialog:
         self.layouts: list = []
         self.carets: list = []
         self.error = ""
+        self.error_color = ERROR
 
-    def show_error(self, message: str) -> None:
-        """Say what went wrong inside the form, keeping every field as typed."""
-        self.error = message
+    def show_error(self, message: str, problem: bool = True) -> None:
+        """Say what went wrong inside the form (in red; grey for news such as "joining…"),
+        keeping every field as typed."""
+        self.error, self.error_color = message, ERROR if problem else MUTED
         self.size = (0, 0)  # laid out again on the next frame, from the current values
 
     def layout(self, width: int, height: int) -> None:

@@ -338,6 +338,9 @@ def run_start_screen(window: StartWindow, steps: list) -> list:
                 frame()
         else:
             raise QuartierError("error.start_step", step=number)
+        while start.pending is not None:  # a join under way: wait for its answer, drawing
+            frame()
+            time.sleep(1 / 30)
         if window.choice is None:
             frame()
     return []

@@ -2,6 +2,7 @@
 or join a workshop (code or pasted link and a nickname; or a personal code on a second computer),
 which then starts building on the workshop's level."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ class StartScreen:
         self.designs = own_designs()
         self.pictures = {e.doc.id: level_picture(e) for e in self.levels}
         self.dialog: Dialog | None = None
+        self.pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
         self.canvas = Canvas()
         self.size = (0, 0)
 
@@ -215,14 +217,12 @@ class StartScreen:
         """The join form; `code` and `server` come filled in from `quartier play --join`."""
 
         def ok(values):
-            try:
-                person = join_workshop(
+            self._in_background(
+                dialog,
+                lambda: join_workshop(
                     values["code"], values["server"], values["pseudonym"], self.lang
-                )
-            except QuartierError as exc:
-                dialog.show_error(exc.message(self.lang))
-                return
-            self.joined(person)
+                ),
+            )
 
         dialog = Dialog(
             self.t("start.join"),
@@ -244,12 +244,9 @@ class StartScreen:
         """A pupil who joined on another computer signs in here with their personal code."""
 
         def ok(values):
-            try:
-                person = sign_in_again(values["code"], values["server"], self.lang)
-            except QuartierError as exc:
-                dialog.show_error(exc.message(self.lang))
-                return
-            self.joined(person)
+            self._in_background(
+                dialog, lambda: sign_in_again(values["code"], values["server"], self.lang)
+            )
 
         dialog = Dialog(
             self.t("start.sign_in"),
@@ -264,6 +261,38 @@ class StartScreen:
             self._close_dialog,
         )
         self.dialog = dialog
+
+    def _in_background(self, dialog: Dialog, work: Callable[[], Participant]) -> None:
+        """Joining waits for the network (up to `JOIN_DEADLINE`): it runs on a thread, so the
+        window keeps drawing and says it is joining; `poll` takes the answer."""
+        if self.pending is not None:
+            return  # Enter pressed again while the first try is under way
+        dialog.show_error(self.t("start.joining"), problem=False)
+        outcome: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                outcome["person"] = work()
+            except QuartierError as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name="quartier-join", daemon=True)
+        thread.start()
+        self.pending = (thread, outcome, dialog)
+
+    def poll(self) -> None:
+        """Show the answer of a join that has finished: the workshop, or why not in the form."""
+        if self.pending is None or self.pending[0].is_alive():
+            return
+        _, outcome, dialog = self.pending
+        self.pending = None
+        person, error = outcome.get("person"), outcome.get("error")
+        if isinstance(person, Participant):
+            self.joined(person)
+        elif isinstance(error, QuartierError):
+            dialog.show_error(error.message(self.lang))
+        else:  # an unexpected failure: logged by the thread's hook; the form stays as typed
+            dialog.show_error(self.t("start.error"))
 
     def joined(self, person: Participant) -> None:
         """Say which workshop and level the pupil is in, then start building there."""
@@ -308,6 +337,7 @@ class StartScreen:
         self.size = (0, 0)
 
     def draw(self) -> None:
+        self.poll()
         self.layout()
         self.canvas.draw()
         if self.dialog:

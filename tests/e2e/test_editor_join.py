@@ -137,6 +137,21 @@ def test_a_pupil_on_a_second_computer_signs_in_with_the_personal_code(quartier, 
     assert pseudonym == "Fox" and design["title"] == "From the library"
 
 
+def confirm(window) -> None:
+    """Press the form's OK and draw until the join running in the background has answered
+    (the window keeps drawing meanwhile and says it is connecting)."""
+    import time
+
+    from game.core.i18n import text
+
+    window.start.dialog.confirm()
+    assert window.start.dialog.error == text(window.start.lang, "start.joining")
+    while window.start.pending is not None:
+        window.on_draw()
+        time.sleep(0.01)
+    window.on_draw()
+
+
 REFUSALS = [
     ("wrong_code", "XYZ999", "Fox", "That code is not right."),
     ("taken", "ABC123", "fox", "Someone already has this nickname."),
@@ -164,8 +179,8 @@ def test_every_refusal_is_one_sentence_in_the_form_which_stays_filled_in(
     try:
         window.start.open_join(code, server.url, nickname)
         window.on_draw()
-        window.start.dialog.confirm()
         dialog = window.start.dialog
+        confirm(window)
         assert dialog.error.startswith(sentence), dialog.error
         window.on_draw()
         assert dialog.values() == {"code": code, "server": server.url, "pseudonym": nickname}
@@ -187,11 +202,11 @@ def test_an_unreachable_server_and_a_missing_level_say_what_to_do(headless_gl, s
     try:
         window.start.open_join(f"http://127.0.0.1:{free_port()}/?code=ABC123", "", "Fuchs")
         window.on_draw()
-        window.start.dialog.confirm()
+        confirm(window)
         assert window.start.dialog.error.startswith("Keine Verbindung zu http://127.0.0.1:")
         window.start.open_join("FAR333", server.url, "Fuchs")
         window.on_draw()
-        window.start.dialog.confirm()
+        confirm(window)
         assert "„not-installed“" in window.start.dialog.intro
         assert window.choice is None
     finally:
