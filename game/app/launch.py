@@ -35,6 +35,7 @@ class PlayOptions:
     join: str | None = None
     pseudonym: str | None = None
     server: str = ""
+    join_problem: str = ""  # why joining with `--join` and `--pseudonym` did not work
 
 
 def has_display() -> bool:
@@ -127,12 +128,15 @@ def joined_options(options: PlayOptions) -> PlayOptions:
     from game.app.joining import already_joined, join_workshop, workshop_level
 
     assert options.join is not None
-    person = already_joined(options.join, options.server)
-    if person is None and options.pseudonym:
-        person = join_workshop(options.join, options.server, options.pseudonym, options.lang)
-    if person is None:
-        return options
-    return replace(options, level=workshop_level(person), design=None, join=None)
+    try:
+        person = already_joined(options.join, options.server)
+        if person is None and options.pseudonym:
+            person = join_workshop(options.join, options.server, options.pseudonym, options.lang)
+        if person is None:
+            return options
+        return replace(options, level=workshop_level(person), design=None, join=None)
+    except QuartierError as exc:  # the form opens as typed and says why, as if joined there
+        return replace(options, join_problem=exc.message(options.lang))
 
 
 def start_screen(options: PlayOptions, steps: list) -> tuple["Choice | None", list]:
@@ -147,6 +151,8 @@ def start_screen(options: PlayOptions, steps: list) -> tuple["Choice | None", li
     window = StartWindow(options.lang, *options.size, visible=not options.headless)
     if options.join:
         window.start.open_join(options.join, options.server, options.pseudonym or "")
+        if options.join_problem and window.start.dialog:
+            window.start.dialog.show_error(options.join_problem)
     if options.headless:
         steps = run_start_screen(window, steps)
         if window.choice is None:

@@ -271,3 +271,21 @@ def test_offline_the_design_waits_in_the_outbox_and_goes_out_when_the_server_is_
         [(pseudonym, design)] = back.submissions.values()
     assert (pseudonym, design["title"]) == ("Fox", "Offline park")
     assert not list((quartier_home / "outbox").glob("*.design.json"))
+
+
+def test_a_refused_desktop_shortcut_opens_the_form_as_typed_with_the_reason(quartier, server):
+    from game.sync import join
+
+    join(server.url, "ABC123", "Fox")  # someone else in the class
+    script = [
+        {"do": "text", "text": "y"},  # the form kept "fox": the pupil makes it "foxy"
+        {"do": "key", "key": "ENTER"},
+        {"do": "key", "key": "ENTER"},
+        *build_and_submit("Foxy's place"),
+    ]
+    args = ("--join", "ABC123", "--server", server.url, "--pseudonym", "fox")
+    result = quartier(script, *args)
+    assert result.returncode == 0, result.stderr
+    assert [p.pseudonym for p in server.people] == ["Fox", "foxy"]
+    [(pseudonym, design)] = server.submissions.values()
+    assert (pseudonym, design["title"]) == ("foxy", "Foxy's place")
