@@ -136,7 +136,7 @@ class Hud:
                 workshop=person.workshop_title or person.workshop_id,
                 pseudonym=person.pseudonym,
             )
-            room = int((x - 24) / 6.5)
+            room = int((x - 40) / 6.8)
             c.label(
                 workshop if len(workshop) <= room else workshop[: max(room - 1, 4)] + "…",
                 14,
