@@ -380,27 +380,18 @@ class Hud:
         self._phone_rect = (x, y, w, h)
         c.rect(x, y, w, h, PAPER, layer=2, border=INK[:3])
         c.label(t("hud.phone_title"), x + 18, y + h - 32, size=14, bold=True, layer=3)
-        if not url:
-            c.label(
-                t("hud.phone_none"),
-                x + 18,
-                y + h - 50,
-                size=11,
-                width=w - 36,
-                anchor_y="top",
-                layer=3,
-            )
-        else:
-            assert person is not None
-            c.label(
-                t("hud.phone_scan", pseudonym=person.pseudonym),
-                x + 18,
-                y + h - 48,
-                size=10,
-                width=w - 36,
-                anchor_y="top",
-                layer=3,
-            )
+        c.label(
+            t("hud.phone_scan", pseudonym=person.pseudonym)
+            if person and url
+            else t("hud.phone_none"),
+            x + 18,
+            y + h - 48,
+            size=10,
+            width=w - 36,
+            anchor_y="top",
+            layer=3,
+        )
+        if person and url:
             if self._qr is None or self._qr[0] != (url, qr):
                 self._qr = ((url, qr), qr_image(url, qr))
             image = self._qr[1]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import zxingcpp
 from join_server import JoinServer
 
 from game.io.paths import participant_file
@@ -90,6 +91,8 @@ def test_a_pupil_joins_on_the_start_screen_with_a_pasted_link_builds_and_the_des
     assert stored["server"] == server.url
     for name in ("join.png", "joined.png", "hud.png"):
         assert read_png(tmp_path / name).std() > 10, name  # something is drawn
+    [qr] = zxingcpp.read_barcodes(read_png(tmp_path / "hud.png"))  # as a phone's camera reads it
+    assert qr.text == f"{server.url}/p/P1K7QX"
 
 
 def test_quartier_play_join_asks_only_for_the_nickname(quartier, server):
