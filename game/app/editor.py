@@ -5,6 +5,7 @@ the same calls, so what they check is what students use.
 """
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +32,12 @@ from game.io.vox import read_stamp
 from game.sync import (
     BackgroundSync,
     Outbox,
+    Participant,
     SyncClient,
     SyncReport,
     load_participant,
+    renew_personal_code,
+    save_participant,
     status_for_student,
 )
 
@@ -78,6 +82,9 @@ class Editor:
         self.background = ExpensiveIndicators(self.metrics)
         self.background.request()
         self._sync_news: SyncReport | None = None
+        # The answer of asking the server for a personal code (a thread hands it to `tick`).
+        self._phone_news: Participant | QuartierError | None = None
+        self.asking_phone_code = False
         self._goals_checked: tuple | None = None
         self.outbox = Outbox(outbox_dir(), storage)
         # The workshop this computer joined (None: designs wait in the outbox until it joins one).
@@ -274,6 +281,22 @@ class Editor:
         sync.start()
         return sync
 
+    def ask_phone_code(self) -> None:
+        """Ask the server for a personal code (a pupil who joined before there were any): on a
+        thread, so the editor keeps drawing; `tick` stores and shows the answer."""
+        person = self.participant
+        if person is None or self.asking_phone_code:
+            return
+        self.asking_phone_code = True
+
+        def run() -> None:
+            try:
+                self._phone_news = renew_personal_code(person, lang=self.lang)
+            except QuartierError as exc:
+                self._phone_news = exc
+
+        threading.Thread(target=run, name="quartier-phone-code", daemon=True).start()
+
     def _on_sync_report(self, report: SyncReport) -> None:
         """Runs on the sync thread: only hands the news over; `tick` shows it."""
         if report.outcome(str(self.doc.id)):
@@ -284,6 +307,17 @@ class Editor:
         news, self._sync_news = self._sync_news, None
         if news is not None:
             self.show(status_for_student(str(self.doc.id), self.lang, self.outbox))
+        phone, self._phone_news = self._phone_news, None
+        if isinstance(phone, Participant):
+            self.asking_phone_code = False
+            self.participant = phone
+            try:
+                save_participant(phone, participant_file(), storage)
+            except QuartierError as exc:  # shown now; the code is there for this session
+                self.show(exc.message(self.lang))
+        elif isinstance(phone, QuartierError):
+            self.asking_phone_code = False
+            self.show(phone.message(self.lang))
         if self.autosaver.tick():
             self.notify("editor.autosaved")
         elif self.autosaver.last_error and self.autosaver.dirty:

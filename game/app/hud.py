@@ -68,6 +68,7 @@ class Hud:
             self.marker_text,
             self.phone_open,
             e.participant,
+            e.asking_phone_code,
             e.session.history.can_undo,
             e.session.history.can_redo,
             e.doc.title,
@@ -121,7 +122,7 @@ class Hud:
         # The budget sits just left of the buttons; the title gets what is left.
         x = max(bx - 400, 200)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
-        room = int((x - 24) / 9)
+        room = int((x - 30) / 10)  # bold letters are wider than 9 px; the budget must stay clear
         person = e.participant
         c.label(
             title if len(title) <= room else title[: max(room - 1, 4)] + "…",
@@ -375,15 +376,22 @@ class Hud:
         room = height - TOP_BAR - PALETTE - 20
         qr = max(120, min(QR_SIZE, room - 250))
         w = 400
-        h = 250 + qr if url else 180
+        h = 250 + qr if url else 200 if person else 160
         x, y = (width - w) / 2, max(PALETTE + 8, height - TOP_BAR - h - 12)
         self._phone_rect = (x, y, w, h)
         c.rect(x, y, w, h, PAPER, layer=2, border=INK[:3])
         c.label(t("hud.phone_title"), x + 18, y + h - 32, size=14, bold=True, layer=3)
+        if person is None:
+            intro = t("hud.phone_none")
+        elif url:
+            intro = t("hud.phone_scan", pseudonym=person.pseudonym)
+        else:  # joined before there were personal codes
+            intro = t("hud.phone_missing")
+            c.button(
+                x + 18, y + 54, w - 36, 36, t("hud.phone_get"), e.ask_phone_code, size=11, layer=3
+            )
         c.label(
-            t("hud.phone_scan", pseudonym=person.pseudonym)
-            if person and url
-            else t("hud.phone_none"),
+            intro,
             x + 18,
             y + h - 48,
             size=10,

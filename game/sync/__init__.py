@@ -20,6 +20,7 @@ from game.sync.client import (
     SyncReport,
     backoff_delay,
     join,
+    renew_personal_code,
     server_error,
     sign_in,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "join",
     "load_participant",
     "parse_invite",
+    "renew_personal_code",
     "require_participant",
     "save_participant",
     "server_address",

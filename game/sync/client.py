@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -224,17 +224,40 @@ def sign_in(
     return _enter(server_url, "sign-in", body, lang, transport, timeout, deadline)
 
 
-def _enter(
-    server_url: str,
+def renew_personal_code(
+    participant: Participant,
+    *,
+    lang: str = "en",
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    deadline: float = JOIN_DEADLINE,
+) -> Participant:
+    """A new personal code for a pupil who joined before there were any (or lost theirs); the
+    old one stops working, devices signed in stay signed in (docs/api.md)."""
+    server = participant.server
+    headers = {"Authorization": f"Bearer {participant.token}"}
+    response = _post(server, "me/personal-code", {}, lang, transport, timeout, deadline, headers)
+    try:
+        code = response.json()["personal_code"]
+    except (ValueError, KeyError, TypeError):
+        raise QuartierError("sync.bad_answer", server=server) from None
+    if not isinstance(code, str) or not code:
+        raise QuartierError("sync.bad_answer", server=server)
+    return replace(participant, personal_code=code)
+
+
+def _post(
+    server: str,
     path: str,
     body: dict[str, str],
     lang: str,
     transport: httpx.BaseTransport | None,
     timeout: httpx.Timeout,
     deadline: float,
-) -> Participant:
-    server = _server_url(server_url)
-    headers = {**_user_agent(), "Accept-Language": lang}
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """One POST of joining or signing in; a refusal becomes a sentence saying what to do."""
+    headers = {**_user_agent(), "Accept-Language": lang, **(headers or {})}
     try:
         with httpx.Client(
             transport=transport, timeout=timeout, limits=NO_KEEPALIVE, headers=headers
@@ -250,9 +273,25 @@ def _enter(
         error = server_error(response)
         if error is None:  # a proxy or portal page, not the server's refusal
             raise QuartierError("sync.bad_answer", server=server)
+        if response.status_code == 401:
+            raise QuartierError("sync.auth_refused")
         if error[0] in JOIN_REFUSALS:
             raise QuartierError(f"join.refused.{error[0]}")
         raise QuartierError("join.refused.other", message=error[1])
+    return response
+
+
+def _enter(
+    server_url: str,
+    path: str,
+    body: dict[str, str],
+    lang: str,
+    transport: httpx.BaseTransport | None,
+    timeout: httpx.Timeout,
+    deadline: float,
+) -> Participant:
+    server = _server_url(server_url)
+    response = _post(server, path, body, lang, transport, timeout, deadline)
     try:
         answer = response.json()
         token, workshop = answer["token"], answer["workshop"]

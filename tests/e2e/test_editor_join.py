@@ -292,3 +292,43 @@ def test_a_refused_desktop_shortcut_opens_the_form_as_typed_with_the_reason(quar
     assert [p.pseudonym for p in server.people] == ["Fox", "foxy"]
     [(pseudonym, design)] = server.submissions.values()
     assert (pseudonym, design["title"]) == ("foxy", "Foxy's place")
+
+
+def test_a_pupil_who_joined_before_personal_codes_gets_one_from_the_phone_panel(
+    headless_gl, server, tmp_path, read_png
+):
+    """An old participant file has no personal code: "Get my phone code" asks the server for
+    one (on a thread, the editor keeps drawing), stores it, and the QR code appears."""
+    import dataclasses
+    import time
+
+    import pyglet
+
+    from game.io import storage
+    from game.sync import join, load_participant, save_participant
+
+    pyglet.options["headless"] = True
+    from game.app.launch import PlayOptions, create_editor
+    from game.app.script import ScriptRunner, button_centre
+    from game.app.window import EditorWindow
+    from game.io.images import write_png
+
+    old = dataclasses.replace(join(server.url, "ABC123", "Fox"), personal_code="")
+    save_participant(old, participant_file(), storage)
+    window = EditorWindow(create_editor(PlayOptions(level="demo")), 1280, 720, visible=False)
+    runner = ScriptRunner(window)
+    try:
+        window.run_action("phone")
+        runner.frame()
+        x, y = button_centre([window.hud.canvas], "Get my phone code")
+        window.on_mouse_press(x, y, 1, 0)
+        deadline = time.monotonic() + 20
+        while not window.editor.participant.personal_code and time.monotonic() < deadline:
+            window.update(1 / 30)
+            runner.frame()
+        write_png(tmp_path / "phone.png", runner.frame())
+    finally:
+        window.close()
+    assert load_participant(participant_file()).personal_code == "N1W8RT"
+    [qr] = zxingcpp.read_barcodes(read_png(tmp_path / "phone.png"))
+    assert qr.text == f"{server.url}/p/N1W8RT"

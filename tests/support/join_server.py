@@ -1,6 +1,6 @@
 """A small real HTTP server that speaks the joining contract of issue 14 (docs/api.md): join with
-a code and nickname (201 with a personal code), sign in with a personal code, and take
-submissions. It stands in for the collection server while the server side of personal codes
+a code and nickname (201 with a personal code), sign in with a personal code, a new personal
+code for a signed-in pupil, and take submissions. It stands in for the collection server while the server side of personal codes
 is built in parallel; the editor talks to it over real sockets on 127.0.0.1 like to the real one.
 
 Refusals are the server's (`{"error": {"code", "message"}}`) for the codes the editor turns into
@@ -71,6 +71,7 @@ class JoinServer:
                 Route("/api/v1/join", self._join, methods=["POST"]),
                 Route("/api/v1/sign-in", self._sign_in, methods=["POST"]),
                 Route("/api/v1/submissions/{uuid}", self._submit, methods=["PUT"]),
+                Route("/api/v1/me/personal-code", self._new_code, methods=["POST"]),
                 Route("/healthz", lambda r: JSONResponse({"ok": True})),
             ]
         )
@@ -148,10 +149,21 @@ class JoinServer:
             return self._refuse(404, "wrong_personal_code")
         return self._answer(person, 200, with_code=False)
 
+    def _bearer(self, request: Request) -> Person | None:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        return next((p for p in self.people if token in p.tokens), None)
+
+    async def _new_code(self, request: Request) -> JSONResponse:
+        self._seen(request)
+        person = self._bearer(request)
+        if person is None:
+            return self._refuse(401, "not_participant")
+        person.personal_code = f"N{person.id}W8RT"
+        return JSONResponse({"personal_code": person.personal_code})
+
     async def _submit(self, request: Request) -> JSONResponse:
         self._seen(request)
-        token = request.headers.get("authorization", "").removeprefix("Bearer ")
-        person = next((p for p in self.people if token in p.tokens), None)
+        person = self._bearer(request)
         if person is None:
             return self._refuse(401, "not_participant")
         uuid = request.path_params["uuid"]

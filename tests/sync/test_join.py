@@ -1,13 +1,14 @@
 """Joining a workshop (docs/api.md `POST /join`, `POST /sign-in`), what a pupil types or pastes
 to join, and the participant file it leaves behind."""
 
+import dataclasses
 import json
 import logging
 import sys
 
 import httpx
 import pytest
-from sync_fakes import SERVER, TOKEN, FakeServer
+from sync_fakes import SERVER, TOKEN, FakeServer, make_participant
 
 from game.core.errors import QuartierError
 from game.io import storage
@@ -18,6 +19,7 @@ from game.sync import (
     join,
     load_participant,
     parse_invite,
+    renew_personal_code,
     require_participant,
     save_participant,
     server_address,
@@ -203,3 +205,20 @@ def test_a_damaged_participant_file_counts_as_not_joined():
     participant_file().write_text('{"server": "http://x"}')
     assert load_participant(participant_file()) is None
     assert participant_file().exists()
+
+
+def test_a_new_personal_code_is_asked_for_with_the_pupils_login():
+    seen = []
+
+    def server(request):
+        seen.append((request.url.path, request.headers["Authorization"]))
+        return httpx.Response(200, json={"personal_code": "WXYZ-2345"})
+
+    person = make_participant()
+    renewed = renew_personal_code(person, transport=httpx.MockTransport(server))
+    assert seen == [("/api/v1/me/personal-code", f"Bearer {TOKEN}")]
+    assert renewed == dataclasses.replace(person, personal_code="WXYZ-2345")
+    refused = FakeServer((401, "Please join the workshop first."))
+    with pytest.raises(QuartierError) as no_login:
+        renew_personal_code(person, transport=httpx.MockTransport(refused))
+    assert no_login.value.key == "sync.auth_refused"
