@@ -97,23 +97,39 @@ class StartScreen:
                 break
             self._card(entry, x, top - CARD_H)
             x += CARD_W + 20
-        self._workshop(width - 280, height - 130)
-        self._own_designs(width - 280, height - 330)
+        below = self._workshop(width - 280, height - 130)
+        self._own_designs(width - 280, below - 40)
 
-    def _workshop(self, x: float, top: float) -> None:
-        """Joining a workshop, and which one this computer is in."""
+    def _workshop(self, x: float, top: float) -> float:
+        """Joining a workshop, and which one this computer is in: building for it is then
+        the first button, so a pupil back the next day needs no code. Returns the lowest y used."""
         c = self.canvas
         c.label(self.t("start.workshop_heading"), x, top, size=15, bold=True)
         person = load_participant(participant_file())
-        if person is not None and person.workshop_title:
+        if person is not None and person.workshop_title and person.level_id:
             note = self.t(
                 "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
             )
-        else:
-            note = self.t("start.join_hint")
-        c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+            c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+            c.button(
+                x,
+                top - 98,
+                250,
+                40,
+                self.t("start.build_workshop"),
+                lambda: self.joined(person),
+                active=True,
+                size=11,
+            )
+            c.button(x, top - 144, 250, 38, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 188, 250, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
+            return top - 188
+        c.label(
+            self.t("start.join_hint"), x, top - 14, size=9, color=MUTED, width=250, anchor_y="top"
+        )
         c.button(x, top - 106, 250, 44, self.t("start.join"), self.open_join, active=True, size=12)
         c.button(x, top - 160, 250, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
+        return top - 160
 
     def _card(self, entry: LevelEntry, x: float, y: float) -> None:
         c, doc = self.canvas, entry.doc

@@ -332,3 +332,23 @@ def test_a_pupil_who_joined_before_personal_codes_gets_one_from_the_phone_panel(
     assert load_participant(participant_file()).personal_code == "N1W8RT"
     [qr] = zxingcpp.read_barcodes(read_png(tmp_path / "phone.png"))
     assert qr.text == f"{server.url}/p/N1W8RT"
+
+
+def test_back_the_next_day_the_start_screen_builds_for_the_joined_workshop_without_a_code(
+    quartier, server, tmp_path
+):
+    from game.io import storage
+    from game.sync import join, save_participant
+
+    save_participant(join(server.url, "ABC123", "Fox"), participant_file(), storage)
+    script = [
+        {"do": "screenshot", "path": str(tmp_path / "start.png")},
+        {"do": "button", "label": "Build for my workshop"},
+        {"do": "button", "label": "Start building"},
+        *build_and_submit("Day two"),
+    ]
+    result = quartier(script)
+    assert result.returncode == 0, result.stderr
+    assert len(server.people) == 1
+    [(pseudonym, design)] = server.submissions.values()
+    assert (pseudonym, design["title"]) == ("Fox", "Day two")
