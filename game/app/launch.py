@@ -31,7 +31,8 @@ class PlayOptions:
     save: Path | None = None
     headless: bool = False
     lang: Language = "en"
-    # `--join`: a workshop's code or link; with `pseudonym` joined at once, else asked on the start screen
+    # `--join`: a workshop's code or link; with `pseudonym` joined at once, else the start
+    # screen asks for the nickname
     join: str | None = None
     pseudonym: str | None = None
     server: str = ""

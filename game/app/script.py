@@ -11,6 +11,7 @@ rest runs in the editor.
 """
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -317,30 +318,34 @@ def run_start_screen(window: StartWindow, steps: list) -> list:
     for number, step in enumerate(steps, start=1):
         if window.choice is not None:
             return steps[number - 1 :]
-        start = window.start
-        if isinstance(step, Key):
-            window.on_key_press(*key_press(step))
-        elif isinstance(step, Text):
-            window.on_text(step.text)
-        elif isinstance(step, PressButton):
-            canvases = [start.dialog.canvas] if start.dialog else [start.canvas]
-            try:
-                x, y = button_centre(canvases, step.label)
-            except QuartierError as exc:
-                raise QuartierError(
-                    "error.in_step", step=number, reason=exc.message(start.lang)
-                ) from None
-            window.on_mouse_press(x, y, mouse.LEFT, 0)
-        elif isinstance(step, Screenshot):
-            write_png(Path(step.path), frame())
-        elif isinstance(step, Wait):
-            for _ in range(step.frames - 1):
-                frame()
-        else:
-            raise QuartierError("error.start_step", step=number)
-        while start.pending is not None:  # a join under way: wait for its answer, drawing
+        try:
+            _start_step(window, step, frame)
+        except QuartierError as exc:
+            if exc.key == "error.start_step":
+                raise QuartierError("error.start_step", step=number) from None
+            reason = exc.message(window.start.lang)
+            raise QuartierError("error.in_step", step=number, reason=reason) from None
+        while window.start.pending is not None:  # a join under way: wait for its answer
             frame()
             time.sleep(1 / 30)
         if window.choice is None:
             frame()
     return []
+
+
+def _start_step(window: StartWindow, step: object, frame: Callable[[], np.ndarray]) -> None:
+    start = window.start
+    if isinstance(step, Key):
+        window.on_key_press(*key_press(step))
+    elif isinstance(step, Text):
+        window.on_text(step.text)
+    elif isinstance(step, PressButton):
+        canvases = [start.dialog.canvas] if start.dialog else [start.canvas]
+        window.on_mouse_press(*button_centre(canvases, step.label), mouse.LEFT, 0)
+    elif isinstance(step, Screenshot):
+        write_png(Path(step.path), frame())
+    elif isinstance(step, Wait):
+        for _ in range(step.frames - 1):
+            frame()
+    else:
+        raise QuartierError("error.start_step")

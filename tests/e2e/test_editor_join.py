@@ -352,3 +352,12 @@ def test_back_the_next_day_the_start_screen_builds_for_the_joined_workshop_witho
     assert len(server.people) == 1
     [(pseudonym, design)] = server.submissions.values()
     assert (pseudonym, design["title"]) == ("Fox", "Day two")
+
+
+def test_a_script_on_the_start_screen_names_the_step_that_cannot_run_there(quartier):
+    result = quartier([{"do": "button", "label": "Fly away"}])
+    assert result.returncode == 1
+    assert "Step 1: There is no button “Fly away” on the screen." in result.stderr
+    result = quartier([{"do": "key", "key": "TAB"}, {"do": "tool", "tool": "box"}])
+    assert result.returncode == 1
+    assert "Step 2 needs the editor" in result.stderr
