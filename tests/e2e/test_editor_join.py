@@ -161,6 +161,7 @@ REFUSALS = [
     ("joining_closed", "LATE11", "Fox", "Joining this workshop has ended."),
     ("workshop_closed", "OVER22", "Fox", "This workshop is over."),
     ("no_nickname", "ABC123", "", "Pick a nickname"),
+    ("nickname_refused", "ABC123", "F", "A nickname has 2 to 24 characters."),
     ("no_code", "", "Fox", "Type the code from the board."),
 ]
 

@@ -3,7 +3,8 @@ a code and nickname (201 with a personal code), sign in with a personal code, a 
 code for a signed-in pupil, and take submissions. It stands in for the collection server while the server side of personal codes
 is built in parallel; the editor talks to it over real sockets on 127.0.0.1 like to the real one.
 
-Refusals are the server's (`{"error": {"code", "message"}}`) for the codes the editor turns into
+Refusals are the server's (`{"error": {"code", "message"}}`, worded from the shared string table
+in the language asked for) for the codes the editor turns into
 sentences: `wrong_code`, `pseudonym_taken`, `joining_closed`, `workshop_closed`,
 `wrong_personal_code`.
 """
@@ -20,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from game.core.i18n import text
 
 
 @dataclass
@@ -97,8 +100,11 @@ class JoinServer:
         self._thread.join(10)
 
     @staticmethod
-    def _refuse(status: int, code: str) -> JSONResponse:
-        return JSONResponse({"error": {"code": code, "message": f"refused: {code}"}}, status)
+    def _refuse(request: Request, status: int, code: str) -> JSONResponse:
+        """A refusal as the collection server words it, in the language the client asked for."""
+        lang = "de" if request.headers.get("accept-language", "").startswith("de") else "en"
+        message = text(lang, f"server.{code}")
+        return JSONResponse({"error": {"code": code, "message": message}}, status)
 
     def _seen(self, request: Request) -> None:
         language = request.headers.get("accept-language", "")
@@ -123,19 +129,19 @@ class JoinServer:
         code = str(body.get("code", "")).upper().replace("-", "").replace(" ", "")
         workshop = self.workshops.get(code)
         if workshop is None:
-            return self._refuse(404, "wrong_code")
+            return self._refuse(request, 404, "wrong_code")
         if workshop.phase == "closed":
-            return self._refuse(409, "workshop_closed")
+            return self._refuse(request, 409, "workshop_closed")
         if not workshop.joining_open:
-            return self._refuse(409, "joining_closed")
+            return self._refuse(request, 409, "joining_closed")
         pseudonym = str(body.get("pseudonym", "")).strip()
         if len(pseudonym) < 2:
-            return self._refuse(422, "pseudonym_length")
+            return self._refuse(request, 422, "pseudonym_length")
         if any(
             p.workshop is workshop and p.pseudonym.casefold() == pseudonym.casefold()
             for p in self.people
         ):
-            return self._refuse(409, "pseudonym_taken")
+            return self._refuse(request, 409, "pseudonym_taken")
         person = Person(len(self.people) + 1, workshop, pseudonym, f"P{len(self.people) + 1}K7QX")
         self.people.append(person)
         return self._answer(person, 201, with_code=True)
@@ -146,7 +152,7 @@ class JoinServer:
         code = str(body.get("personal_code", "")).strip().upper()
         person = next((p for p in self.people if p.personal_code == code), None)
         if person is None:
-            return self._refuse(404, "wrong_personal_code")
+            return self._refuse(request, 404, "wrong_personal_code")
         return self._answer(person, 200, with_code=False)
 
     def _bearer(self, request: Request) -> Person | None:
@@ -157,7 +163,7 @@ class JoinServer:
         self._seen(request)
         person = self._bearer(request)
         if person is None:
-            return self._refuse(401, "not_participant")
+            return self._refuse(request, 401, "not_participant")
         person.personal_code = f"N{person.id}W8RT"
         return JSONResponse({"personal_code": person.personal_code})
 
@@ -165,7 +171,7 @@ class JoinServer:
         self._seen(request)
         person = self._bearer(request)
         if person is None:
-            return self._refuse(401, "not_participant")
+            return self._refuse(request, 401, "not_participant")
         uuid = request.path_params["uuid"]
         self.submissions[uuid] = (person.pseudonym, json.loads(await request.body()))
         return JSONResponse({"uuid": uuid, "revision": 1, "status": "pending"}, 201)
