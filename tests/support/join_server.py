@@ -1,12 +1,12 @@
 """A small real HTTP server that speaks the joining contract of issue 14 (docs/api.md): join with
 a code and nickname (201 with a personal code), sign in with a personal code, a new personal
-code for a signed-in pupil, and take submissions. It stands in for the collection server while the server side of personal codes
-is built in parallel; the editor talks to it over real sockets on 127.0.0.1 like to the real one.
+code for a signed-in pupil, and take submissions. It stands in for the collection server while
+the server side of personal codes is built in parallel; the editor talks to it over real
+sockets on 127.0.0.1 as to the real one.
 
-Refusals are the server's (`{"error": {"code", "message"}}`, worded from the shared string table
-in the language asked for) for the codes the editor turns into
-sentences: `wrong_code`, `pseudonym_taken`, `joining_closed`, `workshop_closed`,
-`wrong_personal_code`.
+Refusals are shaped and worded as the server's (`{"error": {"code", "message"}}`, the message
+from the shared string table in the language asked for): `wrong_code`, `pseudonym_taken`,
+`pseudonym_length`, `joining_closed`, `workshop_closed`, `wrong_personal_code`.
 """
 
 import json
