@@ -133,11 +133,11 @@ def joined_options(options: PlayOptions) -> PlayOptions:
         person = already_joined(options.join, options.server)
         if person is None and options.pseudonym:
             person = join_workshop(options.join, options.server, options.pseudonym, options.lang)
-        if person is None:
-            return options
+        if person is None:  # the start screen's form asks for the nickname
+            return replace(options, level=None, design=None)
         return replace(options, level=workshop_level(person), design=None, join=None)
     except QuartierError as exc:  # the form opens as typed and says why, as if joined there
-        return replace(options, join_problem=exc.message(options.lang))
+        return replace(options, level=None, design=None, join_problem=exc.message(options.lang))
 
 
 def start_screen(options: PlayOptions, steps: list) -> tuple["Choice | None", list]:

@@ -102,8 +102,8 @@ class JoinServer:
     @staticmethod
     def _refuse(request: Request, status: int, code: str) -> JSONResponse:
         """A refusal as the collection server words it, in the language the client asked for."""
-        lang = "de" if request.headers.get("accept-language", "").startswith("de") else "en"
-        message = text(lang, f"server.{code}")
+        german = request.headers.get("accept-language", "").startswith("de")
+        message = text("de" if german else "en", f"server.{code}")
         return JSONResponse({"error": {"code": code, "message": message}}, status)
 
     def _seen(self, request: Request) -> None:
