@@ -4,6 +4,7 @@ The window turns mouse and keys into calls on this object; scripted sessions and
 the same calls, so what they check is what students use.
 """
 
+import queue
 import re
 import threading
 import time
@@ -83,7 +84,7 @@ class Editor:
         self.background.request()
         self._sync_news: SyncReport | None = None
         # The answer of asking the server for a personal code (a thread hands it to `tick`).
-        self._phone_news: Participant | QuartierError | None = None
+        self._phone_news: queue.SimpleQueue[Participant | QuartierError] = queue.SimpleQueue()
         self.asking_phone_code = False
         self._goals_checked: tuple | None = None
         self.outbox = Outbox(outbox_dir(), storage)
@@ -291,9 +292,9 @@ class Editor:
 
         def run() -> None:
             try:
-                self._phone_news = renew_personal_code(person, lang=self.lang)
+                self._phone_news.put(renew_personal_code(person, lang=self.lang))
             except QuartierError as exc:
-                self._phone_news = exc
+                self._phone_news.put(exc)
 
         threading.Thread(target=run, name="quartier-phone-code", daemon=True).start()
 
@@ -307,7 +308,7 @@ class Editor:
         news, self._sync_news = self._sync_news, None
         if news is not None:
             self.show(status_for_student(str(self.doc.id), self.lang, self.outbox))
-        phone, self._phone_news = self._phone_news, None
+        phone = None if self._phone_news.empty() else self._phone_news.get_nowait()
         if isinstance(phone, Participant):
             self.asking_phone_code = False
             self.participant = phone
