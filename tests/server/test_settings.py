@@ -22,6 +22,7 @@ HANDED_OVER = (
     "QUARTIER_SERVER_BODY_TIMEOUT",
     "QUARTIER_SERVER_KEEP_ALIVE",
     "QUARTIER_SERVER_MAX_CONNECTIONS",
+    "QUARTIER_SERVER_PUBLIC_URL",
 )
 LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
 # What a worker process reports about the app it built (it is started afresh, like uvicorn's).
@@ -88,7 +89,7 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             workers.append(worker.stdout.split())
 
     monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
-    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS)
+    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS, "--public-url", "http://10.1.2.3:8765/")
     settings, token_limit, address_limit = workers[0]
     assert json.loads(settings) == {
         "data_dir": str(tmp_path / "data"),
@@ -99,5 +100,6 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
         "body_timeout": 4,
         "keep_alive": 5,
         "max_connections": 1000,
+        "public_url": "http://10.1.2.3:8765",
     }
     assert (token_limit, address_limit) == ("7", "70")
