@@ -1,0 +1,158 @@
+"""A classroom server in real processes, its desk and projector page in real Chromium, and the QR
+codes read back by a real QR reader (zxing-cpp) from screenshots: they open the address the
+server printed for pupils, never 127.0.0.1 or localhost, although the teacher's browser itself
+uses 127.0.0.1 (the only address a test may talk to).
+"""
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from browser import PHONE, PROJECTOR, Site, screenshot_dir
+from live_server import MODERATOR, free_port
+from playwright.sync_api import Page, expect
+
+PUPILS = "Pupils open: "
+ONLY_HERE = "Warning: only this computer can reach the server"
+
+
+class Classroom:
+    """`quartier-server serve OPTIONS` in its own process, and what it told the teacher."""
+
+    def __init__(self, data_dir: Path, *options: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"  # how the teacher's own browser reaches it
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server_sync.cli", "serve", "--port", str(self.port)]
+            + ["--data-dir", str(data_dir), *options],
+            env={**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR, "QUARTIER_LANG": "en"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.printed = self._wait_until_up()
+
+    def _wait_until_up(self) -> list[str]:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stdout.read() if self.process.stdout else "")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start within 60 s")
+        # what it told the teacher is printed before it serves; the rest stays unread
+        assert self.process.stdout is not None
+        return [self.process.stdout.readline().strip() for _ in range(2)]
+
+    def pupils_url(self) -> str | None:
+        for line in self.printed:
+            if line.startswith(PUPILS):
+                address = line.removeprefix(PUPILS)
+                return address if "://" in address else f"http://{address}"
+        return None
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, 9)
+        self.process.wait(10)
+
+
+@contextlib.contextmanager
+def classroom(tmp_path: Path, *options: str) -> Iterator[Classroom]:
+    server = Classroom(tmp_path / "server", *options)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def read_qr(page: Page) -> str:
+    """The text of the page's QR code, as a phone's camera would read it."""
+    import zxingcpp
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(page.locator(".qr svg").screenshot()))
+    found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(found) == 1, "no QR code read"
+    return found[0].text
+
+
+def signed_in(browser, url: str, size: dict[str, int]) -> Page:
+    context = browser.new_context(viewport=size, locale="en", base_url=url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/moderate")
+    page.get_by_label("Moderator token").fill(MODERATOR)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="New workshop").wait_for()
+    return page
+
+
+def listens_on_every_address(port: int) -> bool:
+    """Linux: a listening socket on 0.0.0.0:port in the kernel's own table."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return any(row.split()[1] == f"00000000:{port:04X}" and row.split()[3] == "0A" for row in rows)
+
+
+def test_the_classroom_servers_qr_codes_open_the_address_it_printed_for_pupils(browser, tmp_path):
+    with classroom(tmp_path, "--classroom") as server:
+        pupils = server.pupils_url()
+        # This machine either has a network address (then pupils get it) or it has none (then
+        # the teacher is warned, and the links keep the browser's address as before).
+        assert pupils or any(line.startswith(ONLY_HERE) for line in server.printed)
+        if sys.platform == "linux":
+            assert listens_on_every_address(server.port)
+        workshop = Site(server.url).workshop("Klasse 7b")
+        expected = f"{pupils or server.url}/?code={workshop['code']}"
+
+        desk = signed_in(browser, server.url, PHONE)
+        desk.goto(f"/moderate/w/{workshop['id']}")
+        assert read_qr(desk) == expected
+        expect(desk.locator(".join-url")).to_have_text(expected)
+
+        projector = signed_in(browser, server.url, PROJECTOR)
+        projector.goto(f"/moderate/w/{workshop['id']}/projector")
+        assert read_qr(projector) == expected
+        if pupils:
+            assert urlsplit(read_qr(projector)).hostname not in ("127.0.0.1", "localhost")
+        address = projector.locator(".address-large")
+        expect(address).to_have_text((pupils or server.url).removeprefix("http://"))
+        # readable from the back of a classroom: as tall as the code's letters, nearly
+        assert address.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 64
+        box, qr = address.bounding_box(), projector.locator(".qr svg").bounding_box()
+        assert box and qr and box["y"] + box["height"] <= PROJECTOR["height"]
+        assert qr["y"] + qr["height"] <= PROJECTOR["height"]  # all of it on one screen
+        if folder := screenshot_dir():
+            projector.screenshot(path=folder / "projector-classroom.png")
+
+
+def test_a_public_url_is_what_the_qr_codes_open(browser, tmp_path):
+    public = "https://quartier.schule-am-see.example/werkstatt"
+    with classroom(tmp_path, "--public-url", public + "/") as server:
+        assert server.printed[1] == PUPILS + public
+        workshop = Site(server.url).workshop("Klasse 8a")
+        projector = signed_in(browser, server.url, PROJECTOR)
+        projector.goto(f"/moderate/w/{workshop['id']}/projector")
+        assert read_qr(projector) == f"{public}/?code={workshop['code']}"
+        expect(projector.locator(".address-large")).to_have_text(public)
+
+
+@pytest.mark.parametrize("size", [PHONE, PROJECTOR], ids=["phone", "projector"])
+def test_a_plain_local_server_keeps_the_browsers_address(site, moderator, size):
+    workshop = site.workshop("Nur hier")
+    desk = moderator(size=size)
+    desk.goto(f"/moderate/w/{workshop['id']}/projector")
+    assert read_qr(desk) == f"{site.url}/?code={workshop['code']}"
