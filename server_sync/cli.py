@@ -220,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--lang", choices=LANGUAGES)
     export.set_defaults(handler=cmd_export)
     args = parser.parse_args(argv)
+    if getattr(args, "classroom", False) and args.host != serve.get_default("host"):
+        parser.error("--classroom listens on every address of this computer: leave out --host")
     configure_logging("server")
     try:
         return args.handler(args)

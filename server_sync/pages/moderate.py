@@ -6,7 +6,9 @@ The browser session is a cookie (`server_sync.services.moderation`). Every actio
 same service as the API, so the desk can never allow what the API refuses.
 """
 
+import ipaddress
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import segno
 from fastapi import APIRouter, Depends, Request
@@ -142,6 +144,17 @@ def join_url(request: Request, workshop: Workshop) -> str:
     return f"{public_base(request)}/?code={workshop.code}"
 
 
+def only_here(url: str) -> bool:
+    """A join link no other device can open (127.0.0.1, localhost): the desk says what to do."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name
+        return False
+
+
 def qr_svg(url: str) -> Markup:
     """The join link as an inline SVG QR code (made from our own URL, so safe to embed)."""
     return Markup(
@@ -182,6 +195,7 @@ def _workshop_desk(
         issued=issued or [],
         rows=ranking.ranking(session, workshop_id),
         join_url=url,
+        only_here=only_here(url),
         qr=qr_svg(url),
         error=error,
     )
@@ -219,6 +233,7 @@ def projector(
         "projector.html",
         workshop=workshop,
         join_url=url,
+        only_here=only_here(url),
         address=shown_address(public_base(request)),
         qr=qr_svg(url),
     )

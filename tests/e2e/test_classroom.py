@@ -22,13 +22,14 @@ from playwright.sync_api import Page, expect
 
 PUPILS = "Pupils open: "
 ONLY_HERE = "Warning: only this computer can reach the server"
+ONLY_HERE_ON_THE_DESK = "Only this computer can open this address"
 
 
 class Classroom:
     """`quartier-server serve OPTIONS` in its own process, and what it told the teacher."""
 
     def __init__(self, data_dir: Path, *options: str) -> None:
-        self.port = free_port()
+        self.port, self.options = free_port(), options
         self.url = f"http://127.0.0.1:{self.port}"  # how the teacher's own browser reaches it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server_sync.cli", "serve", "--port", str(self.port)]
@@ -53,9 +54,11 @@ class Classroom:
                 time.sleep(0.1)
         else:
             raise RuntimeError("server did not start within 60 s")
-        # what it told the teacher is printed before it serves; the rest stays unread
+        # What it told the teacher is printed before it serves: where it serves, then (with
+        # --classroom or --public-url) where pupils go or the warning. The rest stays unread.
         assert self.process.stdout is not None
-        return [self.process.stdout.readline().strip() for _ in range(2)]
+        told = 2 if {"--classroom", "--public-url"} & set(self.options) else 1
+        return [self.process.stdout.readline().strip() for _ in range(told)]
 
     def pupils_url(self) -> str | None:
         for line in self.printed:
@@ -122,6 +125,7 @@ def test_the_classroom_servers_qr_codes_open_the_address_it_printed_for_pupils(b
         desk.goto(f"/moderate/w/{workshop['id']}")
         assert read_qr(desk) == expected
         expect(desk.locator(".join-url")).to_have_text(expected)
+        expect(desk.get_by_text(ONLY_HERE_ON_THE_DESK)).to_have_count(0 if pupils else 1)
 
         projector = signed_in(browser, server.url, PROJECTOR)
         projector.goto(f"/moderate/w/{workshop['id']}/projector")
@@ -151,8 +155,10 @@ def test_a_public_url_is_what_the_qr_codes_open(browser, tmp_path):
 
 
 @pytest.mark.parametrize("size", [PHONE, PROJECTOR], ids=["phone", "projector"])
-def test_a_plain_local_server_keeps_the_browsers_address(site, moderator, size):
+def test_a_plain_local_server_keeps_the_browsers_address_and_says_what_to_do(site, moderator, size):
     workshop = site.workshop("Nur hier")
     desk = moderator(size=size)
-    desk.goto(f"/moderate/w/{workshop['id']}/projector")
-    assert read_qr(desk) == f"{site.url}/?code={workshop['code']}"
+    for page in (f"/moderate/w/{workshop['id']}", f"/moderate/w/{workshop['id']}/projector"):
+        desk.goto(page)
+        assert read_qr(desk) == f"{site.url}/?code={workshop['code']}"
+        expect(desk.get_by_text(ONLY_HERE_ON_THE_DESK)).to_contain_text("--classroom")

@@ -6,15 +6,18 @@ address to the join links; `--public-url` overrides what it found.
 The QR codes themselves are read from the real pages in tests/e2e/test_classroom.py.
 """
 
+import os
 import socket
 
 import pytest
 import uvicorn
 from live_server import MODERATOR, free_port
 
+import server_sync.asgi
 import server_sync.cli
 from server_sync.cli import main
 from server_sync.network import classroom_sockets, lan_addresses, public_url, route_source
+from server_sync.pages.moderate import only_here
 from server_sync.settings import Settings
 
 
@@ -106,6 +109,8 @@ def served(tmp_path, monkeypatch):
     """`serve(*options, lan=[...])`: runs `quartier-server serve` with a made-up list of LAN
     addresses and, instead of uvicorn's server, notes what it would serve; returns
     (port, exit code, settings, the addresses of the sockets it was handed or None)."""
+    for name in Settings(data_dir=tmp_path).environment():  # what --workers writes, undone after
+        monkeypatch.setenv(name, "")
     monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
     monkeypatch.setenv("QUARTIER_LANG", "en")
     seen = {}
@@ -174,3 +179,44 @@ def test_a_taken_port_is_said_at_once_with_what_to_do(served, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert f"cannot use port {port}" in err and "--port" in err
+
+
+def test_classroom_and_host_together_are_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--classroom", "--host", "10.0.0.5"])
+    assert stopped.value.code == 2
+    assert "leave out --host" in capsys.readouterr().err
+
+
+def test_the_worker_processes_serve_on_the_classroom_sockets(served, monkeypatch):
+    handed = []
+
+    class Started:
+        """Instead of uvicorn's supervisor: notes the sockets its workers would share."""
+
+        def __init__(self, config, sockets) -> None:
+            handed.extend(sock.getsockname()[:2] for sock in sockets)
+            for sock in sockets:
+                sock.close()
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
+    port, code, _, _ = served("--classroom", "--workers", "2", lan=["192.168.1.20"])
+    assert code == 0 and handed[0] == ("0.0.0.0", port)
+    assert os.environ["QUARTIER_SERVER_PUBLIC_URL"] == f"http://192.168.1.20:{port}"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8765/?code=ABC", True),
+        ("http://localhost:8765/?code=ABC", True),
+        ("http://[::1]:8765/?code=ABC", True),
+        ("http://192.168.1.20:8765/?code=ABC", False),
+        ("https://quartier.example.org/?code=ABC", False),
+    ],
+)
+def test_a_join_link_only_this_computer_can_open_is_noticed(url, local):
+    assert only_here(url) is local
