@@ -20,7 +20,7 @@ from server_sync.models import Participant
 from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import is_moderator_token, session_active
-from server_sync.services.participants import participant_with_token
+from server_sync.services.participants import participant_with_token, with_token
 from server_sync.settings import Settings
 
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
@@ -123,10 +123,15 @@ def moderator(
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
 ) -> None:
+    """The moderator token, or a 401. A wrong token counts as a guess against the client's
+    address (a lockout follows), but a pupil's own valid token sent to a moderator route is a
+    mistake, not a guess: counting it would lock out a whole class behind one school address,
+    the teacher included."""
     address = client_address(request)
     refuse_waiting(state.guess_limit.waiting(address))
     if not is_moderator(request, session):
-        if bearer(request):
+        token = bearer(request)
+        if token and with_token(session, Participant, token) is None:
             state.guess_limit.check(address)  # a wrong guess counts against this address
         raise ApiError(401, "not_moderator")
 
