@@ -59,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     if args.classroom or pupils:
-        _tell_pupils(lang, pupils, [f"http://{a}:{args.port}" for a in addresses[1:]])
+        _tell_pupils(lang, pupils, [f"{a}:{args.port}" for a in addresses[1:]])
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds

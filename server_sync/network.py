@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import socket
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -50,18 +51,19 @@ def route_source(target: str) -> str | None:
 
 
 def lan_addresses(source: RouteSource = route_source, probes: Iterable[str] = PROBES) -> list[str]:
-    """The machine's IPv4 addresses that other devices in the room can reach, the default
-    route's first; empty when there is only loopback (or only link-local, 169.254.x.y, which a
-    phone on the school's Wi-Fi does not share)."""
-    found: list[str] = []
+    """The machine's IPv4 addresses that other devices in the room can reach, the one most
+    routes leave from first (the default route's, not a VPN's that covers only 10/8); empty
+    when there is only loopback (or link-local, 169.254.x.y, which a phone on the school's
+    Wi-Fi does not share)."""
+    found: Counter[str] = Counter()
     for target in probes:
         address = source(target)
-        if address is None or address in found:
+        if address is None:
             continue
         ip = ipaddress.ip_address(address)
         if not (ip.is_loopback or ip.is_link_local or ip.is_unspecified):
-            found.append(address)
-    return found
+            found[address] += 1
+    return [address for address, _ in found.most_common()]  # equal counts: first found first
 
 
 def public_url(value: str) -> str:

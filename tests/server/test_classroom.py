@@ -39,6 +39,12 @@ def test_the_default_routes_address_comes_first_and_each_address_once():
     assert found == ["192.168.1.20", "10.8.0.5"]
 
 
+def test_the_address_most_routes_leave_from_comes_before_a_vpn_for_10_8():
+    vpn, lan = "10.8.0.5", "192.168.1.20"
+    table = {"10.255.255.254": vpn, "10.0.0.1": vpn, "192.168.0.1": lan, "192.168.1.1": lan}
+    assert lan_addresses(routes({**table, "192.168.178.1": lan, "172.16.0.1": lan})) == [lan, vpn]
+
+
 def test_a_network_without_a_gateway_is_found_through_its_router():
     # a classroom Wi-Fi with no internet: no default route, but a route into 192.168.178.0/24
     assert lan_addresses(routes({"192.168.178.1": "192.168.178.31"})) == ["192.168.178.31"]
@@ -143,7 +149,7 @@ def test_classroom_tells_the_address_pupils_open_and_the_join_links_use_it(serve
     assert sockets[0] == ("0.0.0.0", port)
     out = capsys.readouterr().out
     assert f"Pupils open: 192.168.1.20:{port}\n" in out
-    assert f"they can try: http://10.8.0.5:{port}" in out
+    assert f"they can try: 10.8.0.5:{port}" in out
     assert "only this computer" not in out
 
 
