@@ -36,7 +36,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server_sync.connections import ServerConfig, connection_limits
     from server_sync.settings import Settings
 
-    lang = detect_language()
     sockets, addresses = _classroom(args) if args.classroom else (None, [])
     pupils = args.public_url or (f"http://{addresses[0]}:{args.port}" if addresses else None)
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
@@ -53,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     limits = connection_limits(settings)  # before the workers start: they inherit the file limit
     app, token = create_app(settings)
+    lang = detect_language()
     host = "0.0.0.0" if args.classroom else args.host
     print(
         text(lang, "server.serving", url=f"http://{host}:{args.port}", data=args.data_dir),
