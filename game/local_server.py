@@ -131,7 +131,11 @@ def _usable(port: int | None) -> int:
 
 
 def _is_free(port: int) -> bool:
+    """Whether our child could listen on `port`: as uvicorn does, with SO_REUSEADDR outside
+    Windows, so that the last run's closed connections (TIME_WAIT) do not count as taken."""
     with socket.socket() as probe:
+        if sys.platform != "win32":  # on Windows it would let a second server share the port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:
