@@ -15,7 +15,7 @@ from game import __version__
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
 from game.io.logs import configure_logging, crash_message
-from server_sync.network import classroom_sockets, lan_addresses, public_url, shown_address
+from server_sync.network import classroom_sockets, lan_addresses, public_url
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     if args.classroom or pupils:
-        _tell_pupils(lang, pupils, [f"{a}:{args.port}" for a in addresses[1:]])
+        _tell_pupils(lang, pupils, [f"http://{a}:{args.port}" for a in addresses[1:]])
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds
@@ -103,7 +103,7 @@ def _tell_pupils(lang: Language, url: str | None, others: list[str]) -> None:
     if url is None:
         print(text(lang, "server.only_this_computer"), flush=True)
         return
-    print(text(lang, "server.pupils_open", url=shown_address(url)), flush=True)
+    print(text(lang, "server.pupils_open", url=url), flush=True)
     if others:
         print(text(lang, "server.also_reachable", urls=", ".join(others)), flush=True)
 

@@ -63,8 +63,7 @@ class Classroom:
     def pupils_url(self) -> str | None:
         for line in self.printed:
             if line.startswith(PUPILS):
-                address = line.removeprefix(PUPILS)
-                return address if "://" in address else f"http://{address}"
+                return line.removeprefix(PUPILS)
         return None
 
     def stop(self) -> None:

@@ -148,8 +148,8 @@ def test_classroom_tells_the_address_pupils_open_and_the_join_links_use_it(serve
     assert settings.public_url == f"http://192.168.1.20:{port}"
     assert sockets[0] == ("0.0.0.0", port)
     out = capsys.readouterr().out
-    assert f"Pupils open: 192.168.1.20:{port}\n" in out
-    assert f"they can try: 10.8.0.5:{port}" in out
+    assert f"Pupils open: http://192.168.1.20:{port}\n" in out
+    assert f"they can try: http://10.8.0.5:{port}" in out
     assert "only this computer" not in out
 
 
