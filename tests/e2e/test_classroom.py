@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from browser import PHONE, PROJECTOR, Site, screenshot_dir
 from classroom_server import ONLY_HERE, PUPILS, classroom, read_qr
 from live_server import MODERATOR
@@ -65,6 +66,9 @@ def test_the_classroom_servers_qr_codes_open_the_address_it_printed_for_pupils(b
         assert qr["y"] + qr["height"] <= PROJECTOR["height"]  # all of it on one screen
         if folder := screenshot_dir():
             projector.screenshot(path=folder / "projector-classroom.png")
+        for page in (desk, projector):
+            violations = Axe().run(page).response["violations"]
+            assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
 
 
 def test_a_public_url_is_what_the_qr_codes_open(browser, tmp_path):
