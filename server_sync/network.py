@@ -87,6 +87,17 @@ def shown_address(url: str) -> str:
     return url.removeprefix("http://")
 
 
+def only_here(url: str) -> bool:
+    """A link no other device can open (127.0.0.1, localhost): the desk says what to do."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name
+        return False
+
+
 def classroom_sockets(port: int) -> list[socket.socket]:
     """Listening sockets on every address of the machine: 0.0.0.0 and, where the machine has
     IPv6, [::] (IPv6 only, so that the two do not collide on systems that share them).

@@ -6,9 +6,7 @@ The browser session is a cookie (`server_sync.services.moderation`). Every actio
 same service as the API, so the desk can never allow what the API refuses.
 """
 
-import ipaddress
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import segno
 from fastapi import APIRouter, Depends, Request
@@ -30,7 +28,7 @@ from server_sync.deps import (
 )
 from server_sync.errors import ApiError
 from server_sync.models import Workshop
-from server_sync.network import shown_address
+from server_sync.network import only_here, shown_address
 from server_sync.schemas import ModerationIn, WorkshopChange, WorkshopIn, form_number
 from server_sync.services import jury, moderation, ranking, workshops
 from server_sync.services.submissions import visible
@@ -142,17 +140,6 @@ def public_base(request: Request) -> str:
 
 def join_url(request: Request, workshop: Workshop) -> str:
     return f"{public_base(request)}/?code={workshop.code}"
-
-
-def only_here(url: str) -> bool:
-    """A join link no other device can open (127.0.0.1, localhost): the desk says what to do."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a name
-        return False
 
 
 def qr_svg(url: str) -> Markup:

@@ -16,8 +16,13 @@ from live_server import MODERATOR, free_port
 import server_sync.asgi
 import server_sync.cli
 from server_sync.cli import main
-from server_sync.network import classroom_sockets, lan_addresses, public_url, route_source
-from server_sync.pages.moderate import only_here
+from server_sync.network import (
+    classroom_sockets,
+    lan_addresses,
+    only_here,
+    public_url,
+    route_source,
+)
 from server_sync.settings import Settings
 
 
