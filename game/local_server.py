@@ -1,19 +1,22 @@
 """A collection server on this computer, for `make run` and one-computer workshops.
 
-`start` runs our own `quartier-server` in a child process on a port that was free when it
-started, and talks only to that child: the server counts as up once it accepts the moderator
-secret this module gave it (kept in QUARTIER_HOME, mode 0600), so whatever else answers on a
-port (another program, a web page, someone else's server) is never used. A child that dies
-(a missing library, a port taken in the meantime) is noticed at once; its output goes to a log
-file in the logs folder (`quartier doctor` names it), which the message names so that a teacher can send it.
+`start` runs our own `quartier-server` in a child process and talks only to that child. Its
+port is recorded in QUARTIER_HOME, so the address stays the same from run to run; when another
+program (a web page, someone else's Quartier server) already holds that port, a free one is
+taken and recorded instead, and so is one taken by someone else while the child was starting
+(the child exits; it is started again once on a new port). The server counts as ours once it
+accepts the moderator secret this module gave it (kept in QUARTIER_HOME, mode 0600), so
+whatever else answers on a port is never used. A child that dies (a missing library) is
+noticed at once; its output goes to a log file in the logs folder (`quartier doctor` names it),
+which the message names so that a teacher can send it.
 
 The child is `python -m game.local_server ARGS`: it serves `quartier-server serve ARGS` and
 exits as soon as its stdin closes, i.e. when the editor ends, even if the editor was killed,
 so the server never outlives the editor. The editor itself never imports the server.
 
-On first use the demo workshop is created and joined under a guest name. The port changes
-from run to run, so later starts move that saved login to the new address (same data folder,
-same token) instead of joining again: a design sent earlier stays the student's own.
+On first use the demo workshop is created and joined under a guest name. When the port had to
+change, later starts move that saved login to the new address (same data folder, same token)
+instead of joining again: a design sent earlier stays the student's own.
 """
 
 import dataclasses
@@ -41,6 +44,11 @@ HOST = "127.0.0.1"
 SERVE = (sys.executable, "-m", "game.local_server")
 START_SECONDS = 60.0  # the first start creates the database; school computers can be slow
 LOG_LIMIT = 1_000_000  # bytes; beyond that the log starts afresh and the previous one is kept
+
+
+def port_file() -> Path:
+    """Where the port of the last start is kept, so that the address stays the same."""
+    return home() / "local-server-port"
 
 
 class LocalServer:
@@ -78,10 +86,22 @@ def start(
 ) -> LocalServer:
     """Start our server and join its demo workshop (once; later starts reuse that login).
 
-    `command` and `port` are for tests: the child gets `--host`, `--port` and `--data-dir`
-    appended. Raises QuartierError, naming the log file, when the server does not come up.
+    `port` is the one to try first (default: the recorded one); when something else holds it,
+    a free port is used. `command` is for tests: the child gets `--host`, `--port` and
+    `--data-dir` appended. Raises QuartierError, naming the log file, when the server does not
+    come up.
     """
-    port = port or free_port()
+    port = _usable(port or _recorded_port())
+    try:
+        return _start_on(port, guest, command, wait)
+    except QuartierError:
+        if _is_free(port):  # the port was not the problem
+            raise
+    # Taken by another program while our child was starting: once more on another port.
+    return _start_on(_usable(None), guest, command, wait)
+
+
+def _start_on(port: int, guest: str, command: Sequence[str], wait: float) -> LocalServer:
     url = f"http://{HOST}:{port}"
     secret = _moderator_token()
     log = log_path()
@@ -101,7 +121,31 @@ def start(
     except BaseException:
         server.stop()
         raise
+    storage.write_atomic(port_file(), str(port).encode(), keep_backup=False)
     return server
+
+
+def _usable(port: int | None) -> int:
+    """`port` when nothing listens on it on this computer, else a free one."""
+    return port if port and _is_free(port) else free_port()
+
+
+def _is_free(port: int) -> bool:
+    """Whether our child could listen on `port`: as uvicorn does, with SO_REUSEADDR outside
+    Windows, so that the last run's closed connections (TIME_WAIT) do not count as taken."""
+    with socket.socket() as probe:
+        if sys.platform != "win32":  # on Windows it would let a second server share the port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def _recorded_port() -> int | None:
+    recorded = _read(port_file())
+    return int(recorded) if recorded and recorded.isdigit() and 0 < int(recorded) < 65536 else None
 
 
 def free_port() -> int:

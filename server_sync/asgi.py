@@ -30,10 +30,15 @@ class _TcpConfig(ServerConfig):
 
 
 def serve_workers(
-    settings: Settings, limits: ConnectionLimits, workers: int, **options: Any
+    settings: Settings,
+    limits: ConnectionLimits,
+    workers: int,
+    sockets: list[socket.socket] | None = None,
+    **options: Any,
 ) -> None:
-    """Serve with `workers` processes, each building its app from `settings`; the connection
-    limits travel inside the configuration uvicorn hands to each worker."""
+    """Serve with `workers` processes, each building its app from `settings`, on `sockets`
+    (`--classroom`'s) or one bound to the `host` option; the connection limits travel inside
+    the configuration uvicorn hands to each worker."""
     os.environ.update(settings.environment())  # inherited by the workers uvicorn starts
     config = _TcpConfig(f"{__name__}:app", limits, factory=True, workers=workers, **options)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    Multiprocess(config, sockets=sockets or [config.bind_socket()]).run()

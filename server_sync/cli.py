@@ -4,6 +4,7 @@ import argparse
 import contextlib
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +13,9 @@ import platformdirs
 
 from game import __version__
 from game.core.errors import QuartierError
-from game.core.i18n import LANGUAGES, detect_language, text
+from game.core.i18n import LANGUAGES, Language, detect_language, text
 from game.io.logs import configure_logging, crash_message
+from server_sync.network import classroom_sockets, lan_addresses, public_url
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server_sync.connections import ServerConfig, connection_limits
     from server_sync.settings import Settings
 
+    sockets, addresses = _classroom(args) if args.classroom else (None, [])
+    pupils = args.public_url or (f"http://{addresses[0]}:{args.port}" if addresses else None)
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
     uploads = {
         "cpu_workers": args.cpu_workers,
@@ -45,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         db_url=args.db,
         rate_limit=args.rate_limit,
+        public_url=pupils,
         **{
             name: getattr(args, name)
             for name in ("header_timeout", "body_timeout", "keep_alive", "max_connections")
@@ -56,10 +61,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = connection_limits(settings)  # before the workers start: they inherit the file limit
     app, token = create_app(settings)
     lang = detect_language()
+    host = "0.0.0.0" if args.classroom else args.host
     print(
-        text(lang, "server.serving", url=f"http://{args.host}:{args.port}", data=args.data_dir),
+        text(lang, "server.serving", url=f"http://{host}:{args.port}", data=args.data_dir),
         flush=True,
     )
+    if args.classroom or pupils:
+        _tell_pupils(lang, pupils, [f"http://{a}:{args.port}" for a in addresses[1:]])
     if token:
         print(text(lang, "server.new_token", token=token), flush=True)
     # The plain asyncio loop, not uvloop: under full load uvloop served some connections seconds
@@ -77,12 +85,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Each worker process builds its own app; rate limits then count per process.
         from server_sync.asgi import serve_workers
 
-        serve_workers(settings, limits, args.workers, **options)
+        serve_workers(settings, limits, args.workers, sockets=sockets, **options)
         return 0
     server = uvicorn.Server(ServerConfig(app, limits, **options))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once it has stopped
-        server.run()
+        if sockets:
+            server.run(sockets)
+        else:
+            server.run()
     return 0 if server.started else 1
+
+
+def _classroom(args: argparse.Namespace) -> tuple[list[socket.socket], list[str]]:
+    """`--classroom`: listen on every address of this computer (before the slow start, so a
+    taken port is said at once) and find the addresses the pupils' devices can reach."""
+    try:
+        sockets = classroom_sockets(args.port)
+    except OSError as exc:
+        raise QuartierError("server.cannot_listen", port=args.port, reason=exc.strerror) from exc
+    return sockets, lan_addresses()
+
+
+def _tell_pupils(lang: Language, url: str | None, others: list[str]) -> None:
+    """The address for the projector, or the warning that no other device can reach this one."""
+    if url is None:
+        print(text(lang, "server.only_this_computer"), flush=True)
+        return
+    print(text(lang, "server.pupils_open", url=url), flush=True)
+    if others:
+        print(text(lang, "server.also_reachable", urls=", ".join(others)), flush=True)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -136,6 +167,14 @@ def _megabytes(value: str) -> float:
     return size
 
 
+def _public_url(value: str) -> str:
+    """`--public-url`, checked at once: a usage error (exit 2) rather than a crash at start."""
+    try:
+        return public_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quartier-server", description="Quartier collection server."
@@ -144,6 +183,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--classroom",
+        action="store_true",
+        help="listen on all of this computer's network addresses (instead of --host), so that "
+        "the pupils' devices can join; prints the address they open",
+    )
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the address pupils open, for join links and QR codes (behind a proxy, a DNS name)",
+    )
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--data-dir", type=Path, default=default_data_dir())
     serve.add_argument(
@@ -219,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--lang", choices=LANGUAGES)
     export.set_defaults(handler=cmd_export)
     args = parser.parse_args(argv)
+    if getattr(args, "classroom", False) and args.host != serve.get_default("host"):
+        parser.error("--classroom listens on every address of this computer: leave out --host")
     configure_logging("server")
     try:
         return args.handler(args)

@@ -11,10 +11,11 @@ reason the environment is read. The moderator token is the one setting a person 
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server_sync.db import sqlite_url
+from server_sync.network import public_url
 
 
 class Settings(BaseSettings):
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
         default=None, validation_alias="QUARTIER_MODERATOR_TOKEN"
     )
 
+    #: The address pupils open, for join links and QR codes (`--public-url`, or the LAN address
+    #: `--classroom` found); None: the address the visitor's browser used (a plain local server).
+    public_url: str | None = Field(default=None, validation_alias="QUARTIER_SERVER_PUBLIC_URL")
+
     # Connections (server_sync/connections.py), for a class of 30 with phones and a projector:
     #: Seconds for a request's headers to arrive, from its first byte or from connecting.
     header_timeout: int = Field(default=10, ge=1, validation_alias="QUARTIER_SERVER_HEADER_TIMEOUT")
@@ -58,6 +63,11 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         default=1000, ge=1, validation_alias="QUARTIER_SERVER_MAX_CONNECTIONS"
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None else public_url(value)
 
     @classmethod
     def from_environment(cls) -> Self:
@@ -83,5 +93,6 @@ class Settings(BaseSettings):
             "QUARTIER_SERVER_CPU_QUEUE": str(self.cpu_queue),
             "QUARTIER_SERVER_REVISIONS_PER_MINUTE": str(self.revisions_per_minute),
             "QUARTIER_SERVER_PARTICIPANT_BYTES": str(self.participant_bytes),
+            "QUARTIER_SERVER_PUBLIC_URL": self.public_url or "",
             "QUARTIER_MODERATOR_TOKEN": token.get_secret_value() if token else "",
         }

@@ -28,6 +28,7 @@ from server_sync.deps import (
 )
 from server_sync.errors import ApiError
 from server_sync.models import Workshop
+from server_sync.network import only_here, shown_address
 from server_sync.schemas import ModerationIn, WorkshopChange, WorkshopIn, form_number
 from server_sync.services import jury, moderation, ranking, workshops
 from server_sync.services.submissions import visible
@@ -129,8 +130,16 @@ def _joining_fields(form: dict[str, str]) -> dict[str, object]:
     }
 
 
+def public_base(request: Request) -> str:
+    """Where pupils reach this server: the public URL it was started with (`--public-url`, or
+    the LAN address `--classroom` found), never the address the teacher's browser happened to
+    use (127.0.0.1 would make every phone open itself); a plain local server keeps the latter."""
+    state: ServerState = request.app.state.server
+    return state.settings.public_url or str(request.base_url).rstrip("/")
+
+
 def join_url(request: Request, workshop: Workshop) -> str:
-    return f"{str(request.base_url).rstrip('/')}/?code={workshop.code}"
+    return f"{public_base(request)}/?code={workshop.code}"
 
 
 def qr_svg(url: str) -> Markup:
@@ -173,6 +182,7 @@ def _workshop_desk(
         issued=issued or [],
         rows=ranking.ranking(session, workshop_id),
         join_url=url,
+        only_here=only_here(url),
         qr=qr_svg(url),
         error=error,
     )
@@ -205,7 +215,15 @@ def projector(
 ) -> HTMLResponse:
     workshop = workshops.workshop_or_404(session, workshop_id)
     url = join_url(request, workshop)
-    return page(request, "projector.html", workshop=workshop, join_url=url, qr=qr_svg(url))
+    return page(
+        request,
+        "projector.html",
+        workshop=workshop,
+        join_url=url,
+        only_here=only_here(url),
+        address=shown_address(public_base(request)),
+        qr=qr_svg(url),
+    )
 
 
 @router.post("/w/{workshop_id}/phase")

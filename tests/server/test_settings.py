@@ -26,6 +26,7 @@ HANDED_OVER = (
     "QUARTIER_SERVER_CPU_QUEUE",
     "QUARTIER_SERVER_REVISIONS_PER_MINUTE",
     "QUARTIER_SERVER_PARTICIPANT_BYTES",
+    "QUARTIER_SERVER_PUBLIC_URL",
 )
 LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
 UPLOADS = ("--cpu-workers", "3", "--cpu-queue", "0", "--revisions-per-minute", "4")
@@ -93,7 +94,18 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             workers.append(worker.stdout.split())
 
     monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
-    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS, *UPLOADS, "--participant-mb", "1.5")
+    serve(
+        tmp_path,
+        monkeypatch,
+        "--workers",
+        "2",
+        *LIMITS,
+        *UPLOADS,
+        "--participant-mb",
+        "1.5",
+        "--public-url",
+        "http://10.1.2.3:8765/",
+    )
     settings, token_limit, address_limit = workers[0]
     assert json.loads(settings) == {
         "data_dir": str(tmp_path / "data"),
@@ -108,5 +120,6 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
         "body_timeout": 4,
         "keep_alive": 5,
         "max_connections": 1000,
+        "public_url": "http://10.1.2.3:8765",
     }
     assert (token_limit, address_limit) == ("7", "70")
