@@ -5,6 +5,7 @@ Dependencies that never block are `async`, so FastAPI does not hand them to its 
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +24,7 @@ from server_sync.services.moderation import is_moderator_token, session_active
 from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
-GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
+GUESSES_PER_WINDOW = 10  # wrong moderator tokens (or personal codes) from one address …
 GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
 #: A workshop id in an address: checked against what the database holds before any query.
@@ -39,8 +40,9 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
-    # Wrong moderator tokens per client address (sign-in page and API alike): a lockout that
-    # guessing from one machine cannot get round by changing the token it guesses.
+    # Wrong secrets per client address and kind (moderator tokens, personal codes; sign-in
+    # pages and API alike): a lockout that guessing from one machine cannot get round by
+    # changing what it guesses. See `guessing`.
     guess_limit: RateLimiter = field(
         default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
     )
@@ -117,18 +119,33 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
     return session_active(session, request.cookies.get(MODERATOR_COOKIE))
 
 
+@contextmanager
+def guessing(state: ServerState, request: Request, kind: str, wrong: str) -> Iterator[None]:
+    """Around checking a secret the client sent: refused at once (429) while its address is
+    locked out for `kind`, and a refusal with code `wrong` counts as one wrong guess.
+
+    The moderator token's lockout is keyed by the bare address, other kinds by kind and
+    address: a pupil's typos never lock the teacher out on the same computer."""
+    key = client_address(request) if kind == "moderator" else f"{kind} {client_address(request)}"
+    refuse_waiting(state.guess_limit.waiting(key))
+    try:
+        yield
+    except ApiError as exc:
+        if exc.code == wrong:
+            state.guess_limit.check(key)
+        raise
+
+
 def moderator(
     request: Request,
     session: Session = Depends(db),
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
 ) -> None:
-    address = client_address(request)
-    refuse_waiting(state.guess_limit.waiting(address))
-    if not is_moderator(request, session):
-        if bearer(request):
-            state.guess_limit.check(address)  # a wrong guess counts against this address
-        raise ApiError(401, "not_moderator")
+    # Only a token sent counts as a guess: a browser without a desk session is no guess.
+    with guessing(state, request, "moderator", "not_moderator" if bearer(request) else ""):
+        if not is_moderator(request, session):
+            raise ApiError(401, "not_moderator")
 
 
 def participant(

@@ -24,7 +24,7 @@ from server_sync.web import back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(include_in_schema=False)
 KEY_INDICATORS = ("green_factor", "sealed_share", "dwellings", "walk_park", "cost")
-NOTICES = ("voted", "withdrawn", "rated", "joined", "signed_out")
+NOTICES = ("voted", "withdrawn", "rated", "joined", "signed_in", "signed_out")
 
 
 def indicators(metrics_json: str, lang: Language) -> list[tuple[str, str]]:
