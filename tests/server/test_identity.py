@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from live_server import csrf
 
 from game.core.i18n import text
 from server_sync.models import AuditEntry, ParticipantToken, Revision, now
@@ -379,3 +380,57 @@ def test_the_upgrade_moves_every_token_over_so_nobody_is_signed_out(old_database
     with engine.connect() as db:
         columns = {c["name"] for c in sa.inspect(db).get_columns("participants")}
     assert "token_hash" not in columns and {"personal_code_hash", "removed"} <= columns
+
+
+def test_opening_the_link_only_asks_and_the_button_signs_the_device_in(server):
+    w = server.workshop(moderation="post")
+    fox = joined(server, w, "Fox")
+    client = server.client
+    link = "/p/" + fox["personal_code"]
+    asked = client.get(link, headers={"Accept-Language": "en"})
+    assert asked.status_code == 200
+    assert "Sign in as Fox in “Unser Platz”?" in asked.text
+    assert "quartier_participant" not in client.cookies  # a link preview signs nobody in
+    assert client.post(link, data={"csrf": "forged"}).status_code == 403
+    assert "quartier_participant" not in client.cookies
+    confirmed = client.post(link, data={"csrf": csrf(client)}, follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == f"/w/{w['code']}?done=signed_in"
+    token = client.cookies["quartier_participant"]
+    me = client.get("/api/v1/me", headers=bearer(token))
+    assert me.json()["participant_id"] == fox["participant_id"]
+    gallery = client.get(confirmed.headers["location"], headers={"Accept-Language": "en"})
+    assert "You are signed in." in gallery.text
+
+
+def test_the_join_page_offers_the_personal_code_and_explains_a_taken_nickname(server):
+    w = server.workshop()
+    fox = joined(server, w, "Fox")
+    client = server.client
+    home = client.get("/", headers={"Accept-Language": "en"})
+    assert "Already joined?" in home.text and 'name="personal_code"' in home.text
+    taken = client.post(
+        "/join",
+        data={"csrf": csrf(client), "code": w["code"], "pseudonym": "fox"},
+        headers={"Accept-Language": "en"},
+    )
+    assert taken.status_code == 409 and "quartier_participant" not in client.cookies
+    assert "If this is you, sign in with your personal code" in taken.text
+    wrong = client.post(
+        "/sign-in",
+        data={"csrf": csrf(client), "personal_code": "zzzz-zzzz"},
+        headers={"Accept-Language": "en"},
+    )
+    assert wrong.status_code == 404 and "That personal code is not right." in wrong.text
+    assert 'value="zzzz-zzzz"' in wrong.text  # what was typed stays to be corrected
+    typed = client.post(
+        "/sign-in",
+        data={"csrf": csrf(client), "personal_code": fox["personal_code"].lower()},
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303 and "quartier_participant" in client.cookies
+    unknown = client.get("/p/WRONGCODE", headers={"Accept-Language": "en"})
+    assert unknown.status_code == 404 and "That personal code is not right." in unknown.text
+    server.phase(w, "closed")
+    closed = client.get("/p/" + fox["personal_code"], headers={"Accept-Language": "en"})
+    assert closed.status_code == 409 and "This workshop is closed." in closed.text
