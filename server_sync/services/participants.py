@@ -182,6 +182,16 @@ def signed_in(session: Session, token: str | None) -> Participant | None:
     return person
 
 
+def sign_out_device(session: Session, token: str | None) -> None:
+    """Ends this device's token (the sign-out button): a copy of the cookie is worth nothing
+    afterwards, and the participant's other devices stay signed in."""
+    if token:
+        session.execute(
+            delete(ParticipantToken).where(ParticipantToken.token_hash == token_hash(token))
+        )
+        session.commit()
+
+
 def with_token(session: Session, model: type[Member], token: str | None) -> Member | None:
     """The participant or jury member whose (unhashed) token this is, if any."""
     if not token:

@@ -334,14 +334,14 @@ def test_every_change_to_a_pupil_is_in_the_audit_log(server):
 
 @pytest.fixture
 def old_database(tmp_path, db_url):
-    """A database as the server before device tokens left it (migrated up to 0005)."""
+    """A database as the server before device tokens left it (migrated up to 0005), on the
+    server's own engine (SQLite's foreign keys on, as when the server upgrades itself)."""
     from alembic import command
     from alembic.config import Config
 
-    from server_sync.db import MIGRATIONS
+    from server_sync.db import MIGRATIONS, make_engine
 
-    url = db_url or f"sqlite:///{tmp_path / 'old.sqlite'}"
-    engine = sa.create_engine(url)
+    engine = make_engine(db_url or f"sqlite:///{tmp_path / 'old.sqlite'}")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
@@ -351,7 +351,9 @@ def old_database(tmp_path, db_url):
     engine.dispose()
 
 
-def test_the_upgrade_moves_every_token_over_so_nobody_is_signed_out(old_database):
+def test_the_upgrade_moves_every_token_over_and_keeps_every_design_and_vote(old_database):
+    """Nobody is signed out by the upgrade, and nothing hangs on the participants' table being
+    rebuilt (SQLite): its foreign keys' ON DELETE CASCADE must not fire."""
     from server_sync.db import migrate
     from server_sync.security import token_hash
     from server_sync.services.participants import participant_with_token
@@ -373,7 +375,32 @@ def test_the_upgrade_moves_every_token_over_so_nobody_is_signed_out(old_database
                 ),
                 {"id": n, "name": name, "key": name.lower(), "hash": token_hash(f"token-{n}")},
             )
+        db.execute(sa.text("INSERT INTO vote_slots (workshop_id, slot) VALUES (1, 1)"))
+        db.execute(
+            sa.text(
+                "INSERT INTO submissions (uuid, workshop_id, participant_id, revision,"
+                " content_hash, title, description, pseudonym, metrics, status, feedback,"
+                " created, updated) VALUES ('u1', 1, 1, 1, 'h', 'Park', '', 'Fox', '{}',"
+                " 'approved', '', '2026-01-01', '2026-01-01')"
+            )
+        )
+        db.execute(
+            sa.text(
+                "INSERT INTO revisions (uuid, revision, content_hash, design, created)"
+                " VALUES ('u1', 1, 'h', '{}', '2026-01-01')"
+            )
+        )
+        db.execute(
+            sa.text(
+                "INSERT INTO votes (participant_id, submission_uuid, workshop_id, slot, created)"
+                " VALUES (2, 'u1', 1, 1, '2026-01-01')"
+            )
+        )
     migrate(engine)
+    with engine.connect() as db:
+        for table in ("submissions", "revisions", "votes", "participant_tokens"):
+            count = db.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+            assert count == (2 if table == "participant_tokens" else 1), table
     with sa.orm.Session(engine) as session:
         for n, name in enumerate(["Fox", "Wolf"], start=1):
             assert participant_with_token(session, f"token-{n}").pseudonym == name
@@ -434,3 +461,45 @@ def test_the_join_page_offers_the_personal_code_and_explains_a_taken_nickname(se
     server.phase(w, "closed")
     closed = client.get("/p/" + fox["personal_code"], headers={"Accept-Language": "en"})
     assert closed.status_code == 409 and "This workshop is closed." in closed.text
+
+
+def test_signing_out_ends_this_device_only(server):
+    w = server.workshop()
+    fox = joined(server, w, "Fox")
+    client = server.client
+    client.post("/sign-in", data={"csrf": csrf(client), "personal_code": fox["personal_code"]})
+    phone = client.cookies["quartier_participant"]
+    assert client.get("/api/v1/me", headers=bearer(phone)).status_code == 200
+    client.post("/sign-out", data={"csrf": csrf(client)})
+    assert "quartier_participant" not in client.cookies
+    assert client.get("/api/v1/me", headers=bearer(phone)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(fox["token"])).status_code == 200
+
+
+def test_the_downgrade_keeps_each_pupil_signed_in_on_their_first_device(server, db_url):
+    from alembic import command
+    from alembic.config import Config
+
+    from server_sync.db import MIGRATIONS
+
+    w = server.workshop()
+    fox = joined(server, w, "Fox")
+    sign_in(server, fox["personal_code"])
+    removed = joined(server, w, "Wolf")
+    server.client.delete(f"/api/v1/participants/{removed['participant_id']}", headers=server.mod)
+    engine = server.client.app.state.server.engine
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        if db_url is None:  # as `migrate` does: a table rebuilt must not cascade
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT pseudonym, token_hash FROM participants"))
+        kept = dict(rows.all())
+    from server_sync.security import token_hash
+
+    assert kept["Fox"] == token_hash(fox["token"]) and len(kept["Wolf"]) == 64
