@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from game import __version__
 from game.core.errors import QuartierError
@@ -17,7 +18,7 @@ from server_sync.deps import ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate, sign_in, sign_out
 from server_sync.routes import participants, submissions, votes, workshops
-from server_sync.schemas import ControlCharacters
+from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
 from server_sync.settings import Settings
@@ -29,6 +30,24 @@ log = logging.getLogger("quartier.server")
 def is_page(request: Request) -> bool:
     """A browser page (answered in HTML), not the JSON API."""
     return not request.url.path.startswith(("/api/", "/healthz"))
+
+
+#: The methods a route of this server can have (what a 405's `Allow` header may list).
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The `Allow` header of a 405 (RFC 9110): every method the path has a route for, asked
+    of the router itself. Starlette named only the first route whose path matched, and FastAPI
+    makes one route per method (GET and PATCH /api/v1/workshops/{id} are two)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
 
 
 def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
@@ -60,7 +79,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None,
     )
     for router in (workshops.router, participants.router, submissions.router, votes.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     for router in (
         gallery.router,
         sign_in.router,
@@ -100,16 +119,22 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        # Starlette's own `Allow` names one route of the path: replaced by all of them.
+        if exc.status_code == 405:
+            headers = {"allow": allowed_methods(request)}
+        else:
+            headers = dict(exc.headers or {})
         if is_page(request):
-            return page(
+            response = page(
                 request,
                 "error.html",
                 exc.status_code,
                 error=text(language(request), "server.not_found"),
             )
-        return error_response(
-            request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error"
-        )
+            response.headers.update(headers)
+            return response
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        return error_response(request, exc.status_code, code, headers=headers)
 
     async def store_error(request: Request, exc: Exception) -> Response:
         """A full disk or a store that cannot be written: the moderator can fix it, so the

@@ -4,7 +4,7 @@
 Dependencies that never block are `async`, so FastAPI does not hand them to its thread pool.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from server_sync.models import Participant
 from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import is_moderator_token, session_active
-from server_sync.services.participants import participant_with_token
+from server_sync.services.participants import participant_with_token, with_token
 from server_sync.settings import Settings
 
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens (or personal codes) from one address …
@@ -120,9 +120,16 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
 
 
 @contextmanager
-def guessing(state: ServerState, request: Request, kind: str, wrong: str) -> Iterator[None]:
+def guessing(
+    state: ServerState,
+    request: Request,
+    kind: str,
+    wrong: str,
+    counts: Callable[[], bool] = lambda: True,
+) -> Iterator[None]:
     """Around checking a secret the client sent: refused at once (429) while its address is
-    locked out for `kind`, and a refusal with code `wrong` counts as one wrong guess.
+    locked out for `kind`, and a refusal with code `wrong` counts as one wrong guess (unless
+    `counts`, asked only then, says it was no guess).
 
     The moderator token's lockout is keyed by the bare address, other kinds by kind and
     address: a pupil's typos never lock the teacher out on the same computer."""
@@ -131,7 +138,7 @@ def guessing(state: ServerState, request: Request, kind: str, wrong: str) -> Ite
     try:
         yield
     except ApiError as exc:
-        if exc.code == wrong:
+        if exc.code == wrong and counts():
             state.guess_limit.check(key)
         raise
 
@@ -142,8 +149,16 @@ def moderator(
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
 ) -> None:
-    # Only a token sent counts as a guess: a browser without a desk session is no guess.
-    with guessing(state, request, "moderator", "not_moderator" if bearer(request) else ""):
+    """The moderator token, or a 401. A wrong token counts as a guess against the client's
+    address (a lockout follows), but a pupil's own valid token sent to a moderator route is a
+    mistake, not a guess: counting it would lock out a whole class behind one school address,
+    the teacher included."""
+    token = bearer(request)
+
+    def guessed() -> bool:
+        return bool(token) and with_token(session, Participant, token) is None
+
+    with guessing(state, request, "moderator", "not_moderator", guessed):
         if not is_moderator(request, session):
             raise ApiError(401, "not_moderator")
 

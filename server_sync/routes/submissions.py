@@ -2,7 +2,7 @@
 
 import json
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
@@ -17,13 +17,30 @@ from server_sync.deps import (
 )
 from server_sync.errors import language
 from server_sync.models import Participant
-from server_sync.schemas import ModerationIn, StoredOut, SubmissionOut
+from server_sync.schemas import ModerationIn, StoredOut, SubmissionOut, SubmissionWithDesignOut
 from server_sync.services import images, moderation, submissions
 
 router = APIRouter()
 
+#: The upload's body in the schema: a design file. The route reads the bytes itself (a UTF-8 BOM
+#: is dropped once, see services/submissions.upload_text), so FastAPI does not document it; the
+#: model is in the schema's components through GET /submissions/{uuid}, which answers with it.
+DESIGN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/DesignDocument"}}
+        },
+    }
+}
 
-@router.put("/submissions/{uuid}", response_model=StoredOut, responses={201: {"model": StoredOut}})
+
+@router.put(
+    "/submissions/{uuid}",
+    response_model=StoredOut,
+    responses={201: {"model": StoredOut}},
+    openapi_extra=DESIGN_BODY,
+)
 async def put_submission(
     uuid: str,
     request: Request,
@@ -56,7 +73,12 @@ def list_submissions(
     return [SubmissionOut.of(s) for s in found]
 
 
-@router.get("/submissions/{uuid}", dependencies=[Depends(rate_limited)])
+@router.get(
+    "/submissions/{uuid}",
+    dependencies=[Depends(rate_limited)],
+    response_model=None,  # the stored design is sent as it is, not validated once more
+    responses={200: {"model": SubmissionWithDesignOut}},
+)
 def get_submission(uuid: str, request: Request, session: Session = Depends(db)) -> dict:
     found = submissions.visible(session, uuid, is_moderator(request, session))
     design = submissions.design_text(session, uuid, found.revision)
@@ -72,7 +94,8 @@ def get_submission(uuid: str, request: Request, session: Session = Depends(db)) 
 def image(
     uuid: str,
     request: Request,
-    view: str = "iso",
+    # Documented as the views there are; any other is refused by `known_view` with its message.
+    view: str = Query("iso", json_schema_extra={"enum": list(images.VIEWS)}),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> Response:
