@@ -362,7 +362,9 @@ def remove(session: Session, participant_id: int) -> None:
     session.execute(delete(ParticipantToken).where(ParticipantToken.participant_id == person.id))
     session.execute(delete(Vote).where(Vote.participant_id == person.id))
     session.execute(
-        update(Submission).where(Submission.participant_id == person.id).values(status="hidden")
+        update(Submission)
+        .where(Submission.participant_id == person.id, Submission.status != "rejected")
+        .values(status="hidden")  # a rejected one stays rejected, with its reason
     )
     person.removed, person.personal_code_hash = now(), None
     session.add(

@@ -281,6 +281,8 @@ def test_removing_a_pupil_takes_their_votes_and_hides_but_keeps_their_designs(se
     fox = joined(server, w, "Fox")
     wolf = server.join(w, "Wolf")
     fox_design, _ = server.submit(bearer(fox["token"]), "Fox park")
+    fox_rejected, _ = server.submit(bearer(fox["token"]), "Fox tower", 56)
+    server.moderate(fox_rejected, "reject", "too tall")
     wolf_design, _ = server.submit(wolf, "Wolf plaza", 44)
     server.phase(w, "voting")
     server.vote(bearer(fox["token"]), wolf_design)
@@ -299,7 +301,7 @@ def test_removing_a_pupil_takes_their_votes_and_hides_but_keeps_their_designs(se
         f"/api/v1/workshops/{w['id']}/submissions", headers=server.mod
     ).json()
     kept = {s["title"]: s["status"] for s in everything}
-    assert kept == {"Fox park": "hidden", "Wolf plaza": "approved"}
+    assert kept == {"Fox park": "hidden", "Fox tower": "rejected", "Wolf plaza": "approved"}
     listed = server.client.get(f"/api/v1/workshops/{w['id']}/participants", headers=server.mod)
     assert [r["pseudonym"] for r in listed.json()] == ["Wolf"]
     again = server.client.delete(
