@@ -59,3 +59,24 @@ def test_a_phone_typing_the_same_nickname_is_sent_to_the_personal_code(site, vis
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("status")).to_have_text(re.compile("You are signed in."))
     expect(page.get_by_role("heading", level=1)).to_have_text("Unser Platz")
+
+
+def test_a_pupil_who_joined_on_a_computer_signs_their_phone_in_with_the_code_shown(site, visitor):
+    from browser import PROJECTOR
+
+    workshop = site.workshop()
+    computer = visitor(size=PROJECTOR)
+    computer.goto("/")
+    computer.get_by_label("Workshop code").fill(workshop["code"])
+    computer.get_by_label("Your nickname").fill("Lynx")
+    computer.get_by_role("button", name="Join").click()
+    computer.get_by_role("button", name="Show my personal code").click()
+    code = computer.locator("#personal-code").inner_text()
+    if folder := screenshot_dir():
+        computer.screenshot(path=str(folder / "personal-code-desktop.png"), full_page=True)
+    phone = visitor()
+    phone.goto(f"/p/{code}")
+    phone.get_by_role("button", name="Yes, sign in").click()
+    expect(phone.locator(".who")).to_contain_text("Lynx")
+    if folder := screenshot_dir():
+        phone.screenshot(path=str(folder / "signed-in-phone.png"), full_page=True)

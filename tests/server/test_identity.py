@@ -505,3 +505,29 @@ def test_the_downgrade_keeps_each_pupil_signed_in_on_their_first_device(server, 
     from server_sync.security import token_hash
 
     assert kept["Fox"] == token_hash(fox["token"]) and len(kept["Wolf"]) == 64
+
+
+def test_a_pupil_who_joined_on_the_web_gets_a_personal_code_for_their_phone(server):
+    w = server.workshop()
+    client = server.client
+    client.post("/join", data={"csrf": csrf(client), "code": w["code"], "pseudonym": "Fox"})
+    gallery = client.get(f"/w/{w['code']}", headers={"Accept-Language": "en"})
+    assert "Show my personal code" in gallery.text
+    shown = client.post(
+        f"/w/{w['code']}/personal-code",
+        data={"csrf": csrf(client)},
+        headers={"Accept-Language": "en"},
+    )
+    assert shown.status_code == 200
+    code = re.search(r'id="personal-code">([A-Z0-9-]+)<', shown.text).group(1)
+    assert CODE.match(code)
+    phone = sign_in(server, code)
+    assert phone.status_code == 200 and phone.json()["pseudonym"] == "Fox"
+    assert client.post(f"/w/{w['code']}/personal-code", data={}).status_code == 403
+    client.cookies.delete("quartier_participant")
+    nobody = client.post(
+        f"/w/{w['code']}/personal-code",
+        data={"csrf": csrf(client)},
+        headers={"Accept-Language": "en"},
+    )
+    assert nobody.status_code == 401 and "Please join the workshop first." in nobody.text
