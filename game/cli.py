@@ -325,7 +325,7 @@ def cmd_join(args: argparse.Namespace, lang: Language) -> int:
     from game.io.paths import participant_file
     from game.sync import join, save_participant
 
-    person = join(args.server, args.code, args.pseudonym)
+    person = join(args.server, args.code, args.pseudonym, lang=lang)
     save_participant(person, participant_file(), storage)
     _out(text(lang, "cli.join.done", pseudonym=person.pseudonym, server=person.server))
     return 0
@@ -371,6 +371,9 @@ def cmd_play(args: argparse.Namespace, lang: Language) -> int:
             save=args.save,
             headless=args.headless,
             lang=lang,
+            join=args.join,
+            pseudonym=args.pseudonym,
+            server=args.server or "",
         )
     )
 
@@ -464,6 +467,9 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path)
     p.add_argument("--size", default="1280x720", metavar="WxH")
     p.add_argument("--save", type=Path)
+    p.add_argument("--join", metavar="CODE_OR_LINK", help=t("cli.help.play_join"))
+    p.add_argument("--pseudonym")
+    p.add_argument("--server", metavar="URL")
     p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(

@@ -1,6 +1,8 @@
 """The collection server as an ASGI app: routes under /api/v1, JSON errors, limits and headers."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,7 @@ from server_sync.routes import participants, submissions, votes, workshops
 from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
+from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 from server_sync.web import HERE, message, page, switch_language
 
@@ -60,7 +63,19 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     token = settings.moderator_token
     made = ensure_moderator_token(sessions, token.get_secret_value() if token else None)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The worker pool lives as long as the server runs; at the end its jobs finish."""
+        state: ServerState = app.state.server
+        state.pool = Workers(settings.cpu_workers, settings.cpu_queue)
+        try:
+            yield
+        finally:
+            state.pool.shutdown()
+            state.pool = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Quartier collection server",
         version=__version__,
         description="Workshops, submissions, votes and moderation. See docs/api.md.",
@@ -101,9 +116,9 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def api_error(request: Request, exc: ApiError) -> Response:
         if is_page(request):
             return page(request, "error.html", exc.status, error=message(request, exc))
-        headers = (
-            {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
-        )
+        # Every refusal that says how long to wait (429, the busy 503) says it in Retry-After too.
+        wait = exc.params.get("seconds")
+        headers = {"retry-after": str(wait)} if wait is not None else None
         return error_response(request, exc.status, exc.code, headers=headers, **exc.params)
 
     @app.exception_handler(RequestValidationError)

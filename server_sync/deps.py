@@ -22,6 +22,8 @@ from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import is_moderator_token, session_active
 from server_sync.services.participants import participant_with_token, with_token
+from server_sync.services.submissions import Limits
+from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens (or personal codes) from one address …
@@ -49,10 +51,23 @@ class ServerState:
     # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
     # Never the pool of the other routes: waiting there would block the loop that must free it.
     loop_engine: Engine | None = None
+    # The worker pool for CPU work, made and shut down with the app's lifespan (app.py).
+    pool: Workers | None = None
 
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+    @property
+    def workers(self) -> Workers:
+        if self.pool is None:
+            raise RuntimeError("the app's lifespan has not started: no worker pool")
+        return self.pool
+
+    @property
+    def limits(self) -> Limits:
+        settings = self.settings
+        return Limits(settings.revisions_per_minute, settings.participant_bytes)
 
 
 async def server(request: Request) -> ServerState:

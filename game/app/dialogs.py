@@ -1,7 +1,8 @@
 """Modal forms with text fields (save as, submit, open a file), driven by keyboard or mouse.
 
 Tab moves between fields, Enter confirms, Escape cancels; the window forwards text and
-caret movement to the focused field.
+caret movement to the focused field. A form the server refused stays open with what was typed
+and shows why in red (`show_error`), so a pupil corrects one field instead of typing all again.
 """
 
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import pyglet
 
 from game.app.widgets import FONT, INK, MUTED, PAPER, Canvas
+
+ERROR = (190, 30, 30, 255)
 
 
 @dataclass
@@ -39,6 +42,14 @@ class Dialog:
         self.canvas = Canvas()
         self.layouts: list = []
         self.carets: list = []
+        self.error = ""
+        self.error_color = ERROR
+
+    def show_error(self, message: str, problem: bool = True) -> None:
+        """Say what went wrong inside the form (in red; grey for news such as "joining…"),
+        keeping every field as typed."""
+        self.error, self.error_color = message, ERROR if problem else MUTED
+        self.size = (0, 0)  # laid out again on the next frame, from the current values
 
     def layout(self, width: int, height: int) -> None:
         if (width, height) == self.size:
@@ -48,25 +59,22 @@ class Dialog:
         self.canvas = Canvas()
         c = self.canvas
         w = min(560, width - 40)
-        h = 150 + 70 * len(self.fields)
+        intro = None
+        if self.intro:  # measured first: a long German sentence pushes the fields down
+            intro = c.label(
+                self.intro, 0, 0, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2
+            )
+        extra = max(0, intro.content_height - 14) if intro else 0
+        h = 150 + extra + 70 * len(self.fields) + (56 if self.error else 0)
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))
         c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
         c.label(self.title, x + 20, y + h - 34, size=15, bold=True, layer=2)
-        if self.intro:
-            c.label(
-                self.intro,
-                x + 20,
-                y + h - 48,
-                size=10,
-                color=MUTED,
-                width=w - 40,
-                anchor_y="top",
-                layer=2,
-            )
+        if intro:
+            intro.position = (x + 20, y + h - 48, 0)
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
-            fy = y + h - 120 - 70 * i
+            fy = y + h - 120 - extra - 70 * i
             c.label(field.label, x + 20, fy + 34, size=10, layer=2)
             c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), layer=2, border=INK[:3])
             document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))
@@ -86,6 +94,17 @@ class Dialog:
             caret.visible = i == self.focus
             self.layouts.append(layout)
             self.carets.append(caret)
+        if self.error:
+            c.label(
+                self.error,
+                x + 20,
+                y + 60,
+                size=10,
+                color=ERROR,
+                width=w - 40,
+                anchor_y="bottom",
+                layer=2,
+            )
         c.button(x + w - 150, y + 16, 130, 36, self.ok_label, self.confirm, layer=2)
         c.button(x + w - 290, y + 16, 130, 36, self.cancel_label, self.on_cancel, layer=2)
 

@@ -4,7 +4,9 @@ The window turns mouse and keys into calls on this object; scripted sessions and
 the same calls, so what they check is what students use.
 """
 
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +33,12 @@ from game.io.vox import read_stamp
 from game.sync import (
     BackgroundSync,
     Outbox,
+    Participant,
     SyncClient,
     SyncReport,
     load_participant,
+    renew_personal_code,
+    save_participant,
     status_for_student,
 )
 
@@ -78,8 +83,13 @@ class Editor:
         self.background = ExpensiveIndicators(self.metrics)
         self.background.request()
         self._sync_news: SyncReport | None = None
+        # The answer of asking the server for a personal code (a thread hands it to `tick`).
+        self._phone_news: queue.SimpleQueue[Participant | QuartierError] = queue.SimpleQueue()
+        self.asking_phone_code = False
         self._goals_checked: tuple | None = None
         self.outbox = Outbox(outbox_dir(), storage)
+        # The workshop this computer joined (None: designs wait in the outbox until it joins one).
+        self.participant = load_participant(participant_file())
         self.sync = self._start_sync()
 
     # -- messages -----------------------------------------------------------------------
@@ -232,8 +242,12 @@ class Editor:
         self.notify("editor.saved", path=self.path.name)
         return True
 
-    def submit(self, title: str, description: str, pseudonym: str) -> bool:
-        """Save, then queue the design for the collection server (sent when a server is reachable)."""
+    def submit(self, title: str, description: str, pseudonym: str = "") -> bool:
+        """Save, then queue the design for the collection server (sent when a server is reachable).
+
+        A pupil who joined a workshop submits under the nickname they joined with."""
+        if self.participant is not None:
+            pseudonym = self.participant.pseudonym
         title = title.strip()[:120] or self.doc.title
         update: dict[str, str | list[str]] = {
             "title": title,
@@ -260,12 +274,29 @@ class Editor:
 
     def _start_sync(self) -> BackgroundSync | None:
         """Send submissions in the background once this student has joined a workshop."""
-        participant = load_participant(participant_file())
-        if participant is None:
+        if self.participant is None:
             return None
-        sync = BackgroundSync(SyncClient(participant, self.outbox), on_report=self._on_sync_report)
+        sync = BackgroundSync(
+            SyncClient(self.participant, self.outbox), on_report=self._on_sync_report
+        )
         sync.start()
         return sync
+
+    def ask_phone_code(self) -> None:
+        """Ask the server for a personal code (a pupil who joined before there were any): on a
+        thread, so the editor keeps drawing; `tick` stores and shows the answer."""
+        person = self.participant
+        if person is None or self.asking_phone_code:
+            return
+        self.asking_phone_code = True
+
+        def run() -> None:
+            try:
+                self._phone_news.put(renew_personal_code(person, lang=self.lang))
+            except QuartierError as exc:
+                self._phone_news.put(exc)
+
+        threading.Thread(target=run, name="quartier-phone-code", daemon=True).start()
 
     def _on_sync_report(self, report: SyncReport) -> None:
         """Runs on the sync thread: only hands the news over; `tick` shows it."""
@@ -277,6 +308,17 @@ class Editor:
         news, self._sync_news = self._sync_news, None
         if news is not None:
             self.show(status_for_student(str(self.doc.id), self.lang, self.outbox))
+        phone = None if self._phone_news.empty() else self._phone_news.get_nowait()
+        if isinstance(phone, Participant):
+            self.asking_phone_code = False
+            self.participant = phone
+            try:
+                save_participant(phone, participant_file(), storage)
+            except QuartierError as exc:  # shown now; the code is there for this session
+                self.show(exc.message(self.lang))
+        elif isinstance(phone, QuartierError):
+            self.asking_phone_code = False
+            self.show(phone.message(self.lang))
         if self.autosaver.tick():
             self.notify("editor.autosaved")
         elif self.autosaver.last_error and self.autosaver.dirty:

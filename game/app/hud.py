@@ -1,10 +1,13 @@
-"""The editor's heads-up display: top bar with budget, toolbar, palette, hints, toasts, markers."""
+"""The editor's heads-up display: top bar with budget, toolbar, palette, hints, toasts, markers,
+the workshop the pupil joined, and the phone panel with their personal code and its QR code."""
 
 from collections.abc import Callable
 from functools import partial
 
 import numpy as np
+import pyglet
 
+from game.app.qr import qr_image
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
 from game.core.i18n import Language, Text
 from game.core.indicators import INDICATORS, Cost
@@ -14,6 +17,7 @@ PALETTE = 112
 TOOL = 50
 PANEL = 300
 ROW = 19
+QR_SIZE = 220
 GOOD, BAD, SAME = (30, 130, 60, 255), (200, 40, 40, 255), (110, 116, 122, 255)
 
 
@@ -36,6 +40,9 @@ class Hud:
         self.canvas = Canvas()
         self.marker_text: Text | None = None
         self.preview_cost = 0.0
+        self.phone_open = False
+        self._phone_rect = (0.0, 0.0, 0.0, 0.0)
+        self._qr: tuple[tuple[str, int], pyglet.image.ImageData] | None = None
         self._state = None
         self.size = size
 
@@ -59,6 +66,9 @@ class Hud:
             round(self.preview_cost),
             e.current_toast(),
             self.marker_text,
+            self.phone_open,
+            e.participant,
+            e.asking_phone_code,
             e.session.history.can_undo,
             e.session.history.can_redo,
             e.doc.title,
@@ -80,6 +90,8 @@ class Hud:
         self._indicators(width, height)
         if self.marker_text is not None:
             self._marker_panel(width, height, self.marker_text)
+        if self.phone_open:
+            self._phone_panel(width, height)
 
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
@@ -87,6 +99,7 @@ class Hud:
         bx = width - 8
         buttons = [
             (t("hud.submit"), "submit", True),
+            (t("hud.phone"), "phone", True),
             (t("hud.save_as"), "save_as", True),
             (t("hud.save"), "save", True),
             (t("hud.walk" if not walking else "hud.orbit"), "toggle_walk", True),
@@ -109,14 +122,29 @@ class Hud:
         # The budget sits just left of the buttons; the title gets what is left.
         x = max(bx - 400, 200)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
-        room = int((x - 24) / 9)
+        room = int((x - 30) / 10)  # bold letters are wider than 9 px; the budget must stay clear
+        person = e.participant
         c.label(
             title if len(title) <= room else title[: max(room - 1, 4)] + "…",
             14,
-            height - 32,
-            size=14,
+            height - (24 if person else 32),
+            size=13 if person else 14,
             bold=True,
         )
+        if person is not None:  # which workshop the design goes to, and under which nickname
+            workshop = t(
+                "hud.workshop",
+                workshop=person.workshop_title or person.workshop_id,
+                pseudonym=person.pseudonym,
+            )
+            room = int((x - 40) / 6.8)
+            c.label(
+                workshop if len(workshop) <= room else workshop[: max(room - 1, 4)] + "…",
+                14,
+                height - 44,
+                size=9,
+                color=MUTED,
+            )
         budget = e.level.doc.budget
         over = e.session.cost > budget
         c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
@@ -337,6 +365,69 @@ class Hud:
     def _close_marker(self):
         self.marker_text = None
 
+    def toggle_phone(self) -> None:
+        self.phone_open = not self.phone_open
+
+    def _phone_panel(self, width, height):
+        """The personal code and its QR code: a phone that scans it votes as this pupil."""
+        e, c, t = self.editor, self.canvas, self.editor.t
+        person = e.participant
+        url = person.phone_url() if person else ""
+        room = height - TOP_BAR - PALETTE - 20
+        qr = max(120, min(QR_SIZE, room - 250))
+        w = 400
+        h = 250 + qr if url else 200 if person else 160
+        x, y = (width - w) / 2, max(PALETTE + 8, height - TOP_BAR - h - 12)
+        self._phone_rect = (x, y, w, h)
+        c.rect(x, y, w, h, PAPER, layer=2, border=INK[:3])
+        c.label(t("hud.phone_title"), x + 18, y + h - 32, size=14, bold=True, layer=3)
+        if person is None:
+            intro = t("hud.phone_none")
+        elif url:
+            intro = t("hud.phone_scan", pseudonym=person.pseudonym)
+        else:  # joined before there were personal codes
+            intro = t("hud.phone_missing")
+            c.button(
+                x + 18, y + 54, w - 36, 36, t("hud.phone_get"), e.ask_phone_code, size=11, layer=3
+            )
+        c.label(
+            intro,
+            x + 18,
+            y + h - 48,
+            size=10,
+            width=w - 36,
+            anchor_y="top",
+            layer=3,
+        )
+        if person and url:
+            if self._qr is None or self._qr[0] != (url, qr):
+                self._qr = ((url, qr), qr_image(url, qr))
+            image = self._qr[1]
+            qx, qy = x + (w - image.width) / 2, y + h - 96 - image.height
+            sprite = pyglet.sprite.Sprite(image, qx, qy, batch=c.batch, group=c.layer(3))
+            c.items.append(sprite)
+            c.label(
+                t("hud.phone_code", code=person.personal_code),
+                x + w / 2,
+                qy - 28,
+                size=15,
+                bold=True,
+                anchor_x="center",
+                layer=3,
+            )
+            c.label(url, x + w / 2, qy - 48, size=8, color=MUTED, anchor_x="center", layer=3)
+            c.label(
+                t("hud.phone_keep"),
+                x + 18,
+                y + 88,
+                size=9,
+                color=MUTED,
+                width=w - 36,
+                anchor_y="top",
+                layer=3,
+            )
+        c.button(x + w - 110, y + 12, 96, 30, t("hud.close"), self.toggle_phone, size=10, layer=3)
+
     def click(self, x, y) -> bool:
         return self.canvas.click(x, y)
 
@@ -349,6 +440,7 @@ class Hud:
             or y < PALETTE
             or (x < TOOL + 16 and y > PALETTE)
             or in_panel
+            or (self.phone_open and _inside(self._phone_rect, x, y))
             or any(b.contains(x, y) for b in self.canvas.buttons)
         )
 
@@ -358,6 +450,11 @@ class Hud:
 
     def draw(self) -> None:
         self.canvas.draw()
+
+
+def _inside(rect: tuple[float, float, float, float], x: float, y: float) -> bool:
+    rx, ry, rw, rh = rect
+    return rx <= x <= rx + rw and ry <= y <= ry + rh
 
 
 def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int, int, int, int]]:

@@ -5,6 +5,7 @@ import signal
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from game import __version__
 from game.core.design import DesignDocument, new_design, open_design
@@ -15,6 +16,9 @@ from game.io.designs import designs_in, open_design_file, write_design
 from game.io.levels import level_from_option
 from game.io.paths import autosave_dir
 from game.io.storage import read_document
+
+if TYPE_CHECKING:
+    from game.app.start import Choice
 
 
 @dataclass
@@ -27,6 +31,12 @@ class PlayOptions:
     save: Path | None = None
     headless: bool = False
     lang: Language = "en"
+    # `--join`: a workshop's code or link; with `pseudonym` joined at once, else the start
+    # screen asks for the nickname
+    join: str | None = None
+    pseudonym: str | None = None
+    server: str = ""
+    join_problem: str = ""  # why joining with `--join` and `--pseudonym` did not work
 
 
 def has_display() -> bool:
@@ -77,8 +87,10 @@ def play(options: PlayOptions) -> int:
         if options.script
         else []
     )
+    if options.join:
+        options = joined_options(options)
     if not options.level and not options.design:
-        choice = start_screen(options)
+        choice, steps = start_screen(options, steps)
         if choice is None:
             return 0
         options = replace(options, level=choice.level, design=choice.design)
@@ -111,26 +123,51 @@ def play(options: PlayOptions) -> int:
         window.close()
 
 
-def start_screen(options: PlayOptions):
-    """Show the start screen; headless, draw it once into the screenshot. None if nothing was picked."""
+def joined_options(options: PlayOptions) -> PlayOptions:
+    """`--join`: with a nickname (or when this computer already joined that workshop), join now
+    and build on the workshop's level; otherwise the start screen asks for the nickname."""
+    from game.app.joining import already_joined, join_workshop, workshop_level
+
+    assert options.join is not None
+    try:
+        person = already_joined(options.join, options.server)
+        if person is None and options.pseudonym:
+            person = join_workshop(options.join, options.server, options.pseudonym, options.lang)
+        if person is None:  # the start screen's form asks for the nickname
+            return replace(options, level=None, design=None)
+        return replace(options, level=workshop_level(person), design=None, join=None)
+    except QuartierError as exc:  # the form opens as typed and says why, as if joined there
+        return replace(options, level=None, design=None, join_problem=exc.message(options.lang))
+
+
+def start_screen(options: PlayOptions, steps: list) -> tuple["Choice | None", list]:
+    """Show the start screen until a level or design is picked: (choice or None, the script's
+    steps left for the editor). Headless, a script's first steps run there; without any, it is
+    drawn once into the screenshot."""
     import pyglet
 
+    from game.app.script import run_start_screen
     from game.app.start import StartWindow
 
     window = StartWindow(options.lang, *options.size, visible=not options.headless)
+    if options.join:
+        window.start.open_join(options.join, options.server, options.pseudonym or "")
+        if options.join_problem and window.start.dialog:
+            window.start.dialog.show_error(options.join_problem)
     if options.headless:
-        window.switch_to()
-        window.dispatch_events()
-        window.on_draw()
-        if options.screenshot:
-            from game.app.window import capture
-            from game.io.images import write_png
+        steps = run_start_screen(window, steps)
+        if window.choice is None:
+            if options.screenshot:
+                from game.app.window import capture
+                from game.io.images import write_png
 
-            write_png(options.screenshot, capture())
-        window.close()
-        return None
+                window.switch_to()
+                window.on_draw()
+                write_png(options.screenshot, capture())
+            window.close()
+        return window.choice, steps
     pyglet.app.run()
-    return window.choice
+    return window.choice, steps
 
 
 def offer_recovery(window) -> None:

@@ -2,9 +2,16 @@
 
 Clicks and drags name voxel faces; the runner projects the face centre to the screen with
 the current camera and sends real mouse events there, so picking is exercised as a student
-would exercise it. A face hidden behind something is an error, not a silent miss.
+would exercise it. A face hidden behind something is an error, not a silent miss. Buttons are
+pressed by their label as shown, with a real click at their centre.
+
+A script started without a level begins on the start screen (`run_start_screen`): its first
+steps type, press keys and buttons there (joining a workshop, say) until a level is chosen; the
+rest runs in the editor.
 """
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID
-from game.app.window import EditorWindow
+from game.app.start import StartWindow
+from game.app.window import EditorWindow, capture
 from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.io.images import write_png
@@ -72,6 +80,21 @@ class Text(_Step):
     text: str = Field(max_length=2000)
 
 
+class PressButton(_Step):
+    """Click the button with this label (in the session's language) where it is drawn."""
+
+    do: Literal["button"]
+    label: str
+
+
+class WaitForSync(_Step):
+    """Keep drawing until the outbox is empty (every design sent or refused) or `seconds` pass:
+    a scripted session ends as soon as its steps are done, sending or not."""
+
+    do: Literal["wait_for_sync"]
+    seconds: float = Field(default=20.0, gt=0, le=120)
+
+
 class Camera(_Step):
     do: Literal["camera"]
     preset: Literal["bird", "top", "street"] | None = None
@@ -110,6 +133,8 @@ Step = Annotated[
     | Drag
     | Key
     | Text
+    | PressButton
+    | WaitForSync
     | Camera
     | Walk
     | Action
@@ -203,16 +228,21 @@ class ScriptRunner:
             self.frame()  # the ghost preview is drawn mid-drag, as a student sees it
             w.on_mouse_release(x1, y1, button, 0)
         elif isinstance(step, Key):
-            name = step.key.upper()
-            symbol = getattr(key, f"_{name}" if name.isdigit() else name, None)  # "4": pyglet's _4
-            if not isinstance(symbol, int):
-                raise QuartierError("error.unknown_key", key=step.key)
-            mods = 0
-            for m in step.mods:
-                mods |= MODIFIERS[m]
-            w.on_key_press(symbol, mods)
+            w.on_key_press(*key_press(step))
         elif isinstance(step, Text):
             w.on_text(step.text)
+        elif isinstance(step, PressButton):
+            canvases = [w.dialog.canvas] if w.dialog else [w.hud.canvas]
+            x, y = button_centre(canvases, step.label)
+            w.on_mouse_press(x, y, mouse.LEFT, 0)
+            w.on_mouse_release(x, y, mouse.LEFT, 0)
+        elif isinstance(step, WaitForSync):
+            until = time.monotonic() + step.seconds
+            while w.editor.outbox.files() and time.monotonic() < until:
+                w.update(1 / 30)
+                self.frame()
+                time.sleep(1 / 30)
+            w.update(1 / 30)  # the news of the sending, as a toast
         elif isinstance(step, Camera):
             self._camera(step)
         elif isinstance(step, Walk):
@@ -249,3 +279,73 @@ class ScriptRunner:
         if step.distance is not None:
             orbit.distance = step.distance
         w.walker = None
+
+
+def key_press(step: Key) -> tuple[int, int]:
+    """pyglet's symbol and modifiers for a key step ("4" is pyglet's `_4`)."""
+    name = step.key.upper()
+    symbol = getattr(key, f"_{name}" if name.isdigit() else name, None)
+    if not isinstance(symbol, int):
+        raise QuartierError("error.unknown_key", key=step.key)
+    mods = 0
+    for m in step.mods:
+        mods |= MODIFIERS[m]
+    return symbol, mods
+
+
+def button_centre(canvases: list, label: str) -> tuple[float, float]:
+    """Where to click the button labelled `label` (the topmost canvas first)."""
+    for canvas in canvases:
+        for button in reversed(canvas.buttons):
+            if button.label == label:
+                return button.x + button.w / 2, button.y + button.h / 2
+    raise QuartierError("error.no_button", label=label)
+
+
+def run_start_screen(window: StartWindow, steps: list) -> list:
+    """Replay the script's first steps on the start screen until a level is chosen; the steps
+    left over are for the editor. A step that needs the editor before that is an error."""
+
+    def frame() -> np.ndarray:
+        window.switch_to()
+        window.dispatch_events()
+        window.on_draw()
+        image = capture()
+        window.flip()
+        return image
+
+    frame()
+    for number, step in enumerate(steps, start=1):
+        if window.choice is not None:
+            return steps[number - 1 :]
+        try:
+            _start_step(window, step, frame)
+        except QuartierError as exc:
+            if exc.key == "error.start_step":
+                raise QuartierError("error.start_step", step=number) from None
+            reason = exc.message(window.start.lang)
+            raise QuartierError("error.in_step", step=number, reason=reason) from None
+        while window.start.pending is not None:  # a join under way: wait for its answer
+            frame()
+            time.sleep(1 / 30)
+        if window.choice is None:
+            frame()
+    return []
+
+
+def _start_step(window: StartWindow, step: object, frame: Callable[[], np.ndarray]) -> None:
+    start = window.start
+    if isinstance(step, Key):
+        window.on_key_press(*key_press(step))
+    elif isinstance(step, Text):
+        window.on_text(step.text)
+    elif isinstance(step, PressButton):
+        canvases = [start.dialog.canvas] if start.dialog else [start.canvas]
+        window.on_mouse_press(*button_centre(canvases, step.label), mouse.LEFT, 0)
+    elif isinstance(step, Screenshot):
+        write_png(Path(step.path), frame())
+    elif isinstance(step, Wait):
+        for _ in range(step.frames - 1):
+            frame()
+    else:
+        raise QuartierError("error.start_step")

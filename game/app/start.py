@@ -1,5 +1,8 @@
-"""The start screen: pick a level (with its picture), continue one of your designs, or open a file."""
+"""The start screen: pick a level (with its picture), continue one of your designs, open a file,
+or join a workshop (code or pasted link and a nickname; or a personal code on a second computer),
+which then starts building on the workshop's level."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +11,7 @@ import numpy as np
 import pyglet
 
 from game.app.dialogs import Dialog, Field
+from game.app.joining import join_workshop, last_server, sign_in_again, workshop_level
 from game.app.widgets import INK, MUTED, PAPER, Button, Canvas
 from game.core.catalogue import default_catalogue
 from game.core.design import DesignDocument
@@ -16,8 +20,9 @@ from game.core.i18n import Language, text
 from game.core.level import Level
 from game.io.designs import designs_in, read_design
 from game.io.levels import LevelEntry, available_levels
-from game.io.paths import autosave_dir, designs_dir
+from game.io.paths import autosave_dir, designs_dir, participant_file
 from game.render.topview import top_view
+from game.sync import Participant, load_participant
 
 CARD_W, CARD_H, PICTURE = 300, 440, 180
 
@@ -59,6 +64,7 @@ class StartScreen:
         self.designs = own_designs()
         self.pictures = {e.doc.id: level_picture(e) for e in self.levels}
         self.dialog: Dialog | None = None
+        self.pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
         self.canvas = Canvas()
         self.size = (0, 0)
 
@@ -91,7 +97,39 @@ class StartScreen:
                 break
             self._card(entry, x, top - CARD_H)
             x += CARD_W + 20
-        self._own_designs(width - 280, height - 130)
+        below = self._workshop(width - 280, height - 130)
+        self._own_designs(width - 280, below - 40)
+
+    def _workshop(self, x: float, top: float) -> float:
+        """Joining a workshop, and which one this computer is in: building for it is then
+        the first button, so a pupil back the next day needs no code. Returns the lowest y used."""
+        c = self.canvas
+        c.label(self.t("start.workshop_heading"), x, top, size=15, bold=True)
+        person = load_participant(participant_file())
+        if person is not None and person.workshop_title and person.level_id:
+            note = self.t(
+                "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
+            )
+            c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+            c.button(
+                x,
+                top - 98,
+                250,
+                40,
+                self.t("start.build_workshop"),
+                lambda: self.joined(person),
+                active=True,
+                size=11,
+            )
+            c.button(x, top - 144, 250, 38, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 188, 250, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
+            return top - 188
+        c.label(
+            self.t("start.join_hint"), x, top - 14, size=9, color=MUTED, width=250, anchor_y="top"
+        )
+        c.button(x, top - 106, 250, 44, self.t("start.join"), self.open_join, active=True, size=12)
+        c.button(x, top - 160, 250, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
+        return top - 160
 
     def _card(self, entry: LevelEntry, x: float, y: float) -> None:
         c, doc = self.canvas, entry.doc
@@ -145,6 +183,7 @@ class StartScreen:
         c = self.canvas
         c.label(self.t("start.continue"), x, top, size=15, bold=True)
         y = top - 20
+        room = max(0, int((y - 110) // 52))  # the open-file button stays on screen
         if not self.designs:
             c.label(
                 self.t("start.no_designs"),
@@ -156,7 +195,7 @@ class StartScreen:
                 anchor_y="top",
             )
             y -= 40
-        for path, doc, unsaved in self.designs:
+        for path, doc, unsaved in self.designs[:room]:
             y -= 52
             label = doc.title or doc.level.id
             if unsaved:
@@ -190,6 +229,111 @@ class StartScreen:
             cancel,
         )
 
+    def open_join(self, code: str = "", server: str = "", pseudonym: str = "") -> None:
+        """The join form; `code` and `server` come filled in from `quartier play --join`."""
+
+        def ok(values):
+            self._in_background(
+                dialog,
+                lambda: join_workshop(
+                    values["code"], values["server"], values["pseudonym"], self.lang
+                ),
+            )
+
+        dialog = Dialog(
+            self.t("start.join"),
+            self.t("start.join_intro"),
+            [
+                Field("code", self.t("start.join_code"), code, limit=300),
+                Field("server", self.t("start.join_server"), server or last_server(), limit=300),
+                Field("pseudonym", self.t("start.pseudonym"), pseudonym, limit=24),
+            ],
+            self.t("start.join_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        dialog.focus = 2 if code else 0
+        self.dialog = dialog
+
+    def open_sign_in(self) -> None:
+        """A pupil who joined on another computer signs in here with their personal code."""
+
+        def ok(values):
+            self._in_background(
+                dialog, lambda: sign_in_again(values["code"], values["server"], self.lang)
+            )
+
+        dialog = Dialog(
+            self.t("start.sign_in"),
+            self.t("start.sign_in_intro"),
+            [
+                Field("code", self.t("start.personal_code"), limit=300),
+                Field("server", self.t("start.join_server"), last_server(), limit=300),
+            ],
+            self.t("start.sign_in_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        self.dialog = dialog
+
+    def _in_background(self, dialog: Dialog, work: Callable[[], Participant]) -> None:
+        """Joining waits for the network (up to `JOIN_DEADLINE`): it runs on a thread, so the
+        window keeps drawing and says it is joining; `poll` takes the answer."""
+        if self.pending is not None:
+            return  # Enter pressed again while the first try is under way
+        dialog.show_error(self.t("start.joining"), problem=False)
+        outcome: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                outcome["person"] = work()
+            except QuartierError as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name="quartier-join", daemon=True)
+        thread.start()
+        self.pending = (thread, outcome, dialog)
+
+    def poll(self) -> None:
+        """Show the answer of a join that has finished: the workshop, or why not in the form."""
+        if self.pending is None or self.pending[0].is_alive():
+            return
+        _, outcome, dialog = self.pending
+        self.pending = None
+        person, error = outcome.get("person"), outcome.get("error")
+        if isinstance(person, Participant):
+            self.joined(person)
+        elif isinstance(error, QuartierError):
+            dialog.show_error(error.message(self.lang))
+        else:  # an unexpected failure: logged by the thread's hook; the form stays as typed
+            dialog.show_error(self.t("start.error"))
+
+    def joined(self, person: Participant) -> None:
+        """Say which workshop and level the pupil is in, then start building there."""
+        self.size = (0, 0)  # the screen now names the workshop
+        try:
+            level = workshop_level(person)
+        except QuartierError as exc:
+            self.show_error(exc.message(self.lang))
+            return
+        title = next((e.doc.title.in_(self.lang) for e in self.levels if e.doc.id == level), level)
+        self.dialog = Dialog(
+            self.t("start.joined_title"),
+            self.t(
+                "start.joined",
+                workshop=person.workshop_title or person.workshop_id,
+                pseudonym=person.pseudonym,
+                level=title,
+            ),
+            [],
+            self.t("start.joined_ok"),
+            self.t("dialog.cancel"),
+            lambda _v: self.on_choice(Choice(level=level)),
+            self._close_dialog,
+        )
+
     def show_error(self, message: str) -> None:
         self.dialog = Dialog(
             self.t("start.error"),
@@ -209,6 +353,7 @@ class StartScreen:
         self.size = (0, 0)
 
     def draw(self) -> None:
+        self.poll()
         self.layout()
         self.canvas.draw()
         if self.dialog:

@@ -378,6 +378,9 @@ class EditorWindow(pyglet.window.Window):
         self.editor.tool.cancel()
         self.hud.marker_text = None
 
+    def toggle_phone(self) -> None:
+        self.hud.toggle_phone()
+
     def close_dialog(self) -> None:
         self.dialog = None
 
@@ -399,25 +402,29 @@ class EditorWindow(pyglet.window.Window):
         )
 
     def open_submit(self) -> None:
-        t, doc = self.editor.t, self.editor.doc
+        """The submit form: to the joined workshop under the nickname joined with; without a
+        workshop, the design waits in the outbox and the form asks for a nickname."""
+        t, doc, person = self.editor.t, self.editor.doc, self.editor.participant
 
         def ok(values):
             self.close_dialog()
-            self.editor.submit(values["title"], values["description"], values["pseudonym"])
+            self.editor.submit(values["title"], values["description"], values.get("pseudonym", ""))
 
+        fields = [
+            Field("title", t("dialog.field.title"), doc.title),
+            Field("description", t("dialog.field.description"), doc.description, limit=2000),
+        ]
+        if person is None:
+            nickname = doc.pseudonyms[0] if doc.pseudonyms else ""
+            fields.append(Field("pseudonym", t("dialog.field.pseudonym"), nickname, limit=24))
+            intro = t("dialog.submit.intro_not_joined")
+        else:
+            workshop = person.workshop_title or person.workshop_id
+            intro = t("dialog.submit.intro_joined", workshop=workshop, pseudonym=person.pseudonym)
         self.dialog = Dialog(
             t("dialog.submit.title"),
-            t("dialog.submit.intro"),
-            [
-                Field("title", t("dialog.field.title"), doc.title),
-                Field("description", t("dialog.field.description"), doc.description, limit=2000),
-                Field(
-                    "pseudonym",
-                    t("dialog.field.pseudonym"),
-                    doc.pseudonyms[0] if doc.pseudonyms else "",
-                    limit=24,
-                ),
-            ],
+            intro,
+            fields,
             t("dialog.submit.ok"),
             t("dialog.cancel"),
             ok,

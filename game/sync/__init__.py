@@ -2,7 +2,8 @@
 
 - `outbox`: the outbox folder, where a submission waits (written atomically) until it is sent;
 - `credentials`: the participant file (mode 0600) with the workshop login;
-- `client`: joining a workshop, and `SyncClient`, which sends the outbox over HTTP with retries
+- `invite`: the code and server in what a pupil types or pastes to join;
+- `client`: joining a workshop (or signing in with a personal code), and `SyncClient`, which sends the outbox over HTTP with retries
   and backoff and passes on the server's reasons for a refusal;
 - `worker`: `BackgroundSync`, the thread that sends while the editor runs;
 - `status`: what a student reads about a submitted design.
@@ -19,7 +20,9 @@ from game.sync.client import (
     SyncReport,
     backoff_delay,
     join,
+    renew_personal_code,
     server_error,
+    sign_in,
 )
 from game.sync.credentials import (
     Participant,
@@ -28,6 +31,7 @@ from game.sync.credentials import (
     save_participant,
 )
 from game.sync.files import Storage
+from game.sync.invite import Invite, parse_invite, server_address
 from game.sync.outbox import Outbox, OutboxFile
 from game.sync.status import status_for_student
 from game.sync.worker import BackgroundSync
@@ -35,6 +39,7 @@ from game.sync.worker import BackgroundSync
 __all__ = [
     "API",
     "BackgroundSync",
+    "Invite",
     "Outbox",
     "OutboxFile",
     "Outcome",
@@ -45,8 +50,12 @@ __all__ = [
     "backoff_delay",
     "join",
     "load_participant",
+    "parse_invite",
+    "renew_personal_code",
     "require_participant",
     "save_participant",
+    "server_address",
     "server_error",
+    "sign_in",
     "status_for_student",
 ]

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -177,28 +177,93 @@ def server_error(response: httpx.Response) -> tuple[str, str] | None:
     return _CONTROL.sub(" ", code)[:80], message or f"HTTP {response.status_code}"
 
 
+# Refusals of joining and signing in that a pupil can fix, each with its own sentence saying how
+# (`join.refused.CODE`); any other refusal shows the server's own message in the pupil's language.
+JOIN_REFUSALS = frozenset(
+    {
+        "wrong_code",
+        "pseudonym_taken",
+        "joining_closed",
+        "workshop_closed",
+        "workshop_full",
+        "wrong_personal_code",
+    }
+)
+# Joining is done while the pupil waits in a dialog: a dead address must not freeze it for a minute.
+JOIN_DEADLINE = 15.0
+
+
 def join(
     server_url: str,
     code: str,
     pseudonym: str,
     *,
+    lang: str = "en",
     transport: httpx.BaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     deadline: float = REQUEST_DEADLINE,
 ) -> Participant:
     """Join a workshop with its code and a pseudonym; the caller stores the credentials
     (`save_participant`)."""
-    server = _server_url(server_url)
+    body = {"code": code.strip(), "pseudonym": pseudonym.strip()}
+    return _enter(server_url, "join", body, lang, transport, timeout, deadline)
+
+
+def sign_in(
+    server_url: str,
+    personal_code: str,
+    *,
+    lang: str = "en",
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    deadline: float = REQUEST_DEADLINE,
+) -> Participant:
+    """Sign this computer in as a participant who joined elsewhere, with their personal code:
+    the server gives this device its own token for the same participant (docs/api.md)."""
+    body = {"personal_code": personal_code.strip()}
+    return _enter(server_url, "sign-in", body, lang, transport, timeout, deadline)
+
+
+def renew_personal_code(
+    participant: Participant,
+    *,
+    lang: str = "en",
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    deadline: float = JOIN_DEADLINE,
+) -> Participant:
+    """A new personal code for a pupil who joined before there were any (or lost theirs); the
+    old one stops working, devices signed in stay signed in (docs/api.md)."""
+    server = participant.server
+    headers = {"Authorization": f"Bearer {participant.token}"}
+    response = _post(server, "me/personal-code", {}, lang, transport, timeout, deadline, headers)
+    try:
+        code = response.json()["personal_code"]
+    except (ValueError, KeyError, TypeError):
+        raise QuartierError("sync.bad_answer", server=server) from None
+    if not isinstance(code, str) or not code:
+        raise QuartierError("sync.bad_answer", server=server)
+    return replace(participant, personal_code=code)
+
+
+def _post(
+    server: str,
+    path: str,
+    body: dict[str, str],
+    lang: str,
+    transport: httpx.BaseTransport | None,
+    timeout: httpx.Timeout,
+    deadline: float,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """One POST of joining or signing in; a refusal becomes a sentence saying what to do."""
+    headers = {**_user_agent(), "Accept-Language": lang, **(headers or {})}
     try:
         with httpx.Client(
-            transport=transport, timeout=timeout, limits=NO_KEEPALIVE, headers=_user_agent()
+            transport=transport, timeout=timeout, limits=NO_KEEPALIVE, headers=headers
         ) as client:
             response = _bounded(
-                client,
-                "POST",
-                f"{server}{API}/join",
-                deadline=deadline,
-                json={"code": code.strip(), "pseudonym": pseudonym.strip()},
+                client, "POST", f"{server}{API}/{path}", deadline=deadline, json=body
             )
     except httpx.HTTPError:
         raise QuartierError("sync.no_connection", server=server) from None
@@ -208,18 +273,40 @@ def join(
         error = server_error(response)
         if error is None:  # a proxy or portal page, not the server's refusal
             raise QuartierError("sync.bad_answer", server=server)
-        raise QuartierError("sync.refused", message=error[1])
+        if response.status_code == 401:
+            raise QuartierError("sync.auth_refused")
+        if error[0] in JOIN_REFUSALS:
+            raise QuartierError(f"join.refused.{error[0]}")
+        raise QuartierError("join.refused.other", message=error[1])
+    return response
+
+
+def _enter(
+    server_url: str,
+    path: str,
+    body: dict[str, str],
+    lang: str,
+    transport: httpx.BaseTransport | None,
+    timeout: httpx.Timeout,
+    deadline: float,
+) -> Participant:
+    server = _server_url(server_url)
+    response = _post(server, path, body, lang, transport, timeout, deadline)
     try:
-        body = response.json()
-        token = body["token"]
+        answer = response.json()
+        token, workshop = answer["token"], answer["workshop"]
         participant = Participant(
             server=server,
             token=token,
-            participant_id=str(body["participant_id"]),
-            workshop_id=str(body["workshop"]["id"]),
-            pseudonym=pseudonym.strip(),
+            participant_id=str(answer["participant_id"]),
+            workshop_id=str(workshop["id"]),
+            pseudonym=str(answer.get("pseudonym") or body.get("pseudonym", "")).strip(),
+            workshop_title=str(workshop.get("title") or ""),
+            workshop_code=str(workshop.get("code") or body.get("code", "")),
+            level_id=str(workshop.get("level_id") or ""),
+            personal_code=str(answer.get("personal_code") or body.get("personal_code", "")),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise QuartierError("sync.bad_answer", server=server) from None
     if not response.is_success or not isinstance(token, str) or not token:
         raise QuartierError("sync.bad_answer", server=server)

@@ -8,17 +8,23 @@ from sqlalchemy.orm import Session
 from server_sync.deps import (
     ServerState,
     WorkshopId,
+    bearer,
     db,
     is_moderator,
     moderator,
-    participant,
     rate_limited,
     server,
 )
 from server_sync.errors import language
-from server_sync.models import Participant
-from server_sync.schemas import ModerationIn, StoredOut, SubmissionOut, SubmissionWithDesignOut
+from server_sync.schemas import (
+    ErrorOut,
+    ModerationIn,
+    StoredOut,
+    SubmissionOut,
+    SubmissionWithDesignOut,
+)
 from server_sync.services import images, moderation, submissions
+from server_sync.services.participants import participant_with_token
 
 router = APIRouter()
 
@@ -35,27 +41,50 @@ DESIGN_BODY = {
 }
 
 
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
 @router.put(
     "/submissions/{uuid}",
     response_model=StoredOut,
-    responses={201: {"model": StoredOut}},
+    responses={
+        201: {"model": StoredOut},
+        413: {
+            "model": ErrorOut,
+            "description": "over 2 MB, or past the participant's stored bytes",
+        },
+        429: {"model": ErrorOut, "description": "too many revisions this minute (Retry-After)"},
+        503: {"model": ErrorOut, "description": "the worker queue is full (Retry-After)"},
+    },
     openapi_extra=DESIGN_BODY,
 )
-async def put_submission(
+def put_submission(
     uuid: str,
     request: Request,
     response: Response,
     background: BackgroundTasks,
-    person: Participant = Depends(participant),
+    body: bytes = Depends(raw_body),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
+    _=Depends(rate_limited),
 ) -> StoredOut:
-    body = await request.body()
-    stored = submissions.store(session, person, uuid, body, language(request))
+    """Not `async`: this thread waits for the worker pool and the database, never the loop.
+
+    The participant is looked up here, not by the `participant` dependency: that runs in a
+    thread of its own, and its query would hold SQLite's one connection while this route
+    waits for a free thread, which 40 uploads waiting for that connection may all hold (the
+    benchmark's 50 uploaders deadlocked so until the pool's 60 s timeout). Here a request that
+    holds the connection never waits for anything else (see `submissions.store`).
+    """
+    person = participant_with_token(session, bearer(request))
+    stored = submissions.store(
+        session, person, uuid, body, language(request), state.workers, state.limits
+    )
     if stored.new is not None:
-        revision = stored.answer.revision
+        revision, new = stored.answer.revision, stored.new
         background.add_task(
-            images.render_images, state.data_dir, uuid, revision, stored.new.grid, stored.new.level
+            images.render_soon, state.data_dir, uuid, revision, new.grid, new.level, state.workers
         )
         response.status_code = 201
     return stored.answer
@@ -101,7 +130,7 @@ def image(
 ) -> Response:
     shown = images.known_view(view)
     found = submissions.visible(session, uuid, is_moderator(request, session))
-    path = images.image_file(session, state.data_dir, found, shown)
+    path = images.image_file(session, state.workers, state.data_dir, found, shown)
     return Response(
         path.read_bytes(),
         media_type="image/png",

@@ -87,7 +87,11 @@ def server(tmp_path, db_url):
     from server_sync.settings import Settings
 
     settings = Settings(
-        data_dir=tmp_path / "server", db_url=db_url, rate_limit=100_000, moderator_token=MODERATOR
+        data_dir=tmp_path / "server",
+        db_url=db_url,
+        rate_limit=100_000,
+        revisions_per_minute=100_000,
+        moderator_token=MODERATOR,
     )
     app, _ = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
