@@ -531,3 +531,27 @@ def test_a_pupil_who_joined_on_the_web_gets_a_personal_code_for_their_phone(serv
         headers={"Accept-Language": "en"},
     )
     assert nobody.status_code == 401 and "Please join the workshop first." in nobody.text
+
+
+def test_the_editors_sync_client_joins_signs_in_and_renews_against_this_server(server):
+    """The contract the editor is built against (game.sync.client), on the real app."""
+    from game.core.errors import QuartierError
+    from game.sync import client as sync
+
+    w = server.workshop()
+    transport = server.client._transport  # the in-process app, through httpx
+    editor = sync.join("http://testserver", w["code"], "Fox", transport=transport)
+    assert editor.pseudonym == "Fox" and CODE.match(editor.personal_code)
+    phone = sync.sign_in("http://testserver", editor.personal_code, transport=transport)
+    assert phone.participant_id == editor.participant_id and phone.token != editor.token
+    assert phone.workshop_code == w["code"] and phone.level_id == "demo"
+    renewed = sync.renew_personal_code(editor, transport=transport)
+    assert CODE.match(renewed.personal_code) and renewed.personal_code != editor.personal_code
+    with pytest.raises(QuartierError) as refused:
+        sync.sign_in("http://testserver", editor.personal_code, transport=transport)
+    assert refused.value.key == "join.refused.wrong_personal_code"
+    with pytest.raises(QuartierError) as taken:
+        sync.join("http://testserver", w["code"], "fox", transport=transport)
+    assert taken.value.key == "join.refused.pseudonym_taken"
+    page = server.client.get(renewed.phone_url().removeprefix("http://testserver"))
+    assert page.status_code == 200 and "Fox" in page.text
