@@ -18,8 +18,8 @@ from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory
 from server_sync.deps import ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
-from server_sync.pages import export, gallery, jury, moderate, sign_out
-from server_sync.routes import submissions, votes, workshops
+from server_sync.pages import export, gallery, jury, moderate, sign_in, sign_out
+from server_sync.routes import participants, submissions, votes, workshops
 from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
@@ -93,9 +93,16 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         RateLimiter(settings.rate_limit * 10),
         loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None,
     )
-    for router in (workshops.router, submissions.router, votes.router):
+    for router in (workshops.router, participants.router, submissions.router, votes.router):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
-    for router in (gallery.router, jury.router, moderate.router, export.router, sign_out.router):
+    for router in (
+        gallery.router,
+        sign_in.router,
+        jury.router,
+        moderate.router,
+        export.router,
+        sign_out.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_api_route("/lang/{lang}", switch_language, methods=["GET"], include_in_schema=False)

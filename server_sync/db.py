@@ -59,12 +59,29 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest version (creates it on first start)."""
+    """Bring the schema to the newest version (creates it on first start).
+
+    On SQLite, foreign keys are off while migrating: a migration that changes a table SQLite
+    cannot alter in place rebuilds it (copy, drop, rename), and dropping `participants` with
+    foreign keys on would delete, by ON DELETE CASCADE, every design, vote and device token
+    that refers to it. They are checked before the upgrade commits instead."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does SQLite take this pragma
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise QuartierError("error.database_inconsistent")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

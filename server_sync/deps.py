@@ -4,7 +4,8 @@
 Dependencies that never block are `async`, so FastAPI does not hand them to its thread pool.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +26,7 @@ from server_sync.services.submissions import Limits
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
-GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
+GUESSES_PER_WINDOW = 10  # wrong moderator tokens (or personal codes) from one address …
 GUESS_WINDOW = 300.0  # … per five minutes; then that address waits
 
 #: A workshop id in an address: checked against what the database holds before any query.
@@ -41,8 +42,9 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
-    # Wrong moderator tokens per client address (sign-in page and API alike): a lockout that
-    # guessing from one machine cannot get round by changing the token it guesses.
+    # Wrong secrets per client address and kind (moderator tokens, personal codes; sign-in
+    # pages and API alike): a lockout that guessing from one machine cannot get round by
+    # changing what it guesses. See `guessing`.
     guess_limit: RateLimiter = field(
         default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
     )
@@ -132,6 +134,30 @@ def signed_in_moderator(request: Request, session: Session) -> bool:
     return session_active(session, request.cookies.get(MODERATOR_COOKIE))
 
 
+@contextmanager
+def guessing(
+    state: ServerState,
+    request: Request,
+    kind: str,
+    wrong: str,
+    counts: Callable[[], bool] = lambda: True,
+) -> Iterator[None]:
+    """Around checking a secret the client sent: refused at once (429) while its address is
+    locked out for `kind`, and a refusal with code `wrong` counts as one wrong guess (unless
+    `counts`, asked only then, says it was no guess).
+
+    The moderator token's lockout is keyed by the bare address, other kinds by kind and
+    address: a pupil's typos never lock the teacher out on the same computer."""
+    key = client_address(request) if kind == "moderator" else f"{kind} {client_address(request)}"
+    refuse_waiting(state.guess_limit.waiting(key))
+    try:
+        yield
+    except ApiError as exc:
+        if exc.code == wrong and counts():
+            state.guess_limit.check(key)
+        raise
+
+
 def moderator(
     request: Request,
     session: Session = Depends(db),
@@ -142,13 +168,14 @@ def moderator(
     address (a lockout follows), but a pupil's own valid token sent to a moderator route is a
     mistake, not a guess: counting it would lock out a whole class behind one school address,
     the teacher included."""
-    address = client_address(request)
-    refuse_waiting(state.guess_limit.waiting(address))
-    if not is_moderator(request, session):
-        token = bearer(request)
-        if token and with_token(session, Participant, token) is None:
-            state.guess_limit.check(address)  # a wrong guess counts against this address
-        raise ApiError(401, "not_moderator")
+    token = bearer(request)
+
+    def guessed() -> bool:
+        return bool(token) and with_token(session, Participant, token) is None
+
+    with guessing(state, request, "moderator", "not_moderator", guessed):
+        if not is_moderator(request, session):
+            raise ApiError(401, "not_moderator")
 
 
 def participant(

@@ -94,12 +94,30 @@ class Participant(Base):
     pseudonym: Mapped[str] = mapped_column(String(24))
     # What the name looks like (server_sync.pseudonyms.skeleton): no two alike in a workshop.
     pseudonym_key: Mapped[str] = mapped_column(String(96))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The hash of the personal code that signs another device in as this participant; None
+    #: for those who joined before it existed (they ask for one) and for removed ones.
+    personal_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    #: When the moderator removed them. The row stays because their designs stay (hidden).
+    removed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     __table_args__ = (
         UniqueConstraint("workshop_id", "pseudonym", name="one_pseudonym_per_workshop"),
         UniqueConstraint("workshop_id", "pseudonym_key", name="one_look_per_workshop"),
+        UniqueConstraint("personal_code_hash", name="one_personal_code"),
     )
+
+
+class ParticipantToken(Base):
+    """One device a participant is signed in on (the editor, a phone, a PC): only the token's
+    hash is kept. `last_seen` is written at most once a minute, not on every request."""
+
+    __tablename__ = "participant_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class Submission(Base):

@@ -2,12 +2,21 @@
 
 import json
 import unicodedata
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from game.core.design import DesignDocument
-from server_sync.models import MAX_PARTICIPANTS, Joining, Moderation, Phase, Submission, Workshop
+from server_sync.models import (
+    MAX_PARTICIPANTS,
+    Joining,
+    Moderation,
+    Participant,
+    Phase,
+    Submission,
+    Workshop,
+)
 
 #: The largest id every supported database holds (PostgreSQL's `integer`); a larger one in an
 #: address is refused before a query, where SQLite overflowed and PostgreSQL broke the connection.
@@ -30,6 +39,10 @@ def form_number(value: str) -> int | None:
         return None
     number = int(value)
     return number if number <= MAX_ID else None
+
+
+#: Where a pupil is, for the desk: no design yet, designs but none approved, one approved.
+ParticipantStatus = Literal["building", "submitted", "approved"]
 
 
 class ControlCharacters(ValueError):
@@ -105,9 +118,55 @@ class WorkshopOut(BaseModel):
 
 
 class JoinOut(BaseModel):
+    """A device signed in: by joining (with the personal code, shown once) or by signing in
+    with the personal code (`personal_code` then null: it is not repeated)."""
+
     participant_id: int
+    pseudonym: str
     token: str
+    personal_code: str | None = None
     workshop: WorkshopOut
+
+    @classmethod
+    def of(
+        cls, person: Participant, token: str, workshop: Workshop, personal_code: str | None
+    ) -> "JoinOut":
+        return cls(
+            participant_id=person.id,
+            pseudonym=person.pseudonym,
+            token=token,
+            personal_code=personal_code,
+            workshop=WorkshopOut.of(workshop),
+        )
+
+
+class SignInIn(_In):
+    personal_code: PlainText = Field(min_length=1, max_length=32)
+
+
+class PersonalCodeOut(BaseModel):
+    personal_code: str  # shown once, as ABCD-EFGH: only its hash is stored
+
+
+class MeOut(BaseModel):
+    participant_id: int
+    pseudonym: str
+    workshop: WorkshopOut
+
+
+class PseudonymIn(_In):
+    pseudonym: PlainText = Field(min_length=1, max_length=64)
+
+
+class ParticipantOut(BaseModel):
+    """One pupil on the desk's class list."""
+
+    id: int
+    pseudonym: str
+    joined: datetime
+    last_seen: datetime | None
+    designs: int
+    status: ParticipantStatus
 
 
 class StoredOut(BaseModel):

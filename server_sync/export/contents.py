@@ -184,7 +184,12 @@ def collect(
     return Bundle(
         workshop=workshop,
         level=level,
-        participants=_count(session, Participant.id, Participant.workshop_id == workshop.id),
+        participants=_count(
+            session,
+            Participant.id,
+            Participant.workshop_id == workshop.id,
+            Participant.removed.is_(None),  # removed by the moderator: not counted
+        ),
         submissions=_count(session, Submission.uuid, in_workshop),
         votes=_count(session, Vote.slot, Vote.workshop_id == workshop.id),
         jury_ratings=_count(

@@ -24,7 +24,7 @@ from server_sync.web import back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(include_in_schema=False)
 KEY_INDICATORS = ("green_factor", "sealed_share", "dwellings", "walk_park", "cost")
-NOTICES = ("voted", "withdrawn", "rated", "joined", "signed_out")
+NOTICES = ("voted", "withdrawn", "rated", "joined", "signed_in", "signed_out")
 
 
 def indicators(metrics_json: str, lang: Language) -> list[tuple[str, str]]:
@@ -37,11 +37,17 @@ def indicators(metrics_json: str, lang: Language) -> list[tuple[str, str]]:
 
 
 def gallery(
-    request: Request, session: Session, code: str, error: str = "", status: int = 200
+    request: Request,
+    session: Session,
+    code: str,
+    error: str = "",
+    status: int = 200,
+    personal_code: str = "",
 ) -> HTMLResponse:
     """The workshop's approved designs; for a participant with their votes (also those for
     designs taken down since, which they can withdraw), for a juror with their stars. Once the
-    workshop is closed its participants' and jurors' cookies end (a shared PC forgets them)."""
+    workshop is closed its participants' and jurors' cookies end (a shared PC forgets them).
+    `personal_code`: a participant's new code, shown this once."""
     workshop = workshop_by_code(session, code)
     person = participants.member_of(
         session, Participant, request.cookies.get(PARTICIPANT_COOKIE), workshop
@@ -81,6 +87,7 @@ def gallery(
         votes_left=workshop.votes_per_participant - len(mine),
         error=error,
         notice=done if done in NOTICES else "",
+        personal_code=personal_code if person is not None else "",
     )
     for name in ended:
         response.delete_cookie(name, path="/")
@@ -117,6 +124,25 @@ def join_page(
 @router.get("/w/{code}")
 def gallery_page(request: Request, code: str, session: Session = Depends(db)) -> HTMLResponse:
     return gallery(request, session, code)
+
+
+@router.post("/w/{code}/personal-code", dependencies=[Depends(rate_limited)])
+def personal_code_page(
+    request: Request, code: str, form: dict = Depends(checked_form), session: Session = Depends(db)
+) -> HTMLResponse:
+    """A new personal code for the participant of this browser, shown on the gallery this once:
+    a pupil who joined on the web (or before codes existed) signs their phone in with it. The
+    answer is the page itself, not a redirect, so the code is in no address or history."""
+    workshop = workshop_by_code(session, code)
+    person = participants.member_of(
+        session, Participant, request.cookies.get(PARTICIPANT_COOKIE), workshop
+    )
+    if person is None or workshop.phase == "closed":
+        refusal = ApiError(401, "not_participant")
+        return gallery(request, session, code, error=message(request, refusal), status=401)
+    return gallery(
+        request, session, code, personal_code=participants.new_personal_code(session, person)
+    )
 
 
 @router.get("/w/{code}/d/{uuid}")

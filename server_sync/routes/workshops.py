@@ -63,12 +63,9 @@ def change_workshop(
     "/join", status_code=201, response_model=JoinOut, dependencies=[Depends(address_limited)]
 )
 def join(body: JoinIn, session: Session = Depends(db)) -> JoinOut:
+    """A new participant, with this device's token and their personal code (both shown once)."""
     joined = participants.join(session, body)
-    return JoinOut(
-        participant_id=joined.participant.id,
-        token=joined.token,
-        workshop=WorkshopOut.of(joined.workshop),
-    )
+    return JoinOut.of(joined.participant, joined.token, joined.workshop, joined.personal_code)
 
 
 @router.get(

@@ -157,7 +157,9 @@ def overview(session: Session, workshop_id: int) -> Overview:
         .limit(200)
     ).all()
     participants = session.scalar(
-        select(func.count()).where(Participant.workshop_id == workshop.id)
+        select(func.count()).where(
+            Participant.workshop_id == workshop.id, Participant.removed.is_(None)
+        )
     )
     jury = session.scalars(
         select(JuryMember.label)

@@ -13,20 +13,21 @@ thread for PostgreSQL, where a statement waits on the network.
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from server_sync.errors import ApiError
-from server_sync.models import Participant, Submission, Vote, Workshop
+from server_sync.models import Participant, ParticipantToken, Submission, Vote, Workshop, now, utc
 from server_sync.schemas import VotesOut
 from server_sync.security import token_hash
+from server_sync.services.participants import SEEN_EVERY
 
 #: A vote action on one connection: (connection, token hash, submission uuid) → votes left.
 Action = Callable[[Connection, str, str], VotesOut]
 
-# The caller (by token hash) and the submission (by uuid) with its workshop, in one round trip.
+# The caller (by their device's token hash) and the submission (by uuid) with its workshop, in one round trip.
 _CALLER_AND_TARGET = (
     select(
         Participant.id,
@@ -36,11 +37,13 @@ _CALLER_AND_TARGET = (
         Submission.workshop_id.label("target_workshop"),
         Workshop.phase,
         Workshop.votes_per_participant,
+        ParticipantToken.last_seen,
     )
-    .select_from(Participant)
+    .select_from(ParticipantToken)
+    .join(Participant, Participant.id == ParticipantToken.participant_id)
     .outerjoin(Submission, Submission.uuid == bindparam("uuid"))
     .outerjoin(Workshop, Workshop.id == Submission.workshop_id)
-    .where(Participant.token_hash == bindparam("token"))
+    .where(ParticipantToken.token_hash == bindparam("token"))
 )
 _MY_VOTES = select(Vote.submission_uuid, Vote.slot).where(
     Vote.participant_id == bindparam("person")
@@ -71,6 +74,12 @@ def _target(connection: Connection, token: str, uuid: str, *, shown: bool = True
     row = connection.execute(_CALLER_AND_TARGET, {"token": token, "uuid": uuid}).first()
     if row is None:
         raise ApiError(401, "not_participant")
+    if now() - utc(row.last_seen) > SEEN_EVERY:  # committed with the vote, as signed_in does
+        connection.execute(
+            update(ParticipantToken)
+            .where(ParticipantToken.token_hash == token)
+            .values(last_seen=now())
+        )
     if (shown and row.status != "approved") or row.target_workshop != row.workshop_id:
         raise ApiError(404, "no_submission")
     if row.phase != "voting":

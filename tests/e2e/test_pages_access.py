@@ -14,7 +14,8 @@ XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 @pytest.fixture(scope="module")
 def scene(site):
     """A workshop in the voting phase with three designs, one hidden, and a closed one with results."""
-    voting = site.workshop("Unser Kiez", moderation="post")
+    # Pupils join on the voting page itself here, so joining stays open while voting runs.
+    voting = site.workshop("Unser Kiez", moderation="post", joining="until_closed")
     uuids = [
         site.submit_as(voting, name, title, x=44 + 8 * i)
         for i, (name, title) in enumerate(
@@ -22,14 +23,21 @@ def scene(site):
         )
     ]
     site.moderate(uuids[2], "hide", "not for the gallery")
+    joined = site.client.post("/api/v1/join", json={"code": voting["code"], "pseudonym": "Yak"})
     site.phase(voting, "voting")
     closed = site.workshop("Abgeschlossen", moderation="post")
     first = site.submit_as(closed, "Fox", "Spielstraße")
     site.submit_as(closed, "Owl", "Grüner Hof", x=60)
+    bee = site.join(closed, "Bee")  # joining ends when voting starts
     site.phase(closed, "voting")
-    site.vote(site.join(closed, "Bee"), first)
+    site.vote(bee, first)
     site.phase(closed, "closed")
-    return {"voting": voting, "uuids": uuids, "closed": closed}
+    return {
+        "voting": voting,
+        "uuids": uuids,
+        "closed": closed,
+        "personal_code": joined.json()["personal_code"],
+    }
 
 
 def pages(scene) -> dict[str, str]:
@@ -42,6 +50,7 @@ def pages(scene) -> dict[str, str]:
         "results": f"/w/{closed['code']}/results",
         "not-found": "/w/NOSUCH",
         "sign-in": "/moderate",
+        "personal-sign-in": f"/p/{scene['personal_code']}",
     }
 
 
@@ -128,7 +137,7 @@ def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(
         student.goto("/")
         student.locator("#code").fill(scene["voting"]["code"])
         student.locator("#pseudonym").fill(f"Lynx{lang}{size_name}")
-        student.locator("form.form button").click()
+        student.locator("form[action='/join'] button").click()
         desk = moderator(size=size)
         if lang == "de":
             desk.goto("/lang/de?next=/moderate")

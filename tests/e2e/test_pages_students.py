@@ -79,6 +79,8 @@ def test_student_cannot_vote_for_their_own_design_and_a_wrong_code_is_explained(
     page.get_by_role("button", name="Join").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Someone in this workshop already has that nickname, or one that looks the same."
+        " If this is you, sign in with your personal code (your editor shows it)."
+        " If not, please pick another nickname."
     )
 
 
