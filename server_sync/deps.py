@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.errors import ApiError
-from server_sync.models import Participant
+from server_sync.models import Participant, Submission
 from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
-from server_sync.services.moderation import is_moderator_token, session_active
+from server_sync.services.moderation import Desk, desk_of, session_desk
 from server_sync.services.participants import participant_with_token
 from server_sync.settings import Settings
 
@@ -105,30 +105,57 @@ async def rate_limited(request: Request, state: ServerState = Depends(server)) -
     refuse_waiting(wait)
 
 
-def is_moderator(request: Request, session: Session) -> bool:
-    """The moderator token in the header, or (only to read) a signed-in moderator's browser."""
+def caller_desk(request: Request, session: Session) -> Desk | None:
+    """The desk the request opens: the moderator token or a teacher code in the header, or
+    (only to read) a signed-in browser."""
     token = bearer(request)
     if token:
-        return is_moderator_token(session, token)
-    return request.method in ("GET", "HEAD") and signed_in_moderator(request, session)
+        return desk_of(session, token)
+    return signed_in_desk(request, session) if request.method in ("GET", "HEAD") else None
 
 
-def signed_in_moderator(request: Request, session: Session) -> bool:
-    return session_active(session, request.cookies.get(MODERATOR_COOKIE))
+def is_moderator(request: Request, session: Session, workshop_id: int) -> bool:
+    """Whether the request may see what only the moderators of this workshop see."""
+    desk = caller_desk(request, session)
+    return desk is not None and desk.may(workshop_id)
 
 
-def moderator(
+def moderates_submission(request: Request, session: Session, uuid: str) -> bool:
+    found = session.get(Submission, uuid)
+    return found is not None and is_moderator(request, session, found.workshop_id)
+
+
+def signed_in_desk(request: Request, session: Session) -> Desk | None:
+    return session_desk(session, request.cookies.get(MODERATOR_COOKIE))
+
+
+def moderator_desk(
     request: Request,
     session: Session = Depends(db),
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
-) -> None:
+) -> Desk:
+    """The desk of a caller who may change things: the token or a teacher code, else a 401."""
     address = client_address(request)
     refuse_waiting(state.guess_limit.waiting(address))
-    if not is_moderator(request, session):
-        if bearer(request):
+    token = bearer(request)
+    desk = desk_of(session, token) if token else None
+    if desk is None:
+        if token:
             state.guess_limit.check(address)  # a wrong guess counts against this address
         raise ApiError(401, "not_moderator")
+    return desk
+
+
+def moderator(desk: Desk = Depends(moderator_desk)) -> None:
+    """The admin only (the server-wide token): what reaches beyond one workshop."""
+    if not desk.admin:
+        raise ApiError(403, "admin_only")
+
+
+def workshop_moderator(workshop_id: WorkshopId, desk: Desk = Depends(moderator_desk)) -> None:
+    """The admin, or a teacher of the workshop in the address."""
+    desk.check(workshop_id)
 
 
 def participant(
