@@ -234,7 +234,9 @@ def test_the_editors_outbox_delivers_a_late_design_once_and_tells_the_pupil(serv
 def issue_teacher_code(server, w) -> str:
     issued = form(server, f"/moderate/w/{w['id']}/teachers")
     assert issued.status_code == 200 and "New teacher code" in issued.text
-    return re.search(r'class="code-small">([A-Z0-9-]+)<', issued.text).group(1)
+    found = re.search(r'class="code-small">([A-Z0-9-]+)<', issued.text)
+    assert found is not None
+    return found.group(1)
 
 
 def sign_in_with(server, code: str):
