@@ -90,7 +90,9 @@ def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(
     page.goto("/moderate")
     page.get_by_label("Moderator token").fill("not-the-token")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_have_text("This needs the moderator token.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This needs the moderator token or a teacher code."
+    )
     workshop = site.workshop("Projektor")
     assert page.goto(f"/moderate/w/{workshop['id']}").status == 200
     expect(page.get_by_role("heading", name="Moderators: sign in")).to_be_visible()  # not the desk
