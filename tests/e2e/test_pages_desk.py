@@ -12,9 +12,7 @@ from playwright.sync_api import expect
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(
-    site, visitor, moderator, tmp_path
-):
+def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(site, visitor, moderator):
     desk = moderator(size=DESKTOP)
     desk.get_by_label("Title").fill("Klasse 7b")
     desk.get_by_label("Level").select_option("demo")
@@ -53,7 +51,6 @@ def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(
     expect(late_section.locator("li h3")).to_have_text(["Late garden"])
     if folder := screenshot_dir():
         desk.screenshot(path=str(folder / "desk-class.png"), full_page=True)
-    desk.screenshot(path=str(tmp_path / "desk-class.png"), full_page=True)
 
     desk.get_by_role("button", name="Reopen building").click()
     expect(desk.get_by_role("heading", name="Reopen building?")).to_be_visible()
