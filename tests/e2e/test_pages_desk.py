@@ -5,7 +5,7 @@ confirmation; and a teacher code that opens one workshop's desk only."""
 import json
 import re
 
-from browser import screenshot_dir
+from browser import PHONE, screenshot_dir, serious_axe_findings
 from live_server import design_text
 from playwright.sync_api import expect
 
@@ -49,11 +49,13 @@ def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(site, vi
         "section", has=desk.get_by_role("heading", name=re.compile("Arrived after voting started"))
     )
     expect(late_section.locator("li h3")).to_have_text(["Late garden"])
+    assert serious_axe_findings(desk) == []
     if folder := screenshot_dir():
         desk.screenshot(path=str(folder / "desk-class.png"), full_page=True)
 
     desk.get_by_role("button", name="Reopen building").click()
     expect(desk.get_by_role("heading", name="Reopen building?")).to_be_visible()
+    assert serious_axe_findings(desk) == []
     desk.get_by_role("button", name="Yes, reopen building").click()
     expect(desk.get_by_text("Now: Building")).to_be_visible()
     # Reopened before anyone voted: the late design now waits like any other.
@@ -79,7 +81,7 @@ def test_a_teacher_code_opens_one_workshops_desk_only(site, visitor, moderator):
     admin.get_by_role("button", name="Issue a teacher code").click()
     code = admin.locator(".issued .code-small").inner_text()
 
-    teacher = visitor(size=DESKTOP)
+    teacher = visitor(size=PHONE)
     teacher.goto("/moderate")
     teacher.get_by_label("Moderator token or teacher code").fill(code)
     teacher.get_by_role("button", name="Sign in").click()
