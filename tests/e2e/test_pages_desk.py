@@ -49,6 +49,10 @@ def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(site, vi
         "section", has=desk.get_by_role("heading", name=re.compile("Arrived after voting started"))
     )
     expect(late_section.locator("li h3")).to_have_text(["Late garden"])
+    picture = late_section.locator("img")
+    picture.scroll_into_view_if_needed()  # drawn by the server for the teacher, though not public
+    expect(picture).to_have_js_property("complete", True)
+    assert picture.evaluate("img => img.naturalWidth") > 0
     assert serious_axe_findings(desk) == []
     if folder := screenshot_dir():
         desk.screenshot(path=str(folder / "desk-class.png"), full_page=True)
