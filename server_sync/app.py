@@ -1,6 +1,8 @@
 """The collection server as an ASGI app: routes under /api/v1, JSON errors, limits and headers."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -8,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from game import __version__
 from game.core.errors import QuartierError
@@ -17,9 +20,10 @@ from server_sync.deps import ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate, sign_out
 from server_sync.routes import submissions, votes, workshops
-from server_sync.schemas import ControlCharacters
+from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
+from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 from server_sync.web import HERE, message, page, switch_language
 
@@ -29,6 +33,24 @@ log = logging.getLogger("quartier.server")
 def is_page(request: Request) -> bool:
     """A browser page (answered in HTML), not the JSON API."""
     return not request.url.path.startswith(("/api/", "/healthz"))
+
+
+#: The methods a route of this server can have (what a 405's `Allow` header may list).
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The `Allow` header of a 405 (RFC 9110): every method the path has a route for, asked
+    of the router itself. Starlette named only the first route whose path matched, and FastAPI
+    makes one route per method (GET and PATCH /api/v1/workshops/{id} are two)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
 
 
 def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
@@ -41,7 +63,19 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     token = settings.moderator_token
     made = ensure_moderator_token(sessions, token.get_secret_value() if token else None)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The worker pool lives as long as the server runs; at the end its jobs finish."""
+        state: ServerState = app.state.server
+        state.pool = Workers(settings.cpu_workers, settings.cpu_queue)
+        try:
+            yield
+        finally:
+            state.pool.shutdown()
+            state.pool = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Quartier collection server",
         version=__version__,
         description="Workshops, submissions, votes and moderation. See docs/api.md.",
@@ -60,7 +94,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None,
     )
     for router in (workshops.router, submissions.router, votes.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     for router in (gallery.router, jury.router, moderate.router, export.router, sign_out.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -75,9 +109,9 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def api_error(request: Request, exc: ApiError) -> Response:
         if is_page(request):
             return page(request, "error.html", exc.status, error=message(request, exc))
-        headers = (
-            {"retry-after": str(exc.params["seconds"])} if exc.code == "rate_limited" else None
-        )
+        # Every refusal that says how long to wait (429, the busy 503) says it in Retry-After too.
+        wait = exc.params.get("seconds")
+        headers = {"retry-after": str(wait)} if wait is not None else None
         return error_response(request, exc.status, exc.code, headers=headers, **exc.params)
 
     @app.exception_handler(RequestValidationError)
@@ -93,16 +127,22 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        # Starlette's own `Allow` names one route of the path: replaced by all of them.
+        if exc.status_code == 405:
+            headers = {"allow": allowed_methods(request)}
+        else:
+            headers = dict(exc.headers or {})
         if is_page(request):
-            return page(
+            response = page(
                 request,
                 "error.html",
                 exc.status_code,
                 error=text(language(request), "server.not_found"),
             )
-        return error_response(
-            request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error"
-        )
+            response.headers.update(headers)
+            return response
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        return error_response(request, exc.status_code, code, headers=headers)
 
     async def store_error(request: Request, exc: Exception) -> Response:
         """A full disk or a store that cannot be written: the moderator can fix it, so the

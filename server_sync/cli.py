@@ -35,6 +35,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server_sync.settings import Settings
 
     # The moderator token is read from QUARTIER_MODERATOR_TOKEN (see server_sync/settings.py).
+    uploads = {
+        "cpu_workers": args.cpu_workers,
+        "cpu_queue": args.cpu_queue,
+        "revisions_per_minute": args.revisions_per_minute,
+        "participant_bytes": args.participant_mb and int(args.participant_mb * 1_000_000),
+    }
     settings = Settings(
         data_dir=args.data_dir,
         db_url=args.db,
@@ -44,6 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             for name in ("header_timeout", "body_timeout", "keep_alive", "max_connections")
             if getattr(args, name) is not None
         },
+        # Only what was given: the defaults live in server_sync/settings.py.
+        **{name: value for name, value in uploads.items() if value is not None},
     )
     limits = connection_limits(settings)  # before the workers start: they inherit the file limit
     app, token = create_app(settings)
@@ -110,6 +118,24 @@ def _at_least_one(value: str) -> int:
     return int(value)
 
 
+def _at_least_zero(value: str) -> int:
+    """A whole number from 0 up (0: no job waits), else a usage error (exit 2)."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 up")
+    return int(value)
+
+
+def _megabytes(value: str) -> float:
+    """A size in megabytes above 0, else a usage error (exit 2)."""
+    try:
+        size = float(value)
+    except ValueError:
+        size = 0.0
+    if not 0 < size < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size in MB above 0")
+    return size
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="quartier-server", description="Quartier collection server."
@@ -147,6 +173,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("--max-connections", "N", "open connections per process (below the open-file limit)"),
     ):
         serve.add_argument(flag, type=_at_least_one, metavar=metavar, help=explained)
+    serve.add_argument(
+        "--cpu-workers",
+        type=_at_least_one,
+        metavar="N",
+        help="threads that check uploads and render pictures (default 2)",
+    )
+    serve.add_argument(
+        "--cpu-queue",
+        type=_at_least_zero,
+        metavar="N",
+        help="jobs that may wait for those threads (default 8; more: 503, try again)",
+    )
+    serve.add_argument(
+        "--revisions-per-minute",
+        type=_at_least_one,
+        metavar="N",
+        help="new revisions per participant and minute (default 10; more: 429)",
+    )
+    serve.add_argument(
+        "--participant-mb",
+        type=_megabytes,
+        metavar="MB",
+        help="stored revisions per participant (default 20; more: 413)",
+    )
     serve.set_defaults(handler=cmd_serve)
     export = sub.add_parser(
         "export", help="write a workshop's report, table and design files for the council"

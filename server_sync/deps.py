@@ -20,7 +20,9 @@ from server_sync.models import Participant, Submission
 from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import Desk, desk_of, session_desk
-from server_sync.services.participants import participant_with_token
+from server_sync.services.participants import participant_with_token, with_token
+from server_sync.services.submissions import Limits
+from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
 GUESSES_PER_WINDOW = 10  # wrong moderator tokens from one address …
@@ -47,10 +49,23 @@ class ServerState:
     # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
     # Never the pool of the other routes: waiting there would block the loop that must free it.
     loop_engine: Engine | None = None
+    # The worker pool for CPU work, made and shut down with the app's lifespan (app.py).
+    pool: Workers | None = None
 
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+    @property
+    def workers(self) -> Workers:
+        if self.pool is None:
+            raise RuntimeError("the app's lifespan has not started: no worker pool")
+        return self.pool
+
+    @property
+    def limits(self) -> Limits:
+        settings = self.settings
+        return Limits(settings.revisions_per_minute, settings.participant_bytes)
 
 
 async def server(request: Request) -> ServerState:
@@ -135,13 +150,16 @@ def moderator_desk(
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
 ) -> Desk:
-    """The desk of a caller who may change things: the token or a teacher code, else a 401."""
+    """The desk of a caller who may change things: the token or a teacher code, else a 401. A
+    wrong token counts as a guess against the client's address (a lockout follows), but a
+    pupil's own valid token sent to a moderator route is a mistake, not a guess: counting it
+    would lock out a whole class behind one school address, the teacher included."""
     address = client_address(request)
     refuse_waiting(state.guess_limit.waiting(address))
     token = bearer(request)
     desk = desk_of(session, token) if token else None
     if desk is None:
-        if token:
+        if token and with_token(session, Participant, token) is None:
             state.guess_limit.check(address)  # a wrong guess counts against this address
         raise ApiError(401, "not_moderator")
     return desk

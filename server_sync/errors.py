@@ -12,9 +12,13 @@ from game.core.i18n import LANGUAGES, Language, text
 # SQLite's result names and PostgreSQL's SQLSTATEs for a full disk and for a store that cannot be written.
 SQLITE_FULL = ("SQLITE_FULL",)
 SQLITE_NOT_WRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")
+# A write to a file SQLite already holds open failed; Python does not say why (a file system
+# remounted read-only, a file size limit, a failing disk), so the refusal names no cause.
+SQLITE_WRITE_FAILED = ("SQLITE_IOERR_WRITE",)
 POSTGRES_FULL = ("53100",)  # disk_full
 POSTGRES_NOT_WRITABLE = ("25006",)  # read_only_sql_transaction
-DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+# EFBIG: the file may not grow (a file size limit of the file system or the process).
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 NOT_WRITABLE_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
@@ -50,8 +54,8 @@ def error_response(
 
 def store_failure(exc: BaseException) -> "ApiError | None":
     """A write the server's store refused for a reason the moderator can fix, as a clear refusal:
-    507 for a full disk, 503 for a data folder or database that cannot be written. None for
-    anything else (a bug, shown as the generic 500).
+    507 for a full disk, 503 for a data folder or database that cannot be written or whose
+    write failed. None for anything else (a bug, shown as the generic 500).
 
     The database raises these as its own errors (SQLite: "database or disk is full", "attempt to
     write a readonly database"), the picture cache as an OSError or a storage QuartierError.
@@ -70,4 +74,6 @@ def store_failure(exc: BaseException) -> "ApiError | None":
             return full
         if name.startswith(SQLITE_NOT_WRITABLE) or state in POSTGRES_NOT_WRITABLE:
             return not_writable
+        if name.startswith(SQLITE_WRITE_FAILED):
+            return ApiError(503, "store_write_failed")
     return None

@@ -2,10 +2,11 @@
 
 import json
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from game.core.design import DesignDocument
 from server_sync.models import MAX_PARTICIPANTS, Joining, Moderation, Phase, Submission, Workshop
 
 #: The largest id every supported database holds (PostgreSQL's `integer`); a larger one in an
@@ -156,6 +157,13 @@ class SubmissionOut(BaseModel):
         )
 
 
+class SubmissionWithDesignOut(SubmissionOut):
+    """One submission with the design file it stores (the published document: the server's
+    pseudonym and indicators, see services/submissions.store)."""
+
+    design: DesignDocument
+
+
 class VotesOut(BaseModel):
     votes_left: int
 
@@ -168,3 +176,23 @@ class ResultOut(BaseModel):
     votes: int
     jury_stars: float | None = None  # the jury's mean, 0–5; None until a jury member rated it
     jury_ratings: int = 0
+
+
+class ErrorDetail(BaseModel):
+    code: str  # stable, for programs: the key of the message in assets/strings (server.<code>)
+    message: str  # for people, in the requester's language (de/en)
+
+
+class ErrorOut(BaseModel):
+    """Every refusal of the API (`errors.error_response`)."""
+
+    error: ErrorDetail
+
+
+#: The refusals any API route may give, in their one shape. Documented so that the OpenAPI
+#: schema says what clients really get: without it FastAPI announced its own 422 body, which
+#: the server never sends, and no 401, 404, 409 or 429 at all.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "Refused: the message says why"},
+    "5XX": {"model": ErrorOut, "description": "The server could not do it (busy, storage)"},
+}

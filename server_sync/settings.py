@@ -28,6 +28,20 @@ class Settings(BaseSettings):
     #: Requests per minute per token; per client address (every request, a class behind one
     #: school address included) ten times as many.
     rate_limit: int = Field(default=600, validation_alias="QUARTIER_SERVER_RATE")
+    #: Threads that parse, check, compute indicators and render pictures (services/workers.py).
+    cpu_workers: int = Field(default=2, ge=1, le=64, validation_alias="QUARTIER_SERVER_CPU_WORKERS")
+    #: Such jobs that may wait for a free thread; one more is refused with 503 and Retry-After.
+    cpu_queue: int = Field(default=8, ge=0, le=1000, validation_alias="QUARTIER_SERVER_CPU_QUEUE")
+    #: New revisions one participant may store per minute (more: 429 with Retry-After).
+    revisions_per_minute: int = Field(
+        default=10, ge=1, validation_alias="QUARTIER_SERVER_REVISIONS_PER_MINUTE"
+    )
+    #: Bytes of stored revisions one participant may have in all (more: 413). The largest design
+    #: the rules allow on the Berlin level is ~43 KB stored, a big realistic one ~5 KB: 20 MB is
+    #: some 4,000 realistic revisions, a whole workshop day of saving every minute many times over.
+    participant_bytes: int = Field(
+        default=20_000_000, ge=1, validation_alias="QUARTIER_SERVER_PARTICIPANT_BYTES"
+    )
     #: Set as the moderator token at start; None keeps the stored one (or makes one on first start).
     moderator_token: SecretStr | None = Field(
         default=None, validation_alias="QUARTIER_MODERATOR_TOKEN"
@@ -65,5 +79,9 @@ class Settings(BaseSettings):
             "QUARTIER_SERVER_BODY_TIMEOUT": str(self.body_timeout),
             "QUARTIER_SERVER_KEEP_ALIVE": str(self.keep_alive),
             "QUARTIER_SERVER_MAX_CONNECTIONS": str(self.max_connections),
+            "QUARTIER_SERVER_CPU_WORKERS": str(self.cpu_workers),
+            "QUARTIER_SERVER_CPU_QUEUE": str(self.cpu_queue),
+            "QUARTIER_SERVER_REVISIONS_PER_MINUTE": str(self.revisions_per_minute),
+            "QUARTIER_SERVER_PARTICIPANT_BYTES": str(self.participant_bytes),
             "QUARTIER_MODERATOR_TOKEN": token.get_secret_value() if token else "",
         }

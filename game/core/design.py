@@ -35,6 +35,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _versioned(schema: dict[str, Any]) -> None:
+    """A design's JSON schema with its version and format required, whatever their defaults:
+    `parse_design` reads both before the fields and refuses a file without them, and the
+    server publishes this schema for uploads (/openapi.json)."""
+    schema["required"] = ["schema_version", "format", *schema.get("required", [])]
+
+
 class LevelRef(_Strict):
     id: str = Field(pattern=LEVEL_ID_PATTERN)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -58,6 +65,8 @@ class DesignDocument(_Strict):
     `pseudonyms` and `metrics` are the editor's notes for the pupil; the server publishes its
     own participant pseudonym and recomputes the indicators, never taking them from here.
     """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_versioned)
 
     schema_version: Literal[2] = SCHEMA_VERSION
     format: Literal["quartier.design"] = FORMAT

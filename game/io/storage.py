@@ -47,7 +47,7 @@ def _write_file(path: Path, data: bytes, mode: int = 0o666) -> None:
 
 def storage_error(exc: OSError, path: Path) -> QuartierError:
     """A failed write as a message the student understands (full disk, no permission, other)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # EFBIG: a file size limit
         return QuartierError("error.disk_full", path=str(path))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return QuartierError("error.read_only", path=str(path))

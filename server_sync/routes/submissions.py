@@ -2,51 +2,95 @@
 
 import json
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
     ServerState,
     WorkshopId,
+    bearer,
     db,
     is_moderator,
     moderates_submission,
     moderator_desk,
-    participant,
     rate_limited,
     server,
 )
 from server_sync.errors import language
-from server_sync.models import Participant
-from server_sync.schemas import ModerationIn, StoredOut, SubmissionOut
+from server_sync.schemas import (
+    ErrorOut,
+    ModerationIn,
+    StoredOut,
+    SubmissionOut,
+    SubmissionWithDesignOut,
+)
 from server_sync.services import images, moderation, submissions
 from server_sync.services.moderation import Desk
+from server_sync.services.participants import participant_with_token
 
 router = APIRouter()
+
+#: The upload's body in the schema: a design file. The route reads the bytes itself (a UTF-8 BOM
+#: is dropped once, see services/submissions.upload_text), so FastAPI does not document it; the
+#: model is in the schema's components through GET /submissions/{uuid}, which answers with it.
+DESIGN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/DesignDocument"}}
+        },
+    }
+}
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
 
 
 @router.put(
     "/submissions/{uuid}",
     response_model=StoredOut,
-    responses={201: {"model": StoredOut}, 202: {"model": StoredOut}},
+    responses={
+        201: {"model": StoredOut},
+        202: {"model": StoredOut, "description": "kept after building ended (status `late`)"},
+        413: {
+            "model": ErrorOut,
+            "description": "over 2 MB, or past the participant's stored bytes",
+        },
+        429: {"model": ErrorOut, "description": "too many revisions this minute (Retry-After)"},
+        503: {"model": ErrorOut, "description": "the worker queue is full (Retry-After)"},
+    },
+    openapi_extra=DESIGN_BODY,
 )
-async def put_submission(
+def put_submission(
     uuid: str,
     request: Request,
     response: Response,
     background: BackgroundTasks,
-    person: Participant = Depends(participant),
+    body: bytes = Depends(raw_body),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
+    _=Depends(rate_limited),
 ) -> StoredOut:
-    body = await request.body()
     """201: a new revision; 200: the same content again; 202: kept after building ended, for
-    the moderator to look at (status `late`)."""
-    stored = submissions.store(session, person, uuid, body, language(request))
+    the moderator to look at (status `late`).
+
+    Not `async`: this thread waits for the worker pool and the database, never the loop.
+
+    The participant is looked up here, not by the `participant` dependency: that runs in a
+    thread of its own, and its query would hold SQLite's one connection while this route
+    waits for a free thread, which 40 uploads waiting for that connection may all hold (the
+    benchmark's 50 uploaders deadlocked so until the pool's 60 s timeout). Here a request that
+    holds the connection never waits for anything else (see `submissions.store`).
+    """
+    person = participant_with_token(session, bearer(request))
+    stored = submissions.store(
+        session, person, uuid, body, language(request), state.workers, state.limits
+    )
     if stored.new is not None:
-        revision = stored.answer.revision
+        revision, new = stored.answer.revision, stored.new
         background.add_task(
-            images.render_images, state.data_dir, uuid, revision, stored.new.grid, stored.new.level
+            images.render_soon, state.data_dir, uuid, revision, new.grid, new.level, state.workers
         )
         response.status_code = 201
     if stored.answer.status == "late":
@@ -67,7 +111,12 @@ def list_submissions(
     return [SubmissionOut.of(s) for s in found]
 
 
-@router.get("/submissions/{uuid}", dependencies=[Depends(rate_limited)])
+@router.get(
+    "/submissions/{uuid}",
+    dependencies=[Depends(rate_limited)],
+    response_model=None,  # the stored design is sent as it is, not validated once more
+    responses={200: {"model": SubmissionWithDesignOut}},
+)
 def get_submission(uuid: str, request: Request, session: Session = Depends(db)) -> dict:
     found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
     design = submissions.design_text(session, uuid, found.revision)
@@ -83,13 +132,14 @@ def get_submission(uuid: str, request: Request, session: Session = Depends(db)) 
 def image(
     uuid: str,
     request: Request,
-    view: str = "iso",
+    # Documented as the views there are; any other is refused by `known_view` with its message.
+    view: str = Query("iso", json_schema_extra={"enum": list(images.VIEWS)}),
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> Response:
     shown = images.known_view(view)
     found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
-    path = images.image_file(session, state.data_dir, found, shown)
+    path = images.image_file(session, state.workers, state.data_dir, found, shown)
     return Response(
         path.read_bytes(),
         media_type="image/png",

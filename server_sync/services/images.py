@@ -1,5 +1,10 @@
-"""The server-made pictures of a stored design: both views, rendered once, then only read."""
+"""The server-made pictures of a stored design: both views, rendered once, then only read.
 
+Rendering is CPU work (~0.4 s for the iso view on the Berlin level): it runs in the bounded
+worker pool (services/workers.py), never on the event loop.
+"""
+
+import logging
 import threading
 import weakref
 from pathlib import Path
@@ -9,12 +14,16 @@ from sqlalchemy.orm import Session
 
 from game.core.design import open_design, parse_design
 from game.core.level import Level
+from game.core.session import Session as DesignSession
 from game.io.levels import find_level
 from game.io.storage import write_atomic
 from game.render.snapshot import View, render_png
 from server_sync.errors import ApiError
 from server_sync.models import Submission
 from server_sync.services.submissions import design_text
+from server_sync.services.workers import Workers
+
+log = logging.getLogger(__name__)
 
 VIEWS: tuple[View, ...] = ("iso", "top")
 IMAGE_SIZE = (800, 600)
@@ -48,8 +57,17 @@ def image_paths(data_dir: Path, uuid: str, revision: int) -> dict[View, Path]:
     return {view: image_path(data_dir, uuid, revision, view) for view in VIEWS}
 
 
-def render_images(data_dir: Path, uuid: str, revision: int, grid: np.ndarray, level: Level) -> None:
-    """Render both views of a stored design once; the gallery only ever shows these.
+def render_images(
+    data_dir: Path,
+    uuid: str,
+    revision: int,
+    grid: np.ndarray,
+    level: Level,
+    workers: Workers | None = None,
+) -> None:
+    """Render both views of a stored design once; the gallery only ever shows these. In the
+    server's worker pool when `workers` is given (raising its 503 when it is full), else in this
+    thread (the export, which has no pool and nothing else to keep answering).
 
     The background rendering after an upload and the first GET of the picture often run at
     the same moment: a lock per (design, revision, view) lets one render it while the other
@@ -58,21 +76,46 @@ def render_images(data_dir: Path, uuid: str, revision: int, grid: np.ndarray, le
     """
     for view, path in image_paths(data_dir, uuid, revision).items():
         with _lock_for(path):
-            if not path.exists():
-                png = render_png(
-                    grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
-                )
-                write_atomic(path, png, keep_backup=False)
+            if path.exists():
+                continue
+            if workers is None:
+                _draw(path, grid, level, view)
+            else:
+                workers.run(_draw, path, grid, level, view)
 
 
-def image_file(session: Session, data_dir: Path, found: Submission, view: View) -> Path:
+def _draw(path: Path, grid: np.ndarray, level: Level, view: View) -> None:
+    png = render_png(grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns)
+    write_atomic(path, png, keep_backup=False)
+
+
+def render_soon(
+    data_dir: Path, uuid: str, revision: int, grid: np.ndarray, level: Level, workers: Workers
+) -> None:
+    """`render_images` after an upload was answered; a full pool skips it (the first GET of the
+    picture renders it then), since nobody is there to be told to come back later."""
+    try:
+        render_images(data_dir, uuid, revision, grid, level, workers)
+    except ApiError as busy:
+        log.info("pictures of %s r%d left for later: %s", uuid, revision, busy.code)
+
+
+def _opened(text: str) -> DesignSession:
+    doc = parse_design(text)
+    return open_design(doc, find_level(doc.level.id))
+
+
+def image_file(
+    session: Session, workers: Workers, data_dir: Path, found: Submission, view: View
+) -> Path:
     """The picture of a submission's latest revision, rendered again from the stored design if
-    missing (e.g. the server stopped before its background rendering)."""
+    missing (e.g. the server stopped before its background rendering, or the pool was full)."""
     path = image_path(data_dir, found.uuid, found.revision, view)
     if not path.exists():
-        doc = parse_design(design_text(session, found.uuid, found.revision))
-        level = find_level(doc.level.id)
-        render_images(data_dir, found.uuid, found.revision, open_design(doc, level).grid, level)
+        text = design_text(session, found.uuid, found.revision)
+        session.commit()  # the connection is free for others while this renders (see store)
+        opened = workers.run(_opened, text)
+        render_images(data_dir, found.uuid, found.revision, opened.grid, opened.level, workers)
     return path
 
 

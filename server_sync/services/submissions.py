@@ -5,8 +5,9 @@ import codecs
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,12 +18,21 @@ from game.core.indicators import compute_all
 from game.core.rules import check_design
 from game.core.session import Session as DesignSession
 from server_sync.errors import ApiError
-from server_sync.models import Participant, Revision, Submission, Workshop, now
+from server_sync.models import Participant, Revision, Submission, Workshop, now, utc
 from server_sync.schemas import StoredOut
+from server_sync.services.workers import Workers
 from server_sync.services.workshops import known_level, workshop_or_404
 
 STAYS = ("hidden", "rejected")
 """Decisions a new revision does not undo under moderation afterwards."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one participant may store: new revisions per minute, bytes of all their revisions."""
+
+    revisions_per_minute: int
+    total_bytes: int
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,15 @@ def content_hash(raw: dict) -> str:
     return hashlib.sha256(
         json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """The content hash of an upload's text, or "" for one that is not JSON: that matches no
+    stored hash, and `checked` refuses it with the reason in words."""
+    try:
+        return content_hash(json.loads(text))
+    except (ValueError, RecursionError):
+        return ""
 
 
 def upload_text(body: bytes) -> str:
@@ -54,33 +73,85 @@ def upload_text(body: bytes) -> str:
         raise ApiError(422, "not_utf8") from None
 
 
-def checked(
-    text: str, uuid: str, workshop: Workshop, lang: Language
-) -> tuple[DesignDocument, DesignSession]:
+@dataclass(frozen=True)
+class Checked:
+    """What the CPU work on an upload found: the design, opened on its level, and its indicators."""
+
+    doc: DesignDocument
+    opened: DesignSession
+    values: dict[str, float]
+
+
+def checked(text: str, uuid: str, level_id: str, lang: Language) -> Checked:
     """The design parsed, opened on the workshop's level and within its rules (zone, locked
-    voxels, blocks, height, budget), or a 422 that says why (in `lang`)."""
+    voxels, blocks, height, budget), with its indicators computed, or a 422 that says why (in
+    `lang`). The CPU work of an upload: run in the worker pool (services/workers.py)."""
     try:
         doc = parse_design(text, what="design")
         if str(doc.id) != uuid:
             raise ApiError(422, "uuid_mismatch")
-        level = known_level(workshop.level_id)
-        if doc.level.id != workshop.level_id:
-            raise ApiError(422, "wrong_level", level=workshop.level_id)
+        level = known_level(level_id)
+        if doc.level.id != level_id:
+            raise ApiError(422, "wrong_level", level=level_id)
         opened = open_design(doc, level, what="design")
         check_design(opened)
     except QuartierError as exc:
         raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
-    return doc, opened
+    values = {k: r.value for k, r in compute_all(opened.grid, opened.level).items()}
+    return Checked(doc, opened, values)
 
 
-def store(session: Session, person: Participant, uuid: str, body: bytes, lang: Language) -> Stored:
+def within_limits(session: Session, person: Participant, size: int, limits: Limits) -> None:
+    """Refuse an upload of `size` bytes before any work on it: a 429 (with the seconds to wait)
+    when the participant stored `limits.revisions_per_minute` revisions in the last minute, a
+    413 naming the cap when their stored revisions and this one would pass `limits.total_bytes`.
+
+    Counted in the database, so every server process (`--workers N`) sees the same numbers
+    (stored size as the documents' length in characters: they are ASCII but for their texts).
+    Nothing stored is touched: a refused upload leaves the previous revision as it was.
+    """
+    mine = select(Submission.uuid).where(Submission.participant_id == person.id)
+    since = now() - timedelta(seconds=60)
+    recent = list(
+        session.scalars(
+            select(Revision.created)
+            .where(Revision.uuid.in_(mine), Revision.created > since)
+            .order_by(Revision.created)
+        )
+    )
+    if len(recent) >= limits.revisions_per_minute:
+        oldest = utc(recent[-limits.revisions_per_minute])
+        wait = (oldest + timedelta(seconds=60) - now()).total_seconds()
+        raise ApiError(
+            429, "too_many_revisions", per_minute=limits.revisions_per_minute, seconds=int(wait) + 1
+        )
+    stored = session.scalar(
+        select(func.coalesce(func.sum(func.length(Revision.design)), 0)).where(
+            Revision.uuid.in_(mine)
+        )
+    )
+    if int(stored or 0) + size > limits.total_bytes:
+        raise ApiError(413, "participant_full", limit_mb=f"{limits.total_bytes / 1e6:g}")
+
+
+def store(
+    session: Session,
+    person: Participant,
+    uuid: str,
+    body: bytes,
+    lang: Language,
+    workers: Workers,
+    limits: Limits,
+) -> Stored:
     """Store an upload as the submission's next revision; the same content again changes nothing.
 
-    Only the author's own submission; its status starts over (approved at once in a workshop
-    with moderation afterwards), except that a design the moderator hid or rejected stays so
-    under moderation afterwards until they decide again. The stored document names the
-    participant's pseudonym and carries the indicators the server computed: nothing the file
-    says about its author or its values is published.
+    Only the author's own submission, within the participant's limits (`within_limits`); its
+    status starts over (approved at once in a workshop with moderation afterwards), except that
+    a design the moderator hid or rejected stays so under moderation afterwards until they
+    decide again. The stored document names the participant's pseudonym and carries the
+    indicators the server computed: nothing the file says about its author or its values is
+    published. The CPU work runs in `workers`; this function runs in a request's thread and
+    only waits for it.
 
     After building ended (voting or closed) nothing a pupil sent is refused and lost, but
     nothing changes what the class votes on either: a new design is kept with status `late`,
@@ -91,8 +162,7 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
     """
     workshop = workshop_or_404(session, person.workshop_id)
     text = upload_text(body)
-    doc, opened = checked(text, uuid, workshop, lang)
-    digest = content_hash(json.loads(text))
+    digest = text_hash(text)
     existing = session.get(Submission, uuid)
     if existing is not None and existing.participant_id != person.id:
         raise ApiError(403, "not_yours")
@@ -101,7 +171,12 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
     if existing is not None and latest is not None and latest[1] == digest:  # sent again
         status = "late" if latest[0] > existing.revision else existing.status
         return Stored(StoredOut(uuid=uuid, revision=latest[0], status=status))
-    values = {k: r.value for k, r in compute_all(opened.grid, opened.level).items()}
+    within_limits(session, person, len(body), limits)
+    # End the read before the CPU work: on SQLite the process has one connection, and every other
+    # request would wait for it behind this upload (objects stay loaded: expire_on_commit=False).
+    session.commit()
+    found = workers.run(checked, text, uuid, workshop.level_id, lang)
+    doc, values = found.doc, found.values
     published = doc.model_copy(update={"pseudonyms": [person.pseudonym], "metrics": values})
     number = 1 if latest is None else latest[0] + 1
     if existing is not None and not building:
@@ -136,7 +211,9 @@ def store(session: Session, person: Participant, uuid: str, body: bytes, lang: L
         session.commit()
     except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
         return _raced(session, person, uuid, exc)
-    return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), opened)
+    return Stored(
+        StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), found.opened
+    )
 
 
 def _latest_revision(session: Session, uuid: str) -> tuple[int, str] | None:

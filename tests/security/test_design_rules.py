@@ -11,11 +11,21 @@ and PostgreSQL, and as a real process) refuse each with the rule in words; nothi
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from design_attacks import (
+    ATTACKS,
+    LEAKS,
+    STRICT,
+    all_turbines,
+    attack,
+    column,
+    design_of,
+    strict_level,
+    with_leaks,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from live_server import MODERATOR, Api, LiveServer
@@ -31,87 +41,8 @@ from game.core.ops import Box, Operation
 from game.core.rules import RulesBroken, broken_rules, check_design
 from game.core.session import Session
 from game.io.levels import find_level
-from game.io.paths import levels_dir
 from server_sync.cli import main as server_main
 from server_sync.models import Revision
-
-STRICT = "strict"
-STRICT_BLOCKS = ["housing", "tree", "grass", "road"]
-
-
-def strict_level() -> Level:
-    """The demo level under another id that allows only a few blocks, saved as a user level."""
-    demo = find_level("demo")
-    doc = demo.doc.model_copy(update={"id": STRICT, "allowed_blocks": STRICT_BLOCKS})
-    levels_dir().mkdir(parents=True, exist_ok=True)
-    (levels_dir() / f"{STRICT}.level.json").write_text(doc.model_dump_json(), encoding="utf-8")
-    return find_level(STRICT)
-
-
-def design_of(level: Level, grid: np.ndarray, title: str = "Attack") -> str:
-    """A design file holding `grid`'s differences from the level, whatever rule they break."""
-    session = Session(level, grid)
-    return save_changes(new_design(level, "test", title=title), session, "test").to_json()
-
-
-def _column(level: Level, inside: bool) -> tuple[int, int]:
-    x, y = np.argwhere(level.zone_columns == inside)[0]
-    return int(x), int(y)
-
-
-def _all_turbines(level: Level) -> np.ndarray:
-    return np.full(level.shape, level.catalogue.id("wind_turbine"), np.uint8)
-
-
-def _locked_demolished(level: Level) -> np.ndarray:
-    grid = level.city.copy()
-    grid[level.locked] = 0
-    return grid
-
-
-def _outside_zone(level: Level) -> np.ndarray:
-    grid = level.city.copy()
-    x, y = _column(level, inside=False)
-    grid[x, y, 1:4] = level.catalogue.id("housing")
-    return grid
-
-
-def _above_limit(level: Level) -> np.ndarray:
-    grid = level.city.copy()
-    x, y = _column(level, inside=True)
-    grid[x, y, level.doc.zone.top :] = level.catalogue.id("housing")
-    return grid
-
-
-def _forbidden_block(level: Level) -> np.ndarray:
-    grid = level.city.copy()
-    x, y = _column(level, inside=True)
-    grid[x, y, 1] = level.catalogue.id("wind_turbine")
-    return grid
-
-
-# (level id, how the grid is changed, what the refusal says)
-ATTACKS: dict[str, tuple[str, Callable[[Level], np.ndarray], list[str]]] = {
-    "all wind turbines": (
-        "demo",
-        _all_turbines,
-        ["budget exceeded: 2,621,440,000 € of 12,000,000 €", "outside the building zone"],
-    ),
-    "locked voxels demolished": ("demo", _locked_demolished, ["324 locked voxels changed"]),
-    "outside the zone": ("demo", _outside_zone, ["3 voxels changed outside the building zone"]),
-    "above the height limit": ("demo", _above_limit, ["above the height limit (24 voxels)"]),
-    "a block the level does not allow": (
-        STRICT,
-        _forbidden_block,
-        ["1 voxels hold blocks this level does not allow (wind_turbine)"],
-    ),
-}
-
-
-def attack(name: str) -> tuple[Level, str, list[str]]:
-    level_id, change, said = ATTACKS[name]
-    level = strict_level() if level_id == STRICT else find_level(level_id)
-    return level, design_of(level, change(level)), said
 
 
 def validate(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
@@ -136,7 +67,7 @@ def test_design_validate_refuses_an_attack_naming_the_rule(name, tmp_path, capsy
 
 def test_the_refusal_is_said_in_german_too():
     level = find_level("demo")
-    session = Session(level, _all_turbines(level))
+    session = Session(level, all_turbines(level))
     with pytest.raises(RulesBroken) as refused:
         check_design(session)
     german = refused.value.message("de")
@@ -232,20 +163,11 @@ def test_under_pre_moderation_a_new_revision_of_a_rejected_design_waits_again(se
 
 # --- M4: only the server's pseudonyms are published -------------------------------------------
 
-LEAKS = ["Erika Mustermann", "erika@example.org", "+49 30 1234567", "Arschloch"]
-
-
-def _with_leaks(text: str) -> str:
-    raw = json.loads(text)
-    raw["pseudonyms"] = LEAKS
-    raw["metrics"] = {"cost": -1.0, "dwellings": 1e9}
-    return json.dumps(raw)
-
 
 def test_the_published_design_names_the_participant_pseudonym_never_the_files(server, tmp_path):
     workshop = server.workshop(moderation="post")
     pupil = server.join(workshop, "Fox")
-    text = _with_leaks(design_of(find_level("demo"), find_level("demo").city.copy()))
+    text = with_leaks(design_of(find_level("demo"), find_level("demo").city.copy()))
     uuid = json.loads(text)["id"]
     response = server.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=pupil)
     assert response.status_code == 201, response.text
@@ -377,7 +299,7 @@ def _mutate(level: Level, session: Session, data: st.DataObject) -> str:
         grid[zone] = level.catalogue.id("wind_turbine")
         return "error.rule_budget"
     if kind == "blocks":
-        x, y = _column(level, inside=True)
+        x, y = column(level, inside=True)
         grid[x, y, 1] = level.catalogue.id("wind_turbine")
         return "error.rule_blocks"
     if kind == "locked":
@@ -448,7 +370,7 @@ def test_the_export_leaves_out_a_stored_design_that_breaks_the_rules(server, tmp
     workshop = server.workshop(title="Am Kanal", moderation="post")
     good, _ = server.submit(server.join(workshop, "Fox"), "Gut", 50)
     bad, _ = server.submit(server.join(workshop, "Owl"), "Turbinen", 60)
-    turbines = json.loads(design_of(level, _all_turbines(level), "Turbinen"))
+    turbines = json.loads(design_of(level, all_turbines(level), "Turbinen"))
     state = server.client.app.state.server
     with state.sessions() as session:
         stored = session.get_one(Revision, (bad, 1))

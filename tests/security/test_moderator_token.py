@@ -34,6 +34,19 @@ def test_guessing_the_token_through_the_api_is_locked_out_per_address(tmp_path):
     assert right.status_code == 429  # even the right token waits: a lockout, not a hint
 
 
+def test_a_pupil_sending_their_own_token_to_a_moderator_route_locks_nobody_out(server):
+    """A participant's valid token on a moderator route is a mistake (a curious pupil, a client
+    bug), not a guess at the moderator token: it must not lock out the class's address."""
+    workshop = server.workshop()
+    pupil = server.join(workshop, "Fox")
+    for _ in range(GUESSES_PER_WINDOW + 5):
+        refused = server.client.patch(
+            f"/api/v1/workshops/{workshop['id']}", json={"phase": "voting"}, headers=pupil
+        )
+        assert refused.status_code == 401
+    server.phase(workshop, "voting")  # the teacher, from the same address, is not locked out
+
+
 def test_guessing_on_the_sign_in_page_is_locked_out_too(server):
     client = server.client
     client.get("/")

@@ -22,8 +22,13 @@ HANDED_OVER = (
     "QUARTIER_SERVER_BODY_TIMEOUT",
     "QUARTIER_SERVER_KEEP_ALIVE",
     "QUARTIER_SERVER_MAX_CONNECTIONS",
+    "QUARTIER_SERVER_CPU_WORKERS",
+    "QUARTIER_SERVER_CPU_QUEUE",
+    "QUARTIER_SERVER_REVISIONS_PER_MINUTE",
+    "QUARTIER_SERVER_PARTICIPANT_BYTES",
 )
 LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
+UPLOADS = ("--cpu-workers", "3", "--cpu-queue", "0", "--revisions-per-minute", "4")
 # What a worker process reports about the app it built (it is started afresh, like uvicorn's).
 WORKER = """
 from server_sync.asgi import app
@@ -88,12 +93,16 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
             workers.append(worker.stdout.split())
 
     monkeypatch.setattr(server_sync.asgi, "Multiprocess", Started)
-    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS)
+    serve(tmp_path, monkeypatch, "--workers", "2", *LIMITS, *UPLOADS, "--participant-mb", "1.5")
     settings, token_limit, address_limit = workers[0]
     assert json.loads(settings) == {
         "data_dir": str(tmp_path / "data"),
         "db_url": None,
         "rate_limit": 7,
+        "cpu_workers": 3,
+        "cpu_queue": 0,
+        "revisions_per_minute": 4,
+        "participant_bytes": 1_500_000,
         "moderator_token": "**********",
         "header_timeout": 3,
         "body_timeout": 4,

@@ -58,12 +58,17 @@ class LiveServer:
         db_url: str | None,
         workers: int = 1,
         rate_limit: int = 100_000,
+        revisions_per_minute: int = 100_000,
         options: Sequence[str] = (),
         open_files: int | None = None,
+        token: str = MODERATOR,
     ) -> None:
-        """`options` are more `serve` options; `open_files` its soft and hard limit of open files."""
+        """High limits by default, so that the limiters decide only the tests about them;
+        `options` are more `serve` options; `open_files` its soft and hard limit of open files;
+        `token` the moderator token it starts with."""
         self.data_dir, self.db_url, self.workers = data_dir, db_url, workers
         self.rate_limit, self.options, self.open_files = rate_limit, options, open_files
+        self.revisions_per_minute, self.token = revisions_per_minute, token
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -86,11 +91,14 @@ class LiveServer:
             str(self.rate_limit),
             "--workers",
             str(self.workers),
+            "--revisions-per-minute",
+            str(self.revisions_per_minute),
         ]
         if self.db_url:
             command += ["--db", self.db_url]
         command += self.options
         env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": MODERATOR}
+        env = {**os.environ, "QUARTIER_MODERATOR_TOKEN": self.token}
         # Its own process group, so that a kill takes the worker processes down with it.
         self.process = process = subprocess.Popen(
             command,

@@ -62,17 +62,22 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
+def fresh_database(postgres_url: str) -> str:
+    """The URL of a new, empty database on the test session's PostgreSQL."""
+    database = f"t{uuids.uuid4().hex[:12]}"
+    import psycopg
+
+    dsn = postgres_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {database}")
+    return postgres_url.rsplit("/", 1)[0] + "/" + database
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return None
-    url = request.getfixturevalue("postgres_url")
-    database = f"t{uuids.uuid4().hex[:12]}"
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {database}")
-    return url.rsplit("/", 1)[0] + "/" + database
+    return fresh_database(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
@@ -82,7 +87,11 @@ def server(tmp_path, db_url):
     from server_sync.settings import Settings
 
     settings = Settings(
-        data_dir=tmp_path / "server", db_url=db_url, rate_limit=100_000, moderator_token=MODERATOR
+        data_dir=tmp_path / "server",
+        db_url=db_url,
+        rate_limit=100_000,
+        revisions_per_minute=100_000,
+        moderator_token=MODERATOR,
     )
     app, _ = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
