@@ -13,7 +13,7 @@ XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 @pytest.fixture(scope="module")
 def scene(site):
     """A workshop in the voting phase with three designs, one hidden, and a closed one with results."""
-    voting = site.workshop("Unser Kiez", moderation="post")
+    voting = site.workshop("Unser Kiez", moderation="post", joining="until_closed")
     uuids = [
         site.submit_as(voting, name, title, x=44 + 8 * i)
         for i, (name, title) in enumerate(
@@ -22,7 +22,7 @@ def scene(site):
     ]
     site.moderate(uuids[2], "hide", "not for the gallery")
     site.phase(voting, "voting")
-    closed = site.workshop("Abgeschlossen", moderation="post")
+    closed = site.workshop("Abgeschlossen", moderation="post", joining="until_closed")
     first = site.submit_as(closed, "Fox", "Spielstraße")
     site.submit_as(closed, "Owl", "Grüner Hof", x=60)
     site.phase(closed, "voting")
