@@ -34,7 +34,6 @@ from server_sync.errors import ApiError, language
 from server_sync.models import Workshop
 from server_sync.schemas import (
     ModerationIn,
-    Phase,
     SeenDesign,
     WorkshopChange,
     WorkshopIn,
@@ -265,13 +264,12 @@ def confirm_phase(
 
 
 def _confirm_page(
-    request: Request, session: Session, workshop: Workshop, phase: str, status: int = 200
+    request: Request, session: Session, workshop: Workshop, phase: str
 ) -> HTMLResponse:
     back = workshops.PHASES.index(phase) < workshops.PHASES.index(workshop.phase)
     return page(
         request,
         "confirm_phase.html",
-        status,
         workshop=workshop,
         phase=phase,
         step=f"{workshop.phase}_{phase}",
@@ -295,10 +293,10 @@ def change_phase(
         return back_to(f"/moderate/w/{workshop_id}")
     if form.get("confirmed") != "yes":
         return _confirm_page(request, session, workshop, phase)
-    chosen: Phase = workshops.PHASES[workshops.PHASES.index(phase)]
 
     def act() -> None:
-        workshops.change_workshop(session, workshop_id, WorkshopChange(phase=chosen))
+        body = WorkshopChange.model_validate({"phase": phase})
+        workshops.change_workshop(session, workshop_id, body)
 
     return _acted(request, session, workshop_id, act, "#phase-heading")
 
