@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.errors import ApiError
-from server_sync.models import Participant
+from server_sync.models import Participant, Submission
 from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
-from server_sync.services.moderation import is_moderator_token, session_active
+from server_sync.services.moderation import Desk, desk_of, session_desk
 from server_sync.services.participants import participant_with_token, with_token
 from server_sync.services.submissions import Limits
 from server_sync.services.workers import Workers
@@ -122,16 +122,19 @@ async def rate_limited(request: Request, state: ServerState = Depends(server)) -
     refuse_waiting(wait)
 
 
-def is_moderator(request: Request, session: Session) -> bool:
-    """The moderator token in the header, or (only to read) a signed-in moderator's browser."""
+def caller_desk(request: Request, session: Session) -> Desk | None:
+    """The desk the request opens: the moderator token or a teacher code in the header, or
+    (only to read) a signed-in browser."""
     token = bearer(request)
     if token:
-        return is_moderator_token(session, token)
-    return request.method in ("GET", "HEAD") and signed_in_moderator(request, session)
+        return desk_of(session, token)
+    return signed_in_desk(request, session) if request.method in ("GET", "HEAD") else None
 
 
-def signed_in_moderator(request: Request, session: Session) -> bool:
-    return session_active(session, request.cookies.get(MODERATOR_COOKIE))
+def is_moderator(request: Request, session: Session, workshop_id: int) -> bool:
+    """Whether the request may see what only the moderators of this workshop see."""
+    desk = caller_desk(request, session)
+    return desk is not None and desk.may(workshop_id)
 
 
 @contextmanager
@@ -158,24 +161,63 @@ def guessing(
         raise
 
 
-def moderator(
+def moderates_submission(request: Request, session: Session, uuid: str) -> bool:
+    found = session.get(Submission, uuid)
+    return found is not None and is_moderator(request, session, found.workshop_id)
+
+
+def signed_in_desk(request: Request, session: Session) -> Desk | None:
+    return session_desk(session, request.cookies.get(MODERATOR_COOKIE))
+
+
+def moderator_desk(
     request: Request,
     session: Session = Depends(db),
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
-) -> None:
-    """The moderator token, or a 401. A wrong token counts as a guess against the client's
-    address (a lockout follows), but a pupil's own valid token sent to a moderator route is a
-    mistake, not a guess: counting it would lock out a whole class behind one school address,
-    the teacher included."""
+) -> Desk:
+    """The desk of a caller who may change things: the token or a teacher code, else a 401. A
+    wrong token counts as a guess against the client's address (a lockout follows), but a
+    pupil's own valid token sent to a moderator route is a mistake, not a guess: counting it
+    would lock out a whole class behind one school address, the teacher included."""
     token = bearer(request)
 
     def guessed() -> bool:
         return bool(token) and with_token(session, Participant, token) is None
 
     with guessing(state, request, "moderator", "not_moderator", guessed):
-        if not is_moderator(request, session):
+        desk = desk_of(session, token) if token else None
+        if desk is None:
             raise ApiError(401, "not_moderator")
+    return desk
+
+
+def moderator(desk: Desk = Depends(moderator_desk)) -> None:
+    """The admin only (the server-wide token): what reaches beyond one workshop."""
+    if not desk.admin:
+        raise ApiError(403, "admin_only")
+
+
+def workshop_moderator(workshop_id: WorkshopId, desk: Desk = Depends(moderator_desk)) -> None:
+    """The admin, or a teacher of the workshop in the address."""
+    desk.check(workshop_id)
+
+
+#: A participant id in an address: the same range check as a workshop's.
+ParticipantId = WorkshopId
+
+
+def participant_moderator(
+    participant_id: ParticipantId,
+    desk: Desk = Depends(moderator_desk),
+    session: Session = Depends(db),
+) -> None:
+    """The admin, or a teacher of the workshop the pupil in the address belongs to: a teacher
+    code must not reset, rename or remove another class's pupils."""
+    found = session.get(Participant, participant_id)
+    if found is None:
+        raise ApiError(404, "no_participant")
+    desk.check(found.workshop_id)
 
 
 def participant(

@@ -135,13 +135,15 @@ class Submission(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     pseudonym: Mapped[str] = mapped_column(String(24))
     metrics: Mapped[str] = mapped_column(Text, default="{}")
+    #: `late`: arrived after building ended; kept, shown to the moderator only, never in the
+    #: gallery or the votes until the moderator admits it (services.submissions.store).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     feedback: Mapped[str] = mapped_column(Text, default="")
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'approved', 'hidden', 'rejected')", name="status_known"
+            "status IN ('pending', 'approved', 'hidden', 'rejected', 'late')", name="status_known"
         ),
     )
 
@@ -219,9 +221,27 @@ class JuryRating(Base):
     __table_args__ = (CheckConstraint("stars BETWEEN 0 AND 5", name="stars_in_range"),)
 
 
+class TeacherCode(Base):
+    """A code that gives one workshop's desk (and nothing else) to a teacher; only its hash is
+    kept. Revoking deletes it, and with it every desk session signed in with it."""
+
+    __tablename__ = "teacher_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(40))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class ModeratorSession(Base):
-    """A moderator signed in on a browser; it ends after a while without activity."""
+    """A moderator signed in on a browser; it ends after a while without activity. Signed in
+    with a teacher code, it is that code's workshop's desk only; with the token, every desk."""
 
     __tablename__ = "moderator_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    teacher_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teacher_codes.id", ondelete="CASCADE"), nullable=True
+    )

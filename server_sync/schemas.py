@@ -91,6 +91,21 @@ class ModerationIn(_In):
     reason: PlainText = Field(default="", max_length=500)
 
 
+class SeenDesign(_In):
+    """A waiting design as the moderator saw it: a newer revision is not what they saw."""
+
+    uuid: PlainText = Field(min_length=1, max_length=36)
+    revision: int = Field(ge=1, le=MAX_ID)
+
+
+class ApproveAllIn(_In):
+    designs: list[SeenDesign] = Field(max_length=MAX_PARTICIPANTS * 20)
+
+
+class ApprovedOut(BaseModel):
+    approved: list[str]
+
+
 class WorkshopOut(BaseModel):
     id: int
     code: str

@@ -26,7 +26,11 @@ def test_every_literal_string_key_in_the_code_exists_in_german_and_english():
     # Keys the templates build from a prefix and a value
     used = {key for key in used if not key.endswith(".")}
     used |= {f"web.phase.{p}" for p in ("building", "voting", "closed")}
-    used |= {f"web.status.{s}" for s in ("pending", "approved", "hidden", "rejected")}
+    used |= {f"web.status.{s}" for s in ("pending", "approved", "hidden", "rejected", "late")}
+    phases = ("building", "voting", "closed")
+    used |= {f"web.confirm.{k}.{p}" for k in ("title", "yes") for p in phases}
+    steps = {f"{a}_{b}" for a in phases for b in phases if a != b}
+    used |= {f"web.confirm.{k}.{s}" for k in ("step", "undo") for s in steps}
     used |= {f"web.moderate.{m}" for m in ("pre", "post")}
     used |= {f"web.notice.{n}" for n in NOTICES}
     assert len(used) > 200

@@ -21,5 +21,8 @@ def status_for_student(doc_id: uuid.UUID | str, lang: Language, outbox: Outbox) 
         reason = str(refusal.get("message") or refusal.get("code") or "?")
         return text(lang, "sync.status.refused", reason=reason)
     if receipt is not None:
+        # Kept by the server after building ended, for the teacher to decide on: not lost, not refused.
+        if receipt.get("submission_status") == "late":
+            return text(lang, "sync.status.late")
         return text(lang, "sync.status.sent")
     return text(lang, "sync.status.not_submitted")

@@ -35,7 +35,7 @@ from server_sync.services.workshops import workshop_with_code
 log = logging.getLogger("quartier.server")
 
 PUBLIC = ("approved",)
-EVERY_STATUS = ("approved", "pending", "hidden", "rejected")
+EVERY_STATUS = ("approved", "pending", "hidden", "rejected", "late")
 # Letters a file name keeps readable instead of dropping them with their accent.
 TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 STEM_CHARS = 40

@@ -18,7 +18,7 @@ from game.core.errors import QuartierError
 from server_sync.deps import ServerState, WorkshopId, server
 from server_sync.errors import ApiError, language
 from server_sync.export.bundle import export_workshop
-from server_sync.pages.moderate import signed_in
+from server_sync.pages.moderate import at_desk
 from server_sync.services.workshops import workshop_or_404
 
 router = APIRouter(prefix="/moderate", include_in_schema=False)
@@ -29,7 +29,7 @@ def export_zip(
     request: Request,
     workshop_id: WorkshopId,
     include: str = "",
-    session: Session = Depends(signed_in),
+    session: Session = Depends(at_desk),
     state: ServerState = Depends(server),
 ) -> FileResponse:
     workshop = workshop_or_404(session, workshop_id)

@@ -27,7 +27,7 @@ def jury_home(request: Request) -> HTMLResponse:
 def jury_join(
     request: Request, form: dict = Depends(checked_form), session: Session = Depends(db)
 ) -> Response:
-    code = jury.jury_code(form.get("code", ""))
+    code = jury.typed_code(form.get("code", ""))
     try:
         _, workshop = jury.member_with_code(session, code)
     except ApiError as exc:

@@ -1,12 +1,15 @@
-"""The moderator's desk: sign in with the token, create workshops, show the join code (large and
-as a QR code), approve, hide or reject submissions (oldest first), move phases, issue jury codes,
-read the audit log.
+"""The moderator's desk: sign in with the token or a teacher code, create workshops, show the
+join code (large and as a QR code), approve, hide or reject submissions (oldest first, or all
+waiting at once), admit designs that arrived late, move phases (each after a confirmation, and
+back where still fair), issue jury and teacher codes, read the audit log.
 
-The browser session is a cookie (`server_sync.services.moderation`). Every action calls the
-same service as the API, so the desk can never allow what the API refuses.
+The browser session is a cookie (`server_sync.services.moderation`) that remembers its desk:
+the admin's (every workshop) or a teacher's (one workshop). Every action calls the same service
+as the API, so the desk can never allow what the API refuses.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import segno
 from fastapi import APIRouter, Depends, Request
@@ -15,22 +18,29 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from game.core.i18n import text
 from game.io.levels import available_levels
 from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.deps import (
     ServerState,
     WorkshopId,
-    client_address,
     db,
-    refuse_waiting,
+    guessing,
     server,
-    signed_in_moderator,
+    signed_in_desk,
 )
-from server_sync.errors import ApiError
+from server_sync.errors import ApiError, language
 from server_sync.models import Workshop
 from server_sync.network import only_here, shown_address
-from server_sync.schemas import ModerationIn, WorkshopChange, WorkshopIn, form_number
+from server_sync.schemas import (
+    ModerationIn,
+    SeenDesign,
+    WorkshopChange,
+    WorkshopIn,
+    form_number,
+)
 from server_sync.services import jury, moderation, ranking, workshops
+from server_sync.services.moderation import Desk
 from server_sync.services.submissions import visible
 from server_sync.web import back_to, checked_form, message, page, set_cookie
 
@@ -41,10 +51,30 @@ class SignIn(Exception):
     """The desk needs a signed-in moderator; the sign-in page is shown instead."""
 
 
-def signed_in(request: Request, session: Session = Depends(db)) -> Session:
-    if not signed_in_moderator(request, session):
+@dataclass(frozen=True)
+class SignedIn:
+    session: Session
+    desk: Desk
+
+
+def signed_in(request: Request, session: Session = Depends(db)) -> SignedIn:
+    desk = signed_in_desk(request, session)
+    if desk is None:
         raise SignIn()
-    return session
+    return SignedIn(session, desk)
+
+
+def at_desk(workshop_id: WorkshopId, signed: SignedIn = Depends(signed_in)) -> Session:
+    """The admin, or a teacher signed in for the workshop in the address (else a 403 page)."""
+    signed.desk.check(workshop_id)
+    return signed.session
+
+
+def admin_desk(signed: SignedIn = Depends(signed_in)) -> Session:
+    """The admin only: what reaches beyond one workshop."""
+    if not signed.desk.admin:
+        raise ApiError(403, "admin_only")
+    return signed.session
 
 
 def sign_in_page(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
@@ -60,8 +90,11 @@ def sign_in_page(request: Request, error: str = "", status: int = 200) -> HTMLRe
 
 
 @router.get("")
-def desk(request: Request, session: Session = Depends(signed_in)) -> HTMLResponse:
-    return _desk(request, session)
+def desk(request: Request, signed: SignedIn = Depends(signed_in)) -> Response:
+    """Every workshop for the admin; a teacher goes straight to their workshop's desk."""
+    if signed.desk.workshop_id is not None:
+        return back_to(f"/moderate/w/{signed.desk.workshop_id}")
+    return _desk(request, signed.session)
 
 
 def _desk(request: Request, session: Session, error: str = "", status: int = 200) -> HTMLResponse:
@@ -83,22 +116,19 @@ def login(
     session: Session = Depends(db),
     state: ServerState = Depends(server),
 ) -> Response:
-    address = client_address(request)
     try:
-        refuse_waiting(state.guess_limit.waiting(address))
-        cookie = moderation.sign_in(session, form.get("token", "").strip())
+        with guessing(state, request, "moderator", "not_moderator"):
+            cookie, opened = moderation.sign_in(session, form.get("token", "").strip())
     except ApiError as exc:
-        if exc.code == "not_moderator":
-            state.guess_limit.check(address)  # a wrong guess counts against this address
         return sign_in_page(request, message(request, exc), exc.status)
-    response = back_to("/moderate")
+    response = back_to("/moderate" if opened.admin else f"/moderate/w/{opened.workshop_id}")
     set_cookie(response, request, MODERATOR_COOKIE, cookie)
     return response
 
 
 @router.post("/workshops")
 def new_workshop(
-    request: Request, form: dict = Depends(checked_form), session: Session = Depends(signed_in)
+    request: Request, form: dict = Depends(checked_form), session: Session = Depends(admin_desk)
 ) -> Response:
     try:
         body = WorkshopIn.model_validate(
@@ -153,7 +183,7 @@ def qr_svg(url: str) -> Markup:
 
 @router.get("/w/{workshop_id}")
 def workshop_desk(
-    request: Request, workshop_id: WorkshopId, session: Session = Depends(signed_in)
+    request: Request, workshop_id: WorkshopId, session: Session = Depends(at_desk)
 ) -> HTMLResponse:
     return _workshop_desk(request, session, workshop_id)
 
@@ -165,15 +195,25 @@ def _workshop_desk(
     error: str = "",
     issued: list[tuple[str, str]] | None = None,
     status: int = 200,
+    teacher_issued: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     seen = moderation.overview(session, workshop_id)
     url = join_url(request, seen.workshop)
+    desk = signed_in_desk(request, session)
+    admin = desk is not None and desk.admin
     return page(
         request,
         "desk.html",
         status,
         workshop=seen.workshop,
         queue=seen.queue,
+        seen=",".join(f"{s.uuid}:{s.revision}" for s in seen.queue),
+        late=seen.late,
+        late_revisions=seen.late_revisions,
+        cast=workshops.votes_cast(session, workshop_id),
+        admin=admin,
+        teachers=moderation.teacher_codes(session, workshop_id) if admin else [],
+        teacher_issued=teacher_issued,
         others=seen.others,
         audit=seen.audit,
         participants=seen.participants,
@@ -211,7 +251,7 @@ def _acted(
 
 @router.get("/w/{workshop_id}/projector")
 def projector(
-    request: Request, workshop_id: WorkshopId, session: Session = Depends(signed_in)
+    request: Request, workshop_id: WorkshopId, session: Session = Depends(at_desk)
 ) -> HTMLResponse:
     workshop = workshops.workshop_or_404(session, workshop_id)
     url = join_url(request, workshop)
@@ -226,21 +266,91 @@ def projector(
     )
 
 
+@router.get("/w/{workshop_id}/phase")
+def confirm_phase(
+    request: Request, workshop_id: WorkshopId, phase: str = "", session: Session = Depends(at_desk)
+) -> Response:
+    """The confirmation before a phase change: what it means, and whether it can be undone."""
+    workshop = workshops.workshop_or_404(session, workshop_id)
+    if phase not in workshops.PHASES or phase == workshop.phase:
+        return back_to(f"/moderate/w/{workshop_id}")
+    return _confirm_page(request, session, workshop, phase)
+
+
+def _confirm_page(
+    request: Request, session: Session, workshop: Workshop, phase: str
+) -> HTMLResponse:
+    back = workshops.PHASES.index(phase) < workshops.PHASES.index(workshop.phase)
+    return page(
+        request,
+        "confirm_phase.html",
+        workshop=workshop,
+        phase=phase,
+        step=f"{workshop.phase}_{phase}",
+        back=back,
+        cast=workshops.votes_cast(session, workshop.id),
+    )
+
+
 @router.post("/w/{workshop_id}/phase")
-@router.post("/w/{workshop_id}/joining")
-def change_workshop(
+def change_phase(
     request: Request,
     workshop_id: WorkshopId,
     form: dict = Depends(checked_form),
-    session: Session = Depends(signed_in),
+    session: Session = Depends(at_desk),
 ) -> Response:
-    """The phase form's button, or the joining form (when joining ends, the most participants)."""
-    fields = {"phase": form["phase"]} if "phase" in form else _joining_fields(form)
+    """A phase change, once confirmed: without `confirmed` the confirmation page is shown
+    first (a form sent from an old desk page, or by hand, never changes the phase unasked)."""
+    phase = form.get("phase", "")
+    workshop = workshops.workshop_or_404(session, workshop_id)
+    if phase not in workshops.PHASES or phase == workshop.phase:
+        return back_to(f"/moderate/w/{workshop_id}")
+    if form.get("confirmed") != "yes":
+        return _confirm_page(request, session, workshop, phase)
 
     def act() -> None:
-        workshops.change_workshop(session, workshop_id, WorkshopChange.model_validate(fields))
+        body = WorkshopChange.model_validate({"phase": phase})
+        workshops.change_workshop(session, workshop_id, body)
 
-    return _acted(request, session, workshop_id, act, "" if "phase" in form else "#joining")
+    return _acted(request, session, workshop_id, act, "#phase-heading")
+
+
+@router.post("/w/{workshop_id}/joining")
+def change_joining(
+    request: Request,
+    workshop_id: WorkshopId,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> Response:
+    """The joining form: when joining ends, the most participants."""
+
+    def act() -> None:
+        body = WorkshopChange.model_validate(_joining_fields(form))
+        workshops.change_workshop(session, workshop_id, body)
+
+    return _acted(request, session, workshop_id, act, "#joining")
+
+
+@router.post("/w/{workshop_id}/approve-all")
+def approve_all(
+    request: Request,
+    workshop_id: WorkshopId,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> Response:
+    """ "Approve all waiting": the designs listed on the page the moderator saw (`seen`:
+    uuid:revision, comma-separated), none that arrived since."""
+    seen = []
+    for item in form.get("seen", "").split(","):
+        uuid, _, revision = item.strip().partition(":")
+        number = form_number(revision)
+        if uuid and number:
+            seen.append(SeenDesign(uuid=uuid[:36], revision=number))
+
+    def act() -> None:
+        moderation.approve_all(session, workshop_id, seen)
+
+    return _acted(request, session, workshop_id, act, "#queue")
 
 
 @router.post("/s/{uuid}")
@@ -248,9 +358,11 @@ def moderate(
     request: Request,
     uuid: str,
     form: dict = Depends(checked_form),
-    session: Session = Depends(signed_in),
+    signed: SignedIn = Depends(signed_in),
 ) -> Response:
+    session = signed.session
     found = visible(session, uuid, as_moderator=True)
+    signed.desk.check(found.workshop_id)
 
     def act() -> None:
         body = ModerationIn.model_validate(
@@ -266,7 +378,7 @@ def jury_codes(
     request: Request,
     workshop_id: WorkshopId,
     form: dict = Depends(checked_form),
-    session: Session = Depends(signed_in),
+    session: Session = Depends(at_desk),
 ) -> HTMLResponse:
     count = form_number(form.get("count", "")) or 0
     try:
@@ -276,6 +388,33 @@ def jury_codes(
             request, session, workshop_id, message(request, exc), status=exc.status
         )
     return _workshop_desk(request, session, workshop_id, issued=issued)
+
+
+@router.post("/w/{workshop_id}/teachers")
+def teacher_code(
+    request: Request,
+    workshop_id: WorkshopId,
+    _form: dict = Depends(checked_form),
+    session: Session = Depends(admin_desk),
+) -> HTMLResponse:
+    """A new teacher code for this workshop (admin only), shown once on the desk."""
+    label = text(language(request), "web.desk.teacher_label")
+    issued = moderation.issue_teacher_code(session, workshop_id, label)
+    return _workshop_desk(request, session, workshop_id, teacher_issued=issued)
+
+
+@router.post("/w/{workshop_id}/teachers/{code_id}/revoke")
+def revoke_teacher_code(
+    request: Request,
+    workshop_id: WorkshopId,
+    code_id: WorkshopId,
+    _form: dict = Depends(checked_form),
+    session: Session = Depends(admin_desk),
+) -> Response:
+    def act() -> None:
+        moderation.revoke_teacher_code(session, workshop_id, code_id)
+
+    return _acted(request, session, workshop_id, act, "#teachers-heading")
 
 
 def redirect_to_sign_in(request: Request, exc: Exception) -> Response:

@@ -5,14 +5,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
+    ParticipantId,
     ServerState,
     WorkshopId,
     address_limited,
     db,
     guessing,
-    moderator,
     participant,
+    participant_moderator,
     server,
+    workshop_moderator,
 )
 from server_sync.models import Participant
 from server_sync.schemas import (
@@ -77,19 +79,16 @@ def _out(row: ParticipantRow) -> ParticipantOut:
 @router.get(
     "/workshops/{workshop_id}/participants",
     response_model=list[ParticipantOut],
-    dependencies=[Depends(moderator)],
+    dependencies=[Depends(workshop_moderator)],
 )
 def class_list(workshop_id: WorkshopId, session: Session = Depends(db)) -> list[ParticipantOut]:
     return [_out(row) for row in participants.participants_overview(session, workshop_id)]
 
 
-ParticipantId = WorkshopId  # the same range check: an id the database can hold
-
-
 @router.post(
     "/participants/{participant_id}/reset",
     response_model=PersonalCodeOut,
-    dependencies=[Depends(moderator)],
+    dependencies=[Depends(participant_moderator)],
 )
 def reset(participant_id: ParticipantId, session: Session = Depends(db)) -> PersonalCodeOut:
     """Signs all the pupil's devices out; the new personal code is shown this once."""
@@ -99,7 +98,7 @@ def reset(participant_id: ParticipantId, session: Session = Depends(db)) -> Pers
 @router.patch(
     "/participants/{participant_id}",
     response_model=ParticipantOut,
-    dependencies=[Depends(moderator)],
+    dependencies=[Depends(participant_moderator)],
 )
 def rename(
     participant_id: ParticipantId, body: PseudonymIn, session: Session = Depends(db)
@@ -109,7 +108,9 @@ def rename(
     return next(_out(row) for row in rows if row.id == person.id)
 
 
-@router.delete("/participants/{participant_id}", status_code=204, dependencies=[Depends(moderator)])
+@router.delete(
+    "/participants/{participant_id}", status_code=204, dependencies=[Depends(participant_moderator)]
+)
 def remove(participant_id: ParticipantId, session: Session = Depends(db)) -> Response:
     """Their votes go; their designs stay, hidden from the gallery."""
     participants.remove(session, participant_id)

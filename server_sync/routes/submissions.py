@@ -11,7 +11,8 @@ from server_sync.deps import (
     bearer,
     db,
     is_moderator,
-    moderator,
+    moderates_submission,
+    moderator_desk,
     rate_limited,
     server,
 )
@@ -24,6 +25,7 @@ from server_sync.schemas import (
     SubmissionWithDesignOut,
 )
 from server_sync.services import images, moderation, submissions
+from server_sync.services.moderation import Desk
 from server_sync.services.participants import participant_with_token
 
 router = APIRouter()
@@ -50,6 +52,7 @@ async def raw_body(request: Request) -> bytes:
     response_model=StoredOut,
     responses={
         201: {"model": StoredOut},
+        202: {"model": StoredOut, "description": "kept after building ended (status `late`)"},
         413: {
             "model": ErrorOut,
             "description": "over 2 MB, or past the participant's stored bytes",
@@ -69,7 +72,10 @@ def put_submission(
     state: ServerState = Depends(server),
     _=Depends(rate_limited),
 ) -> StoredOut:
-    """Not `async`: this thread waits for the worker pool and the database, never the loop.
+    """201: a new revision; 200: the same content again; 202: kept after building ended, for
+    the moderator to look at (status `late`).
+
+    Not `async`: this thread waits for the worker pool and the database, never the loop.
 
     The participant is looked up here, not by the `participant` dependency: that runs in a
     thread of its own, and its query would hold SQLite's one connection while this route
@@ -87,6 +93,8 @@ def put_submission(
             images.render_soon, state.data_dir, uuid, revision, new.grid, new.level, state.workers
         )
         response.status_code = 201
+    if stored.answer.status == "late":
+        response.status_code = 202
     return stored.answer
 
 
@@ -98,7 +106,8 @@ def put_submission(
 def list_submissions(
     workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
 ) -> list[SubmissionOut]:
-    found = submissions.submissions_of(session, workshop_id, is_moderator(request, session))
+    shown = is_moderator(request, session, workshop_id)
+    found = submissions.submissions_of(session, workshop_id, shown)
     return [SubmissionOut.of(s) for s in found]
 
 
@@ -109,7 +118,7 @@ def list_submissions(
     responses={200: {"model": SubmissionWithDesignOut}},
 )
 def get_submission(uuid: str, request: Request, session: Session = Depends(db)) -> dict:
-    found = submissions.visible(session, uuid, is_moderator(request, session))
+    found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
     design = submissions.design_text(session, uuid, found.revision)
     return {**SubmissionOut.of(found).model_dump(), "design": json.loads(design)}
 
@@ -129,7 +138,7 @@ def image(
     state: ServerState = Depends(server),
 ) -> Response:
     shown = images.known_view(view)
-    found = submissions.visible(session, uuid, is_moderator(request, session))
+    found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
     path = images.image_file(session, state.workers, state.data_dir, found, shown)
     return Response(
         path.read_bytes(),
@@ -138,10 +147,13 @@ def image(
     )
 
 
-@router.post(
-    "/submissions/{uuid}/moderation",
-    response_model=SubmissionOut,
-    dependencies=[Depends(moderator)],
-)
-def moderate(uuid: str, body: ModerationIn, session: Session = Depends(db)) -> SubmissionOut:
+@router.post("/submissions/{uuid}/moderation", response_model=SubmissionOut)
+def moderate(
+    uuid: str,
+    body: ModerationIn,
+    session: Session = Depends(db),
+    desk: Desk = Depends(moderator_desk),
+) -> SubmissionOut:
+    """Approve (also: admit a late design), hide or reject one design."""
+    desk.check(submissions.visible(session, uuid, as_moderator=True).workshop_id)
     return SubmissionOut.of(moderation.moderate(session, uuid, body))

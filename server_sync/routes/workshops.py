@@ -11,9 +11,12 @@ from server_sync.deps import (
     is_moderator,
     moderator,
     rate_limited,
+    workshop_moderator,
 )
 from server_sync.models import Participant
 from server_sync.schemas import (
+    ApproveAllIn,
+    ApprovedOut,
     JoinIn,
     JoinOut,
     ResultOut,
@@ -21,7 +24,7 @@ from server_sync.schemas import (
     WorkshopIn,
     WorkshopOut,
 )
-from server_sync.services import participants, ranking, workshops
+from server_sync.services import moderation, participants, ranking, workshops
 
 router = APIRouter()
 
@@ -43,20 +46,35 @@ def get_workshop(
     ids must not hand out codes to join someone else's class."""
     workshop = workshops.workshop_or_404(session, workshop_id)
     shown = WorkshopOut.of(workshop)
-    if is_moderator(request, session):
+    if is_moderator(request, session, workshop_id):
         return shown
     member = participants.member_of(session, Participant, bearer(request), workshop)
     return shown if member is not None else shown.model_copy(update={"code": ""})
 
 
 @router.patch(
-    "/workshops/{workshop_id}", response_model=WorkshopOut, dependencies=[Depends(moderator)]
+    "/workshops/{workshop_id}",
+    response_model=WorkshopOut,
+    dependencies=[Depends(workshop_moderator)],
 )
 def change_workshop(
     workshop_id: WorkshopId, body: WorkshopChange, session: Session = Depends(db)
 ) -> WorkshopOut:
-    """The phase (forward only), when joining ends, and the most participants."""
+    """The phase (back only where still fair, see `workshops.change_workshop`), when joining
+    ends, and the most participants."""
     return WorkshopOut.of(workshops.change_workshop(session, workshop_id, body))
+
+
+@router.post(
+    "/workshops/{workshop_id}/approve-all",
+    response_model=ApprovedOut,
+    dependencies=[Depends(workshop_moderator)],
+)
+def approve_all(
+    workshop_id: WorkshopId, body: ApproveAllIn, session: Session = Depends(db)
+) -> ApprovedOut:
+    """Approve the waiting designs the moderator saw (uuid and revision each)."""
+    return ApprovedOut(approved=moderation.approve_all(session, workshop_id, body.designs))
 
 
 @router.post(
@@ -77,4 +95,4 @@ def results(
     workshop_id: WorkshopId, request: Request, session: Session = Depends(db)
 ) -> list[ResultOut]:
     """Votes and jury stars per approved submission; who voted for what is never part of any answer."""
-    return ranking.results(session, workshop_id, is_moderator(request, session))
+    return ranking.results(session, workshop_id, is_moderator(request, session, workshop_id))

@@ -8,50 +8,55 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_sync.errors import ApiError
-from server_sync.models import JuryMember, JuryRating, Workshop, now
+from server_sync.models import JuryMember, JuryRating, TeacherCode, Workshop, now
 from server_sync.security import token_hash
 from server_sync.services.submissions import approved_in
 from server_sync.services.workshops import clean_code, new_code, workshop_or_404
 
-JURY_CODE_LENGTH = 10  # about 50 bits from an alphabet that is easy to read out
-MOST_CODES = 30  # jury codes issued at once
+CODE_LENGTH = 10  # about 50 bits from an alphabet that is easy to read out
+MOST_CODES = 30  # codes issued at once
 MAX_STARS = 5
 
 
-def new_jury_code() -> str:
-    code = new_code(JURY_CODE_LENGTH)
+def new_secret_code() -> str:
+    """A jury or teacher code, in two halves that are easy to read out."""
+    code = new_code(CODE_LENGTH)
     return f"{code[:5]}-{code[5:]}"
 
 
-def issue_jury_codes(session: Session, workshop_id: int, count: int) -> list[tuple[str, str]]:
-    """`count` new jury members: (label, code) pairs, shown once; only the codes' hashes are kept."""
+def typed_code(typed: str) -> str:
+    """A jury or teacher code as typed ("abcde-12345") as its hash was stored."""
+    return clean_code(typed)[:32]
+
+
+def issue_codes(
+    session: Session, kind: type[JuryMember | TeacherCode], workshop_id: int, count: int, name: str
+) -> list[tuple[str, str]]:
+    """`count` new codes of `kind` for a workshop, labelled "`name` n": (label, code) pairs,
+    shown once; only the codes' hashes are kept."""
     workshop = workshop_or_404(session, workshop_id)
     if not 1 <= count <= MOST_CODES:
         raise ApiError(422, "jury_count")
-    existing = (
-        session.scalar(select(func.count()).where(JuryMember.workshop_id == workshop.id)) or 0
-    )
+    existing = session.scalar(select(func.count()).where(kind.workshop_id == workshop.id)) or 0
     issued = []
     for n in range(existing + 1, existing + count + 1):
-        code = new_jury_code()
+        code, label = new_secret_code(), f"{name} {n}"
         session.add(
-            JuryMember(
-                workshop_id=workshop.id, label=f"Jury {n}", token_hash=token_hash(clean_code(code))
-            )
+            kind(workshop_id=workshop.id, label=label, token_hash=token_hash(typed_code(code)))
         )
-        issued.append((f"Jury {n}", code))
+        issued.append((label, code))
     session.commit()
     return issued
 
 
-def jury_code(typed: str) -> str:
-    """A jury code as typed ("abcde-12345") as its hash was stored."""
-    return clean_code(typed)[:32]
+def issue_jury_codes(session: Session, workshop_id: int, count: int) -> list[tuple[str, str]]:
+    """`count` new jury members (see `issue_codes`)."""
+    return issue_codes(session, JuryMember, workshop_id, count, "Jury")
 
 
 def member_with_code(session: Session, typed: str) -> tuple[JuryMember, Workshop]:
     """The jury member a code was issued to, and their workshop, or a 404."""
-    code = jury_code(typed)
+    code = typed_code(typed)
     member = (
         session.scalar(select(JuryMember).where(JuryMember.token_hash == token_hash(code)))
         if code

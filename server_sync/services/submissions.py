@@ -145,34 +145,47 @@ def store(
 ) -> Stored:
     """Store an upload as the submission's next revision; the same content again changes nothing.
 
-    Only while the workshop is building, only the author's own submission, within the
-    participant's limits (`within_limits`); its status starts over (approved at once in a
-    workshop with moderation afterwards), except that a design the moderator hid or rejected
-    stays so under moderation afterwards until they decide again. The stored document names the
-    participant's pseudonym and carries the indicators the server computed: nothing the file
-    says about its author or its values is published. The CPU work runs in `workers`; this
-    function runs in a request's thread and only waits for it.
+    Only the author's own submission, within the participant's limits (`within_limits`); its
+    status starts over (approved at once in a workshop with moderation afterwards), except that
+    a design the moderator hid or rejected stays so under moderation afterwards until they
+    decide again. The stored document names the participant's pseudonym and carries the
+    indicators the server computed: nothing the file says about its author or its values is
+    published. The CPU work runs in `workers`; this function runs in a request's thread and
+    only waits for it.
+
+    After building ended (voting or closed) nothing a pupil sent is refused and lost, but
+    nothing changes what the class votes on either: a new design is kept with status `late`,
+    shown to the moderator only, never in the gallery or the votes until they admit it (the
+    moderator decides what is fair: a design admitted during voting starts with no votes); a
+    new version of a design already sent is kept as a revision beyond the one shown, so the
+    votes stay with the version the voters saw. Both are answered with status `late`.
     """
     workshop = workshop_or_404(session, person.workshop_id)
-    if workshop.phase != "building":
-        raise ApiError(409, "not_building")
     text = upload_text(body)
     digest = text_hash(text)
     existing = session.get(Submission, uuid)
     if existing is not None and existing.participant_id != person.id:
         raise ApiError(403, "not_yours")
-    if existing is not None and existing.content_hash == digest:
-        return Stored(StoredOut(uuid=uuid, revision=existing.revision, status=existing.status))
+    building = workshop.phase == "building"
+    latest = _latest_revision(session, uuid) if existing is not None else None
+    if existing is not None and latest is not None and latest[1] == digest:  # sent again
+        status = "late" if latest[0] > existing.revision else existing.status
+        return Stored(StoredOut(uuid=uuid, revision=latest[0], status=status))
     within_limits(session, person, len(body), limits)
     # End the read before the CPU work: on SQLite the process has one connection, and every other
     # request would wait for it behind this upload (objects stay loaded: expire_on_commit=False).
     session.commit()
     found = workers.run(checked, text, uuid, workshop.level_id, lang)
     doc, values = found.doc, found.values
-    status = "approved" if workshop.moderation == "post" else "pending"
-    if status == "approved" and existing is not None and existing.status in STAYS:
-        status = existing.status
     published = doc.model_copy(update={"pseudonyms": [person.pseudonym], "metrics": values})
+    number = 1 if latest is None else latest[0] + 1
+    if existing is not None and not building:
+        return _kept_late(session, person, uuid, number, digest, published)
+    status = "approved" if workshop.moderation == "post" else "pending"
+    if not building:
+        status = "late"
+    elif status == "approved" and existing is not None and existing.status in STAYS:
+        status = existing.status
     fields = {
         "content_hash": digest,
         "title": doc.title,
@@ -181,39 +194,70 @@ def store(
         "pseudonym": person.pseudonym,
         "status": status,
         "updated": now(),
+        "revision": number,
     }
     if existing is None:
-        stored = Submission(
-            uuid=uuid, workshop_id=workshop.id, participant_id=person.id, revision=1, **fields
-        )
+        stored = Submission(uuid=uuid, workshop_id=workshop.id, participant_id=person.id, **fields)
         session.add(stored)
     else:
         stored = existing
         for key, value in fields.items():
             setattr(stored, key, value)
-        stored.revision += 1
     try:
         session.flush()  # the submission row first: its revision refers to it
         session.add(
-            Revision(
-                uuid=uuid,
-                revision=stored.revision,
-                content_hash=digest,
-                design=published.to_json(),
-            )
+            Revision(uuid=uuid, revision=number, content_hash=digest, design=published.to_json())
         )
         session.commit()
-    except IntegrityError:  # the same upload raced itself: whoever lost finds the winner's row
-        session.rollback()
-        winner = session.get(Submission, uuid)
-        if winner is None:
-            raise
-        if winner.participant_id != person.id:
-            raise ApiError(403, "not_yours") from None
-        return Stored(StoredOut(uuid=uuid, revision=winner.revision, status=winner.status))
+    except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
+        return _raced(session, person, uuid, exc)
     return Stored(
         StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), found.opened
     )
+
+
+def _latest_revision(session: Session, uuid: str) -> tuple[int, str] | None:
+    """The newest stored revision of a design and its content hash (late ones included)."""
+    row = session.execute(
+        select(Revision.revision, Revision.content_hash)
+        .where(Revision.uuid == uuid)
+        .order_by(Revision.revision.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _kept_late(
+    session: Session,
+    person: Participant,
+    uuid: str,
+    number: int,
+    digest: str,
+    published: DesignDocument,
+) -> Stored:
+    """A new version sent after building ended: kept as a revision beyond the one shown."""
+    session.add(
+        Revision(uuid=uuid, revision=number, content_hash=digest, design=published.to_json())
+    )
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        return _raced(session, person, uuid, exc)
+    return Stored(StoredOut(uuid=uuid, revision=number, status="late"))
+
+
+def _raced(session: Session, person: Participant, uuid: str, exc: IntegrityError) -> Stored:
+    """The answer for an upload that lost a race with the same upload: the winner's."""
+    session.rollback()
+    winner = session.get(Submission, uuid)
+    if winner is None:
+        raise exc
+    if winner.participant_id != person.id:
+        raise ApiError(403, "not_yours") from None
+    latest = _latest_revision(session, uuid)
+    number = latest[0] if latest else winner.revision
+    status = "late" if number > winner.revision else winner.status
+    return Stored(StoredOut(uuid=uuid, revision=number, status=status))
 
 
 def design_text(session: Session, uuid: str, revision: int) -> str:

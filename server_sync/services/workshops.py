@@ -2,14 +2,22 @@
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from game.core.errors import QuartierError
 from game.core.level import Level
 from game.io.levels import find_level
 from server_sync.errors import ApiError
-from server_sync.models import AuditEntry, VoteSlot, Workshop
+from server_sync.models import (
+    AuditEntry,
+    JuryMember,
+    JuryRating,
+    Submission,
+    Vote,
+    VoteSlot,
+    Workshop,
+)
 from server_sync.schemas import Phase, WorkshopChange, WorkshopIn
 
 # Easy to read out in class: no 0/O, 1/I/L.
@@ -84,13 +92,52 @@ def joining_open(workshop: Workshop) -> bool:
     return PHASES.index(workshop.phase) <= PHASES.index(last)
 
 
+def votes_cast(session: Session, workshop_id: int) -> int:
+    """Votes and jury ratings given in a workshop: once there is one, building is over for good."""
+    votes = session.scalar(select(func.count()).where(Vote.workshop_id == workshop_id)) or 0
+    ratings = (
+        session.scalar(
+            select(func.count())
+            .select_from(JuryRating)
+            .join(JuryMember, JuryMember.id == JuryRating.jury_member_id)
+            .where(JuryMember.workshop_id == workshop_id)
+        )
+        or 0
+    )
+    return votes + ratings
+
+
+def _move_back(session: Session, workshop: Workshop, phase: Phase) -> None:
+    """Undo a phase change a teacher made by mistake, where that is still fair.
+
+    Back to building only while no vote and no jury rating exists: a vote is a pupil's choice
+    among the designs shown, which reopened building would change under it. The designs that
+    arrived meanwhile (status `late`) then count as sent in time and wait for moderation as
+    usual (or are approved at once under moderation afterwards).
+
+    Back from closed to voting is always allowed: a teacher who closed by mistake during the
+    lesson must be able to let the class finish voting. Every vote cast stays; the results were
+    public for a moment, which the audit log records (pupils who saw them may change their
+    votes, as they could before closing).
+    """
+    if phase == "building":
+        cast = votes_cast(session, workshop.id)
+        if cast:
+            raise ApiError(409, "phase_votes_cast", n=cast)
+        session.execute(
+            update(Submission)
+            .where(Submission.workshop_id == workshop.id, Submission.status == "late")
+            .values(status="approved" if workshop.moderation == "post" else "pending")
+        )
+
+
 def change_workshop(session: Session, workshop_id: int, body: WorkshopChange) -> Workshop:
-    """The moderator's changes, each in the audit log. Phases go forward only: building →
-    voting → closed (a phase may be skipped, never undone)."""
+    """The moderator's changes, each in the audit log. Phases move building → voting → closed
+    (a phase may be skipped); moving back is allowed where `_move_back` says it is fair."""
     workshop = workshop_or_404(session, workshop_id)
     if body.phase is not None and body.phase != workshop.phase:
         if PHASES.index(body.phase) < PHASES.index(workshop.phase):
-            raise ApiError(409, "phase_backwards", phase=workshop.phase)
+            _move_back(session, workshop, body.phase)
         session.add(
             AuditEntry(action=f"phase_{body.phase}", workshop_id=workshop.id, detail=workshop.phase)
         )

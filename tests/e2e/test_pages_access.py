@@ -4,8 +4,7 @@ and photographed on a phone and a projector (kept when `make screenshots` asks f
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser import PHONE, PROJECTOR, screenshot_dir
+from browser import PHONE, PROJECTOR, screenshot_dir, serious_axe_findings
 from playwright.sync_api import expect
 
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -25,7 +24,7 @@ def scene(site):
     site.moderate(uuids[2], "hide", "not for the gallery")
     joined = site.client.post("/api/v1/join", json={"code": voting["code"], "pseudonym": "Yak"})
     site.phase(voting, "voting")
-    closed = site.workshop("Abgeschlossen", moderation="post")
+    closed = site.workshop("Abgeschlossen", moderation="post", joining="until_closed")
     first = site.submit_as(closed, "Fox", "Spielstraße")
     site.submit_as(closed, "Owl", "Grüner Hof", x=60)
     bee = site.join(closed, "Bee")  # joining ends when voting starts
@@ -58,6 +57,7 @@ MODERATOR_PAGES = {
     "desk": "/moderate",
     "workshop-desk": "/moderate/w/{id}",
     "projector": "/moderate/w/{id}/projector",
+    "confirm-phase": "/moderate/w/{id}/phase?phase=closed",
 }
 
 
@@ -117,15 +117,6 @@ def test_student_joins_and_votes_with_the_keyboard_alone(site, visitor, scene):
     expect(page.locator(f"#d-{scene['uuids'][1]}")).to_be_focused()  # back where the student was
 
 
-def _serious(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(
     site, visitor, moderator, scene, lang
@@ -150,7 +141,7 @@ def test_every_page_passes_axe_and_is_photographed_on_a_phone_and_a_projector(
             page.goto(path)
             page.wait_for_load_state("load")
             assert page.locator("html").get_attribute("lang") == lang
-            problems = _serious(page)
+            problems = serious_axe_findings(page)
             if problems:
                 found[f"{name} ({size_name})"] = problems
             if folder:
@@ -176,5 +167,5 @@ def test_the_accessibility_check_does_find_problems_where_there_are_some(visitor
     page.set_content(
         '<html><body><img src="x.png"><button></button><p style="color:#ccc">faint</p></body></html>'
     )
-    problems = " ".join(_serious(page))
+    problems = " ".join(serious_axe_findings(page))
     assert "image-alt" in problems and "button-name" in problems and "html-has-lang" in problems

@@ -56,10 +56,12 @@ def test_moderator_creates_a_workshop_approves_hides_and_moves_to_voting_and_clo
     assert "Parking deck" not in gallery.content()
 
     desk.get_by_role("button", name="Start voting").click()
+    desk.get_by_role("button", name="Yes, open voting").click()
     expect(desk.get_by_text("Now: Voting")).to_be_visible()
     gallery.reload()
     expect(gallery.get_by_text("To vote, join the workshop first.")).to_be_visible()
     desk.get_by_role("button", name="Close the workshop").click()
+    desk.get_by_role("button", name="Yes, close the workshop").click()
     expect(desk.get_by_text("Now: Closed")).to_be_visible()
     expect(desk.get_by_role("button", name="Start voting")).to_have_count(0)
 
@@ -88,7 +90,9 @@ def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(
     page.goto("/moderate")
     page.get_by_label("Moderator token").fill("not-the-token")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_have_text("This needs the moderator token.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This needs the moderator token or a teacher code."
+    )
     workshop = site.workshop("Projektor")
     assert page.goto(f"/moderate/w/{workshop['id']}").status == 200
     expect(page.get_by_role("heading", name="Moderators: sign in")).to_be_visible()  # not the desk

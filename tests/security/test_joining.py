@@ -158,5 +158,8 @@ def test_the_desk_sets_and_changes_joining(server):
     )
     assert saved.status_code == 200  # the desk again, after the redirect
     assert "0 participants, no limit." in saved.text and "Open: pupils can join" in saved.text
-    client.post(f"/moderate/w/{workshop_id}/phase", data={"csrf": token, "phase": "voting"})
+    client.post(
+        f"/moderate/w/{workshop_id}/phase",
+        data={"csrf": token, "phase": "voting", "confirmed": "yes"},
+    )
     assert "Ended: no one can join any more." in client.get(f"/moderate/w/{workshop_id}").text

@@ -71,22 +71,22 @@ def test_a_short_moderator_token_is_refused_at_start(tmp_path):
 
 def test_a_new_token_ends_the_desks_signed_in_with_the_old_one(tmp_path):
     from server_sync.app import create_app
-    from server_sync.services.moderation import session_active, sign_in
+    from server_sync.services.moderation import session_desk, sign_in
     from server_sync.settings import Settings
 
     app, _ = create_app(Settings(data_dir=tmp_path, moderator_token=MODERATOR))
     sessions = app.state.server.sessions
     with sessions() as session:
-        cookie = sign_in(session, MODERATOR)
-        assert session_active(session, cookie)
+        cookie, _ = sign_in(session, MODERATOR)
+        assert session_desk(session, cookie)
     app.state.server.engine.dispose()
     again, _ = create_app(Settings(data_dir=tmp_path, moderator_token=MODERATOR))
     with again.state.server.sessions() as session:
-        assert session_active(session, cookie)  # same token: the desk stays signed in
+        assert session_desk(session, cookie)  # same token: the desk stays signed in
     again.state.server.engine.dispose()
     rotated, _ = create_app(Settings(data_dir=tmp_path, moderator_token="n" * 40))
     with rotated.state.server.sessions() as session:
-        assert not session_active(session, cookie)
+        assert not session_desk(session, cookie)
     rotated.state.server.engine.dispose()
 
 

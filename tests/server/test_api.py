@@ -41,13 +41,19 @@ def test_a_workshop_on_an_unknown_level_is_refused(server):
     assert response.status_code == 422 and error(response) == "unknown_level"
 
 
-def test_phases_only_move_forward(server):
-    w = server.workshop()
+def test_building_is_reopened_only_while_no_vote_was_cast(server):
+    w = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(w, "Fox"))
+    owl = server.join(w, "Owl")
     server.phase(w, "voting")
+    server.phase(w, "building")  # a mistake, undone before anyone voted
+    server.phase(w, "voting")
+    server.vote(owl, uuid)
     response = server.client.patch(
         f"/api/v1/workshops/{w['id']}", json={"phase": "building"}, headers=server.mod
     )
-    assert response.status_code == 409 and error(response) == "phase_backwards"
+    assert response.status_code == 409 and error(response) == "phase_votes_cast"
+    assert "(1)" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
@@ -264,15 +270,16 @@ def test_equal_votes_share_a_rank_and_the_results_page_shows_each_picture(server
         assert server.client.get(f"/api/v1/submissions/{uuid}/image.png").status_code == 200
 
 
-def test_submissions_are_refused_after_the_building_phase(server, make_design):
-    w = server.workshop()
+def test_submissions_after_the_building_phase_are_kept_for_the_moderator(server, make_design):
+    w = server.workshop(moderation="post")
     fox = server.join(w, "Fox")
     server.phase(w, "voting")
     raw = json.loads(make_design())
     late = server.client.put(
         f"/api/v1/submissions/{raw['id']}", content=json.dumps(raw), headers=fox
     )
-    assert late.status_code == 409 and error(late) == "not_building"
+    assert late.status_code == 202 and late.json()["status"] == "late"
+    assert server.client.get(f"/api/v1/workshops/{w['id']}/submissions").json() == []
 
 
 def test_every_moderation_action_is_in_the_audit_log(server):
