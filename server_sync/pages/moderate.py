@@ -22,6 +22,7 @@ from game.core.i18n import text
 from game.io.levels import available_levels
 from server_sync.cookies import MODERATOR_COOKIE
 from server_sync.deps import (
+    ParticipantId,
     ServerState,
     WorkshopId,
     db,
@@ -30,7 +31,7 @@ from server_sync.deps import (
     signed_in_desk,
 )
 from server_sync.errors import ApiError, language
-from server_sync.models import Workshop
+from server_sync.models import Participant, Workshop
 from server_sync.network import only_here, shown_address
 from server_sync.schemas import (
     ModerationIn,
@@ -39,7 +40,7 @@ from server_sync.schemas import (
     WorkshopIn,
     form_number,
 )
-from server_sync.services import jury, moderation, ranking, workshops
+from server_sync.services import jury, moderation, participants, ranking, workshops
 from server_sync.services.moderation import Desk
 from server_sync.services.submissions import visible
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -196,6 +197,7 @@ def _workshop_desk(
     issued: list[tuple[str, str]] | None = None,
     status: int = 200,
     teacher_issued: tuple[str, str] | None = None,
+    pupil_code: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     seen = moderation.overview(session, workshop_id)
     url = join_url(request, seen.workshop)
@@ -217,6 +219,8 @@ def _workshop_desk(
         others=seen.others,
         audit=seen.audit,
         participants=seen.participants,
+        pupils=participants.participants_overview(session, workshop_id),
+        pupil_code=pupil_code,
         joining_open=workshops.joining_open(seen.workshop),
         jury=seen.jury,
         issued=issued or [],
@@ -415,6 +419,66 @@ def revoke_teacher_code(
         moderation.revoke_teacher_code(session, workshop_id, code_id)
 
     return _acted(request, session, workshop_id, act, "#teachers-heading")
+
+
+def _pupil(session: Session, workshop_id: int, participant_id: int) -> Participant:
+    """A pupil of this workshop: a desk for one workshop must not reach another's pupils."""
+    found = participants.participant_or_404(session, participant_id)
+    if found.workshop_id != workshop_id:
+        raise ApiError(404, "no_participant")
+    return found
+
+
+@router.post("/w/{workshop_id}/pupils/{participant_id}/reset")
+def reset_pupil(
+    request: Request,
+    workshop_id: WorkshopId,
+    participant_id: ParticipantId,
+    _form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> HTMLResponse:
+    """Signs the pupil out on every device; their new personal code is shown this once."""
+    try:
+        pupil = _pupil(session, workshop_id, participant_id)
+        code = participants.reset_sign_in(session, pupil.id)
+    except ApiError as exc:
+        return _workshop_desk(
+            request, session, workshop_id, message(request, exc), status=exc.status
+        )
+    return _workshop_desk(request, session, workshop_id, pupil_code=(pupil.pseudonym, code))
+
+
+@router.post("/w/{workshop_id}/pupils/{participant_id}/rename")
+def rename_pupil(
+    request: Request,
+    workshop_id: WorkshopId,
+    participant_id: ParticipantId,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> Response:
+    def act() -> None:
+        pupil = _pupil(session, workshop_id, participant_id)
+        participants.rename(session, pupil.id, form.get("pseudonym", "").strip()[:64])
+
+    return _acted(request, session, workshop_id, act, "#pupils")
+
+
+@router.post("/w/{workshop_id}/pupils/{participant_id}/remove")
+def remove_pupil(
+    request: Request,
+    workshop_id: WorkshopId,
+    participant_id: ParticipantId,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> Response:
+    """Only with the box ticked ("their votes are taken back"): a click alone removes nobody."""
+
+    def act() -> None:
+        if form.get("confirm") != "yes":
+            raise ApiError(422, "confirm_remove")
+        participants.remove(session, _pupil(session, workshop_id, participant_id).id)
+
+    return _acted(request, session, workshop_id, act, "#pupils")
 
 
 def redirect_to_sign_in(request: Request, exc: Exception) -> Response:

@@ -353,3 +353,112 @@ def test_revoking_a_teacher_code_ends_its_desks_at_once(server):
         ).status_code
         == 401
     )
+
+
+# 5. The class list: who is stuck, and what the teacher can do for one pupil
+
+
+def pupil_row(page: str, pseudonym: str) -> str:
+    found = re.search(rf'<th scope="row">{pseudonym}</th>(.*?)</tr>', page, re.S)
+    assert found is not None, pseudonym
+    return found.group(1)
+
+
+def pupil_id(server, w, pseudonym: str) -> int:
+    listed = server.client.get(f"/api/v1/workshops/{w['id']}/participants", headers=server.mod)
+    return next(p["id"] for p in listed.json() if p["pseudonym"] == pseudonym)
+
+
+def test_the_class_list_shows_each_pupil_with_designs_and_status(server):
+    w = server.workshop(moderation="pre")
+    fox, owl = server.join(w, "Fox"), server.join(w, "Owl")
+    server.join(w, "Cat")
+    shown, _ = server.submit(fox, "Park", 40)
+    server.submit(owl, "Platz", 50)
+    server.approve(shown)
+    server.sign_in()
+    page = server.client.get(f"/moderate/w/{w['id']}").text
+    assert "Class (3)" in page
+    assert "in the gallery" in pupil_row(page, "Fox") and ">1<" in pupil_row(page, "Fox")
+    assert "sent, waiting" in pupil_row(page, "Owl")
+    assert "still building" in pupil_row(page, "Cat") and ">0<" in pupil_row(page, "Cat")
+    assert re.search(r"<td>\d\d:\d\d</td>", pupil_row(page, "Fox"))  # joined, last seen
+
+
+def test_a_reset_signs_the_pupil_out_everywhere_and_shows_a_new_code_once(server):
+    w = server.workshop()
+    fox = server.join(w, "Fox")
+    server.sign_in()
+    reset = form(server, f"/moderate/w/{w['id']}/pupils/{pupil_id(server, w, 'Fox')}/reset")
+    assert reset.status_code == 200 and "New personal code for Fox" in reset.text
+    code = re.search(r'<p class="code-small">([A-Z0-9]{4}-[A-Z0-9]{4})</p>', reset.text).group(1)
+    assert server.client.get("/api/v1/me", headers=fox).status_code == 401
+    again = server.client.post("/api/v1/sign-in", json={"personal_code": code})
+    assert again.status_code == 200 and again.json()["pseudonym"] == "Fox"
+    assert code not in server.client.get(f"/moderate/w/{w['id']}").text  # shown only once
+
+
+def test_a_rename_keeps_the_rules_and_shows_everywhere(server):
+    w = server.workshop(moderation="post")
+    uuid, _ = server.submit(server.join(w, "Fox"), "Park", 40)
+    server.join(w, "Max")
+    server.sign_in()
+    path = f"/moderate/w/{w['id']}/pupils/{pupil_id(server, w, 'Fox')}/rename"
+    look_alike = form(server, path, pseudonym="Мах")  # Cyrillic: looks like Max
+    assert look_alike.status_code == 409 and "Class (2)" in look_alike.text
+    renamed = form(server, path, pseudonym="Luchs")
+    assert renamed.status_code == 200 and "Luchs" in renamed.text
+    assert server.client.get(f"/api/v1/submissions/{uuid}").json()["pseudonym"] == "Luchs"
+
+
+def test_removing_needs_the_box_and_keeps_the_designs(server):
+    w = server.workshop(moderation="post")
+    fox, owl = server.join(w, "Fox"), server.join(w, "Owl")
+    uuid, _ = server.submit(fox, "Park", 40)
+    mine, _ = server.submit(owl, "Platz", 50)
+    server.phase(w, "voting")
+    server.vote(fox, mine)
+    server.sign_in()
+    path = f"/moderate/w/{w['id']}/pupils/{pupil_id(server, w, 'Fox')}/remove"
+    unticked = form(server, path)
+    assert unticked.status_code == 422 and "Please tick the box" in unticked.text
+    removed = form(server, path, confirm="yes")
+    assert removed.status_code == 200 and "Class (1)" in removed.text
+    assert statuses(server, w)[uuid] == "hidden"  # kept, out of the gallery
+    results = server.client.get(f"/api/v1/workshops/{w['id']}/results", headers=server.mod)
+    assert {r["uuid"]: r["votes"] for r in results.json()} == {mine: 0}
+
+
+def test_a_teacher_cannot_touch_another_classes_pupils(server):
+    mine, other = server.workshop(title="7b"), server.workshop(title="8a")
+    server.join(other, "Fox")
+    server.join(mine, "Owl")
+    theirs, ours = pupil_id(server, other, "Fox"), pupil_id(server, mine, "Owl")
+    server.sign_in()
+    code = issue_teacher_code(server, mine)
+    api = server.client
+    teacher = {"Authorization": f"Bearer {code}"}
+    assert (
+        api.get(f"/api/v1/workshops/{other['id']}/participants", headers=teacher).status_code == 403
+    )
+    assert api.post(f"/api/v1/participants/{theirs}/reset", headers=teacher).status_code == 403
+    renamed = api.patch(
+        f"/api/v1/participants/{theirs}", json={"pseudonym": "Owl"}, headers=teacher
+    )
+    assert renamed.status_code == 403
+    assert api.delete(f"/api/v1/participants/{theirs}", headers=teacher).status_code == 403
+    # ... while their own class is theirs to look after
+    assert (
+        api.get(f"/api/v1/workshops/{mine['id']}/participants", headers=teacher).status_code == 200
+    )
+    assert api.post(f"/api/v1/participants/{ours}/reset", headers=teacher).status_code == 200
+    sign_in_with(server, code)
+    for action, fields in (
+        ("reset", {}),
+        ("rename", {"pseudonym": "Owl"}),
+        ("remove", {"confirm": "yes"}),
+    ):
+        # through their own workshop's address, with the other class's pupil
+        refused = form(server, f"/moderate/w/{mine['id']}/pupils/{theirs}/{action}", **fields)
+        assert refused.status_code == 404, action
+    assert pupil_id(server, other, "Fox") == theirs  # still there, still named Fox
