@@ -494,6 +494,67 @@ def idle_connection_rows() -> list[list[str]]:
     return rows
 
 
+CLASS = 30  # pupils pressing "join" at the same moment
+
+
+async def at_once(url: str, requests: list) -> tuple[float, list[float]]:
+    """The requests sent together from one client with a connection each (made beforehand, as
+    pupils' devices have theirs): (seconds until the last answer, each one's latency in ms).
+    Every answer must be a success."""
+    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as c:
+        await asyncio.gather(*(c.get("/healthz") for _ in requests))  # the connections, open
+
+        async def one(make) -> float:
+            start = time.perf_counter()
+            answer = await make(c)
+            assert answer.status_code < 300, answer.text
+            return (time.perf_counter() - start) * 1000
+
+        start = time.perf_counter()
+        latencies = await asyncio.gather(*(one(make) for make in requests))
+        return time.perf_counter() - start, list(latencies)
+
+
+def class_join_rows() -> list[list[str]]:
+    """A class of CLASS pupils joining one workshop at once (issue 14), ROUNDS times on one
+    server, each round beside as many /healthz at once (the ceiling): medians."""
+    server, url = start_server()
+    joins, ceiling = [], []
+    try:
+        for n in range(ROUNDS):
+            with httpx.Client(base_url=url, timeout=60) as c:
+                w = c.post(
+                    "/api/v1/workshops",
+                    headers=MOD,
+                    json={"title": f"Class {n}", "level_id": "demo"},
+                )
+            code = w.json()["code"]
+
+            def joiner(i: int, code: str = code):
+                return lambda c: c.post(
+                    "/api/v1/join", json={"code": code, "pseudonym": f"Kind{i:02d}"}
+                )
+
+            ceiling.append(asyncio.run(at_once(url, [lambda c: c.get("/healthz")] * CLASS)))
+            joins.append(asyncio.run(at_once(url, [joiner(i) for i in range(CLASS)])))
+    finally:
+        stop_server(server)
+    rows = []
+    for name, runs in (
+        (f"{CLASS} × /healthz at once", ceiling),
+        (f"{CLASS} pupils join at once", joins),
+    ):
+        total = statistics.median(seconds for seconds, _ in runs)
+        p50 = statistics.median(statistics.median(lat) for _, lat in runs)
+        p99 = statistics.median(statistics.quantiles(lat, n=100)[98] for _, lat in runs)
+        rows.append([name, f"{total * 1000:.0f}", f"{p50:.0f}", f"{p99:.0f}"])
+    base = float(rows[0][1])
+    for row in rows:
+        row.append(f"{float(row[1]) / base:.1f}")
+    return rows
+
+
 def print_table(rows: list[tuple], note: str) -> None:
     """Each row against the /healthz row measured last before it, on the same server."""
     print(f"{'what':<28} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | vs healthz")
@@ -532,6 +593,14 @@ def main() -> None:
         f"half-sent requests held open by one client, then {HEALTHZ_PROBES} × /healthz on a new "
         "connection each; the server closes the longest-waiting beyond its cap "
         "(--max-connections, default 1,000 per process)"
+    )
+    print()
+    markdown_table(
+        ("at once", "all answered ms", "p50 ms", "p99 ms", "vs /healthz"), class_join_rows()
+    )
+    print(
+        f"one server process, SQLite (WAL, synchronous=FULL), a new connection per request, "
+        f"medians of {ROUNDS} rounds"
     )
     if shutil.which("wrk"):
         print()
