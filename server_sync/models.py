@@ -193,10 +193,10 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-class JuryMember(Base):
-    """A member of the youth jury, who joined with a code the moderator issued (only its hash is kept)."""
+class IssuedCode:
+    """A code the moderator issues for one workshop, with a label to tell it by; only its hash
+    is kept. Jury members and teachers hold one each (services/jury.py makes both)."""
 
-    __tablename__ = "jury_members"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
@@ -204,6 +204,12 @@ class JuryMember(Base):
     label: Mapped[str] = mapped_column(String(40))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class JuryMember(IssuedCode, Base):
+    """A member of the youth jury, who joined with a code the moderator issued."""
+
+    __tablename__ = "jury_members"
 
 
 class JuryRating(Base):
@@ -221,18 +227,10 @@ class JuryRating(Base):
     __table_args__ = (CheckConstraint("stars BETWEEN 0 AND 5", name="stars_in_range"),)
 
 
-class TeacherCode(Base):
-    """A code that gives one workshop's desk (and nothing else) to a teacher; only its hash is
-    kept. Revoking deletes it, and with it every desk session signed in with it."""
+class TeacherCode(IssuedCode, Base):
+    """A code that gives one workshop's desk (and nothing else) to a teacher. Revoking deletes it, and with it every desk session signed in with it."""
 
     __tablename__ = "teacher_codes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
-    )
-    label: Mapped[str] = mapped_column(String(40))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class ModeratorSession(Base):

@@ -311,12 +311,7 @@ def change_phase(
         return back_to(f"/moderate/w/{workshop_id}")
     if form.get("confirmed") != "yes":
         return _confirm_page(request, session, workshop, phase)
-
-    def act() -> None:
-        body = WorkshopChange.model_validate({"phase": phase})
-        workshops.change_workshop(session, workshop_id, body)
-
-    return _acted(request, session, workshop_id, act, "#phase-heading")
+    return _changed(request, session, workshop_id, {"phase": phase}, "#phase-heading")
 
 
 @router.post("/w/{workshop_id}/joining")
@@ -327,12 +322,19 @@ def change_joining(
     session: Session = Depends(at_desk),
 ) -> Response:
     """The joining form: when joining ends, the most participants."""
+    return _changed(request, session, workshop_id, _joining_fields(form), "#joining")
+
+
+def _changed(
+    request: Request, session: Session, workshop_id: int, fields: dict[str, object], anchor: str
+) -> Response:
+    """A desk form's change of the workshop, checked by the API's own schema and service."""
 
     def act() -> None:
-        body = WorkshopChange.model_validate(_joining_fields(form))
+        body = WorkshopChange.model_validate(fields)
         workshops.change_workshop(session, workshop_id, body)
 
-    return _acted(request, session, workshop_id, act, "#joining")
+    return _acted(request, session, workshop_id, act, anchor)
 
 
 @router.post("/w/{workshop_id}/approve-all")

@@ -14,7 +14,7 @@ from server_sync.cookies import PARTICIPANT_COOKIE
 from server_sync.deps import ServerState, address_limited, db, guessing, server
 from server_sync.errors import ApiError
 from server_sync.services import participants
-from server_sync.services.workshops import clean_code, workshop_or_404
+from server_sync.services.workshops import clean_code
 from server_sync.web import back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +33,7 @@ def ask(
     code = personal_code[:MAX_CODE]
     try:
         with guessing(state, request, "personal_code", "wrong_personal_code"):
-            person = participants.with_personal_code(session, code)
-        workshop = workshop_or_404(session, person.workshop_id)
-        if workshop.phase == "closed":
-            raise ApiError(409, "workshop_closed")
+            person, workshop = participants.signing_in(session, code)
     except ApiError as exc:
         return page(
             request, "sign_in.html", exc.status, personal_code=code, error=message(request, exc)

@@ -132,13 +132,20 @@ def sign_in(session: Session, personal_code: str) -> Joined:
     """A new device token for the participant whose personal code this is (typed in any case,
     with or without the dash). Works while joining is closed (a pupil who joined in the
     editor votes on a phone), not once the workshop is closed."""
+    person, workshop = signing_in(session, personal_code)
+    token = _new_device(session, person)
+    session.commit()
+    return Joined(person, token, workshop)
+
+
+def signing_in(session: Session, personal_code: str) -> tuple[Participant, Workshop]:
+    """Whose personal code this is and their workshop, while a device may still sign in as
+    them (not once the workshop is closed); asked before signing in and again when it is done."""
     person = with_personal_code(session, personal_code)
     workshop = workshop_or_404(session, person.workshop_id)
     if workshop.phase == "closed":
         raise ApiError(409, "workshop_closed")
-    token = _new_device(session, person)
-    session.commit()
-    return Joined(person, token, workshop)
+    return person, workshop
 
 
 def with_personal_code(session: Session, personal_code: str) -> Participant:
