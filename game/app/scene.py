@@ -180,7 +180,7 @@ class Scene:
         self.sky = GpuMesh()
         self.sky.upload(
             flat_mesh(
-                [(-1, -1, 0.999), (1, -1, 0.999), (1, 1, 0.999), (-1, 1, 0.999)],
+                [(-1, -1, 1.0), (1, -1, 1.0), (1, 1, 1.0), (-1, 1, 1.0)],
                 np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
                 np.array([0, 1, 2, 0, 2, 3], np.uint32),
             )
@@ -265,17 +265,27 @@ class Scene:
         lo = np.asarray(highlight.voxel, np.float32) - 0.01
         self.hover_lines.upload(flat_mesh(_box_lines(lo, lo + 1.02), (20, 20, 20, 255)))
 
+    def _front_to_back(self, eye: np.ndarray) -> list[GpuMesh]:
+        """Chunks nearest the eye first: on a CPU rasteriser a pixel hidden behind one already
+        drawn fails the depth test before its fragment shader runs, so near-first shades less."""
+        size = self.chunks.size
+
+        def distance(key: tuple[int, int]) -> float:
+            return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
+
+        return [self.gpu[key] for key in sorted(self.gpu, key=distance)]
+
     def draw(self, view_proj: np.ndarray, eye: np.ndarray, fog: tuple[float, float]) -> None:
-        """One frame; `fog` is the (start, end) distance over which the world fades into the haze."""
-        gl.glDisable(gl.GL_DEPTH_TEST)
-        self.flat_program.use()
-        self.flat_program["view_proj"] = matrix_uniform(np.eye(4))
-        self.sky.draw()
+        """One frame; `fog` is the (start, end) distance over which the world fades into the haze.
+
+        The opaque city comes first (near chunks first, without blending), then the lawn and the
+        sky where nothing covers them: each pixel then runs the voxel shader about once instead of
+        for a full-screen lawn and sky underneath it (llvmpipe shades every covered pixel).
+        """
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
         gl.glEnable(gl.GL_CULL_FACE)
-        gl.glEnable(gl.GL_BLEND)
-        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
         vp.use()
@@ -291,14 +301,23 @@ class Scene:
         vp["fog_start"], vp["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
-        self.ground.draw()
-        for mesh in self.gpu.values():
+        for mesh in self._front_to_back(eye):
             mesh.draw()
+        self.ground.draw()
 
+        # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0.
+        gl.glDepthMask(gl.GL_FALSE)
+        fp = self.flat_program
+        fp.use()
+        fp["view_proj"] = matrix_uniform(np.eye(4))
+        self.sky.draw()
+
+        gl.glEnable(gl.GL_BLEND)
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glPolygonOffset(-1.0, -2.0)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
-        gl.glDepthMask(gl.GL_FALSE)
+        vp.use()
         vp["alpha"] = 0.35
         self.locked.draw()
         vp["alpha"] = 0.75
@@ -306,7 +325,6 @@ class Scene:
         self.ghost.draw()
         gl.glDepthMask(gl.GL_TRUE)
 
-        fp = self.flat_program
         fp.use()
         fp["view_proj"] = matrix_uniform(view_proj)
         self.outline.draw()
