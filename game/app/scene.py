@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyglet import gl
 
-from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program, zone_texture
+from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid
@@ -19,56 +19,56 @@ SUN = SUN / np.linalg.norm(SUN)
 SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
 
+# Light, the pale look outside the zone and the distance for the fog are per vertex; per pixel
+# only the faint grid and the fog's curve remain. On llvmpipe (a CPU rasteriser) every operation
+# per pixel costs, and the old shader's texture lookup and 3D grid made the frame 2× slower.
 VOXEL_VS = """#version 330 core
 layout(location=0) in vec3 position;
 layout(location=1) in vec3 normal;
 layout(location=2) in vec4 color;
 uniform mat4 view_proj;
 uniform vec3 sun;
-out vec4 v_color;
-out vec3 v_world;
-flat out vec3 v_normal;
+uniform vec3 eye;
+out vec3 v_color;
+out vec2 v_face;
+out float v_distance;
+flat out float v_pale;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
-    v_color = vec4(color.rgb * light, color.a);
-    v_world = position;
-    v_normal = normal;
+    vec3 c = color.rgb * light;
+    // Outside the editable zone (alpha 0) the city is a little paler, so the building site
+    // stands out: c -> mix(c, grey, 0.25) * 0.92 + 0.06, linear but for the offset, so the grid
+    // can darken before the offset is added.
+    float outside = 1.0 - color.a;
+    float grey = dot(c, vec3(0.3, 0.59, 0.11));
+    v_color = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
+    v_pale = 0.06 * outside;
+    vec3 n = abs(normal);
+    v_face = n.x > 0.5 ? position.yz : (n.y > 0.5 ? position.xz : position.xy);
+    v_distance = length(position - eye);
 }
 """
 
 VOXEL_FS = """#version 330 core
-in vec4 v_color;
-in vec3 v_world;
-flat in vec3 v_normal;
-uniform sampler2D zone;
-uniform vec2 level_xy;
-uniform float zone_top;
+in vec3 v_color;
+in vec2 v_face;
+in float v_distance;
+flat in float v_pale;
 uniform float alpha;
 uniform vec4 tint;
-uniform vec3 eye;
 uniform vec3 fog_color;
 uniform float fog_start;
 uniform float fog_end;
 out vec4 frag;
 void main() {
-    vec3 c = v_color.rgb;
     // Faint voxel grid, one pixel wide whatever the distance, fading out before it could alias.
-    vec3 width = fwidth(v_world);
-    vec3 g = abs(fract(v_world + 0.5) - 0.5) / max(width, vec3(1e-4));
-    vec3 n = abs(v_normal);
-    float d = min(mix(g.x, 1e4, n.x), min(mix(g.y, 1e4, n.y), mix(g.z, 1e4, n.z)));
-    float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, max(width.y, width.z)));
-    c *= 1.0 - 0.16 * (1.0 - clamp(d, 0.0, 1.0)) * fade;
-    // Outside the editable zone the city is a little paler, so the building site stands out.
-    vec3 inside = v_world - 0.5 * v_normal;
-    float in_zone = texture(zone, floor(inside.xy) / level_xy + 0.5 / level_xy).r;
-    in_zone *= step(inside.z, zone_top);
-    float grey = dot(c, vec3(0.3, 0.59, 0.11));
-    c = mix(mix(c, vec3(grey), 0.25) * 0.92 + 0.06, c, in_zone);
-    float fog = smoothstep(fog_start, fog_end, length(v_world - eye)) * 0.8;
-    c = mix(c, fog_color, fog);
-    frag = vec4(mix(c, tint.rgb, tint.a), alpha * v_color.a);
+    vec2 width = fwidth(v_face);
+    vec2 g = abs(fract(v_face + 0.5) - 0.5) / max(width, vec2(1e-4));
+    float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, width.y));
+    vec3 c = v_color * (1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade) + v_pale;
+    c = mix(c, fog_color, smoothstep(fog_start, fog_end, v_distance) * 0.8);
+    frag = vec4(mix(c, tint.rgb, tint.a), alpha);
 }
 """
 
@@ -166,11 +166,10 @@ class Scene:
     def __init__(self, level: Level, grid: np.ndarray, chunk_size: int = 32) -> None:
         self.level = level
         self.colors = level.catalogue.colors
-        self.chunks = ChunkGrid(grid, self.colors, size=chunk_size)
+        self.chunks = ChunkGrid(grid, self.colors, size=chunk_size, zone=level.in_zone)
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
-        self.zone_tex = zone_texture(level.zone_columns)
         self.ground = GpuMesh()
         self.ground.upload(self._ground_mesh())
         self.outline = GpuMesh()
@@ -192,17 +191,26 @@ class Scene:
         self.hover_lines = GpuMesh()
         self.sync()
 
-    def _ground_mesh(self) -> Mesh:
-        """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city."""
+    def _ground_mesh(self, cells: int = 32) -> Mesh:
+        """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city.
+
+        It lies outside the zone (alpha 0: pale, as the shader draws the city there) and is cut
+        into `cells`² squares, so the fog's distance, taken per vertex, stays true across it.
+        """
         sx, sy, _ = self.level.shape
         m = max(sx, sy)
-        corners = np.array(
-            [(-m, -m, 0.98), (sx + m, -m, 0.98), (sx + m, sy + m, 0.98), (-m, sy + m, 0.98)],
-            np.float32,
-        )
-        normals = np.tile(np.array([[0, 0, 1]], np.int8), (4, 1))
-        colors = np.tile(np.array([GROUND], np.uint8), (4, 1))
-        return Mesh(corners, normals, colors, np.array([0, 1, 2, 0, 2, 3], np.uint32))
+        xs = np.linspace(-m, sx + m, cells + 1, dtype=np.float32)
+        ys = np.linspace(-m, sy + m, cells + 1, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        corners = np.stack([gx, gy, np.full_like(gx, 0.98)], axis=-1).reshape(-1, 3)
+        normals = np.tile(np.array([[0, 0, 1]], np.int8), (len(corners), 1))
+        colors = np.tile(np.array([(*GROUND[:3], 0)], np.uint8), (len(corners), 1))
+        # Two counter-clockwise triangles (seen from above) per cell of the (cells+1)² corners.
+        i, j = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
+        a = (i * (cells + 1) + j).ravel().astype(np.uint32)
+        b, c, d = a + cells + 1, a + cells + 2, a + 1
+        indices = np.stack([a, b, c, a, c, d], axis=1).ravel()
+        return Mesh(corners, normals, colors, indices)
 
     def _locked_mesh(self) -> Mesh:
         """Protected voxels under a bluish glass case, so students see what must stay."""
@@ -289,13 +297,8 @@ class Scene:
 
         vp = self.voxel_program
         vp.use()
-        gl.glActiveTexture(gl.GL_TEXTURE0)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, self.zone_tex)
         vp["view_proj"] = matrix_uniform(view_proj)
         vp["sun"] = tuple(SUN.tolist())
-        vp["zone"] = 0
-        vp["level_xy"] = tuple(float(s) for s in self.level.shape[:2])
-        vp["zone_top"] = float(self.level.doc.zone.top)
         vp["eye"] = tuple(float(v) for v in eye)
         vp["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
         vp["fog_start"], vp["fog_end"] = (float(f) for f in fog)
@@ -333,6 +336,5 @@ class Scene:
         self.hover_lines.draw(gl.GL_LINES)
         self.ghost_lines.draw(gl.GL_LINES)
         fp.stop()
-        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         gl.glDisable(gl.GL_CULL_FACE)
         gl.glDisable(gl.GL_DEPTH_TEST)
