@@ -444,6 +444,12 @@ class Hud:
             or any(b.contains(x, y) for b in self.canvas.buttons)
         )
 
+    def view_rows(self, height: int) -> tuple[int, int]:
+        """The rows (bottom, top; top exclusive) of the 3D view that the opaque top bar and
+        palette leave visible: the scene needs no pixels drawn under them."""
+        bottom = min(PALETTE, height)
+        return bottom, max(bottom, height - TOP_BAR)
+
     def _panel_height(self) -> float:
         shown = sum(1 for i in INDICATORS if i.key not in ("cost", "budget"))
         return 58 + ROW * shown + 30 + ROW * len(self.editor.level.doc.goals)
