@@ -19,9 +19,10 @@ SUN = SUN / np.linalg.norm(SUN)
 SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
 
-# Light, the pale look outside the zone and the distance for the fog are per vertex; per pixel
-# only the faint grid and the fog's curve remain. On llvmpipe (a CPU rasteriser) every operation
-# per pixel costs, and the old shader's texture lookup and 3D grid made the frame 2× slower.
+# Everything but the faint grid is per vertex: light, the pale look outside the zone, the fog and
+# the ghost's tint. They are affine in the colour the grid darkens, so the vertex shader folds them
+# into `v_shade * grid + v_add`. On llvmpipe (a CPU rasteriser) every operation per pixel costs;
+# the former shader, with a texture lookup, a 3D grid and the fog per pixel, made frames 2× slower.
 VOXEL_VS = """#version 330 core
 layout(location=0) in vec3 position;
 layout(location=1) in vec3 normal;
@@ -29,46 +30,43 @@ layout(location=2) in vec4 color;
 uniform mat4 view_proj;
 uniform vec3 sun;
 uniform vec3 eye;
-out vec3 v_color;
+uniform vec3 fog_color;
+uniform float fog_start;
+uniform float fog_end;
+uniform vec4 tint;
+out vec3 v_shade;
+out vec3 v_add;
 out vec2 v_face;
-out float v_distance;
-flat out float v_pale;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
     vec3 c = color.rgb * light;
     // Outside the editable zone (alpha 0) the city is a little paler, so the building site
-    // stands out: c -> mix(c, grey, 0.25) * 0.92 + 0.06, linear but for the offset, so the grid
-    // can darken before the offset is added.
+    // stands out: c -> mix(c, grey, 0.25) * 0.92 + 0.06.
     float outside = 1.0 - color.a;
     float grey = dot(c, vec3(0.3, 0.59, 0.11));
-    v_color = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
-    v_pale = 0.06 * outside;
+    c = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
+    float fog = smoothstep(fog_start, fog_end, length(position - eye)) * 0.8;
+    // frag = mix(mix(c * grid + 0.06 * outside, fog_color, fog), tint.rgb, tint.a)
+    v_shade = c * (1.0 - fog) * (1.0 - tint.a);
+    v_add = mix(mix(vec3(0.06 * outside), fog_color, fog), tint.rgb, tint.a);
     vec3 n = abs(normal);
     v_face = n.x > 0.5 ? position.yz : (n.y > 0.5 ? position.xz : position.xy);
-    v_distance = length(position - eye);
 }
 """
 
 VOXEL_FS = """#version 330 core
-in vec3 v_color;
+in vec3 v_shade;
+in vec3 v_add;
 in vec2 v_face;
-in float v_distance;
-flat in float v_pale;
 uniform float alpha;
-uniform vec4 tint;
-uniform vec3 fog_color;
-uniform float fog_start;
-uniform float fog_end;
 out vec4 frag;
 void main() {
     // Faint voxel grid, one pixel wide whatever the distance, fading out before it could alias.
     vec2 width = fwidth(v_face);
     vec2 g = abs(fract(v_face + 0.5) - 0.5) / max(width, vec2(1e-4));
     float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, width.y));
-    vec3 c = v_color * (1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade) + v_pale;
-    c = mix(c, fog_color, smoothstep(fog_start, fog_end, v_distance) * 0.8);
-    frag = vec4(mix(c, tint.rgb, tint.a), alpha);
+    frag = vec4(v_shade * (1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade) + v_add, alpha);
 }
 """
 
