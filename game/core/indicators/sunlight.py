@@ -25,12 +25,7 @@ from game.core.indicators.columns import ColumnStats
 from game.core.indicators.solar import SUN_HOURS, latitude, sun_direction
 from game.core.level import Level
 
-
-def height_map(grid: np.ndarray) -> np.ndarray:
-    """(X, Y) int: one above the highest non-air voxel of each column, 0 for a column of air."""
-    solid = grid != 0
-    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
-    return np.where(solid.any(axis=2), top, 0)
+_OUT = np.iinfo(np.int32).max
 
 
 def _ray_cells(dx: float, dy: float, max_t: float) -> list[tuple[int, int, float]]:
@@ -68,18 +63,27 @@ def lit(
     slope = sun[2] / horizontal
     X, Y = heights.shape
     max_t = min((int(heights.max()) - start) / slope, math.hypot(X, Y) + 1)
-    active = np.flatnonzero(result)
-    ax, ay = xs.copy(), ys.copy()
+    # The height map in a frame of `_OUT`, higher than anything: a ray moves one cell at a
+    # time, so it steps onto the frame when it leaves the level, and stays out (offsets only
+    # grow). Flat indices make each step one gather and one comparison over the live rays.
+    W = Y + 2
+    framed = np.full((X + 2, W), _OUT, np.int32)
+    framed[1:-1, 1:-1] = heights
+    framed = framed.reshape(-1)
+    active = np.arange(xs.size)
+    at = (xs + 1) * W + ys + 1
     for di, dj, t in _ray_cells(sun[0] / horizontal, sun[1] / horizontal, max_t):
         if not active.size:
             break
-        nx, ny = ax + di, ay + dj
-        inside = (nx >= 0) & (nx < X) & (ny >= 0) & (ny < Y)
-        blocked = np.zeros(active.shape, bool)
-        blocked[inside] = heights[nx[inside], ny[inside]] > start + t * slope + EPS
-        result[active[blocked]] = False
-        keep = inside & ~blocked  # a ray that left the level stays out: offsets only grow
-        active, ax, ay = active[keep], ax[keep], ay[keep]
+        h = framed[at + (di * W + dj)]
+        # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
+        stopped = np.flatnonzero(h > math.floor(start + t * slope + EPS))
+        if stopped.size:
+            shade = stopped[h[stopped] != _OUT]
+            result[active[shade]] = False
+            keep = np.ones(active.shape, bool)
+            keep[stopped] = False
+            active, at = active[keep], at[keep]
     return result
 
 
@@ -92,10 +96,10 @@ class Sunlight:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
         open_space = (
-            level.zone_columns & ~stats.footprint & (t.walkable[grid[:, :, 0]] | (stats.green > 0))
+            level.zone_columns & ~stats.footprint & (t.walkable[stats.ground] | (stats.green > 0))
         )
         self.xs, self.ys = np.nonzero(open_space)
-        self.heights = height_map(grid)
+        self.heights = stats.height
         georef = level.doc.georeference
         self.latitude = latitude(georef)
         self.rotation = georef.rotation_deg if georef else 0.0
