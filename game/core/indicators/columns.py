@@ -68,7 +68,8 @@ class ColumnStats:
         self.zone = level.zone_columns
         self.footprint = np.zeros((X, Y), bool)
         self.floors = np.zeros((X, Y), np.int64)
-        self.use_area = np.zeros((X, Y, len(USES)), np.float64)
+        #: Floor area by use, one (X, Y) plane per entry of USES.
+        self.use_area = np.zeros((len(USES), X, Y), np.float64)
         self.sealed = np.zeros((X, Y), np.float64)
         self.green = np.zeros((X, Y), np.float64)
         self.cost = np.zeros((X, Y), np.float64)
@@ -82,7 +83,7 @@ class ColumnStats:
         self.zone_columns = int(zone.sum())
         self.footprint_sum = int(self.footprint[zone].sum())
         self.floors_sum = int(self.floors[zone].sum())
-        self.use_area_sum = self.use_area[zone].sum(axis=0)
+        self.use_area_sum = self.use_area[:, zone].sum(axis=1)
         self.sealed_sum = float(self.sealed[zone].sum())
         self.green_sum = float(self.green[zone].sum())
         self.cost_sum = float(self.cost.sum())
@@ -123,20 +124,28 @@ class ColumnStats:
         a_ids, a_col = ids[above], col[above]
         building = t.building[a_ids]
         b_ids, b_col = a_ids[building], a_col[building]
-        footprint = np.bincount(b_col, minlength=n) > 0
-        surface = ground.copy()
         top = _runs(b_col)[1]
+        footprint = np.zeros(n, bool)
+        footprint[b_col[top]] = True
+        surface = ground.copy()
         surface[b_col[top]] = b_ids[top]
 
-        # Slot 0 of each column counts the voxels without a use, 1.. the uses in USES order.
-        slot = t.use_slot[a_ids]
-        n_use = np.bincount(a_col, weights=slot > 0, minlength=n)
+        # Voxel counts by use, over the columns that have a use (a city is mostly streets).
+        use = t.use[a_ids]
+        housed = use >= 0
+        u_col = a_col[housed]
+        u_first, u_last = _runs(u_col)
+        rank = np.zeros(u_col.size, np.intp)
+        rank[u_first[1:]] = 1
+        counts = np.bincount(
+            np.cumsum(rank) * len(USES) + use[housed], minlength=u_first.size * len(USES)
+        ).reshape(-1, len(USES))
+        n_use = np.zeros(n, np.int64)
+        n_use[u_col[u_last]] = u_last - u_first + 1
         floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS).astype(np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_voxel = np.where(n_use > 0, floors * self.cell_m2 / n_use, 0.0)
-        slots = len(USES) + 1
-        area = np.bincount(a_col * slots + slot, weights=per_voxel[a_col], minlength=n * slots)
-        area = area.reshape(n, slots)[:, 1:]
+        area = np.zeros((len(USES), n))
+        with_use = u_col[u_last]
+        area[:, with_use] = counts.T * (floors[with_use] * self.cell_m2 / n_use[with_use])
 
         green = t.green[surface]
         g = t.green_object[a_ids]
@@ -150,7 +159,7 @@ class ColumnStats:
         box = (slice(x0, x1), slice(y0, y1))
         self.footprint[box] = footprint.reshape(shape)
         self.floors[box] = floors.reshape(shape)
-        self.use_area[box] = area.reshape(shape + (len(USES),))
+        self.use_area[(slice(None), *box)] = area.reshape((len(USES), *shape))
         self.sealed[box] = t.sealed[surface].reshape(shape)
         self.green[box] = green.reshape(shape)
         self.cost[box] = cost.reshape(shape)
@@ -168,7 +177,7 @@ class ColumnStats:
         old = (
             self.footprint[box][zone].sum(),
             self.floors[box][zone].sum(),
-            self.use_area[box][zone].sum(axis=0),
+            self.use_area[(slice(None), *box)][:, zone].sum(axis=1),
             self.sealed[box][zone].sum(),
             self.green[box][zone].sum(),
             self.cost[box].sum(),
@@ -176,7 +185,9 @@ class ColumnStats:
         self._fill(grid, x0, x1, y0, y1)
         self.footprint_sum += int(self.footprint[box][zone].sum() - old[0])
         self.floors_sum += int(self.floors[box][zone].sum() - old[1])
-        self.use_area_sum = self.use_area_sum + (self.use_area[box][zone].sum(axis=0) - old[2])
+        self.use_area_sum = self.use_area_sum + (
+            self.use_area[(slice(None), *box)][:, zone].sum(axis=1) - old[2]
+        )
         self.sealed_sum += float(self.sealed[box][zone].sum() - old[3])
         self.green_sum += float(self.green[box][zone].sum() - old[4])
         self.cost_sum += float(self.cost[box].sum() - old[5])

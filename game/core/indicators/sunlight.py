@@ -26,6 +26,9 @@ from game.core.indicators.solar import SUN_HOURS, latitude, sun_direction
 from game.core.level import Level
 
 _OUT = np.iinfo(np.int32).max
+# Most steps of the shadow walk taken at once, and most ray cells looked at in one of them.
+_CHUNK = 64
+_CHUNK_CELLS = 1 << 20
 
 
 def _ray_cells(dx: float, dy: float, max_t: float) -> list[tuple[int, int, float]]:
@@ -63,27 +66,33 @@ def lit(
     slope = sun[2] / horizontal
     X, Y = heights.shape
     max_t = min((int(heights.max()) - start) / slope, math.hypot(X, Y) + 1)
-    # The height map in a frame of `_OUT`, higher than anything: a ray moves one cell at a
-    # time, so it steps onto the frame when it leaves the level, and stays out (offsets only
-    # grow). Flat indices make each step one gather and one comparison over the live rays.
-    W = Y + 2
-    framed = np.full((X + 2, W), _OUT, np.int32)
-    framed[1:-1, 1:-1] = heights
+    cells = _ray_cells(sun[0] / horizontal, sun[1] / horizontal, max_t)
+    # The height map in a frame of `_OUT`, higher than anything, `_CHUNK` cells wide: a ray
+    # moves one cell at a time, so it steps onto the frame when it leaves the level, and the
+    # rest of a chunk stays inside the frame. Flat indices make `k` steps of all live rays one
+    # gather and one comparison; a ray stops at its first cell higher than the ray there.
+    W = Y + 2 * _CHUNK
+    framed = np.full((X + 2 * _CHUNK, W), _OUT, np.int32)
+    framed[_CHUNK:-_CHUNK, _CHUNK:-_CHUNK] = heights
     framed = framed.reshape(-1)
+    offsets = np.array([di * W + dj for di, dj, _ in cells], np.intp)
+    # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
+    ceilings = np.array([math.floor(start + t * slope + EPS) for _, _, t in cells], np.int64)
     active = np.arange(xs.size)
-    at = (xs + 1) * W + ys + 1
-    for di, dj, t in _ray_cells(sun[0] / horizontal, sun[1] / horizontal, max_t):
-        if not active.size:
-            break
-        h = framed[at + (di * W + dj)]
-        # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
-        stopped = np.flatnonzero(h > math.floor(start + t * slope + EPS))
+    at = (xs + _CHUNK) * W + ys + _CHUNK
+    step, k = 0, 4  # short chunks first: in a city most rays stop within a few cells
+    while active.size and step < len(cells):
+        k = min(2 * k, _CHUNK, max(4, _CHUNK_CELLS // active.size))
+        h = framed[at[:, None] + offsets[None, step : step + k]]
+        over = h > ceilings[None, step : step + k]
+        stopped = np.flatnonzero(over.any(axis=1))
         if stopped.size:
-            shade = stopped[h[stopped] != _OUT]
-            result[active[shade]] = False
+            first = h[stopped, over[stopped].argmax(axis=1)]
+            result[active[stopped[first != _OUT]]] = False
             keep = np.ones(active.shape, bool)
             keep[stopped] = False
             active, at = active[keep], at[keep]
+        step += k
     return result
 
 

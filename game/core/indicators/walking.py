@@ -75,7 +75,7 @@ class Homes:
         self.stats = stats
         self.walkable = t.walkable[stats.ground] & ~stats.footprint
         self.buildings, count = label_groups(stats.footprint)
-        housing = stats.use_area[:, :, USES.index("housing")]
+        housing = stats.use_area[USES.index("housing")]
         self.note = None
         weight = np.where(level.zone_columns, housing, 0.0)
         if weight.sum() <= EPS:

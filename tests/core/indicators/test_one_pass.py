@@ -48,7 +48,7 @@ def _reference_columns(grid, level):
     return {
         "footprint": footprint,
         "floors": floors,
-        "use_area": area,
+        "use_area": np.moveaxis(area, 2, 0),
         "sealed": t.sealed[surface],
         "green": green,
         "cost": cost,
