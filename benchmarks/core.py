@@ -8,6 +8,8 @@ Run: `make bench` or `.venv/bin/python benchmarks/core.py`. Levels are synthetic
 import base64
 import json
 import statistics
+import subprocess
+import sys
 import time
 import zlib
 
@@ -63,7 +65,30 @@ def bomb_row(level: Level) -> tuple[str, str, str]:
     )
 
 
+def cold_start() -> None:
+    """`quartier --version` and `quartier levels` in a fresh interpreter, beside `python -c pass`."""
+    commands = {
+        "python -c pass (floor)": ["-c", "pass"],
+        "quartier --version": ["-m", "game.cli", "--version"],
+        "quartier levels": ["-m", "game.cli", "levels"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(pick(15, 2)):  # in turns, so a busy moment hits every command alike
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    floor = medians["python -c pass (floor)"]
+    print_table(
+        ("cold start", "median", "vs floor"),
+        [(name, f"{ms:.0f} ms", f"{ms / floor:.1f}x") for name, ms in medians.items()],
+    )
+    print()
+
+
 def main() -> None:
+    cold_start()
     rows = []
     edits = pick(1000, 50)
     for shape in pick(((256, 256, 64), (512, 512, 128)), ((128, 128, 64),)):
