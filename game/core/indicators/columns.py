@@ -109,18 +109,18 @@ class ColumnStats:
         flat = sub.reshape(-1)  # a view for whole rows of the grid, a small copy for an edit's box
         solid = np.flatnonzero(flat)
         ids = flat[solid]
-        col, z = np.divmod(solid, Z)
+        col = solid // Z
         # Sorted by column, bottom to top: a column's last solid voxel is its top.
         first, last = _runs(col)
         height = np.zeros(n, np.int64)
-        height[col[last]] = z[last] + 1
+        height[col[last]] = solid[last] - col[last] * Z + 1
         ground = flat[::Z]
         bits = t.amenity_bit[ids]
         amenities = np.zeros(n, np.uint32)
         if solid.size:
             amenities[col[last]] = np.bitwise_or.reduceat(bits, first)
 
-        above = z > 0
+        above = solid != col * Z
         a_ids, a_col = ids[above], col[above]
         building = t.building[a_ids]
         b_ids, b_col = a_ids[building], a_col[building]
@@ -143,9 +143,12 @@ class ColumnStats:
         n_use = np.zeros(n, np.int64)
         n_use[u_col[u_last]] = u_last - u_first + 1
         floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS).astype(np.int64)
-        area = np.zeros((len(USES), n))
         with_use = u_col[u_last]
-        area[:, with_use] = counts.T * (floors[with_use] * self.cell_m2 / n_use[with_use])
+        row, use_index = np.nonzero(counts)  # mostly one use per column
+        area = np.zeros((len(USES), n))
+        area[use_index, with_use[row]] = counts[row, use_index] * (
+            floors[with_use[row]] * self.cell_m2 / n_use[with_use[row]]
+        )
 
         green = t.green[surface]
         g = t.green_object[a_ids]

@@ -25,7 +25,6 @@ from game.core.indicators.columns import ColumnStats
 from game.core.indicators.solar import SUN_HOURS, latitude, sun_direction
 from game.core.level import Level
 
-_OUT = np.iinfo(np.int32).max
 # Most steps of the shadow walk taken at once, and most ray cells looked at in one of them.
 _CHUNK = 64
 _CHUNK_CELLS = 1 << 20
@@ -67,33 +66,42 @@ def lit(
     X, Y = heights.shape
     max_t = min((int(heights.max()) - start) / slope, math.hypot(X, Y) + 1)
     cells = _ray_cells(sun[0] / horizontal, sun[1] / horizontal, max_t)
-    # The height map in a frame of `_OUT`, higher than anything, `_CHUNK` cells wide: a ray
-    # moves one cell at a time, so it steps onto the frame when it leaves the level, and the
-    # rest of a chunk stays inside the frame. Flat indices make `k` steps of all live rays one
-    # gather and one comparison; a ray stops at its first cell higher than the ray there.
+    if not cells:
+        return result
+    di, dj, _ = (np.array(c) for c in zip(*cells))
+    # Steps each ray takes inside the level: the offsets only grow away from the start, so
+    # the first step outside is a binary search on each axis.
+    inside = np.minimum(_steps_inside(di, xs, X), _steps_inside(dj, ys, Y))
+    # The height map in a frame of -1 (lower than any ray), `_CHUNK` cells wide, so that the
+    # steps of a chunk beyond the level's edge still read a cell. Flat indices make `k` steps
+    # of all live rays one gather and one comparison.
     W = Y + 2 * _CHUNK
-    framed = np.full((X + 2 * _CHUNK, W), _OUT, np.int32)
+    framed = np.full((X + 2 * _CHUNK, W), -1, np.int32)
     framed[_CHUNK:-_CHUNK, _CHUNK:-_CHUNK] = heights
     framed = framed.reshape(-1)
-    offsets = np.array([di * W + dj for di, dj, _ in cells], np.intp)
+    offsets = di * W + dj
     # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
     ceilings = np.array([math.floor(start + t * slope + EPS) for _, _, t in cells], np.int64)
-    active = np.arange(xs.size)
-    at = (xs + _CHUNK) * W + ys + _CHUNK
+    active = np.flatnonzero(inside > 0)
+    at = (xs[active] + _CHUNK) * W + ys[active] + _CHUNK
     step, k = 0, 4  # short chunks first: in a city most rays stop within a few cells
     while active.size and step < len(cells):
         k = min(2 * k, _CHUNK, max(4, _CHUNK_CELLS // active.size))
-        h = framed[at[:, None] + offsets[None, step : step + k]]
-        over = h > ceilings[None, step : step + k]
-        stopped = np.flatnonzero(over.any(axis=1))
-        if stopped.size:
-            first = h[stopped, over[stopped].argmax(axis=1)]
-            result[active[stopped[first != _OUT]]] = False
-            keep = np.ones(active.shape, bool)
-            keep[stopped] = False
-            active, at = active[keep], at[keep]
+        # One row per step, so that "blocked anywhere" is a reduction down the short axis.
+        h = framed[offsets[step : step + k, None] + at[None, :]]
+        blocked = np.logical_or.reduce(h > ceilings[step : step + k, None], axis=0)
+        result[active[blocked]] = False
         step += k
+        keep = ~blocked & (inside[active] > step)
+        active, at = active[keep], at[keep]
     return result
+
+
+def _steps_inside(offset: np.ndarray, start: np.ndarray, size: int) -> np.ndarray:
+    """How many of the ray's monotonic `offset`s (one axis) keep each `start` within 0..size-1."""
+    if offset[-1] >= 0:
+        return np.searchsorted(offset, size - start, side="left")
+    return np.searchsorted(-offset, start + 1, side="left")
 
 
 class Sunlight:
