@@ -1,8 +1,9 @@
-"""Core performance: design encode/decode, box edit and undo, history memory (prints a table).
+"""Core performance: the command line's cold start, design encode/decode, box edit and undo, history memory.
 
-Run: `make bench` or `.venv/bin/python benchmarks/core.py`. Levels are synthetic cities
-(ground, streets, building blocks) of 256×256×64 and 512×512×128 voxels (`--quick`: one city of
-128×128×64, fewer edits).
+Run: `make bench` or `.venv/bin/python benchmarks/core.py` (prints two tables). The cold start
+puts `quartier --version` and `quartier levels` beside `python -c pass`, in turns (medians).
+Levels are synthetic cities (ground, streets, building blocks) of 256×256×64 and 512×512×128
+voxels (`--quick`: one city of 128×128×64, fewer edits and runs).
 """
 
 import base64
