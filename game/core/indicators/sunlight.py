@@ -76,12 +76,12 @@ def lit(
     # steps of a chunk beyond the level's edge still read a cell. Flat indices make `k` steps
     # of all live rays one gather and one comparison.
     W = Y + 2 * _CHUNK
-    framed = np.full((X + 2 * _CHUNK, W), -1, np.int32)
+    framed = np.full((X + 2 * _CHUNK, W), -1, np.int16)  # heights are at most 128
     framed[_CHUNK:-_CHUNK, _CHUNK:-_CHUNK] = heights
     framed = framed.reshape(-1)
     offsets = di * W + dj
     # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
-    ceilings = np.array([math.floor(start + t * slope + EPS) for _, _, t in cells], np.int64)
+    ceilings = np.array([math.floor(start + t * slope + EPS) for _, _, t in cells], np.int16)
     active = np.flatnonzero(inside > 0)
     at = (xs[active] + _CHUNK) * W + ys[active] + _CHUNK
     step, k = 0, 4  # short chunks first: in a city most rays stop within a few cells
