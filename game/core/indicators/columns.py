@@ -132,7 +132,9 @@ class ColumnStats:
         if solid.size:
             amenities[col[last]] = np.bitwise_or.reduceat(bits, first)
 
-        above = solid != col * Z
+        # A column's ground voxel, when it has one, is the first of its run.
+        above = np.ones(solid.size, bool)
+        above[first[solid[first] == col[first] * Z]] = False
         a_ids, a_col = ids[above], col[above]
         building = t.building[a_ids]
         b_ids, b_col = a_ids[building], a_col[building]
@@ -163,9 +165,8 @@ class ColumnStats:
         )
 
         green = t.green[surface]
-        g = t.green_object[a_ids]
-        leafy = g > 0
-        np.maximum.at(green, a_col[leafy], g[leafy])
+        leafy = t.green_object[a_ids] > 0  # trees and beds: few
+        np.maximum.at(green, a_col[leafy], t.green_object[a_ids[leafy]])
 
         # Paid voxels are solid and differ from the level: a gather at the solid voxels only.
         paid = ids != self.level.city[x0:x1, y0:y1, :].reshape(-1)[solid]
