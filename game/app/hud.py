@@ -9,7 +9,8 @@ import pyglet
 
 from game.app.qr import qr_image
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
-from game.core.i18n import Language, Text
+from game.core.bilingual import Text
+from game.core.i18n import Language
 from game.core.indicators import INDICATORS, Cost
 
 TOP_BAR = 52

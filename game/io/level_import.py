@@ -15,10 +15,11 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import CRS
 
+from game.core.bilingual import Text
 from game.core.catalogue import Catalogue
 from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
-from game.core.i18n import Text, text
+from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
 from game.io import cityjson_import, geojson_import
 from game.io.features import District, licence_in
