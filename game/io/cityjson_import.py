@@ -205,7 +205,7 @@ def read_cityjson(
             ground = faces_of(name)
             if ground is not None and len(ground.polygons):
                 district.areas.append(
-                    Area(_ground_block(kind, obj.get("attributes") or {}), ground.footprint)
+                    Area(_ground_block(kind, obj.get("attributes") or {}), ground.polygons)
                 )
         elif kind not in BUILDINGS:
             district.skip(kind)

@@ -244,11 +244,13 @@ def read_geojson(
                 )
             )
         elif kind in POLYGONS and (area := _match(tags, AREA_BLOCKS)):
-            district.areas.append(Area(area, shape))
+            district.areas.append(Area.of(area, shape))
         elif kind in LINES and tags.get("highway") in HIGHWAY:
             block, width = HIGHWAY[tags["highway"]]
             width = _first(tags, ("width",)) or width
-            district.areas.append(Area(block, shapely.buffer(shape, width / 2, cap_style="flat")))
+            district.areas.append(
+                Area.of(block, shapely.buffer(shape, width / 2, cap_style="flat"))
+            )
         elif kind in POINTS and tags.get("natural") == "tree":
             height = _first(tags, ("height",)) or TREE_HEIGHT_M
             for x, y in shapely.get_coordinates(shape):

@@ -15,7 +15,7 @@ import shapely
 from game.core.catalogue import Catalogue
 from game.core.errors import QuartierError
 from game.core.level import MAX_DIMENSIONS
-from game.io.features import Building, District
+from game.io.features import Area, Building, District
 from game.io.georef import Frame
 
 GROUND = "plaza"  # paved and walkable: what most of a city quarter without ground data is
@@ -104,6 +104,84 @@ def _window(bounds, origin, voxel, shape) -> tuple[slice, slice] | None:
     return (slice(i0, i1), slice(j0, j1)) if i1 > i0 and j1 > j0 else None
 
 
+def _cells(
+    bounds: np.ndarray, origin: tuple[float, float], voxel: float, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every column under each bounding box (the rows of `bounds`, as `_window` cuts them).
+
+    Returns (owner, i, j): row k of `bounds` owns the columns (i, j) of its window, so one
+    vectorised shapely call can test all geometries against their own columns at once.
+    """
+    with np.errstate(invalid="ignore"):  # an empty geometry has NaN bounds and no columns
+        i0 = np.maximum(0, np.floor((bounds[:, 0] - origin[0]) / voxel))
+        j0 = np.maximum(0, np.floor((bounds[:, 1] - origin[1]) / voxel))
+        i1 = np.minimum(shape[0], np.ceil((bounds[:, 2] - origin[0]) / voxel))
+        j1 = np.minimum(shape[1], np.ceil((bounds[:, 3] - origin[1]) / voxel))
+    ni = np.nan_to_num(np.maximum(i1 - i0, 0)).astype(np.int64)
+    nj = np.nan_to_num(np.maximum(j1 - j0, 0)).astype(np.int64)
+    nj[ni == 0] = 0
+    counts = ni * nj
+    owner = np.repeat(np.arange(len(bounds)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    i = np.nan_to_num(i0).astype(np.int64)[owner] + offset // nj[owner]
+    j = np.nan_to_num(j0).astype(np.int64)[owner] + offset % nj[owner]
+    return owner, i, j
+
+
+def _inside_union(parts: np.ndarray, area: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether each point (x, y) lies inside the union of the parts of its area (`area[k]` of `parts[k]`).
+
+    A point inside one part is inside the union; one outside every part is outside. Only a
+    point on the edge of a part and inside none, where neighbouring faces meet, needs the
+    union, and only of the parts touching it (closed sets: the others stay away from it).
+    """
+    hit = shapely.contains_xy(parts, x, y)
+    touch = ~hit & shapely.intersects_xy(parts, x, y)
+    if not touch.any():
+        return hit
+    inside = hit.copy()
+    points: dict[tuple[int, float, float], list[int]] = {}
+    for k in np.flatnonzero(touch).tolist():
+        points.setdefault((int(area[k]), float(x[k]), float(y[k])), []).append(k)
+    for (_, px, py), ks in points.items():
+        if shapely.contains_xy(shapely.union_all(parts[ks]), px, py):
+            inside[ks] = True
+    return inside
+
+
+def _paint_ground(
+    grid: np.ndarray,
+    areas: list[Area],
+    origin: tuple[float, float],
+    voxel: float,
+    catalogue: Catalogue,
+) -> int:
+    """Paint the ground surfaces into layer 0, in `PAINT_ORDER`; the number of columns painted.
+
+    All parts of all areas are tested against the column centres under their own bounding
+    boxes in one call; a column takes the block of the last area (in paint order) covering it.
+    """
+    rank = {key: n for n, key in enumerate(PAINT_ORDER)}
+    ordered = sorted(areas, key=lambda a: rank.get(a.block, -1))
+    if not ordered:
+        return 0
+    parts = np.concatenate([a.parts for a in ordered])
+    area_of = np.repeat(np.arange(len(ordered)), [len(a.parts) for a in ordered])
+    owner, i, j = _cells(shapely.bounds(parts), origin, voxel, grid.shape)
+    x = origin[0] + (i + 0.5) * voxel
+    y = origin[1] + (j + 0.5) * voxel
+    shapely.prepare(parts)
+    inside = _inside_union(parts[owner], area_of[owner], x, y)
+    area, column = area_of[owner][inside], (i * grid.shape[1] + j)[inside]
+    last = np.full(grid.shape[0] * grid.shape[1], -1)
+    np.maximum.at(last, column, area)
+    blocks = np.array([catalogue.id(a.block) for a in ordered], np.uint8)
+    ground = grid[:, :, 0].reshape(-1)
+    ground[last >= 0] = blocks[last[last >= 0]]
+    grid[:, :, 0] = ground.reshape(grid.shape[:2])
+    return int(np.count_nonzero(last >= 0))
+
+
 def _round(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5).astype(np.int64)
 
@@ -156,15 +234,7 @@ def voxelise(
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
     grid = np.zeros(shape, np.uint8)
     grid[:, :, 0] = catalogue.id(GROUND)
-    rank = {key: n for n, key in enumerate(PAINT_ORDER)}
-    painted = 0
-    for area in sorted(district.areas, key=lambda a: rank.get(a.block, -1)):
-        window = _window(area.shape.bounds, origin, voxel, shape)
-        if window is not None:
-            shapely.prepare(area.shape)
-            inside = shapely.contains_xy(area.shape, *_centres(origin, voxel, *window))
-            grid[window][:, :, 0][inside] = catalogue.id(area.block)
-            painted += int(inside.sum())
+    painted = _paint_ground(grid, district.areas, origin, voxel, catalogue)
     if not placed and not painted:
         raise QuartierError("error.import_empty")
 
