@@ -7,6 +7,8 @@ each column. Ground objects (roads, plant cover, land use, water, bridges) becom
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -122,43 +124,70 @@ def _surfaces(geometry: dict[str, Any], name: str, what: str) -> list[Any]:
         ) from None
 
 
-def _faces(rings_list: list, xyz: np.ndarray, name: str, what: str) -> Faces:
-    """The non-vertical surfaces as faces; normals (Newell) and polygons for all surfaces at once."""
-    try:
-        outers = [np.asarray(rings[0], np.intp) for rings in rings_list]
-        counts = np.array([len(o) for o in outers], np.intp)
-        if not len(outers) or counts.min() < 3:
-            return Faces(np.array([], dtype=object), np.zeros((0, 3)))
-        p = xyz[np.concatenate(outers)]
-        holes = {
-            k: [xyz[r][:, :2] for r in rings[1:]]
-            for k, rings in enumerate(rings_list)
-            if len(rings) > 1
-        }
-    except (IndexError, TypeError, ValueError):
-        raise QuartierError(
-            "error.import_bad_geometry", what=what, feature=name, reason="boundaries"
-        ) from None
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    following = np.arange(len(p)) + 1
-    following[starts + counts - 1] = starts
-    normal = np.add.reduceat(np.cross(p, p[following]), starts, axis=0)
-    centre = np.add.reduceat(p, starts, axis=0) / counts[:, None]
-    length = np.linalg.norm(normal, axis=1)
-    keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
-    ring_of = np.repeat(np.arange(len(counts)), counts)
-    chosen = np.isin(ring_of, keep)
-    _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
-    polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
-    for n, k in enumerate(keep.tolist()):
-        if k in holes:
-            polygons[n] = shapely.Polygon(p[ring_of == k, :2], holes[k])
-    broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair numeric slivers
-    polygons[broken] = shapely.make_valid(polygons[broken])
-    kept = normal[keep]
-    a, b = -kept[:, 0] / kept[:, 2], -kept[:, 1] / kept[:, 2]
-    c = centre[keep]
-    return Faces(polygons, np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]]))
+@dataclass
+class _Rings:
+    """The outer rings of many objects' surfaces in one flat array, so their faces come in one pass."""
+
+    vertices: list[np.ndarray] = field(default_factory=list)  # per object: its rings' indices
+    counts: list[np.ndarray] = field(default_factory=list)  # per object: each ring's length
+    holes: dict[int, list[np.ndarray]] = field(default_factory=dict)  # by global ring number
+    rings: int = 0
+
+    def add(self, rings_list: list, xyz: np.ndarray, name: str, what: str) -> None:
+        """One object's surfaces; an object with a ring of fewer than 3 vertices adds no faces."""
+        try:
+            counts = np.array([len(rings[0]) for rings in rings_list], np.intp)
+            flat = np.array(list(chain.from_iterable(rings[0] for rings in rings_list)), np.intp)
+            if not len(counts) or counts.min() < 3:
+                counts, flat, holes = counts[:0], flat[:0].reshape(-1), {}
+            elif flat.ndim != 1 or not -len(xyz) <= flat.min() <= flat.max() < len(xyz):
+                raise IndexError("vertex index")
+            else:
+                holes = {
+                    k: [xyz[r][:, :2] for r in rings[1:]]
+                    for k, rings in enumerate(rings_list)
+                    if len(rings) > 1
+                }
+        except (IndexError, TypeError, ValueError):
+            raise QuartierError(
+                "error.import_bad_geometry", what=what, feature=name, reason="boundaries"
+            ) from None
+        self.holes.update({self.rings + k: h for k, h in holes.items()})
+        self.rings += len(counts)
+        self.vertices.append(flat)
+        self.counts.append(counts)
+
+    def faces(self, xyz: np.ndarray) -> list[Faces]:
+        """The non-vertical surfaces of each object as faces: Newell normals and polygons for all at once."""
+        if not self.counts:
+            return []
+        counts = np.concatenate(self.counts)
+        p = xyz[np.concatenate(self.vertices)]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        following = np.arange(len(p)) + 1
+        following[starts + counts - 1] = starts
+        normal = np.add.reduceat(np.cross(p, p[following]), starts, axis=0) if len(p) else p
+        centre = np.add.reduceat(p, starts, axis=0) / counts[:, None] if len(p) else p
+        length = np.linalg.norm(normal, axis=1)
+        keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
+        ring_of = np.repeat(np.arange(len(counts)), counts)
+        chosen = np.isin(ring_of, keep)
+        _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
+        polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
+        for n, k in enumerate(keep.tolist()):
+            if k in self.holes:
+                polygons[n] = shapely.Polygon(
+                    p[starts[k] : starts[k] + counts[k], :2], self.holes[k]
+                )
+        broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair slivers
+        polygons[broken] = shapely.make_valid(polygons[broken])
+        kept = normal[keep]
+        a, b = -kept[:, 0] / kept[:, 2], -kept[:, 1] / kept[:, 2]
+        c = centre[keep]
+        planes = np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]])
+        owner = np.repeat(np.arange(len(self.counts)), [len(n) for n in self.counts])
+        ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.counts)))[:-1]
+        return [Faces(f, q) for f, q in zip(np.split(polygons, ends), np.split(planes, ends))]
 
 
 def _ground_block(kind: str, attributes: dict) -> str:
@@ -171,44 +200,52 @@ def _ground_block(kind: str, attributes: dict) -> str:
 def read_cityjson(
     raw: dict, what: str, project: Callable[[np.ndarray], np.ndarray], voxel: float
 ) -> District:
-    """The district of a checked CityJSON document; `project` maps (n, 2) x/y into the level CRS."""
+    """The district of a checked CityJSON document; `project` maps (n, 2) x/y into the level CRS.
+
+    The objects' surfaces are gathered first and turned into faces in one vectorised pass:
+    per object, numpy's and shapely's call overhead cost more than the geometry itself.
+    """
     xyz = _vertices(raw, what)
     if len(xyz):
         xyz[:, :2] = project(xyz[:, :2])
     objects: dict[str, Any] = raw["CityObjects"]
     district = District(licence=licence_in(raw.get("metadata") or {}))
+    rings = _Rings()
+    numbered: dict[str, int] = {}  # object name -> its place in `rings`, if it has a geometry
 
-    def faces_of(name: str) -> Faces | None:
+    def gather(name: str) -> None:
         geometry = best_geometry(objects[name].get("geometry") or [], voxel)
-        return (
-            None if geometry is None else _faces(_surfaces(geometry, name, what), xyz, name, what)
-        )
+        if geometry is not None and name not in numbered:
+            rings.add(_surfaces(geometry, name, what), xyz, name, what)
+            numbered[name] = len(numbered)
 
+    buildings: list[tuple[str, list[str]]] = []
+    grounds: list[tuple[str, str]] = []
     for name, obj in objects.items():
         kind = obj.get("type")
         if kind == "Building" and not obj.get("parents"):
-            found = [faces_of(n) for n in [name, *obj.get("children", [])] if n in objects]
-            parts = [p for p in found if p is not None and len(p.polygons)]
-            if parts:
-                faces = Faces.join(parts)
-                used = np.concatenate(
-                    [
-                        xyz[np.asarray(_indices(objects[n]), int)]
-                        for n in [name, *obj.get("children", [])]
-                        if n in objects
-                    ]
-                )
-                district.buildings.append(
-                    Building(name, DEFAULT_BUILDING, faces, float(used[:, 2].min()))
-                )
+            members = [n for n in [name, *obj.get("children", [])] if n in objects]
+            for member in members:
+                gather(member)
+            buildings.append((name, members))
         elif kind in GROUND:
-            ground = faces_of(name)
-            if ground is not None and len(ground.polygons):
-                district.areas.append(
-                    Area(_ground_block(kind, obj.get("attributes") or {}), ground.polygons)
-                )
+            gather(name)
+            grounds.append((name, _ground_block(kind, obj.get("attributes") or {})))
         elif kind not in BUILDINGS:
             district.skip(kind)
+    faces = rings.faces(xyz)
+
+    for name, members in buildings:
+        parts = [faces[numbered[n]] for n in members if n in numbered]
+        parts = [p for p in parts if len(p.polygons)]
+        if parts:
+            used = np.concatenate([xyz[np.asarray(_indices(objects[n]), int)] for n in members])
+            district.buildings.append(
+                Building(name, DEFAULT_BUILDING, Faces.join(parts), float(used[:, 2].min()))
+            )
+    for name, block in grounds:
+        if name in numbered and len(faces[numbered[name]].polygons):
+            district.areas.append(Area(block, faces[numbered[name]].polygons))
     return district
 
 
