@@ -256,7 +256,10 @@ def _indices(obj: dict) -> list[int]:
     while stack:
         item = stack.pop()
         if isinstance(item, list):
-            stack.extend(item)
+            if set(map(type, item)) == {int}:  # a ring: all its indices at once
+                found.extend(item)
+            else:
+                stack.extend(item)
         elif isinstance(item, int):
             found.append(item)
     return found

@@ -83,14 +83,16 @@ class District:
 
     def tallest(self) -> float:
         """The greatest height of any roof corner above its building's base, in metres."""
-        heights = [0.0]
-        for b in self.buildings:
-            for polygon, (a, c, d) in zip(b.faces.polygons, b.faces.planes):
-                xy = shapely.get_coordinates(polygon)
-                heights.append(
-                    float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0
-                )
-        return max(heights)
+        if not self.buildings:
+            return 0.0
+        polygons = np.concatenate([b.faces.polygons for b in self.buildings])
+        planes = np.concatenate([b.faces.planes for b in self.buildings])
+        base = np.repeat(
+            [b.base for b in self.buildings], [len(b.faces.polygons) for b in self.buildings]
+        )
+        xy, face = shapely.get_coordinates(polygons, return_index=True)
+        a, c, d = planes[face].T
+        return float((a * xy[:, 0] + c * xy[:, 1] + d - base[face]).max(initial=0.0))
 
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:

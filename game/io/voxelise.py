@@ -1,8 +1,9 @@
 """Turning a `District` into the level's voxel grid, with numpy and shapely's vectorised predicates.
 
-Every building is sampled at the centres of the columns under its bounding box in one call
-(`shapely.intersects_xy` over all faces × all columns); a column's roof is the highest face
-above its centre, so LoD2 roofs keep their real shape. No Python loop runs per voxel.
+Every face of every building, and every part of every ground surface, is tested against the
+column centres under its own bounding box, all in one vectorised shapely call each; a
+column's roof is the highest face above its centre, so LoD2 roofs keep their real shape. No
+Python loop runs per building, face or voxel.
 The ground is layer z = 0; buildings stand on it from z = 1, each on its own `base`.
 """
 
@@ -22,7 +23,6 @@ GROUND = "plaza"  # paved and walkable: what most of a city quarter without grou
 ROOF = "roof"
 MIN_HEIGHT_VOXELS = 32
 HEADROOM_VOXELS = 8
-FACES_AT_ONCE = 64
 # Ground surfaces are painted in this order, so streets cross lawns and water, not the other way.
 PAINT_ORDER = (
     "grass",
@@ -48,13 +48,14 @@ class Raster:
 
 
 @dataclass
-class _Columns:
-    """Where one building stands: a window of the grid, the columns it covers and their voxel range."""
+class _Stands:
+    """Where the buildings stand: one row per (building, column), in building order."""
 
-    window: tuple[slice, slice]
-    covered: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
+    building: np.ndarray  # index into `District.buildings`
+    i: np.ndarray
+    j: np.ndarray
+    low: np.ndarray  # the first voxel of the building in that column
+    high: np.ndarray  # one above its last (the roof is high - 1)
 
 
 def fitting_voxel_size(width: float, depth: float, height: float) -> float:
@@ -87,27 +88,10 @@ def _refuse_too_large(
     )
 
 
-def _centres(
-    origin: tuple[float, float], voxel: float, i: slice, j: slice
-) -> tuple[np.ndarray, np.ndarray]:
-    x = origin[0] + (np.arange(i.start, i.stop) + 0.5) * voxel
-    y = origin[1] + (np.arange(j.start, j.stop) + 0.5) * voxel
-    return np.meshgrid(x, y, indexing="ij")
-
-
-def _window(bounds, origin, voxel, shape) -> tuple[slice, slice] | None:
-    x0, y0, x1, y1 = bounds
-    i0 = max(0, math.floor((x0 - origin[0]) / voxel))
-    j0 = max(0, math.floor((y0 - origin[1]) / voxel))
-    i1 = min(shape[0], math.ceil((x1 - origin[0]) / voxel))
-    j1 = min(shape[1], math.ceil((y1 - origin[1]) / voxel))
-    return (slice(i0, i1), slice(j0, j1)) if i1 > i0 and j1 > j0 else None
-
-
 def _cells(
     bounds: np.ndarray, origin: tuple[float, float], voxel: float, shape: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every column under each bounding box (the rows of `bounds`, as `_window` cuts them).
+    """Every column whose centre may lie in each bounding box (a row of `bounds`), clipped to the grid.
 
     Returns (owner, i, j): row k of `bounds` owns the columns (i, j) of its window, so one
     vectorised shapely call can test all geometries against their own columns at once.
@@ -186,27 +170,67 @@ def _round(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5).astype(np.int64)
 
 
-def _columns(b: Building, origin, voxel, shape) -> _Columns | None:
-    shapely.prepare(b.faces.polygons)
-    window = _window(shapely.total_bounds(b.faces.polygons), origin, voxel, shape)
-    if window is None:
-        return None
-    x, y = _centres(origin, voxel, *window)
-    top = np.full(x.shape, -np.inf)
-    for k in range(
-        0, len(b.faces.polygons), FACES_AT_ONCE
-    ):  # bounds memory for detailed LoD2 roofs
-        hits = shapely.intersects_xy(
-            b.faces.polygons[k : k + FACES_AT_ONCE, None, None], x[None], y[None]
+def _stands(
+    buildings: list[Building], origin: tuple[float, float], voxel: float, shape: tuple[int, int]
+) -> _Stands:
+    """The columns each building covers and its voxel range there, for all buildings at once.
+
+    Every face is tested against the column centres under its own bounding box in one
+    `intersects_xy` call; a column's roof is the highest face above its centre, so LoD2
+    roofs keep their real shape.
+    """
+    polygons = np.concatenate([np.zeros(0, object), *(b.faces.polygons for b in buildings)])
+    planes = np.concatenate([np.zeros((0, 3)), *(b.faces.planes for b in buildings)])
+    face_of = np.repeat(np.arange(len(buildings)), [len(b.faces.polygons) for b in buildings])
+    face, i, j = _cells(shapely.bounds(polygons).reshape(-1, 4), origin, voxel, shape)
+    x, y = origin[0] + (i + 0.5) * voxel, origin[1] + (j + 0.5) * voxel
+    shapely.prepare(polygons)
+    hit = shapely.intersects_xy(polygons[face], x, y)
+    face, i, j, x, y = face[hit], i[hit], j[hit], x[hit], y[hit]
+    z = planes[face, 0] * x + planes[face, 1] * y + planes[face, 2]
+    building = face_of[face]
+    key = (building * shape[0] + i) * shape[1] + j
+    _, first, column = np.unique(key, return_index=True, return_inverse=True)
+    top = np.full(len(first), -np.inf)
+    np.maximum.at(top, column, z)
+    building, i, j = building[first], i[first], j[first]
+    base = np.array([b.base for b in buildings])[building]
+    bottom = np.array([b.bottom for b in buildings])[building]
+    high = 1 + _round((top - base) / voxel)
+    low = 1 + np.floor(bottom / voxel + 0.5).astype(np.int64)
+    keep = high > low
+    return _Stands(building[keep], i[keep], j[keep], low[keep], high[keep])
+
+
+def _build(
+    grid: np.ndarray, labels: np.ndarray, stands: _Stands, blocks: np.ndarray, roof: int
+) -> None:
+    """Write the buildings into the grid, a later building over an earlier one where they overlap.
+
+    Columns are written in rounds: round r writes each column's r-th building, so no round
+    writes a column twice and the last building in a column wins, as if written one by one.
+    """
+    order = np.argsort(stands.i * grid.shape[1] + stands.j, kind="stable")
+    column = (stands.i * grid.shape[1] + stands.j)[order]
+    new = np.r_[True, column[1:] != column[:-1]]
+    starts = np.flatnonzero(new)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    z = np.arange(grid.shape[2])
+    for r in range(int(rank.max(initial=-1)) + 1):
+        now = rank == r
+        i, j, low, high = (
+            stands.i[now],
+            stands.j[now],
+            stands.low[now, None],
+            stands.high[now, None],
         )
-        planes = b.faces.planes[k : k + FACES_AT_ONCE, :, None, None]
-        z = planes[:, 0] * x + planes[:, 1] * y + planes[:, 2]
-        top = np.maximum(top, np.where(hits, z, -np.inf).max(axis=0))
-    covered = np.isfinite(top)
-    high = 1 + _round(np.where(covered, top - b.base, 0) / voxel)
-    low = np.full(high.shape, 1 + math.floor(b.bottom / voxel + 0.5))
-    covered &= high > low
-    return _Columns(window, covered, low, high) if covered.any() else None
+        cells = grid[i, j]
+        body = (z >= low) & (z < high)
+        cells[body] = np.broadcast_to(blocks[stands.building[now], None], body.shape)[body]
+        cells[(z == high - 1) & (high - low >= 2)] = roof
+        grid[i, j] = cells
+        labels[i, j] = stands.building[now] + 1
 
 
 def voxelise(
@@ -225,36 +249,24 @@ def voxelise(
     if any(n > limit for n, limit in zip(needed, MAX_DIMENSIONS)):
         _refuse_too_large(width, depth, height, voxel, needed)
     origin = (x0, y0)
-    placed = [
-        (n, c)
-        for n, b in enumerate(district.buildings)
-        if (c := _columns(b, origin, voxel, shape2)) is not None
-    ]
-    tallest = max((int(c.high[c.covered].max()) for _, c in placed), default=1)
+    stands = _stands(district.buildings, origin, voxel, shape2)
+    tallest = int(stands.high.max(initial=1))
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
     grid = np.zeros(shape, np.uint8)
     grid[:, :, 0] = catalogue.id(GROUND)
     painted = _paint_ground(grid, district.areas, origin, voxel, catalogue)
+    placed = np.unique(stands.building).tolist()
     if not placed and not painted:
         raise QuartierError("error.import_empty")
-
     labels = np.zeros(shape2, np.int32)
-    z = np.arange(shape[2])
-    roof = catalogue.id(ROOF)
-    for n, c in placed:
-        body = c.covered[..., None] & (z >= c.low[..., None]) & (z < c.high[..., None])
-        cells = grid[c.window]
-        cells[body] = catalogue.id(district.buildings[n].block)
-        cells[
-            c.covered[..., None] & (z == c.high[..., None] - 1) & (c.high - c.low >= 2)[..., None]
-        ] = roof
-        labels[c.window][c.covered] = n + 1
+    blocks = np.array([catalogue.id(b.block) for b in district.buildings], np.uint8)
+    _build(grid, labels, stands, blocks, catalogue.id(ROOF))
 
     for p in district.points:
         i, j = math.floor((p.x - x0) / voxel), math.floor((p.y - y0) / voxel)
         if 0 <= i < shape[0] and 0 <= j < shape[1] and not labels[i, j]:
             grid[i, j, 1 : 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
 
-    ground = min((district.buildings[n].base for n, _ in placed), default=0.0)
+    ground = min((district.buildings[n].base for n in placed), default=0.0)
     frame = Frame((x0, y0, ground - voxel), voxel, epsg)
     return Raster(grid, labels, frame, len(placed))
