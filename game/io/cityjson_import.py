@@ -136,17 +136,18 @@ class _Rings:
     def add(self, rings_list: list, xyz: np.ndarray, name: str, what: str) -> None:
         """One object's surfaces; an object with a ring of fewer than 3 vertices adds no faces."""
         try:
-            counts = np.array([len(rings[0]) for rings in rings_list], np.intp)
-            flat = np.array(list(chain.from_iterable(rings[0] for rings in rings_list)), np.intp)
+            outers = [rings[0] for rings in rings_list]
+            counts = np.fromiter(map(len, outers), np.intp, len(outers))
+            flat = np.array(list(chain.from_iterable(outers)), np.intp)
             if not len(counts) or counts.min() < 3:
                 counts, flat, holes = counts[:0], flat[:0].reshape(-1), {}
             elif flat.ndim != 1 or not -len(xyz) <= flat.min() <= flat.max() < len(xyz):
                 raise IndexError("vertex index")
             else:
+                rings_per_surface = np.fromiter(map(len, rings_list), np.intp, len(rings_list))
                 holes = {
-                    k: [xyz[r][:, :2] for r in rings[1:]]
-                    for k, rings in enumerate(rings_list)
-                    if len(rings) > 1
+                    k: [xyz[r][:, :2] for r in rings_list[k][1:]]
+                    for k in np.flatnonzero(rings_per_surface > 1).tolist()
                 }
         except (IndexError, TypeError, ValueError):
             raise QuartierError(
@@ -174,11 +175,10 @@ class _Rings:
         chosen = np.isin(ring_of, keep)
         _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
         polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
-        for n, k in enumerate(keep.tolist()):
-            if k in self.holes:
-                polygons[n] = shapely.Polygon(
-                    p[starts[k] : starts[k] + counts[k], :2], self.holes[k]
-                )
+        for k, holes in self.holes.items():
+            n = int(np.searchsorted(keep, k))
+            if n < len(keep) and keep[n] == k:
+                polygons[n] = shapely.Polygon(p[starts[k] : starts[k] + counts[k], :2], holes)
         broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair slivers
         polygons[broken] = shapely.make_valid(polygons[broken])
         kept = normal[keep]
@@ -249,17 +249,39 @@ def read_cityjson(
     return district
 
 
+DEPTH = {"MultiSurface": 2, "CompositeSurface": 2, "Solid": 3, "MultiSolid": 4, "CompositeSolid": 4}
+
+
 def _indices(obj: dict) -> list[int]:
-    """Every vertex index an object's geometries use, for its lowest point (the ground it stands on)."""
+    """Every vertex index an object's geometries use, for its lowest point (the ground it stands on).
+
+    A geometry's boundaries nest to a depth its type fixes, so they flatten level by level
+    at C speed; anything else (or anything but integers inside) is walked item by item.
+    """
     found: list[int] = []
-    stack = [g.get("boundaries") for g in obj.get("geometry") or []]
+    for geometry in obj.get("geometry") or []:
+        boundaries = geometry.get("boundaries")
+        try:
+            flat = boundaries
+            for _ in range(DEPTH[geometry.get("type")]):
+                flat = chain.from_iterable(flat)
+            flat = list(flat)
+            if set(map(type, flat)) <= {int}:
+                found.extend(flat)
+                continue
+        except (KeyError, TypeError):
+            pass
+        found.extend(_walk(boundaries))
+    return found
+
+
+def _walk(boundaries: Any) -> list[int]:
+    found: list[int] = []
+    stack = [boundaries]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
-            if set(map(type, item)) == {int}:  # a ring: all its indices at once
-                found.extend(item)
-            else:
-                stack.extend(item)
+            stack.extend(item)
         elif isinstance(item, int):
             found.append(item)
     return found
