@@ -48,9 +48,9 @@ QUICK_RUNS = [RUNS[4], RUNS[6]]
 REPEATS = pick(7, 1)
 
 
-def _timed(work) -> float:
+def _timed(work, *args) -> float:
     start = time.perf_counter()
-    work()
+    work(*args)
     return time.perf_counter() - start
 
 
@@ -60,6 +60,10 @@ def _read(path: Path) -> None:
         json.loads(read_document(path))
     finally:
         gc.enable()
+
+
+def _encode(grid, catalogue) -> None:
+    encode_dense(to_palette(grid, catalogue.key)[0])
 
 
 def _ms(seconds: float) -> str:
@@ -75,9 +79,9 @@ def main() -> None:
         grid = result.raster.grid
         reads, encodes, imports = [], [], []
         for _ in range(REPEATS):
-            reads.append(_timed(lambda: _read(path)))
-            imports.append(_timed(lambda: import_level(path, options, catalogue)))
-            encodes.append(_timed(lambda: encode_dense(to_palette(grid, catalogue.key)[0])))
+            reads.append(_timed(_read, path))
+            imports.append(_timed(import_level, path, options, catalogue))
+            encodes.append(_timed(_encode, grid, catalogue))
         read, encode, imported = map(statistics.median, (reads, encodes, imports))
         rows.append(
             (
