@@ -179,7 +179,11 @@ class _Rings:
             n = int(np.searchsorted(keep, k))
             if n < len(keep) and keep[n] == k:
                 polygons[n] = shapely.Polygon(p[starts[k] : starts[k] + counts[k], :2], holes)
-        broken = ~shapely.is_valid(polygons)  # a planar surface seen from above; repair slivers
+        # A planar surface seen from above can be a sliver: repair what GEOS finds invalid.
+        doubt = ~_certain_triangles(p[:, :2], starts[keep], counts[keep])
+        doubt[[n for n, k in enumerate(keep.tolist()) if k in self.holes]] = True
+        broken = np.zeros(len(keep), bool)
+        broken[doubt] = ~shapely.is_valid(polygons[doubt])
         polygons[broken] = shapely.make_valid(polygons[broken])
         kept = normal[keep]
         a, b = -kept[:, 0] / kept[:, 2], -kept[:, 1] / kept[:, 2]
@@ -188,6 +192,25 @@ class _Rings:
         owner = np.repeat(np.arange(len(self.counts)), [len(n) for n in self.counts])
         ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.counts)))[:-1]
         return [Faces(f, q) for f, q in zip(np.split(polygons, ends), np.split(planes, ends))]
+
+
+# Shewchuk's error bound for orient2d: beyond it the sign of a float determinant is exact.
+_ORIENT_BOUND = (3.0 + 16.0 * 2.0**-53) * 2.0**-53
+
+
+def _certain_triangles(xy: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Which rings are triangles whose corners are surely not on one line, hence valid polygons.
+
+    Checking validity with GEOS cost as much as parsing the file, and nearly every face of a
+    real LoD1/LoD2 model is such a triangle. The sign of the orientation determinant is exact
+    where it exceeds its rounding bound (Shewchuk's filter, the test GEOS's own robust
+    orientation starts with); everything else is left to GEOS.
+    """
+    three = counts == 3
+    a, b, c = (xy[np.where(three, starts + n, 0)] for n in range(3))
+    left = (a[:, 0] - c[:, 0]) * (b[:, 1] - c[:, 1])
+    right = (a[:, 1] - c[:, 1]) * (b[:, 0] - c[:, 0])
+    return three & (np.abs(left - right) > _ORIENT_BOUND * (np.abs(left) + np.abs(right)))
 
 
 def _ground_block(kind: str, attributes: dict) -> str:
