@@ -119,8 +119,10 @@ def _inside_union(parts: np.ndarray, area: np.ndarray, x: np.ndarray, y: np.ndar
     point on the edge of a part and inside none, where neighbouring faces meet, needs the
     union, and only of the parts touching it (closed sets: the others stay away from it).
     """
-    hit = shapely.contains_xy(parts, x, y)
-    touch = ~hit & shapely.intersects_xy(parts, x, y)
+    hit = shapely.intersects_xy(parts, x, y)  # inside or on the edge: few of the pairs
+    touch = hit.copy()
+    hit[touch] = shapely.contains_xy(parts[touch], x[touch], y[touch])
+    touch &= ~hit
     if not touch.any():
         return hit
     inside = hit.copy()
