@@ -167,7 +167,7 @@ class _Rings:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
         following = np.arange(len(p)) + 1
         following[starts + counts - 1] = starts
-        normal = np.add.reduceat(np.cross(p, p[following]), starts, axis=0) if len(p) else p
+        normal = np.add.reduceat(_cross(p, p[following]), starts, axis=0) if len(p) else p
         centre = np.add.reduceat(p, starts, axis=0) / counts[:, None] if len(p) else p
         length = np.linalg.norm(normal, axis=1)
         keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
@@ -181,7 +181,7 @@ class _Rings:
                 polygons[n] = shapely.Polygon(p[starts[k] : starts[k] + counts[k], :2], holes)
         # A planar surface seen from above can be a sliver: repair what GEOS finds invalid.
         doubt = ~_certain_triangles(p[:, :2], starts[keep], counts[keep])
-        doubt[[n for n, k in enumerate(keep.tolist()) if k in self.holes]] = True
+        doubt[np.isin(keep, list(self.holes))] = True
         broken = np.zeros(len(keep), bool)
         broken[doubt] = ~shapely.is_valid(polygons[doubt])
         polygons[broken] = shapely.make_valid(polygons[broken])
@@ -192,6 +192,17 @@ class _Rings:
         owner = np.repeat(np.arange(len(self.counts)), [len(n) for n in self.counts])
         ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.counts)))[:-1]
         return [Faces(f, q) for f, q in zip(np.split(polygons, ends), np.split(planes, ends))]
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`np.cross` of (n, 3) arrays, the same products and differences, without its 15 ms of overhead."""
+    return np.column_stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ]
+    )
 
 
 # Shewchuk's error bound for orient2d: beyond it the sign of a float determinant is exact.

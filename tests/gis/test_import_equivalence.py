@@ -23,7 +23,7 @@ from sample_data import BERLIN, DELFT, DENBOSCH, DENHAAG
 
 from game.core.catalogue import default_catalogue
 from game.core.errors import QuartierError
-from game.io.cityjson_import import _certain_triangles, _indices, _walk
+from game.io.cityjson_import import _certain_triangles, _cross, _indices, _walk
 from game.io.features import Area, Building, District, Faces
 from game.io.georef import utm_zone
 from game.io.level_import import ImportOptions, import_level
@@ -282,3 +282,10 @@ def test_nearly_every_face_of_a_real_model_needs_no_geos_check():
     corners[:300] = [84616.468, 447422.999]  # some rings are points: left to GEOS
     certain = _certain_triangles(corners, np.arange(0, 3000, 3), np.full(1000, 3))
     assert 0.85 < certain.mean() < 0.95
+
+
+def test_the_cross_product_of_the_faces_is_numpys_bit_for_bit():
+    rng = np.random.default_rng(15)
+    a = rng.normal(size=(10_000, 3)) * 1e3 + 84_616.468
+    b = rng.normal(size=(10_000, 3)) * 1e3 + 447_422.999
+    assert np.array_equal(_cross(a, b), np.cross(a, b))
