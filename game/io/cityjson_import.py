@@ -171,10 +171,7 @@ class _Rings:
         centre = np.add.reduceat(p, starts, axis=0) / counts[:, None] if len(p) else p
         length = np.linalg.norm(normal, axis=1)
         keep = np.flatnonzero((length > 0) & (np.abs(normal[:, 2]) >= VERTICAL * length))
-        ring_of = np.repeat(np.arange(len(counts)), counts)
-        chosen = np.isin(ring_of, keep)
-        _, renumbered = np.unique(ring_of[chosen], return_inverse=True)  # keep[n] is ring n
-        polygons = shapely.polygons(shapely.linearrings(p[chosen, :2], indices=renumbered))
+        polygons = _polygons(p[:, :2], starts[keep], counts[keep])
         for k, holes in self.holes.items():
             n = int(np.searchsorted(keep, k))
             if n < len(keep) and keep[n] == k:
@@ -192,6 +189,24 @@ class _Rings:
         owner = np.repeat(np.arange(len(self.counts)), [len(n) for n in self.counts])
         ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.counts)))[:-1]
         return [Faces(f, q) for f, q in zip(np.split(polygons, ends), np.split(planes, ends))]
+
+
+def _polygons(xy: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """One polygon per ring `xy[starts[n] : starts[n] + counts[n]]`, closed as `linearrings` closes.
+
+    Built from one flat coordinate array (`from_ragged_array`): half the time of making
+    28,000 rings first and then a polygon around each.
+    """
+    first, last = xy[starts], xy[starts + counts - 1]
+    closing = (first != last).any(axis=1)  # the first corner again, unless it is already there
+    sizes = counts + closing
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    local = np.arange(offsets[-1]) - np.repeat(offsets[:-1], sizes)
+    local[local == np.repeat(counts, sizes)] = 0
+    coords = xy[np.repeat(starts, sizes) + local]
+    return shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON, coords, (offsets, np.arange(len(starts) + 1))
+    )
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from sample_data import BERLIN, DELFT, DENBOSCH, DENHAAG
 
 from game.core.catalogue import default_catalogue
 from game.core.errors import QuartierError
-from game.io.cityjson_import import _certain_triangles, _cross, _indices, _walk
+from game.io.cityjson_import import _certain_triangles, _cross, _indices, _polygons, _walk
 from game.io.features import Area, Building, District, Faces
 from game.io.georef import utm_zone
 from game.io.level_import import ImportOptions, import_level
@@ -289,3 +289,15 @@ def test_the_cross_product_of_the_faces_is_numpys_bit_for_bit():
     a = rng.normal(size=(10_000, 3)) * 1e3 + 84_616.468
     b = rng.normal(size=(10_000, 3)) * 1e3 + 447_422.999
     assert np.array_equal(_cross(a, b), np.cross(a, b))
+
+
+def test_faces_are_the_polygons_linearrings_would_make():
+    rng = np.random.default_rng(15)
+    rings = [rng.uniform(0, 100, (n, 2)) for n in (3, 4, 7, 3, 5)]
+    rings[1] = np.vstack([rings[1], rings[1][:1]])  # already closed: not closed twice
+    xy = np.vstack(rings)
+    counts = np.array([len(r) for r in rings])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    expected = [shapely.Polygon(shapely.LinearRing(r)) for r in rings]
+    assert shapely.equals_exact(_polygons(xy, starts, counts), expected, 0).all()
+    assert len(_polygons(xy, starts[:0], counts[:0])) == 0
