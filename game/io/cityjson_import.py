@@ -126,44 +126,49 @@ def _surfaces(geometry: dict[str, Any], name: str, what: str) -> list[Any]:
 
 @dataclass
 class _Rings:
-    """The outer rings of many objects' surfaces in one flat array, so their faces come in one pass."""
+    """The outer rings of many objects' surfaces in one flat array, so their faces come in one pass.
 
-    vertices: list[np.ndarray] = field(default_factory=list)  # per object: its rings' indices
-    counts: list[np.ndarray] = field(default_factory=list)  # per object: each ring's length
+    Each object's rings are checked here with Python's own `len`, `min` and `max` (a few
+    rings each: numpy's call overhead cost more than the work) and become arrays once, for all
+    objects, in `faces`.
+    """
+
+    vertices: list[int] = field(default_factory=list)  # every ring's vertex indices, in a row
+    counts: list[int] = field(default_factory=list)  # every ring's length
+    objects: list[int] = field(default_factory=list)  # how many rings each object has
     holes: dict[int, list[np.ndarray]] = field(default_factory=dict)  # by global ring number
-    rings: int = 0
 
     def add(self, rings_list: list, xyz: np.ndarray, name: str, what: str) -> None:
         """One object's surfaces; an object with a ring of fewer than 3 vertices adds no faces."""
         try:
             outers = [rings[0] for rings in rings_list]
-            counts = np.fromiter(map(len, outers), np.intp, len(outers))
-            flat = np.array(list(chain.from_iterable(outers)), np.intp)
-            if not len(counts) or counts.min() < 3:
-                counts, flat, holes = counts[:0], flat[:0].reshape(-1), {}
-            elif flat.ndim != 1 or not -len(xyz) <= flat.min() <= flat.max() < len(xyz):
+            counts = list(map(len, outers))
+            if not counts or min(counts) < 3:
+                self.objects.append(0)
+                return
+            flat = list(chain.from_iterable(outers))
+            if not -len(xyz) <= min(flat) <= max(flat) < len(xyz):
                 raise IndexError("vertex index")
-            else:
-                rings_per_surface = np.fromiter(map(len, rings_list), np.intp, len(rings_list))
-                holes = {
-                    k: [xyz[r][:, :2] for r in rings_list[k][1:]]
-                    for k in np.flatnonzero(rings_per_surface > 1).tolist()
-                }
+            holes = {
+                k: [xyz[r][:, :2] for r in rings_list[k][1:]]
+                for k, n in enumerate(map(len, rings_list))
+                if n > 1
+            }
         except (IndexError, TypeError, ValueError):
             raise QuartierError(
                 "error.import_bad_geometry", what=what, feature=name, reason="boundaries"
             ) from None
-        self.holes.update({self.rings + k: h for k, h in holes.items()})
-        self.rings += len(counts)
-        self.vertices.append(flat)
-        self.counts.append(counts)
+        self.holes.update({len(self.counts) + k: h for k, h in holes.items()})
+        self.vertices.extend(flat)
+        self.counts.extend(counts)
+        self.objects.append(len(counts))
 
     def faces(self, xyz: np.ndarray) -> list[Faces]:
         """The non-vertical surfaces of each object as faces: Newell normals and polygons for all at once."""
-        if not self.counts:
+        if not self.objects:
             return []
-        counts = np.concatenate(self.counts)
-        p = xyz[np.concatenate(self.vertices)]
+        counts = np.array(self.counts, np.intp)
+        p = xyz[np.array(self.vertices, np.intp)]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
         following = np.arange(len(p)) + 1
         following[starts + counts - 1] = starts
@@ -186,8 +191,8 @@ class _Rings:
         a, b = -kept[:, 0] / kept[:, 2], -kept[:, 1] / kept[:, 2]
         c = centre[keep]
         planes = np.column_stack([a, b, c[:, 2] - a * c[:, 0] - b * c[:, 1]])
-        owner = np.repeat(np.arange(len(self.counts)), [len(n) for n in self.counts])
-        ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.counts)))[:-1]
+        owner = np.repeat(np.arange(len(self.objects)), self.objects)
+        ends = np.cumsum(np.bincount(owner[keep], minlength=len(self.objects)))[:-1]
         return [Faces(f, q) for f, q in zip(np.split(polygons, ends), np.split(planes, ends))]
 
 
