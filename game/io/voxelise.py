@@ -91,16 +91,20 @@ def _refuse_too_large(
 def _cells(
     bounds: np.ndarray, origin: tuple[float, float], voxel: float, shape: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every column whose centre may lie in each bounding box (a row of `bounds`), clipped to the grid.
+    """Every column whose centre lies in each bounding box (a row of `bounds`), clipped to the grid.
 
     Returns (owner, i, j): row k of `bounds` owns the columns (i, j) of its window, so one
-    vectorised shapely call can test all geometries against their own columns at once.
+    vectorised shapely call can test all geometries against their own columns at once. The
+    window is widened by a millionth of a voxel, far beyond rounding, so a centre on the
+    box's edge is never missed; the shapely test then decides exactly. Most faces of a
+    CityJSON model are smaller than a voxel and hold no centre at all.
     """
+    margin = 1e-6
     with np.errstate(invalid="ignore"):  # an empty geometry has NaN bounds and no columns
-        i0 = np.maximum(0, np.floor((bounds[:, 0] - origin[0]) / voxel))
-        j0 = np.maximum(0, np.floor((bounds[:, 1] - origin[1]) / voxel))
-        i1 = np.minimum(shape[0], np.ceil((bounds[:, 2] - origin[0]) / voxel))
-        j1 = np.minimum(shape[1], np.ceil((bounds[:, 3] - origin[1]) / voxel))
+        i0 = np.maximum(0, np.ceil((bounds[:, 0] - origin[0]) / voxel - 0.5 - margin))
+        j0 = np.maximum(0, np.ceil((bounds[:, 1] - origin[1]) / voxel - 0.5 - margin))
+        i1 = np.minimum(shape[0], np.floor((bounds[:, 2] - origin[0]) / voxel - 0.5 + margin) + 1)
+        j1 = np.minimum(shape[1], np.floor((bounds[:, 3] - origin[1]) / voxel - 0.5 + margin) + 1)
     ni = np.nan_to_num(np.maximum(i1 - i0, 0)).astype(np.int64)
     nj = np.nan_to_num(np.maximum(j1 - j0, 0)).astype(np.int64)
     nj[ni == 0] = 0
