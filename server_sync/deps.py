@@ -23,6 +23,7 @@ from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import Desk, desk_of, session_desk
 from server_sync.services.participants import participant_with_token, with_token
 from server_sync.services.submissions import Limits
+from server_sync.services.votes import Ballots
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
@@ -42,15 +43,16 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
+    # The votes' own connections (services/votes.py), opened and closed with the app's
+    # lifespan. SQLite: one used on the event loop, never the pool of the other routes
+    # (waiting there would block the loop that must free it); PostgreSQL: an async pool.
+    ballots: Ballots
     # Wrong secrets per client address and kind (moderator tokens, personal codes; sign-in
     # pages and API alike): a lockout that guessing from one machine cannot get round by
     # changing what it guesses. See `guessing`.
     guess_limit: RateLimiter = field(
         default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
     )
-    # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
-    # Never the pool of the other routes: waiting there would block the loop that must free it.
-    loop_engine: Engine | None = None
     # The worker pool for CPU work, made and shut down with the app's lifespan (app.py).
     pool: Workers | None = None
 
@@ -115,10 +117,15 @@ async def rate_limited(request: Request, state: ServerState = Depends(server)) -
     """Per client address for every request, and per token as well when there is one (held
     in memory only). The address always counts: a made-up token per request must not open a
     fresh allowance for reading, and one pupil's token cannot spend a class's."""
-    wait = state.address_limit.check(client_address(request))
     token = bearer(request)
-    if token and not wait:
-        wait = state.token_limit.check(token_hash(token))
+    count_request(state, request, token_hash(token) if token else None)
+
+
+def count_request(state: ServerState, request: Request, hashed_token: str | None) -> None:
+    """`rate_limited` for a caller whose token is already hashed (the votes' lean route)."""
+    wait = state.address_limit.check(client_address(request))
+    if hashed_token and not wait:
+        wait = state.token_limit.check(hashed_token)
     refuse_waiting(wait)
 
 
