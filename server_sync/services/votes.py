@@ -35,6 +35,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+from game.core.errors import QuartierError
 from server_sync.errors import ApiError
 from server_sync.models import Participant, ParticipantToken, Submission, Vote, Workshop, now, utc
 from server_sync.services.participants import SEEN_EVERY
@@ -194,8 +195,13 @@ class PostgresBallots:
     """psycopg's async pool for the votes, opened and closed with the app's lifespan."""
 
     def __init__(self, url: str) -> None:
-        import psycopg  # the [postgres] extra: imported only for a PostgreSQL server
-        from psycopg_pool import AsyncConnectionPool
+        try:  # the [postgres] extra: imported only for a PostgreSQL server
+            import psycopg
+            from psycopg_pool import AsyncConnectionPool
+        except ModuleNotFoundError as exc:
+            raise QuartierError(
+                "error.needs_postgres", library=exc.name, command='pip install "quartier[postgres]"'
+            ) from None
 
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
         self.driver = psycopg
