@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from mode import pick
+from mode import QUICK, pick
 from table import print_table as markdown_table
 
 from game import __version__
@@ -751,6 +751,9 @@ def main() -> None:
             f"{CEILING_ROUNDS} rounds per app with the order rotating; the ceiling apps "
             "(benchmarks/ceiling.py) run the vote's SQL on the same database as Quartier"
         )
+        if QUICK:  # what --quick must prove runs is above: these two take minutes on their own
+            print("--quick: the gallery under wrk and the durability table are left out")
+            return
         print()
         rows, uploader = wrk_rows()
         print_table(

@@ -42,7 +42,7 @@ from server_sync.services.participants import SEEN_EVERY
 
 #: Connections of the votes' pool per server process on PostgreSQL: enough that 50 clients
 #: keep the database busy, few enough that several processes stay far below its limit.
-PG_CONNECTIONS = 8
+PG_CONNECTIONS = 16
 
 # The caller (by their device's token hash) and the submission (by uuid) with its workshop, in one round trip.
 _CALLER_AND_TARGET = (
