@@ -120,6 +120,7 @@ def postgres_votes(url: str) -> tuple[Vote, Any]:
         url.replace("postgresql+psycopg", "postgresql"),
         min_size=PG_CONNECTIONS,
         max_size=PG_CONNECTIONS,
+        kwargs={"autocommit": True},  # as the server's votes: each statement commits itself
         open=False,
     )
 
@@ -144,7 +145,7 @@ def postgres_votes(url: str) -> tuple[Vote, Any]:
                 await db.execute(DELETE, (row[0], uuid))
             elif slot is not None:
                 await db.execute(INSERT, (row[0], uuid, row[1], slot, moment))
-        return 200, b'{"votes_left":%d}' % left  # the pool commits when the block ends
+        return 200, b'{"votes_left":%d}' % left
 
     return vote, pool
 

@@ -14,7 +14,8 @@ votes, the insert or delete) and a commit.
   fraction of a millisecond and a thread hop would cost more; a vote never waits for the
   connection a request in the thread pool holds.
 - PostgreSQL: psycopg's async pool (PG_CONNECTIONS per server process), so a vote waits on the
-  network without holding a thread; psycopg prepares a statement it has run a few times.
+  network without holding a thread; psycopg prepares a statement it has run a few times, and
+  autocommit spares a round trip for BEGIN and one for COMMIT (`_PostgresBallot`).
 
 `benchmarks/server.py` measures this against a bare ASGI app and plain Starlette running the
 same SQL on the same database (benchmarks/ceiling.py).
@@ -207,7 +208,11 @@ class PostgresBallots:
         self.driver = psycopg
         self.statements = Statements(postgresql_psycopg.dialect())
         self.pool = AsyncConnectionPool(
-            conninfo, min_size=PG_CONNECTIONS, max_size=PG_CONNECTIONS, open=False
+            conninfo,
+            min_size=PG_CONNECTIONS,
+            max_size=PG_CONNECTIONS,
+            kwargs={"autocommit": True},  # see _PostgresBallot
+            open=False,
         )
 
     async def open(self) -> None:
@@ -223,7 +228,10 @@ class PostgresBallots:
 
 
 class _PostgresBallot:
-    """One pooled connection for one vote (the pool commits or rolls back what is left)."""
+    """One pooled connection for one vote, in autocommit: each statement is its own
+    transaction, as on SQLite, where reading begins none. A vote writes with one statement
+    (the insert or the delete; the unique keys settle races), so nothing needs more, and
+    psycopg would otherwise spend a round trip on BEGIN and one on COMMIT for every vote."""
 
     def __init__(self, db: Any, statements: Statements, driver: Any) -> None:
         self.db, self.statements, self.driver = db, statements, driver
@@ -244,10 +252,10 @@ class _PostgresBallot:
         await self._execute(sql, params)
 
     async def commit(self) -> None:
-        await self.db.commit()
+        """Nothing to do: each statement committed itself."""
 
     async def rollback(self) -> None:
-        await self.db.rollback()
+        """Nothing to do: a refused statement left nothing behind."""
 
 
 Ballots = SqliteBallot | PostgresBallots
