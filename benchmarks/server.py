@@ -286,7 +286,8 @@ def start_server(
 
 
 def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, str]:
-    """A ceiling app of benchmarks/ceiling.py (`bare` or `starlette`) on the database `db`."""
+    """A ceiling app of benchmarks/ceiling.py (`bare` or `starlette`) on the database `db`,
+    started but not yet answering (see `wait_for`)."""
     port = free_port()
     script = Path(__file__).resolve().parent / "ceiling.py"
     server = subprocess.Popen(
@@ -294,9 +295,7 @@ def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, s
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(server, url)
-    return server, url
+    return server, f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager
@@ -509,11 +508,13 @@ def ceiling_runs(db: str | None, workers: int) -> dict[tuple[str, str], list[tup
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     runs: dict[tuple[str, str], list[tuple]] = {}
     try:
-        servers["Quartier"] = start_server(workers, db=db, data=data)
-        script = votes_script(*prepare_votes(servers["Quartier"][1]))
+        servers["Quartier"] = start_server(workers, db=db, data=data)  # makes the schema
         shared = db or f"sqlite:///{data}/quartier.sqlite3"
         servers["bare ASGI"] = start_ceiling("bare", shared, workers)
         servers["Starlette"] = start_ceiling("starlette", shared, workers)
+        script = votes_script(*prepare_votes(servers["Quartier"][1]))  # while they start
+        for server, url in servers.values():
+            wait_for(server, url)
         for n in range(CEILING_ROUNDS):
             for app in APPS[n % 3 :] + APPS[: n % 3]:
                 url = servers[app][1]
