@@ -94,7 +94,7 @@ class Target:
     target_workshop: int | None
     phase: str | None
     limit: int
-    last_seen: Any  # as the driver hands it back: `Statements.moment` makes it a datetime
+    last_seen: Any  # as the driver hands it back: `Statements.from_db` makes it a datetime
 
 
 class Statements:
@@ -291,7 +291,9 @@ async def _target(ballot: Ballot, token: str, uuid: str, *, shown: bool = True) 
         raise ApiError(401, "not_participant")
     target = Target(*row)
     moment = now()
-    if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:  # committed with the vote
+    # Seen at most once a minute: committed with the vote on SQLite (undone by a refusal), at
+    # once in PostgreSQL's autocommit (the device was seen either way).
+    if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:
         await ballot.run(sql.seen, {"token": token, "seen": sql.to_db(moment)})
     if (shown and target.status != "approved") or target.target_workshop != target.workshop_id:
         raise ApiError(404, "no_submission")
