@@ -290,16 +290,19 @@ async def _target(ballot: Ballot, token: str, uuid: str, *, shown: bool = True) 
     if row is None:
         raise ApiError(401, "not_participant")
     target = Target(*row)
-    moment = now()
-    # Seen at most once a minute: committed with the vote on SQLite (undone by a refusal), at
-    # once in PostgreSQL's autocommit (the device was seen either way).
-    if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:
-        await ballot.run(sql.seen, {"token": token, "seen": sql.to_db(moment)})
     if (shown and target.status != "approved") or target.target_workshop != target.workshop_id:
         raise ApiError(404, "no_submission")
     if target.phase != "voting":
         raise ApiError(409, "not_voting")
     return target
+
+
+async def _seen(ballot: Ballot, token: str, target: Target) -> None:
+    """The device's `last_seen`, at most once a minute, written only with an accepted vote or
+    withdrawal (a refused one writes nothing; on PostgreSQL each statement commits itself)."""
+    sql, moment = ballot.statements, now()
+    if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:
+        await ballot.run(sql.seen, {"token": token, "seen": sql.to_db(moment)})
 
 
 async def _my_votes(ballot: Ballot, person: int) -> dict[str, int]:
@@ -315,7 +318,8 @@ async def vote(ballot: Ballot, token: str, uuid: str) -> int:
     for _ in range(limit + 5):
         mine = await _my_votes(ballot, person)
         if uuid in mine:
-            await ballot.commit()  # a last_seen written above
+            await _seen(ballot, token, target)
+            await ballot.commit()
             return limit - len(mine)
         free = sorted(set(range(1, limit + 1)) - set(mine.values()))
         if not free:
@@ -323,6 +327,7 @@ async def vote(ballot: Ballot, token: str, uuid: str) -> int:
         params = {"person": person, "uuid": uuid, "workshop": target.workshop_id}
         try:
             await ballot.run(sql.insert, {**params, "slot": free[0], "created": sql.to_db(now())})
+            await _seen(ballot, token, target)
             await ballot.commit()
             return limit - len(mine) - 1
         except IntegrityError:
@@ -333,6 +338,7 @@ async def vote(ballot: Ballot, token: str, uuid: str) -> int:
 async def withdraw(ballot: Ballot, token: str, uuid: str) -> int:
     target = await _target(ballot, token, uuid, shown=False)
     await ballot.run(ballot.statements.delete, {"person": target.person, "uuid": uuid})
+    await _seen(ballot, token, target)
     left = target.limit - len(await _my_votes(ballot, target.person))  # before the commit: one
     await ballot.commit()  # round trip less on PostgreSQL, where the pool would commit again
     return left

@@ -2,12 +2,15 @@
 describes still keep every rule, limit and header of the routes around them."""
 
 import sqlite3
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from live_server import MODERATOR, Api
 
 from server_sync.app import create_app
 from server_sync.deps import Lean
+from server_sync.models import ParticipantToken, now, utc
 from server_sync.routes import votes
 from server_sync.security import SECURITY_HEADERS
 from server_sync.settings import Settings
@@ -107,3 +110,35 @@ def test_a_full_disk_under_a_vote_is_a_clear_507_not_a_500(tmp_path):
             ballots._db = real
         assert refused.status_code == 507 and refused.json()["error"]["code"] == "disk_full"
         assert client.put(url, headers=voter).status_code == 200
+
+
+def test_only_an_accepted_vote_notes_the_device_also_in_postgresqls_autocommit(server):
+    """A refusal after the checks of the target (own design, no votes left) writes nothing."""
+    workshop = server.workshop(votes_per_participant=1, moderation="post")
+    author, voter = server.join(workshop, "Fox"), server.join(workshop, "Owl")
+    uuids = [server.submit(author, x=50)[0], server.submit(voter, x=60)[0]]
+    other = server.submit(author, title="Hof", x=70)[0]
+    for uuid in (*uuids, other):
+        server.approve(uuid)
+    server.phase(workshop, "voting")
+    engine = server.client.app.state.server.engine
+    long_ago = now() - timedelta(minutes=5)
+
+    def seen() -> datetime:
+        with engine.begin() as connection:
+            return utc(connection.scalar(sa.select(sa.func.max(ParticipantToken.last_seen))))
+
+    def stale() -> None:
+        with engine.begin() as connection:
+            connection.execute(sa.update(ParticipantToken).values(last_seen=long_ago))
+
+    stale()
+    own = server.client.put(f"/api/v1/submissions/{uuids[1]}/vote", headers=voter)
+    assert own.status_code == 403 and seen() == utc(long_ago)
+    assert (
+        server.client.put(f"/api/v1/submissions/{uuids[0]}/vote", headers=voter).status_code == 200
+    )
+    assert seen() > utc(long_ago)
+    stale()
+    full = server.client.put(f"/api/v1/submissions/{other}/vote", headers=voter)
+    assert full.status_code == 409 and seen() == utc(long_ago)
