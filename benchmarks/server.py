@@ -14,10 +14,17 @@ process may open files for) and measures /healthz beside them against /healthz o
 server: it must answer within 1 s, or the connection cap refuse it with a 503.
 
 The Python clients share the two cores with the server, so when `wrk` is installed
-(`apt-get install wrk`) a second table measures /healthz and votes with it, against one and
-two server processes, and a third what durability costs: votes and submissions (a new revision
-each) on SQLite with synchronous=NORMAL and =FULL (what the server uses, server_sync/db.py),
-two servers side by side with their runs interleaved, medians of ROUNDS runs each.
+(`apt-get install wrk`) the ceiling table measures /healthz and votes with it beside two
+ceiling apps (benchmarks/ceiling.py: a bare ASGI app and plain Starlette running the vote's
+SQL on the same database), on SQLite and on a throwaway PostgreSQL 15 cluster, with one and
+two server processes, the apps' runs interleaved (issue 15: Quartier's votes at least 0.5 of
+Starlette's on SQLite, 0.8 on PostgreSQL with p99 under 100 ms). Then the gallery under wrk,
+and what durability costs: votes and submissions (a new revision each) on SQLite with
+synchronous=NORMAL and =FULL (what the server uses, server_sync/db.py), two servers side by
+side with their runs interleaved, medians of ROUNDS runs each.
+
+`--quick` (benchmarks/mode.py): ten clients, 1 s rows, one round, one process, a few hundred
+idle connections; the gallery under wrk and the durability table are left out.
 """
 
 import asyncio
@@ -37,8 +44,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+from mode import QUICK, pick
 from table import print_table as markdown_table
 
 from game import __version__
@@ -47,15 +57,18 @@ from game.core.ops import Box
 from game.core.session import Session
 from game.io.levels import find_level
 
-CLIENTS, SECONDS = 50, 5.0
-ROUNDS = 5  # interleaved runs per setting in the durability table
+CLIENTS, SECONDS = pick(50, 10), pick(5.0, 1.0)
+ROUNDS = pick(5, 1)  # interleaved runs per setting in the durability table
+CEILING_ROUNDS = pick(3, 1)  # interleaved runs per app in the ceiling table
+PROCESSES = pick((1, 2), (1,))  # server processes in the wrk tables
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
 UPLOADERS = 4  # concurrent submissions: each takes ~0.1 s of server time, so more only queue
 TITLE = "@TITLE@"  # replaced in every upload by the wrk script, so each is a new revision
 TOKEN = "benchmark-moderator-token-0123456789"
 MOD = {"Authorization": f"Bearer {TOKEN}"}
 BERLIN = "berlin-potsdamer-platz"
-IDLE_CONNECTIONS = 20_000  # half-sent requests held open against one server (issue 13, M3)
-HEALTHZ_PROBES = 20  # /healthz requests, each on a new connection, per idle-connection row
+IDLE_CONNECTIONS = pick(20_000, 200)  # half-sent requests held open (issue 13, M3)
+HEALTHZ_PROBES = pick(20, 5)  # /healthz requests, each on a new connection, per idle-connection row
 
 
 def design(title: str, x: int) -> str:
@@ -217,12 +230,31 @@ SERVE = (
 )
 
 
-def start_server(workers: int = 1, synchronous: str = "FULL") -> tuple[subprocess.Popen, str]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # In the temporary folder, on the machine's disk here (ext4), where fsync costs what it costs.
-    data = tempfile.mkdtemp(prefix="quartier-bench-")
+        return int(s.getsockname()[1])
+
+
+def wait_for(server: subprocess.Popen, url: str) -> None:
+    """Until `url`/healthz answers (the server has started)."""
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            if server.poll() is not None:
+                raise RuntimeError(f"the server stopped with {server.returncode}") from None
+            time.sleep(0.1)
+
+
+def start_server(
+    workers: int = 1, synchronous: str = "FULL", db: str | None = None, data: str | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`quartier-server serve` on a free port; `db`: a database URL instead of SQLite in `data`
+    (in the temporary folder, on the machine's disk here (ext4), where fsync costs what it costs)."""
+    port = free_port()
+    data = data or tempfile.mkdtemp(prefix="quartier-bench-")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -230,6 +262,7 @@ def start_server(workers: int = 1, synchronous: str = "FULL") -> tuple[subproces
             SERVE,
             synchronous,
             "serve",
+            *(["--db", db] if db else []),
             "--port",
             str(port),
             "--data-dir",
@@ -248,13 +281,46 @@ def start_server(workers: int = 1, synchronous: str = "FULL") -> tuple[subproces
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_for(server, url)
     return server, url
+
+
+def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, str]:
+    """A ceiling app of benchmarks/ceiling.py (`bare` or `starlette`) on the database `db`,
+    started but not yet answering (see `wait_for`)."""
+    port = free_port()
+    script = Path(__file__).resolve().parent / "ceiling.py"
+    server = subprocess.Popen(
+        [sys.executable, str(script), kind, db, str(port), str(workers)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return server, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str | None]:
+    """A PostgreSQL 15 cluster for this run on 127.0.0.1 and a free port (as root: as the user
+    postgres, as tests/support/server_fixtures.py does), removed afterwards; None if missing."""
+    if not (PG_BIN / "initdb").exists():
+        yield None
+        return
+    base = Path(tempfile.mkdtemp(prefix="quartier-bench-pg-"))
+    os.chmod(base, 0o777)
+    data, port = base / "data", free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def run(*command: object) -> None:
+        subprocess.run([*as_postgres, *map(str, command)], check=True, capture_output=True)
+
+    run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
+    run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-o", options, "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -416,7 +482,7 @@ def wrk_rows() -> tuple[list[tuple], Uploader]:
     """/healthz and votes on one and two processes; the gallery idle and while one participant
     uploads, on one process (rows 3 and 4, which the gallery ratio is printed from)."""
     rows = []
-    for workers in (1, 2):
+    for workers in PROCESSES:
         server, url = start_server(workers)
         try:
             tokens, ids, code = prepare_workshop(url, "voting")
@@ -429,6 +495,74 @@ def wrk_rows() -> tuple[list[tuple], Uploader]:
         finally:
             stop_server(server)
     return rows, uploader
+
+
+APPS = ("bare ASGI", "Starlette", "Quartier")
+
+
+def ceiling_runs(db: str | None, workers: int) -> dict[tuple[str, str], list[tuple]]:
+    """/healthz and votes on Quartier and the two ceiling apps (benchmarks/ceiling.py) on the
+    same database (`db`, or Quartier's SQLite file), each with `workers` processes, in
+    CEILING_ROUNDS rounds whose order rotates: (app, what) → the runs' (req/s, p50, p99)."""
+    data = tempfile.mkdtemp(prefix="quartier-bench-")
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    runs: dict[tuple[str, str], list[tuple]] = {}
+    try:
+        servers["Quartier"] = start_server(workers, db=db, data=data)  # makes the schema
+        shared = db or f"sqlite:///{data}/quartier.sqlite3"
+        servers["bare ASGI"] = start_ceiling("bare", shared, workers)
+        servers["Starlette"] = start_ceiling("starlette", shared, workers)
+        script = votes_script(*prepare_votes(servers["Quartier"][1]))  # while they start
+        for server, url in servers.values():
+            wait_for(server, url)
+        for n in range(CEILING_ROUNDS):
+            for app in APPS[n % 3 :] + APPS[: n % 3]:
+                url = servers[app][1]
+                runs.setdefault((app, "healthz"), []).append(wrk(url + "/healthz"))
+                runs.setdefault((app, "votes"), []).append(wrk(url, script))
+    finally:
+        for server, _ in servers.values():
+            stop_server(server)
+    return runs
+
+
+def ceiling_rows() -> list[list[str]]:
+    """Quartier beside the ceiling apps on SQLite and PostgreSQL, PROCESSES processes each:
+    medians, and Quartier's ratios to each (req/s: higher is better; p99: lower is)."""
+    rows = []
+    for database in ("SQLite", "PostgreSQL"):
+        with contextlib.ExitStack() as stack:
+            db = None
+            if database == "PostgreSQL":
+                db = stack.enter_context(throwaway_postgres())
+                if db is None:
+                    print("PostgreSQL 15 not found: no PostgreSQL rows")
+                    continue
+            for workers in PROCESSES:
+                runs = ceiling_runs(db, workers)
+                for what in ("healthz", "votes"):
+                    medians = {
+                        app: [
+                            statistics.median(run[k] for run in runs[app, what]) for k in range(3)
+                        ]
+                        for app in APPS
+                    }
+                    for app in APPS:
+                        rate, p50, p99 = medians[app]
+                        ratios = ["", "", "", ""]
+                        if app == "Quartier":
+                            starlette, bare = medians["Starlette"], medians["bare ASGI"]
+                            ratios = [
+                                f"{rate / starlette[0]:.2f}",
+                                f"{rate / bare[0]:.2f}",
+                                f"{p99 / starlette[2]:.2f}",
+                                f"{p99 / bare[2]:.2f}",
+                            ]
+                        rows.append(
+                            [database, str(workers), what, app, f"{rate:.0f}", f"{p50:.1f}"]
+                            + [f"{p99:.1f}", *ratios]
+                        )
+    return rows
 
 
 def raise_own_file_limit() -> int:
@@ -603,6 +737,31 @@ def main() -> None:
         f"medians of {ROUNDS} rounds"
     )
     if shutil.which("wrk"):
+        print()
+        markdown_table(
+            (
+                "database",
+                "processes",
+                "what",
+                "app",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "req/s vs Starlette",
+                "req/s vs bare",
+                "p99 vs Starlette",
+                "p99 vs bare",
+            ),
+            ceiling_rows(),
+        )
+        print(
+            f"wrk, 1 thread, {CLIENTS} connections, {SECONDS:.0f} s per run, medians of "
+            f"{CEILING_ROUNDS} rounds per app with the order rotating; the ceiling apps "
+            "(benchmarks/ceiling.py) run the vote's SQL on the same database as Quartier"
+        )
+        if QUICK:  # what --quick must prove runs is above: these two take minutes on their own
+            print("--quick: the gallery under wrk and the durability table are left out")
+            return
         print()
         rows, uploader = wrk_rows()
         print_table(

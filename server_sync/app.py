@@ -16,13 +16,14 @@ from game import __version__
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from server_sync.db import make_engine, migrate, session_factory
-from server_sync.deps import ServerState, plain_address
+from server_sync.deps import Lean, ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate, sign_in, sign_out
 from server_sync.routes import participants, submissions, votes, workshops
 from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
+from server_sync.services.votes import ballots
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 from server_sync.web import HERE, message, page, switch_language
@@ -68,9 +69,11 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         """The worker pool lives as long as the server runs; at the end its jobs finish."""
         state: ServerState = app.state.server
         state.pool = Workers(settings.cpu_workers, settings.cpu_queue)
+        await state.ballots.open()
         try:
             yield
         finally:
+            await state.ballots.close()
             state.pool.shutdown()
             state.pool = None
 
@@ -91,9 +94,19 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         sessions,
         RateLimiter(settings.rate_limit),
         RateLimiter(settings.rate_limit * 10),
-        loop_engine=make_engine(db_url) if db_url.startswith("sqlite") else None,
+        ballots(db_url, make_engine),
     )
-    for router in (workshops.router, participants.router, submissions.router, votes.router):
+
+    # First of all routes, so that a health check costs no route matching (issue 15: 31 % of
+    # its time went to the routes before it); then the votes, the busiest calls of a workshop.
+    async def healthz(request: Request) -> Response:
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    app.router.add_api_route(
+        "/healthz", healthz, response_model=dict[str, bool], route_class_override=Lean
+    )
+
+    for router in (votes.router, workshops.router, participants.router, submissions.router):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     for router in (
         gallery.router,
@@ -107,10 +120,6 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_api_route("/lang/{lang}", switch_language, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(moderate.SignIn, moderate.redirect_to_sign_in)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, bool]:
-        return {"ok": True}
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:

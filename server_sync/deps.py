@@ -4,14 +4,15 @@
 Dependencies that never block are `async`, so FastAPI does not hand them to its thread pool.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi import Path as InPath
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import Desk, desk_of, session_desk
 from server_sync.services.participants import participant_with_token, with_token
 from server_sync.services.submissions import Limits
+from server_sync.services.votes import Ballots
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
 
@@ -42,15 +44,16 @@ class ServerState:
     sessions: sessionmaker[Session]
     token_limit: RateLimiter
     address_limit: RateLimiter
+    # The votes' own connections (services/votes.py), opened and closed with the app's
+    # lifespan. SQLite: one used on the event loop, never the pool of the other routes
+    # (waiting there would block the loop that must free it); PostgreSQL: an async pool.
+    ballots: Ballots
     # Wrong secrets per client address and kind (moderator tokens, personal codes; sign-in
     # pages and API alike): a lockout that guessing from one machine cannot get round by
     # changing what it guesses. See `guessing`.
     guess_limit: RateLimiter = field(
         default_factory=lambda: RateLimiter(GUESSES_PER_WINDOW, window=GUESS_WINDOW)
     )
-    # SQLite only: the votes' own connection, used on the event loop (see services/votes.py).
-    # Never the pool of the other routes: waiting there would block the loop that must free it.
-    loop_engine: Engine | None = None
     # The worker pool for CPU work, made and shut down with the app's lifespan (app.py).
     pool: Workers | None = None
 
@@ -73,6 +76,24 @@ class ServerState:
 async def server(request: Request) -> ServerState:
     state: ServerState = request.app.state.server
     return state
+
+
+class Lean(APIRoute):
+    """A route FastAPI only describes (in the OpenAPI schema, from its declaration): its
+    endpoint is called with the request and the path's parameters as they are, and returns a
+    Response, without FastAPI's dependency solving and response validation, which cost more
+    than the busiest calls' own work (issue 15: votes, /healthz). The app-wide check of the
+    URL (`plain_address`) runs here; anything else the endpoint does itself."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            await plain_address(request)
+            response: Response = await endpoint(request, **request.path_params)
+            return response
+
+        return handler
 
 
 async def plain_address(request: Request) -> None:
@@ -115,10 +136,15 @@ async def rate_limited(request: Request, state: ServerState = Depends(server)) -
     """Per client address for every request, and per token as well when there is one (held
     in memory only). The address always counts: a made-up token per request must not open a
     fresh allowance for reading, and one pupil's token cannot spend a class's."""
-    wait = state.address_limit.check(client_address(request))
     token = bearer(request)
-    if token and not wait:
-        wait = state.token_limit.check(token_hash(token))
+    count_request(state, request, token_hash(token) if token else None)
+
+
+def count_request(state: ServerState, request: Request, hashed_token: str | None) -> None:
+    """`rate_limited` for a caller whose token is already hashed (the votes' lean route)."""
+    wait = state.address_limit.check(client_address(request))
+    if hashed_token and not wait:
+        wait = state.token_limit.check(hashed_token)
     refuse_waiting(wait)
 
 

@@ -27,6 +27,8 @@ TEXT_CONTROLS = frozenset("\t\n\r")
 
 
 def has_control_characters(value: str) -> bool:
+    if value.isprintable():  # the common case at once: no Cc or Cs character is printable
+        return False
     return any(unicodedata.category(c) in ("Cc", "Cs") and c not in TEXT_CONTROLS for c in value)
 
 

@@ -18,6 +18,7 @@ from server_sync.deps import ServerState, address_limited, db, rate_limited, ser
 from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, Participant
 from server_sync.schemas import JoinIn
+from server_sync.security import token_hash
 from server_sync.services import jury, participants, ranking, submissions, votes
 from server_sync.services.workshops import clean_code, workshop_by_code
 from server_sync.web import back_to, checked_form, message, page, set_cookie
@@ -170,11 +171,11 @@ async def vote_page(
 ) -> Response:
     withdraw = form.get("action") == "withdraw"
     try:
+        token = request.cookies.get(PARTICIPANT_COOKIE)
         await votes.run_vote(
-            state.engine,
-            state.loop_engine,
+            state.ballots,
             votes.withdraw if withdraw else votes.vote,
-            request.cookies.get(PARTICIPANT_COOKIE),
+            token_hash(token) if token else None,
             uuid,
         )
     except ApiError as exc:

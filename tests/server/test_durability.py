@@ -17,8 +17,7 @@ def synchronous(engine: Engine) -> int:
 def test_every_sqlite_connection_of_the_server_syncs_each_commit(tmp_path):
     app, _ = create_app(Settings(data_dir=tmp_path, moderator_token="m" * 40))
     state = app.state.server
-    assert state.loop_engine is not None  # the votes' own connection
     assert synchronous(state.engine) == FULL
-    assert synchronous(state.loop_engine) == FULL
+    assert synchronous(state.ballots.engine) == FULL  # the votes' own connection
     with state.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
