@@ -86,7 +86,9 @@ def rendering(
         running = _rendering.get(key)
         if running is not None:
             return running
-        running = _rendering[key] = workers.submit(_render_design, data_dir, uuid, revision, text)
+        running = _rendering[key] = workers.submit_later(
+            _render_design, data_dir, uuid, revision, text
+        )
 
     def forget(done: "Future[None]") -> None:
         with _rendering_guard:

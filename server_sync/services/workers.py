@@ -21,6 +21,7 @@ it closures and for comparing both in the benchmark (`quartier-server serve --cp
 """
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -40,27 +41,27 @@ PRELOAD = ["server_sync.services.images", "server_sync.services.submissions"]
 numpy, pydantic and the indicators again."""
 
 
-def _pool(kind: Kind, size: int) -> Executor:
+PICTURES_NICENESS = 10
+"""How much less CPU the pictures' process gets than the checks when both want it: a pupil
+waits for the check of an upload, nobody waits for its pictures (the gallery asks later)."""
+
+
+def _pool(kind: Kind, size: int, niceness: int = 0) -> Executor:
     if kind == "threads":
         return ThreadPoolExecutor(size, thread_name_prefix="quartier-cpu")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(size, mp_context=context)
+    return ProcessPoolExecutor(size, mp_context=context, initializer=os.nice, initargs=(niceness,))
 
 
-class Workers:
-    """At most `size` jobs run at once and at most `queue` wait; the rest are refused.
+class _Bounded:
+    """An executor that takes at most `slots` jobs at a time (running and waiting)."""
 
-    In processes (the default) a job and its arguments must be picklable: module-level
-    functions and plain data."""
-
-    def __init__(self, size: int, queue: int, kind: Kind = "processes") -> None:
-        self.kind = kind
-        self._pool = _pool(kind, size)
-        self._slots = threading.BoundedSemaphore(size + queue)
+    def __init__(self, pool: Executor, slots: int) -> None:
+        self._pool = pool
+        self._slots = threading.BoundedSemaphore(slots)
 
     def submit(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
-        """Start `job` in the pool, or raise the 503 `busy` if the queue is full."""
         if not self._slots.acquire(blocking=False):
             raise ApiError(503, "busy", seconds=RETRY_AFTER)
         try:
@@ -83,10 +84,36 @@ class Workers:
         inner.add_done_callback(hand_over)
         return answer
 
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Workers:
+    """The checks of uploads: at most `size` run at once and at most `queue` wait; the rest
+    are refused. Pictures: one at a time, in a pool of their own (`submit_later`), with a queue
+    as long, so that a class's pictures never make its uploads wait or be refused.
+
+    In processes (the default) a job and its arguments must be picklable: module-level
+    functions and plain data."""
+
+    def __init__(self, size: int, queue: int, kind: Kind = "processes") -> None:
+        self.kind = kind
+        self._checks = _Bounded(_pool(kind, size), size + queue)
+        self._pictures = _Bounded(_pool(kind, 1, PICTURES_NICENESS), 1 + queue)
+
+    def submit(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
+        """Start `job` in the pool, or raise the 503 `busy` if the queue is full."""
+        return self._checks.submit(job, *args, **kwargs)
+
+    def submit_later(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
+        """Start `job` in the pictures' pool, or raise the 503 `busy` if its queue is full."""
+        return self._pictures.submit(job, *args, **kwargs)
+
     def run(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`job`'s result, computed in the pool (called from a request's thread, never the loop)."""
         return self.submit(job, *args, **kwargs).result()
 
     def shutdown(self) -> None:
         """Let running jobs finish, drop the waiting ones (the app is stopping)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._checks.shutdown()
+        self._pictures.shutdown()

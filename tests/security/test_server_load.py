@@ -238,7 +238,7 @@ def test_pictures_after_an_upload_wait_for_a_free_pool_instead_of_failing(tmp_pa
     workers = Workers(1, queue=0, kind="threads")
     release = threading.Event()
     try:
-        busy = workers.submit(release.wait, 30)
+        busy = workers.submit_later(release.wait, 30)
         images.render_soon(tmp_path, "d", 1, text, workers)  # no exception
         assert not any(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
         release.set()
