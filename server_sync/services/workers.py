@@ -41,9 +41,13 @@ PRELOAD = ["server_sync.services.images", "server_sync.services.submissions"]
 numpy, pydantic and the indicators again."""
 
 
-PICTURES_NICENESS = 10
-"""How much less CPU the pictures' process gets than the checks when both want it: a pupil
-waits for the check of an upload, nobody waits for its pictures (the gallery asks later)."""
+CHECKS_NICENESS = 5
+"""The checks' processes yield the CPU to the web process when both want it (a third of its
+share each): the web process's requests are short and many (votes, the gallery, /healthz), and
+on two cores the checks otherwise delayed them by seconds."""
+PICTURES_NICENESS = 15
+"""And the pictures' process to the checks: a pupil waits for the check of an upload, nobody
+waits for its pictures (the gallery asks for them later)."""
 
 
 def _pool(kind: Kind, size: int, niceness: int = 0) -> Executor:
@@ -98,7 +102,7 @@ class Workers:
 
     def __init__(self, size: int, queue: int, kind: Kind = "processes") -> None:
         self.kind = kind
-        self._checks = _Bounded(_pool(kind, size), size + queue)
+        self._checks = _Bounded(_pool(kind, size, CHECKS_NICENESS), size + queue)
         self._pictures = _Bounded(_pool(kind, 1, PICTURES_NICENESS), 1 + queue)
 
     def submit(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Future[T]":

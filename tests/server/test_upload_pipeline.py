@@ -21,7 +21,7 @@ from server_sync.app import create_app
 from server_sync.errors import ApiError
 from server_sync.services import images
 from server_sync.services.submissions import checked
-from server_sync.services.workers import Workers
+from server_sync.services.workers import CHECKS_NICENESS, PICTURES_NICENESS, Workers
 from server_sync.settings import Settings
 
 BERLIN = "berlin-potsdamer-platz"
@@ -89,6 +89,9 @@ def test_the_checks_and_pictures_run_in_other_processes(tmp_path):
     try:
         assert workers.run(os.getpid) != os.getpid()
         assert workers.submit_later(os.getpid).result(60) != os.getpid()
+        # and at a lower priority than the web process: its requests are short and many
+        assert workers.run(os.nice, 0) == os.nice(0) + CHECKS_NICENESS
+        assert workers.submit_later(os.nice, 0).result(60) == os.nice(0) + PICTURES_NICENESS
         text = design_text()
         found = workers.run(checked, text, json.loads(text)["id"], "demo", "en")
         assert found.doc.title == "Park" and found.values  # only plain data comes back
