@@ -5,7 +5,8 @@ for a few seconds, SQLite with one server process). Each setup starts `quartier-
 in its own process on 127.0.0.1 with a new data folder: SQLite with one and two server
 processes (`--workers`), the same with the CPU work in threads of the server instead of worker
 processes (`--cpu-pool threads`, what services/workers.py was before), and PostgreSQL with two
-server processes (a throwaway cluster, as in tests/support/server_fixtures.py).
+server processes (a throwaway cluster, as in tests/support/server_fixtures.py). Each setup
+runs ROUNDS times, the setups interleaved, and its figures are pooled over the rounds.
 
 60 participants are joined. 30 pupils each send 3 revisions of their own design (buildings,
 trees and benches in the zone, 3–5 KB, growing from revision to revision), the revisions
@@ -63,6 +64,7 @@ SECONDS = pick(60.0, 6.0)  # over which the revisions are spread
 SHOWN = pick(10, 2)  # designs in the voters' workshop, sent before the measurement
 THINK = (0.5, 1.5)  # seconds between a voter's clicks
 HEALTHZ_PROBES = pick(300, 50)
+ROUNDS = pick(2, 1)  # of each setup, interleaved
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 Setup = tuple[str, str | None, int, str]  # name, database, server processes, CPU pool
 SETUPS: list[Setup] = pick(
@@ -182,6 +184,15 @@ class Figures:
     gallery: list[float] = field(default_factory=list)
     votes: list[float] = field(default_factory=list)
     healthz: list[float] = field(default_factory=list)
+
+    def add(self, other: "Figures") -> None:
+        """Pool another round's figures into these."""
+        self.uploads += other.uploads
+        self.sent += other.sent
+        self.server_errors += other.server_errors
+        self.gallery += other.gallery
+        self.votes += other.votes
+        self.healthz += other.healthz
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -303,18 +314,23 @@ def ceiling(f: Figures) -> list[str]:
 def main() -> None:
     designs = [pupil_designs(n) for n in range(PUPILS + SHOWN)]
     sizes = [len(text) for revisions in designs for text in revisions]
+    pooled = {setup: Figures() for setup in SETUPS}
+    for round_ in range(ROUNDS):  # the setups interleaved, so that the machine's load is shared
+        for setup in SETUPS:
+            name, database, workers, pool = setup
+            with contextlib.ExitStack() as stack:
+                db_url = stack.enter_context(postgres()) if database else None
+                url = stack.enter_context(server(db_url, workers, pool))
+                pooled[setup].add(asyncio.run(workshop(url, designs)))
+            print(f"round {round_ + 1}: {name}: done", file=sys.stderr)
     rows = []
-    for name, database, workers, pool in SETUPS:
-        with contextlib.ExitStack() as stack:
-            db_url = stack.enter_context(postgres()) if database else None
-            url = stack.enter_context(server(db_url, workers, pool))
-            figures = asyncio.run(workshop(url, designs))
-        rows += [row(name, figures), ceiling(figures)]
-        print(f"{name}: done", file=sys.stderr)
+    for setup, figures in pooled.items():
+        rows += [row(setup[0], figures), ceiling(figures)]
     print(
         f"\n{PUPILS} pupils x {REVISIONS} revisions on {BERLIN} within {SECONDS:g} s "
         f"(designs {min(sizes) / 1000:.1f}-{max(sizes) / 1000:.1f} KB), {VOTERS} voters "
-        f"loading the gallery and voting; times in ms unless marked\n"
+        f"loading the gallery and voting; {ROUNDS} round(s) per setup, interleaved, the "
+        f"figures pooled; times in ms unless marked\n"
     )
     print_table(
         [
