@@ -11,34 +11,14 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from live_server import MODERATOR, Api, LiveServer, design_text
+from live_server import BERLIN, MODERATOR, Api, LiveServer, berlin_designs, design_text
 
-from game.core.design import new_design, save_changes
-from game.core.ops import Box
-from game.core.session import Session
-from game.io.levels import find_level
 from server_sync.app import create_app
 from server_sync.cli import main as server_main
 from server_sync.errors import ApiError
 from server_sync.services import images
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
-
-BERLIN = "berlin-potsdamer-platz"
-
-
-def berlin_designs(count: int) -> list[str]:
-    """`count` designs of a hundred buildings across the Berlin level's zone, within its rules:
-    each upload takes the server a few tenths of a second of CPU (parse, rules, indicators)."""
-    level = find_level(BERLIN)
-    session = Session(level)
-    for x in range(72, 132, 6):
-        for y in range(56, 116, 6):
-            session.apply(Box(from_=(x, y, 0), to=(x + 3, y + 3, 3 + (x * y) % 9), block="housing"))
-    return [
-        save_changes(new_design(level, "test", title=f"Block {n}"), session, "test").to_json()
-        for n in range(count)
-    ]
 
 
 def start(tmp_path, db_url, *options: str, revisions_per_minute: int = 100_000) -> LiveServer:

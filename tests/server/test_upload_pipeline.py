@@ -11,34 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from live_server import MODERATOR, Api, LiveServer, design_text
+from live_server import BERLIN, MODERATOR, Api, LiveServer, berlin_designs, design_text
 
-from game.core.design import new_design, save_changes
-from game.core.ops import Box
-from game.core.session import Session
-from game.io.levels import find_level
 from server_sync.app import create_app
 from server_sync.errors import ApiError
 from server_sync.services import images
 from server_sync.services.submissions import checked
 from server_sync.services.workers import CHECKS_NICENESS, PICTURES_NICENESS, Workers
 from server_sync.settings import Settings
-
-BERLIN = "berlin-potsdamer-platz"
-
-
-def berlin_designs(count: int) -> list[str]:
-    """`count` designs of a few dozen buildings in the Berlin level's zone (a second of CPU
-    each, on a busy machine), within its rules."""
-    level = find_level(BERLIN)
-    session = Session(level)
-    for x in range(72, 132, 8):
-        for y in range(56, 116, 8):
-            session.apply(Box(from_=(x, y, 0), to=(x + 4, y + 4, 3 + (x * y) % 9), block="office"))
-    return [
-        save_changes(new_design(level, "test", title=f"Block {n}"), session, "test").to_json()
-        for n in range(count)
-    ]
 
 
 def test_a_burst_beyond_the_queue_is_refused_with_503_never_500_and_nothing_acked_is_lost(
