@@ -50,12 +50,23 @@ PICTURES_NICENESS = 15
 waits for its pictures (the gallery asks for them later)."""
 
 
+def _start(niceness: int, environment: dict[str, str]) -> None:
+    """A worker process's start: its priority, and the environment of the server that made the
+    pool (the fork server keeps the one it started with; the user's level folder is found by
+    QUARTIER_HOME, and one process may make several apps, as the tests do)."""
+    os.nice(niceness)
+    os.environ.clear()
+    os.environ.update(environment)
+
+
 def _pool(kind: Kind, size: int, niceness: int = 0) -> Executor:
     if kind == "threads":
         return ThreadPoolExecutor(size, thread_name_prefix="quartier-cpu")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(size, mp_context=context, initializer=os.nice, initargs=(niceness,))
+    return ProcessPoolExecutor(
+        size, mp_context=context, initializer=_start, initargs=(niceness, dict(os.environ))
+    )
 
 
 class _Bounded:
