@@ -1,8 +1,8 @@
 """The server-made pictures of a stored design: both views, rendered once, then only read.
 
-Rendering is CPU work (~0.85 s for the iso view on the Berlin level): it runs in the bounded
-worker pool (services/workers.py), never on the event loop, and never before the upload is
-answered.
+Rendering is CPU work (~0.85 s for the iso view on the Berlin level): it runs in the worker
+pool's process for pictures (services/workers.py), never on the event loop, and never before
+the upload is answered.
 """
 
 import logging
