@@ -173,8 +173,8 @@ def store(
         status = "late" if latest[0] > existing.revision else existing.status
         return Stored(StoredOut(uuid=uuid, revision=latest[0], status=status))
     within_limits(session, person, len(body), limits)
-    # End the read before the CPU work: on SQLite the process has one connection, and every other
-    # request would wait for it behind this upload (objects stay loaded: expire_on_commit=False).
+    # End the read before the CPU work: the connection goes back to the pool for others while
+    # this upload waits for its check (objects stay loaded: expire_on_commit=False).
     session.commit()
     found = workers.run(checked, text, uuid, workshop.level_id, lang)
     doc, values = found.doc, found.values
