@@ -15,7 +15,9 @@ and /healthz waits for it. `benchmarks/workshop.py` (30 pupils sending 3 revisio
 Berlin within 60 s while 30 others vote and load the gallery; two cores shared with other
 work, so noisy) measured, threads against processes in the same run: gallery p99 590 against
 326 ms and votes p99 277 against 239 ms with one server process, 2,140 against 742 ms and
-1,177 against 287 ms with two; gallery p50 77 against 44 ms. In worker processes that work
+1,177 against 287 ms with two; gallery p50 77 against 44 ms. A second run, one server
+process, two rounds interleaved: upload p50 17.4 against 3.3 s, 503s 336 against 17 of 180,
+gallery p99 1,827 against 943 ms, votes p99 744 against 279 ms. In worker processes that work
 has its own interpreter, and at a lower priority (`CHECKS_NICENESS`): the web process only
 waits for the answer. The jobs get the design's text and the level's id, never a grid; each
 worker process keeps its own level cache (`game.io.levels.find_level`). Processes are
