@@ -21,8 +21,8 @@ gallery p99 1,827 against 943 ms, votes p99 744 against 279 ms. In worker proces
 has its own interpreter, and at a lower priority (`CHECKS_NICENESS`): the web process only
 waits for the answer. The jobs get the design's text and the level's id, never a grid; each
 worker process keeps its own level cache (`game.io.levels.find_level`). Processes are
-started by a fork server (a clean process forked before the web server's threads exist), not
-forked from the threaded web process. `kind="threads"` keeps the old pool, for tests that hand
+started by a fork server (a clean process forked before the web server's threads exist; on
+Windows, which has none, afresh), not forked from the threaded web process. `kind="threads"` keeps the old pool, for tests that hand
 it closures and for comparing both in the benchmark (`quartier-server serve --cpu-pool`).
 """
 
@@ -31,6 +31,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import ParamSpec, TypeVar
 
 from server_sync.errors import ApiError
@@ -60,7 +61,8 @@ def _start(niceness: int, environment: dict[str, str]) -> None:
     """A worker process's start: its priority, and the environment of the server that made the
     pool (the fork server keeps the one it started with; the user's level folder is found by
     QUARTIER_HOME, and one process may make several apps, as the tests do)."""
-    os.nice(niceness)
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(niceness)
     os.environ.clear()
     os.environ.update(environment)
 
@@ -68,8 +70,12 @@ def _start(niceness: int, environment: dict[str, str]) -> None:
 def _pool(kind: Kind, size: int, niceness: int = 0) -> Executor:
     if kind == "threads":
         return ThreadPoolExecutor(size, thread_name_prefix="quartier-cpu")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(PRELOAD)
+    else:  # Windows: each worker starts afresh
+        context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         size, mp_context=context, initializer=_start, initargs=(niceness, dict(os.environ))
     )
