@@ -1,17 +1,22 @@
-"""Core performance: design encode/decode, box edit and undo, history memory (prints a table).
+"""Core performance: the command line's cold start, design encode/decode, box edit and undo, history memory.
 
-Run: `make bench` or `.venv/bin/python benchmarks/core.py`. Levels are synthetic cities
-(ground, streets, building blocks) of 256×256×64 and 512×512×128 voxels.
+Run: `make bench` or `.venv/bin/python benchmarks/core.py` (prints two tables). The cold start
+puts `quartier --version` and `quartier levels` beside `python -c pass`, in turns (medians).
+Levels are synthetic cities (ground, streets, building blocks) of 256×256×64 and 512×512×128
+voxels (`--quick`: one city of 128×128×64, fewer edits and runs).
 """
 
 import base64
 import json
 import statistics
+import subprocess
+import sys
 import time
 import zlib
 
 import numpy as np
 from cities import city_level
+from mode import pick
 from table import print_table
 
 from game.core.design import new_design, open_design, parse_design, save_changes
@@ -61,12 +66,36 @@ def bomb_row(level: Level) -> tuple[str, str, str]:
     )
 
 
+def cold_start() -> None:
+    """`quartier --version` and `quartier levels` in a fresh interpreter, beside `python -c pass`."""
+    commands = {
+        "python -c pass (floor)": ["-c", "pass"],
+        "quartier --version": ["-m", "game.cli", "--version"],
+        "quartier levels": ["-m", "game.cli", "levels"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(pick(15, 2)):  # in turns, so a busy moment hits every command alike
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    floor = medians["python -c pass (floor)"]
+    print_table(
+        ("cold start", "median", "vs floor"),
+        [(name, f"{ms:.0f} ms", f"{ms / floor:.1f}x") for name, ms in medians.items()],
+    )
+    print()
+
+
 def main() -> None:
+    cold_start()
     rows = []
-    for shape in ((256, 256, 64), (512, 512, 128)):
+    edits = pick(1000, 50)
+    for shape in pick(((256, 256, 64), (512, 512, 128)), ((128, 128, 64),)):
         level = city_level(shape)
         label = "×".join(map(str, shape))
-        for changed in (10_000, 1_000_000):
+        for changed in pick((10_000, 1_000_000), (10_000, 100_000)):
             doc = design_with(level, changed)
             text = doc.to_json()
             session = open_design(doc, level)
@@ -106,7 +135,7 @@ def main() -> None:
         session = Session(level)
         rng = np.random.default_rng(7)
         start = time.perf_counter()
-        for i in range(1000):
+        for i in range(edits):
             lo = rng.integers(0, np.array(shape) - [56, 56, 24])
             hi = lo + rng.integers(1, [56, 56, 24])
             session.apply(
@@ -120,7 +149,7 @@ def main() -> None:
         rows.append(
             (
                 label,
-                "history after 1,000 box edits",
+                f"history after {edits:,} box edits",
                 f"{session.history.nbytes / 2**20:.1f} MB",
                 f"{per_edit:.1f} s total",
                 "",

@@ -1,8 +1,10 @@
 """Design export: time and file size per format (prints a table).
 
-Run: `make bench` or `.venv/bin/python benchmarks/export.py`. Rows: a student's design on the
-demo level, the largest bundled level as it ships, and a synthetic 512×512×128 city (the
-largest supported level), which the .vox export splits into several models.
+Run: `make bench` or `.venv/bin/python benchmarks/export.py` (`--quick`: the demo design only,
+one repeat). Rows: each voxel-model format (the GIS formats place a design's changes on a map
+and need a georeferenced level) for a student's design on the demo level, the largest bundled
+level as it ships, and a synthetic 512×512×128 city (the largest supported level), which the
+.vox export splits into several models.
 """
 
 import statistics
@@ -10,11 +12,12 @@ import time
 
 import numpy as np
 from cities import city_level
+from mode import QUICK, pick
 from table import print_table
 
 from game.core.ops import Box, Building
 from game.core.session import Session
-from game.io.formats import FORMATS, grid_exporter
+from game.io.formats import FORMATS, grid_exporter, is_geographic
 from game.io.levels import available_levels, find_level
 
 
@@ -41,17 +44,18 @@ def largest_bundled() -> Session:
 
 
 def main() -> None:
-    subjects = [
-        ("demo design", demo_design()),
-        ("largest bundled level", largest_bundled()),
-        ("synthetic city", Session(city_level((512, 512, 128)))),
-    ]
+    subjects = [("demo design", demo_design())]
+    if not QUICK:
+        subjects += [
+            ("largest bundled level", largest_bundled()),
+            ("synthetic city", Session(city_level((512, 512, 128)))),
+        ]
     rows = []
     for label, session in subjects:
         level = session.level
-        for name in sorted(FORMATS):
+        for name in (n for n in sorted(FORMATS) if not is_geographic(n)):
             export = grid_exporter(name)
-            repeat = 5 if session.grid.size < 2**22 else 2
+            repeat = pick(5 if session.grid.size < 2**22 else 2, 1)
             ms, files = timed(
                 lambda export=export, name=name, grid=session.grid, level=level: export(
                     grid, level.catalogue, level.doc.voxel_size_m, f"x.{name}"

@@ -1,6 +1,9 @@
-"""Indicator performance: each indicator from scratch, the cheap ones after one edit, the expensive ones.
+"""Indicator performance: all indicators against one pass over the grid, each indicator alone, the cheap ones after one edit.
 
-Run: `.venv/bin/python benchmarks/metrics.py` (part of `make bench`). Prints two tables.
+Run: `.venv/bin/python benchmarks/metrics.py` (part of `make bench`; `--quick`: the demo level
+only, fewer repeats). Prints three tables. The first puts `compute_all` (every indicator from
+scratch, what the server does for each upload) beside its floor, one `np.bincount` over the
+grid (every indicator must at least look at every voxel once), timed interleaved (medians).
 """
 
 import statistics
@@ -8,21 +11,35 @@ import time
 
 import numpy as np
 from cities import city_level
+from mode import QUICK, pick
+from table import print_table
 
-from game.core.indicators import INDICATORS, Metrics
+from game.core.indicators import INDICATORS, Metrics, compute_all
 from game.core.level import Level
 from game.core.ops import Place
 from game.core.session import Session
 from game.io.levels import find_level
 
+REPEAT = pick(7, 1)
 
-def ms(fn, repeat: int = 5) -> float:
+
+def ms(fn, repeat: int = REPEAT) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def against_floor(level: Level) -> tuple[float, float]:
+    """Medians of the bincount floor and of `compute_all`, measured in turns."""
+    grid = level.city
+    floor, every = [], []
+    for _ in range(pick(9, 1)):
+        floor.append(ms(lambda: np.bincount(grid.reshape(-1), minlength=256), 1))
+        every.append(ms(lambda: compute_all(grid, level), 1))
+    return statistics.median(floor), statistics.median(every)
 
 
 def per_indicator(level: Level) -> dict[str, float]:
@@ -33,7 +50,7 @@ def per_indicator(level: Level) -> dict[str, float]:
     }
 
 
-def single_edits(level: Level, edits: int = 300) -> tuple[float, float, float]:
+def single_edits(level: Level, edits: int = pick(300, 20)) -> tuple[float, float, float]:
     """Median and p95 of updating every cheap indicator after one placed voxel; and the expensive pass."""
     session = Session(level)
     metrics = Metrics(session)
@@ -47,33 +64,40 @@ def single_edits(level: Level, edits: int = 300) -> tuple[float, float, float]:
         start = time.perf_counter()
         metrics.update(change)
         times.append((time.perf_counter() - start) * 1000)
-    expensive = ms(lambda: metrics.compute_expensive(metrics.snapshot()), repeat=3)
+    expensive = ms(lambda: metrics.compute_expensive(metrics.snapshot()), repeat=pick(3, 1))
     return statistics.median(times), float(np.percentile(times, 95)), expensive
 
 
 def main() -> None:
-    levels = {"demo 128×128×32": find_level("demo"), "city 256×256×64": city_level((256, 256, 64))}
-    full = {name: per_indicator(level) for name, level in levels.items()}
-    names = list(levels)
-    print("indicator".ljust(20) + " | " + " | ".join(f"{n} (full)".ljust(24) for n in names))
-    print("-" * 20 + "-|-" + "-|-".join("-" * 24 for _ in names))
-    for cls in INDICATORS:
-        kind = " (bg)" if cls.expensive else ""
-        print(
-            (cls.key + kind).ljust(20)
-            + " | "
-            + " | ".join(f"{full[n][cls.key]:.1f} ms".ljust(24) for n in names)
-        )
+    levels = {"demo 128×128×32": find_level("demo")}
+    if not QUICK:
+        levels["city 256×256×64"] = city_level((256, 256, 64))
+        levels["Berlin 426×438×62"] = find_level("berlin-potsdamer-platz")
+    rows = []
+    for name, level in levels.items():
+        floor, every = against_floor(level)
+        rows.append((name, f"{floor:.1f} ms", f"{every:.1f} ms", f"{every / floor:.2f}"))
+    print_table(("level", "floor: np.bincount", "compute_all (all 15)", "ratio"), rows)
     print()
-    print(
-        "level".ljust(20) + " | all cheap after 1 edit (median / p95) | all expensive (background)"
+    full = {name: per_indicator(level) for name, level in levels.items()}
+    print_table(
+        ("indicator", *(f"{n} (alone)" for n in levels)),
+        [
+            (
+                cls.key + (" (bg)" if cls.expensive else ""),
+                *(f"{full[n][cls.key]:.1f} ms" for n in levels),
+            )
+            for cls in INDICATORS
+        ],
     )
-    print("-" * 20 + "-|-" + "-" * 38 + "-|-" + "-" * 26)
+    print()
+    edits = []
     for name, level in levels.items():
         median, p95, expensive = single_edits(level)
-        print(
-            name.ljust(20) + f" | {median:.2f} / {p95:.2f} ms".ljust(41) + f"| {expensive:.0f} ms"
-        )
+        edits.append((name, f"{median:.2f} / {p95:.2f} ms", f"{expensive:.0f} ms"))
+    print_table(
+        ("level", "all cheap after 1 edit (median / p95)", "all expensive (background)"), edits
+    )
 
 
 if __name__ == "__main__":

@@ -1,31 +1,55 @@
-"""Rendering performance: meshing, greedy vs naive triangles, single-edit re-mesh, frames per second.
+"""Rendering performance: meshing, greedy vs naive triangles, single-edit re-mesh, honest frame rates.
 
-Run: `.venv/bin/python benchmarks/render.py` (part of `make bench`). Frames are drawn by the real
-editor window, headless at 1280×720, on whatever OpenGL the machine has (here: Mesa llvmpipe).
+Run: `.venv/bin/python benchmarks/render.py [--quick]` (part of `make bench`). Frames are drawn
+by the real editor window at 1280×720 on whatever OpenGL the machine has (here: Mesa llvmpipe).
+
+Every frame is timed until the GPU has finished it (`glFinish`): without waiting, a headless
+EGL pbuffer lets frames queue up and the count measured how fast Python can *submit* them
+(90 fps where 28 were drawn). Beside the editor, the same run draws the **flat-shader peer**:
+the editor's own mesh of that level in one vertex buffer with a minimal flat shader, at the
+same resolution and camera, frame for frame interleaved with the editor's, so the ratio
+editor/peer says how much of the frame the editor's extras (ground, shading, HUD) cost on
+this machine whatever its load. Where `Xvfb` is installed the script also starts one on a
+free display and measures a real, visible window there (a child process of this script).
 """
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pyglet
 
-pyglet.options["headless"] = True
+CHILD = "--window-child" in sys.argv[1:]
+pyglet.options["headless"] = not CHILD
 pyglet.options["shadow_window"] = False
 
 from cities import city_level  # noqa: E402
+from mode import pick  # noqa: E402
 from table import print_table  # noqa: E402
 
 from game import __version__  # noqa: E402
 from game.core.design import new_design  # noqa: E402
 from game.core.level import Level  # noqa: E402
-from game.core.mesh import naive_mesh  # noqa: E402
+from game.core.mesh import Mesh, naive_mesh  # noqa: E402
 from game.core.session import Session  # noqa: E402
 from game.io.levels import find_level  # noqa: E402
 from game.render.chunks import ChunkGrid  # noqa: E402
 
+WIDTH, HEIGHT = 1280, 720
+FRAMES = pick(120, 12)
+LEVELS = pick(("demo", "city", "berlin-potsdamer-platz"), ("demo",))
 
-def remesh_times(level: Level, edits: int = 200) -> list[float]:
+
+def load(name: str) -> Level:
+    return city_level((256, 256, 64)) if name == "city" else find_level(name)
+
+
+def remesh_times(level: Level, edits: int) -> list[float]:
     """Milliseconds to re-mesh after one voxel is placed on top of a random column of the zone."""
     grid = level.city.copy()
     chunks = ChunkGrid(grid, level.catalogue.colors)
@@ -44,39 +68,15 @@ def remesh_times(level: Level, edits: int = 200) -> list[float]:
     return times
 
 
-def frames_per_second(level: Level, seconds: float = 4.0) -> tuple[float, str]:
-    """Frames drawn per second while the camera turns, and the OpenGL renderer that drew them."""
-    from game.app.editor import Editor
-    from game.app.script import ScriptRunner
-    from game.app.window import EditorWindow
-
-    editor = Editor(Session(level), new_design(level, __version__), None, "en")
-    window = EditorWindow(editor, 1280, 720, visible=False)
-    try:
-        runner = ScriptRunner(window)
-        runner.frame()
-        frames, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            window.orbit.orbit(1.0, 0)  # keep the camera moving as a student would
-            window.switch_to()
-            window.on_draw()
-            window.flip()
-            frames += 1
-        return frames / (time.perf_counter() - start), pyglet.gl.gl_info.get_renderer()
-    finally:
-        window.close()
-
-
-def row(name: str, level: Level) -> tuple[tuple[str, ...], str]:
+def mesh_row(name: str, level: Level) -> tuple[str, ...]:
     chunks = ChunkGrid(level.city.copy(), level.catalogue.colors)
     start = time.perf_counter()
     chunks.mesh_all()
     full_ms = (time.perf_counter() - start) * 1000
     greedy = sum(m.triangle_count for m in chunks.meshes.values())
     naive = naive_mesh(level.city, level.catalogue.colors).triangle_count
-    times = remesh_times(level)
+    times = remesh_times(level, pick(200, 20))
     p95 = float(np.percentile(times, 95))
-    fps, renderer = frames_per_second(level)
     return (
         name,
         "×".join(map(str, level.shape)),
@@ -85,25 +85,152 @@ def row(name: str, level: Level) -> tuple[tuple[str, ...], str]:
         f"{naive:,}",
         f"{greedy / naive:.3f}",
         f"{statistics.median(times):.1f} / {p95:.1f} ms",
-        f"{fps:.0f}",
-    ), renderer
+    )
+
+
+def frame_times(level: Level, frames: int) -> dict[str, object]:
+    """Median milliseconds of an editor frame and of the flat-shader peer's, interleaved.
+
+    Both draw frame i from the same camera: the editor's orbit turned by one degree per frame,
+    as a pupil turning the view. Each frame ends with `glFinish`, so it is counted when drawn.
+    """
+    from pyglet import gl
+
+    from game.app.editor import Editor
+    from game.app.gpu import GpuMesh, matrix_uniform, program
+    from game.app.scene import FLAT_FS, FLAT_VS
+    from game.app.script import ScriptRunner
+    from game.app.window import EditorWindow
+
+    editor = Editor(Session(level), new_design(level, __version__), None, "en")
+    window = EditorWindow(editor, WIDTH, HEIGHT, visible=CHILD)
+    try:
+        ScriptRunner(window).frame()  # the first frame builds the HUD and uploads every chunk
+        peer_mesh = GpuMesh()
+        peer_mesh.upload(Mesh.concatenate(window.scene.chunks.meshes.values()))
+        peer = program(FLAT_VS, FLAT_FS)
+
+        def editor_frame() -> None:
+            window.on_draw()
+
+        def peer_frame() -> None:
+            gl.glViewport(0, 0, *window.get_framebuffer_size())
+            window.clear()
+            gl.glEnable(gl.GL_DEPTH_TEST)
+            gl.glEnable(gl.GL_CULL_FACE)
+            peer.use()
+            peer["view_proj"] = matrix_uniform(window.view_proj())
+            peer_mesh.draw()
+            peer.stop()
+            gl.glDisable(gl.GL_CULL_FACE)
+            gl.glDisable(gl.GL_DEPTH_TEST)
+
+        times: dict[str, list[float]] = {"editor": [], "peer": []}
+        for _ in range(frames):
+            window.orbit.orbit(1.0, 0)
+            for name, draw in (("editor", editor_frame), ("peer", peer_frame)):
+                window.switch_to()
+                window.dispatch_events()
+                start = time.perf_counter()
+                draw()
+                window.flip()
+                gl.glFinish()
+                times[name].append((time.perf_counter() - start) * 1000)
+        return {
+            "triangles": window.scene.triangle_count,
+            "editor_ms": statistics.median(times["editor"]),
+            "peer_ms": statistics.median(times["peer"]),
+            "renderer": gl.gl_info.get_renderer(),
+        }
+    finally:
+        window.close()
+
+
+def fps_row(name: str, surface: str, result: dict) -> tuple[str, ...]:
+    editor, peer = float(result["editor_ms"]), float(result["peer_ms"])
+    return (
+        name,
+        surface,
+        f"{result['triangles']:,}",
+        f"{editor:.1f} ms",
+        f"{1000 / editor:.0f}",
+        f"{1000 / peer:.0f}",
+        f"{peer / editor:.2f}",
+    )
+
+
+def under_xvfb() -> tuple[list[tuple[str, dict]], str]:
+    """The same frames in a visible window of a private Xvfb server; ([], why not) without one."""
+    if not Path("/usr/bin/Xvfb").exists() and not any(
+        (Path(p) / "Xvfb").exists() for p in os.environ.get("PATH", "").split(os.pathsep)
+    ):
+        return [], "Xvfb is not installed (apt-get install xvfb): no row for a real window"
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{WIDTH}x{HEIGHT + 80}x24"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read) as pipe:
+            display = pipe.readline().strip()  # Xvfb picks a free display number and says which
+        if not display:
+            return [], "Xvfb did not start: no row for a real window"
+        child = subprocess.run(
+            [sys.executable, __file__, "--window-child", *sys.argv[1:]],
+            env={**os.environ, "DISPLAY": f":{display}"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if child.returncode:
+            return [], f"the window under Xvfb failed: {child.stderr.strip()[-300:]}"
+        return [tuple(r) for r in json.loads(child.stdout)], ""
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def main() -> None:
-    results = [row("demo", find_level("demo")), row("city", city_level((256, 256, 64)))]
-    rows = [r for r, _ in results]
-    header = (
-        "level",
-        "size",
-        "full mesh",
-        "greedy tris",
-        "naive tris",
-        "greedy/naive",
-        "re-mesh after 1 edit (median / p95)",
-        "fps 1280×720",
+    if CHILD:
+        print(json.dumps([(name, frame_times(load(name), FRAMES)) for name in LEVELS]))
+        return
+    levels = {name: load(name) for name in LEVELS}
+    print_table(
+        (
+            "level",
+            "size",
+            "full mesh",
+            "greedy tris",
+            "naive tris",
+            "greedy/naive",
+            "re-mesh after 1 edit (median / p95)",
+        ),
+        [mesh_row(name, level) for name, level in levels.items()],
     )
-    print_table(header, rows)
-    print(f"OpenGL: {results[0][1]}")
+    print()
+    pbuffer = [(name, frame_times(level, FRAMES)) for name, level in levels.items()]
+    window, note = under_xvfb()
+    rows = [fps_row(name, "EGL pbuffer", r) for name, r in pbuffer]
+    rows += [fps_row(name, "Xvfb window", r) for name, r in window]
+    print_table(
+        (
+            "level",
+            "surface",
+            "triangles",
+            "editor frame (median)",
+            "editor fps",
+            "flat-shader peer fps",
+            "editor/peer",
+        ),
+        rows,
+    )
+    print(f"\n{WIDTH}×{HEIGHT}, {FRAMES} frames each, each until glFinish; OpenGL: ", end="")
+    print(pbuffer[0][1]["renderer"])
+    if note:
+        print(note)
 
 
 if __name__ == "__main__":

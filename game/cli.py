@@ -3,6 +3,10 @@
 Exit codes: 0 success, 1 bad input (one line on stderr, in the user's language), 2 wrong usage,
 141 when whoever reads the output stopped reading. An unexpected error is logged with its
 traceback to the log file (game.io.logs), and the message names that file.
+
+Each command imports what it needs inside its handler: numpy, pydantic and the editing model
+cost most of a second to import on a school laptop, and `quartier --version` or `quartier
+levels` need none or only part of them (`tests/test_cli_startup.py` keeps it so).
 """
 
 import argparse
@@ -14,17 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from game import __version__
-from game.core.design import new_design, summary
 from game.core.errors import QuartierError
 from game.core.i18n import LANGUAGES, Language, detect_language, text
-from game.core.indicators import MAX_STARS, by_key, measure, refuse_over_budget
-from game.core.ops import Redo, Undo, parse_script
-from game.core.rules import check_design
-from game.core.session import Session
-from game.io.designs import open_design_file, write_design
-from game.io.levels import available_levels, level_from_option, load_level
 from game.io.logs import configure_logging, crash_message
-from game.io.storage import read_document
 
 Handler = Callable[[argparse.Namespace, Language], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 13 is SIGPIPE (the signal module lacks it on Windows)
@@ -40,6 +36,8 @@ def _size(shape: Sequence[int]) -> str:
 
 
 def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.levels import available_levels
+
     entries, broken = available_levels()
     for e in entries:
         origin = text(lang, "cli.levels.bundled" if e.bundled else "cli.levels.user")
@@ -51,6 +49,7 @@ def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_level_validate(args: argparse.Namespace, lang: Language) -> int:
     from game.io.gis import has_gis
+    from game.io.levels import load_level
 
     level = load_level(args.path)
     if level.doc.georeference is not None and has_gis():
@@ -130,6 +129,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
     from game.io.gis import require_gis
+    from game.io.levels import level_from_option
 
     require_gis()
     from game.io.level_info import level_info
@@ -158,6 +158,10 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.design import new_design
+    from game.io.designs import write_design
+    from game.io.levels import level_from_option
+
     level = level_from_option(args.level)
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
     write_design(args.out, doc)
@@ -166,6 +170,11 @@ def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.indicators import refuse_over_budget
+    from game.core.ops import Redo, Undo, parse_script
+    from game.io.designs import open_design_file, write_design
+    from game.io.storage import read_document
+
     steps = parse_script(read_document(args.ops), what=Path(args.ops).name)
     doc, session = open_design_file(args.path)
     changed = outside = locked = 0
@@ -194,6 +203,11 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
 
 
 def _info(path: Path) -> dict:
+    from game.core.design import summary
+    from game.core.indicators import measure
+    from game.core.session import Session
+    from game.io.designs import open_design_file
+
     doc, session = open_design_file(path)
     metrics, start = measure(session), measure(Session(session.level))
     goals = [
@@ -214,6 +228,8 @@ def _info(path: Path) -> dict:
 
 
 def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.indicators import MAX_STARS, by_key
+
     info = _info(args.path)
     if args.json:
         _out(json.dumps(info, ensure_ascii=False, indent=1))
@@ -237,6 +253,10 @@ def cmd_design_info(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
     """The same check the server makes on upload: the file, its level, and the level's rules."""
+    from game.core.design import summary
+    from game.core.rules import check_design
+    from game.io.designs import open_design_file
+
     doc, session = open_design_file(args.path)
     check_design(session)
     _out(
@@ -252,6 +272,7 @@ def cmd_design_validate(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_design_export(args: argparse.Namespace, lang: Language) -> int:
+    from game.io.designs import open_design_file
     from game.io.formats import exporter
     from game.io.storage import write_atomic
 
@@ -267,7 +288,9 @@ def cmd_design_export(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
+    from game.core.indicators import refuse_over_budget
     from game.core.ops.stamp import PasteStamp
+    from game.io.designs import open_design_file, write_design
     from game.io.vox import read_stamp
 
     doc, session = open_design_file(args.design)
@@ -303,6 +326,7 @@ def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
 
 def cmd_render(args: argparse.Namespace, lang: Language) -> int:
     from game.app.launch import parse_size
+    from game.io.designs import open_design_file
     from game.io.storage import write_atomic
     from game.render.snapshot import render_png
 

@@ -85,32 +85,3 @@ def flat_mesh(
     if indices is None:
         indices = np.arange(len(xyz), dtype=np.uint32)
     return Mesh(xyz, np.zeros((len(xyz), 3), np.int8), np.ascontiguousarray(rgba), indices)
-
-
-def zone_texture(columns: np.ndarray) -> gl.GLuint:
-    """The editable columns as a one-channel texture the voxel shader samples per fragment."""
-    data = np.ascontiguousarray(columns.T.astype(np.uint8) * 255)
-    texture = gl.GLuint()
-    gl.glGenTextures(1, ctypes.byref(texture))
-    gl.glBindTexture(gl.GL_TEXTURE_2D, texture)
-    gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
-    gl.glTexImage2D(
-        gl.GL_TEXTURE_2D,
-        0,
-        gl.GL_R8,
-        columns.shape[0],
-        columns.shape[1],
-        0,
-        gl.GL_RED,
-        gl.GL_UNSIGNED_BYTE,
-        data.ctypes.data,
-    )
-    for name, value in (
-        (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
-        (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
-        (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_BORDER),
-        (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_BORDER),
-    ):
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, name, value)
-    gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
-    return texture

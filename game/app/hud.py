@@ -9,7 +9,8 @@ import pyglet
 
 from game.app.qr import qr_image
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
-from game.core.i18n import Language, Text
+from game.core.bilingual import Text
+from game.core.i18n import Language
 from game.core.indicators import INDICATORS, Cost
 
 TOP_BAR = 52
@@ -443,6 +444,12 @@ class Hud:
             or (self.phone_open and _inside(self._phone_rect, x, y))
             or any(b.contains(x, y) for b in self.canvas.buttons)
         )
+
+    def view_rows(self, height: int) -> tuple[int, int]:
+        """The rows (bottom, top; top exclusive) of the 3D view that the opaque top bar and
+        palette leave visible: the scene needs no pixels drawn under them."""
+        bottom = min(PALETTE, height)
+        return bottom, max(bottom, height - TOP_BAR)
 
     def _panel_height(self) -> float:
         shown = sum(1 for i in INDICATORS if i.key not in ("cost", "budget"))

@@ -5,6 +5,8 @@ Left button: the current tool (drag for box, line, building, stamp). Right click
 the cursor. TAB: walk mode (WASD, right-drag to look). F2/F3/F4: bird's-eye, plan, street.
 """
 
+import math
+
 import numpy as np
 import pyglet
 from pyglet import gl
@@ -72,7 +74,9 @@ class EditorWindow(pyglet.window.Window):
             False  # the left press went to a button or marker: its release is not a tool action
         )
         self._ghost_key: tuple[object, ...] | None = None
-        self._markers = Canvas()  # the info markers' buttons, rebuilt every frame
+        self._markers = Canvas()  # the info markers' circles, labels and buttons
+        self._markers_key: tuple[int, ...] | None = None  # which markers it shows
+        self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
 
     def replace_editor(self, editor: Editor) -> None:
         """Continue with another design of the same level (a restored autosave)."""
@@ -83,6 +87,7 @@ class EditorWindow(pyglet.window.Window):
         self.heights = ground_heights(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
+        self._markers_key = None  # the markers' buttons belong to the old HUD
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -187,14 +192,21 @@ class EditorWindow(pyglet.window.Window):
         self.scene.set_hover(Highlight(hit.voxel, hit.normal, tool.removes) if hit else None)
 
     def on_draw(self) -> None:
-        gl.glViewport(0, 0, *self.get_framebuffer_size())
+        fb_width, fb_height = self.get_framebuffer_size()
+        gl.glViewport(0, 0, fb_width, fb_height)
         self.clear()
         self.scene.sync()
         self._update_ghost()
         eye = self.camera.eye()
         size = float(max(self.level.shape))
         near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
+        # Only the rows between the HUD's opaque bars: a quarter of the window fewer to shade.
+        bottom, top = self.hud.view_rows(self.height)
+        scale = fb_height / max(1, self.height)
+        gl.glEnable(gl.GL_SCISSOR_TEST)
+        gl.glScissor(0, int(bottom * scale), fb_width, math.ceil((top - bottom) * scale))
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size))
+        gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
         self.hud.refresh(self.width, self.height, self.walker is not None)
         self.hud.draw()
@@ -205,31 +217,48 @@ class EditorWindow(pyglet.window.Window):
             self.dialog.draw()
 
     def _draw_markers(self) -> None:
-        canvas = Canvas()
+        """The info markers where they appear on screen, over the 3D view.
+
+        Their circles and labels are made again only when a marker comes into or goes out of
+        view; while the camera moves they only move (making a label costs milliseconds a frame).
+        """
         positions = marker_screen_positions(
             self.level.doc.markers, self.view_proj(np.float64), self.width, self.height
         )
-        for marker, pos in zip(self.level.doc.markers, positions):
-            if pos is None or self.hud.covers(*pos):
-                continue
-            x, y = pos
-            circle = pyglet.shapes.Circle(
-                x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
-            )
-            canvas.items.append(circle)
-            canvas.label(
-                "i",
-                x,
-                y,
-                size=13,
-                bold=True,
-                color=(255, 255, 255, 255),
-                anchor_x="center",
-                anchor_y="center",
-            )
-            canvas.buttons.append(_marker_button(x, y, marker, self.hud))
-        self._markers = canvas
-        canvas.draw()
+        shown = [
+            (i, pos)
+            for i, pos in enumerate(positions)
+            if pos is not None and not self.hud.covers(*pos)
+        ]
+        key = tuple(i for i, _ in shown)
+        if key != self._markers_key:
+            self._markers_key = key
+            self._markers = canvas = Canvas()
+            self._marker_parts = []
+            for i, (x, y) in shown:
+                circle = pyglet.shapes.Circle(
+                    x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
+                )
+                canvas.items.append(circle)
+                label = canvas.label(
+                    "i",
+                    x,
+                    y,
+                    size=13,
+                    bold=True,
+                    color=(255, 255, 255, 255),
+                    anchor_x="center",
+                    anchor_y="center",
+                )
+                button = _marker_button(x, y, self.level.doc.markers[i], self.hud)
+                canvas.buttons.append(button)
+                self._marker_parts.append((circle, label, button))
+        else:
+            for (circle, label, button), (_, (x, y)) in zip(self._marker_parts, shown):
+                circle.position = (x, y)
+                label.position = (x, y, 0)
+                button.x, button.y = x - 14, y - 14
+        self._markers.draw()
 
     # -- input --------------------------------------------------------------------------
     def _action_callback(self, action_id: str):

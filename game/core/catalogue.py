@@ -11,9 +11,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from game.core.bilingual import Text
 from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
-from game.core.i18n import Text
 from game.core.resources import data_dir
 
 AIR = "air"

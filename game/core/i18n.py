@@ -1,27 +1,18 @@
-"""User-visible text in German and English, read from the string tables in assets/strings."""
+"""User-visible text in German and English, read from the string tables in assets/strings.
+
+Imports neither pydantic nor numpy: every command line starts here, `quartier --version` too.
+The texts that levels and the catalogue carry in both languages are `game.core.bilingual.Text`.
+"""
 
 import json
 import os
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from game.core.resources import data_dir
 
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
-
-
-class Text(BaseModel):
-    """A short text in both UI languages, as levels and the catalogue store them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    de: str = Field(max_length=4000)
-    en: str = Field(max_length=4000)
-
-    def in_(self, lang: Language) -> str:
-        return self.de if lang == "de" else self.en
 
 
 @cache

@@ -30,10 +30,6 @@ class Faces:
             np.concatenate([p.polygons for p in parts]), np.concatenate([p.planes for p in parts])
         )
 
-    @property
-    def footprint(self) -> BaseGeometry:
-        return shapely.union_all(self.polygons)
-
 
 @dataclass
 class Building:
@@ -48,10 +44,19 @@ class Building:
 
 @dataclass
 class Area:
-    """A ground surface (street, lawn, water...) painted into the ground layer."""
+    """A ground surface (street, lawn, water...) painted into the ground layer.
+
+    It is the union of `parts`, kept apart: a CityJSON ground object is hundreds of faces, and
+    their union cost more than the rest of an import while a column only needs to know whether
+    its centre lies inside one of them (see `voxelise`).
+    """
 
     block: str
-    shape: BaseGeometry
+    parts: np.ndarray  # shapely polygons
+
+    @classmethod
+    def of(cls, block: str, shape: BaseGeometry) -> "Area":
+        return cls(block, np.array([shape], dtype=object))
 
 
 @dataclass
@@ -78,22 +83,26 @@ class District:
 
     def tallest(self) -> float:
         """The greatest height of any roof corner above its building's base, in metres."""
-        heights = [0.0]
-        for b in self.buildings:
-            for polygon, (a, c, d) in zip(b.faces.polygons, b.faces.planes):
-                xy = shapely.get_coordinates(polygon)
-                heights.append(
-                    float((a * xy[:, 0] + c * xy[:, 1] + d).max()) - b.base if len(xy) else 0.0
-                )
-        return max(heights)
+        if not self.buildings:
+            return 0.0
+        polygons = np.concatenate([b.faces.polygons for b in self.buildings])
+        planes = np.concatenate([b.faces.planes for b in self.buildings])
+        base = np.repeat(
+            [b.base for b in self.buildings], [len(b.faces.polygons) for b in self.buildings]
+        )
+        xy, face = shapely.get_coordinates(polygons, return_index=True)
+        a, c, d = planes[face].T
+        return float((a * xy[:, 0] + c * xy[:, 1] + d - base[face]).max(initial=0.0))
 
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
-        shapes = [b.faces.footprint for b in self.buildings] + [a.shape for a in self.areas]
-        shapes += [shapely.Point(p.x, p.y) for p in self.points]
-        if not shapes:
+        """The bounds of everything in the district: a union's bounds are those of its parts."""
+        shapes = [b.faces.polygons for b in self.buildings] + [a.parts for a in self.areas]
+        shapes.append(shapely.points(np.array([(p.x, p.y) for p in self.points]).reshape(-1, 2)))
+        everything = np.concatenate(shapes)
+        if not len(everything):
             return None
-        return tuple(shapely.total_bounds(np.array(shapes, dtype=object)))
+        return tuple(shapely.total_bounds(everything))
 
 
 def licence_in(mapping: dict) -> str | None:

@@ -199,6 +199,24 @@ def feature_shape(feature: dict, index: int, what: str):
     return shape
 
 
+def feature_shapes(features: list[dict], what: str) -> np.ndarray:
+    """The shapes of all features, parsed and checked in one vectorised call each.
+
+    A broken feature is handed to `feature_shape`, which raises its message: the same error,
+    for the same (first) feature, as checking them one by one.
+    """
+    geometries = [f.get("geometry") for f in features]
+    supported = [isinstance(g, dict) and g.get("type") in SUPPORTED for g in geometries]
+    text = [json.dumps(g) if ok else "null" for g, ok in zip(geometries, supported)]
+    shapes = shapely.from_geojson(np.array(text, dtype=object), on_invalid="ignore")
+    polygon = np.isin(shapely.get_type_id(shapes), (3, 6))  # Polygon, MultiPolygon
+    broken = ~np.array(supported, bool) | shapely.is_missing(shapes)
+    broken[polygon] |= ~shapely.is_valid(shapes[polygon])
+    for index in np.flatnonzero(broken).tolist():
+        shapes[index] = feature_shape(features[index], index, what)
+    return shapes
+
+
 def sample_point(raw: Any, what: str) -> tuple[float, float] | None:
     """Any one coordinate pair of the file, to tell lon/lat from projected metres."""
     stack = [
@@ -224,9 +242,10 @@ def read_geojson(
 ) -> District:
     """The district described by a parsed GeoJSON document; `project` maps (n, 2) lon/lat or x/y to the level CRS."""
     district = District(licence=licence_in(raw))
-    for index, feature in enumerate(features(raw, what)):
+    found = features(raw, what)
+    shapes = shapely.transform(feature_shapes(found, what), project)
+    for index, (feature, shape) in enumerate(zip(found, shapes.tolist())):
         tags = feature.get("properties") or {}
-        shape = shapely.transform(feature_shape(feature, index, what), project)
         kind = shape.geom_type
         if kind in POLYGONS and _is_building(tags):
             height = building_height(tags, storey_m)
@@ -244,11 +263,13 @@ def read_geojson(
                 )
             )
         elif kind in POLYGONS and (area := _match(tags, AREA_BLOCKS)):
-            district.areas.append(Area(area, shape))
+            district.areas.append(Area.of(area, shape))
         elif kind in LINES and tags.get("highway") in HIGHWAY:
             block, width = HIGHWAY[tags["highway"]]
             width = _first(tags, ("width",)) or width
-            district.areas.append(Area(block, shapely.buffer(shape, width / 2, cap_style="flat")))
+            district.areas.append(
+                Area.of(block, shapely.buffer(shape, width / 2, cap_style="flat"))
+            )
         elif kind in POINTS and tags.get("natural") == "tree":
             height = _first(tags, ("height",)) or TREE_HEIGHT_M
             for x, y in shapely.get_coordinates(shape):

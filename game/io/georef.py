@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from pyproj import CRS, Transformer
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError
 
 from game.core.errors import QuartierError
@@ -44,11 +42,18 @@ def epsg_code(crs: CRS) -> int:
 
 
 def utm_zone(lon: float, lat: float) -> CRS:
-    """The WGS84 UTM zone a point lies in: metres with little distortion around it."""
-    found = query_utm_crs_info(
-        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
-    )
-    return CRS.from_epsg(int(found[0].code))
+    """The WGS84 UTM zone a point lies in: metres with little distortion around it.
+
+    By arithmetic, not by asking pyproj's database (`query_utm_crs_info`, 75-250 ms, most of
+    a small import): the zones are the EPSG areas of use 32601-32660 (north of the equator)
+    and 32701-32760 (south), 6° wide from 180° W, between 80° S and 84° N. On a boundary the
+    lower code wins, as the database query answers. Beyond them there is no UTM zone, so a
+    projected CRS must be given (`--crs`).
+    """
+    if not (-180 <= lon <= 180 and -80 <= lat <= 84):
+        raise QuartierError("error.import_crs_geographic", crs=WGS84.name)
+    zone = 1 + sum(lon > edge for edge in range(-174, 180, 6))
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def level_crs(source: CRS, given: CRS | None, lon_lat: tuple[float, float]) -> CRS:

@@ -7,14 +7,17 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from game.core.catalogue import Catalogue, default_catalogue
 from game.core.errors import QuartierError
-from game.core.indicators import check_goals
-from game.core.level import Level, LevelDocument, parse_level
+from game.core.level_document import LevelDocument, parse_level
 from game.core.resources import data_dir
 from game.io.paths import levels_dir
 from game.io.storage import read_document
+
+if TYPE_CHECKING:  # decoding a level needs numpy; listing the levels does not
+    from game.core.catalogue import Catalogue
+    from game.core.level import Level
 
 SUFFIX = ".level.json"
 KEPT_LEVELS = 4
@@ -32,12 +35,17 @@ def read_level_document(path: Path) -> LevelDocument:
     return parse_level(read_document(path), what=Path(path).name)
 
 
-def load_level(path: Path, catalogue: Catalogue | None = None) -> Level:
+def load_level(path: Path, catalogue: "Catalogue | None" = None) -> "Level":
     return _level(read_level_document(path), catalogue, Path(path).name)
 
 
-def _level(doc: LevelDocument, catalogue: Catalogue | None, what: str) -> Level:
+def _level(doc: LevelDocument, catalogue: "Catalogue | None", what: str) -> "Level":
     """The decoded level, its goals checked against the catalogue and the indicators."""
+    # Imported here: they bring numpy and the editing model, which listing levels does without.
+    from game.core.catalogue import default_catalogue
+    from game.core.indicators import check_goals
+    from game.core.level import Level
+
     level = Level(doc, catalogue or default_catalogue(), what=what)
     check_goals(level, what)
     return level
@@ -87,7 +95,7 @@ class _Cache:
             self._documents[path] = (stamp, digest, doc)
         return digest, doc
 
-    def level(self, digest: str, doc: LevelDocument, what: str) -> Level:
+    def level(self, digest: str, doc: LevelDocument, what: str) -> "Level":
         with self._lock:
             level = self._levels.get(digest)
             if level is not None:
@@ -125,7 +133,7 @@ def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError
     return [entry for entry, _ in entries], broken
 
 
-def find_level(level_id: str, catalogue: Catalogue | None = None) -> Level:
+def find_level(level_id: str, catalogue: "Catalogue | None" = None) -> "Level":
     """A level by id, among the bundled levels and the user's level folder only.
 
     The id comes from files other people made (a design names its level), so it is never used
@@ -143,7 +151,7 @@ def find_level(level_id: str, catalogue: Catalogue | None = None) -> Level:
     raise QuartierError("error.unknown_level", level=level_id)
 
 
-def level_from_option(id_or_path: str, catalogue: Catalogue | None = None) -> Level:
+def level_from_option(id_or_path: str, catalogue: "Catalogue | None" = None) -> "Level":
     """The level a user named on the command line: a level file's path (it ends in .json or
     names a folder) or else an id."""
     path = Path(id_or_path)

@@ -1,8 +1,9 @@
 """Turning a `District` into the level's voxel grid, with numpy and shapely's vectorised predicates.
 
-Every building is sampled at the centres of the columns under its bounding box in one call
-(`shapely.intersects_xy` over all faces × all columns); a column's roof is the highest face
-above its centre, so LoD2 roofs keep their real shape. No Python loop runs per voxel.
+Every face of every building, and every part of every ground surface, is tested against the
+column centres under its own bounding box, all in one vectorised shapely call each; a
+column's roof is the highest face above its centre, so LoD2 roofs keep their real shape. No
+Python loop runs per building, face or voxel.
 The ground is layer z = 0; buildings stand on it from z = 1, each on its own `base`.
 """
 
@@ -15,14 +16,13 @@ import shapely
 from game.core.catalogue import Catalogue
 from game.core.errors import QuartierError
 from game.core.level import MAX_DIMENSIONS
-from game.io.features import Building, District
+from game.io.features import Area, Building, District
 from game.io.georef import Frame
 
 GROUND = "plaza"  # paved and walkable: what most of a city quarter without ground data is
 ROOF = "roof"
 MIN_HEIGHT_VOXELS = 32
 HEADROOM_VOXELS = 8
-FACES_AT_ONCE = 64
 # Ground surfaces are painted in this order, so streets cross lawns and water, not the other way.
 PAINT_ORDER = (
     "grass",
@@ -48,13 +48,14 @@ class Raster:
 
 
 @dataclass
-class _Columns:
-    """Where one building stands: a window of the grid, the columns it covers and their voxel range."""
+class _Stands:
+    """Where the buildings stand: one row per (building, column), in building order."""
 
-    window: tuple[slice, slice]
-    covered: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
+    building: np.ndarray  # index into `District.buildings`
+    i: np.ndarray
+    j: np.ndarray
+    low: np.ndarray  # the first voxel of the building in that column
+    high: np.ndarray  # one above its last (the roof is high - 1)
 
 
 def fitting_voxel_size(width: float, depth: float, height: float) -> float:
@@ -87,48 +88,152 @@ def _refuse_too_large(
     )
 
 
-def _centres(
-    origin: tuple[float, float], voxel: float, i: slice, j: slice
-) -> tuple[np.ndarray, np.ndarray]:
-    x = origin[0] + (np.arange(i.start, i.stop) + 0.5) * voxel
-    y = origin[1] + (np.arange(j.start, j.stop) + 0.5) * voxel
-    return np.meshgrid(x, y, indexing="ij")
+def _cells(
+    bounds: np.ndarray, origin: tuple[float, float], voxel: float, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every column whose centre lies in each bounding box (a row of `bounds`), clipped to the grid.
+
+    Returns (owner, i, j): row k of `bounds` owns the columns (i, j) of its window, so one
+    vectorised shapely call can test all geometries against their own columns at once. The
+    window is widened by a millionth of a voxel, far beyond rounding, so a centre on the
+    box's edge is never missed; the shapely test then decides exactly. Most faces of a
+    CityJSON model are smaller than a voxel and hold no centre at all.
+    """
+    margin = 1e-6
+    with np.errstate(invalid="ignore"):  # an empty geometry has NaN bounds and no columns
+        i0 = np.maximum(0, np.ceil((bounds[:, 0] - origin[0]) / voxel - 0.5 - margin))
+        j0 = np.maximum(0, np.ceil((bounds[:, 1] - origin[1]) / voxel - 0.5 - margin))
+        i1 = np.minimum(shape[0], np.floor((bounds[:, 2] - origin[0]) / voxel - 0.5 + margin) + 1)
+        j1 = np.minimum(shape[1], np.floor((bounds[:, 3] - origin[1]) / voxel - 0.5 + margin) + 1)
+    ni = np.nan_to_num(np.maximum(i1 - i0, 0)).astype(np.int64)
+    nj = np.nan_to_num(np.maximum(j1 - j0, 0)).astype(np.int64)
+    nj[ni == 0] = 0
+    counts = ni * nj
+    owner = np.repeat(np.arange(len(bounds)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    i = np.nan_to_num(i0).astype(np.int64)[owner] + offset // nj[owner]
+    j = np.nan_to_num(j0).astype(np.int64)[owner] + offset % nj[owner]
+    return owner, i, j
 
 
-def _window(bounds, origin, voxel, shape) -> tuple[slice, slice] | None:
-    x0, y0, x1, y1 = bounds
-    i0 = max(0, math.floor((x0 - origin[0]) / voxel))
-    j0 = max(0, math.floor((y0 - origin[1]) / voxel))
-    i1 = min(shape[0], math.ceil((x1 - origin[0]) / voxel))
-    j1 = min(shape[1], math.ceil((y1 - origin[1]) / voxel))
-    return (slice(i0, i1), slice(j0, j1)) if i1 > i0 and j1 > j0 else None
+def _inside_union(parts: np.ndarray, area: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether each point (x, y) lies inside the union of the parts of its area (`area[k]` of `parts[k]`).
+
+    A point inside one part is inside the union; one outside every part is outside. Only a
+    point on the edge of a part and inside none, where neighbouring faces meet, needs the
+    union, and only of the parts touching it (closed sets: the others stay away from it).
+    """
+    hit = shapely.intersects_xy(parts, x, y)  # inside or on the edge: few of the pairs
+    touch = hit.copy()
+    hit[touch] = shapely.contains_xy(parts[touch], x[touch], y[touch])
+    touch &= ~hit
+    if not touch.any():
+        return hit
+    inside = hit.copy()
+    points: dict[tuple[int, float, float], list[int]] = {}
+    for k in np.flatnonzero(touch).tolist():
+        points.setdefault((int(area[k]), float(x[k]), float(y[k])), []).append(k)
+    for (_, px, py), ks in points.items():
+        if shapely.contains_xy(shapely.union_all(parts[ks]), px, py):
+            inside[ks] = True
+    return inside
+
+
+def _paint_ground(
+    grid: np.ndarray,
+    areas: list[Area],
+    origin: tuple[float, float],
+    voxel: float,
+    catalogue: Catalogue,
+) -> int:
+    """Paint the ground surfaces into layer 0, in `PAINT_ORDER`; the number of columns painted.
+
+    All parts of all areas are tested against the column centres under their own bounding
+    boxes in one call; a column takes the block of the last area (in paint order) covering it.
+    """
+    rank = {key: n for n, key in enumerate(PAINT_ORDER)}
+    ordered = sorted(areas, key=lambda a: rank.get(a.block, -1))
+    if not ordered:
+        return 0
+    parts = np.concatenate([a.parts for a in ordered])
+    area_of = np.repeat(np.arange(len(ordered)), [len(a.parts) for a in ordered])
+    owner, i, j = _cells(shapely.bounds(parts), origin, voxel, grid.shape)
+    x = origin[0] + (i + 0.5) * voxel
+    y = origin[1] + (j + 0.5) * voxel
+    shapely.prepare(parts)
+    inside = _inside_union(parts[owner], area_of[owner], x, y)
+    area, column = area_of[owner][inside], (i * grid.shape[1] + j)[inside]
+    last = np.full(grid.shape[0] * grid.shape[1], -1)
+    np.maximum.at(last, column, area)
+    blocks = np.array([catalogue.id(a.block) for a in ordered], np.uint8)
+    ground = grid[:, :, 0].reshape(-1)
+    ground[last >= 0] = blocks[last[last >= 0]]
+    grid[:, :, 0] = ground.reshape(grid.shape[:2])
+    return int(np.count_nonzero(last >= 0))
 
 
 def _round(values: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5).astype(np.int64)
 
 
-def _columns(b: Building, origin, voxel, shape) -> _Columns | None:
-    shapely.prepare(b.faces.polygons)
-    window = _window(shapely.total_bounds(b.faces.polygons), origin, voxel, shape)
-    if window is None:
-        return None
-    x, y = _centres(origin, voxel, *window)
-    top = np.full(x.shape, -np.inf)
-    for k in range(
-        0, len(b.faces.polygons), FACES_AT_ONCE
-    ):  # bounds memory for detailed LoD2 roofs
-        hits = shapely.intersects_xy(
-            b.faces.polygons[k : k + FACES_AT_ONCE, None, None], x[None], y[None]
-        )
-        planes = b.faces.planes[k : k + FACES_AT_ONCE, :, None, None]
-        z = planes[:, 0] * x + planes[:, 1] * y + planes[:, 2]
-        top = np.maximum(top, np.where(hits, z, -np.inf).max(axis=0))
-    covered = np.isfinite(top)
-    high = 1 + _round(np.where(covered, top - b.base, 0) / voxel)
-    low = np.full(high.shape, 1 + math.floor(b.bottom / voxel + 0.5))
-    covered &= high > low
-    return _Columns(window, covered, low, high) if covered.any() else None
+def _stands(
+    buildings: list[Building], origin: tuple[float, float], voxel: float, shape: tuple[int, int]
+) -> _Stands:
+    """The columns each building covers and its voxel range there, for all buildings at once.
+
+    Every face is tested against the column centres under its own bounding box in one
+    `intersects_xy` call; a column's roof is the highest face above its centre, so LoD2
+    roofs keep their real shape.
+    """
+    polygons = np.concatenate([np.zeros(0, object), *(b.faces.polygons for b in buildings)])
+    planes = np.concatenate([np.zeros((0, 3)), *(b.faces.planes for b in buildings)])
+    face_of = np.repeat(np.arange(len(buildings)), [len(b.faces.polygons) for b in buildings])
+    face, i, j = _cells(shapely.bounds(polygons).reshape(-1, 4), origin, voxel, shape)
+    x, y = origin[0] + (i + 0.5) * voxel, origin[1] + (j + 0.5) * voxel
+    shapely.prepare(polygons)
+    hit = shapely.intersects_xy(polygons[face], x, y)
+    face, i, j, x, y = face[hit], i[hit], j[hit], x[hit], y[hit]
+    z = planes[face, 0] * x + planes[face, 1] * y + planes[face, 2]
+    building = face_of[face]
+    key = (building * shape[0] + i) * shape[1] + j
+    _, first, column = np.unique(key, return_index=True, return_inverse=True)
+    top = np.full(len(first), -np.inf)
+    np.maximum.at(top, column, z)
+    building, i, j = building[first], i[first], j[first]
+    base = np.array([b.base for b in buildings])[building]
+    bottom = np.array([b.bottom for b in buildings])[building]
+    high = 1 + _round((top - base) / voxel)
+    low = 1 + np.floor(bottom / voxel + 0.5).astype(np.int64)
+    keep = high > low
+    return _Stands(building[keep], i[keep], j[keep], low[keep], high[keep])
+
+
+def _build(
+    grid: np.ndarray, labels: np.ndarray, stands: _Stands, blocks: np.ndarray, roof: int
+) -> None:
+    """Write the buildings into the grid, a later building over an earlier one where they overlap.
+
+    Columns are written in rounds: round r writes each column's r-th building, so no round
+    writes a column twice and the last building in a column wins, as if written one by one.
+    """
+    order = np.argsort(stands.i * grid.shape[1] + stands.j, kind="stable")
+    column = (stands.i * grid.shape[1] + stands.j)[order]
+    new = np.r_[True, column[1:] != column[:-1]]
+    starts = np.flatnonzero(new)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    z = np.arange(grid.shape[2], dtype=np.int16)  # small integers: a third of the time
+    low, high = (
+        np.minimum(v, grid.shape[2] + 1).astype(np.int16) for v in (stands.low, stands.high)
+    )
+    for r in range(int(rank.max(initial=-1)) + 1):
+        now = rank == r
+        i, j, bottom, top = stands.i[now], stands.j[now], low[now, None], high[now, None]
+        cells = grid[i, j]
+        np.copyto(cells, blocks[stands.building[now], None], where=(z >= bottom) & (z < top))
+        np.copyto(cells, np.uint8(roof), where=(z == top - 1) & (top - bottom >= 2))
+        grid[i, j] = cells
+        labels[i, j] = stands.building[now] + 1
 
 
 def voxelise(
@@ -147,44 +252,24 @@ def voxelise(
     if any(n > limit for n, limit in zip(needed, MAX_DIMENSIONS)):
         _refuse_too_large(width, depth, height, voxel, needed)
     origin = (x0, y0)
-    placed = [
-        (n, c)
-        for n, b in enumerate(district.buildings)
-        if (c := _columns(b, origin, voxel, shape2)) is not None
-    ]
-    tallest = max((int(c.high[c.covered].max()) for _, c in placed), default=1)
+    stands = _stands(district.buildings, origin, voxel, shape2)
+    tallest = int(stands.high.max(initial=1))
     shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
     grid = np.zeros(shape, np.uint8)
     grid[:, :, 0] = catalogue.id(GROUND)
-    rank = {key: n for n, key in enumerate(PAINT_ORDER)}
-    painted = 0
-    for area in sorted(district.areas, key=lambda a: rank.get(a.block, -1)):
-        window = _window(area.shape.bounds, origin, voxel, shape)
-        if window is not None:
-            shapely.prepare(area.shape)
-            inside = shapely.contains_xy(area.shape, *_centres(origin, voxel, *window))
-            grid[window][:, :, 0][inside] = catalogue.id(area.block)
-            painted += int(inside.sum())
+    painted = _paint_ground(grid, district.areas, origin, voxel, catalogue)
+    placed = np.unique(stands.building).tolist()
     if not placed and not painted:
         raise QuartierError("error.import_empty")
-
     labels = np.zeros(shape2, np.int32)
-    z = np.arange(shape[2])
-    roof = catalogue.id(ROOF)
-    for n, c in placed:
-        body = c.covered[..., None] & (z >= c.low[..., None]) & (z < c.high[..., None])
-        cells = grid[c.window]
-        cells[body] = catalogue.id(district.buildings[n].block)
-        cells[
-            c.covered[..., None] & (z == c.high[..., None] - 1) & (c.high - c.low >= 2)[..., None]
-        ] = roof
-        labels[c.window][c.covered] = n + 1
+    blocks = np.array([catalogue.id(b.block) for b in district.buildings], np.uint8)
+    _build(grid, labels, stands, blocks, catalogue.id(ROOF))
 
     for p in district.points:
         i, j = math.floor((p.x - x0) / voxel), math.floor((p.y - y0) / voxel)
         if 0 <= i < shape[0] and 0 <= j < shape[1] and not labels[i, j]:
             grid[i, j, 1 : 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
 
-    ground = min((district.buildings[n].base for n, _ in placed), default=0.0)
+    ground = min((district.buildings[n].base for n in placed), default=0.0)
     frame = Frame((x0, y0, ground - voxel), voxel, epsg)
     return Raster(grid, labels, frame, len(placed))

@@ -2,6 +2,10 @@
 
 Chunks are meshed with a one-voxel border of their neighbours, so faces and AO at chunk seams match
 a whole-level mesh; an edit therefore dirties every chunk within one voxel of it.
+
+Given the level's editable zone, chunks also carry it per vertex (alpha 255 inside, 0 outside) and
+never merge a face across the zone's border, so the editor's shader pales the city outside the
+building site from a vertex attribute instead of a texture lookup per pixel.
 """
 
 from collections.abc import Iterator
@@ -11,20 +15,30 @@ import numpy as np
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
 
 ChunkKey = tuple[int, int]
+ZONE_BIT = 0x80
 
 
 class ChunkGrid:
     """Meshes of `size` x `size` x Z columns of `grid`, kept in step with in-place edits.
 
     The grid is held by reference: mutate it, call `mark_dirty` with the edited box, then
-    `remesh_dirty`. Every chunk starts dirty.
+    `remesh_dirty`. Every chunk starts dirty. `zone` (a boolean array of the grid's shape) marks
+    the editable voxels; block ids must then stay below `ZONE_BIT`.
     """
 
-    def __init__(self, grid: np.ndarray, colors: np.ndarray, size: int = 32) -> None:
+    def __init__(
+        self, grid: np.ndarray, colors: np.ndarray, size: int = 32, zone: np.ndarray | None = None
+    ) -> None:
         if size < 1:
             raise ValueError(f"chunk size must be positive, got {size}")
+        if zone is not None and zone.shape != grid.shape:
+            raise ValueError(f"zone must have the grid's shape {grid.shape}, got {zone.shape}")
         self.grid = grid
         self.colors = colors
+        self.zone = zone
+        # Outside the zone a block is meshed as id | ZONE_BIT, with the same colour: a different
+        # block to the merging, so no rectangle spans the border, and the same look.
+        self._zone_colors = np.concatenate([colors[:ZONE_BIT], colors[:ZONE_BIT]])
         self.size = size
         self.counts = (-(-grid.shape[0] // size), -(-grid.shape[1] // size))
         self.meshes: dict[ChunkKey, Mesh] = {}
@@ -46,9 +60,29 @@ class ChunkGrid:
     def mesh_chunk(self, key: ChunkKey) -> Mesh:
         lo, hi = self.bounds(key)
         block = padded_block(self.grid, lo, hi)
-        mesh = greedy_mesh(block[1:-1, 1:-1, 1:-1], self.colors, lo, neighbours=block)
+        inner = block[1:-1, 1:-1, 1:-1]
+        if self.zone is None:
+            mesh = greedy_mesh(inner, self.colors, lo, neighbours=block)
+        else:
+            mesh = self._mesh_with_zone(inner, block, lo, hi)
         self.meshes[key] = mesh
         self.dirty.discard(key)
+        return mesh
+
+    def _mesh_with_zone(self, inner: np.ndarray, block: np.ndarray, lo: Vec3i, hi: Vec3i) -> Mesh:
+        assert self.zone is not None
+        if inner.size and int(inner.max()) >= ZONE_BIT:
+            raise ValueError(f"block ids must stay below {ZONE_BIT} to mesh with a zone")
+        zone = self.zone[tuple(map(slice, lo, hi))]
+        marked = np.where(zone, inner, inner | np.uint8(ZONE_BIT) * (inner != 0))
+        mesh = greedy_mesh(marked, self._zone_colors, lo, neighbours=block)
+        if not mesh.vertex_count:
+            return mesh
+        # Every quad (four vertices) lies on one voxel's face; the voxel is half a step behind it.
+        quads = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
+        voxel = np.floor(quads - 0.5 * mesh.normals[::4]).astype(np.intp)
+        inside = self.zone[tuple(voxel.T)]
+        mesh.colors[:, 3] = np.repeat(np.where(inside, 255, 0), 4).astype(np.uint8)
         return mesh
 
     def mesh_all(self) -> None:

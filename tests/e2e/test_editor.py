@@ -127,6 +127,18 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
     assert changed[~box].sum() < 0.02 * changed.sum() + 50  # and little changes elsewhere
 
 
+def test_the_3d_view_skips_only_rows_the_hud_bars_cover(window):
+    """The scene is drawn only between the top bar and the palette: the picture is the same as
+    drawing it everywhere, so no pixel a pupil sees is left out."""
+    window.view_preset("bird")
+    bottom, top = window.hud.view_rows(window.height)
+    assert 0 < bottom < top < window.height
+    between = _frame(window)
+    window.hud.view_rows = lambda height: (0, height)
+    everywhere = _frame(window)
+    assert np.array_equal(between, everywhere)
+
+
 def test_walk_mode_stands_on_the_ground_at_eye_height(window):
     window.toggle_walk()
     eye = window.camera.eye()

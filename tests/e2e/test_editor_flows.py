@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from game.core.ops import Box
 
@@ -97,6 +98,28 @@ def test_clicking_an_info_marker_shows_its_text(window):
         window.editor.session.grid, before
     )  # the click was for the marker, not the tool
     runner.frame()
+
+
+def test_info_markers_follow_the_camera_without_being_made_again(window):
+    """Markers move with the view (their labels are kept, only moved) and still answer clicks."""
+    from pyglet.window import mouse
+
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    runner.frame()
+    parts = list(window._marker_parts)
+    marker = window.level.doc.markers[0]
+    window.orbit.orbit(4.0, 0)
+    runner.frame()
+    x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    assert window._marker_parts == parts  # the same circles and labels, moved
+    circle, label, _ = parts[0]
+    assert (circle.x, circle.y) == pytest.approx((x, y))
+    assert (label.x, label.y) == pytest.approx((x, y))
+    window.on_mouse_press(x, y, mouse.LEFT, 0)
+    window.on_mouse_release(x, y, mouse.LEFT, 0)
+    assert window.hud.marker_text == marker.text
 
 
 def test_help_lists_every_action(window):

@@ -3,6 +3,7 @@
 from collections import Counter
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -101,3 +102,28 @@ def test_after_an_edit_and_remesh_dirty_each_chunk_equals_a_fresh_mesh_of_the_wh
     fresh = unit_faces(naive_mesh(level, COLORS))
     for key in chunks.keys():  # noqa: SIM118 (ChunkGrid is not a dict)
         assert unit_faces(chunks.meshes[key]) == faces_inside(fresh, *chunks.bounds(key)), key
+
+
+@settings(max_examples=100, deadline=None)
+@given(levels, st.integers(1, 4), st.data())
+def test_chunks_with_a_zone_give_the_same_faces_with_the_zone_in_alpha(
+    level: np.ndarray, size: int, data: st.DataObject
+) -> None:
+    """The editor pales the city outside the zone by alpha: each face carries its own voxel's
+    zone, so no merged rectangle may reach across the zone's border."""
+    zone = data.draw(arrays(bool, level.shape))
+    chunks = ChunkGrid(level, COLORS, size=size, zone=zone)
+    chunks.mesh_all()
+    expected = Counter(
+        {
+            (voxel, normal, tuple((*c[:3], 255 if zone[voxel] else 0) for c in corners)): n
+            for (voxel, normal, corners), n in unit_faces(naive_mesh(level, COLORS)).items()
+        }
+    )
+    assert unit_faces(Mesh.concatenate(chunks.meshes.values())) == expected
+
+
+def test_a_zone_needs_block_ids_below_the_zone_bit() -> None:
+    chunks = ChunkGrid(np.full((2, 2, 2), 200, np.uint8), COLORS, zone=np.ones((2, 2, 2), bool))
+    with pytest.raises(ValueError, match="below 128"):
+        chunks.mesh_all()

@@ -66,6 +66,8 @@ class Tables:
 
         self.building = table([b.building for b in blocks], bool)
         self.use = table([USES.index(b.use) if b.use else -1 for b in blocks], np.int8, -1)
+        #: `use` + 1 as an index type: 0 for blocks without a use (per-column bincount slots).
+        self.use_slot = (self.use + 1).astype(np.intp)
         self.sealed = table([b.sealed for b in blocks], np.float64)
         self.green = table([b.green for b in blocks], np.float64)
         #: Green of free-standing things above the ground layer (trees, beds), never of buildings.
@@ -75,6 +77,18 @@ class Tables:
         #: Indices into USES of the uses at least one catalogue block has.
         self.uses_present = tuple(sorted({USES.index(b.use) for b in blocks if b.use}))
         self._blocks = blocks
+        #: One bit per amenity kind of the catalogue, so a column's kinds are one OR of its blocks'.
+        self.amenity_kinds = tuple(sorted({b.amenity for b in blocks if b.amenity}))
+        if len(self.amenity_kinds) > 32:
+            raise ValueError("more than 32 amenity kinds do not fit a column's uint32 bits")
+        self.amenity_bit = table(
+            [1 << self.amenity_kinds.index(b.amenity) if b.amenity else 0 for b in blocks],
+            np.uint32,
+        )
+
+    def amenity_bit_of(self, kind: str) -> int:
+        """The bit of `kind` in `amenity_bit` (0 when no catalogue block offers it)."""
+        return 1 << self.amenity_kinds.index(kind) if kind in self.amenity_kinds else 0
 
     def amenity(self, kind: str) -> np.ndarray:
         """(256,) bool: blocks that offer `kind` (empty when the catalogue has none)."""

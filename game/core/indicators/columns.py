@@ -18,7 +18,17 @@ the sums by the difference. The rules (one place for all of them):
   non-building block above the ground layer if higher (a tree over a road or a car park
   counts as green for its column, as a street tree does in Berlin's Biotopflächenfaktor);
   a column of air has sealed 0 and green 0;
-- cost: what `Session.cost_of` charges: blocks that differ from the level and are not air.
+- cost: what `Session.cost_of` charges: blocks that differ from the level and are not air;
+- height: one above the highest non-air voxel (0 for a column of air), for the sun's shadows;
+- amenities: a bit per amenity kind the column holds at any height (`Tables.amenity_bit`), for
+  the walks.
+
+One pass for every indicator: a level is mostly air, so one `np.flatnonzero` over the grid
+read as 8-byte words (the only full pass, less than half as long as one `np.bincount` over
+it), then over the words that hold a block, finds the solid voxels, sorted column by column
+and bottom to top; every statistic is a `bincount` or a last-of-each-column pick over those
+few voxels. The walking and sunlight indicators read their columns from here too, so
+`compute_all` reads the grid once.
 """
 
 import numpy as np
@@ -40,6 +50,25 @@ from game.core.level import Level
 _SLAB_VOXELS = 2_000_000
 
 
+def _solid(flat: np.ndarray) -> np.ndarray:
+    """`np.flatnonzero` of the uint8 `flat`, eight voxels at a time: the sky is skipped as whole words."""
+    m = flat.size - flat.size % 8
+    words = np.flatnonzero(flat[:m].view(np.uint64))
+    row, byte = np.nonzero(flat[:m].reshape(-1, 8)[words])
+    solid: np.ndarray = words[row] * 8 + byte
+    if m < flat.size:
+        solid = np.concatenate((solid, np.flatnonzero(flat[m:]) + m))
+    return solid
+
+
+def _runs(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the first and of the last entry of each run of equal values in the sorted `col`."""
+    if not col.size:
+        return col, col
+    last = np.flatnonzero(np.append(col[1:] != col[:-1], True))
+    return np.append(0, last[:-1] + 1), last
+
+
 class ColumnStats:
     """The per-column arrays for the whole level and their sums over the editable zone."""
 
@@ -51,10 +80,14 @@ class ColumnStats:
         self.zone = level.zone_columns
         self.footprint = np.zeros((X, Y), bool)
         self.floors = np.zeros((X, Y), np.int64)
-        self.use_area = np.zeros((X, Y, len(USES)), np.float64)
+        #: Floor area by use, one (X, Y) plane per entry of USES.
+        self.use_area = np.zeros((len(USES), X, Y), np.float64)
         self.sealed = np.zeros((X, Y), np.float64)
         self.green = np.zeros((X, Y), np.float64)
         self.cost = np.zeros((X, Y), np.float64)
+        self.height = np.zeros((X, Y), np.int64)
+        self.amenities = np.zeros((X, Y), np.uint32)
+        self.ground = np.zeros((X, Y), np.uint8)
         rows = max(1, _SLAB_VOXELS // max(1, Y * Z))
         for x0 in range(0, X, rows):
             self._fill(grid, x0, min(X, x0 + rows), 0, Y)
@@ -62,7 +95,7 @@ class ColumnStats:
         self.zone_columns = int(zone.sum())
         self.footprint_sum = int(self.footprint[zone].sum())
         self.floors_sum = int(self.floors[zone].sum())
-        self.use_area_sum = self.use_area[zone].sum(axis=0)
+        self.use_area_sum = self.use_area[:, zone].sum(axis=1)
         self.sealed_sum = float(self.sealed[zone].sum())
         self.green_sum = float(self.green[zone].sum())
         self.cost_sum = float(self.cost.sum())
@@ -79,46 +112,76 @@ class ColumnStats:
         return shared(cache, "columns", lambda: cls(grid, level, catalogue))
 
     def _fill(self, grid: np.ndarray, x0: int, x1: int, y0: int, y1: int) -> None:
-        """Recompute the columns [x0, x1) × [y0, y1) from `grid`."""
+        """Recompute the columns [x0, x1) × [y0, y1) from `grid`'s solid voxels (see the module)."""
         t = self.tables
         doc = self.level.doc
         sub = grid[x0:x1, y0:y1, :]
-        city = self.level.city[x0:x1, y0:y1, :]
-        # Only the layers up to the highest block matter; most of a city's volume is sky.
-        layers = np.flatnonzero(sub.any(axis=(0, 1)))
-        height = int(layers[-1]) + 1 if layers.size else 1
-        above = sub[:, :, 1:height]
-        building = t.building[above]
-        footprint = building.any(axis=2)
-        use = t.use[above]
-        n_use = (use >= 0).sum(axis=2)
+        shape = sub.shape[:2]
+        Z, n = sub.shape[2], shape[0] * shape[1]
+        flat = sub.reshape(-1)  # a view for whole rows of the grid, a small copy for an edit's box
+        solid = _solid(flat)
+        ids = flat[solid]
+        col = solid // Z
+        # Sorted by column, bottom to top: a column's last solid voxel is its top.
+        first, last = _runs(col)
+        height = np.zeros(n, np.int64)
+        height[col[last]] = solid[last] - col[last] * Z + 1
+        ground = flat[::Z]
+        bits = t.amenity_bit[ids]
+        amenities = np.zeros(n, np.uint32)
+        if solid.size:
+            amenities[col[last]] = np.bitwise_or.reduceat(bits, first)
+
+        # A column's ground voxel, when it has one, is the first of its run.
+        above = np.ones(solid.size, bool)
+        above[first[solid[first] == col[first] * Z]] = False
+        a_ids, a_col = ids[above], col[above]
+        building = t.building[a_ids]
+        b_ids, b_col = a_ids[building], a_col[building]
+        top = _runs(b_col)[1]
+        footprint = np.zeros(n, bool)
+        footprint[b_col[top]] = True
+        surface = ground.copy()
+        surface[b_col[top]] = b_ids[top]
+
+        # Voxel counts by use, over the columns that have a use (a city is mostly streets).
+        use = t.use[a_ids]
+        has_use = use >= 0
+        u_col = a_col[has_use]
+        u_first, u_last = _runs(u_col)
+        next_column = np.zeros(u_col.size, np.intp)
+        next_column[u_first[1:]] = 1
+        counts = np.bincount(  # one row per column with a use, one entry per use
+            np.cumsum(next_column) * len(USES) + use[has_use], minlength=u_first.size * len(USES)
+        ).reshape(-1, len(USES))
+        n_use = np.zeros(n, np.int64)
+        n_use[u_col[u_last]] = u_last - u_first + 1
         floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS).astype(np.int64)
-        area = np.zeros(sub.shape[:2] + (len(USES),))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_voxel = np.where(n_use > 0, floors * self.cell_m2 / n_use, 0.0)
-        for u in t.uses_present:
-            area[:, :, u] = (use == u).sum(axis=2) * per_voxel
-        # Topmost building voxel: the last True along z, found on the reversed axis.
-        top = (
-            above.shape[2] - 1 - np.argmax(building[:, :, ::-1], axis=2) if above.shape[2] else None
+        with_use = u_col[u_last]
+        row, use_index = np.nonzero(counts)  # mostly one use per column
+        area = np.zeros((len(USES), n))
+        area[use_index, with_use[row]] = counts[row, use_index] * (
+            floors[with_use[row]] * self.cell_m2 / n_use[with_use[row]]
         )
-        surface = sub[:, :, 0].copy()
-        if top is not None:
-            roof = np.take_along_axis(above, top[:, :, None], axis=2)[:, :, 0]
-            surface[footprint] = roof[footprint]
+
         green = t.green[surface]
-        if above.shape[2]:
-            green = np.maximum(green, t.green_object[above].max(axis=2))
-        # Paid voxels are few (what the design added), so sum their prices sparsely per column.
-        paid = np.flatnonzero((sub != city) & (sub != 0))
-        price = t.cost[sub[np.unravel_index(paid, sub.shape)]]
-        cost = np.bincount(paid // sub.shape[2], weights=price, minlength=footprint.size)
-        self.footprint[x0:x1, y0:y1] = footprint
-        self.floors[x0:x1, y0:y1] = floors
-        self.use_area[x0:x1, y0:y1] = area
-        self.sealed[x0:x1, y0:y1] = t.sealed[surface]
-        self.green[x0:x1, y0:y1] = green
-        self.cost[x0:x1, y0:y1] = cost.reshape(footprint.shape)
+        leafy = t.green_object[a_ids] > 0  # trees and beds: few
+        np.maximum.at(green, a_col[leafy], t.green_object[a_ids[leafy]])
+
+        # Paid voxels are solid and differ from the level: a gather at the solid voxels only.
+        paid = ids != self.level.city[x0:x1, y0:y1, :].reshape(-1)[solid]
+        cost = np.bincount(col[paid], weights=t.cost[ids[paid]], minlength=n)
+
+        box = (slice(x0, x1), slice(y0, y1))
+        self.footprint[box] = footprint.reshape(shape)
+        self.floors[box] = floors.reshape(shape)
+        self.use_area[(slice(None), *box)] = area.reshape((len(USES), *shape))
+        self.sealed[box] = t.sealed[surface].reshape(shape)
+        self.green[box] = green.reshape(shape)
+        self.cost[box] = cost.reshape(shape)
+        self.height[box] = height.reshape(shape)
+        self.amenities[box] = amenities.reshape(shape)
+        self.ground[box] = ground.reshape(shape)
 
     def update(self, grid: np.ndarray, lo: tuple[int, ...], hi: tuple[int, ...]) -> None:
         """Recompute the columns of the inclusive box lo..hi (x, y of an edit) and move the sums."""
@@ -130,7 +193,7 @@ class ColumnStats:
         old = (
             self.footprint[box][zone].sum(),
             self.floors[box][zone].sum(),
-            self.use_area[box][zone].sum(axis=0),
+            self.use_area[(slice(None), *box)][:, zone].sum(axis=1),
             self.sealed[box][zone].sum(),
             self.green[box][zone].sum(),
             self.cost[box].sum(),
@@ -138,7 +201,9 @@ class ColumnStats:
         self._fill(grid, x0, x1, y0, y1)
         self.footprint_sum += int(self.footprint[box][zone].sum() - old[0])
         self.floors_sum += int(self.floors[box][zone].sum() - old[1])
-        self.use_area_sum = self.use_area_sum + (self.use_area[box][zone].sum(axis=0) - old[2])
+        self.use_area_sum = self.use_area_sum + (
+            self.use_area[(slice(None), *box)][:, zone].sum(axis=1) - old[2]
+        )
         self.sealed_sum += float(self.sealed[box][zone].sum() - old[3])
         self.green_sum += float(self.green[box][zone].sum() - old[4])
         self.cost_sum += float(self.cost[box].sum() - old[5])
@@ -146,6 +211,11 @@ class ColumnStats:
     def use_area_of(self, use: str) -> float:
         """Floor area (m²) of `use` in the zone."""
         return float(self.use_area_sum[USES.index(use)])
+
+    def columns_with(self, amenity: str) -> np.ndarray:
+        """(X, Y) bool: the columns holding a block that offers `amenity`, at any height."""
+        with_it: np.ndarray = (self.amenities & self.tables.amenity_bit_of(amenity)) != 0
+        return with_it
 
     def max_floors_in_zone(self) -> int:
         return int(self.floors[self.zone].max()) if self.zone_columns else 0

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from game.core.bilingual import Text
 from game.core.errors import QuartierError
-from game.core.i18n import Text
 from game.core.indicators.base import EPS, tables
 from game.core.indicators.columns import ColumnStats
 from game.core.indicators.components import label_groups

@@ -72,9 +72,10 @@ class Homes:
     ) -> None:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
-        self.walkable = t.walkable[grid[:, :, 0]] & ~stats.footprint
+        self.stats = stats
+        self.walkable = t.walkable[stats.ground] & ~stats.footprint
         self.buildings, count = label_groups(stats.footprint)
-        housing = stats.use_area[:, :, USES.index("housing")]
+        housing = stats.use_area[USES.index("housing")]
         self.note = None
         weight = np.where(level.zone_columns, housing, 0.0)
         if weight.sum() <= EPS:
@@ -88,7 +89,6 @@ class Homes:
         )
         self.weight[0] = 0.0
         self.steps = math.floor(WALK_M / level.doc.voxel_size_m + EPS)
-        self.grid = grid
 
     @classmethod
     def of(
@@ -96,12 +96,12 @@ class Homes:
     ) -> "Homes":
         return shared(cache, "homes", lambda: cls(grid, level, catalogue, cache))
 
-    def share_reaching(self, amenity: np.ndarray) -> float:
+    def share_reaching(self, amenity: str) -> float:
         """Share of home floor area whose building is within the walk of a column with an `amenity` block."""
         total = self.weight.sum()
         if total <= EPS:
             return 0.0
-        at = amenity[self.grid].any(axis=2)
+        at = self.stats.columns_with(amenity)
         reached = reach(self.walkable, dilate4(at), self.steps)
         touched = np.unique(self.buildings[dilate4(reached) & (self.buildings > 0)])
         return min(1.0, share(self.weight[touched].sum(), total))
@@ -119,7 +119,7 @@ class WalkIndicator(Indicator):
         cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
     ) -> Reading:
         homes = Homes.of(grid, level, catalogue, cache)
-        return Reading(homes.share_reaching(tables(catalogue).amenity(cls.amenity)), homes.note)
+        return Reading(homes.share_reaching(cls.amenity), homes.note)
 
 
 class WalkToPlayground(WalkIndicator):

@@ -1,6 +1,9 @@
 """Separate groups of cells are told apart, however they wind."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from game.core.indicators.components import label_groups
 
@@ -43,3 +46,31 @@ def test_many_single_cells_are_as_many_groups():
     mask[::2, ::2] = True
     labels, count = label_groups(mask)
     assert count == 100 and sorted(np.unique(labels[mask])) == list(range(1, 101))
+
+
+def _flood_fill(mask: np.ndarray) -> np.ndarray:
+    """Groups numbered in the order their first cell comes row by row, by a plain flood fill."""
+    labels = np.zeros(mask.shape, np.int32)
+    count = 0
+    for start in zip(*np.nonzero(mask)):
+        if labels[start]:
+            continue
+        count += 1
+        labels[start] = count
+        todo = [start]
+        while todo:
+            x, y = todo.pop()
+            for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
+                inside = 0 <= nx < mask.shape[0] and 0 <= ny < mask.shape[1]
+                if inside and mask[nx, ny] and not labels[nx, ny]:
+                    labels[nx, ny] = count
+                    todo.append((nx, ny))
+    return labels
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14))))
+def test_the_labels_are_those_of_a_plain_flood_fill_in_row_major_order(mask):
+    labels, count = label_groups(mask)
+    expected = _flood_fill(mask)
+    assert np.array_equal(labels, expected) and count == expected.max()

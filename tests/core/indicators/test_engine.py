@@ -85,7 +85,16 @@ def test_after_any_edits_undos_and_redos_the_incremental_values_equal_a_full_rec
             continue  # a refused edit changes nothing
         assert values == pytest.approx(_full(session), rel=1e-9, abs=1e-9)
     fresh = ColumnStats(session.grid, session.level)
-    for name in ("footprint", "floors", "use_area", "sealed", "green", "cost"):
+    for name in (
+        "footprint",
+        "floors",
+        "use_area",
+        "sealed",
+        "green",
+        "cost",
+        "height",
+        "amenities",
+    ):
         assert np.array_equal(getattr(metrics.stats, name), getattr(fresh, name)), name
     assert metrics.values["cost"] == pytest.approx(session.cost)
 

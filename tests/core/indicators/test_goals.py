@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from game.core.i18n import Text
+from game.core.bilingual import Text
 from game.core.indicators import evaluate_goals, stars
 from game.core.indicators.goals import GoalResult
 from game.core.ops import Box, Building
