@@ -12,18 +12,19 @@ in a row) found the event loop's lag small either way (threads p99 1.3 ms, proce
 and threads were the default. Under a class's load the GIL decides: the indicators' and the
 pictures' Python holds it between numpy calls, and the loop that answers votes, the gallery
 and /healthz waits for it. `benchmarks/workshop.py` (30 pupils sending 3 revisions each on
-Berlin within 60 s while 30 others vote and load the gallery; two cores shared with other
-work, so noisy) measured, threads against processes in the same run: gallery p99 590 against
-326 ms and votes p99 277 against 239 ms with one server process, 2,140 against 742 ms and
-1,177 against 287 ms with two; gallery p50 77 against 44 ms. A second run, one server
-process, two rounds interleaved: upload p50 17.4 against 3.3 s, 503s 336 against 17 of 180,
-gallery p99 1,827 against 943 ms, votes p99 744 against 279 ms. In worker processes that work
-has its own interpreter, and at a lower priority (`CHECKS_NICENESS`): the web process only
-waits for the answer. The jobs get the design's text and the level's id, never a grid; each
-worker process keeps its own level cache (`game.io.levels.find_level`). Processes are
-started by a fork server (a clean process forked before the web server's threads exist; on
-Windows, which has none, afresh), not forked from the threaded web process. `kind="threads"` keeps the old pool, for tests that hand
-it closures and for comparing both in the benchmark (`quartier-server serve --cpu-pool`).
+Berlin within 60 s while 30 others vote and load the gallery; two shared cores, two rounds
+interleaved) measured threads against processes: with the one-pass indicators, upload p50
+0.37 against 0.24 s and vote p99 138 against 82 ms (one server process), 0.52 against 0.34 s
+and 177 against 115 ms (two); the gallery's p99 was 311 against 463 ms and 600 against 328
+ms (noisy). Before them, with the checks needing more than the two cores had: upload p50 17.4
+against 3.3 s, 503s 336 against 17 of 180, gallery p99 1,827 against 943 ms, vote p99 744
+against 279 ms. In worker processes that work has its own interpreter, and at a lower
+priority (`CHECKS_NICENESS`): the web process only waits for the answer. The jobs get the
+design's text and the level's id, never a grid; each worker process keeps its own level cache
+(`game.io.levels.find_level`). Processes are started by a fork server (a clean process forked
+before the web server's threads exist; on Windows, which has none, afresh), not forked from
+the threaded web process. `kind="threads"` keeps the old pool, for tests that hand it
+closures and for comparing both in the benchmark (`quartier-server serve --cpu-pool`).
 """
 
 import multiprocessing
