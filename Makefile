@@ -39,6 +39,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/council.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/levels.py
+	$(BIN)/python benchmarks/workshop.py
 
 # Rebuild the bundled levels: hand-made ones from their generator, real ones by import (deterministic).
 levels: $(VENV)/.installed

@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """The worker pool lives as long as the server runs; at the end its jobs finish."""
         state: ServerState = app.state.server
-        state.pool = Workers(settings.cpu_workers, settings.cpu_queue)
+        state.pool = Workers(settings.cpu_workers, settings.cpu_queue, settings.cpu_pool)
         await state.ballots.open()
         try:
             yield

@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uploads = {
         "cpu_workers": args.cpu_workers,
         "cpu_queue": args.cpu_queue,
+        "cpu_pool": args.cpu_pool,
         "revisions_per_minute": args.revisions_per_minute,
         "participant_bytes": args.participant_mb and int(args.participant_mb * 1_000_000),
     }
@@ -228,13 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cpu-workers",
         type=_at_least_one,
         metavar="N",
-        help="threads that check uploads and render pictures (default 2)",
+        help="processes that check uploads and render pictures (default 2)",
+    )
+    serve.add_argument(
+        "--cpu-pool",
+        choices=("processes", "threads"),
+        help="run that work in worker processes (default) or in threads of the server",
     )
     serve.add_argument(
         "--cpu-queue",
         type=_at_least_zero,
         metavar="N",
-        help="jobs that may wait for those threads (default 8; more: 503, try again)",
+        help="jobs that may wait for those workers (default 8; more: 503, try again)",
     )
     serve.add_argument(
         "--revisions-per-minute",

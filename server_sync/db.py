@@ -17,6 +17,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # as the disk honours fsync. NORMAL syncs only at checkpoints: the last commits before a power
 # loss could vanish. benchmarks/server.py measures what FULL costs (and sets NORMAL to compare).
 SQLITE_SYNCHRONOUS = "FULL"
+REQUEST_THREADS = 40
+"""anyio's default limit of worker threads, in which Starlette runs sync routes and dependencies."""
+SQLITE_KEPT_CONNECTIONS = 8
+"""Connections kept open between bursts; up to REQUEST_THREADS are opened while one lasts."""
 
 
 def sqlite_path(data_dir: Path) -> Path:
@@ -29,13 +33,19 @@ def sqlite_url(data_dir: Path) -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        # One connection per process: SQLite has one writer anyway, and requests queueing fairly
-        # for the connection beat threads sleeping in SQLite's busy handler (long latency tails).
+        # A connection for every thread that may ask for one (anyio runs a server's sync routes
+        # in at most REQUEST_THREADS threads), so no request ever waits for the pool: with WAL,
+        # readers (the gallery, sign-ins) go on while a writer holds the lock, and only writers
+        # wait for each other, in SQLite's busy handler. With one connection per process, as
+        # before, every read queued behind each upload's writes; under a class's load the queue
+        # passed the pool's 60 s timeout (six 500s, "QueuePool limit of size 1"). Reads outside
+        # a write (pysqlite begins a transaction only at the first INSERT/UPDATE/DELETE) hold no
+        # snapshot that a later write would have to upgrade.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=1,
-            max_overflow=0,
+            pool_size=SQLITE_KEPT_CONNECTIONS,
+            max_overflow=REQUEST_THREADS - SQLITE_KEPT_CONNECTIONS,
             pool_timeout=60,
         )
 
@@ -51,7 +61,10 @@ def make_engine(url: str) -> Engine:
         return engine
     # PostgreSQL's default (synchronous_commit=on) already answers only after a durable commit.
     try:
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # As many connections as request threads (see SQLite above): never a pool timeout.
+        return create_engine(
+            url, pool_size=10, max_overflow=REQUEST_THREADS - 10, pool_pre_ping=True
+        )
     except ModuleNotFoundError as exc:  # the database's driver: psycopg is the [postgres] extra
         raise QuartierError(
             "error.needs_postgres", library=exc.name, command='pip install "quartier[postgres]"'

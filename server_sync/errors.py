@@ -1,6 +1,7 @@
 """Refusals as JSON `{"error": {"code", "message"}}`, the message in the requester's language."""
 
 import errno
+import functools
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -26,6 +27,11 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, /, **params: object) -> None:
         super().__init__(code)
         self.status, self.code, self.params = status, code, params
+
+    def __reduce__(self) -> tuple:
+        """Rebuilt with its status and parameters when a worker process raises it
+        (services/workers.py); the default would call `ApiError(code)` alone."""
+        return (functools.partial(ApiError, self.status, self.code, **self.params), ())
 
 
 def language(request: Request) -> Language:

@@ -9,13 +9,16 @@ reason the environment is read. The moderator token is the one setting a person 
 """
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server_sync.db import sqlite_url
 from server_sync.network import public_url
+
+Kind = Literal["processes", "threads"]
+"""Where the CPU work runs (services/workers.py)."""
 
 
 class Settings(BaseSettings):
@@ -29,9 +32,12 @@ class Settings(BaseSettings):
     #: Requests per minute per token; per client address (every request, a class behind one
     #: school address included) ten times as many.
     rate_limit: int = Field(default=600, validation_alias="QUARTIER_SERVER_RATE")
-    #: Threads that parse, check, compute indicators and render pictures (services/workers.py).
+    #: Processes (or threads) that parse, check, compute indicators and render pictures
+    #: (services/workers.py).
     cpu_workers: int = Field(default=2, ge=1, le=64, validation_alias="QUARTIER_SERVER_CPU_WORKERS")
-    #: Such jobs that may wait for a free thread; one more is refused with 503 and Retry-After.
+    #: Worker processes (the default) or threads in the web process, to compare the two.
+    cpu_pool: Kind = Field(default="processes", validation_alias="QUARTIER_SERVER_CPU_POOL")
+    #: Such jobs that may wait for a free worker; one more is refused with 503 and Retry-After.
     cpu_queue: int = Field(default=8, ge=0, le=1000, validation_alias="QUARTIER_SERVER_CPU_QUEUE")
     #: New revisions one participant may store per minute (more: 429 with Retry-After).
     revisions_per_minute: int = Field(
@@ -91,6 +97,7 @@ class Settings(BaseSettings):
             "QUARTIER_SERVER_MAX_CONNECTIONS": str(self.max_connections),
             "QUARTIER_SERVER_CPU_WORKERS": str(self.cpu_workers),
             "QUARTIER_SERVER_CPU_QUEUE": str(self.cpu_queue),
+            "QUARTIER_SERVER_CPU_POOL": self.cpu_pool,
             "QUARTIER_SERVER_REVISIONS_PER_MINUTE": str(self.revisions_per_minute),
             "QUARTIER_SERVER_PARTICIPANT_BYTES": str(self.participant_bytes),
             "QUARTIER_SERVER_PUBLIC_URL": self.public_url or "",

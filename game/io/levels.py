@@ -1,5 +1,10 @@
 """Finding and loading level files: the bundled ones and those city staff added for this user."""
 
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +20,8 @@ if TYPE_CHECKING:  # decoding a level needs numpy; listing the levels does not
     from game.core.level import Level
 
 SUFFIX = ".level.json"
+KEPT_LEVELS = 4
+"""Decoded levels kept in memory per process (Berlin's grid is 11 MB; a workshop uses one)."""
 
 
 @dataclass(frozen=True)
@@ -44,16 +51,86 @@ def _level(doc: LevelDocument, catalogue: "Catalogue | None", what: str) -> "Lev
     return level
 
 
-def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError]]]:
-    """Bundled levels, then the user's; broken user files are returned apart, not hidden."""
+Stamp = tuple[int, int, int, int]
+"""A level file's version as the file system tells it: device, inode, size, mtime (ns)."""
+
+RACY_NS = 2_000_000_000
+"""A file changed this recently may change again within its timestamp's granularity without
+its stamp changing (git's "racy" files): its content is read and hashed on every call."""
+
+
+def _stamp(path: Path) -> Stamp:
+    info = os.stat(path)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class _Cache:
+    """What `find_level` keeps between calls, per process: each level file's document with the
+    SHA-256 of its bytes, and the `KEPT_LEVELS` levels decoded last by that hash (the least
+    recently used goes). A file whose stamp is unchanged (and not racy) is not read again; one
+    that changed is read and hashed, and parsed and decoded only if its content changed. Why:
+    the server looked up and decoded the workshop's level on every upload and picture (76 ms on
+    Berlin), reading and parsing every level file to find it by id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._documents: dict[Path, tuple[Stamp, str, LevelDocument]] = {}
+        self._levels: OrderedDict[str, Level] = OrderedDict()
+
+    def document(self, path: Path) -> tuple[str, LevelDocument]:
+        """The file's content hash and document."""
+        stamp = _stamp(path)
+        with self._lock:
+            known = self._documents.get(path)
+        racy = time.time_ns() - stamp[3] < RACY_NS
+        if known is not None and known[0] == stamp and not racy:
+            return known[1], known[2]
+        raw = read_document(path)
+        digest = hashlib.sha256(raw).hexdigest()
+        if known is not None and known[1] == digest:
+            doc = known[2]
+        else:
+            doc = parse_level(raw, what=Path(path).name)
+        with self._lock:
+            self._documents[path] = (stamp, digest, doc)
+        return digest, doc
+
+    def level(self, digest: str, doc: LevelDocument, what: str) -> "Level":
+        with self._lock:
+            level = self._levels.get(digest)
+            if level is not None:
+                self._levels.move_to_end(digest)
+                return level
+        level = _level(doc, None, what)  # decoded outside the lock: others need not wait
+        with self._lock:
+            self._levels[digest] = level
+            while len(self._levels) > KEPT_LEVELS:
+                self._levels.popitem(last=False)
+        return level
+
+
+_cache = _Cache()
+
+
+def _documents() -> tuple[list[tuple[LevelEntry, str]], list[tuple[Path, QuartierError]]]:
     entries, broken = [], []
     for folder, bundled in ((data_dir("levels"), True), (levels_dir(), False)):
         for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
             try:
-                entries.append(LevelEntry(path, read_level_document(path), bundled))
+                digest, doc = _cache.document(path)
+            except FileNotFoundError:  # removed since the listing: as if it had never been there
+                continue
             except QuartierError as exc:
                 broken.append((path, exc))
+            else:
+                entries.append((LevelEntry(path, doc, bundled), digest))
     return entries, broken
+
+
+def available_levels() -> tuple[list[LevelEntry], list[tuple[Path, QuartierError]]]:
+    """Bundled levels, then the user's; broken user files are returned apart, not hidden."""
+    entries, broken = _documents()
+    return [entry for entry, _ in entries], broken
 
 
 def find_level(level_id: str, catalogue: "Catalogue | None" = None) -> "Level":
@@ -62,9 +139,14 @@ def find_level(level_id: str, catalogue: "Catalogue | None" = None) -> "Level":
     The id comes from files other people made (a design names its level), so it is never used
     as a path: a design naming `/dev/zero` or a FIFO as its level once made `design info` read
     forever or hang.
+
+    With the default catalogue the decoded level is shared from a cache (`_Cache`) until its
+    file's content changes: callers treat a `Level` as read-only (a design opens on a copy of its grid).
     """
-    for entry in available_levels()[0]:
+    for entry, digest in _documents()[0]:
         if entry.doc.id == level_id:
+            if catalogue is None:
+                return _cache.level(digest, entry.doc, entry.path.name)
             return _level(entry.doc, catalogue, entry.path.name)
     raise QuartierError("error.unknown_level", level=level_id)
 

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -46,6 +47,12 @@ API = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 # The whole of one request, connecting to the last byte of the answer.
 REQUEST_DEADLINE = 60.0
+# An upload waits for its answer up to the whole deadline: a busy server refuses at once (503
+# with Retry-After) when its queue is full, so a slow answer means it is checking this very copy.
+# With 20 s, pupils gave up on it and sent it again into the same queue.
+UPLOAD_TIMEOUT = httpx.Timeout(REQUEST_DEADLINE, connect=5.0)
+# Answers a busy server gives with Retry-After: then the rest of the outbox waits too.
+BUSY = frozenset({429, 503})
 # The server's answers are a few hundred bytes; anything much larger is not the server speaking.
 MAX_ANSWER_BYTES = 1 << 20
 # No connection is kept between requests, so the watchdog always knows the request's socket.
@@ -154,7 +161,7 @@ def _bounded(
                 raise httpx.ReadTimeout(f"no complete answer within {deadline:g} s") from None
             raise
     # The body is unpacked already, so only its type is carried over (not Content-Encoding).
-    kept = {"content-type": r.headers.get("content-type", "")}
+    kept = {k: r.headers[k] for k in ("content-type", "retry-after") if k in r.headers}
     return httpx.Response(r.status_code, headers=kept, content=bytes(body), request=r.request)
 
 
@@ -328,6 +335,8 @@ class Outcome:
     code: str = ""
     status: int | None = None
     revision: int | None = None
+    #: Seconds the server asked to wait before sending again (Retry-After), if it said.
+    retry_after: float | None = None
 
 
 @dataclass
@@ -357,6 +366,12 @@ class SyncReport:
     def outcome(self, doc_id: uuid.UUID | str) -> Outcome | None:
         return next((o for o in self.outcomes if o.doc_id == str(doc_id)), None)
 
+    @property
+    def retry_after(self) -> float | None:
+        """The longest wait the server asked for in this pass, or None if it asked for none."""
+        asked = [o.retry_after for o in self.outcomes if o.retry_after is not None]
+        return max(asked) if asked else None
+
     def problem(self) -> QuartierError | None:
         """An error for the whole run a front end should show (the login was refused)."""
         return QuartierError("sync.auth_refused") if self.auth_failed else None
@@ -367,6 +382,30 @@ def backoff_delay(
 ) -> float:
     """Seconds to wait before retry number `attempt` (0-based): full jitter, U(0, min(cap, base·2^n))."""
     return rand() * min(cap, base * 2 ** min(max(attempt, 0), 62))
+
+
+def server_delay(
+    seconds: float, cap: float = 60.0, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait when the server said how long (Retry-After): at least that (at most
+    `cap`), plus up to half again at random, so that a class refused at the same moment does
+    not come back at the same moment."""
+    wait = min(cap, max(seconds, 0.0))
+    return wait * (1 + rand() / 2)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The Retry-After of an answer in seconds (RFC 9110: seconds or an HTTP date), or None."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class SyncClient:
@@ -384,7 +423,7 @@ class SyncClient:
         rand: Callable[[], float] = random.random,
         base_delay: float = 1.0,
         max_delay: float = 60.0,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout = UPLOAD_TIMEOUT,
         request_deadline: float = REQUEST_DEADLINE,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
@@ -414,10 +453,19 @@ class SyncClient:
     def backoff_delay(self, attempt: int) -> float:
         return backoff_delay(attempt, self.base_delay, self.max_delay, self.rand)
 
+    def retry_delay(self, attempt: int, report: SyncReport) -> float:
+        """Seconds before the next pass over what waits: what the server asked for, if it did
+        (`server_delay`), else the backoff for retry number `attempt`."""
+        asked = report.retry_after
+        if asked is None:
+            return self.backoff_delay(attempt)
+        return server_delay(asked, self.max_delay, self.rand)
+
     def send_pending(self) -> SyncReport:
         """Try every outbox file once."""
         with self._lock:
             report = SyncReport()
+            busy: Outcome | None = None
             for item in self.outbox.files():
                 if item.doc is None:
                     assert item.error is not None  # an OutboxFile has a design or an error
@@ -427,6 +475,10 @@ class SyncClient:
                         item.error,
                     )
                     report.damaged.append((item.path, item.error))
+                elif busy is not None:  # the server said to wait: the rest waits, not piles on
+                    report.outcomes.append(
+                        replace(busy, doc_id=str(item.doc.id), title=item.doc.title)
+                    )
                 elif report.auth_failed:
                     report.outcomes.append(
                         Outcome(
@@ -444,6 +496,8 @@ class SyncClient:
                         outcome.status == 401 and outcome.code != "unexpected_answer"
                     )
                     report.outcomes.append(outcome)
+                    if outcome.retry_after is not None:
+                        busy = outcome
             return report
 
     def _send(self, item: OutboxFile, doc: DesignDocument) -> Outcome:
@@ -508,8 +562,9 @@ class SyncClient:
                 )
             log.info("design %s refused (HTTP %s, %s)", doc_id, status, code)
             return Outcome(doc_id, "refused", title, message, code, status)
-        log.info("design %s waits: HTTP %s", doc_id, status)
-        return Outcome(doc_id, "waiting", title, message, code, status)
+        asked = retry_after(response) if status in BUSY else None
+        log.info("design %s waits: HTTP %s (retry after %s s)", doc_id, status, asked)
+        return Outcome(doc_id, "waiting", title, message, code, status, retry_after=asked)
 
     def run_until_empty(self, deadline: float) -> SyncReport:
         """Send, and retry what waits with backoff until nothing waits or `clock()` passes `deadline`.
@@ -529,4 +584,4 @@ class SyncClient:
                 return SyncReport(
                     list(merged.values()), report.damaged, report.auth_failed, attempt
                 )
-            self.sleep(min(self.backoff_delay(attempt - 1), remaining))
+            self.sleep(min(self.retry_delay(attempt - 1, report), remaining))

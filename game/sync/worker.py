@@ -66,7 +66,9 @@ class BackgroundSync:
             try:
                 report = self.client.send_pending()
                 if report.waiting and not report.auth_failed:
-                    delay = min(self.interval, self.client.backoff_delay(attempt))
+                    delay = self.client.retry_delay(attempt, report)
+                    if report.retry_after is None:  # the server's wait is kept even if longer
+                        delay = min(self.interval, delay)
                     attempt += 1
                 else:
                     attempt = 0

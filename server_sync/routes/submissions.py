@@ -88,9 +88,9 @@ def put_submission(
         session, person, uuid, body, language(request), state.workers, state.limits
     )
     if stored.new is not None:
-        revision, new = stored.answer.revision, stored.new
+        revision = stored.answer.revision
         background.add_task(
-            images.render_soon, state.data_dir, uuid, revision, new.grid, new.level, state.workers
+            images.render_soon, state.data_dir, uuid, revision, stored.new, state.workers
         )
         response.status_code = 201
     if stored.answer.status == "late":

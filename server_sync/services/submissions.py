@@ -16,7 +16,6 @@ from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.indicators import compute_all
 from game.core.rules import check_design
-from game.core.session import Session as DesignSession
 from server_sync.errors import ApiError
 from server_sync.models import Participant, Revision, Submission, Workshop, now, utc
 from server_sync.schemas import StoredOut
@@ -37,10 +36,11 @@ class Limits:
 
 @dataclass(frozen=True)
 class Stored:
-    """The answer to an upload, and the design opened on its level if a new revision was stored."""
+    """The answer to an upload, and the stored design's text if a new revision was stored (for
+    its pictures: services/images.py)."""
 
     answer: StoredOut
-    new: DesignSession | None = None
+    new: str | None = None
 
 
 def content_hash(raw: dict) -> str:
@@ -75,17 +75,18 @@ def upload_text(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Checked:
-    """What the CPU work on an upload found: the design, opened on its level, and its indicators."""
+    """What the CPU work on an upload found: the design and its indicators. Sent back from a
+    worker process, so it holds no grid (the pictures open the design again, in the pool)."""
 
     doc: DesignDocument
-    opened: DesignSession
     values: dict[str, float]
 
 
 def checked(text: str, uuid: str, level_id: str, lang: Language) -> Checked:
     """The design parsed, opened on the workshop's level and within its rules (zone, locked
     voxels, blocks, height, budget), with its indicators computed, or a 422 that says why (in
-    `lang`). The CPU work of an upload: run in the worker pool (services/workers.py)."""
+    `lang`). The CPU work of an upload: run in the worker pool (services/workers.py), whose
+    processes each keep the level decoded (`find_level`)."""
     try:
         doc = parse_design(text, what="design")
         if str(doc.id) != uuid:
@@ -98,7 +99,7 @@ def checked(text: str, uuid: str, level_id: str, lang: Language) -> Checked:
     except QuartierError as exc:
         raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
     values = {k: r.value for k, r in compute_all(opened.grid, opened.level).items()}
-    return Checked(doc, opened, values)
+    return Checked(doc, values)
 
 
 def within_limits(session: Session, person: Participant, size: int, limits: Limits) -> None:
@@ -172,8 +173,8 @@ def store(
         status = "late" if latest[0] > existing.revision else existing.status
         return Stored(StoredOut(uuid=uuid, revision=latest[0], status=status))
     within_limits(session, person, len(body), limits)
-    # End the read before the CPU work: on SQLite the process has one connection, and every other
-    # request would wait for it behind this upload (objects stay loaded: expire_on_commit=False).
+    # End the read before the CPU work: the connection goes back to the pool for others while
+    # this upload waits for its check (objects stay loaded: expire_on_commit=False).
     session.commit()
     found = workers.run(checked, text, uuid, workshop.level_id, lang)
     doc, values = found.doc, found.values
@@ -211,9 +212,7 @@ def store(
         session.commit()
     except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
         return _raced(session, person, uuid, exc)
-    return Stored(
-        StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), found.opened
-    )
+    return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), text)
 
 
 def _latest_revision(session: Session, uuid: str) -> tuple[int, str] | None:

@@ -24,6 +24,8 @@ from server_sync.export.contents import find_workshop
 from server_sync.models import JuryMember, Revision
 from server_sync.schemas import form_number
 from server_sync.security import token_hash
+from server_sync.services import images
+from server_sync.services.workers import Workers
 
 
 @pytest.fixture
@@ -358,9 +360,14 @@ def test_a_store_that_cannot_be_written_gives_503_in_words_and_the_log_names_the
 
 def test_a_full_disk_for_the_picture_cache_gives_507(server, monkeypatch, caplog):
     workshop = server.workshop(moderation="post")
-    uuid, _ = server.submit(server.join(workshop, "Fox"))
-    for picture in (server.client.app.state.server.data_dir / "images").iterdir():
+    uuid, text = server.submit(server.join(workshop, "Fox"))
+    state = server.client.app.state.server
+    images.rendering(state.data_dir, uuid, 1, text, state.workers).result(60)  # the upload's
+    for picture in (state.data_dir / "images").iterdir():
         picture.unlink()
+    # The full disk is patched into this process: the pictures are drawn here, not in a worker.
+    state.pool.shutdown()
+    state.pool = Workers(1, queue=1, kind="threads")
 
     def full(path, data, mode=0o666):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))

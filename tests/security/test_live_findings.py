@@ -395,6 +395,18 @@ def test_l5_serve_on_a_data_folder_that_cannot_be_written_says_so_in_one_line(tm
     assert "Traceback" not in said and "OperationalError" not in said
 
 
+def session_processes(session: int) -> list[int]:
+    """The processes of a session (the server started with `start_new_session`: it, its fork
+    server and its worker processes, which draw the pictures)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # after the command's ")": state, parent, process group, session
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) == session:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def test_l5_a_full_store_while_serving_is_said_in_words_and_the_log_names_the_cause(
     tmp_path, db_url
 ):
@@ -416,7 +428,8 @@ def test_l5_a_full_store_while_serving_is_said_in_words_and_the_log_names_the_ca
             for picture in pictures:
                 picture.unlink()
             assert server.process is not None
-            resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE, (limit, limit))
+            for pid in session_processes(server.process.pid):  # its worker processes too
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, limit))
             full = client.get(image, headers={"accept-language": "de"})
             assert full.status_code == 507, full.text
             assert full.json()["error"] == {

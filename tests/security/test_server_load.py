@@ -4,40 +4,21 @@ each participant has a cap on revisions per minute (429) and on stored bytes (41
 refused upload never loses what was stored before."""
 
 import json
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from live_server import MODERATOR, Api, LiveServer, design_text
+from live_server import BERLIN, MODERATOR, Api, LiveServer, berlin_designs, design_text
 
-from game.core.design import new_design, save_changes
-from game.core.ops import Box
-from game.core.session import Session
-from game.io.levels import find_level
 from server_sync.app import create_app
 from server_sync.cli import main as server_main
 from server_sync.errors import ApiError
 from server_sync.services import images
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
-
-BERLIN = "berlin-potsdamer-platz"
-
-
-def berlin_designs(count: int) -> list[str]:
-    """`count` designs of a hundred buildings across the Berlin level's zone, within its rules:
-    each upload takes the server a few tenths of a second of CPU (parse, rules, indicators)."""
-    level = find_level(BERLIN)
-    session = Session(level)
-    for x in range(72, 132, 6):
-        for y in range(56, 116, 6):
-            session.apply(Box(from_=(x, y, 0), to=(x + 3, y + 3, 3 + (x * y) % 9), block="housing"))
-    return [
-        save_changes(new_design(level, "test", title=f"Block {n}"), session, "test").to_json()
-        for n in range(count)
-    ]
 
 
 def start(tmp_path, db_url, *options: str, revisions_per_minute: int = 100_000) -> LiveServer:
@@ -95,7 +76,7 @@ def test_a_full_worker_queue_answers_503_and_health_and_gallery_still_answer(bus
 
 
 def test_the_pool_refuses_at_once_when_its_queue_is_full_and_takes_jobs_again_after():
-    workers = Workers(threads=1, queue=1)
+    workers = Workers(1, queue=1, kind="threads")
     release = threading.Event()
     try:
         running = workers.submit(release.wait, 30)
@@ -119,10 +100,10 @@ def test_the_pool_lives_with_the_apps_lifespan(tmp_path):
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         pool = state.workers
-        assert pool.run(lambda: 1) == 1
+        assert pool.run(os.getpid) != os.getpid()  # the CPU work runs in another process
     assert state.pool is None
     with pytest.raises(RuntimeError):
-        pool.run(lambda: 1)  # shut down with the app
+        pool.run(os.getpid)  # shut down with the app
 
 
 # M2: per participant, revisions per minute and stored bytes
@@ -233,17 +214,16 @@ def test_many_uploads_at_once_on_sqlite_are_all_answered(tmp_path):
 def test_pictures_after_an_upload_wait_for_a_free_pool_instead_of_failing(tmp_path):
     """The background rendering after an upload has nobody to tell "come back later": with the
     pool full it leaves the pictures to the first GET, which renders them then."""
-    level = find_level("demo")
-    grid = Session(level).grid
-    workers = Workers(threads=1, queue=0)
+    text = design_text()
+    workers = Workers(1, queue=0, kind="threads")
     release = threading.Event()
     try:
-        busy = workers.submit(release.wait, 30)
-        images.render_soon(tmp_path, "d", 1, grid, level, workers)  # no exception
+        busy = workers.submit_later(release.wait, 30)
+        images.render_soon(tmp_path, "d", 1, text, workers)  # no exception
         assert not any(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
         release.set()
         assert busy.result(30)
-        images.render_images(tmp_path, "d", 1, grid, level, workers)
+        images.rendering(tmp_path, "d", 1, text, workers).result(30)
         assert all(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
     finally:
         release.set()

@@ -29,7 +29,16 @@ HANDED_OVER = (
     "QUARTIER_SERVER_PUBLIC_URL",
 )
 LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
-UPLOADS = ("--cpu-workers", "3", "--cpu-queue", "0", "--revisions-per-minute", "4")
+UPLOADS = (
+    "--cpu-workers",
+    "3",
+    "--cpu-queue",
+    "0",
+    "--cpu-pool",
+    "threads",
+    "--revisions-per-minute",
+    "4",
+)
 # What a worker process reports about the app it built (it is started afresh, like uvicorn's).
 WORKER = """
 from server_sync.asgi import app
@@ -113,6 +122,7 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
         "rate_limit": 7,
         "cpu_workers": 3,
         "cpu_queue": 0,
+        "cpu_pool": "threads",
         "revisions_per_minute": 4,
         "participant_bytes": 1_500_000,
         "moderator_token": "**********",

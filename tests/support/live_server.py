@@ -16,6 +16,7 @@ from game.core.session import Session
 from game.io.levels import find_level
 
 MODERATOR = "test-moderator-token-0123456789abcdef"
+BERLIN = "berlin-potsdamer-platz"
 
 
 def free_port() -> int:
@@ -31,6 +32,20 @@ def design_text(title: str = "Park", x: int = 50) -> str:
     return save_changes(
         new_design(level, "test", title=title, pseudonym="Fox"), session, "test"
     ).to_json()
+
+
+def berlin_designs(count: int) -> list[str]:
+    """`count` designs of a hundred buildings across the Berlin level's zone, within its rules:
+    each upload takes the server a few tenths of a second of CPU (parse, rules, indicators)."""
+    level = find_level(BERLIN)
+    session = Session(level)
+    for x in range(72, 132, 6):
+        for y in range(56, 116, 6):
+            session.apply(Box(from_=(x, y, 0), to=(x + 3, y + 3, 3 + (x * y) % 9), block="housing"))
+    return [
+        save_changes(new_design(level, "test", title=f"Block {n}"), session, "test").to_json()
+        for n in range(count)
+    ]
 
 
 def csrf(client) -> str:

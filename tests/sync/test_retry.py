@@ -6,6 +6,8 @@ import logging
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -13,6 +15,7 @@ from sync_fakes import TOKEN, FakeServer, FakeTime, client_for, make_participant
 
 from game.core.design import new_design
 from game.sync import SyncClient, backoff_delay
+from game.sync.client import REQUEST_DEADLINE, UPLOAD_TIMEOUT, retry_after, server_delay
 
 
 def test_a_server_error_is_retried_until_the_design_is_accepted(level, outbox):
@@ -138,3 +141,59 @@ def test_when_the_server_is_down_the_design_waits_and_is_delivered_exactly_once_
         for httpd in servers:
             httpd.shutdown()
             httpd.server_close()
+
+
+def busy(seconds: str) -> httpx.Response:
+    """The server's 503 when its queue is full."""
+    error = {"error": {"code": "busy", "message": "The server is busy."}}
+    return httpx.Response(503, json=error, headers={"Retry-After": seconds})
+
+
+def test_a_busy_server_is_asked_again_after_its_retry_after_with_jitter_not_sooner(level, outbox):
+    outbox.queue(doc := new_design(level, "test"))
+    too_many = {"error": {"code": "too_many_revisions", "message": "Wait a little."}}
+    server = FakeServer(
+        busy("7"), httpx.Response(429, json=too_many, headers={"Retry-After": "30"}), 201
+    )
+    fake = FakeTime()
+    draws = iter([0.0, 1.0])
+    client = client_for(
+        server, outbox, clock=fake.clock, sleep=fake.sleep, rand=lambda: next(draws)
+    )
+
+    report = client.run_until_empty(deadline=1000.0)
+
+    # at least what the server asked, plus up to half again (the backoff would have said 1 and 2 s)
+    assert fake.sleeps == [7.0, 45.0]
+    assert report.sent == [str(doc.id)] and len(server.puts) == 3
+
+
+def test_a_retry_after_beyond_the_cap_is_capped_and_a_date_is_understood():
+    assert server_delay(3600, cap=60, rand=lambda: 0.0) == 60
+    assert server_delay(3600, cap=60, rand=lambda: 1.0) == 90
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    asked = retry_after(httpx.Response(503, headers={"Retry-After": in_a_minute}))
+    assert asked is not None and 55 <= asked <= 60
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(503)) is None
+
+
+def test_after_a_busy_answer_the_rest_of_the_outbox_waits_instead_of_piling_on(level, outbox):
+    docs = [new_design(level, "test", title=f"Park {n}") for n in range(4)]
+    for doc in docs:
+        outbox.queue(doc)
+    server = FakeServer(busy("5"))
+    client = client_for(server, outbox)
+
+    report = client.send_pending()
+
+    assert len(server.puts) == 1  # one request, then the others wait for the server's time
+    assert sorted(report.waiting) == sorted(str(d.id) for d in docs)
+    assert report.retry_after == 5 and {o.code for o in report.outcomes} == {"busy"}
+    assert len(outbox.pending()) == 4  # nothing lost
+
+
+def test_an_upload_waits_for_its_answer_as_long_as_the_request_deadline():
+    """A slow answer means the server is checking this copy: giving up after 20 s made pupils
+    send it again into the same queue."""
+    assert UPLOAD_TIMEOUT.read == REQUEST_DEADLINE

@@ -2,6 +2,7 @@
 
 import time
 
+import httpx
 from sync_fakes import FakeServer, client_for
 
 from game.core.design import new_design
@@ -51,5 +52,23 @@ def test_background_sync_never_raises_into_the_caller_and_retries_after_a_failur
     try:
         assert wait_until((outbox.sent_dir / f"{doc.id}.design.json").exists)
         assert background.running
+    finally:
+        assert background.stop()
+
+
+def test_background_sync_waits_what_a_busy_server_asks_even_beyond_its_interval(level, outbox):
+    outbox.queue(doc := new_design(level, "test"))
+    busy = httpx.Response(
+        503, json={"error": {"code": "busy", "message": "busy"}}, headers={"Retry-After": "1"}
+    )
+    server = FakeServer(busy, 201)
+    client = client_for(server, outbox, base_delay=0.01, rand=lambda: 0.0)
+    background = BackgroundSync(client, interval=0.05)
+    background.start()
+    try:
+        time.sleep(0.5)
+        assert len(server.puts) == 1  # not every 0.05 s into a busy server
+        assert wait_until((outbox.sent_dir / f"{doc.id}.design.json").exists)
+        assert len(server.puts) == 2
     finally:
         assert background.stop()
