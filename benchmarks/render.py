@@ -134,7 +134,7 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             owner = window.hud if part == "hud" else getattr(window.scene, part)
 
             def frame() -> None:
-                owner.draw = lambda *args: None  # the instance's draw hides the class's
+                owner.draw = lambda *args: None  # type: ignore[method-assign]  # hides the class's
                 try:
                     window.on_draw()
                 finally:

@@ -83,7 +83,7 @@ class Hud:
         if state == self._state:
             return
         self._state = state
-        self.canvas = Canvas()
+        self.canvas = Canvas(self.canvas)
         self._top_bar(width, height, walking)
         self._toolbar(height)
         self._palette(width)
@@ -93,6 +93,7 @@ class Hud:
             self._marker_panel(width, height, self.marker_text)
         if self.phone_open:
             self._phone_panel(width, height)
+        self.canvas.finish()
 
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
