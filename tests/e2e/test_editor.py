@@ -168,6 +168,30 @@ def test_the_hud_made_again_after_a_change_looks_as_one_made_from_nothing(window
         title = next(i for i in hud.canvas.items if getattr(i, "text", "") == "Cost / budget")
 
 
+def test_the_hud_checks_the_goals_again_after_an_edit_not_after_a_cost_preview(window):
+    from game.core.ops import Box
+
+    window._update_ghost = lambda: None  # no mouse here: the cost preview stays as set
+    metrics = window.editor.metrics
+    checked = []
+    goals = metrics.goals
+    window.editor.metrics.goals = lambda: checked.append(1) or goals()
+
+    def shown() -> list[str]:
+        _frame(window)
+        texts = [i.text for i in window.hud.canvas.items if hasattr(i, "text")]
+        return [t for t in texts if t[:1] in ("✓", "○")]
+
+    assert "✓ No building over 6 floors" in shown()
+    window.hud.preview_cost = 80000.0
+    before = len(checked)
+    shown()
+    assert len(checked) == before  # the design did not change: the goals were not read again
+    window.editor.apply(Box(from_=(52, 54, 1), to=(55, 57, 26), block="housing"))
+    assert "○ No building over 6 floors" in shown()
+    assert [g.met for g in goals()] == [t.startswith("✓") for t in shown()]
+
+
 def test_walk_mode_stands_on_the_ground_at_eye_height(window):
     window.toggle_walk()
     eye = window.camera.eye()
