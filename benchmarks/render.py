@@ -88,10 +88,15 @@ def mesh_row(name: str, level: Level) -> tuple[str, ...]:
     )
 
 
-def frame_times(level: Level, frames: int) -> dict[str, object]:
-    """Median milliseconds of an editor frame and of the flat-shader peer's, interleaved.
+# The parts of an editor frame the breakdown leaves out one at a time: (name, what draws it).
+PARTS = (("lawn", "ground"), ("sky", "sky"), ("HUD", "hud"))
 
-    Both draw frame i from the same camera: the editor's orbit turned by one degree per frame,
+
+def frame_times(level: Level, frames: int) -> dict[str, object]:
+    """Median milliseconds of an editor frame and of the flat-shader peer's, interleaved, and of
+    editor frames each without one of `PARTS` (where the frame goes).
+
+    All draw frame i from the same camera: the editor's orbit turned by one degree per frame,
     as a pupil turning the view. Each frame ends with `glFinish`, so it is counted when drawn.
     """
     from pyglet import gl
@@ -125,10 +130,36 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             gl.glDisable(gl.GL_CULL_FACE)
             gl.glDisable(gl.GL_DEPTH_TEST)
 
-        times: dict[str, list[float]] = {"editor": [], "peer": []}
+        def without(part: str):
+            owner = window.hud if part == "hud" else getattr(window.scene, part)
+
+            def frame() -> None:
+                owner.draw = lambda *args: None  # type: ignore[method-assign]  # hides the class's
+                try:
+                    window.on_draw()
+                finally:
+                    del owner.draw
+
+            return frame
+
+        previews = iter(range(1, 10**9))
+
+        def dragging_frame() -> None:
+            """As while a pupil drags a box: the cost it would add, in the HUD, changes."""
+            window._update_ghost = lambda: setattr(  # type: ignore[method-assign]
+                window.hud, "preview_cost", 1000.0 * next(previews)
+            )
+            try:
+                window.on_draw()
+            finally:
+                del window._update_ghost
+
+        draws = [("editor", editor_frame), ("peer", peer_frame), ("dragging", dragging_frame)]
+        draws += [(f"no {name}", without(part)) for name, part in PARTS]
+        times: dict[str, list[float]] = {name: [] for name, _ in draws}
         for _ in range(frames):
             window.orbit.orbit(1.0, 0)
-            for name, draw in (("editor", editor_frame), ("peer", peer_frame)):
+            for name, draw in draws:
                 window.switch_to()
                 window.dispatch_events()
                 start = time.perf_counter()
@@ -140,6 +171,8 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             "triangles": window.scene.triangle_count,
             "editor_ms": statistics.median(times["editor"]),
             "peer_ms": statistics.median(times["peer"]),
+            "without_ms": {name: statistics.median(times[f"no {name}"]) for name, _ in PARTS},
+            "dragging_ms": statistics.median(times["dragging"]),
             "renderer": gl.gl_info.get_renderer(),
         }
     finally:
@@ -156,6 +189,20 @@ def fps_row(name: str, surface: str, result: dict) -> tuple[str, ...]:
         f"{1000 / editor:.0f}",
         f"{1000 / peer:.0f}",
         f"{peer / editor:.2f}",
+    )
+
+
+def parts_row(name: str, result: dict) -> tuple[str, ...]:
+    """What leaving out each part saves of the editor's frame (its cost, if nothing else
+    changes), beside the peer's whole frame."""
+    editor = float(result["editor_ms"])
+    saved = [editor - float(result["without_ms"][part]) for part, _ in PARTS]
+    return (
+        name,
+        f"{editor:.1f} ms",
+        *(f"{ms:.1f} ms ({ms / editor:.0%})" for ms in saved),
+        f"{float(result['peer_ms']):.1f} ms",
+        f"{float(result['dragging_ms']):.1f} ms",
     )
 
 
@@ -231,6 +278,21 @@ def main() -> None:
     print(pbuffer[0][1]["renderer"])
     if note:
         print(note)
+    print()
+    print_table(
+        (
+            "level",
+            "editor frame",
+            *(f"{name} costs" for name, _ in PARTS),
+            "peer frame",
+            "frame while dragging",
+        ),
+        [parts_row(name, r) for name, r in pbuffer],
+    )
+    print(
+        "\nWhere an EGL pbuffer frame goes: the editor's frame less the same frame without the"
+        " part; while dragging, the HUD shows a new cost every frame."
+    )
 
 
 if __name__ == "__main__":

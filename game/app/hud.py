@@ -12,6 +12,7 @@ from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
 from game.core.bilingual import Text
 from game.core.i18n import Language
 from game.core.indicators import INDICATORS, Cost
+from game.core.indicators import stars as count_stars
 
 TOP_BAR = 52
 PALETTE = 112
@@ -45,6 +46,7 @@ class Hud:
         self._phone_rect = (0.0, 0.0, 0.0, 0.0)
         self._qr: tuple[tuple[str, int], pyglet.image.ImageData] | None = None
         self._state = None
+        self._goals_checked: tuple[tuple, list] | None = None
         self.size = size
 
     def _palette_blocks(self):
@@ -83,7 +85,7 @@ class Hud:
         if state == self._state:
             return
         self._state = state
-        self.canvas = Canvas()
+        self.canvas = Canvas(self.canvas)
         self._top_bar(width, height, walking)
         self._toolbar(height)
         self._palette(width)
@@ -93,6 +95,7 @@ class Hud:
             self._marker_panel(width, height, self.marker_text)
         if self.phone_open:
             self._phone_panel(width, height)
+        self.canvas.finish()
 
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
@@ -271,12 +274,12 @@ class Hud:
         e, c = self.editor, self.canvas
         values, stale = e.metrics.values, e.metrics.stale
         shown = [i for i in INDICATORS if i.key not in ("cost", "budget")]
-        goals = e.metrics.goals()
+        goals = self._goals()
         x, top = width - PANEL - 8, height - TOP_BAR - 8
         h = 58 + ROW * len(shown) + 30 + ROW * len(goals)
         c.rect(x, top - h, PANEL, h, (255, 255, 255, 235), border=(200, 204, 208))
         c.label(e.t("hud.neighbourhood"), x + 10, top - 22, size=11, bold=True)
-        stars = e.metrics.stars()
+        stars = count_stars(goals)
         c.label(
             "★" * stars + "☆" * (3 - stars),
             x + PANEL - 10,
@@ -344,6 +347,21 @@ class Hud:
             )
 
         return show
+
+    def _goals(self):
+        """The level's goals, checked again only when the design or a value changed: checking
+        them reads the whole grid (5 ms on the demo level), and the HUD is made again for every
+        change of the cost a drag would add, which changes neither."""
+        metrics = self.editor.metrics
+        key = (
+            id(metrics),
+            metrics.version,
+            tuple(metrics.values.items()),
+            frozenset(metrics.stale),
+        )
+        if self._goals_checked is None or self._goals_checked[0] != key:
+            self._goals_checked = (key, metrics.goals())
+        return self._goals_checked[1]
 
     def _marker_panel(self, width, height, marker_text: Text):
         c = self.canvas

@@ -139,6 +139,59 @@ def test_the_3d_view_skips_only_rows_the_hud_bars_cover(window):
     assert np.array_equal(between, everywhere)
 
 
+def test_the_hud_made_again_after_a_change_looks_as_one_made_from_nothing(window):
+    """The HUD keeps the labels that did not change when it is made again; the picture after
+    changes (a cost preview appears and goes, a panel opens and closes, a tool is chosen) is
+    the one a HUD made from nothing gives, and unchanged labels are kept, not laid out again."""
+    from game.app.widgets import Canvas
+
+    hud = window.hud
+    window._update_ghost = lambda: None  # no mouse here: the cost preview stays as set
+    _frame(window)
+    title = next(i for i in hud.canvas.items if getattr(i, "text", "") == "Cost / budget")
+
+    def fresh() -> np.ndarray:
+        hud._state, hud.canvas = None, Canvas()
+        return _frame(window)
+
+    for change in (
+        lambda: setattr(hud, "preview_cost", 125000.0),
+        hud.toggle_phone,
+        lambda: window.run_action("tool_box"),
+        hud.toggle_phone,
+        lambda: setattr(hud, "preview_cost", 0.0),
+    ):
+        change()
+        made_again = _frame(window)
+        assert any(i is title for i in hud.canvas.items)  # kept, not laid out again
+        assert np.array_equal(made_again, fresh())
+        title = next(i for i in hud.canvas.items if getattr(i, "text", "") == "Cost / budget")
+
+
+def test_the_hud_checks_the_goals_again_after_an_edit_not_after_a_cost_preview(window):
+    from game.core.ops import Box
+
+    window._update_ghost = lambda: None  # no mouse here: the cost preview stays as set
+    metrics = window.editor.metrics
+    checked = []
+    goals = metrics.goals
+    window.editor.metrics.goals = lambda: checked.append(1) or goals()
+
+    def shown() -> list[str]:
+        _frame(window)
+        texts = [i.text for i in window.hud.canvas.items if hasattr(i, "text")]
+        return [t for t in texts if t[:1] in ("✓", "○")]
+
+    assert "✓ No building over 6 floors" in shown()
+    window.hud.preview_cost = 80000.0
+    before = len(checked)
+    shown()
+    assert len(checked) == before  # the design did not change: the goals were not read again
+    window.editor.apply(Box(from_=(52, 54, 1), to=(55, 57, 26), block="housing"))
+    assert "○ No building over 6 floors" in shown()
+    assert [g.met for g in goals()] == [t.startswith("✓") for t in shown()]
+
+
 def test_walk_mode_stands_on_the_ground_at_eye_height(window):
     window.toggle_walk()
     eye = window.camera.eye()
