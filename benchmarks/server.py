@@ -44,11 +44,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 from mode import QUICK, pick
+from processes import free_port, throwaway_postgres
 from table import print_table as markdown_table
 
 from game import __version__
@@ -61,7 +61,6 @@ CLIENTS, SECONDS = pick(50, 10), pick(5.0, 1.0)
 ROUNDS = pick(5, 1)  # interleaved runs per setting in the durability table
 CEILING_ROUNDS = pick(3, 1)  # interleaved runs per app in the ceiling table
 PROCESSES = pick((1, 2), (1,))  # server processes in the wrk tables
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 UPLOADERS = 4  # concurrent submissions: each takes ~0.1 s of server time, so more only queue
 TITLE = "@TITLE@"  # replaced in every upload by the wrk script, so each is a new revision
 TOKEN = "benchmark-moderator-token-0123456789"
@@ -230,12 +229,6 @@ SERVE = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(server: subprocess.Popen, url: str) -> None:
     """Until `url`/healthz answers (the server has started)."""
     for _ in range(600):
@@ -296,31 +289,6 @@ def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, s
         start_new_session=True,
     )
     return server, f"http://127.0.0.1:{port}"
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str | None]:
-    """A PostgreSQL 15 cluster for this run on 127.0.0.1 and a free port (as root: as the user
-    postgres, as tests/support/server_fixtures.py does), removed afterwards; None if missing."""
-    if not (PG_BIN / "initdb").exists():
-        yield None
-        return
-    base = Path(tempfile.mkdtemp(prefix="quartier-bench-pg-"))
-    os.chmod(base, 0o777)
-    data, port = base / "data", free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def run(*command: object) -> None:
-        subprocess.run([*as_postgres, *map(str, command)], check=True, capture_output=True)
-
-    run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
-    run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-o", options, "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def stop_server(server: subprocess.Popen) -> None:

@@ -34,7 +34,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,10 +41,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 from mode import pick
+from processes import free_port, throwaway_postgres
 from table import print_table
 
 from game import __version__
@@ -65,7 +64,6 @@ SHOWN = pick(10, 2)  # designs in the voters' workshop, sent before the measurem
 THINK = (0.5, 1.5)  # seconds between a voter's clicks
 HEALTHZ_PROBES = pick(300, 50)
 ROUNDS = pick(2, 1)  # of each setup, interleaved
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 Setup = tuple[str, str | None, int, str]  # name, database, server processes, CPU pool
 SETUPS: list[Setup] = pick(
     [
@@ -77,12 +75,6 @@ SETUPS: list[Setup] = pick(
     ],
     [("SQLite, 1 process, worker processes", None, 1, "processes")],
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pupil_designs(seed: int) -> list[str]:
@@ -105,28 +97,6 @@ def pupil_designs(seed: int) -> list[str]:
             session.apply(Box(from_=(x, y, 0), to=(x, y, 0), block=rng.choice(small)))
         revisions.append(save_changes(doc, session, __version__).to_json())
     return revisions
-
-
-@contextlib.contextmanager
-def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL 15 on 127.0.0.1 and a free port (initdb as user postgres when
-    run as root, as the tests do); its URL."""
-    base = Path(tempfile.mkdtemp(prefix="quartier-bench-pg-"))
-    os.chmod(base, 0o777)
-    data, port = base / "data", free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def run(*cmd: object) -> None:
-        subprocess.run([*as_postgres, *map(str, cmd)], check=True, capture_output=True, timeout=120)
-
-    run(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
-    run(PG_BIN / "pg_ctl", "-D", data, "-l", base / "log.txt", "-w", "-o", options, "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -319,7 +289,7 @@ def main() -> None:
         for setup in SETUPS:
             name, database, workers, pool = setup
             with contextlib.ExitStack() as stack:
-                db_url = stack.enter_context(postgres()) if database else None
+                db_url = stack.enter_context(throwaway_postgres()) if database else None
                 url = stack.enter_context(server(db_url, workers, pool))
                 pooled[setup].add(asyncio.run(workshop(url, designs)))
             print(f"round {round_ + 1}: {name}: done", file=sys.stderr)

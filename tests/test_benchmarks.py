@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-HELPERS = {"ceiling.py", "cities.py", "mode.py", "table.py"}
+HELPERS = {"ceiling.py", "cities.py", "mode.py", "processes.py", "table.py"}
 SCRIPTS = sorted(p.name for p in BENCHMARKS.glob("*.py") if p.name not in HELPERS)
 
 
