@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import uvicorn
 from live_server import MODERATOR, free_port
@@ -13,21 +14,10 @@ from live_server import MODERATOR, free_port
 import server_sync.asgi
 from server_sync.cli import main
 from server_sync.connections import ConnectionLimits
+from server_sync.settings import Settings
 
-HANDED_OVER = (
-    "QUARTIER_SERVER_DATA",
-    "QUARTIER_SERVER_DB",
-    "QUARTIER_SERVER_RATE",
-    "QUARTIER_SERVER_HEADER_TIMEOUT",
-    "QUARTIER_SERVER_BODY_TIMEOUT",
-    "QUARTIER_SERVER_KEEP_ALIVE",
-    "QUARTIER_SERVER_MAX_CONNECTIONS",
-    "QUARTIER_SERVER_CPU_WORKERS",
-    "QUARTIER_SERVER_CPU_QUEUE",
-    "QUARTIER_SERVER_REVISIONS_PER_MINUTE",
-    "QUARTIER_SERVER_PARTICIPANT_BYTES",
-    "QUARTIER_SERVER_PUBLIC_URL",
-)
+# Every variable the parent writes for its workers, so that none leaks into later tests.
+HANDED_OVER = tuple(Settings(data_dir=Path("unused")).environment())
 LIMITS = ("--header-timeout", "3", "--body-timeout", "4", "--keep-alive", "5")
 UPLOADS = (
     "--cpu-workers",
@@ -49,9 +39,9 @@ print(state.settings.model_dump_json(), state.token_limit.limit, state.address_l
 
 def serve(tmp_path, monkeypatch, *options: str) -> None:
     # Recorded by monkeypatch, so whatever the command puts into the environment is undone.
-    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
     for name in HANDED_OVER:
         monkeypatch.setenv(name, "")
+    monkeypatch.setenv("QUARTIER_MODERATOR_TOKEN", MODERATOR)
     argv = ["serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data")]
     assert main([*argv, "--rate-limit", "7", *options]) == 0
 
