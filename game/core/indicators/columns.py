@@ -23,11 +23,10 @@ the sums by the difference. The rules (one place for all of them):
 - amenities: a bit per amenity kind the column holds at any height (`Tables.amenity_bit`), for
   the walks.
 
-One pass for every indicator: a level is mostly air, so one `np.flatnonzero` over the grid
-read as 8-byte words (the only full pass, less than half as long as one `np.bincount` over
-it), then over the words that hold a block, finds the solid voxels, sorted column by column
-and bottom to top; every statistic is a `bincount` or a last-of-each-column pick over those
-few voxels. The walking and sunlight indicators read their columns from here too, so
+One pass for every indicator: a level is mostly air, so one `np.flatnonzero` over the grid's
+non-air mask (the only full passes, a tenth as long as one `np.bincount` over the grid) finds
+the solid voxels, sorted column by column and bottom to top; every statistic is a `bincount`
+or a last-of-each-column pick over those few voxels. The walking and sunlight indicators read their columns from here too, so
 `compute_all` reads the grid once.
 """
 
@@ -48,17 +47,6 @@ from game.core.level import Level
 
 # Columns per slab in a full computation: bounds temporary memory on 512×512×128 levels.
 _SLAB_VOXELS = 2_000_000
-
-
-def _solid(flat: np.ndarray) -> np.ndarray:
-    """`np.flatnonzero` of the uint8 `flat`, eight voxels at a time: the sky is skipped as whole words."""
-    m = flat.size - flat.size % 8
-    words = np.flatnonzero(flat[:m].view(np.uint64))
-    row, byte = np.nonzero(flat[:m].reshape(-1, 8)[words])
-    solid: np.ndarray = words[row] * 8 + byte
-    if m < flat.size:
-        solid = np.concatenate((solid, np.flatnonzero(flat[m:]) + m))
-    return solid
 
 
 def _runs(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +107,8 @@ class ColumnStats:
         shape = sub.shape[:2]
         Z, n = sub.shape[2], shape[0] * shape[1]
         flat = sub.reshape(-1)  # a view for whole rows of the grid, a small copy for an edit's box
-        solid = _solid(flat)
+        # numpy finds the set entries of a bool mask far faster than the non-zero bytes of uint8.
+        solid = np.flatnonzero(flat != 0)
         ids = flat[solid]
         col = solid // Z
         # Sorted by column, bottom to top: a column's last solid voxel is its top.
