@@ -49,6 +49,8 @@ def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
     open_[1:-1, 1:-1] = walkable
     open_ = open_.reshape(-1)
     seen = np.zeros_like(open_)
+    # Which entry of the last step's new cells wrote each cell last: keeps one of its copies.
+    stamp = np.zeros(open_.size, np.int32)
     padded_start = np.zeros((X + 2, W), bool)
     padded_start[1:-1, 1:-1] = start & walkable
     frontier = np.flatnonzero(padded_start)
@@ -60,7 +62,10 @@ def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
         nxt = (frontier[:, None] + moves).reshape(-1)
         nxt = nxt[open_[nxt] & ~seen[nxt]]
         seen[nxt] = True
-        frontier = np.unique(nxt)
+        # A cell reached from two sides is kept once (a stamp, not a sort as np.unique would).
+        order = np.arange(nxt.size, dtype=np.int32)
+        stamp[nxt] = order
+        frontier = nxt[stamp[nxt] == order]
     return seen.reshape(X + 2, W)[1:-1, 1:-1].copy()
 
 
