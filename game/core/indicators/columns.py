@@ -152,7 +152,7 @@ class ColumnStats:
         )
 
         green = t.green[surface]
-        leafy = t.green_object[ids] > 0  # trees and beds: few
+        leafy = t.leafy[ids]  # trees and beds: few
         np.maximum.at(green, col[leafy], t.green_object[ids[leafy]])
 
         # Paid voxels are solid and differ from the level: a gather at the solid voxels only,
