@@ -111,9 +111,10 @@ class ColumnStats:
         ground = flat[::Z]
         # The blocks above the ground layer, sorted by column and bottom to top. numpy finds the
         # set entries of a bool mask far faster than the non-zero bytes of a uint8 array.
-        found = np.flatnonzero(sub[:, :, 1:] != 0)
-        col = found // max(1, Z - 1)
-        at = found + col + 1  # the index in `flat`
+        above = flat != 0
+        above[::Z] = False
+        at = np.flatnonzero(above)
+        col = at // Z
         ids = flat[at]
         first, last = _runs(col)
         tops = col[last]  # the columns with a block above the ground, once each
