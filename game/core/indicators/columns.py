@@ -142,15 +142,17 @@ class ColumnStats:
         counts = np.bincount(  # one row per column with a use, one entry per use
             np.cumsum(next_column) * len(USES) + use[has_use], minlength=u_first.size * len(USES)
         ).reshape(-1, len(USES))
-        n_use = np.zeros(n, np.int64)
-        n_use[u_col[u_last]] = u_last - u_first + 1
-        floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS).astype(np.int64)
+        # Floors and each voxel's share of the floor area, per column with a use (the others
+        # have none of either).
         with_use = u_col[u_last]
+        n_use = u_last - u_first + 1
+        use_floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS)
+        floors = np.zeros(n, np.int64)
+        floors[with_use] = use_floors
+        per_voxel = use_floors.astype(np.int64) * self.cell_m2 / n_use
         row, use_index = np.nonzero(counts)  # mostly one use per column
         area = np.zeros((len(USES), n))
-        area[use_index, with_use[row]] = counts[row, use_index] * (
-            floors[with_use[row]] * self.cell_m2 / n_use[with_use[row]]
-        )
+        area[use_index, with_use[row]] = counts[row, use_index] * per_voxel[row]
 
         green = t.green[surface]
         leafy = t.leafy[ids]  # trees and beds: few
