@@ -37,7 +37,10 @@ def against_floor(level: Level) -> tuple[float, float, float]:
     """Medians of the bincount floor and of `compute_all`, measured in turns; and the ratio of
     their CPU times, which the other work on a shared machine disturbs less."""
     grid = level.city
-    floor, every, floor_cpu, every_cpu = [], [], [], []
+    floor: list[float] = []
+    every: list[float] = []
+    floor_cpu: list[float] = []
+    every_cpu: list[float] = []
     for _ in range(pick(15, 1)):
         for fn, wall, cpu in (
             (lambda: np.bincount(grid.reshape(-1), minlength=256), floor, floor_cpu),
