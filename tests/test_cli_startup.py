@@ -67,6 +67,14 @@ def _user_level(home: Path, name: str) -> Path:
     return path
 
 
+def test_an_unchanged_index_is_not_written_again(quartier_home):
+    level_summaries()
+    index = quartier_home / "cache" / INDEX
+    index.write_text(index.read_text() + " ")  # still the same JSON
+    level_summaries()
+    assert index.read_text().endswith(" ")
+
+
 def test_a_level_file_changed_after_it_was_indexed_is_checked_again(quartier_home):
     path = _user_level(quartier_home, "my-street")
     entries, broken = level_summaries()

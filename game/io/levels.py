@@ -110,7 +110,8 @@ def level_summaries() -> tuple[
                 broken.append((path, exc))
                 continue
             summary = LevelSummary(doc.id, doc.title.de, doc.title.en, doc.dimensions)
-        fresh[key] = {"stamp": stamp, "summary": asdict(summary)}
+        # As JSON reads it back (a list, not a tuple), so an unchanged index is not written again.
+        fresh[key] = {"stamp": stamp, "summary": json.loads(json.dumps(asdict(summary)))}
         entries.append((path, summary, bundled))
     if fresh != index:
         _write_index({"schema": schema, "levels": fresh})
@@ -130,7 +131,11 @@ def _schema_stamp() -> list[Any]:
     core = Path(__file__).resolve().parent.parent / "core"
     stamp: list[Any] = [__version__]
     for name in _SCHEMA_MODULES:
-        st = (core / name).stat()
+        try:
+            st = (core / name).stat()
+        except OSError:  # a bundled build without sources: the version alone tells builds apart
+            stamp.append(name)
+            continue
         stamp += [name, st.st_mtime_ns, st.st_size]
     return stamp
 
