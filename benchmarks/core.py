@@ -1,18 +1,24 @@
 """Core performance: the command line's cold start, design encode/decode, box edit and undo, history memory.
 
 Run: `make bench` or `.venv/bin/python benchmarks/core.py` (prints two tables). The cold start
-puts `quartier --version` and `quartier levels` beside `python -c pass`, in turns (medians).
+puts `quartier --version` and `quartier levels` beside `python -c pass`, in turns (medians of
+wall and CPU time), in a temporary QUARTIER_HOME: `levels` once with its index of checked
+level files and once with the index removed before each run (every file checked in full).
 Levels are synthetic cities (ground, streets, building blocks) of 256×256×64 and 512×512×128
 voxels (`--quick`: one city of 128×128×64, fewer edits and runs).
 """
 
 import base64
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
+from pathlib import Path
 
 import numpy as np
 from cities import city_level
@@ -66,24 +72,44 @@ def bomb_row(level: Level) -> tuple[str, str, str]:
     )
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cold_start() -> None:
     """`quartier --version` and `quartier levels` in a fresh interpreter, beside `python -c pass`."""
+    levels = ["-m", "game.cli", "levels"]
     commands = {
         "python -c pass (floor)": ["-c", "pass"],
         "quartier --version": ["-m", "game.cli", "--version"],
-        "quartier levels": ["-m", "game.cli", "levels"],
+        "quartier levels (indexed)": levels,
+        "quartier levels (no index)": levels,
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(pick(15, 2)):  # in turns, so a busy moment hits every command alike
-        for name, argv in commands.items():
-            start = time.perf_counter()
-            subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "QUARTIER_HOME": home}
+        index = Path(home) / "cache" / "levels-index.json"
+        subprocess.run([sys.executable, *levels], check=True, env=env, stdout=subprocess.DEVNULL)
+        for _ in range(pick(15, 2)):  # in turns, so a busy moment hits every command alike
+            for name, argv in commands.items():
+                if name.endswith("(no index)"):
+                    index.unlink(missing_ok=True)
+                start, start_cpu = time.perf_counter(), _children_cpu()
+                subprocess.run(
+                    [sys.executable, *argv], check=True, env=env, stdout=subprocess.DEVNULL
+                )
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(_children_cpu() - start_cpu)
+    medians = {name: statistics.median(t) * 1000 for name, t in wall.items()}
     floor = medians["python -c pass (floor)"]
     print_table(
-        ("cold start", "median", "vs floor"),
-        [(name, f"{ms:.0f} ms", f"{ms / floor:.1f}x") for name, ms in medians.items()],
+        ("cold start", "median", "vs floor", "CPU (user + system)"),
+        [
+            (name, f"{ms:.0f} ms", f"{ms / floor:.1f}x", f"{statistics.median(cpu[name]):.2f} s")
+            for name, ms in medians.items()
+        ],
     )
     print()
 

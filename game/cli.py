@@ -36,12 +36,12 @@ def _size(shape: Sequence[int]) -> str:
 
 
 def cmd_levels(args: argparse.Namespace, lang: Language) -> int:
-    from game.io.levels import available_levels
+    from game.io.level_index import level_summaries
 
-    entries, broken = available_levels()
-    for e in entries:
-        origin = text(lang, "cli.levels.bundled" if e.bundled else "cli.levels.user")
-        _out(f"{e.doc.id:<24} {e.doc.title.in_(lang):<36} {_size(e.doc.dimensions):>12}  {origin}")
+    entries, broken = level_summaries()
+    for _, level, bundled in entries:
+        origin = text(lang, "cli.levels.bundled" if bundled else "cli.levels.user")
+        _out(f"{level.id:<24} {level.title(lang):<36} {_size(level.dimensions):>12}  {origin}")
     for path, exc in broken:
         print(text(lang, "cli.levels.broken", path=path, reason=exc.message(lang)), file=sys.stderr)
     return 0

@@ -5,19 +5,20 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from game.core.errors import QuartierError
-from game.core.level_document import LevelDocument, parse_level
 from game.core.resources import data_dir
 from game.io.paths import levels_dir
 from game.io.storage import read_document
 
-if TYPE_CHECKING:  # decoding a level needs numpy; listing the levels does not
+if TYPE_CHECKING:  # the schema needs pydantic, decoding numpy; the indexed list needs neither
     from game.core.catalogue import Catalogue
     from game.core.level import Level
+    from game.core.level_document import LevelDocument
 
 SUFFIX = ".level.json"
 KEPT_LEVELS = 4
@@ -27,19 +28,25 @@ KEPT_LEVELS = 4
 @dataclass(frozen=True)
 class LevelEntry:
     path: Path
-    doc: LevelDocument
+    doc: "LevelDocument"
     bundled: bool
 
 
-def read_level_document(path: Path) -> LevelDocument:
-    return parse_level(read_document(path), what=Path(path).name)
+def read_level_document(path: Path) -> "LevelDocument":
+    return _parse(read_document(path), Path(path).name)
+
+
+def _parse(raw: bytes, what: str) -> "LevelDocument":
+    from game.core.level_document import parse_level  # pydantic: only when a file is checked
+
+    return parse_level(raw, what=what)
 
 
 def load_level(path: Path, catalogue: "Catalogue | None" = None) -> "Level":
     return _level(read_level_document(path), catalogue, Path(path).name)
 
 
-def _level(doc: LevelDocument, catalogue: "Catalogue | None", what: str) -> "Level":
+def _level(doc: "LevelDocument", catalogue: "Catalogue | None", what: str) -> "Level":
     """The decoded level, its goals checked against the catalogue and the indicators."""
     # Imported here: they bring numpy and the editing model, which listing levels does without.
     from game.core.catalogue import default_catalogue
@@ -77,7 +84,7 @@ class _Cache:
         self._documents: dict[Path, tuple[Stamp, str, LevelDocument]] = {}
         self._levels: OrderedDict[str, Level] = OrderedDict()
 
-    def document(self, path: Path) -> tuple[str, LevelDocument]:
+    def document(self, path: Path) -> tuple[str, "LevelDocument"]:
         """The file's content hash and document."""
         stamp = _stamp(path)
         with self._lock:
@@ -87,15 +94,13 @@ class _Cache:
             return known[1], known[2]
         raw = read_document(path)
         digest = hashlib.sha256(raw).hexdigest()
-        if known is not None and known[1] == digest:
-            doc = known[2]
-        else:
-            doc = parse_level(raw, what=Path(path).name)
+        same = known is not None and known[1] == digest
+        doc = known[2] if known is not None and same else _parse(raw, Path(path).name)
         with self._lock:
             self._documents[path] = (stamp, digest, doc)
         return digest, doc
 
-    def level(self, digest: str, doc: LevelDocument, what: str) -> "Level":
+    def level(self, digest: str, doc: "LevelDocument", what: str) -> "Level":
         with self._lock:
             level = self._levels.get(digest)
             if level is not None:
@@ -112,18 +117,24 @@ class _Cache:
 _cache = _Cache()
 
 
-def _documents() -> tuple[list[tuple[LevelEntry, str]], list[tuple[Path, QuartierError]]]:
-    entries, broken = [], []
+def level_files() -> Iterator[tuple[Path, bool]]:
+    """Every level file with whether it is bundled: the bundled ones first, then the user's."""
     for folder, bundled in ((data_dir("levels"), True), (levels_dir(), False)):
         for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
-            try:
-                digest, doc = _cache.document(path)
-            except FileNotFoundError:  # removed since the listing: as if it had never been there
-                continue
-            except QuartierError as exc:
-                broken.append((path, exc))
-            else:
-                entries.append((LevelEntry(path, doc, bundled), digest))
+            yield path, bundled
+
+
+def _documents() -> tuple[list[tuple[LevelEntry, str]], list[tuple[Path, QuartierError]]]:
+    entries, broken = [], []
+    for path, bundled in level_files():
+        try:
+            digest, doc = _cache.document(path)
+        except FileNotFoundError:  # removed since the listing: as if it had never been there
+            continue
+        except QuartierError as exc:
+            broken.append((path, exc))
+        else:
+            entries.append((LevelEntry(path, doc, bundled), digest))
     return entries, broken
 
 

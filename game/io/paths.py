@@ -17,6 +17,13 @@ def _folder(name: str) -> Path:
     return home() / name
 
 
+def cache_dir() -> Path:
+    """Files Quartier can always rebuild (the level list's index): safe to delete."""
+    if os.environ.get("QUARTIER_HOME"):
+        return _folder("cache")
+    return platformdirs.user_cache_path("quartier", appauthor=False)
+
+
 def levels_dir() -> Path:
     """Levels the user added (city staff's own districts)."""
     return _folder("levels")

@@ -72,6 +72,8 @@ class Tables:
         self.green = table([b.green for b in blocks], np.float64)
         #: Green of free-standing things above the ground layer (trees, beds), never of buildings.
         self.green_object = table([0.0 if b.building else b.green for b in blocks], np.float64)
+        #: Blocks that raise their column's green, as bool: a gather of 1 byte, not 8, per voxel.
+        self.leafy = self.green_object > 0
         self.walkable = table([b.walkable for b in blocks], bool)
         self.cost = catalogue.costs
         #: Indices into USES of the uses at least one catalogue block has.

@@ -23,12 +23,12 @@ the sums by the difference. The rules (one place for all of them):
 - amenities: a bit per amenity kind the column holds at any height (`Tables.amenity_bit`), for
   the walks.
 
-One pass for every indicator: a level is mostly air, so one `np.flatnonzero` over the grid
-read as 8-byte words (the only full pass, less than half as long as one `np.bincount` over
-it), then over the words that hold a block, finds the solid voxels, sorted column by column
-and bottom to top; every statistic is a `bincount` or a last-of-each-column pick over those
-few voxels. The walking and sunlight indicators read their columns from here too, so
-`compute_all` reads the grid once.
+One pass for every indicator: a level is mostly air, so one `np.flatnonzero` over the non-air
+mask of the layers above the ground (the only full passes, a tenth as long as one `np.bincount`
+over the grid) finds the blocks above the ground, sorted column by column and bottom to top;
+every statistic is a `bincount` or a last-of-each-column pick over those few voxels plus a
+lookup of the ground layer. The walking and sunlight indicators read their columns from here
+too, so `compute_all` reads the grid once.
 """
 
 import numpy as np
@@ -48,17 +48,6 @@ from game.core.level import Level
 
 # Columns per slab in a full computation: bounds temporary memory on 512×512×128 levels.
 _SLAB_VOXELS = 2_000_000
-
-
-def _solid(flat: np.ndarray) -> np.ndarray:
-    """`np.flatnonzero` of the uint8 `flat`, eight voxels at a time: the sky is skipped as whole words."""
-    m = flat.size - flat.size % 8
-    words = np.flatnonzero(flat[:m].view(np.uint64))
-    row, byte = np.nonzero(flat[:m].reshape(-1, 8)[words])
-    solid: np.ndarray = words[row] * 8 + byte
-    if m < flat.size:
-        solid = np.concatenate((solid, np.flatnonzero(flat[m:]) + m))
-    return solid
 
 
 def _runs(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,25 +108,24 @@ class ColumnStats:
         shape = sub.shape[:2]
         Z, n = sub.shape[2], shape[0] * shape[1]
         flat = sub.reshape(-1)  # a view for whole rows of the grid, a small copy for an edit's box
-        solid = _solid(flat)
-        ids = flat[solid]
-        col = solid // Z
-        # Sorted by column, bottom to top: a column's last solid voxel is its top.
-        first, last = _runs(col)
-        height = np.zeros(n, np.int64)
-        height[col[last]] = solid[last] - col[last] * Z + 1
         ground = flat[::Z]
-        bits = t.amenity_bit[ids]
-        amenities = np.zeros(n, np.uint32)
-        if solid.size:
-            amenities[col[last]] = np.bitwise_or.reduceat(bits, first)
+        # The blocks above the ground layer, sorted by column and bottom to top. numpy finds the
+        # set entries of a bool mask far faster than the non-zero bytes of a uint8 array.
+        above = flat != 0
+        above[::Z] = False
+        at = np.flatnonzero(above)
+        col = at // Z
+        ids = flat[at]
+        first, last = _runs(col)
+        tops = col[last]  # the columns with a block above the ground, once each
+        height = (ground != 0).astype(np.int64)
+        height[tops] = at[last] - tops * Z + 1
+        amenities = t.amenity_bit[ground]
+        if ids.size:
+            amenities[tops] |= np.bitwise_or.reduceat(t.amenity_bit[ids], first)
 
-        # A column's ground voxel, when it has one, is the first of its run.
-        above = np.ones(solid.size, bool)
-        above[first[solid[first] == col[first] * Z]] = False
-        a_ids, a_col = ids[above], col[above]
-        building = t.building[a_ids]
-        b_ids, b_col = a_ids[building], a_col[building]
+        building = t.building[ids]
+        b_ids, b_col = ids[building], col[building]
         top = _runs(b_col)[1]
         footprint = np.zeros(n, bool)
         footprint[b_col[top]] = True
@@ -145,32 +133,38 @@ class ColumnStats:
         surface[b_col[top]] = b_ids[top]
 
         # Voxel counts by use, over the columns that have a use (a city is mostly streets).
-        use = t.use[a_ids]
+        use = t.use[ids]
         has_use = use >= 0
-        u_col = a_col[has_use]
+        u_col = col[has_use]
         u_first, u_last = _runs(u_col)
         next_column = np.zeros(u_col.size, np.intp)
         next_column[u_first[1:]] = 1
         counts = np.bincount(  # one row per column with a use, one entry per use
             np.cumsum(next_column) * len(USES) + use[has_use], minlength=u_first.size * len(USES)
         ).reshape(-1, len(USES))
-        n_use = np.zeros(n, np.int64)
-        n_use[u_col[u_last]] = u_last - u_first + 1
-        floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS).astype(np.int64)
+        # Floors and each voxel's share of the floor area, per column with a use (the others
+        # have none of either).
         with_use = u_col[u_last]
+        n_use = u_last - u_first + 1
+        use_floors = np.floor(n_use * doc.voxel_size_m / doc.storey_height_m + EPS)
+        floors = np.zeros(n, np.int64)
+        floors[with_use] = use_floors
+        per_voxel = use_floors.astype(np.int64) * self.cell_m2 / n_use
         row, use_index = np.nonzero(counts)  # mostly one use per column
         area = np.zeros((len(USES), n))
-        area[use_index, with_use[row]] = counts[row, use_index] * (
-            floors[with_use[row]] * self.cell_m2 / n_use[with_use[row]]
-        )
+        area[use_index, with_use[row]] = counts[row, use_index] * per_voxel[row]
 
         green = t.green[surface]
-        leafy = t.green_object[a_ids] > 0  # trees and beds: few
-        np.maximum.at(green, a_col[leafy], t.green_object[a_ids[leafy]])
+        leafy = t.leafy[ids]  # trees and beds: few
+        np.maximum.at(green, col[leafy], t.green_object[ids[leafy]])
 
-        # Paid voxels are solid and differ from the level: a gather at the solid voxels only.
-        paid = ids != self.level.city[x0:x1, y0:y1, :].reshape(-1)[solid]
-        cost = np.bincount(col[paid], weights=t.cost[ids[paid]], minlength=n)
+        # Paid voxels are solid and differ from the level: a gather at the solid voxels only,
+        # added ground first and bottom to top, so every column's sum is the same to the bit.
+        city = self.level.city[x0:x1, y0:y1, :].reshape(-1)
+        ground_paid = (ground != 0) & (ground != city[::Z])
+        cost = np.where(ground_paid, t.cost[ground], 0.0)
+        paid = ids != city[at]
+        np.add.at(cost, col[paid], t.cost[ids[paid]])
 
         box = (slice(x0, x1), slice(y0, y1))
         self.footprint[box] = footprint.reshape(shape)

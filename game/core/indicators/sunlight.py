@@ -80,16 +80,16 @@ def lit(
     framed = np.full((X + 2 * _CHUNK, W), -1, np.int16)  # heights are at most 128
     framed[_CHUNK:-_CHUNK, _CHUNK:-_CHUNK] = heights
     framed = framed.reshape(-1)
-    offsets = di * W + dj
+    offsets = (di * W + dj).astype(np.int32)  # the framed map has under 2**31 cells
     # Heights are whole voxels, so "higher than the ray" is "higher than its floor".
     ceilings = np.array([math.floor(start + t * slope + EPS) for _, _, t in cells], np.int16)
     active = np.flatnonzero(inside > 0)
-    at = (xs[active] + _CHUNK) * W + ys[active] + _CHUNK
+    at = ((xs[active] + _CHUNK) * W + ys[active] + _CHUNK).astype(np.int32)
     step, k = 0, 4  # short chunks first: in a city most rays stop within a few cells
     while active.size and step < len(cells):
         k = min(2 * k, _CHUNK, max(4, _CHUNK_CELLS // active.size))
         # One row per step, so that "blocked anywhere" is a reduction down the short axis.
-        h = framed[offsets[step : step + k, None] + at[None, :]]
+        h = np.take(framed, offsets[step : step + k, None] + at[None, :])
         blocked = np.logical_or.reduce(h > ceilings[step : step + k, None], axis=0)
         result[active[blocked]] = False
         step += k

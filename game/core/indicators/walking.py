@@ -45,23 +45,30 @@ def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
     """Cells of 2D `walkable` within `steps` 4-neighbour steps of `start` (start ∩ walkable) without leaving walkable."""
     X, Y = walkable.shape
     W = Y + 2
-    open_ = np.zeros((X + 2, W), bool)
-    open_[1:-1, 1:-1] = walkable
-    open_ = open_.reshape(-1)
-    seen = np.zeros_like(open_)
+    # Walkable cells not reached yet; the frame (never walkable) stops the walk at the edges.
+    free = np.zeros((X + 2, W), bool)
+    free[1:-1, 1:-1] = walkable
+    open_ = free.reshape(-1).copy()
+    free = free.reshape(-1)
+    # Which entry of the last step's new cells wrote each cell last: keeps one of its copies.
+    stamp = np.zeros(free.size, np.int32)
     padded_start = np.zeros((X + 2, W), bool)
     padded_start[1:-1, 1:-1] = start & walkable
     frontier = np.flatnonzero(padded_start)
-    seen[frontier] = True
+    free[frontier] = False
     moves = np.array([1, -1, W, -W])
     for _ in range(steps):
         if not frontier.size:
             break
         nxt = (frontier[:, None] + moves).reshape(-1)
-        nxt = nxt[open_[nxt] & ~seen[nxt]]
-        seen[nxt] = True
-        frontier = np.unique(nxt)
-    return seen.reshape(X + 2, W)[1:-1, 1:-1].copy()
+        nxt = nxt[free[nxt]]
+        free[nxt] = False
+        # A cell reached from two sides is kept once (a stamp, not a sort as np.unique would).
+        order = np.arange(nxt.size, dtype=np.int32)
+        stamp[nxt] = order
+        frontier = nxt[stamp[nxt] == order]
+    reached: np.ndarray = (open_ & ~free).reshape(X + 2, W)[1:-1, 1:-1]
+    return reached
 
 
 class Homes:
@@ -103,7 +110,11 @@ class Homes:
             return 0.0
         at = self.stats.columns_with(amenity)
         reached = reach(self.walkable, dilate4(at), self.steps)
-        touched = np.unique(self.buildings[dilate4(reached) & (self.buildings > 0)])
+        # The buildings beside a reached cell, marked by label; their weights are summed in label
+        # order without label 0 (no building), as over np.unique's sorted labels: the same sum.
+        touched = np.zeros(self.weight.size, bool)
+        touched[self.buildings[dilate4(reached)]] = True
+        touched[0] = False
         return min(1.0, share(self.weight[touched].sum(), total))
 
 

@@ -1,7 +1,12 @@
 """Walking 300 m from home to a playground, a park, a school or a shop, along paths, not as the crow flies."""
 
+from collections import deque
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from game.core.indicators import WalkToPark, WalkToPlayground, WalkToSchool, WalkToShop
 from game.core.indicators.base import Reading
@@ -119,3 +124,32 @@ def test_reach_spreads_only_over_walkable_cells_and_stops_after_the_steps():
     # Around the wall: (0,0) → (0,4) is 4 steps, → (2,4) 6 steps; (3,4) would be 7.
     assert got[2, 4] and not got[3, 4] and not got[2, 0]
     assert reach(walkable, start, 0).sum() == 1
+
+
+def _reference_reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
+    """A plain breadth-first search, one cell at a time."""
+    distance = np.full(walkable.shape, -1)
+    queue = deque(zip(*np.nonzero(start & walkable)))
+    for cell in queue:
+        distance[cell] = 0
+    while queue:
+        x, y = queue.popleft()
+        if distance[x, y] == steps:
+            continue
+        for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
+            inside = 0 <= nx < walkable.shape[0] and 0 <= ny < walkable.shape[1]
+            if inside and walkable[nx, ny] and distance[nx, ny] < 0:
+                distance[nx, ny] = distance[x, y] + 1
+                queue.append((nx, ny))
+    return distance >= 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    walkable=arrays(bool, st.tuples(st.integers(1, 14), st.integers(1, 14))),
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.integers(0, 30),
+)
+def test_reach_equals_a_plain_breadth_first_search(walkable, seed, steps):
+    start = np.random.default_rng(seed).random(walkable.shape) < 0.05
+    assert np.array_equal(reach(walkable, start, steps), _reference_reach(walkable, start, steps))
