@@ -210,8 +210,10 @@ async def main_async(url: str) -> tuple[list[tuple], Uploader]:
         return await c.put(f"/api/v1/submissions/{target}/vote", headers=tokens[i])
 
     rows = [("healthz",) + await hammer(url, healthz)]
-    rows.append(("submissions (new revision)",) + await hammer(url, submit))
+    # Before the new revisions: their pictures are drawn after the answers, so afterwards the
+    # latest revisions' pictures would still be waiting for the pictures' worker.
     rows.append(("images (cached PNG)",) + await hammer(url, image))
+    rows.append(("submissions (new revision)",) + await hammer(url, submit))
     rows.append(("gallery (idle)",) + await hammer(url, gallery))
     with Uploader(url) as uploader:
         rows.append(("gallery, 1 uploader (Berlin)",) + await hammer(url, gallery))
