@@ -15,7 +15,7 @@ from starlette.routing import Match
 from game import __version__
 from game.core.errors import QuartierError
 from game.core.i18n import text
-from server_sync.db import make_engine, migrate, session_factory
+from server_sync.db import make_engine, migrate, open_pool, session_factory
 from server_sync.deps import Lean, ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import export, gallery, jury, moderate, sign_in, sign_out
@@ -26,7 +26,7 @@ from server_sync.services.moderation import ensure_moderator_token
 from server_sync.services.votes import ballots
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
-from server_sync.web import HERE, message, page, switch_language
+from server_sync.web import HERE, compile_templates, message, page, switch_language
 
 log = logging.getLogger("quartier.server")
 
@@ -181,3 +181,11 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     return app, made
+
+
+def ready_to_serve(app: FastAPI) -> None:
+    """What a server process does once before its first request, so that the first burst of
+    a class (everyone opening the gallery at once) finds nothing left to set up: every page's
+    template compiled and the database pool's connections open."""
+    compile_templates()
+    open_pool(app.state.server.engine)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from server_sync.app import create_app
+from server_sync.app import create_app, ready_to_serve
 from server_sync.connections import ConnectionLimits, ServerConfig
 from server_sync.settings import Settings
 
@@ -16,6 +16,7 @@ from server_sync.settings import Settings
 def app() -> FastAPI:
     """Called once in every worker; the parent has already migrated the database and set the token."""
     application, _ = create_app(Settings.from_environment())
+    ready_to_serve(application)
     return application
 
 

@@ -32,7 +32,7 @@ def default_data_dir() -> Path:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server_sync.app import create_app
+    from server_sync.app import create_app, ready_to_serve
     from server_sync.connections import ServerConfig, connection_limits
     from server_sync.settings import Settings
 
@@ -88,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         serve_workers(settings, limits, args.workers, sockets=sockets, **options)
         return 0
+    ready_to_serve(app)
     server = uvicorn.Server(ServerConfig(app, limits, **options))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once it has stopped
         if sockets:

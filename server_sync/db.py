@@ -1,10 +1,11 @@
 """Database engine and schema: an SQLite file (WAL) by default, PostgreSQL by URL, Alembic migrations."""
 
+import contextlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, QueuePool, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,3 +100,17 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_pool(engine: Engine) -> None:
+    """Open the connections the pool keeps now, before the server takes requests.
+
+    Why: a freshly started server opened a database connection for each of the first
+    concurrent requests, and on PostgreSQL each costs a new backend process; when a class
+    opened the gallery at the same moment, that burst was its slowest 1 %
+    (benchmarks/workshop.py). Not in the app factory: the tests build hundreds of apps.
+    """
+    size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 1
+    with contextlib.ExitStack() as opened:
+        for _ in range(size):
+            opened.enter_context(engine.connect())

@@ -14,7 +14,9 @@ from live_server import MODERATOR, free_port
 import server_sync.asgi
 from server_sync.cli import main
 from server_sync.connections import ConnectionLimits
+from server_sync.db import SQLITE_KEPT_CONNECTIONS
 from server_sync.settings import Settings
+from server_sync.web import TEMPLATES
 
 # Every variable the parent writes for its workers, so that none leaks into later tests.
 HANDED_OVER = tuple(Settings(data_dir=Path("unused")).environment())
@@ -123,3 +125,27 @@ def test_the_command_lines_settings_reach_every_worker_process(tmp_path, monkeyp
         "public_url": "http://10.1.2.3:8765",
     }
     assert (token_limit, address_limit) == ("7", "70")
+
+
+def test_the_server_compiles_every_page_and_opens_its_pool_before_it_takes_requests(
+    tmp_path, monkeypatch
+):
+    """A fresh server once made the first visitors of each page wait for Jinja to compile it
+    and for a database connection of their own: a class opening the gallery at once was the
+    gallery's slowest 1 % (benchmarks/workshop.py)."""
+    ready = []
+
+    class Server:
+        def __init__(self, config) -> None:
+            self.started, self.pool = True, config.app.state.server.engine.pool
+
+        def run(self) -> None:
+            ready.append((len(TEMPLATES.env.cache or {}), self.pool.checkedin()))
+
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    assert TEMPLATES.env.cache is not None
+    TEMPLATES.env.cache.clear()
+    serve(tmp_path, monkeypatch)
+    templates, connections = ready[0]
+    assert templates == len(TEMPLATES.env.list_templates()) and templates >= 10
+    assert connections == SQLITE_KEPT_CONNECTIONS
