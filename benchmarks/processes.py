@@ -1,4 +1,5 @@
-"""What the server benchmarks start and stop: free loopback ports and a throwaway PostgreSQL.
+"""What the server benchmarks start and stop: free loopback ports, server processes, a
+throwaway PostgreSQL.
 
 Shared by benchmarks/server.py and benchmarks/workshop.py, so both measure against a cluster
 set up the same way (tests/support/server_fixtures.py does the same for the tests).
@@ -7,11 +8,15 @@ set up the same way (tests/support/server_fixtures.py does the same for the test
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -21,6 +26,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_for(server: subprocess.Popen, url: str) -> None:
+    """Until `url`/healthz answers (the server has started)."""
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            if server.poll() is not None:
+                raise RuntimeError(f"the server stopped with {server.returncode}") from None
+            time.sleep(0.1)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop a server started in its own process group (`start_new_session`), workers and all."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(30)
 
 
 @contextlib.contextmanager

@@ -35,7 +35,6 @@ import re
 import resource
 import select
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,7 +47,7 @@ from pathlib import Path
 
 import httpx
 from mode import QUICK, pick
-from processes import free_port, throwaway_postgres
+from processes import free_port, stop_server, throwaway_postgres, wait_for
 from table import print_table as markdown_table
 
 from game import __version__
@@ -231,18 +230,6 @@ SERVE = (
 )
 
 
-def wait_for(server: subprocess.Popen, url: str) -> None:
-    """Until `url`/healthz answers (the server has started)."""
-    for _ in range(600):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server stopped with {server.returncode}") from None
-            time.sleep(0.1)
-
-
 def start_server(
     workers: int = 1, synchronous: str = "FULL", db: str | None = None, data: str | None = None
 ) -> tuple[subprocess.Popen, str]:
@@ -291,11 +278,6 @@ def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, s
         start_new_session=True,
     )
     return server, f"http://127.0.0.1:{port}"
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(10)
 
 
 def prepare_votes(url: str, phase: str = "voting") -> tuple[list[str], list[str]]:

@@ -33,7 +33,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from mode import pick
-from processes import free_port, throwaway_postgres
+from processes import free_port, stop_server, throwaway_postgres, wait_for
 from table import print_table
 
 from game import __version__
@@ -132,15 +131,10 @@ def server(db_url: str | None, workers: int, pool: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
+        wait_for(process, url)
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        stop_server(process)
         shutil.rmtree(data, ignore_errors=True)
 
 
