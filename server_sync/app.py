@@ -18,7 +18,7 @@ from game.core.i18n import text
 from server_sync.db import make_engine, migrate, open_pool, session_factory
 from server_sync.deps import Lean, ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
-from server_sync.pages import export, gallery, jury, moderate, sign_in, sign_out
+from server_sync.pages import compare, export, gallery, jury, moderate, sign_in, sign_out
 from server_sync.routes import participants, submissions, votes, workshops
 from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
@@ -113,6 +113,7 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         sign_in.router,
         jury.router,
         moderate.router,
+        compare.router,
         export.router,
         sign_out.router,
     ):

@@ -14,7 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from game.core.i18n import Language
 from game.core.indicators import by_key
 from server_sync.cookies import JURY_COOKIE, PARTICIPANT_COOKIE
-from server_sync.deps import ServerState, address_limited, db, rate_limited, server
+from server_sync.deps import (
+    ServerState,
+    address_limited,
+    db,
+    rate_limited,
+    server,
+    signed_in_desk,
+)
 from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, Participant
 from server_sync.schemas import JoinIn
@@ -61,6 +68,7 @@ def gallery(
     ]
     if ended:
         person = juror = None
+    desk = signed_in_desk(request, session)  # the teacher finds the compare view here too
     mine = votes.voted_for(session, person) if person else set()
     stars = jury.stars_of(session, juror) if juror else {}
     lang = language(request)
@@ -89,6 +97,7 @@ def gallery(
         error=error,
         notice=done if done in NOTICES else "",
         personal_code=personal_code if person is not None else "",
+        at_desk=desk is not None and desk.may(workshop.id),
     )
     for name in ended:
         response.delete_cookie(name, path="/")

@@ -267,7 +267,7 @@ def test_a_teacher_code_opens_its_own_workshops_desk_and_nothing_else(server):
     assert desk.status_code == 200 and "7b" in desk.text
     assert client.get(f"/moderate/w/{mine['id']}/export.zip").status_code == 200
     assert "Teacher codes" not in desk.text and "All workshops" not in desk.text
-    for path in ("", "/projector", "/export.zip", "/phase?phase=voting"):
+    for path in ("", "/projector", "/compare", "/export.zip", "/phase?phase=voting"):
         refused = client.get(f"/moderate/w/{other['id']}{path}")
         assert refused.status_code == 403 and "another workshop" in refused.text, path
     for path, fields in (
