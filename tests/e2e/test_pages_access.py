@@ -57,6 +57,7 @@ MODERATOR_PAGES = {
     "desk": "/moderate",
     "workshop-desk": "/moderate/w/{id}",
     "projector": "/moderate/w/{id}/projector",
+    "compare": "/moderate/w/{id}/compare",
     "confirm-phase": "/moderate/w/{id}/phase?phase=closed",
 }
 
