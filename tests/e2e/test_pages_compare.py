@@ -5,19 +5,63 @@ designs show, 2 puts two side by side; axe-core finds nothing serious; photograp
 from browser import PHONE, PROJECTOR, screenshot_dir, serious_axe_findings
 from playwright.sync_api import expect
 
+from game.core.design import new_design, save_changes
+from game.core.ops import Box
+from game.core.session import Session
+from game.io.levels import find_level
+
 SMALL_PROJECTOR = {"width": 1280, "height": 720}
 BOTTOM = "Math.max(...[...document.querySelectorAll('.compare-card')].map(c => c.getBoundingClientRect().bottom))"
-TITLES = ("Park am Bach", "Marktplatz", "Spielstraße", "Grüner Hof", "Wohnhof")
+PLANS = {  # five different designs on the demo level's zone (x, y 48–79), so the bars differ
+    "Park am Bach": [
+        ((48, 48, 0), (79, 79, 0), "grass"),
+        ((60, 48, 0), (62, 79, 0), "water"),
+        ((50, 50, 1), (50, 50, 1), "tree"),
+        ((70, 70, 1), (70, 70, 1), "tree"),
+    ],
+    "Marktplatz": [((50, 50, 0), (77, 77, 0), "plaza"), ((58, 58, 1), (69, 69, 4), "market_hall")],
+    "Spielstraße": [
+        ((48, 60, 0), (79, 67, 0), "playground"),
+        ((50, 50, 1), (57, 57, 6), "housing"),
+    ],
+    "Grüner Hof": [
+        ((50, 50, 1), (77, 57, 8), "housing"),
+        ((50, 58, 0), (77, 77, 0), "grass"),
+        ((50, 50, 9), (77, 57, 9), "green_roof"),
+    ],
+    "Wohnhof": [
+        ((50, 50, 1), (57, 77, 10), "housing_affordable"),
+        ((70, 50, 1), (77, 77, 10), "housing"),
+    ],
+}
+TITLES = tuple(PLANS)
+
+
+def design(title: str) -> tuple[str, str]:
+    level = find_level("demo")
+    session = Session(level)
+    for start, end, block in PLANS[title]:
+        session.apply(Box(from_=start, to=end, block=block))
+    doc = save_changes(new_design(level, "test", title=title), session, "test")
+    return str(doc.id), doc.to_json()
+
+
+def press(page, key: str) -> None:
+    """A key, once the page shown has bound its keys (compare.js runs before DOMContentLoaded)."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)
 
 
 def closed_workshop(site) -> dict:
     """A closed workshop with five approved designs and votes (2, 2, 1, 0, 0)."""
     w = site.workshop("Unser Kiez", moderation="post", votes_per_participant=2)
     voters = [site.join(w, name) for name in ("Fox", "Owl", "Elk", "Bee", "Cat")]
-    uuids = [
-        site.submit(who, title, 38 + 7 * n)[0]
-        for n, (who, title) in enumerate(zip(voters, TITLES, strict=True))
-    ]
+    uuids = []
+    for who, title in zip(voters, TITLES, strict=True):
+        uuid, text = design(title)
+        sent = site.client.put(f"/api/v1/submissions/{uuid}", content=text, headers=who)
+        assert sent.status_code == 201, sent.text
+        uuids.append(uuid)
     site.phase(w, "voting")
     for voter, uuid in (
         (voters[1], uuids[0]),
@@ -47,17 +91,14 @@ def test_the_teacher_steps_through_the_designs_with_the_keyboard(site, moderator
     # Three designs, their votes and indicators fit the projector's screen without scrolling.
     assert wall.evaluate(BOTTOM) <= PROJECTOR["height"]
 
-    wall.wait_for_load_state("domcontentloaded")
-    wall.keyboard.press("ArrowRight")
+    press(wall, "ArrowRight")
     expect(cards).to_have_text(list(TITLES[3:]))
     expect(wall.locator("#compare-position")).to_have_text("Designs 4–5 of 5")
-    wall.keyboard.press("2")
+    press(wall, "2")
     expect(wall.locator("#compare-size-2")).to_have_attribute("aria-current", "true")
     expect(cards).to_have_text(list(TITLES[3:5]))
-    wall.wait_for_load_state("domcontentloaded")  # the keys are bound once the page has loaded
-    wall.keyboard.press("ArrowLeft")
+    press(wall, "ArrowLeft")
     expect(cards).to_have_text(list(TITLES[1:3]))
-    wall.wait_for_load_state("domcontentloaded")
     wall.get_by_role("link", name="← Previous").click()  # the same with a mouse or a finger
     expect(cards).to_have_text(list(TITLES[:2]))
     assert wall.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

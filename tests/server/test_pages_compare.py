@@ -61,12 +61,14 @@ def test_the_compare_view_steps_through_approved_designs_with_plain_links(server
 
 
 def test_the_gallery_links_to_the_compare_view_for_the_teacher_only(server):
-    w = server.workshop(moderation="post")
+    w = server.workshop()
     server.submit(server.join(w, "Fox"))
     compare = f'href="/moderate/w/{w["id"]}/compare"'
     assert compare not in server.client.get(f"/w/{w['code']}").text
     server.sign_in()
     assert compare in server.client.get(f"/w/{w['code']}").text
+    waiting = server.client.get(f"/moderate/w/{w['id']}/compare").text  # none approved yet
+    assert "No design is approved yet. Approve designs" in waiting and "compare-next" not in waiting
 
 
 def test_the_starting_state_is_the_untouched_levels_indicators_computed_once():
