@@ -30,7 +30,11 @@ def test_the_compare_view_steps_through_approved_designs_with_plain_links(server
     desk = server.client.get(f"/moderate/w/{w['id']}").text
     assert f'href="{compare}"' in desk
 
-    first = server.client.get(f"{compare}?n=2").text
+    answer = server.client.get(f"{compare}?n=2")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    first = answer.text
+    assert "<script>" not in first and " style=" not in first  # the keys come from compare.js
     assert titles(first) == ["Design 0", "Design 1"] and "Designs 1–2 of 5" in first
     assert link(first, "compare-previous") is None
     assert link(first, "compare-next") == f"{compare}?start=2&n=2"
