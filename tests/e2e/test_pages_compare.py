@@ -75,7 +75,7 @@ def closed_workshop(site) -> dict:
     return w
 
 
-def test_the_teacher_steps_through_the_designs_with_the_keyboard(site, moderator):
+def test_the_teacher_steps_through_the_designs_with_the_keyboard(site, visitor, moderator):
     w = closed_workshop(site)
     folder = screenshot_dir()
     wall = moderator(size=PROJECTOR)
@@ -110,7 +110,7 @@ def test_the_teacher_steps_through_the_designs_with_the_keyboard(site, moderator
     if folder:
         small.screenshot(path=str(folder / "compare-small-projector.png"))
 
-    phone = moderator(size=PHONE)
+    phone = visitor(size=PHONE)  # the results are public once the workshop is closed
     phone.goto(f"/w/{w['code']}/results")
     expect(phone.locator("td.rank")).to_have_text(["1", "1", "3", "4", "4"])
     assert serious_axe_findings(phone) == []
