@@ -24,7 +24,7 @@ from server_sync.schemas import (
     SubmissionOut,
     SubmissionWithDesignOut,
 )
-from server_sync.services import images, moderation, submissions
+from server_sync.services import images, models3d, moderation, submissions
 from server_sync.services.moderation import Desk
 from server_sync.services.participants import participant_with_token
 
@@ -143,6 +143,31 @@ def image(
     return Response(
         path.read_bytes(),
         media_type="image/png",
+        headers={"cache-control": images.cache_control(found)},
+    )
+
+
+@router.get(
+    "/submissions/{uuid}/model.glb",
+    dependencies=[Depends(rate_limited)],
+    response_class=Response,
+    responses={200: {"content": {"model/gltf-binary": {}}}},
+)
+def model(
+    uuid: str,
+    request: Request,
+    # Documented as the states there are; any other is refused by `known_state` with its message.
+    state: str = Query("after", json_schema_extra={"enum": list(models3d.STATES)}),
+    session: Session = Depends(db),
+    server_state: ServerState = Depends(server),
+) -> Response:
+    """The zone and the city around it in 3D (glTF), as designed or as it was ("before")."""
+    shown = models3d.known_state(state)
+    found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
+    path = models3d.model_file(session, server_state.workers, server_state.data_dir, found, shown)
+    return Response(
+        path.read_bytes(),
+        media_type="model/gltf-binary",
         headers={"cache-control": images.cache_control(found)},
     )
 
