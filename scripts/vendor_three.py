@@ -24,9 +24,8 @@ VERSION = "0.187.0"
 ESBUILD = "0.28.2"
 ENTRY = """\
 export {
-  Box3, BoxGeometry, Color, DirectionalLight, EdgesGeometry, HemisphereLight, LineBasicMaterial,
-  LineSegments, MeshLambertMaterial, MOUSE, PerspectiveCamera, Scene, TOUCH, Vector3,
-  WebGLRenderer,
+  Box3, BoxGeometry, Color, DirectionalLight, HemisphereLight, Mesh, MeshBasicMaterial,
+  MeshLambertMaterial, PerspectiveCamera, Scene, Vector3, WebGLRenderer,
 } from "three";
 export { OrbitControls } from "three/addons/controls/OrbitControls.js";
 export { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";

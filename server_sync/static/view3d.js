@@ -11,11 +11,10 @@ import {
   BoxGeometry,
   Color,
   DirectionalLight,
-  EdgesGeometry,
   GLTFLoader,
   HemisphereLight,
-  LineBasicMaterial,
-  LineSegments,
+  Mesh,
+  MeshBasicMaterial,
   MeshLambertMaterial,
   OrbitControls,
   PerspectiveCamera,
@@ -38,7 +37,7 @@ function hasWebGL() {
 
 // The editor's look: the design's blocks in their colours, the city around the zone paler.
 const ZONE = new MeshLambertMaterial({ vertexColors: true });
-const CONTEXT = new MeshLambertMaterial({ vertexColors: true, color: 0xbbbbbb, emissive: 0x3a3a3a });
+const CONTEXT = new MeshLambertMaterial({ vertexColors: true, color: 0x9a9a9a, emissive: 0x5a5a5a });
 
 function start(root) {
   root.hidden = false;
@@ -113,16 +112,24 @@ function start(root) {
       const zone = model.userData.zone;
       const box = new Box3(new Vector3(...zone.min), new Vector3(...zone.max));
       const size = box.getSize(new Vector3());
-      const frame = new LineSegments(
-        new EdgesGeometry(new BoxGeometry(size.x, size.y, size.z)),
-        new LineBasicMaterial({ color: 0xffffff, depthTest: false }),
-      );
-      frame.renderOrder = 1; // drawn over the buildings, so the whole zone is always outlined
-      box.getCenter(frame.position);
-      scene.add(frame);
+      // The zone's outline on its ground, a yellow band as in the pictures: a band, not a line,
+      // since WebGL draws lines one pixel wide, too thin on a projector.
+      const band = Math.max(size.x, size.z) * 0.012;
+      const outline = new MeshBasicMaterial({ color: 0xffd21f });
+      const centre = box.getCenter(new Vector3());
+      for (const [w, d, x, z] of [
+        [size.x + band, band, 0, size.z / 2],
+        [size.x + band, band, 0, -size.z / 2],
+        [band, size.z + band, size.x / 2, 0],
+        [band, size.z + band, -size.x / 2, 0],
+      ]) {
+        const side = new Mesh(new BoxGeometry(w, band / 2, d), outline);
+        side.position.set(centre.x + x, box.min.y + band / 4, centre.z + z);
+        scene.add(side);
+      }
       const reach = Math.max(size.x, size.z);
-      controls.target.set(0, size.y / 4, 0);
-      camera.position.set(reach * 0.55, reach * 0.75, reach * 1.05);
+      controls.target.set(centre.x, box.min.y, centre.z);
+      camera.position.set(centre.x + reach * 0.9, box.min.y + reach * 1.5, centre.z + reach * 1.6);
       controls.minDistance = reach * 0.15;
       controls.maxDistance = reach * 4;
       controls.update();

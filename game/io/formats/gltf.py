@@ -158,8 +158,9 @@ def export_zone(
     Why cropped: the whole Berlin level is 8.3 MB, too much for a phone on a school's network
     and for the software rasteriser of a school PC; the zone and its street are what a pupil
     changed and what the class judges. Two nodes, `zone` and `context`, so the viewer can fade
-    the context as the editor does; the zone's box (in the file's metres, y up) is in the
-    scene's `extras.zone` for its outline. The zone's centre is at x = z = 0, the ground at y = 0.
+    the context as the editor does; the zone's box (in the file's metres, y up; from its ground
+    to its top height) is in the scene's `extras.zone` for its outline. The zone's centre is at
+    x = z = 0, the level's bottom at y = 0.
     """
     box = zone_box(zone_columns, margin)
     crop = grid[box]
@@ -167,9 +168,13 @@ def export_zone(
     zone = np.where(inside[:, :, None], crop, 0).astype(np.uint8)
     context = np.where(inside[:, :, None], 0, crop).astype(np.uint8)
     xs, ys = np.nonzero(inside)
-    low = np.array([xs.min(), ys.min(), 0])
+    # Where the outline lies: the most common height of the lowest air around the zone (the
+    # street level; the same before and after, as designs change only the zone's columns).
+    around = ~inside if (~inside).any() else inside
+    ground = int(np.bincount(np.argmax(crop[around] == 0, axis=1)).argmax())
+    low = np.array([xs.min(), ys.min(), ground])
     high = np.array([xs.max() + 1, ys.max() + 1, zone_top])
-    centre = (low + high) / 2
+    centre = (low + high) / 2.0
     centre[2] = 0
 
     def placed(part: np.ndarray) -> Mesh:
