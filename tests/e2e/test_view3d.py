@@ -1,0 +1,75 @@
+"""The design page's 3D view in real Chromium (WebGL in SwiftShader, as on a PC without a GPU):
+the first frame, before and after, turning it with the mouse, axe-core, the CSP, no WebGL."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from browser import PHONE, PROJECTOR, screenshot_dir, serious_axe_findings
+from PIL import Image
+from playwright.sync_api import expect
+
+
+@pytest.fixture(scope="module")
+def design(site) -> str:
+    w = site.workshop("Unser Kiez", moderation="post")
+    return f"/w/{w['code']}/d/{site.submit_as(w, 'Fox', 'Park am Bach', x=60)}"
+
+
+def pixels(page) -> np.ndarray:
+    png = page.locator("canvas.view3d-canvas").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def changed(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of pixels that differ clearly between two pictures of the same size."""
+    return float((np.abs(a - b).sum(axis=2) > 30).mean())
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, PHONE], ids=["projector", "phone"])
+def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, design, size):
+    page = visitor(size=size, lang="de")
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.goto(design)
+    view = page.locator("section.view3d")
+    expect(view).to_have_attribute("data-ready", "true")
+    view.scroll_into_view_if_needed()
+    after = pixels(page)
+    assert after.std(axis=(0, 1)).max() > 20  # a picture, not one blank colour
+    page.get_by_role("button", name="Vorher zeigen").click()
+    expect(view).to_have_attribute("data-showing", "before")
+    expect(page.locator(".view3d-status")).to_have_text("Du siehst den Ort vor dem Entwurf.")
+    before = pixels(page)
+    assert 0 < changed(after, before) < 0.2  # the design's block, not the whole picture
+    box = page.locator("canvas.view3d-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + box["width"] / 4, y + 20, steps=5)
+    page.mouse.up()
+    assert changed(before, pixels(page)) > 0.2  # turned: most of the picture moved
+    page.get_by_role("button", name="Entwurf zeigen").click()
+    expect(view).to_have_attribute("data-showing", "after")
+    assert serious_axe_findings(page) == []
+    assert refused == []
+    folder = screenshot_dir()
+    if folder:
+        name = "projector" if size == PROJECTOR else "phone"
+        page.screenshot(path=folder / f"design-3d-{name}-de.png", full_page=True)
+
+
+def test_without_webgl_the_view_says_so_in_the_pages_language_and_the_pictures_stay(
+    visitor, design
+):
+    page = visitor(lang="en")
+    page.add_init_script("HTMLCanvasElement.prototype.getContext = () => null;")
+    page.goto(design)
+    expect(page.locator(".view3d-status")).to_have_text(re.compile("^This browser cannot show 3D"))
+    expect(page.locator("canvas.view3d-canvas")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show before")).to_be_hidden()
+    expect(
+        page.get_by_role("img", name="“Park am Bach” seen from above at an angle")
+    ).to_be_visible()
+    assert serious_axe_findings(page) == []
