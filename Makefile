@@ -40,6 +40,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/levels.py
 	$(BIN)/python benchmarks/workshop.py
+	$(BIN)/python benchmarks/view3d.py
 
 # Rebuild the bundled levels: hand-made ones from their generator, real ones by import (deterministic).
 levels: $(VENV)/.installed

@@ -4,8 +4,9 @@
 // Kept light for school PCs that draw WebGL in software (llvmpipe, SwiftShader): Lambert
 // materials, no shadows, no post-processing, and a frame only when something changed, never a
 // loop. The texts come from the section's data attributes, in the page's language.
-// `data-ready` is set once the first frame is drawn and `data-showing` names the model shown
-// ("after" or "before") once its frame is drawn, for tests and for the benchmark.
+// `data-ready` is set once the first frame is drawn (`data-first-frame-ms`: when, after the
+// page's navigation began) and `data-showing` names the model shown ("after" or "before") once
+// its frame is drawn, for the tests and benchmarks/view3d.py.
 import {
   Box3,
   BoxGeometry,
@@ -137,6 +138,7 @@ function start(root) {
       return show("after");
     })
     .then(() => {
+      root.dataset.firstFrameMs = String(Math.round(performance.now()));
       root.dataset.ready = "true";
       toggle.disabled = false;
       let busy = false; // a second click while "before" loads waits for it (the button keeps the focus)
