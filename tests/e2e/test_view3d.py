@@ -10,6 +10,8 @@ from browser import PHONE, PROJECTOR, screenshot_dir, serious_axe_findings
 from PIL import Image
 from playwright.sync_api import expect
 
+from game.core.i18n import text
+
 
 @pytest.fixture(scope="module")
 def design(site) -> str:
@@ -27,9 +29,11 @@ def changed(a: np.ndarray, b: np.ndarray) -> float:
     return float((np.abs(a - b).sum(axis=2) > 30).mean())
 
 
-@pytest.mark.parametrize("size", [PROJECTOR, PHONE], ids=["projector", "phone"])
-def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, design, size):
-    page = visitor(size=size, lang="de")
+@pytest.mark.parametrize(
+    ("size", "lang"), [(PROJECTOR, "en"), (PHONE, "de")], ids=["projector", "phone"]
+)
+def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, design, size, lang):
+    page = visitor(size=size, lang=lang)
     refused = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     page.goto(design)
@@ -38,9 +42,9 @@ def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, des
     view.scroll_into_view_if_needed()
     after = pixels(page)
     assert after.std(axis=(0, 1)).max() > 20  # a picture, not one blank colour
-    page.get_by_role("button", name="Vorher zeigen").click()
+    page.get_by_role("button", name=text(lang, "web.view3d.show_before")).click()
     expect(view).to_have_attribute("data-showing", "before")
-    expect(page.locator(".view3d-status")).to_have_text("Du siehst den Ort vor dem Entwurf.")
+    expect(page.locator(".view3d-status")).to_have_text(text(lang, "web.view3d.showing_before"))
     before = pixels(page)
     assert 0 < changed(after, before) < 0.2  # the design's block, not the whole picture
     box = page.locator("canvas.view3d-canvas").bounding_box()
@@ -50,14 +54,14 @@ def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, des
     page.mouse.move(x + box["width"] / 4, y + 20, steps=5)
     page.mouse.up()
     assert changed(before, pixels(page)) > 0.2  # turned: most of the picture moved
-    page.get_by_role("button", name="Entwurf zeigen").click()
+    page.get_by_role("button", name=text(lang, "web.view3d.show_after")).click()
     expect(view).to_have_attribute("data-showing", "after")
     assert serious_axe_findings(page) == []
     assert refused == []
     folder = screenshot_dir()
     if folder:
         name = "projector" if size == PROJECTOR else "phone"
-        page.screenshot(path=folder / f"design-3d-{name}-de.png", full_page=True)
+        page.screenshot(path=folder / f"design-3d-{name}-{lang}.png", full_page=True)
 
 
 def test_without_webgl_the_view_says_so_in_the_pages_language_and_the_pictures_stay(
