@@ -1,5 +1,6 @@
 """The design page's 3D view in real Chromium (WebGL in SwiftShader, as on a PC without a GPU):
-the first frame, before and after, turning it with the mouse, axe-core, the CSP, no WebGL."""
+the first frame, before and after, turning it with the mouse (projector) and a finger (phone),
+axe-core, the CSP, no WebGL."""
 
 import io
 import re
@@ -22,6 +23,16 @@ def design(site) -> str:
 def pixels(page) -> np.ndarray:
     png = page.locator("canvas.view3d-canvas").screenshot()
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def finger_drag(page, path: list[tuple[float, float]]) -> None:
+    """One finger drawn along `path` on a touch screen (Chromium's DevTools protocol: Playwright
+    itself only taps)."""
+    cdp = page.context.new_cdp_session(page)
+    kinds = ["touchStart"] + ["touchMove"] * (len(path) - 1)
+    for kind, (x, y) in zip(kinds, path, strict=True):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> float:
@@ -49,10 +60,15 @@ def test_a_pupil_turns_the_design_in_3d_and_compares_it_with_before(visitor, des
     assert 0 < changed(after, before) < 0.2  # the design's block, not the whole picture
     box = page.locator("canvas.view3d-canvas").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + box["width"] / 4, y + 20, steps=5)
-    page.mouse.up()
+    path = [(x + box["width"] / 4 * i / 5, y + 4 * i) for i in range(6)]
+    if size == PHONE:
+        finger_drag(page, path)
+    else:
+        page.mouse.move(*path[0])
+        page.mouse.down()
+        for point in path[1:]:
+            page.mouse.move(*point)
+        page.mouse.up()
     assert changed(before, pixels(page)) > 0.2  # turned: most of the picture moved
     page.get_by_role("button", name=text(lang, "web.view3d.show_after")).click()
     expect(view).to_have_attribute("data-showing", "after")
