@@ -30,7 +30,9 @@ if (section) start(section);
 function hasWebGL() {
   try {
     const probe = document.createElement("canvas");
-    return Boolean(window.WebGLRenderingContext && (probe.getContext("webgl2") || probe.getContext("webgl")));
+    const gl = window.WebGLRenderingContext && (probe.getContext("webgl2") || probe.getContext("webgl"));
+    gl?.getExtension("WEBGL_lose_context")?.loseContext(); // browsers allow only a few contexts
+    return Boolean(gl);
   } catch {
     return false;
   }
