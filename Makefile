@@ -40,6 +40,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/levels.py
 	$(BIN)/python benchmarks/workshop.py
+	$(BIN)/python benchmarks/view3d.py
 
 # Rebuild the bundled levels: hand-made ones from their generator, real ones by import (deterministic).
 levels: $(VENV)/.installed
@@ -58,7 +59,9 @@ screenshots: $(VENV)/.installed
 	cp build/pages/projector-classroom.png docs/screenshot-projector.png
 	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_pages_compare.py
 	cp build/pages/compare-projector.png docs/screenshot-compare.png
-	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-join.png', 'docs/screenshot-gallery.png', 'docs/screenshot-projector.png', 'docs/screenshot-compare.png')]"
+	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_view3d.py -k compares
+	cp build/pages/design-3d-projector-en.png docs/screenshot-view3d.png
+	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-join.png', 'docs/screenshot-gallery.png', 'docs/screenshot-projector.png', 'docs/screenshot-compare.png', 'docs/screenshot-view3d.png')]"
 
 # The wheel as users get it: built, installed into fresh venvs outside the checkout (pupil,
 # server, GIS), every console command run for real, install sizes printed (scripts/wheel-smoke).

@@ -26,6 +26,10 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+VIEW3D_CSP = PAGE_CSP + "; connect-src 'self'"
+"""The design page's: its 3D view fetches the model (GLTFLoader uses `fetch`), which
+`default-src 'none'` forbids. Nothing else is allowed: no worker, no `blob:` (the model has no
+textures), no eval; the script is a module from 'self' like every other."""
 YEAR = 365 * 24 * 3600
 
 
@@ -55,7 +59,9 @@ def set_cookie(
     )
 
 
-def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+def page(
+    request: Request, template: str, status: int = 200, csp: str = PAGE_CSP, **context
+) -> HTMLResponse:
     lang = language(request)
     csrf = request.cookies.get(CSRF_COOKIE) or new_token()
     response = TEMPLATES.TemplateResponse(
@@ -71,7 +77,7 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
             **context,
         },
         status_code=status,
-        headers={"content-security-policy": PAGE_CSP},
+        headers={"content-security-policy": csp},
     )
     if request.cookies.get(CSRF_COOKIE) != csrf:
         set_cookie(response, request, CSRF_COOKIE, csrf)

@@ -205,6 +205,10 @@ def test_the_wheel_ships_the_package_and_bundled_levels_but_no_generators_source
     assets = {p.relative_to(ROOT).as_posix() for p in (ROOT / "assets").rglob("*") if p.is_file()}
     assert {f"game/_data/{a}" for a in assets} <= names
     assert "game/cli.py" in names and "server_sync/templates/base.html" in names
+    # The design page's 3D view: its script and the vendored three.js with its licence.
+    vendored = {"three.min.js", "LICENSE", "README.md"}
+    assert {f"server_sync/static/vendor/three/{n}" for n in vendored} <= names
+    assert "server_sync/static/view3d.js" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not [n for n in names if n.endswith(".bak") or "__pycache__" in n]
     assert not [n for n in names if not n.startswith(("game/", "server_sync/", "quartier-"))]

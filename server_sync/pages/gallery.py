@@ -28,7 +28,7 @@ from server_sync.schemas import JoinIn
 from server_sync.security import token_hash
 from server_sync.services import jury, participants, ranking, submissions, votes
 from server_sync.services.workshops import clean_code, workshop_by_code
-from server_sync.web import back_to, checked_form, message, page, set_cookie
+from server_sync.web import VIEW3D_CSP, back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(include_in_schema=False)
 KEY_INDICATORS = ("green_factor", "sealed_share", "dwellings", "walk_park", "cost")
@@ -164,6 +164,7 @@ def design_page(
     return page(
         request,
         "design.html",
+        csp=VIEW3D_CSP,
         workshop=workshop,
         s=found,
         indicators=indicators(found.metrics, language(request)),

@@ -1,6 +1,7 @@
 """Submissions: idempotent uploads checked against the level, moderation, and server-made images."""
 
 import json
+from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from server_sync.deps import (
     server,
 )
 from server_sync.errors import language
+from server_sync.models import Submission
 from server_sync.schemas import (
     ErrorOut,
     ModerationIn,
@@ -24,7 +26,7 @@ from server_sync.schemas import (
     SubmissionOut,
     SubmissionWithDesignOut,
 )
-from server_sync.services import images, moderation, submissions
+from server_sync.services import images, models3d, moderation, submissions
 from server_sync.services.moderation import Desk
 from server_sync.services.participants import participant_with_token
 
@@ -123,6 +125,15 @@ def get_submission(uuid: str, request: Request, session: Session = Depends(db)) 
     return {**SubmissionOut.of(found).model_dump(), "design": json.loads(design)}
 
 
+def made_file(path: Path, media_type: str, found: Submission) -> Response:
+    """A file the server made from a design (picture, 3D model), cached only where public."""
+    return Response(
+        path.read_bytes(),
+        media_type=media_type,
+        headers={"cache-control": images.cache_control(found)},
+    )
+
+
 @router.get(
     "/submissions/{uuid}/image.png",
     dependencies=[Depends(rate_limited)],
@@ -140,11 +151,28 @@ def image(
     shown = images.known_view(view)
     found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
     path = images.image_file(session, state.workers, state.data_dir, found, shown)
-    return Response(
-        path.read_bytes(),
-        media_type="image/png",
-        headers={"cache-control": images.cache_control(found)},
-    )
+    return made_file(path, "image/png", found)
+
+
+@router.get(
+    "/submissions/{uuid}/model.glb",
+    dependencies=[Depends(rate_limited)],
+    response_class=Response,
+    responses={200: {"content": {"model/gltf-binary": {}}}},
+)
+def model(
+    uuid: str,
+    request: Request,
+    # Documented as the states there are; any other is refused by `known_state` with its message.
+    state: str = Query("after", json_schema_extra={"enum": list(models3d.STATES)}),
+    session: Session = Depends(db),
+    server_state: ServerState = Depends(server),
+) -> Response:
+    """The zone and the city around it in 3D (glTF), as designed or as it was ("before")."""
+    shown = models3d.known_state(state)
+    found = submissions.visible(session, uuid, moderates_submission(request, session, uuid))
+    path = models3d.model_file(session, server_state.workers, server_state.data_dir, found, shown)
+    return made_file(path, "model/gltf-binary", found)
 
 
 @router.post("/submissions/{uuid}/moderation", response_model=SubmissionOut)
