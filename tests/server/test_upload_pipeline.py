@@ -70,8 +70,11 @@ def test_the_checks_and_pictures_run_in_other_processes(tmp_path):
         assert workers.run(os.getpid) != os.getpid()
         assert workers.submit_later(os.getpid).result(60) != os.getpid()
         # and at a lower priority than the web process: its requests are short and many
-        assert workers.run(os.nice, 0) == os.nice(0) + CHECKS_NICENESS
-        assert workers.submit_later(os.nice, 0).result(60) == os.nice(0) + PICTURES_NICENESS
+        # (the kernel stops at 19, which a test run started with `nice` reaches sooner)
+        assert workers.run(os.nice, 0) == min(19, os.nice(0) + CHECKS_NICENESS)
+        assert workers.submit_later(os.nice, 0).result(60) == min(
+            19, os.nice(0) + PICTURES_NICENESS
+        )
         text = design_text()
         found = workers.run(checked, text, json.loads(text)["id"], "demo", "en")
         assert found.doc.title == "Park" and found.values  # only plain data comes back
