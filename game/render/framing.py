@@ -104,13 +104,13 @@ def render_zone(
     )
     part = _cut_front(part, zone, zone_columns, (x0, y0))
     ids, table, first_marked = _variants(part, zone, marked, colors)
-    corners, rgb, key, block = snapshot.iso_polygons(ids, table, flat=True)
+    corners, rgb, key, block, ends = snapshot.iso_polygons(ids, table, flat=True)
     is_marked = block >= first_marked
     picture = snapshot.sky(width, height)
     relief = part if outline_grid is None else np.asarray(outline_grid)[x0:x1, y0:y1, :z1]
     lines, line_keys = snapshot.iso_outline(relief, zone)
     border = MARK_PX * min(width / 800, height / 600)
-    inset = _inset(corners[is_marked], max(1.0, border) / frame.scale)
+    inset = _inset(corners[is_marked], ends[is_marked], max(1.0, border) / frame.scale)
     # Painter's order: a marked face's border (the whole face in MARK) just before the face cut
     # smaller in its own colour; the zone outline after the roofs of its plane.
     polygons = np.concatenate(
@@ -162,9 +162,10 @@ def _variants(
     return ids, table, int(np.searchsorted(used, 512)) + 1
 
 
-def _inset(corners: np.ndarray, by: float) -> np.ndarray:
+def _inset(corners: np.ndarray, ends: np.ndarray, by: float) -> np.ndarray:
     """Rectangles (n, 4, 3) in voxel space, corners in the mesher's order, each side moved
-    inwards by `by` voxels (at most a quarter of the side)."""
+    inwards by `by` voxels (at most a quarter of the side); a wall strip's bottom and top only
+    where they end the wall (`ends`, (n, 2)), so a wall gets one border, not one per strip."""
     u = corners[:, 1] - corners[:, 0]
     w = corners[:, 3] - corners[:, 0]
     u_len = np.linalg.norm(u, axis=1, keepdims=True)
@@ -173,7 +174,10 @@ def _inset(corners: np.ndarray, by: float) -> np.ndarray:
     w_step = w / w_len * np.minimum(by, w_len / 4)
     along_u = np.array([1, -1, -1, 1])[None, :, None]
     along_w = np.array([1, 1, -1, -1])[None, :, None]
-    return corners + along_u * u_step[:, None] + along_w * w_step[:, None]
+    step = along_u * u_step[:, None] + along_w * w_step[:, None]
+    low = corners[:, :, 2] == corners[:, :, 2].min(axis=1, keepdims=True)
+    step[:, :, 2] *= np.where(low, ends[:, :1], ends[:, 1:])
+    return corners + step
 
 
 def _cut_front(

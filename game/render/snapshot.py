@@ -12,7 +12,7 @@ horizontally, so no two walls of one slab can overlap on screen, while everythin
 slab, and a slab's roof plane, is nearer than the walls below it.
 """
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -171,7 +171,7 @@ def _draw_iso(
     """The city as a miniature seen from the south-west, faces shaded by the editor's sun."""
     width, height = size
     picture = sky(width, height)
-    corners, rgb, key, _ = iso_polygons(grid, colors)
+    corners, rgb, key, _, _ = iso_polygons(grid, colors)
     scale, offset = fit(grid.shape, width, height)
     lines, line_keys = np.zeros((0, 2, 3)), np.zeros(0)
     if highlight is not None:
@@ -191,17 +191,26 @@ def _draw_iso(
     return picture
 
 
-def iso_polygons(
-    grid: np.ndarray, colors: np.ndarray, flat: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Corners (n, 4, 3) in voxel units, flat shaded RGB (n, 3), painter's key (n,) and block id
-    (n,) of every polygon.
+class Polygons(NamedTuple):
+    """The polygons of an isometric picture, one row each."""
 
-    Roofs on plane z = h get key 2h - 1, wall strips in slab z get key 2z: bottom up, walls of a
-    slab before the roofs that close it. `flat` leaves out the ambient occlusion, which shades a
-    face by its neighbours (see `framing`).
-    """
-    mesh = greedy_mesh(grid, colors.astype(np.uint8))
+    corners: np.ndarray
+    """(n, 4, 3) in voxel units, in the mesher's corner order."""
+    rgb: np.ndarray
+    """(n, 3) flat shaded colour."""
+    key: np.ndarray
+    """(n,) painter's key: roofs on plane z = h get 2h - 1, wall strips in slab z get 2z: bottom
+    up, walls of a slab before the roofs that close it."""
+    block: np.ndarray
+    """(n,) block id."""
+    ends: np.ndarray
+    """(n, 2) bool: whether a wall strip's bottom and top are the bottom and top of its wall."""
+
+
+def iso_polygons(grid: np.ndarray, colors: np.ndarray, flat: bool = False) -> Polygons:
+    """Every polygon of the isometric picture of `grid`; `flat` leaves out the ambient
+    occlusion, which shades a face by its neighbours (see `framing`)."""
+    mesh = greedy_mesh(grid, colors.astype(np.uint8), occlusion=not flat)
     normals = mesh.normals[::4]
     visible = (normals[:, None, :] == _FACING[None]).all(axis=2).any(axis=1)
     corners = mesh.positions.reshape(-1, 4, 3)[visible].astype(np.float64)
@@ -210,11 +219,7 @@ def iso_polygons(
     voxel = (corners.min(axis=1) - (normals == 1)).astype(np.int64)
     block = grid[voxel[:, 0], voxel[:, 1], voxel[:, 2]]
     # Ambient occlusion baked into the vertex colours, averaged: flat polygons, soft contact shade.
-    base = (
-        colors[block].astype(np.float64)
-        if flat
-        else mesh.colors.reshape(-1, 4, 4)[visible, :, :3].astype(np.float64).mean(axis=1)
-    )
+    base = mesh.colors.reshape(-1, 4, 4)[visible, :, :3].astype(np.float64).mean(axis=1)
     rgb = np.clip(np.rint(base * sun_light(normals)[:, None]), 0, 255).astype(np.uint8)
 
     z = corners[:, :, 2]
@@ -232,7 +237,8 @@ def iso_polygons(
         corners[:, :, 2],
     )
     key = np.where(wall, 2 * floor, 2 * corners[:, 0, 2] - 1)
-    return corners, rgb, key, block
+    ends = np.stack([level == 0, level == strips[source] - 1], axis=1)
+    return Polygons(corners, rgb, key, block, ends)
 
 
 def iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
