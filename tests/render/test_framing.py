@@ -38,7 +38,8 @@ def downscaled(picture: np.ndarray, width: int) -> np.ndarray:
 
 
 def changed_pixels(before: np.ndarray, after: np.ndarray, threshold: float = 0) -> np.ndarray:
-    return (np.abs(after.astype(np.float64) - before.astype(np.float64)) > threshold).any(axis=2)
+    moved = np.abs(after.astype(np.float64) - before.astype(np.float64))
+    return np.asarray((moved > threshold).any(axis=2))
 
 
 def has_square(mask: np.ndarray, side: int) -> bool:
@@ -72,7 +73,8 @@ def zone_spot(level, where: str) -> tuple[int, int]:
     columns = np.argwhere(level.zone_columns)
     low, high = columns.min(axis=0), columns.max(axis=0)
     if where == "middle":
-        return tuple((low + high) // 2)
+        middle = (low + high) // 2
+        return int(middle[0]), int(middle[1])
     return int(high[0]) - 1, int(high[1]) - 1  # the far corner, behind everything else
 
 
@@ -90,7 +92,8 @@ def test_one_voxel_in_the_berlin_zone_changes_a_4x4_region_at_gallery_size(berli
 
 def test_before_and_after_differ_exactly_where_the_design_changed(berlin):
     after = berlin.city.copy()
-    tree, x, y = berlin.catalogue.id("tree"), *zone_spot(berlin, "middle")
+    tree = berlin.catalogue.id("tree")
+    x, y = zone_spot(berlin, "middle")
     after[x, y, surface(berlin, x, y)] = tree  # one new block
     after[x - 10 : x - 7, y + 6 : y + 8, surface(berlin, x - 10, y + 6) :][:, :, :5] = tree
     after[x + 12, y - 9, surface(berlin, x + 12, y - 9) - 1] = 0  # one block taken away
