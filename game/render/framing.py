@@ -14,7 +14,9 @@ side by side and differ only where the design changed:
 - the city outside the zone is faded towards white, as the editor shows it; in front of the
   zone (south and west, towards the viewer) it is cut down to `FRONT_CUT` voxels, so no
   building outside the zone hides the zone;
-- a changed voxel's faces keep their colour inside a `MARK` border.
+- what is seen of the changed voxels (and the cubes of those taken away) gets a `MARK` rim
+  around it, outside, so their colours stay as they are; a single block is then at least
+  4 × 4 pixels on the gallery's 400-pixel card.
 
 Drawing only the box is also what makes it cheap: on Berlin a tenth of the level's columns.
 """
@@ -35,10 +37,11 @@ FADE = 0.55
 """How far the city outside the zone is blended towards `FADED`."""
 FADED = np.array([250, 250, 248])
 MARK = (214, 20, 130)
-"""The border of a changed voxel's faces: magenta, apart from the yellow zone outline and from
-every block colour of the catalogue."""
-MARK_PX = 2.0
-"""Border width in pixels at 800 × 600; narrower pictures get a narrower one, down to one pixel."""
+"""The rim around changed voxels: magenta, apart from the yellow zone outline and from every
+block colour of the catalogue."""
+MARK_PX = 3
+"""Rim width in pixels at 800 × 600 (1.5 at the gallery's 400 pixels); smaller pictures get a
+narrower one, down to one pixel."""
 PAD = 8
 """Pixels between the framed box and the picture's edge."""
 
@@ -88,52 +91,83 @@ def render_zone(
 ) -> np.ndarray:
     """The zone of `grid` close up, as an (H, W, 3) uint8 RGB array.
 
-    `changed` is an optional (X, Y, Z) bool mask of the voxels a design changed; those still
-    solid get a `MARK` border. `outline_grid` (the untouched level) decides where the zone's
-    yellow outline lies, so it lies at the same place before and after; without it, `grid`.
+    `changed` is an optional (X, Y, Z) bool mask of the voxels a design changed: what is seen
+    of them, and the cubes of those taken away, get a `MARK` rim around them. `outline_grid`
+    (the untouched level) decides where the zone's yellow outline lies, so it lies at the same
+    place before and after; without it, `grid`.
     """
     width, height = snapshot.check(grid, colors, "iso", size, zone_columns)
     frame = zone_frame(grid.shape, zone_columns, zone_top, (width, height))
     (x0, y0, _), (x1, y1, z1) = frame.low, frame.high
     part = grid[x0:x1, y0:y1, :z1]
     zone = np.asarray(zone_columns, bool)[x0:x1, y0:y1]
-    marked = (
+    inside = (
         np.zeros(part.shape, bool)
         if changed is None
-        else np.asarray(changed, bool)[x0:x1, y0:y1, :z1] & (part != 0)
+        else np.asarray(changed, bool)[x0:x1, y0:y1, :z1]
     )
     part = _cut_front(part, zone, zone_columns, (x0, y0))
-    ids, table, first_marked = _variants(part, zone, marked, colors)
-    corners, rgb, key, block, ends = snapshot.iso_polygons(ids, table, flat=True)
-    is_marked = block >= first_marked
+    ids, table, first_marked = _variants(part, zone, inside & (part != 0), colors)
+    corners, rgb, key, block = snapshot.iso_polygons(ids, table, flat=True)
     picture = snapshot.sky(width, height)
     relief = part if outline_grid is None else np.asarray(outline_grid)[x0:x1, y0:y1, :z1]
     lines, line_keys = snapshot.iso_outline(relief, zone)
-    border = MARK_PX * min(width / 800, height / 600)
-    inset = _inset(corners[is_marked], ends[is_marked], max(1.0, border) / frame.scale)
-    # Painter's order: a marked face's border (the whole face in MARK) just before the face cut
-    # smaller in its own colour; the zone outline after the roofs of its plane.
+    # Polygons and the zone's outline in one painter's order; ties keep polygons first.
     polygons = np.concatenate(
         [
             snapshot.project(corners, frame.scale, frame.offset),
-            snapshot.project(inset, frame.scale, frame.offset),
             segments_as_polygons(
                 snapshot.project(lines, frame.scale, frame.offset),
                 max(1, min(3, round(frame.scale / 3))),
             ),
         ]
     )
-    shades = np.concatenate(
-        [
-            np.where(is_marked[:, None], np.array(MARK, np.uint8), rgb),
-            rgb[is_marked],
-            np.tile(np.array(HIGHLIGHT, np.uint8), (len(lines), 1)),
-        ]
-    )
-    keys = np.concatenate([key, key[is_marked], line_keys])
-    order = np.argsort(keys, kind="stable")
-    paint(picture, polygons[order], shades[order])
+    shades = np.concatenate([rgb, np.tile(np.array(HIGHLIGHT, np.uint8), (len(lines), 1))])
+    marked = np.concatenate([block >= first_marked, np.zeros(len(lines), bool)])
+    order = np.argsort(np.concatenate([key, line_keys]), kind="stable")
+    shown = paint(picture, polygons[order], shades[order])
+    seen = np.zeros(len(order) + 1, bool)  # the last entry stands for "no polygon" (-1)
+    seen[:-1] = marked[order]
+    region = seen[shown]
+    removed = np.argwhere(inside & (part == 0)) + np.asarray(frame.low)
+    if len(removed):
+        region |= footprint(frame, removed, (width, height))
+    rim = grown(region, rim_width(width, height)) & ~region
+    picture[rim] = MARK
     return picture
+
+
+def rim_width(width: int, height: int) -> int:
+    """Pixels of the `MARK` rim around changed voxels: `MARK_PX` at 800 × 600, at least 1."""
+    return max(1, round(MARK_PX * min(width / 800, height / 600)))
+
+
+def footprint(frame: Frame, voxels: np.ndarray, size: Size) -> np.ndarray:
+    """The (H, W) pixels the cubes of `voxels` (n, 3) would cover on a picture of `frame`."""
+    faces = []
+    for axis in range(3):
+        u, w = np.eye(3)[(axis + 1) % 3], np.eye(3)[(axis + 2) % 3]
+        square = np.array([0 * u, u, u + w, w])
+        for side in (0, 1):
+            faces.append(voxels[:, None, :] + side * np.eye(3)[axis] + square[None])
+    corners = frame.project(np.concatenate(faces))
+    mask = np.zeros((size[1], size[0], 3), np.uint8)
+    paint(mask, corners, np.full((len(corners), 3), 255, np.uint8))
+    return np.asarray(mask[:, :, 0] > 0)
+
+
+def grown(mask: np.ndarray, by: int) -> np.ndarray:
+    """`mask` grown by `by` pixels in the eight directions, one pixel a step."""
+    grown = mask.copy()
+    for _ in range(by):
+        step = grown.copy()
+        step[1:] |= grown[:-1]
+        step[:-1] |= grown[1:]
+        wide = step.copy()
+        wide[:, 1:] |= step[:, :-1]
+        wide[:, :-1] |= step[:, 1:]
+        grown = wide
+    return grown
 
 
 def _variants(
@@ -160,24 +194,6 @@ def _variants(
     rgb[faded] = (1 - FADE) * rgb[faded] + FADE * FADED
     table[1 : len(used) + 1] = np.rint(rgb)
     return ids, table, int(np.searchsorted(used, 512)) + 1
-
-
-def _inset(corners: np.ndarray, ends: np.ndarray, by: float) -> np.ndarray:
-    """Rectangles (n, 4, 3) in voxel space, corners in the mesher's order, each side moved
-    inwards by `by` voxels (at most a quarter of the side); a wall strip's bottom and top only
-    where they end the wall (`ends`, (n, 2)), so a wall gets one border, not one per strip."""
-    u = corners[:, 1] - corners[:, 0]
-    w = corners[:, 3] - corners[:, 0]
-    u_len = np.linalg.norm(u, axis=1, keepdims=True)
-    w_len = np.linalg.norm(w, axis=1, keepdims=True)
-    u_step = u / u_len * np.minimum(by, u_len / 4)
-    w_step = w / w_len * np.minimum(by, w_len / 4)
-    along_u = np.array([1, -1, -1, 1])[None, :, None]
-    along_w = np.array([1, 1, -1, -1])[None, :, None]
-    step = along_u * u_step[:, None] + along_w * w_step[:, None]
-    low = corners[:, :, 2] == corners[:, :, 2].min(axis=1, keepdims=True)
-    step[:, :, 2] *= np.where(low, ends[:, :1], ends[:, 1:])
-    return corners + step
 
 
 def _cut_front(

@@ -171,7 +171,7 @@ def _draw_iso(
     """The city as a miniature seen from the south-west, faces shaded by the editor's sun."""
     width, height = size
     picture = sky(width, height)
-    corners, rgb, key, _, _ = iso_polygons(grid, colors)
+    corners, rgb, key, _ = iso_polygons(grid, colors)
     scale, offset = fit(grid.shape, width, height)
     lines, line_keys = np.zeros((0, 2, 3)), np.zeros(0)
     if highlight is not None:
@@ -203,8 +203,6 @@ class Polygons(NamedTuple):
     up, walls of a slab before the roofs that close it."""
     block: np.ndarray
     """(n,) block id."""
-    ends: np.ndarray
-    """(n, 2) bool: whether a wall strip's bottom and top are the bottom and top of its wall."""
 
 
 def iso_polygons(grid: np.ndarray, colors: np.ndarray, flat: bool = False) -> Polygons:
@@ -237,8 +235,7 @@ def iso_polygons(grid: np.ndarray, colors: np.ndarray, flat: bool = False) -> Po
         corners[:, :, 2],
     )
     key = np.where(wall, 2 * floor, 2 * corners[:, 0, 2] - 1)
-    ends = np.stack([level == 0, level == strips[source] - 1], axis=1)
-    return Polygons(corners, rgb, key, block, ends)
+    return Polygons(corners, rgb, key, block)
 
 
 def iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
