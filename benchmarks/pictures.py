@@ -6,6 +6,10 @@ renders every kind once, in turn, through the server's own `picture_png` (drawin
 encoding, as a worker process does it); the table gives each kind's median and its ratio to
 the whole-level iso picture measured in the same rounds, so the machine's load cancels out.
 The design is a small building (4 × 4 × 6 voxels) and one block in the zone.
+
+Measured on two shared cores: on Berlin the framed after took 47 ms against 765 ms for the
+whole-level iso picture (0.06×), the framed before 28 ms (0.04×), the locator 56 ms (0.07×);
+on the demo level (128 × 128) 61 against 87 ms (0.69×).
 """
 
 import statistics
