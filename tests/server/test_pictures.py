@@ -17,25 +17,19 @@ from server_sync.settings import Settings
 ASKING = 20
 
 
-def test_each_new_view_is_a_png_of_its_size(server):
-    uuid, _ = server.submit(server.join(server.workshop(moderation="post"), "Fox"))
-    sizes = {"zone": images.IMAGE_SIZE, "before": images.IMAGE_SIZE}
-    for view, size in {**sizes, "locator": images.LOCATOR_SIZE}.items():
-        answer = server.client.get(f"/api/v1/submissions/{uuid}/image.png?view={view}")
-        assert answer.status_code == 200, answer.text
-        assert Image.open(io.BytesIO(answer.content)).size == size
-
-
-def test_before_is_one_file_per_level_and_after_one_per_revision(server):
+def test_each_view_has_its_size_before_is_one_file_per_level_after_one_per_revision(server):
     workshop = server.workshop(moderation="post")
     fox, _ = server.submit(server.join(workshop, "Fox"), "Park", x=50)
     owl, _ = server.submit(server.join(workshop, "Owl"), "Zoo", x=60)
+    sizes = {"zone": images.IMAGE_SIZE, "before": images.IMAGE_SIZE}
     pictures = {
         (uuid, view): server.client.get(f"/api/v1/submissions/{uuid}/image.png?view={view}")
         for uuid in (fox, owl)
-        for view in ("zone", "before")
+        for view in (*sizes, "locator")
     }
     assert all(answer.status_code == 200 for answer in pictures.values())
+    for view, size in {**sizes, "locator": images.LOCATOR_SIZE}.items():
+        assert Image.open(io.BytesIO(pictures[fox, view].content)).size == size
     assert pictures[fox, "before"].content == pictures[owl, "before"].content
     assert pictures[fox, "zone"].content != pictures[owl, "zone"].content
     folder = server.client.app.state.server.data_dir / "images"
