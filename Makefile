@@ -37,6 +37,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/council.py
+	$(BIN)/python benchmarks/pictures.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/levels.py
 	$(BIN)/python benchmarks/workshop.py

@@ -131,6 +131,7 @@ def greedy_mesh(
     colors: np.ndarray,
     origin: Vec3i = (0, 0, 0),
     neighbours: np.ndarray | None = None,
+    occlusion: bool = True,
 ) -> Mesh:
     """Mesh the visible faces of `grid`, merging equal faces (block and AO) into rectangles.
 
@@ -139,9 +140,13 @@ def greedy_mesh(
     `neighbours` is an optional block of shape `grid.shape + 2` (see `padded_block`) whose
     one-voxel border decides visibility and AO at the edges of `grid`; it is never meshed, and its
     interior is ignored. Without it, everything around `grid` is air. `origin` is the world voxel
-    coordinate of `grid[0, 0, 0]`.
+    coordinate of `grid[0, 0, 0]`. Without `occlusion` every corner is fully lit, so faces of
+    one block merge whatever is around them (pictures whose faces must not change with their
+    neighbours: `game.render.framing`).
     """
     faces = _visible_faces(_pad(grid, neighbours))
+    if not occlusion:
+        faces.ao[:] = len(AO_FACTORS) - 1
     return _emit(_merge_strips(_merge_runs(faces)), colors, origin)
 
 

@@ -31,15 +31,16 @@ def segments_as_polygons(segments: np.ndarray, width: float) -> np.ndarray:
     return np.stack([start - side, end - side, end + side, start + side], axis=1)
 
 
-def paint(image: np.ndarray, polygons: np.ndarray, colours: np.ndarray) -> None:
+def paint(image: np.ndarray, polygons: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Fill convex `polygons` (n, k, 2) in pixels (x right, y down) with `colours` (n, 3), in order.
 
-    `image` (H, W, 3) uint8 is changed in place; parts outside it are cut off.
+    `image` (H, W, 3) uint8 is changed in place; parts outside it are cut off. Returns which
+    polygon each pixel shows, (H, W) int32, -1 where none: what a picture shows of some of them.
     """
     height, width = image.shape[:2]
     polygons = np.asarray(polygons, np.float64)
     if not len(polygons):
-        return
+        return np.full((height, width), -1, np.int32)
     low = np.maximum(np.ceil(polygons.min(axis=1) - EPS), 0).astype(np.int64)
     high = np.minimum(np.floor(polygons.max(axis=1) + EPS), [width - 1, height - 1]).astype(
         np.int64
@@ -66,6 +67,7 @@ def paint(image: np.ndarray, polygons: np.ndarray, colours: np.ndarray) -> None:
         done = part.stop
     painted = np.nonzero(top >= 0)[0]
     image[painted // width, painted % width] = np.asarray(colours, np.uint8)[top[painted]]
+    return top.reshape(height, width)
 
 
 def _counting(lengths: np.ndarray) -> np.ndarray:

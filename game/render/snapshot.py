@@ -12,7 +12,7 @@ horizontally, so no two walls of one slab can overlap on screen, while everythin
 slab, and a slab's roof plane, is nearer than the walls below it.
 """
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -84,13 +84,13 @@ def sun_light(normals: np.ndarray) -> np.ndarray:
 def _draw(
     grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None
 ) -> np.ndarray:
-    width, height = _check(grid, colors, view, size, highlight)
+    width, height = check(grid, colors, view, size, highlight)
     if view == "top":
         return _draw_top(grid, colors, (width, height), highlight)
     return _draw_iso(grid, colors, (width, height), highlight)
 
 
-def _check(
+def check(
     grid: np.ndarray, colors: np.ndarray, view: str, size: Size, highlight: np.ndarray | None
 ) -> Size:
     if (
@@ -170,20 +170,20 @@ def _draw_iso(
 ) -> np.ndarray:
     """The city as a miniature seen from the south-west, faces shaded by the editor's sun."""
     width, height = size
-    picture = _sky(width, height)
-    corners, rgb, key = _iso_polygons(grid, colors)
-    scale, offset = _fit(grid.shape, width, height)
+    picture = sky(width, height)
+    corners, rgb, key, _ = iso_polygons(grid, colors)
+    scale, offset = fit(grid.shape, width, height)
     lines, line_keys = np.zeros((0, 2, 3)), np.zeros(0)
     if highlight is not None:
-        lines, line_keys = _iso_outline(grid, np.asarray(highlight, bool))
+        lines, line_keys = iso_outline(grid, np.asarray(highlight, bool))
     # Polygons and outline segments in one painter's order; ties keep polygons first.
     keys = np.concatenate([key, line_keys])
     order = np.argsort(keys, kind="stable")
     width_px = max(1, min(3, round(scale / 2)))
     polygons = np.concatenate(
         [
-            _project(corners, scale, offset),
-            segments_as_polygons(_project(lines, scale, offset), width_px),
+            project(corners, scale, offset),
+            segments_as_polygons(project(lines, scale, offset), width_px),
         ]
     )
     shades = np.concatenate([rgb, np.tile(np.array(HIGHLIGHT, np.uint8), (len(lines), 1))])
@@ -191,19 +191,31 @@ def _draw_iso(
     return picture
 
 
-def _iso_polygons(
-    grid: np.ndarray, colors: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Corners (n, 4, 3) in voxel units, flat shaded RGB (n, 3) and painter's key (n,) of every polygon.
+class Polygons(NamedTuple):
+    """The polygons of an isometric picture, one row each."""
 
-    Roofs on plane z = h get key 2h - 1, wall strips in slab z get key 2z: bottom up, walls of a
-    slab before the roofs that close it.
-    """
-    mesh = greedy_mesh(grid, colors.astype(np.uint8))
+    corners: np.ndarray
+    """(n, 4, 3) in voxel units, in the mesher's corner order."""
+    rgb: np.ndarray
+    """(n, 3) flat shaded colour."""
+    key: np.ndarray
+    """(n,) painter's key: roofs on plane z = h get 2h - 1, wall strips in slab z get 2z: bottom
+    up, walls of a slab before the roofs that close it."""
+    block: np.ndarray
+    """(n,) block id."""
+
+
+def iso_polygons(grid: np.ndarray, colors: np.ndarray, flat: bool = False) -> Polygons:
+    """Every polygon of the isometric picture of `grid`; `flat` leaves out the ambient
+    occlusion, which shades a face by its neighbours (see `framing`)."""
+    mesh = greedy_mesh(grid, colors.astype(np.uint8), occlusion=not flat)
     normals = mesh.normals[::4]
     visible = (normals[:, None, :] == _FACING[None]).all(axis=2).any(axis=1)
     corners = mesh.positions.reshape(-1, 4, 3)[visible].astype(np.float64)
     normals = normals[visible]
+    # A face's voxel: its rectangle's low corner, one step back where the face looks up.
+    voxel = (corners.min(axis=1) - (normals == 1)).astype(np.int64)
+    block = grid[voxel[:, 0], voxel[:, 1], voxel[:, 2]]
     # Ambient occlusion baked into the vertex colours, averaged: flat polygons, soft contact shade.
     base = mesh.colors.reshape(-1, 4, 4)[visible, :, :3].astype(np.float64).mean(axis=1)
     rgb = np.clip(np.rint(base * sun_light(normals)[:, None]), 0, 255).astype(np.uint8)
@@ -215,6 +227,7 @@ def _iso_polygons(
     source = np.repeat(np.arange(len(corners)), strips)
     level = np.arange(len(source)) - np.repeat(np.cumsum(strips) - strips, strips)
     corners, rgb, wall, low = corners[source], rgb[source], wall[source], low[source]
+    block = block[source]
     floor = low + level
     corners[:, :, 2] = np.where(
         wall[:, None],
@@ -222,10 +235,10 @@ def _iso_polygons(
         corners[:, :, 2],
     )
     key = np.where(wall, 2 * floor, 2 * corners[:, 0, 2] - 1)
-    return corners, rgb, key
+    return Polygons(corners, rgb, key, block)
 
 
-def _iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The mask's border as segments (n, 2, 3) lying on the lower of the two columns it separates."""
     edges = _outline(mask)
     if not len(edges):
@@ -254,8 +267,11 @@ def _iso_outline(grid: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
     return segments, 2.0 * low - 0.5
 
 
-def _fit(shape: tuple[int, ...], width: int, height: int) -> tuple[float, np.ndarray]:
-    """Scale and offset that fit the whole level box, whatever is built in it, with a margin.
+def fit(
+    shape: tuple[int, ...], width: int, height: int, margin: int | None = None
+) -> tuple[float, np.ndarray]:
+    """Scale and offset that fit the whole box (0, 0, 0)–`shape`, whatever is built in it, with
+    a margin in pixels (by default a 25th of the picture's shorter side).
 
     Framing by the box, not by the content, shows every design of one level at the same place.
     """
@@ -263,14 +279,14 @@ def _fit(shape: tuple[int, ...], width: int, height: int) -> tuple[float, np.nda
     box = np.array([[x, y, z] for x in (0, X) for y in (0, Y) for z in (0, Z)], np.float64)
     screen = np.stack([box @ _RIGHT, -(box @ _UP)], axis=1)
     low, high = screen.min(axis=0), screen.max(axis=0)
-    margin = _margin(width, height)
+    margin = _margin(width, height) if margin is None else margin
     extent = np.maximum(high - low, 1e-9)
     scale = float(min((width - 2 * margin) / extent[0], (height - 2 * margin) / extent[1]))
     offset = np.array([width, height]) / 2 - scale * (low + high) / 2
     return scale, offset
 
 
-def _project(points: np.ndarray, scale: float, offset: np.ndarray) -> np.ndarray:
+def project(points: np.ndarray, scale: float, offset: np.ndarray) -> np.ndarray:
     """Voxel-space points (..., 3) to pixel positions (..., 2), not rounded: the greedy mesh has
     T-junctions (a corner of one face in the middle of its neighbour's edge), and rounding would
     move that corner off the edge and open a crack between the faces."""
@@ -298,7 +314,7 @@ def _outline(mask: np.ndarray) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64)
 
 
-def _sky(width: int, height: int) -> np.ndarray:
+def sky(width: int, height: int) -> np.ndarray:
     t = np.linspace(0.0, 1.0, height)[:, None]
     column = (1 - t) * np.array(SKY_TOP) + t * np.array(SKY_BOTTOM)
     return np.repeat(np.rint(column).astype(np.uint8)[:, None, :], width, axis=1)

@@ -24,10 +24,9 @@ from game.core.level import Level
 from game.core.rules import check_design
 from game.core.session import Session as DesignSession
 from game.io.levels import find_level
-from game.render.snapshot import View
 from server_sync.models import JuryRating, Participant, Submission, Vote, Workshop
 from server_sync.schemas import form_number
-from server_sync.services.images import image_paths, render_images
+from server_sync.services.images import REPORT_VIEWS, View, image_paths, render_images
 from server_sync.services.ranking import ranking
 from server_sync.services.submissions import design_text
 from server_sync.services.workshops import workshop_with_code
@@ -154,9 +153,8 @@ def collect(
             skipped.append(Skipped(rank, row.uuid, row.title, row.pseudonym, exc))
             continue
         metrics = measure(opened)
-        images = image_paths(data_dir, row.uuid, stored.revision)
-        if not all(path.exists() for path in images.values()):
-            render_images(data_dir, row.uuid, stored.revision, opened.grid, level)
+        images = image_paths(data_dir, row.uuid, stored.revision, design, REPORT_VIEWS)
+        render_images(images, opened.grid, level)
         entries.append(
             Entry(
                 rank=rank,

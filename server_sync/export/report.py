@@ -24,7 +24,7 @@ from game.core.resources import data_dir
 from game.render.snapshot import render_png
 from server_sync.export.contents import Bundle, Entry
 from server_sync.export.display import date, jury
-from server_sync.services.images import IMAGE_SIZE
+from server_sync.services.images import IMAGE_SIZE, LOCATOR_SIZE, REPORT_VIEWS
 
 # Where DejaVu Sans is looked for: QUARTIER_FONT_DIR, the assets, then where Debian and Ubuntu put it.
 FONT_DIRS = tuple(
@@ -39,8 +39,9 @@ FONT_DIRS = tuple(
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 FONT = "DejaVu"
 MARGIN = 10.0
-IMAGE_W = 128.0  # two pictures side by side across a landscape A4 page, in their 4:3 shape
+IMAGE_W = 118.0  # before and after side by side across a landscape A4 page, in their 4:3 shape
 IMAGE_H = IMAGE_W * IMAGE_SIZE[1] / IMAGE_SIZE[0]
+GAP = 3.0  # between the pictures; the locator map takes the rest of the row
 POINT_MM = 0.3528  # one typographic point in millimetres
 INK, GREY, GOOD, BAD, RULE = (
     (20, 20, 20),
@@ -289,13 +290,16 @@ def _design_page(pdf: Report, entry: Entry, link: int) -> None:
     pdf.box(MARGIN, MARGIN + 9.5, pdf.epw, 5, byline, 10, color=GREY)
 
     top = MARGIN + 16
-    gap = pdf.epw - 2 * IMAGE_W
-    for n, view in enumerate(entry.images):
-        x = MARGIN + n * (IMAGE_W + gap)
-        pdf.image(str(entry.images[view]), x=x, y=top, w=IMAGE_W, h=IMAGE_H)
+    locator_w = pdf.epw - 2 * (IMAGE_W + GAP)
+    x = MARGIN
+    for view in REPORT_VIEWS:
+        size, w = (LOCATOR_SIZE, locator_w) if view == "locator" else (IMAGE_SIZE, IMAGE_W)
+        h = w * size[1] / size[0]
+        pdf.image(str(entry.images[view]), x=x, y=top, w=w, h=h)
         pdf.set_draw_color(*RULE)
-        pdf.rect(x, top, IMAGE_W, IMAGE_H)
-        pdf.box(x, top + IMAGE_H + 0.5, IMAGE_W, 4, pdf.t(f"export.view.{view}"), 7, color=GREY)
+        pdf.rect(x, top, w, h)
+        pdf.box(x, top + h + 0.5, w, 8, pdf.t(f"export.view.{view}"), 7, color=GREY)
+        x += w + GAP
 
     y0, bottom = top + IMAGE_H + 6, pdf.h - MARGIN - 5
     _texts(pdf, entry, MARGIN, y0, 88, bottom)

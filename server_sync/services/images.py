@@ -1,6 +1,7 @@
-"""The server-made pictures of a stored design: both views, rendered once, then only read.
+"""The server-made pictures of a stored design, rendered once, then only read.
 
-Rendering is CPU work (~0.85 s for the iso view on the Berlin level): it runs in the worker
+Rendering is CPU work (~0.85 s for the whole-level iso view on the Berlin level, ~0.05 s for
+the framed ones): it runs in the worker
 pool's process for pictures (services/workers.py), never on the event loop, and never before
 the upload is answered.
 """
@@ -9,15 +10,18 @@ import logging
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from game.core.design import open_design, parse_design
 from game.core.level import Level
+from game.core.png import encode_png
 from game.io.levels import find_level
 from game.io.storage import write_atomic
-from game.render.snapshot import View, render_png
+from game.render.framing import render_zone
+from game.render.snapshot import render_png
 from server_sync.errors import ApiError
 from server_sync.models import Submission
 from server_sync.services.submissions import design_text
@@ -25,15 +29,28 @@ from server_sync.services.workers import RETRY_AFTER, Workers
 
 log = logging.getLogger(__name__)
 
-VIEWS: tuple[View, ...] = ("iso", "top")
+View = Literal["iso", "top", "zone", "before", "locator"]
+VIEWS: tuple[View, ...] = ("iso", "top", "zone", "before", "locator")
+"""`iso`/`top`: the whole level with the design (as before issue 16); `zone`: the design framed
+on its zone, changes marked (`game.render.framing`); `before`: the same frame of the untouched
+level; `locator`: a small plan of the whole level with the zone outlined."""
+LEVEL_VIEWS: tuple[View, ...] = ("before", "locator")
+"""Pictures of the level alone: rendered once per level (its hash), whichever design asks."""
+SOON: tuple[View, ...] = ("zone", "before")
+"""Rendered right after an upload: what the gallery, the design page and the queue show first.
+The whole-level views cost ~0.9 s each on Berlin and are rendered only when asked for."""
+REPORT_VIEWS: tuple[View, ...] = ("before", "zone", "locator")
+"""The pictures of each design in the council's export: before and after side by side, and
+where in the level."""
 IMAGE_SIZE = (800, 600)
+LOCATOR_SIZE = (400, 300)
 
 PICTURE_WAIT = 30.0
 """Seconds a request for a picture waits for its rendering before it is told to come back."""
 
-# The renderings under way in this process, one per (data folder, design, revision): whoever
-# asks for the same pictures meanwhile waits for that one instead of starting another.
-_rendering: dict[tuple[Path, str, int], "Future[None]"] = {}
+# The renderings under way in this process, one per picture file: whoever asks for the same
+# picture meanwhile (another design's "before" of the same level too) waits for that one.
+_rendering: dict[Path, "Future[None]"] = {}
 _rendering_guard = threading.Lock()
 
 
@@ -45,50 +62,67 @@ def known_view(view: str) -> View:
     raise ApiError(422, "bad_view")
 
 
-def image_path(data_dir: Path, uuid: str, revision: int, view: View) -> Path:
+def image_path(data_dir: Path, uuid: str, revision: int, view: View, level_sha: str = "") -> Path:
+    """Where a picture is kept: per revision, or per level (by its hash) for `LEVEL_VIEWS`."""
+    if view in LEVEL_VIEWS:
+        return Path(data_dir) / "images" / f"level-{level_sha}-{view}.png"
     return Path(data_dir) / "images" / f"{uuid}-r{revision}-{view}.png"
 
 
-def image_paths(data_dir: Path, uuid: str, revision: int) -> dict[View, Path]:
-    return {view: image_path(data_dir, uuid, revision, view) for view in VIEWS}
+def image_paths(
+    data_dir: Path, uuid: str, revision: int, text: str, views: tuple[View, ...] = SOON
+) -> dict[View, Path]:
+    """The files of `views` of a stored design (its text names its level's hash)."""
+    sha = parse_design(text).level.sha256
+    return {view: image_path(data_dir, uuid, revision, view, sha) for view in views}
 
 
-def render_images(data_dir: Path, uuid: str, revision: int, grid: np.ndarray, level: Level) -> None:
-    """Render the missing views of a stored design in this thread (the export, which has no
-    pool and nothing else to keep answering; the server's worker processes)."""
-    for view, path in image_paths(data_dir, uuid, revision).items():
+def picture_png(grid: np.ndarray, level: Level, view: View) -> bytes:
+    """One picture of a design's grid on its level, as PNG bytes."""
+    colors, zone, top = level.catalogue.colors, level.zone_columns, level.doc.zone.top
+    if view == "zone":
+        changed = grid != level.city
+        return encode_png(
+            render_zone(grid, colors, zone, top, IMAGE_SIZE, changed, outline_grid=level.city)
+        )
+    if view == "before":
+        return encode_png(render_zone(level.city, colors, zone, top, IMAGE_SIZE))
+    if view == "locator":
+        return render_png(level.city, colors, "top", LOCATOR_SIZE, highlight=zone)
+    return render_png(grid, colors, view, IMAGE_SIZE, highlight=zone)
+
+
+def render_images(paths: dict[View, Path], grid: np.ndarray, level: Level) -> None:
+    """Render the missing pictures among `paths` in this thread (the export, which has no pool
+    and nothing else to keep answering)."""
+    for view, path in paths.items():
         if not path.exists():
-            png = render_png(
-                grid, level.catalogue.colors, view, IMAGE_SIZE, highlight=level.zone_columns
-            )
-            write_atomic(path, png, keep_backup=False)
+            write_atomic(path, picture_png(grid, level, view), keep_backup=False)
 
 
-def _render_design(data_dir: Path, uuid: str, revision: int, text: str) -> None:
-    """A worker pool's job: the design opened from its text on its level (decoded once per
-    worker process: `find_level` keeps it), then `render_images`."""
+def _render_design(path: Path, text: str, view: View) -> None:
+    """A worker pool's job: one picture of the design opened from its text on its level
+    (decoded once per worker process: `find_level` keeps it)."""
     doc = parse_design(text)
     opened = open_design(doc, find_level(doc.level.id))
-    render_images(data_dir, uuid, revision, opened.grid, opened.level)
+    render_images({view: path}, opened.grid, opened.level)
 
 
 def rendering(
-    data_dir: Path, uuid: str, revision: int, text: str, workers: Workers
+    data_dir: Path, uuid: str, revision: int, text: str, workers: Workers, view: View = "zone"
 ) -> "Future[None]":
-    """The pictures of a stored design, rendered once in the worker pool: the one rendering
-    under way in this process if there is one, else a new one (raising the pool's 503 when it is
-    full). The background rendering after an upload and the first GETs of its pictures often
-    come at the same moment; they all wait for the same job. Other server processes may render
-    them too; their temporary files are their own and the rename is atomic, so the worst is the
-    same picture twice."""
-    key = (Path(data_dir), uuid, revision)
+    """One picture of a stored design, rendered once in the worker pool: the one rendering of
+    that file under way in this process if there is one, else a new one (raising the pool's 503
+    when it is full). The background rendering after an upload and the first GETs of its
+    pictures often come at the same moment; they all wait for the same job. Other server
+    processes may render it too; their temporary files are their own and the rename is atomic,
+    so the worst is the same picture twice."""
+    key = image_paths(data_dir, uuid, revision, text, (view,))[view]
     with _rendering_guard:
         running = _rendering.get(key)
         if running is not None:
             return running
-        running = _rendering[key] = workers.submit_later(
-            _render_design, data_dir, uuid, revision, text
-        )
+        running = _rendering[key] = workers.submit_later(_render_design, key, text, view)
 
     def forget(done: "Future[None]") -> None:
         with _rendering_guard:
@@ -100,15 +134,17 @@ def rendering(
 
 
 def render_soon(data_dir: Path, uuid: str, revision: int, text: str, workers: Workers) -> None:
-    """Start the pictures of a new revision after its upload was answered, without waiting for
-    them; a full pool skips them (the first GET of a picture renders it then), since nobody is
-    there to be told to come back later."""
-    if all(path.exists() for path in image_paths(data_dir, uuid, revision).values()):
-        return
-    try:
-        rendering(data_dir, uuid, revision, text, workers)
-    except ApiError as busy:
-        log.info("pictures of %s r%d left for later: %s", uuid, revision, busy.code)
+    """Start the `SOON` pictures of a new revision after its upload was answered, without
+    waiting for them; a full pool skips them (the first GET of a picture renders it then),
+    since nobody is there to be told to come back later."""
+    for view, path in image_paths(data_dir, uuid, revision, text).items():
+        if path.exists():
+            continue
+        try:
+            rendering(data_dir, uuid, revision, text, workers, view)
+        except ApiError as busy:
+            log.info("picture %s of %s r%d left for later: %s", view, uuid, revision, busy.code)
+            return
 
 
 def image_file(
@@ -117,12 +153,20 @@ def image_file(
     """The picture of a submission's latest revision; while it is being rendered (after its
     upload, or again from the stored design if the server stopped before or the pool was full)
     this waits for it, up to `PICTURE_WAIT` seconds, then answers 503 with Retry-After."""
-    path = image_path(data_dir, found.uuid, found.revision, view)
+    # A level's picture is named by the level's hash, which the design's text names.
+    text = design_text(session, found.uuid, found.revision) if view in LEVEL_VIEWS else None
+    path = (
+        image_path(data_dir, found.uuid, found.revision, view)
+        if text is None
+        else image_paths(data_dir, found.uuid, found.revision, text, (view,))[view]
+    )
     if not path.exists():
-        text = design_text(session, found.uuid, found.revision)
+        text = text or design_text(session, found.uuid, found.revision)
         session.commit()  # the connection is free for others while this renders (see store)
         try:
-            rendering(data_dir, found.uuid, found.revision, text, workers).result(PICTURE_WAIT)
+            rendering(data_dir, found.uuid, found.revision, text, workers, view).result(
+                PICTURE_WAIT
+            )
         except TimeoutError:
             raise ApiError(503, "busy", seconds=RETRY_AFTER) from None
     return path

@@ -65,7 +65,7 @@ def test_moderator_exports_a_closed_workshop_as_a_zip_that_planners_open(council
     ]
     for stem, design in zip(stems, table["designs"]):
         assert json.loads(files[f"designs/{stem}.design.json"])["id"] == design["uuid"]
-        assert files[f"images/{stem}-iso.png"].startswith(b"\x89PNG")
+        assert files[f"images/{stem}-zone.png"].startswith(b"\x89PNG")
         scene = trimesh.load(
             trimesh.util.wrap_as_stream(files[f"models/{stem}.glb"]), file_type="glb", force="scene"
         )

@@ -220,11 +220,14 @@ def test_pictures_after_an_upload_wait_for_a_free_pool_instead_of_failing(tmp_pa
     try:
         busy = workers.submit_later(release.wait, 30)
         images.render_soon(tmp_path, "d", 1, text, workers)  # no exception
-        assert not any(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
+        assert not any(
+            path.exists() for path in images.image_paths(tmp_path, "d", 1, text).values()
+        )
         release.set()
         assert busy.result(30)
-        images.rendering(tmp_path, "d", 1, text, workers).result(30)
-        assert all(path.exists() for path in images.image_paths(tmp_path, "d", 1).values())
+        for view in images.SOON:
+            images.rendering(tmp_path, "d", 1, text, workers, view).result(30)
+        assert all(path.exists() for path in images.image_paths(tmp_path, "d", 1, text).values())
     finally:
         release.set()
         workers.shutdown()

@@ -106,9 +106,10 @@ def test_pictures_asked_for_at_the_same_moment_are_rendered_once(tmp_path, monke
     monkeypatch.setattr(images, "_render_design", slow_render)
     workers = Workers(1, queue=4, kind="threads")
     try:
-        first = images.rendering(tmp_path, "d", 1, "{}", workers)
+        text = design_text()
+        first = images.rendering(tmp_path, "d", 1, text, workers)
         assert started.wait(30)
-        again = [images.rendering(tmp_path, "d", 1, "{}", workers) for _ in range(3)]
+        again = [images.rendering(tmp_path, "d", 1, text, workers) for _ in range(3)]
         assert all(future is first for future in again)
         release.set()
         first.result(30)
