@@ -153,7 +153,8 @@ def _draw_top(
     left, top = (width - image.shape[1]) // 2, (height - image.shape[0]) // 2
     picture[top : top + image.shape[0], left : left + image.shape[1]] = image
     if highlight is not None:
-        line = max(1, min(3, round(scale / 2)))
+        # at least 2 px: the locator map draws a whole level in 400 px, where 1 px is lost
+        line = max(2, min(3, round(scale / 2 + 1)))
         edges = _outline(np.asarray(highlight, bool)).astype(np.float64)
         pixels = np.rint(
             np.stack([left + edges[..., 0] * scale, top + (Y - edges[..., 1]) * scale], axis=-1)
