@@ -16,7 +16,7 @@ from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
 from game.app.camera import OrbitCamera, Preset, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
-from game.app.hud import Hud, marker_screen_positions
+from game.app.hud import BARS, Hud, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas
@@ -194,6 +194,7 @@ class EditorWindow(pyglet.window.Window):
     def on_draw(self) -> None:
         fb_width, fb_height = self.get_framebuffer_size()
         gl.glViewport(0, 0, fb_width, fb_height)
+        gl.glClearColor(*(c / 255 for c in BARS))  # the HUD's bars (see hud.BARS)
         self.clear()
         self.scene.sync()
         self._update_ghost()

@@ -128,15 +128,23 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
 
 
 def test_the_3d_view_skips_only_rows_the_hud_bars_cover(window):
-    """The scene is drawn only between the top bar and the palette: the picture is the same as
-    drawing it everywhere, so no pixel a pupil sees is left out."""
+    """The scene is drawn only between the top bar and the palette: between them the picture is
+    the same as drawing it everywhere, so no pixel a pupil sees is left out. The bars themselves
+    are the window's clear colour (hud.BARS), not rectangles drawn over the scene."""
+    from game.app.hud import BARS
+
     window.view_preset("bird")
-    bottom, top = window.hud.view_rows(window.height)
+    hud = window.hud
+    bottom, top = hud.view_rows(window.height)
     assert 0 < bottom < top < window.height
+    assert tuple(_frame(window)[-1, -1]) == BARS[:3]  # a corner of the palette, with the HUD
+    hud.draw = lambda: None
     between = _frame(window)
-    window.hud.view_rows = lambda height: (0, height)
+    rows = slice(window.height - top, window.height - bottom)  # image rows run top down
+    assert (between[: rows.start] == BARS[:3]).all() and (between[rows.stop :] == BARS[:3]).all()
+    hud.view_rows = lambda height: (0, height)
     everywhere = _frame(window)
-    assert np.array_equal(between, everywhere)
+    assert np.array_equal(between[rows], everywhere[rows])
 
 
 def test_the_hud_made_again_after_a_change_looks_as_one_made_from_nothing(window):
