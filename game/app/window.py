@@ -204,9 +204,11 @@ class EditorWindow(pyglet.window.Window):
         # Only the rows between the HUD's opaque bars: a quarter of the window fewer to shade.
         bottom, top = self.hud.view_rows(self.height)
         scale = fb_height / max(1, self.height)
+        rows = int(bottom * scale), int(bottom * scale) + math.ceil((top - bottom) * scale)
         gl.glEnable(gl.GL_SCISSOR_TEST)
-        gl.glScissor(0, int(bottom * scale), fb_width, math.ceil((top - bottom) * scale))
-        self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size))
+        gl.glScissor(0, rows[0], fb_width, rows[1] - rows[0])
+        view = (fb_width, fb_height, *rows)
+        self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
         self.hud.refresh(self.width, self.height, self.walker is not None)
