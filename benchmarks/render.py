@@ -287,7 +287,7 @@ def main() -> None:
     print(pbuffer[0][1]["renderer"])
     print(
         "CPU per frame: this process's CPU time, llvmpipe's threads included (its rasteriser"
-        " runs on the CPU); other programs' load hardly changes it, unlike the time on the clock."
+        " runs on the CPU); other programs' load changes it far less than the time on the clock."
     )
     if note:
         print(note)
