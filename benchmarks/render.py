@@ -9,7 +9,8 @@ EGL pbuffer lets frames queue up and the count measured how fast Python can *sub
 the editor's own mesh of that level in one vertex buffer with a minimal flat shader, at the
 same resolution and camera, frame for frame interleaved with the editor's, so the ratio
 editor/peer says how much of the frame the editor's extras (ground, shading, HUD) cost on
-this machine whatever its load. Where `Xvfb` is installed the script also starts one on a
+this machine whatever its load; on llvmpipe the CPU time per frame (its rasteriser's threads
+are this process's) gives the same ratio still less disturbed by other programs. Where `Xvfb` is installed the script also starts one on a
 free display and measures a real, visible window there (a child process of this script).
 """
 
@@ -157,20 +158,24 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
         draws = [("editor", editor_frame), ("peer", peer_frame), ("dragging", dragging_frame)]
         draws += [(f"no {name}", without(part)) for name, part in PARTS]
         times: dict[str, list[float]] = {name: [] for name, _ in draws}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in draws}
         for _ in range(frames):
             window.orbit.orbit(1.0, 0)
             for name, draw in draws:
                 window.switch_to()
                 window.dispatch_events()
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 draw()
                 window.flip()
                 gl.glFinish()
                 times[name].append((time.perf_counter() - start) * 1000)
+                cpu[name].append((time.process_time() - start_cpu) * 1000)
         return {
             "triangles": window.scene.triangle_count,
             "editor_ms": statistics.median(times["editor"]),
             "peer_ms": statistics.median(times["peer"]),
+            "editor_cpu_ms": statistics.median(cpu["editor"]),
+            "peer_cpu_ms": statistics.median(cpu["peer"]),
             "without_ms": {name: statistics.median(times[f"no {name}"]) for name, _ in PARTS},
             "dragging_ms": statistics.median(times["dragging"]),
             "renderer": gl.gl_info.get_renderer(),
@@ -189,6 +194,8 @@ def fps_row(name: str, surface: str, result: dict) -> tuple[str, ...]:
         f"{1000 / editor:.0f}",
         f"{1000 / peer:.0f}",
         f"{peer / editor:.2f}",
+        f"{float(result['editor_cpu_ms']):.1f} / {float(result['peer_cpu_ms']):.1f} ms",
+        f"{float(result['peer_cpu_ms']) / float(result['editor_cpu_ms']):.2f}",
     )
 
 
@@ -271,11 +278,17 @@ def main() -> None:
             "editor fps",
             "flat-shader peer fps",
             "editor/peer",
+            "CPU per frame: editor / peer",
+            "editor/peer by CPU",
         ),
         rows,
     )
     print(f"\n{WIDTH}×{HEIGHT}, {FRAMES} frames each, each until glFinish; OpenGL: ", end="")
     print(pbuffer[0][1]["renderer"])
+    print(
+        "CPU per frame: this process's CPU time, llvmpipe's threads included (its rasteriser"
+        " runs on the CPU); other programs' load changes it far less than the time on the clock."
+    )
     if note:
         print(note)
     print()

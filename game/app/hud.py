@@ -16,6 +16,10 @@ from game.core.indicators import stars as count_stars
 
 TOP_BAR = 52
 PALETTE = 112
+# The top bar and the palette are drawn by the window's clear, in this colour: the 3D view is
+# scissored to the rows between them, so the clear shows only there. On llvmpipe a clear is a
+# memset per tile, while the two bars drawn as rectangles blended a fifth of the window's pixels.
+BARS = PAPER
 TOOL = 50
 PANEL = 300
 ROW = 19
@@ -99,7 +103,6 @@ class Hud:
 
     def _top_bar(self, width, height, walking):
         e, c, t = self.editor, self.canvas, self.editor.t
-        c.rect(0, height - TOP_BAR, width, TOP_BAR, PAPER)
         bx = width - 8
         buttons = [
             (t("hud.submit"), "submit", True),
@@ -204,7 +207,6 @@ class Hud:
 
     def _palette(self, width):
         e, c = self.editor, self.canvas
-        c.rect(0, 0, width, PALETTE, PAPER)
         x = 10
         for category in e.level.catalogue.categories:
             if not any(

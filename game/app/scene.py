@@ -4,6 +4,7 @@ Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched 
 and re-uploaded before the next frame.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ SUN = np.array([0.45, -0.35, 0.82])
 SUN = SUN / np.linalg.norm(SUN)
 SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
+LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the city's first faces
 
 # Everything but the faint grid is per vertex: light, the pale look outside the zone, the fog and
 # the ghost's tint. They are affine in the colour the grid darkens, so the vertex shader folds them
@@ -160,6 +162,60 @@ def zone_outline(columns: np.ndarray, z: float, width: float = 0.22) -> np.ndarr
     return np.array(tris, np.float32).reshape(-1, 3)
 
 
+def lawn_rows(
+    view_proj: np.ndarray,
+    eye: np.ndarray,
+    lawn: tuple[tuple[float, float], tuple[float, float]],
+    height: int,
+) -> tuple[int, int]:
+    """The framebuffer rows (first, last + 1) in which the lawn covers the whole width, so no sky
+    can show there; (0, 0) when there are none.
+
+    A row's two ends are cast onto the lawn's plane: if both land on the lawn in front of the
+    camera, so does the whole row (the plane seen through a row is a straight segment, and the
+    lawn is a rectangle). Those rows form one band, which the sky need not rasterise: on llvmpipe
+    a full-screen sky costs even where the depth test rejects every pixel. Each condition is
+    linear in the row's height on the screen, so the band is solved, not searched.
+    """
+    drop = LAWN_Z - float(eye[2])  # negative: the eye is above the lawn
+    if drop >= 0 or height <= 0:
+        return 0, 0
+    # Points on the far plane are affine in the pixel's position (their w is the same), so are the
+    # rays to them: ray = start + y · step at the screen's left and right edge, y from -1 to 1.
+    far = np.linalg.inv(np.asarray(view_proj, np.float64)) @ np.array(
+        [[-1.0, 1.0, -1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    )
+    left, right, up = (far[:3] / far[3]).T
+    step = (up - left).tolist()
+    (x0, y0), (x1, y1) = lawn
+    ex, ey = float(eye[0]), float(eye[1])
+    low, high = -1.0, 1.0
+    for start in ((left - eye).tolist(), (right - eye).tolist()):
+        # Each (c, d) asks c + d·y ≥ 0 of the ray (sx, sy, sz): it points down, and it meets the
+        # lawn's plane within x0..x1 and y0..y1 (multiplied by sz < 0, the bounds turn around).
+        for c, d in (
+            (-start[2], -step[2]),
+            *(
+                (
+                    (bound - origin) * start[2] * sign - drop * start[axis] * sign,
+                    (bound - origin) * step[2] * sign - drop * step[axis] * sign,
+                )
+                for axis, origin, bounds in ((0, ex, (x0, x1)), (1, ey, (y0, y1)))
+                for bound, sign in zip(bounds, (1.0, -1.0))
+            ),
+        ):
+            if d > 0:
+                low = max(low, -c / d)
+            elif d < 0:
+                high = min(high, -c / d)
+            elif c < 0:
+                return 0, 0
+    # Rows whose pixel centre (row + 0.5) / height · 2 - 1 lies within low..high.
+    first = max(0, math.ceil((low + 1) * height / 2 - 0.5 + 1e-6))
+    last = min(height - 1, math.floor((high + 1) * height / 2 - 0.5 - 1e-6))
+    return (first, last + 1) if first <= last else (0, 0)
+
+
 class Scene:
     def __init__(self, level: Level, grid: np.ndarray, chunk_size: int = 32) -> None:
         self.level = level
@@ -168,6 +224,10 @@ class Scene:
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
+        sx, sy, _ = level.shape
+        m = max(sx, sy)
+        # The lawn's corners (x, y): as far beyond the level on every side as the level is wide.
+        self.lawn = ((-m, -m), (sx + m, sy + m))
         self.ground = GpuMesh()
         self.ground.upload(self._ground_mesh())
         self.outline = GpuMesh()
@@ -197,12 +257,11 @@ class Scene:
         fog per pixel; llvmpipe pays for every large triangle in every tile it crosses, so 8² cost
         a third less than 32².
         """
-        sx, sy, _ = self.level.shape
-        m = max(sx, sy)
-        xs = np.linspace(-m, sx + m, cells + 1, dtype=np.float32)
-        ys = np.linspace(-m, sy + m, cells + 1, dtype=np.float32)
+        (x0, y0), (x1, y1) = self.lawn
+        xs = np.linspace(x0, x1, cells + 1, dtype=np.float32)
+        ys = np.linspace(y0, y1, cells + 1, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
-        corners = np.stack([gx, gy, np.full_like(gx, 0.98)], axis=-1).reshape(-1, 3)
+        corners = np.stack([gx, gy, np.full_like(gx, LAWN_Z)], axis=-1).reshape(-1, 3)
         normals = np.tile(np.array([[0, 0, 1]], np.int8), (len(corners), 1))
         colors = np.tile(np.array([(*GROUND[:3], 0)], np.uint8), (len(corners), 1))
         # Two counter-clockwise triangles (seen from above) per cell of the (cells+1)² corners.
@@ -283,8 +342,15 @@ class Scene:
 
         return [self.gpu[key] for key in sorted(self.gpu, key=distance)]
 
-    def draw(self, view_proj: np.ndarray, eye: np.ndarray, fog: tuple[float, float]) -> None:
-        """One frame; `fog` is the (start, end) distance over which the world fades into the haze.
+    def draw(
+        self,
+        view_proj: np.ndarray,
+        eye: np.ndarray,
+        fog: tuple[float, float],
+        view: tuple[int, int, int, int],
+    ) -> None:
+        """One frame; `fog` is the (start, end) distance over which the world fades into the haze,
+        `view` the framebuffer's width and height and the rows (bottom, top) the scissor leaves.
 
         The opaque city comes first (near chunks first, without blending), then the lawn and the
         sky where nothing covers them: each pixel then runs the voxel shader about once instead of
@@ -308,12 +374,21 @@ class Scene:
             mesh.draw()
         self.ground.draw()
 
-        # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0.
+        # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
+        # only in the rows above and below the band the lawn covers from edge to edge.
         gl.glDepthMask(gl.GL_FALSE)
         fp = self.flat_program
         fp.use()
         fp["view_proj"] = matrix_uniform(np.eye(4))
-        self.sky.draw()
+        width, height, bottom, top = view
+        lawn_bottom, lawn_top = lawn_rows(view_proj, eye, self.lawn, height)
+        if lawn_bottom >= lawn_top:
+            lawn_bottom = lawn_top = top
+        for lo, hi in ((bottom, min(top, lawn_bottom)), (max(bottom, lawn_top), top)):
+            if lo < hi:
+                gl.glScissor(0, lo, width, hi - lo)
+                self.sky.draw()
+        gl.glScissor(0, bottom, width, top - bottom)
 
         gl.glEnable(gl.GL_BLEND)
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)

@@ -16,7 +16,7 @@ from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
 from game.app.camera import OrbitCamera, Preset, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
-from game.app.hud import Hud, marker_screen_positions
+from game.app.hud import BARS, Hud, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas
@@ -194,6 +194,7 @@ class EditorWindow(pyglet.window.Window):
     def on_draw(self) -> None:
         fb_width, fb_height = self.get_framebuffer_size()
         gl.glViewport(0, 0, fb_width, fb_height)
+        gl.glClearColor(*(c / 255 for c in BARS))  # the HUD's bars (see hud.BARS)
         self.clear()
         self.scene.sync()
         self._update_ghost()
@@ -203,9 +204,11 @@ class EditorWindow(pyglet.window.Window):
         # Only the rows between the HUD's opaque bars: a quarter of the window fewer to shade.
         bottom, top = self.hud.view_rows(self.height)
         scale = fb_height / max(1, self.height)
+        rows = int(bottom * scale), int(bottom * scale) + math.ceil((top - bottom) * scale)
         gl.glEnable(gl.GL_SCISSOR_TEST)
-        gl.glScissor(0, int(bottom * scale), fb_width, math.ceil((top - bottom) * scale))
-        self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size))
+        gl.glScissor(0, rows[0], fb_width, rows[1] - rows[0])
+        view = (fb_width, fb_height, *rows)
+        self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
         self.hud.refresh(self.width, self.height, self.walker is not None)

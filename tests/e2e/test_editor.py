@@ -128,15 +128,65 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
 
 
 def test_the_3d_view_skips_only_rows_the_hud_bars_cover(window):
-    """The scene is drawn only between the top bar and the palette: the picture is the same as
-    drawing it everywhere, so no pixel a pupil sees is left out."""
+    """The scene is drawn only between the top bar and the palette: between them the picture is
+    the same as drawing it everywhere, so no pixel a pupil sees is left out. The bars themselves
+    are the window's clear colour (hud.BARS), not rectangles drawn over the scene."""
+    from game.app.hud import BARS
+
     window.view_preset("bird")
-    bottom, top = window.hud.view_rows(window.height)
+    hud = window.hud
+    bottom, top = hud.view_rows(window.height)
     assert 0 < bottom < top < window.height
+    assert tuple(_frame(window)[-1, -1]) == BARS[:3]  # a corner of the palette, with the HUD
+    hud.draw = lambda: None
     between = _frame(window)
-    window.hud.view_rows = lambda height: (0, height)
+    rows = slice(window.height - top, window.height - bottom)  # image rows run top down
+    assert (between[: rows.start] == BARS[:3]).all() and (between[rows.stop :] == BARS[:3]).all()
+    hud.view_rows = lambda height: (0, height)
     everywhere = _frame(window)
-    assert np.array_equal(between, everywhere)
+    assert np.array_equal(between[rows], everywhere[rows])
+
+
+@pytest.mark.parametrize("view", ["bird", "top", "walk", "low in a small window"])
+def test_the_sky_skips_only_rows_the_lawn_covers_from_edge_to_edge(window, monkeypatch, view):
+    """The sky is rasterised only outside the band of rows the lawn covers from one side of the
+    window to the other: the picture is the one of the sky drawn in every row, looking straight
+    down, at eye height in walk mode and low over the lawn in a window of another shape; and in
+    every row of the band the lawn is under both ends and the middle."""
+    from game.app import scene
+    from game.core.raycast import screen_ray
+
+    if view == "low in a small window":
+        from game.app.launch import PlayOptions, create_editor
+        from game.app.window import EditorWindow
+
+        window = EditorWindow(create_editor(PlayOptions(level="demo")), 640, 600, visible=False)
+        window.orbit.pitch_deg = 8
+    else:
+        window.view_preset("top" if view == "top" else "bird")
+    if view == "walk":
+        window.toggle_walk()
+    window.hud.draw = lambda: None
+    width, height = window.get_framebuffer_size()
+    assert (width, height) == ((640, 600) if "small" in view else (960, 540))
+    eye = window.camera.eye()
+    first, last = scene.lawn_rows(window.view_proj(), eye, window.scene.lawn, height)
+    assert first < last, "the lawn covers some rows from edge to edge in every view here"
+    if view == "top":
+        assert (first, last) == (0, height)
+    inverse = np.linalg.inv(window.view_proj(np.float64))
+    (x0, y0), (x1, y1) = window.scene.lawn
+    for row in range(first, last, 7):
+        for column in (0, width // 2, width - 1):
+            _, direction = screen_ray(inverse, column + 0.5, row + 0.5, width, height)
+            t = (scene.LAWN_Z - eye[2]) / direction[2]
+            x, y = eye[:2] + t * direction[:2]
+            assert t > 0 and x0 <= x <= x1 and y0 <= y <= y1, (row, column)
+    skipping = _frame(window)
+    monkeypatch.setattr(scene, "lawn_rows", lambda *args: (0, 0))
+    assert np.array_equal(skipping, _frame(window))
+    if view == "low in a small window":
+        window.close()
 
 
 def test_the_hud_made_again_after_a_change_looks_as_one_made_from_nothing(window):
