@@ -14,6 +14,7 @@ from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid
+from game.render.detail import GRASS, Detail
 
 SUN = np.array([0.45, -0.35, 0.82])
 SUN = SUN / np.linalg.norm(SUN)
@@ -69,6 +70,104 @@ void main() {
     vec2 g = abs(fract(v_face + 0.5) - 0.5) / max(width, vec2(1e-4));
     float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, width.y));
     frag = vec4(v_shade * (1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade) + v_add, alpha);
+}
+"""
+
+# The detail shader (see `game.render.detail`): the same frame as above, plus windows, doors and
+# shop windows on walls and a variation on grass, paving and water, all from the face's world
+# position and the block's surface kind, which the chunk puts in alpha's lower seven bits (the
+# zone in the top bit). Everything that depends only on the kind is chosen per vertex and passed
+# flat; per pixel it is one rectangle test, a hash of the cell and a ripple, with no branches
+# (llvmpipe would run both sides of one anyway).
+DETAIL_VS = """#version 330 core
+layout(location=0) in vec3 position;
+layout(location=1) in vec3 normal;
+layout(location=2) in vec4 color;
+uniform mat4 view_proj;
+uniform vec3 sun;
+uniform vec3 eye;
+uniform vec3 fog_color;
+uniform float fog_start;
+uniform float fog_end;
+// Per surface kind: the window (u0, u1, z0, z1 within a voxel), the ground floor's door or shop
+// window, the tint of glass and of doors (multiplied with the wall), how often a door comes
+// (every n-th voxel along the wall), and the variation (per cell, ripple) of top faces.
+const vec4 WINDOW[10] = vec4[10](vec4(0.0), vec4(0.3, 0.7, 0.3, 0.8), vec4(0.06, 0.94, 0.35, 0.8),
+    vec4(0.04, 0.96, 0.06, 0.94), vec4(0.2, 0.8, 0.3, 0.8), vec4(0.15, 0.85, 0.25, 0.85),
+    vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+const vec4 DOOR[10] = vec4[10](vec4(0.0), vec4(0.35, 0.65, 0.0, 0.62), vec4(0.3, 0.7, 0.0, 0.7),
+    vec4(0.3, 0.7, 0.0, 0.7), vec4(0.06, 0.94, 0.06, 0.8), vec4(0.3, 0.7, 0.0, 0.7),
+    vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+const float EVERY[10] = float[10](1.0, 3.0, 4.0, 4.0, 1.0, 5.0, 1.0, 1.0, 1.0, 1.0);
+const vec3 GLASS[10] = vec3[10](vec3(1.0), vec3(0.38, 0.5, 0.66), vec3(0.42, 0.55, 0.72),
+    vec3(0.62, 0.74, 0.86), vec3(0.42, 0.55, 0.7), vec3(0.4, 0.52, 0.68), vec3(1.0), vec3(1.0),
+    vec3(1.0), vec3(1.0));
+const vec3 DOORS[10] = vec3[10](vec3(1.0), vec3(0.45, 0.3, 0.22), vec3(0.3, 0.36, 0.44),
+    vec3(0.3, 0.36, 0.44), vec3(0.55, 0.75, 0.9), vec3(0.35, 0.28, 0.25), vec3(1.0), vec3(1.0),
+    vec3(1.0), vec3(1.0));
+const vec2 VARY[10] = vec2[10](vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0),
+    vec2(0.04, 0.3), vec2(0.14, 0.0), vec2(0.07, 0.0), vec2(0.06, 0.0));
+out vec3 v_shade;
+out vec3 v_add;
+out vec2 v_face;
+flat out vec4 v_window;
+flat out vec4 v_door;
+flat out vec3 v_glass;
+flat out vec3 v_doors;
+flat out vec3 v_vary; // per-cell variation, ripple, how often a door comes
+void main() {
+    gl_Position = view_proj * vec4(position, 1.0);
+    float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
+    vec3 c = color.rgb * light;
+    float a = floor(color.a * 255.0 + 0.5);
+    float outside = 1.0 - step(128.0, a);
+    int kind = int(a - 128.0 * (1.0 - outside));
+    kind = kind < 10 ? kind : 0;
+    float grey = dot(c, vec3(0.3, 0.59, 0.11));
+    c = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
+    float fog = smoothstep(fog_start, fog_end, length(position - eye)) * 0.8;
+    v_shade = c * (1.0 - fog);
+    v_add = mix(vec3(0.06 * outside), fog_color, fog);
+    vec3 n = abs(normal);
+    v_face = n.x > 0.5 ? position.yz : (n.y > 0.5 ? position.xz : position.xy);
+    float wall = 1.0 - n.z;
+    v_window = WINDOW[kind] * wall;
+    // The door's rectangle is taken on the ground floor (z 1..2, on the ground layer) only.
+    v_door = DOOR[kind] * wall;
+    v_glass = GLASS[kind];
+    v_doors = DOORS[kind];
+    v_vary = vec3(VARY[kind] * max(normal.z, 0.0), EVERY[kind]);
+}
+"""
+
+DETAIL_FS = """#version 330 core
+in vec3 v_shade;
+in vec3 v_add;
+in vec2 v_face;
+flat in vec4 v_window;
+flat in vec4 v_door;
+flat in vec3 v_glass;
+flat in vec3 v_doors;
+flat in vec3 v_vary;
+out vec4 frag;
+void main() {
+    vec2 f = fract(v_face);
+    vec2 cell = v_face - f;
+    vec2 width = fwidth(v_face);
+    float fade = 1.0 - smoothstep(0.15, 0.4, max(width.x, width.y));
+    vec2 g = abs(f - 0.5);
+    g = (0.5 - g) / max(width, vec2(1e-4));
+    float grid = 1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade;
+    // A door on the ground floor every n-th voxel along the wall, else a window.
+    float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(mod(cell.x, v_vary.z), 0.5);
+    vec4 r = mix(v_window, v_door, door);
+    vec2 in_r = step(r.xz, f) * step(f, r.yw);
+    // Far away a window fades into its average, before its edges could flicker.
+    float m = mix((r.y - r.x) * (r.w - r.z), in_r.x * in_r.y, fade);
+    float vary = 1.0 + v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
+        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25);
+    vec3 tint = mix(vec3(vary), mix(v_glass, v_doors, door), m);
+    frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }
 """
 
@@ -217,19 +316,28 @@ def lawn_rows(
 
 
 class Scene:
-    def __init__(self, level: Level, grid: np.ndarray, chunk_size: int = 32) -> None:
+    def __init__(
+        self, level: Level, grid: np.ndarray, chunk_size: int = 32, detail: bool = True
+    ) -> None:
         self.level = level
         self.colors = level.catalogue.colors
-        self.chunks = ChunkGrid(grid, self.colors, size=chunk_size, zone=level.in_zone)
+        self._detail = Detail(level.catalogue)
+        self.chunks = ChunkGrid(
+            grid,
+            self.colors,
+            size=chunk_size,
+            zone=level.in_zone,
+            detail=self._detail if detail else None,
+        )
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
+        self.detail_program = program(DETAIL_VS, DETAIL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
         sx, sy, _ = level.shape
         m = max(sx, sy)
         # The lawn's corners (x, y): as far beyond the level on every side as the level is wide.
         self.lawn = ((-m, -m), (sx + m, sy + m))
         self.ground = GpuMesh()
-        self.ground.upload(self._ground_mesh())
         self.outline = GpuMesh()
         self.outline.upload(flat_mesh(zone_outline(level.zone_columns, 1.02), (255, 214, 10, 255)))
         self.locked = GpuMesh()
@@ -249,6 +357,17 @@ class Scene:
         self.hover_lines = GpuMesh()
         self.sync()
 
+    @property
+    def detail(self) -> bool:
+        """Whether blocks are drawn with generated detail (windows, trees, ...); switching it
+        re-meshes every chunk before the next frame."""
+        return self.chunks.detail is not None
+
+    @detail.setter
+    def detail(self, on: bool) -> None:
+        self.chunks.detail = self._detail if on else None
+        self.sync()
+
     def _ground_mesh(self, cells: int = 8) -> Mesh:
         """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city.
 
@@ -263,7 +382,9 @@ class Scene:
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
         corners = np.stack([gx, gy, np.full_like(gx, LAWN_Z)], axis=-1).reshape(-1, 3)
         normals = np.tile(np.array([[0, 0, 1]], np.int8), (len(corners), 1))
-        colors = np.tile(np.array([(*GROUND[:3], 0)], np.uint8), (len(corners), 1))
+        # Alpha 0 is "outside the zone" for both shaders; with detail the lawn varies as grass.
+        alpha = GRASS if self.detail else 0
+        colors = np.tile(np.array([(*GROUND[:3], alpha)], np.uint8), (len(corners), 1))
         # Two counter-clockwise triangles (seen from above) per cell of the (cells+1)² corners.
         i, j = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
         a = (i * (cells + 1) + j).ravel().astype(np.uint32)
@@ -284,6 +405,8 @@ class Scene:
 
     def sync(self) -> list[tuple[int, int]]:
         """Re-mesh and upload every chunk an edit touched since the last frame."""
+        if self.chunks.dirty == set(self.chunks.keys()):
+            self.ground.upload(self._ground_mesh())  # new, or detail switched
         keys = self.chunks.remesh_dirty()
         for key in keys:
             if key not in self.gpu:
@@ -362,14 +485,17 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
-        vp.use()
-        vp["view_proj"] = matrix_uniform(view_proj)
-        vp["sun"] = tuple(SUN.tolist())
-        vp["eye"] = tuple(float(v) for v in eye)
-        vp["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
-        vp["fog_start"], vp["fog_end"] = (float(f) for f in fog)
+        for shader in (self.detail_program, vp) if self.detail else (vp,):
+            shader.use()
+            shader["view_proj"] = matrix_uniform(view_proj)
+            shader["sun"] = tuple(SUN.tolist())
+            shader["eye"] = tuple(float(v) for v in eye)
+            shader["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
+            shader["fog_start"], shader["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
+        if self.detail:
+            self.detail_program.use()
         for mesh in self._front_to_back(eye):
             mesh.draw()
         self.ground.draw()

@@ -6,6 +6,10 @@ a whole-level mesh; an edit therefore dirties every chunk within one voxel of it
 Given the level's editable zone, chunks also carry it per vertex (alpha 255 inside, 0 outside) and
 never merge a face across the zone's border, so the editor's shader pales the city outside the
 building site from a vertex attribute instead of a texture lookup per pixel.
+
+With `detail` (see `game.render.detail`), alpha holds the zone in its top bit (128) and the
+block's surface kind in the lower seven, and prop blocks (trees, benches, ...) are meshed as
+small boxes instead of voxels; without it, alpha is 255 inside the zone and 0 outside.
 """
 
 from collections.abc import Iterator
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
+from game.render.detail import Detail, prop_mesh
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
@@ -27,7 +32,12 @@ class ChunkGrid:
     """
 
     def __init__(
-        self, grid: np.ndarray, colors: np.ndarray, size: int = 32, zone: np.ndarray | None = None
+        self,
+        grid: np.ndarray,
+        colors: np.ndarray,
+        size: int = 32,
+        zone: np.ndarray | None = None,
+        detail: Detail | None = None,
     ) -> None:
         if size < 1:
             raise ValueError(f"chunk size must be positive, got {size}")
@@ -43,6 +53,18 @@ class ChunkGrid:
         self.counts = (-(-grid.shape[0] // size), -(-grid.shape[1] // size))
         self.meshes: dict[ChunkKey, Mesh] = {}
         self.dirty: set[ChunkKey] = set(self.keys())
+        self._detail = detail
+
+    @property
+    def detail(self) -> Detail | None:
+        return self._detail
+
+    @detail.setter
+    def detail(self, detail: Detail | None) -> None:
+        """Switching detail on or off re-meshes every chunk (its alpha and props change)."""
+        if detail is not self._detail:
+            self._detail = detail
+            self.dirty = set(self.keys())
 
     def keys(self) -> Iterator[ChunkKey]:
         for cx in range(self.counts[0]):
@@ -60,11 +82,17 @@ class ChunkGrid:
     def mesh_chunk(self, key: ChunkKey) -> Mesh:
         lo, hi = self.bounds(key)
         block = padded_block(self.grid, lo, hi)
+        detail = self._detail
+        if detail is not None:
+            # Props are not boxes: the faces behind them must show, so they count as air.
+            block = np.where(detail.props[block], np.uint8(0), block).astype(block.dtype)
         inner = block[1:-1, 1:-1, 1:-1]
         if self.zone is None:
             mesh = greedy_mesh(inner, self.colors, lo, neighbours=block)
         else:
             mesh = self._mesh_with_zone(inner, block, lo, hi)
+        if detail is not None:
+            mesh = self._with_detail(mesh, detail, lo, hi)
         self.meshes[key] = mesh
         self.dirty.discard(key)
         return mesh
@@ -78,12 +106,19 @@ class ChunkGrid:
         mesh = greedy_mesh(marked, self._zone_colors, lo, neighbours=block)
         if not mesh.vertex_count:
             return mesh
-        # Every quad (four vertices) lies on one voxel's face; the voxel is half a step behind it.
-        quads = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
-        voxel = np.floor(quads - 0.5 * mesh.normals[::4]).astype(np.intp)
-        inside = self.zone[tuple(voxel.T)]
+        inside = self.zone[tuple(_quad_voxels(mesh).T)]
         mesh.colors[:, 3] = np.repeat(np.where(inside, 255, 0), 4).astype(np.uint8)
         return mesh
+
+    def _with_detail(self, mesh: Mesh, detail: Detail, lo: Vec3i, hi: Vec3i) -> Mesh:
+        """Alpha as zone bit | surface kind, and the chunk's props appended."""
+        if mesh.vertex_count:
+            kinds = detail.kinds[self.grid[tuple(_quad_voxels(mesh).T)]]
+            mesh.colors[:, 3] = (mesh.colors[:, 3] & ZONE_BIT) | np.repeat(kinds, 4)
+        box = tuple(map(slice, lo, hi))
+        zone = None if self.zone is None else self.zone[box]
+        props = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone)
+        return Mesh.concatenate((mesh, props))
 
     def mesh_all(self) -> None:
         for key in self.keys():
@@ -110,3 +145,10 @@ class ChunkGrid:
         for key in keys:
             self.mesh_chunk(key)
         return keys
+
+
+def _quad_voxels(mesh: Mesh) -> np.ndarray:
+    """The voxel each quad (four vertices) of a greedy mesh belongs to: half a step behind its
+    face's centre."""
+    quads = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
+    return np.floor(quads - 0.5 * mesh.normals[::4]).astype(np.intp)
