@@ -398,6 +398,7 @@ def cmd_play(args: argparse.Namespace, lang: Language) -> int:
             join=args.join,
             pseudonym=args.pseudonym,
             server=args.server or "",
+            detail=args.detail == "on",
         )
     )
 
@@ -494,6 +495,7 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--join", metavar="CODE_OR_LINK", help=t("cli.help.play_join"))
     p.add_argument("--pseudonym")
     p.add_argument("--server", metavar="URL")
+    p.add_argument("--detail", choices=("on", "off"), default="on", help=t("cli.help.play_detail"))
     p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(

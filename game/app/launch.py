@@ -31,6 +31,7 @@ class PlayOptions:
     save: Path | None = None
     headless: bool = False
     lang: Language = "en"
+    detail: bool = True  # `--detail off`: plain blocks, no generated windows, trees, ...
     # `--join`: a workshop's code or link; with `pseudonym` joined at once, else the start
     # screen asks for the nickname
     join: str | None = None
@@ -95,7 +96,9 @@ def play(options: PlayOptions) -> int:
             return 0
         options = replace(options, level=choice.level, design=choice.design)
     editor = create_editor(options)
-    window = EditorWindow(editor, *options.size, visible=not options.headless)
+    window = EditorWindow(
+        editor, *options.size, visible=not options.headless, detail=options.detail
+    )
     if not options.headless and not options.design:
         offer_recovery(window)
     try:

@@ -44,7 +44,12 @@ def ground_heights(grid: np.ndarray) -> np.ndarray:
 
 class EditorWindow(pyglet.window.Window):
     def __init__(
-        self, editor: Editor, width: int = 1280, height: int = 720, visible: bool = True
+        self,
+        editor: Editor,
+        width: int = 1280,
+        height: int = 720,
+        visible: bool = True,
+        detail: bool = True,
     ) -> None:
         super().__init__(
             width,
@@ -56,7 +61,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
-        self.scene = Scene(self.level, editor.session.grid)
+        self.scene = Scene(self.level, editor.session.grid, detail=detail)
         self.heights = ground_heights(editor.session.grid)
         editor.on_change = self._on_change
         self.orbit = OrbitCamera()
@@ -83,11 +88,21 @@ class EditorWindow(pyglet.window.Window):
         self.editor.close()
         self.editor = editor
         editor.on_change = self._on_change
-        self.scene = Scene(self.level, editor.session.grid)
+        self.scene = Scene(self.level, editor.session.grid, detail=self.detail)
         self.heights = ground_heights(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
+
+    @property
+    def detail(self) -> bool:
+        """Generated detail (windows, trees, ...) on or off (F6, `--detail`): off draws plain
+        blocks, as the planning view, and costs less on a slow machine."""
+        return self.scene.detail
+
+    @detail.setter
+    def detail(self, on: bool) -> None:
+        self.scene.detail = on
 
     # -- camera -------------------------------------------------------------------------
     @property
