@@ -1,0 +1,65 @@
+"""Generated detail in the real editor (headless): the same pixels for the same grid, a switch
+that gives the plain picture back, and props that never take a click meant for a voxel."""
+
+import numpy as np
+
+from game.core.ops import Box
+
+
+def _frame(window):
+    from game.app.script import ScriptRunner
+
+    return ScriptRunner(window).frame()
+
+
+def _close_to_a_house(window):
+    window.editor.apply(Box(from_=(60, 60, 1), to=(63, 62, 4), block="housing"))
+    window.editor.apply(Box(from_=(60, 65, 1), to=(60, 65, 1), block="tree"))
+    window.orbit.yaw_deg, window.orbit.pitch_deg = 200, 25
+    window.orbit.target, window.orbit.distance = (61, 63, 2), 22
+    window.hud.draw = lambda: None  # the 3D view alone
+
+
+def test_detail_is_deterministic_and_the_switch_gives_the_plain_picture_back(window):
+    assert window.detail  # the editor starts with detail
+    _close_to_a_house(window)
+    detailed = _frame(window)
+    assert np.array_equal(_frame(window), detailed)
+    window.detail = False
+    plain = _frame(window)
+    # Windows, doors and the tree change many pixels of the house's screen rectangle.
+    assert (np.abs(plain.astype(int) - detailed.astype(int)).sum(axis=2) > 30).sum() > 2000
+    window.detail = True
+    assert np.array_equal(_frame(window), detailed)  # same grid, same pixels
+
+
+def test_f6_switches_detail(window):
+    from game.app.actions import BY_KEY
+
+    BY_KEY["F6"].run(window)
+    assert not window.detail and not window.scene.detail
+    BY_KEY["F6"].run(window)
+    assert window.detail
+
+
+def test_a_crown_above_its_voxel_takes_no_click(window):
+    """A tree's crown rises above its voxel; a click there is aimed past the tree (the pointer
+    picks voxels of the grid), so it goes to what lies behind, never to the tree."""
+    _close_to_a_house(window)
+    window.orbit.pitch_deg = 12
+    forward = window.orbit.forward()[:2]
+    # In every variant's crown, above the voxel, a little beyond its middle: the ray on leaves
+    # the tree's column before it comes down to the voxel's top.
+    x0, y0 = np.array([60.5, 65.5]) + 0.15 * forward / np.linalg.norm(forward)
+    x, y = window.screen_position((x0, y0, 2.2))
+    detailed = _frame(window)
+    window.detail = False
+    plain = _frame(window)
+    window.detail = True
+    row, col = window.height - 1 - int(y), int(x)
+    assert np.abs(detailed[row, col].astype(int) - plain[row, col]).sum() > 60  # the crown
+    hit = window.pointer_at(x, y).hit
+    assert hit is None or hit.voxel != (60, 65, 1)
+    # The tree's own voxel is still picked where its box would be.
+    hit = window.pointer_at(*window.screen_position((60.5, 65.5, 1.5))).hit
+    assert hit is not None and hit.voxel == (60, 65, 1)

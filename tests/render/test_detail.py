@@ -1,0 +1,149 @@
+"""Generated detail: derived from the grid alone, the same every time, and off means today's mesh."""
+
+import numpy as np
+import pytest
+
+from game.core.catalogue import Catalogue
+from game.render.chunks import ZONE_BIT, ChunkGrid
+from game.render.detail import (
+    GLASS,
+    GRASS,
+    HOME,
+    OFFICE,
+    PLAIN,
+    PUBLIC,
+    ROAD,
+    SHOP,
+    WATER,
+    Detail,
+    prop_mesh,
+    surface_kinds,
+)
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return Catalogue.load()
+
+
+def _street(catalogue: Catalogue) -> np.ndarray:
+    """A small quarter: ground, a house, an office, a shop, two trees (one two voxels high), a
+    bench, a playground and water."""
+    grid = np.zeros((12, 10, 6), np.uint8)
+    grid[:, :, 0] = catalogue.id("grass")
+    grid[1:4, 1:4, 1:4] = catalogue.id("housing")
+    grid[5:7, 1:3, 1:5] = catalogue.id("office")
+    grid[8:10, 1:3, 1:2] = catalogue.id("shop")
+    grid[2, 6, 1] = grid[4, 6, 1:3] = catalogue.id("tree")
+    grid[6, 6, 1] = catalogue.id("bench")
+    grid[8:10, 5:7, 1] = catalogue.id("playground")
+    grid[2:5, 8:10, 0] = catalogue.id("water")
+    return grid
+
+
+def test_every_block_gets_the_surface_of_its_use(catalogue):
+    kinds = surface_kinds(catalogue)
+    expect = {
+        "housing": HOME,
+        "student_housing": HOME,
+        "office": OFFICE,
+        "wall_glass": GLASS,
+        "shop": SHOP,
+        "school": PUBLIC,
+        "library": PUBLIC,
+        "water": WATER,
+        "grass": GRASS,
+        "road": ROAD,
+        "roof": PLAIN,
+        "tree": PLAIN,
+    }
+    assert {key: int(kinds[catalogue.id(key)]) for key in expect} == expect
+    assert kinds[0] == PLAIN
+
+
+def test_chunks_with_detail_carry_the_zone_bit_and_the_kind_of_each_quad(catalogue):
+    grid = _street(catalogue)
+    zone = np.zeros(grid.shape, bool)
+    zone[:6] = True
+    chunks = ChunkGrid(grid, catalogue.colors, size=4, zone=zone, detail=Detail(catalogue))
+    chunks.mesh_all()
+    kinds = surface_kinds(catalogue)
+    for mesh in chunks.meshes.values():
+        alpha = mesh.colors[::4, 3]
+        centre = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
+        column = np.floor(centre[:, :2]).astype(int).clip(0, (grid.shape[0] - 1, grid.shape[1] - 1))
+        inside = zone[column[:, 0], column[:, 1], 0]
+        assert np.array_equal(alpha & ZONE_BIT != 0, inside)
+        assert set((alpha & ~np.uint8(ZONE_BIT)).tolist()) <= set(kinds.tolist())
+    house_wall = [
+        m.colors[i, 3]
+        for m in chunks.meshes.values()
+        for i in range(0, m.vertex_count, 4)
+        if m.normals[i, 0] == -1 and m.positions[i, 0] == 1 and 1 <= m.positions[i, 1] < 4
+    ]
+    assert house_wall and all(a == ZONE_BIT | HOME for a in house_wall)
+
+
+def test_detail_is_the_same_for_the_same_grid_whatever_the_chunks(catalogue):
+    grid = _street(catalogue)
+
+    def meshed(size: int):
+        chunks = ChunkGrid(grid.copy(), catalogue.colors, size=size, detail=Detail(catalogue))
+        chunks.mesh_all()
+        return chunks.meshes
+
+    first, again = meshed(4), meshed(4)
+    for key in first:
+        for a, b in zip(vars(first[key]).values(), vars(again[key]).values()):
+            assert np.array_equal(a, b)
+    # Props do not depend on where a chunk ends (chunks are whole columns): the same boxes.
+    detail = Detail(catalogue)
+    whole = prop_mesh(grid, (0, 0, 0), catalogue, detail.props)
+    chunks = ChunkGrid(grid, catalogue.colors, size=4)
+    split = []
+    for key in chunks.keys():
+        lo, hi = chunks.bounds(key)
+        part = prop_mesh(grid[tuple(map(slice, lo, hi))], lo, catalogue, detail.props)
+        split += [tuple(p) for p in np.c_[part.positions, part.colors]]
+    assert sorted(split) == sorted(tuple(p) for p in np.c_[whole.positions, whole.colors])
+
+
+def test_detail_off_meshes_as_before_and_switching_back_and_forth_changes_nothing(catalogue):
+    grid = _street(catalogue)
+    plain = ChunkGrid(grid, catalogue.colors, size=5)
+    plain.mesh_all()
+    chunks = ChunkGrid(grid, catalogue.colors, size=5, detail=Detail(catalogue))
+    chunks.mesh_all()
+    chunks.detail = None
+    assert chunks.dirty == set(chunks.keys())
+    chunks.remesh_dirty()
+    for key, mesh in plain.meshes.items():
+        for a, b in zip(vars(mesh).values(), vars(chunks.meshes[key]).values()):
+            assert np.array_equal(a, b)
+
+
+def test_props_replace_their_voxel_and_stay_in_its_column(catalogue):
+    grid = _street(catalogue)
+    detail = Detail(catalogue)
+    chunks = ChunkGrid(grid, catalogue.colors, detail=detail)
+    mesh = chunks.mesh_chunk((0, 0))
+    props = prop_mesh(grid, (0, 0, 0), catalogue, detail.props)
+    assert props.vertex_count and props.vertex_count < mesh.vertex_count
+    # The grass under a tree shows its top face: the tree is no longer a box over it.
+    quads = mesh.positions.reshape(-1, 4, 3)
+    lo, hi = quads.min(axis=1), quads.max(axis=1)
+    ground = (mesh.normals[::4, 2] == 1) & (lo[:, 2] == 1) & (hi[:, 2] == 1)
+    under_tree = (
+        ground & (lo[:, 0] <= 2.5) & (2.5 <= hi[:, 0]) & (lo[:, 1] <= 6.5) & (6.5 <= hi[:, 1])
+    )
+    assert under_tree.any()
+    # Every prop vertex lies in the column of a prop voxel; a tree under a tree stays in its
+    # voxel, a free one may rise above it, never more than one voxel.
+    cells = props.positions.reshape(-1, 20, 3)  # boxes of five faces
+    for box in cells:
+        x, y = np.floor(box[:, :2].min(axis=0) + 1e-4).astype(int)
+        assert (box[:, :2] <= (x + 1, y + 1)).all()
+        z = int(np.flatnonzero(detail.props[grid[x, y]]).min())
+        assert box[:, 2].min() >= z and box[:, 2].max() <= z + 2
+        if (x, y) == (4, 6):  # the lower voxel of the two-voxel tree
+            assert box[:, 2].max() <= 3
