@@ -101,8 +101,7 @@ def test_detail_is_the_same_for_the_same_grid_whatever_the_chunks(catalogue):
     whole = prop_mesh(grid, (0, 0, 0), catalogue, detail.props)
     chunks = ChunkGrid(grid, catalogue.colors, size=4)
     split = []
-    for key in chunks.keys():
-        lo, hi = chunks.bounds(key)
+    for lo, hi in map(chunks.bounds, chunks.keys()):
         part = prop_mesh(grid[tuple(map(slice, lo, hi))], lo, catalogue, detail.props)
         split += [tuple(p) for p in np.c_[part.positions, part.colors]]
     assert sorted(split) == sorted(tuple(p) for p in np.c_[whole.positions, whole.colors])
@@ -134,7 +133,7 @@ def test_props_replace_their_voxel_and_stay_in_its_column(catalogue):
     lo, hi = quads.min(axis=1), quads.max(axis=1)
     ground = (mesh.normals[::4, 2] == 1) & (lo[:, 2] == 1) & (hi[:, 2] == 1)
     under_tree = (
-        ground & (lo[:, 0] <= 2.5) & (2.5 <= hi[:, 0]) & (lo[:, 1] <= 6.5) & (6.5 <= hi[:, 1])
+        ground & (lo[:, 0] <= 2.5) & (hi[:, 0] >= 2.5) & (lo[:, 1] <= 6.5) & (hi[:, 1] >= 6.5)
     )
     assert under_tree.any()
     # Every prop vertex lies in the column of a prop voxel; a tree under a tree stays in its
