@@ -64,7 +64,9 @@ _TREES: tuple[tuple[Box, ...], ...] = (
         ((0.0, 0.05, 0.5, 1.0, 0.95, 1.25), (67, 150, 60)),
     ),
 )
-_CROWN = (((0.05, 0.05, 0.0, 0.95, 0.95, 1.0), None),)  # a tree's upper voxel: crown only
+_CROWN: tuple[Box, ...] = (
+    ((0.05, 0.05, 0.0, 0.95, 0.95, 1.0), None),
+)  # a tree's upper voxel: crown only
 _SAND: Box = ((0.0, 0.0, 0.0, 1.0, 1.0, 0.05), None)  # the playground's own colour
 # A playground's voxels take turns by a hash: climbing frame, slide, swing, open ground.
 _PLAYGROUNDS: tuple[tuple[Box, ...], ...] = (
