@@ -83,16 +83,19 @@ class ChunkGrid:
         lo, hi = self.bounds(key)
         block = padded_block(self.grid, lo, hi)
         detail = self._detail
+        props = None
         if detail is not None:
-            # Props are not boxes: the faces behind them must show, so they count as air.
-            block = np.where(detail.props[block], np.uint8(0), block).astype(block.dtype)
+            props = detail.props[block]
+            if props.any():
+                # Props are not boxes: the faces behind them must show, so they count as air.
+                block = np.where(props, 0, block).astype(block.dtype)
         inner = block[1:-1, 1:-1, 1:-1]
         if self.zone is None:
             mesh = greedy_mesh(inner, self.colors, lo, neighbours=block)
         else:
             mesh = self._mesh_with_zone(inner, block, lo, hi)
-        if detail is not None:
-            mesh = self._with_detail(mesh, detail, lo, hi)
+        if detail is not None and props is not None:
+            mesh = self._with_detail(mesh, detail, lo, hi, props)
         self.meshes[key] = mesh
         self.dirty.discard(key)
         return mesh
@@ -110,15 +113,21 @@ class ChunkGrid:
         mesh.colors[:, 3] = np.repeat(np.where(inside, 255, 0), 4).astype(np.uint8)
         return mesh
 
-    def _with_detail(self, mesh: Mesh, detail: Detail, lo: Vec3i, hi: Vec3i) -> Mesh:
-        """Alpha as zone bit | surface kind, and the chunk's props appended."""
+    def _with_detail(
+        self, mesh: Mesh, detail: Detail, lo: Vec3i, hi: Vec3i, props: np.ndarray
+    ) -> Mesh:
+        """Alpha as zone bit | surface kind, and the chunk's props appended (`props`: which
+        voxels of the padded block are props)."""
         if mesh.vertex_count:
             kinds = detail.kinds[self.grid[tuple(_quad_voxels(mesh).T)]]
             mesh.colors[:, 3] = (mesh.colors[:, 3] & ZONE_BIT) | np.repeat(kinds, 4)
+        inner = props[1:-1, 1:-1, 1:-1]
+        if not inner.any():
+            return mesh
         box = tuple(map(slice, lo, hi))
         zone = None if self.zone is None else self.zone[box]
-        props = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone)
-        return Mesh.concatenate((mesh, props))
+        boxes = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner)
+        return Mesh.concatenate((mesh, boxes))
 
     def mesh_all(self) -> None:
         for key in self.keys():

@@ -13,6 +13,8 @@ Nothing here is stored in a design: the same grid always gives the same detail. 
   a click.
 """
 
+from functools import cache
+
 import numpy as np
 
 from game.core.catalogue import Catalogue
@@ -144,48 +146,77 @@ def _hash(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     return (h ^ (h >> 13)) & 0x7FFFFFFF
 
 
+@cache
+def _box_arrays(boxes: tuple[Box, ...]) -> tuple[np.ndarray, ...]:
+    """A prop's boxes as arrays: low and high corners (k, 3), colours (k, 3), which take the
+    block's own colour (k,)."""
+    low = np.array([b[:3] for b, _ in boxes], np.float64).reshape(-1, 3)
+    high = np.array([b[3:] for b, _ in boxes], np.float64).reshape(-1, 3)
+    rgb = np.array([c or (0, 0, 0) for _, c in boxes], np.float32).reshape(-1, 3)
+    own = np.array([c is None for _, c in boxes], bool)
+    return low, high, rgb, own
+
+
 def prop_mesh(
     grid: np.ndarray,
     lo: tuple[int, int, int],
     catalogue: Catalogue,
     props: np.ndarray,
     zone: np.ndarray | None = None,
+    where: np.ndarray | None = None,
 ) -> Mesh:
     """The props of the voxels `grid` (world origin `lo`) as boxes.
 
     `props` is `prop_ids(catalogue)`; `zone` (the grid's shape) the editable voxels. Alpha is
     128 inside the zone (or everywhere without one) and 0 outside, with surface kind PLAIN.
+    `where` is `props[grid]` if the caller has it already.
     """
-    xs, ys, zs = np.nonzero(props[grid])
+    xs, ys, zs = np.nonzero(props[grid] if where is None else where)
     if not xs.size:
         return Mesh.empty()
-    keys = {b.id: b.key for b in catalogue.blocks if b.key in PROP_KEYS}
+    blocks = grid[xs, ys, zs]
     hashes = _hash(xs + lo[0], ys + lo[1], zs + lo[2])
-    boxes: list[tuple[float, ...]] = []
-    rgb: list[tuple[int, int, int]] = []
-    alpha: list[int] = []
-    top = grid.shape[2] - 1
-    for x, y, z, h in zip(xs.tolist(), ys.tolist(), zs.tolist(), hashes.tolist()):
-        block = int(grid[x, y, z])
-        key = keys[block]
-        if key == "tree" and z > 0 and grid[x, y, z - 1] == block:
-            parts = _CROWN
-        elif key in _VARIANTS:
-            parts = _VARIANTS[key][h % len(_VARIANTS[key])]
-        else:
-            parts = _PROPS[key]
-        # Whatever stands on a prop (or the chunk's top) keeps it within its voxel.
-        ceiling = 1.0 if z == top or grid[x, y, z + 1] else 2.0
-        own = tuple(int(c) for c in catalogue.colors[block])
-        inside = zone is None or bool(zone[x, y, z])
-        for (x0, y0, z0, x1, y1, z1), colour in parts:
-            z1 = min(z1, ceiling)
-            boxes.append(
-                (x + lo[0] + x0, y + lo[1] + y0, z + lo[2] + z0, x1 - x0, y1 - y0, z1 - z0)
-            )
-            rgb.append(colour or own)  # type: ignore[arg-type]
-            alpha.append(128 if inside else 0)
-    box = np.asarray(boxes, np.float32)  # (n, 6): origin and size
+    # Whatever stands on a prop (or the chunk's top) keeps it within its voxel.
+    above = np.ones(xs.size, bool)
+    below_top = zs + 1 < grid.shape[2]
+    above[below_top] = grid[xs[below_top], ys[below_top], zs[below_top] + 1] != 0
+    ceiling = np.where(above, 1.0, 2.0)
+    inside = np.ones(xs.size, bool) if zone is None else zone[xs, ys, zs]
+    origin = np.stack([xs + lo[0], ys + lo[1], zs + lo[2]], axis=1).astype(np.float64)
+    # Voxels are grouped by the boxes they get (a few dozen groups at most), each group at once.
+    parts: list[tuple[tuple[Box, ...], np.ndarray]] = []
+    for block_id in np.unique(blocks).tolist():
+        key = catalogue.key(block_id)
+        of_block = blocks == block_id
+        if key == "tree":
+            on_tree = of_block & (zs > 0)
+            on_tree[on_tree] = grid[xs[on_tree], ys[on_tree], zs[on_tree] - 1] == block_id
+            parts.append((_CROWN, on_tree))
+            of_block &= ~on_tree
+        variants = _VARIANTS.get(key, (_PROPS.get(key, ()),))
+        variant = hashes % len(variants)
+        for i, boxes in enumerate(variants):
+            parts.append((boxes, of_block & (variant == i)))
+    box_rows, rgb_rows, alpha_rows = [], [], []
+    for boxes, chosen in parts:
+        if not chosen.any():
+            continue
+        low, high, rgb, own = _box_arrays(boxes)
+        count = int(chosen.sum())
+        top = np.minimum(high[None, :, 2], ceiling[chosen, None])  # (count, k)
+        rows = np.empty((count, len(boxes), 6))
+        rows[:, :, :3] = origin[chosen, None, :] + low
+        rows[:, :, 3:5] = high[:, :2] - low[:, :2]
+        rows[:, :, 5] = top - low[:, 2]
+        box_rows.append(rows.reshape(-1, 6))
+        colours = np.broadcast_to(rgb, (count, *rgb.shape)).copy()
+        colours[:, own] = catalogue.colors[blocks[chosen]].astype(np.float32)[:, None, :]
+        rgb_rows.append(colours.reshape(-1, 3))
+        alpha_rows.append(np.repeat(np.where(inside[chosen], 128, 0), len(boxes)))
+    boxes_all = np.concatenate(box_rows)
+    rgb = np.concatenate(rgb_rows)
+    alpha = np.concatenate(alpha_rows)
+    box = boxes_all.astype(np.float32)  # (n, 6): origin and size
     n = len(box)
     positions = box[:, None, None, :3] + _FACE_CORNERS[None] * box[:, None, None, 3:]
     shade = _FACE_SHADE[None, :, :, None] * np.asarray(rgb, np.float32)[:, None, None, :]
