@@ -106,7 +106,7 @@ const vec3 DOORS[10] = vec3[10](vec3(1.0), vec3(0.45, 0.3, 0.22), vec3(0.3, 0.36
     vec3(0.3, 0.36, 0.44), vec3(0.55, 0.75, 0.9), vec3(0.35, 0.28, 0.25), vec3(1.0), vec3(1.0),
     vec3(1.0), vec3(1.0));
 const vec2 VARY[10] = vec2[10](vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0), vec2(0.0),
-    vec2(0.04, 0.3), vec2(0.14, 0.0), vec2(0.07, 0.0), vec2(0.06, 0.0));
+    vec2(0.04, 0.3), vec2(0.09, 0.0), vec2(0.07, 0.0), vec2(0.06, 0.0));
 out vec3 v_shade;
 out vec3 v_add;
 out vec2 v_face;
@@ -121,7 +121,9 @@ void main() {
     vec3 c = color.rgb * light;
     float a = floor(color.a * 255.0 + 0.5);
     float outside = 1.0 - step(128.0, a);
-    int kind = int(a - 128.0 * (1.0 - outside));
+    float rest = a - 128.0 * (1.0 - outside);
+    float street = step(64.0, rest); // the ground floor faces a street: doors
+    int kind = int(rest - 64.0 * street);
     kind = kind < 10 ? kind : 0;
     float grey = dot(c, vec3(0.3, 0.59, 0.11));
     c = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
@@ -136,7 +138,7 @@ void main() {
     v_door = DOOR[kind] * wall;
     v_glass = GLASS[kind];
     v_doors = DOORS[kind];
-    v_vary = vec3(VARY[kind] * max(normal.z, 0.0), EVERY[kind]);
+    v_vary = vec3(VARY[kind] * max(normal.z, 0.0), EVERY[kind] * street);
 }
 """
 
@@ -159,13 +161,16 @@ void main() {
     g = (0.5 - g) / max(width, vec2(1e-4));
     float grid = 1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade;
     // A door on the ground floor every n-th voxel along the wall, else a window.
-    float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(mod(cell.x, v_vary.z), 0.5);
+    // (v_vary.z is 0 where the wall faces no street: no door.)
+    float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(0.5, v_vary.z)
+        * step(mod(cell.x, max(v_vary.z, 1.0)), 0.5);
     vec4 r = mix(v_window, v_door, door);
     vec2 in_r = step(r.xz, f) * step(f, r.yw);
     // Far away a window fades into its average, before its edges could flicker.
     float m = mix((r.y - r.x) * (r.w - r.z), in_r.x * in_r.y, fade);
-    float vary = 1.0 + v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
-        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25);
+    // Far away the variation fades out too, before it turns into noise.
+    float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
+        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
     vec3 tint = mix(vec3(vary), mix(v_glass, v_doors, door), m);
     frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }

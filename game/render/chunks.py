@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
-from game.render.detail import Detail, prop_mesh
+from game.render.detail import DOOR_BIT, Detail, prop_mesh
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
@@ -119,7 +119,25 @@ class ChunkGrid:
         """Alpha as zone bit | surface kind, and the chunk's props appended (`props`: which
         voxels of the padded block are props)."""
         if mesh.vertex_count:
-            kinds = detail.kinds[self.grid[tuple(_quad_voxels(mesh).T)]]
+            voxels = _quad_voxels(mesh)
+            kinds = detail.kinds[self.grid[tuple(voxels.T)]]
+            # A wall that takes in the ground floor (z = 1) gets doors where the ground in front
+            # of its middle is a street or path (a door onto a lawn leads nowhere).
+            normals = mesh.normals[::4].astype(np.intp)
+            heights = mesh.positions[:, 2].reshape(-1, 4)
+            front = voxels + normals
+            front[:, 2] = 0
+            shape = np.array(self.grid.shape)
+            inside = ((front >= 0) & (front < shape)).all(axis=1)
+            front = np.minimum(np.maximum(front, 0), shape - 1)
+            door = (
+                (normals[:, 2] == 0)
+                & (heights.min(axis=1) <= 1)
+                & (heights.max(axis=1) >= 2)
+                & inside
+                & detail.street[self.grid[tuple(front.T)]]
+            )
+            kinds = kinds | np.where(door, DOOR_BIT, 0).astype(np.uint8)
             mesh.colors[:, 3] = (mesh.colors[:, 3] & ZONE_BIT) | np.repeat(kinds, 4)
         inner = props[1:-1, 1:-1, 1:-1]
         if not inner.any():

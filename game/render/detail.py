@@ -23,6 +23,8 @@ from game.core.mesh import Mesh
 # Surface kinds (7 bits; 0 is "no pattern"). The shader's tables are indexed by these.
 PLAIN, HOME, OFFICE, GLASS, SHOP, PUBLIC, WATER, GRASS, PAVING, ROAD = range(10)
 KIND_COUNT = 10
+DOOR_BIT = 0x40
+"""Beside the kind: this wall's ground floor faces a street or path, so it may have doors."""
 
 _KIND_BY_USE = {
     "housing": HOME,
@@ -240,3 +242,6 @@ class Detail:
         self.catalogue = catalogue
         self.kinds = surface_kinds(catalogue)
         self.props = prop_ids(catalogue)
+        # Where a door may open onto: streets, paths, squares and car parks (not a lawn).
+        self.street = np.zeros(256, bool)
+        self.street[[b.id for b in catalogue.blocks if b.category == "streets"]] = True

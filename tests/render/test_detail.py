@@ -6,6 +6,7 @@ import pytest
 from game.core.catalogue import Catalogue
 from game.render.chunks import ZONE_BIT, ChunkGrid
 from game.render.detail import (
+    DOOR_BIT,
     GLASS,
     GRASS,
     HOME,
@@ -31,6 +32,7 @@ def _street(catalogue: Catalogue) -> np.ndarray:
     bench, a playground and water."""
     grid = np.zeros((12, 10, 6), np.uint8)
     grid[:, :, 0] = catalogue.id("grass")
+    grid[0, :, 0] = catalogue.id("footpath")  # along the house's west wall
     grid[1:4, 1:4, 1:4] = catalogue.id("housing")
     grid[5:7, 1:3, 1:5] = catalogue.id("office")
     grid[8:10, 1:3, 1:2] = catalogue.id("shop")
@@ -74,14 +76,22 @@ def test_chunks_with_detail_carry_the_zone_bit_and_the_kind_of_each_quad(catalog
         column = np.floor(centre[:, :2]).astype(int).clip(0, (grid.shape[0] - 1, grid.shape[1] - 1))
         inside = zone[column[:, 0], column[:, 1], 0]
         assert np.array_equal(alpha & ZONE_BIT != 0, inside)
-        assert set((alpha & ~np.uint8(ZONE_BIT)).tolist()) <= set(kinds.tolist())
-    house_wall = [
-        m.colors[i, 3]
-        for m in chunks.meshes.values()
-        for i in range(0, m.vertex_count, 4)
-        if m.normals[i, 0] == -1 and m.positions[i, 0] == 1 and 1 <= m.positions[i, 1] < 4
-    ]
-    assert house_wall and all(a == ZONE_BIT | HOME for a in house_wall)
+        assert set((alpha & ~np.uint8(ZONE_BIT | DOOR_BIT)).tolist()) <= set(kinds.tolist())
+
+    def wall(normal: tuple[int, int, int], x: float) -> list[int]:
+        return [
+            int(m.colors[i, 3])
+            for m in chunks.meshes.values()
+            for i in range(0, m.vertex_count, 4)
+            if tuple(m.normals[i]) == normal
+            and m.positions[i, 0] == x
+            and m.positions[i, 1] < 4
+            and m.positions[i : i + 4, 2].min() == 1  # quads with the ground floor
+        ]
+
+    # The west wall faces the footpath: doors; the east wall faces the lawn: none.
+    assert wall((-1, 0, 0), 1) and set(wall((-1, 0, 0), 1)) == {ZONE_BIT | DOOR_BIT | HOME}
+    assert wall((1, 0, 0), 4) and set(wall((1, 0, 0), 4)) == {ZONE_BIT | HOME}
 
 
 def test_detail_is_the_same_for_the_same_grid_whatever_the_chunks(catalogue):
