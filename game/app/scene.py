@@ -115,6 +115,7 @@ flat out vec4 v_door;
 flat out vec3 v_glass;
 flat out vec3 v_doors;
 flat out vec3 v_vary; // per-cell variation, ripple, how often a door comes
+flat out float v_cornice;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
@@ -123,7 +124,9 @@ void main() {
     float outside = 1.0 - step(128.0, a);
     float rest = a - 128.0 * (1.0 - outside);
     float street = step(64.0, rest); // the ground floor faces a street: doors
-    int kind = int(rest - 64.0 * street);
+    rest -= 64.0 * street;
+    float cornice = step(32.0, rest); // the wall's top row, under the roof: a darker edge
+    int kind = int(rest - 32.0 * cornice);
     kind = kind < 10 ? kind : 0;
     float grey = dot(c, vec3(0.3, 0.59, 0.11));
     c = mix(c, mix(c, vec3(grey), 0.25) * 0.92, outside);
@@ -139,6 +142,7 @@ void main() {
     v_glass = GLASS[kind];
     v_doors = DOORS[kind];
     v_vary = vec3(VARY[kind] * max(normal.z, 0.0), EVERY[kind] * street);
+    v_cornice = cornice * wall;
 }
 """
 
@@ -151,6 +155,7 @@ flat in vec4 v_door;
 flat in vec3 v_glass;
 flat in vec3 v_doors;
 flat in vec3 v_vary;
+flat in float v_cornice;
 out vec4 frag;
 void main() {
     vec2 f = fract(v_face);
@@ -172,6 +177,8 @@ void main() {
     float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
         + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
     vec3 tint = mix(vec3(vary), mix(v_glass, v_doors, door), m);
+    // The roof's edge: the top of a building's wall a little darker (its average far away).
+    tint *= 1.0 - 0.35 * v_cornice * mix(0.12, step(0.88, f.y), fade);
     frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }
 """

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
-from game.render.detail import DOOR_BIT, Detail, prop_mesh
+from game.render.detail import CORNICE_BIT, CORNICE_ID, DOOR_BIT, Detail, prop_mesh
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
@@ -83,47 +83,58 @@ class ChunkGrid:
         lo, hi = self.bounds(key)
         block = padded_block(self.grid, lo, hi)
         detail = self._detail
-        props = None
-        if detail is not None:
-            props = detail.props[block]
-            if props.any():
-                # Props are not boxes: the faces behind them must show, so they count as air.
-                block = np.where(props, 0, block).astype(block.dtype)
-        inner = block[1:-1, 1:-1, 1:-1]
-        if self.zone is None:
-            mesh = greedy_mesh(inner, self.colors, lo, neighbours=block)
+        if detail is None:
+            inner = block[1:-1, 1:-1, 1:-1]
+            if self.zone is None:
+                mesh = greedy_mesh(inner, self.colors, lo, neighbours=block)
+            else:
+                mesh = self._mesh_with_zone(inner, block, lo, hi, self._zone_colors)
         else:
-            mesh = self._mesh_with_zone(inner, block, lo, hi)
-        if detail is not None and props is not None:
-            mesh = self._with_detail(mesh, detail, lo, hi, props)
+            mesh = self._mesh_with_detail(block, detail, lo, hi)
         self.meshes[key] = mesh
         self.dirty.discard(key)
         return mesh
 
-    def _mesh_with_zone(self, inner: np.ndarray, block: np.ndarray, lo: Vec3i, hi: Vec3i) -> Mesh:
+    def _mesh_with_zone(
+        self, inner: np.ndarray, block: np.ndarray, lo: Vec3i, hi: Vec3i, colors: np.ndarray
+    ) -> Mesh:
         assert self.zone is not None
         if inner.size and int(inner.max()) >= ZONE_BIT:
             raise ValueError(f"block ids must stay below {ZONE_BIT} to mesh with a zone")
         zone = self.zone[tuple(map(slice, lo, hi))]
         marked = np.where(zone, inner, inner | np.uint8(ZONE_BIT) * (inner != 0))
-        mesh = greedy_mesh(marked, self._zone_colors, lo, neighbours=block)
+        mesh = greedy_mesh(marked, colors, lo, neighbours=block)
         if not mesh.vertex_count:
             return mesh
         inside = self.zone[tuple(_quad_voxels(mesh).T)]
         mesh.colors[:, 3] = np.repeat(np.where(inside, 255, 0), 4).astype(np.uint8)
         return mesh
 
-    def _with_detail(
-        self, mesh: Mesh, detail: Detail, lo: Vec3i, hi: Vec3i, props: np.ndarray
-    ) -> Mesh:
-        """Alpha as zone bit | surface kind, and the chunk's props appended (`props`: which
-        voxels of the padded block are props)."""
+    def _mesh_with_detail(self, block: np.ndarray, detail: Detail, lo: Vec3i, hi: Vec3i) -> Mesh:
+        """The chunk as the detail shader draws it: props as boxes, each wall's top row (under
+        the roof) a quad of its own, alpha = zone bit | door bit | cornice bit | surface kind."""
+        props = detail.props[block]
+        if props.any():
+            # Props are not boxes: the faces behind them must show, so they count as air.
+            block = np.where(props, 0, block).astype(block.dtype)
+        inner = block[1:-1, 1:-1, 1:-1]
+        # A building's voxel with air above is meshed as id | CORNICE_ID: the same colour, but
+        # its walls never merge with the rows below, so the shader can draw the roof's edge.
+        top = detail.building[inner] & (block[1:-1, 1:-1, 2:] == 0)
+        marked = inner | np.uint8(CORNICE_ID) * top
+        if self.zone is None:
+            mesh = greedy_mesh(marked, detail.colors, lo, neighbours=block)
+        else:
+            mesh = self._mesh_with_zone(marked, block, lo, hi, detail.colors)
         if mesh.vertex_count:
             voxels = _quad_voxels(mesh)
             kinds = detail.kinds[self.grid[tuple(voxels.T)]]
+            normals = mesh.normals[::4].astype(np.intp)
+            wall = normals[:, 2] == 0
+            local = voxels - np.asarray(lo)
+            cornice = wall & top[tuple(local.T)]
             # A wall that takes in the ground floor (z = 1) gets doors where the ground in front
             # of its middle is a street or path (a door onto a lawn leads nowhere).
-            normals = mesh.normals[::4].astype(np.intp)
             heights = mesh.positions[:, 2].reshape(-1, 4)
             front = voxels + normals
             front[:, 2] = 0
@@ -131,20 +142,21 @@ class ChunkGrid:
             inside = ((front >= 0) & (front < shape)).all(axis=1)
             front = np.minimum(np.maximum(front, 0), shape - 1)
             door = (
-                (normals[:, 2] == 0)
+                wall
                 & (heights.min(axis=1) <= 1)
                 & (heights.max(axis=1) >= 2)
                 & inside
                 & detail.street[self.grid[tuple(front.T)]]
             )
-            kinds = kinds | np.where(door, DOOR_BIT, 0).astype(np.uint8)
+            bits = np.where(door, DOOR_BIT, 0) | np.where(cornice, CORNICE_BIT, 0)
+            kinds = kinds | bits.astype(np.uint8)
             mesh.colors[:, 3] = (mesh.colors[:, 3] & ZONE_BIT) | np.repeat(kinds, 4)
-        inner = props[1:-1, 1:-1, 1:-1]
-        if not inner.any():
+        inner_props = props[1:-1, 1:-1, 1:-1]
+        if not inner_props.any():
             return mesh
         box = tuple(map(slice, lo, hi))
         zone = None if self.zone is None else self.zone[box]
-        boxes = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner)
+        boxes = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props)
         return Mesh.concatenate((mesh, boxes))
 
     def mesh_all(self) -> None:

@@ -25,6 +25,10 @@ PLAIN, HOME, OFFICE, GLASS, SHOP, PUBLIC, WATER, GRASS, PAVING, ROAD = range(10)
 KIND_COUNT = 10
 DOOR_BIT = 0x40
 """Beside the kind: this wall's ground floor faces a street or path, so it may have doors."""
+CORNICE_BIT = 0x20
+"""Beside the kind: this wall quad is the top row under a roof, drawn with a darker edge."""
+CORNICE_ID = 0x40
+"""Added to a block id for meshing the top row of a building (ids stay below it)."""
 
 _KIND_BY_USE = {
     "housing": HOME,
@@ -245,3 +249,9 @@ class Detail:
         # Where a door may open onto: streets, paths, squares and car parks (not a lawn).
         self.street = np.zeros(256, bool)
         self.street[[b.id for b in catalogue.blocks if b.category == "streets"]] = True
+        self.building = np.zeros(256, bool)
+        self.building[[b.id for b in catalogue.blocks if b.building]] = True
+        if max(b.id for b in catalogue.blocks) >= CORNICE_ID:
+            raise ValueError(f"generated detail needs block ids below {CORNICE_ID}")
+        # Colours for meshing: an id with the cornice or the zone's bit has the block's colour.
+        self.colors = catalogue.colors[np.arange(256) % CORNICE_ID]

@@ -6,6 +6,7 @@ import pytest
 from game.core.catalogue import Catalogue
 from game.render.chunks import ZONE_BIT, ChunkGrid
 from game.render.detail import (
+    CORNICE_BIT,
     DOOR_BIT,
     GLASS,
     GRASS,
@@ -76,9 +77,11 @@ def test_chunks_with_detail_carry_the_zone_bit_and_the_kind_of_each_quad(catalog
         column = np.floor(centre[:, :2]).astype(int).clip(0, (grid.shape[0] - 1, grid.shape[1] - 1))
         inside = zone[column[:, 0], column[:, 1], 0]
         assert np.array_equal(alpha & ZONE_BIT != 0, inside)
-        assert set((alpha & ~np.uint8(ZONE_BIT | DOOR_BIT)).tolist()) <= set(kinds.tolist())
+        assert set((alpha & ~np.uint8(ZONE_BIT | DOOR_BIT | CORNICE_BIT)).tolist()) <= set(
+            kinds.tolist()
+        )
 
-    def wall(normal: tuple[int, int, int], x: float) -> list[int]:
+    def wall(normal: tuple[int, int, int], x: float, z: int = 1) -> list[int]:
         return [
             int(m.colors[i, 3])
             for m in chunks.meshes.values()
@@ -86,12 +89,14 @@ def test_chunks_with_detail_carry_the_zone_bit_and_the_kind_of_each_quad(catalog
             if tuple(m.normals[i]) == normal
             and m.positions[i, 0] == x
             and m.positions[i, 1] < 4
-            and m.positions[i : i + 4, 2].min() == 1  # quads with the ground floor
+            and m.positions[i : i + 4, 2].min() == z  # quads from row z up
         ]
 
     # The west wall faces the footpath: doors; the east wall faces the lawn: none.
     assert wall((-1, 0, 0), 1) and set(wall((-1, 0, 0), 1)) == {ZONE_BIT | DOOR_BIT | HOME}
     assert wall((1, 0, 0), 4) and set(wall((1, 0, 0), 4)) == {ZONE_BIT | HOME}
+    # The top row (z = 3, under the roof) is a quad of its own, with the roof's darker edge.
+    assert set(wall((1, 0, 0), 4, z=3)) == {ZONE_BIT | CORNICE_BIT | HOME}
 
 
 def test_detail_is_the_same_for_the_same_grid_whatever_the_chunks(catalogue):
