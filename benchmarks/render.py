@@ -138,7 +138,7 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
         plain = Scene(level, editor.session.grid, detail=False)
 
         def plain_frame() -> None:
-            """The editor's frame with generated detail off (F6): plain blocks."""
+            """The editor's frame with generated detail off (F7): plain blocks."""
             window.scene = plain
             try:
                 window.on_draw()
@@ -363,7 +363,7 @@ def main() -> None:
     )
     print(
         "\nGenerated detail (windows, doors, trees, playgrounds, ...) on, as the editor starts,"
-        " and off (F6), frame for frame interleaved; the issue asks on/off ≥ 0.5 and ≥ 30 fps"
+        " and off (F7), frame for frame interleaved; the issue asks on/off ≥ 0.5 and ≥ 30 fps"
         " on the demo level."
     )
     print()

@@ -96,7 +96,7 @@ class EditorWindow(pyglet.window.Window):
 
     @property
     def detail(self) -> bool:
-        """Generated detail (windows, trees, ...) on or off (F6, `--detail`): off draws plain
+        """Generated detail (windows, trees, ...) on or off (F7, `--detail`): off draws plain
         blocks, as the planning view, and costs less on a slow machine."""
         return self.scene.detail
 

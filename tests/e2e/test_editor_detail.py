@@ -33,12 +33,12 @@ def test_detail_is_deterministic_and_the_switch_gives_the_plain_picture_back(win
     assert np.array_equal(_frame(window), detailed)  # same grid, same pixels
 
 
-def test_f6_switches_detail(window):
+def test_f7_switches_detail(window):
     from game.app.actions import BY_KEY
 
-    BY_KEY["F6"].run(window)
+    BY_KEY["F7"].run(window)
     assert not window.detail and not window.scene.detail
-    BY_KEY["F6"].run(window)
+    BY_KEY["F7"].run(window)
     assert window.detail
 
 
