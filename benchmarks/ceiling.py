@@ -33,9 +33,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from uvicorn.supervisors import Multiprocess
 
-from server_sync.services.votes import PG_CONNECTIONS
+from server_sync.services.participants import SEEN_EVERY
+from server_sync.services.votes import PG_CONNECTIONS, postgres_statements
 
 ENV = "QUARTIER_CEILING_DB"
+STEPS = "QUARTIER_CEILING_STEPS"
 PREFIX, SUFFIX = "/api/v1/submissions/", "/vote"
 CALLER_AND_TARGET = """
 SELECT participants.id, participants.workshop_id, submissions.participant_id, submissions.status,
@@ -120,6 +122,9 @@ def sqlite_votes(path: str) -> Vote:
 
 
 def postgres_votes(url: str) -> tuple[Vote, Any]:
+    """The vote in one statement per request, as the server's (server_sync/services/votes.py:
+    postgres_statements); with QUARTIER_CEILING_STEPS set, in the three statements the server
+    used before (caller and target, my votes, insert or delete: the ceiling of that technique)."""
     from psycopg import IntegrityError
     from psycopg_pool import AsyncConnectionPool
 
@@ -131,13 +136,36 @@ def postgres_votes(url: str) -> tuple[Vote, Any]:
         open=False,
     )
 
+    cast, take_back = postgres_statements()
+
     async def vote(method: str, token: str, uuid: str) -> tuple[int, bytes]:
+        hashed = hashlib.sha256(token.encode()).hexdigest()
         for _ in range(8):  # two requests of one participant raced for a slot: again
             with contextlib.suppress(IntegrityError):
-                return await attempt(method, hashlib.sha256(token.encode()).hexdigest(), uuid)
+                if os.environ.get(STEPS):
+                    return await steps(method, hashed, uuid)
+                answer = await one_statement(method, hashed, uuid)
+                if answer is not None:
+                    return answer
         return 409, b"{}"
 
-    async def attempt(method: str, hashed: str, uuid: str) -> tuple[int, bytes]:
+    async def one_statement(method: str, hashed: str, uuid: str) -> tuple[int, bytes] | None:
+        moment = datetime.now(UTC)
+        params = {"token": hashed, "uuid": uuid, "now": moment, "stale": moment - SEEN_EVERY}
+        async with pool.connection() as db:
+            sql = take_back if method == "DELETE" else cast
+            row: Any = await (await db.execute(sql, params)).fetchone()
+        status = refusal(method, row)
+        if status:
+            return status, b"{}"
+        limit = row[6]
+        if method == "DELETE":
+            return 200, b'{"votes_left":%d}' % (limit - row[8])
+        if row[9] or row[11]:  # voted before, or now
+            return 200, b'{"votes_left":%d}' % (limit - row[8] - (not row[9]))
+        return (409, b"{}") if row[10] is None else None  # no slot left, or a race: again
+
+    async def steps(method: str, hashed: str, uuid: str) -> tuple[int, bytes]:
         async with pool.connection() as db:
             row: Any = await (await db.execute(CALLER_AND_TARGET, (uuid, hashed))).fetchone()
             status = refusal(method, row)
