@@ -1,15 +1,17 @@
 """The ceiling apps of benchmarks/server.py: a vote with nothing of Quartier around it.
 
 Two apps answer PUT and DELETE `/api/v1/submissions/{uuid}/vote` and `/healthz` with the same
-SQL the server's vote runs (caller and target in one query, the caller's votes, the insert or
-delete, the commit) on the same database, straight on the driver: a bare ASGI callable, and
-plain Starlette with one route each. What Quartier costs beyond them is its own: routing,
-middleware, rate limits, checks. They check only what decides which statements run (a known
-token, an approved design of the same workshop in the voting phase, a free slot).
+SQL the server's vote runs, on the same database, straight on the driver: a bare ASGI
+callable, and plain Starlette with one route each. What Quartier costs beyond them is its own:
+routing, middleware, rate limits, checks. They check only what decides which statements run
+(a known token, an approved design of the same workshop in the voting phase, a free slot).
 
-SQLite: one sqlite3 connection per process on the event loop (WAL, synchronous=FULL, as the
-server). PostgreSQL: psycopg's async pool, as many connections per process as the server's
-votes use (server_sync/services/votes.py: PG_CONNECTIONS).
+SQLite: caller and target in one query, the caller's votes, the insert or delete, the commit,
+on one sqlite3 connection per process on the event loop (WAL, synchronous=FULL, as the
+server). PostgreSQL: the server's one statement per vote (server_sync/services/votes.py:
+postgres_statements) on psycopg's async pool, as many connections per process as the
+server's votes use (PG_CONNECTIONS), in autocommit; with QUARTIER_CEILING_STEPS set, the
+three statements the server ran before, for the ceiling of that technique.
 
 Run by benchmarks/server.py: `python benchmarks/ceiling.py bare|starlette DB-URL PORT WORKERS`
 (DB-URL: `sqlite:///path` or `postgresql+psycopg://…`).

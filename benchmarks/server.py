@@ -16,8 +16,9 @@ server: it must answer within 1 s, or the connection cap refuse it with a 503.
 The Python clients share the two cores with the server, so when `wrk` is installed
 (`apt-get install wrk`) the ceiling table measures /healthz and votes with it beside two
 ceiling apps (benchmarks/ceiling.py: a bare ASGI app and plain Starlette running the vote's
-SQL on the same database), on SQLite and on a throwaway PostgreSQL 15 cluster, with one and
-two server processes, the apps' runs interleaved (issue 15: Quartier's votes at least 0.5 of
+SQL on the same database; on PostgreSQL also plain Starlette with the vote in the three
+statements the server ran before its one statement), on SQLite and on a throwaway PostgreSQL
+15 cluster, with one and two server processes, the apps' runs interleaved (issue 15: Quartier's votes at least 0.5 of
 Starlette's on SQLite, 0.8 on PostgreSQL with p99 under 100 ms). Then the gallery under wrk,
 and what durability costs: votes and submissions (a new revision each) on SQLite with
 synchronous=NORMAL and =FULL (what the server uses, server_sync/db.py), two servers side by
