@@ -18,6 +18,7 @@ Run by benchmarks/server.py: `python benchmarks/ceiling.py bare|starlette DB-URL
 """
 
 import contextlib
+import gc
 import hashlib
 import os
 import socket
@@ -200,6 +201,8 @@ def votes_and_lifespan() -> tuple[Vote, Any]:
     async def lifespan(_app: object):
         if pool is not None:
             await pool.open(wait=True)
+        gc.collect()  # as the server (server_sync/app.py: ready_to_serve), so that no full
+        gc.freeze()  # collection walks what lives as long as the process
         yield
         if pool is not None:
             await pool.close()
