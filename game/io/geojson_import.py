@@ -24,6 +24,7 @@ LINES = ("LineString", "MultiLineString")
 POINTS = ("Point", "MultiPoint")
 SUPPORTED = POLYGONS + LINES + POINTS
 TREE_HEIGHT_M = 6.0
+FOUNTAIN_RADIUS_M = 3.0  # a fountain mapped as a point: a basin of water around it
 
 # (tag, value or None for any value) -> block key; the first match wins.
 BUILDING_USE: list[tuple[str, str | None, str]] = [
@@ -54,6 +55,7 @@ AREA_BLOCKS: list[tuple[str, str | None, str]] = [
     ("natural", "water", "water"),
     ("waterway", None, "water"),
     ("landuse", "reservoir", "water"),
+    ("landuse", "basin", "water"),
     ("leisure", "playground", "playground"),
     ("leisure", "pitch", "sports_court"),
     ("leisure", "park", "grass"),
@@ -61,6 +63,7 @@ AREA_BLOCKS: list[tuple[str, str | None, str]] = [
     ("landuse", "allotments", "urban_garden"),
     ("landuse", "grass", "grass"),
     ("landuse", "meadow", "grass"),
+    ("landuse", "village_green", "grass"),
     ("landuse", "forest", "grass"),
     ("natural", "wood", "grass"),
     ("natural", "scrub", "grass"),
@@ -127,6 +130,16 @@ def _match(tags: dict, table: list[tuple[str, str | None, str]]) -> str | None:
         if tag in tags and (value is None or tags[tag] == value):
             return block
     return None
+
+
+def building_use(tags: dict) -> str | None:
+    """The block a building's tags give it (school, shop...), or None for a plain one."""
+    return _match(tags, BUILDING_USE)
+
+
+def ground_block(tags: dict) -> str | None:
+    """The block an area's tags paint on the ground (water, grass, plaza...), or None."""
+    return _match(tags, AREA_BLOCKS)
 
 
 def _is_building(tags: dict) -> bool:
@@ -252,7 +265,7 @@ def read_geojson(
             if height is None:
                 district.missing_heights += 1
                 height = default_height_m
-            block = _match(tags, BUILDING_USE) or DEFAULT_BUILDING
+            block = building_use(tags) or DEFAULT_BUILDING
             district.buildings.append(
                 Building(
                     _name(index, feature),
@@ -274,6 +287,8 @@ def read_geojson(
             height = _first(tags, ("height",)) or TREE_HEIGHT_M
             for x, y in shapely.get_coordinates(shape):
                 district.points.append(Point("tree", float(x), float(y), height))
+        elif kind in POINTS and tags.get("amenity") == "fountain":
+            district.areas.append(Area.of("water", shapely.buffer(shape, FOUNTAIN_RADIUS_M)))
         else:
             district.skip(kind)
     return district

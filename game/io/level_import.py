@@ -1,4 +1,4 @@
-"""`quartier level import`: a GeoJSON or CityJSON file becomes a georeferenced level.
+"""`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
 
 Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
 editable zone from a polygon file, and encodes the level. Every check runs before anything
@@ -24,7 +24,7 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import cityjson_import, geojson_import
+from game.io import cityjson_import, geojson_import, osm_import
 from game.io.features import District, licence_in
 from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
 from game.io.storage import read_document
@@ -152,7 +152,11 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     for key in settings.allowed_blocks or []:
         catalogue.id(key)
     what = Path(source).name
-    raw = _read_json(source)
+    fmt, incomplete = osm_import.osm_format(source), 0
+    if fmt is not None:
+        raw, incomplete = osm_import.read_osm(source, fmt)
+    else:
+        raw = _read_json(source)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)
@@ -179,6 +183,8 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
         district = geojson_import.read_geojson(
             raw, what, project, options.storey_m, options.default_height_m
         )
+    for _ in range(incomplete):
+        district.skip("Polygon")
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
