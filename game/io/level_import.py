@@ -93,6 +93,18 @@ def _read_json(path: Path) -> Any:
     return parse_json(read_document(path), what=Path(path).name)
 
 
+def _read_source_json(path: Path, what: str) -> Any:
+    """A JSON source; a file that does not even start like JSON is none of the formats read.
+
+    Only a file starting with `{` gets JSON's line and column of a syntax error: for a
+    CityGML, Shapefile or text file "not valid JSON (line 1, column 1)" named the wrong problem.
+    """
+    data = read_document(path)
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise QuartierError("error.import_format", what=what)
+    return parse_json(data, what=what)
+
+
 def _settings(path: Path | None) -> LevelSettings:
     if path is None:
         return LevelSettings()
@@ -156,7 +168,7 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     if fmt is not None:
         raw, incomplete = osm_import.read_osm(source, fmt)
     else:
-        raw = _read_json(source)
+        raw = _read_source_json(source, what)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)

@@ -36,12 +36,12 @@ class Osm:
         for el in root:
             tags = {t.get("k"): t.get("v") for t in el.iter("tag")}
             if el.tag == "node":
-                xy = (float(el.get("lon")), float(el.get("lat")))
-                self.nodes[el.get("id")] = xy
+                xy = (float(el.attrib["lon"]), float(el.attrib["lat"]))
+                self.nodes[el.attrib["id"]] = xy
                 if tags:
                     self.node_tags.append((tags, xy))
             elif el.tag == "way":
-                refs = [nd.get("ref") for nd in el.iter("nd")]
+                refs = [nd.attrib["ref"] for nd in el.iter("nd")]
                 points = [self.nodes[r] for r in refs if r in self.nodes]
                 self.ways.append((tags, points, refs[0] == refs[-1] and len(refs) >= 4))
 
