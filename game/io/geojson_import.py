@@ -254,11 +254,28 @@ def read_geojson(
     default_height_m: float,
 ) -> District:
     """The district described by a parsed GeoJSON document; `project` maps (n, 2) lon/lat or x/y to the level CRS."""
-    district = District(licence=licence_in(raw))
     found = features(raw, what)
-    shapes = shapely.transform(feature_shapes(found, what), project)
-    for index, (feature, shape) in enumerate(zip(found, shapes.tolist())):
-        tags = feature.get("properties") or {}
+    return read_tagged(
+        [_name(index, feature) for index, feature in enumerate(found)],
+        [feature.get("properties") or {} for feature in found],
+        shapely.transform(feature_shapes(found, what), project),
+        storey_m,
+        default_height_m,
+        licence_in(raw),
+    )
+
+
+def read_tagged(
+    names: list[str],
+    tags_of: list[dict],
+    shapes: np.ndarray,
+    storey_m: float,
+    default_height_m: float,
+    licence: str | None,
+) -> District:
+    """The district of shapes in the level CRS with OSM-style tags (GeoJSON properties or raw OSM)."""
+    district = District(licence=licence)
+    for name, tags, shape in zip(names, tags_of, shapes.tolist()):
         kind = shape.geom_type
         if kind in POLYGONS and _is_building(tags):
             height = building_height(tags, storey_m)
@@ -268,7 +285,7 @@ def read_geojson(
             block = building_use(tags) or DEFAULT_BUILDING
             district.buildings.append(
                 Building(
-                    _name(index, feature),
+                    name,
                     block,
                     Faces.flat(shape, height),
                     0.0,
