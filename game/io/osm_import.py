@@ -246,6 +246,26 @@ def _lend_uses(
                 tags[which[k]].update(use)
 
 
+def _outlines_with_parts(tags: list[dict], shapes: np.ndarray) -> np.ndarray:
+    """Which building outlines have `building:part`s inside them: the parts stand for them.
+
+    OSM's Simple 3D Buildings: the outline (`building=*`) is the building in 2D, its parts
+    carry the heights (a tower, a low wing); drawing both put the outline's assumed 9 m over
+    the parts wherever it came later in the file.
+    """
+    part = np.array([t.get("building:part", "no") != "no" for t in tags], bool)
+    outline = np.array([t.get("building", "no") != "no" for t in tags], bool) & ~part
+    covered = np.zeros(len(tags), bool)
+    if not part.any() or not outline.any():
+        return covered
+    which = np.flatnonzero(outline)
+    tree = shapely.STRtree(shapes[which])
+    inside = shapely.point_on_surface(shapes[part])
+    _, hits = tree.query(inside, predicate="within")
+    covered[which[hits]] = True
+    return covered
+
+
 def read_osm(path: Path, fmt: str) -> OsmData:
     """The file (in pyosmium's `fmt`) as tagged shapes in WGS84; raises QuartierError."""
     collector = _Collector()
@@ -260,4 +280,10 @@ def read_osm(path: Path, fmt: str) -> OsmData:
     shapes = _shapes([k for _, _, k, _ in collector.kept], [w for _, _, _, w in collector.kept])
     lent = _shapes([k for _, k, _ in collector.lenders], [w for _, _, w in collector.lenders])
     _lend_uses(tags, shapes, [(t, s) for (t, _, _), s in zip(collector.lenders, lent.tolist())])
-    return OsmData(names, tags, shapes, collector.incomplete)
+    keep = ~_outlines_with_parts(tags, shapes)
+    return OsmData(
+        [n for n, k in zip(names, keep) if k],
+        [t for t, k in zip(tags, keep) if k],
+        shapes[keep],
+        collector.incomplete,
+    )

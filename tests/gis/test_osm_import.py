@@ -58,6 +58,9 @@ def osm_xml() -> str:
     way([(0, 180), (200, 180)], False, highway="primary", tunnel="yes")  # under the ground
     way([(60, 10), (90, 40), (60, 40), (90, 10)], True, building="yes")  # a bow-tie: repaired
     node(190, 190, amenity="fountain")
+    square(10, 70, 25, 90, building_part="yes", height="30")  # a tower...
+    square(25, 70, 40, 90, building_part="yes", building_levels="1")  # ...and a low wing
+    square(10, 70, 40, 90, building="yes")  # their outline, after them: the parts stand for it
     return (
         "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
         + "\n".join(nodes + ways)
@@ -120,7 +123,9 @@ def test_osm_tags_become_blocks_buildings_and_streets(imported):
     assert block(level, 100, 90, 0) == "road" and block(level, 100, 180, 0) == "plaza"
     assert block(level, 190, 190, 0) == "water"
     assert block(level, 75, 35, 1) == "housing"  # the bow-tie, repaired, stands
-    assert level.doc.buildings == 4
+    assert block(level, 15, 80, 15) == "roof" and block(level, 15, 80, 16) == "air"
+    assert block(level, 35, 80, 2) == "roof" and block(level, 35, 80, 3) == "air"
+    assert level.doc.buildings == 6
 
 
 def test_a_file_that_is_not_osm_says_which_formats_are_read(tmp_path, capsys):
