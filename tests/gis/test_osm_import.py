@@ -41,9 +41,10 @@ def osm_xml() -> str:
         inner = "".join(f'<nd ref="{r}"/>' for r in refs)
         inner += "".join(f'<tag k="{k.replace("_", ":")}" v="{v}"/>' for k, v in tags.items())
         ways.append(f'<way id="{len(ways) + 1}" version="1">{inner}</way>')
+        return len(ways)
 
     def square(x0, y0, x1, y1, **tags):
-        way([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], True, **tags)
+        return way([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], True, **tags)
 
     square(0, 0, 200, 200, landuse="commercial")  # no block: must not become a building
     square(10, 10, 30, 30, building="yes", building_levels="4")
@@ -58,12 +59,18 @@ def osm_xml() -> str:
     way([(0, 180), (200, 180)], False, highway="primary", tunnel="yes")  # under the ground
     way([(60, 10), (90, 40), (60, 40), (90, 10)], True, building="yes")  # a bow-tie: repaired
     node(190, 190, amenity="fountain")
+    outer, inner = square(100, 10, 140, 50), square(110, 20, 130, 40)  # untagged: no area alone
+    relation = (
+        f'<relation id="1" version="1"><member type="way" ref="{outer}" role="outer"/>'
+        f'<member type="way" ref="{inner}" role="inner"/>'
+        '<tag k="type" v="multipolygon"/><tag k="leisure" v="park"/></relation>'
+    )
     square(10, 70, 25, 90, building_part="yes", height="30")  # a tower...
     square(25, 70, 40, 90, building_part="yes", building_levels="1")  # ...and a low wing
     square(10, 70, 40, 90, building="yes")  # their outline, after them: the parts stand for it
     return (
         "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
-        + "\n".join(nodes + ways)
+        + "\n".join([*nodes, *ways, relation])
         + "\n</osm>\n"
     )
 
@@ -122,6 +129,7 @@ def test_osm_tags_become_blocks_buildings_and_streets(imported):
     assert block(level, 60, 40, 0) == "road" and block(level, 60, 60, 0) == "plaza"  # a loop
     assert block(level, 100, 90, 0) == "road" and block(level, 100, 180, 0) == "plaza"
     assert block(level, 190, 190, 0) == "water"
+    assert block(level, 105, 15, 0) == "grass" and block(level, 120, 30, 0) == "plaza"  # a hole
     assert block(level, 75, 35, 1) == "housing"  # the bow-tie, repaired, stands
     assert block(level, 15, 80, 15) == "roof" and block(level, 15, 80, 16) == "air"
     assert block(level, 35, 80, 2) == "roof" and block(level, 35, 80, 3) == "air"
