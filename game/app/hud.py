@@ -297,7 +297,7 @@ class Hud:
         for indicator in shown:
             y -= ROW
             value, start = values.get(indicator.key), self.editor.start_values.get(indicator.key)
-            c.label(indicator.name(e.lang), x + 10, y, size=9)
+            c.label(f"{indicator.icon} {indicator.name(e.lang)}".strip(), x + 10, y, size=9)
             c.buttons.append(Button(x, y - 5, PANEL, ROW, self._explain(indicator)))
             if value is None:
                 c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
@@ -312,8 +312,10 @@ class Hud:
                 anchor_x="right",
             )
             arrow, colour = _trend(value, start, indicator)
+            if not arrow:
+                continue
             c.label(arrow, x + 214, y, size=9, color=colour)
-            if start is not None and arrow != "=":
+            if start is not None:
                 delta = indicator.display(abs(value - start), e.lang)
                 c.label(
                     ("+" if value > start else "−") + delta,
@@ -485,10 +487,12 @@ def _inside(rect: tuple[float, float, float, float], x: float, y: float) -> bool
 
 
 def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int, int, int, int]]:
-    """An arrow for the change since the start and its colour: green better, red worse, grey neither."""
-    if start is None or abs(value - start) < 10 ** -(indicator.decimals + 1):
-        return "=", SAME
-    up = value > start
+    """An arrow for the change since the start and its colour: green better, red worse, grey
+    neither; none for a value that reads as before."""
+    change = indicator.trend(value, start)
+    if not change:
+        return "", SAME
+    up = change > 0
     if indicator.better == 0:
         return ("▲" if up else "▼"), SAME
     return ("▲" if up else "▼"), GOOD if up == (indicator.better > 0) else BAD

@@ -22,6 +22,7 @@ class LandUseMix(ColumnIndicator):
     """
 
     key = "landuse_mix"
+    icon = "◑"
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:
@@ -40,6 +41,7 @@ class Dwellings(ColumnIndicator):
     """Housing floor area in the zone / 75 m², rounded down."""
 
     key = "dwellings"
+    icon = "⌂"
     decimals = 0
 
     @classmethod
@@ -51,6 +53,7 @@ class Jobs(ColumnIndicator):
     """Σ floor area of each working use / its m² per job (see the module docstring), rounded down."""
 
     key = "jobs"
+    icon = "⚒"
     decimals = 0
 
     @classmethod

@@ -9,6 +9,10 @@ The rule, for the whole level (amenities outside the zone count too):
   and spreads over walkable cells in 4-neighbour steps of `voxel_size_m`, at most 300 m;
 - a building is a 4-connected group of footprint columns; its homes reach the amenity when
   a walkable cell touching the building was reached;
+- a building with homes that touches no walkable cell (the first house in the middle of a car
+  park) has its entrance on the nearest walkable cells: the ones first met when its ground
+  grows in 4-neighbour steps over columns without a building, at most 300 m; otherwise
+  its homes would count as reaching nothing although a playground is a few steps away;
 - the value is the share of housing floor area (so bigger houses weigh more) in reached
   buildings. The homes in the zone are evaluated; if the zone has none yet, those of the
   whole level (note `indicator.note.level_homes`); with no homes at all the value is 0
@@ -96,6 +100,52 @@ class Homes:
         )
         self.weight[0] = 0.0
         self.steps = math.floor(WALK_M / level.doc.voxel_size_m + EPS)
+        self.entrances = self._entrances()
+
+    def _entrances(self) -> tuple[np.ndarray, np.ndarray]:
+        """(flat walkable cells, building labels): the nearest walkable cells of homes that touch none.
+
+        All such buildings grow at once, one ring per step, each into the columns around it
+        that no building stands on and no other growing building took first; a building stops
+        growing in the step its ring first touches walkable cells, which become its entrances.
+        """
+        touching = np.zeros(self.weight.size, bool)
+        touching[self.buildings[dilate4(self.walkable)]] = True
+        lonely = (self.weight > 0) & ~touching
+        lonely[0] = False
+        cells, labels = [], []
+        if not lonely.any():
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        X, Y = self.walkable.shape
+        owner = np.where(lonely[self.buildings], self.buildings, 0)
+        ring = owner.copy()
+        free = ~self.stats.footprint & ~self.walkable
+        shifts = ((1, 0), (-1, 0), (0, 1), (0, -1))
+        for _ in range(self.steps + 1):
+            # Walkable cells next to each growing building's newest ring: its entrances.
+            found = np.zeros_like(lonely)
+            for dx, dy in shifts:
+                src = ring[max(0, -dx) : X - max(0, dx), max(0, -dy) : Y - max(0, dy)]
+                dst = (slice(max(0, dx), X + min(0, dx)), slice(max(0, dy), Y + min(0, dy)))
+                hit = (src > 0) & self.walkable[dst]
+                xs, ys = np.nonzero(hit)
+                cells.append((xs + dst[0].start) * Y + ys + dst[1].start)
+                labels.append(src[hit])
+                found[src[hit]] = True
+            lonely &= ~found
+            if not lonely.any():
+                break
+            # The next ring: free columns beside the newest ring of a building still looking.
+            ring = np.where(lonely[ring], ring, 0)
+            grown = np.zeros_like(ring)
+            for dx, dy in shifts:
+                src = ring[max(0, -dx) : X - max(0, dx), max(0, -dy) : Y - max(0, dy)]
+                view = grown[max(0, dx) : X + min(0, dx), max(0, dy) : Y + min(0, dy)]
+                np.maximum(view, src, out=view)
+            grown[~free | (owner > 0)] = 0
+            owner[grown > 0] = grown[grown > 0]
+            ring = grown
+        return np.concatenate(cells).astype(np.intp), np.concatenate(labels).astype(np.intp)
 
     @classmethod
     def of(
@@ -114,6 +164,8 @@ class Homes:
         # order without label 0 (no building), as over np.unique's sorted labels: the same sum.
         touched = np.zeros(self.weight.size, bool)
         touched[self.buildings[dilate4(reached)]] = True
+        cells, labels = self.entrances
+        touched[labels[reached.reshape(-1)[cells]]] = True
         touched[0] = False
         return min(1.0, share(self.weight[touched].sum(), total))
 
@@ -134,16 +186,16 @@ class WalkIndicator(Indicator):
 
 
 class WalkToPlayground(WalkIndicator):
-    key, amenity = "walk_playground", "playground"
+    key, amenity, icon = "walk_playground", "playground", "☺"
 
 
 class WalkToPark(WalkIndicator):
-    key, amenity = "walk_park", "park"
+    key, amenity, icon = "walk_park", "park", "✿"
 
 
 class WalkToSchool(WalkIndicator):
-    key, amenity = "walk_school", "school"
+    key, amenity, icon = "walk_school", "school", "✎"
 
 
 class WalkToShop(WalkIndicator):
-    key, amenity = "walk_shop", "shop"
+    key, amenity, icon = "walk_shop", "shop", "€"
