@@ -22,6 +22,7 @@ from game.core.design import DesignDocument, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
+from game.core.level import LimitGoal
 from game.core.ops import Operation
 from game.core.rules import check_design
 from game.core.session import EditResult, Session
@@ -130,17 +131,37 @@ class Editor:
             self.show(exc.message(self.lang))
             return None
         self._changed(result.change)
+        floors, metres = self.level.height_limit
+        shown_m = f"{metres:g}".replace(".", "," if self.lang == "de" else ".")
         parts = [
-            self.t(key, count=count)
+            self.t(key, count=count, floors=floors, metres=shown_m)
             for key, count in (
-                ("editor.clipped_zone", result.skipped_outside_zone),
+                ("editor.clipped_zone", result.skipped_outside_zone - result.skipped_too_high),
+                ("editor.clipped_too_high", result.skipped_too_high),
                 ("editor.clipped_locked", result.skipped_locked),
             )
             if count
         ]
-        if parts:
-            self.notify("editor.clipped", parts=" · ".join(parts))
+        messages = [self.t("editor.clipped", parts=" · ".join(parts))] if parts else []
+        messages += self._goal_warnings(result.change)
+        if messages:
+            self.show(" ".join(messages))
         return result
+
+    def _goal_warnings(self, change: Change | None) -> list[str]:
+        """A floor limit the edit just broke, said at once: built anyway, but the pupil knows why
+        the goal is lost and what to do (the goals panel alone would only lose its tick)."""
+        if change is None:
+            return []
+        stats = self.metrics.stats
+        box = (slice(change.lo[0], change.hi[0] + 1), slice(change.lo[1], change.hi[1] + 1))
+        floors = stats.floors[box][stats.zone[box]]
+        highest = int(floors.max()) if floors.size else 0
+        return [
+            self.t("editor.goal_floors", floors=highest, max=goal.rule.max_floors)
+            for goal in self.level.doc.goals
+            if isinstance(goal.rule, LimitGoal) and highest > goal.rule.max_floors
+        ]
 
     def import_stamp(self, path: str) -> None:
         """Load a .vox model into the stamp tool, its colours turned into the level's allowed blocks."""
