@@ -74,6 +74,8 @@ class Editor:
         self.block = "housing" if "housing" in allowed else allowed[0]
         self.on_change: Callable[[Change], None] = lambda change: None
         self.toast: tuple[str, float] | None = None
+        #: The level's info markers are drawn (and take clicks); key I hides them for building.
+        self.markers_shown = True
         self.autosaver = Autosaver(
             autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock
         )
@@ -115,6 +117,10 @@ class Editor:
             self.tool.cancel()
             self.previous_tool = self.tool.id
             self.tool = self.tools[tool_id]
+
+    def toggle_markers(self) -> None:
+        self.markers_shown = not self.markers_shown
+        self.notify("editor.markers_shown" if self.markers_shown else "editor.markers_hidden")
 
     def select_block(self, key: str) -> None:
         if key in self.level.allowed:

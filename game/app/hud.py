@@ -13,6 +13,7 @@ from game.core.bilingual import Text
 from game.core.i18n import Language
 from game.core.indicators import INDICATORS, Cost
 from game.core.indicators import stars as count_stars
+from game.core.raycast import cast_ray
 
 TOP_BAR = 52
 PALETTE = 112
@@ -496,6 +497,19 @@ def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int
     if indicator.better == 0:
         return ("▲" if up else "▼"), SAME
     return ("▲" if up else "▼"), GOOD if up == (indicator.better > 0) else BAD
+
+
+def marker_in_sight(grid: np.ndarray, eye: np.ndarray, position) -> bool:
+    """Whether the centre of the info marker at voxel `position` is seen from `eye`: no other
+    solid voxel lies on the way. The markers are drawn over the 3D view, so this is their
+    depth test: a wall in walk mode or a tower in front hides the marker and its click."""
+    centre = np.asarray(position, float) + 0.5
+    ray = centre - np.asarray(eye, float)
+    distance = float(np.linalg.norm(ray))
+    if distance < 1e-6:
+        return True
+    hit = cast_ray(grid, eye, ray, max_distance=distance)
+    return hit is None or hit.voxel == tuple(position)
 
 
 def marker_screen_positions(

@@ -33,6 +33,16 @@ class Button:
         return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
 
 
+@dataclass
+class RoundButton(Button):
+    """A button that takes only clicks inside the circle drawn for it (an info marker), not
+    in the corners of its square: a click beside the circle belongs to the 3D view."""
+
+    def contains(self, px: float, py: float) -> bool:
+        r = self.w / 2
+        return (px - self.x - r) ** 2 + (py - self.y - r) ** 2 <= r * r
+
+
 class Canvas:
     """A batch of shapes and labels plus the buttons drawn in it; rebuilt whenever the UI changes.
 
