@@ -10,7 +10,7 @@ import pyglet
 from game.app.qr import qr_image
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
 from game.core.bilingual import Text
-from game.core.i18n import Language
+from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS, Cost
 from game.core.indicators import stars as count_stars
 from game.core.raycast import cast_ray
@@ -344,9 +344,12 @@ class Hud:
         """Clicking a number shows what it means, in both languages' words."""
 
         def show():
+            # What qualifies the value now (no homes yet, too small for a flat) comes after.
+            note = self.editor.metrics.notes.get(indicator.key)
             self.marker_text = Text(
                 **{
                     lang: f"{indicator.name(lang)}: {indicator.explain(lang)}"
+                    + (f" {text(lang, note)}" if note else "")
                     for lang in ("de", "en")
                 }
             )

@@ -69,3 +69,17 @@ def test_the_first_house_on_the_car_park_walks_from_the_nearest_footpath(demo):
     assert readings["dwellings"].value > 0
     assert readings["walk_playground"].value == 1.0  # the park's playground is a few steps away
     assert readings["walk_park"].value == 1.0
+
+
+def test_a_tower_one_block_wide_has_no_whole_flat_and_says_why(demo):
+    """11 blocks of housing on one 2 m column: 7 floors × 4 m² = 28 m², not one 75 m² flat."""
+    session = Session(demo)
+    session.apply(Box(from_=(60, 60, 1), to=(60, 60, 11), block="housing"))
+    assert compute_all(session.grid, demo)["dwellings"] == (
+        0.0,
+        "indicator.note.too_small_for_a_flat",
+    )
+    metrics = Metrics(session)
+    assert metrics.notes["dwellings"] == "indicator.note.too_small_for_a_flat"
+    session.apply(Box(from_=(60, 60, 1), to=(62, 62, 11), block="housing"))
+    assert compute_all(session.grid, demo)["dwellings"] == (3.0, None)
