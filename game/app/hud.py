@@ -270,6 +270,7 @@ class Hud:
                 background=(33, 37, 41, 230),
                 center=True,
                 pad=14,
+                wrap=min(width - 180, 820),
             )
 
     def _indicators(self, width, height):

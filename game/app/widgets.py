@@ -155,9 +155,19 @@ class Canvas:
         return item
 
     def note(
-        self, text, x, y, size=10, color=INK, background=(255, 255, 255, 200), center=False, pad=7
+        self,
+        text,
+        x,
+        y,
+        size=10,
+        color=INK,
+        background=(255, 255, 255, 200),
+        center=False,
+        pad=7,
+        wrap=None,
     ):
-        """A line of text on a box that fits it (measured, not guessed: German words are long)."""
+        """A line of text on a box that fits it (measured, not guessed: German words are long);
+        with `wrap`, lines of at most that width (a message with a reason and a way out)."""
         label = self.label(
             text,
             x,
@@ -166,6 +176,8 @@ class Canvas:
             color=color,
             anchor_x="center" if center else "left",
             anchor_y="center",
+            width=wrap,
+            align="center" if center else "left",
         )
         w = label.content_width + 2 * pad
         h = label.content_height + pad

@@ -36,7 +36,7 @@ def test_blocks_above_the_height_limit_are_left_out_with_the_limit_named_not_the
         result = editor.apply(Box(from_=(60, 60, 1), to=(60, 60, 30), block="housing"))
         assert result is not None and result.changed == 23 and result.skipped_too_high == 7
         toast = editor.current_toast()
-        assert "7 too high: this level allows 15 floors (46 m)" in toast, toast
+        assert "7 blocks too high: this level allows 15 floors (46 m)" in toast, toast
         assert "outside" not in toast
     finally:
         editor.close()
