@@ -22,6 +22,7 @@ from game.core.design import DesignDocument, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
+from game.core.indicators import stars as count_stars
 from game.core.level import LimitGoal
 from game.core.ops import Operation
 from game.core.rules import check_design
@@ -44,6 +45,7 @@ from game.sync import (
 )
 
 TOAST_SECONDS = 4.0
+CELEBRATION_SECONDS = 2.0
 
 
 def design_filename(title: str, doc: DesignDocument) -> str:
@@ -90,6 +92,15 @@ class Editor:
         self._phone_news: queue.SimpleQueue[Participant | QuartierError] = queue.SimpleQueue()
         self.asking_phone_code = False
         self._goals_checked: tuple | None = None
+        # Goals met and stars earned so far, each celebrated once (not every time it flips
+        # back); until the first edit, what the design starts with (and what the background
+        # values add to it) is no news.
+        self._start_version = self.metrics.version
+        start_goals = self.metrics.goals()
+        self._celebrated = ({g.id for g in start_goals if g.met}, count_stars(start_goals))
+        self.celebration: tuple[str, float] | None = None  # what, since when (clock)
+        self.on_celebrate: Callable[[], None] = lambda: None  # the window plays a sound
+        self.sound_on = True
         self.outbox = Outbox(outbox_dir(), storage)
         # The workshop this computer joined (None: designs wait in the outbox until it joins one).
         self.participant = load_participant(participant_file())
@@ -223,6 +234,39 @@ class Editor:
         goals = self.metrics.goals()
         if goals and all(g.met for g in goals) and not self.metrics.stale:
             self.achieve("all_goals")
+        self._celebrate(goals)
+
+    def _celebrate(self, goals: list) -> None:
+        """A goal met or a star earned for the first time is shown big on screen for a moment."""
+        met = {g.id for g in goals if g.met}
+        earned = count_stars(goals)
+        done, best = self._celebrated
+        if self.metrics.version == self._start_version:
+            self._celebrated = (done | met, max(best, earned))
+            return
+        new = [g for g in goals if g.met and g.id not in done]
+        if earned > best:
+            message = self.t("editor.celebrate_star", stars=earned)
+        elif new:
+            message = self.t("editor.celebrate_goal", goal=new[0].text.in_(self.lang))
+        else:
+            return
+        self._celebrated = (done | met, max(best, earned))
+        self.celebration = (message, self.clock())
+        if self.sound_on:
+            self.on_celebrate()
+
+    def current_celebration(self) -> tuple[str, float] | None:
+        """The celebration shown now and how far it has run (0..1), or None."""
+        if self.celebration is None:
+            return None
+        message, since = self.celebration
+        phase = (self.clock() - since) / CELEBRATION_SECONDS
+        return (message, phase) if phase < 1 else None
+
+    def toggle_sound(self) -> None:
+        self.sound_on = not self.sound_on
+        self.notify("editor.sound_on" if self.sound_on else "editor.sound_off")
 
     def walked_on(self, x: int, y: int, z: int) -> None:
         """The walker stands on column (x, y) with feet at z: on something the student built?"""

@@ -73,6 +73,7 @@ class Hud:
             round(e.session.cost),
             round(self.preview_cost),
             e.current_toast(),
+            _celebration_step(e.current_celebration()),
             self.marker_text,
             self.phone_open,
             e.participant,
@@ -96,6 +97,7 @@ class Hud:
         self._palette(width)
         self._hint_and_toast(width, walking)
         self._indicators(width, height)
+        self._celebration(width, height)
         if self.marker_text is not None:
             self._marker_panel(width, height, self.marker_text)
         if self.phone_open:
@@ -341,6 +343,27 @@ class Hud:
                 color=GOOD if goal.met else INK,
             )
 
+    def _celebration(self, width, height):
+        """A goal or star reached: a banner that grows in, stays and fades (the HUD is made
+        again for each of its 20 steps, so the animation costs nothing once it is over)."""
+        step = _celebration_step(self.editor.current_celebration())
+        if step is None:
+            return
+        message, n = step
+        grow = min(1.0, n / 3)
+        alpha = int(255 * min(1.0, (CELEBRATION_STEPS - n) / 4))
+        self.canvas.note(
+            message,
+            width / 2,
+            height * 0.62,
+            size=round(14 + 10 * grow),
+            color=(255, 255, 255, alpha),
+            background=(230, 150, 0, int(0.9 * alpha)),
+            center=True,
+            pad=20,
+            wrap=min(width - 180, 820),
+        )
+
     def _explain(self, indicator):
         """Clicking a number shows what it means, in both languages' words."""
 
@@ -489,6 +512,17 @@ class Hud:
 def _inside(rect: tuple[float, float, float, float], x: float, y: float) -> bool:
     rx, ry, rw, rh = rect
     return rx <= x <= rx + rw and ry <= y <= ry + rh
+
+
+CELEBRATION_STEPS = 20
+
+
+def _celebration_step(celebration: tuple[str, float] | None) -> tuple[str, int] | None:
+    """The celebration's message and which of its animation steps is due (None: none shown)."""
+    if celebration is None:
+        return None
+    message, phase = celebration
+    return message, min(CELEBRATION_STEPS - 1, int(phase * CELEBRATION_STEPS))
 
 
 def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int, int, int, int]]:

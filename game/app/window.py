@@ -59,6 +59,7 @@ class EditorWindow(pyglet.window.Window):
         self.scene = Scene(self.level, editor.session.grid)
         self.heights = ground_heights(editor.session.grid)
         editor.on_change = self._on_change
+        editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
         self.walker: WalkCamera | None = None
         self.view_preset("bird")
@@ -85,6 +86,7 @@ class EditorWindow(pyglet.window.Window):
         self.editor.close()
         self.editor = editor
         editor.on_change = self._on_change
+        editor.on_celebrate = self._chime
         self.scene = Scene(self.level, editor.session.grid)
         self.heights = ground_heights(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
@@ -267,6 +269,17 @@ class EditorWindow(pyglet.window.Window):
                 label.position = (x, y, 0)
                 button.x, button.y = x - 13, y - 13
         self._markers.draw()
+
+    def _chime(self) -> None:
+        """Two rising notes for a goal or a star (F6 mutes them). pyglet falls back to a silent
+        driver on a computer without sound; a headless session (scripts, tests) plays none."""
+        if pyglet.options["headless"]:
+            return
+        from pyglet.media.synthesis import Sine
+
+        self._player = player = pyglet.media.Player()
+        player.queue([Sine(0.12, frequency=660), Sine(0.2, frequency=880)])
+        player.play()
 
     def _markers_in_sight(self) -> list[bool]:
         """Which markers no block hides from the camera; cast again only when the camera or

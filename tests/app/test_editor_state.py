@@ -57,3 +57,34 @@ def test_a_building_taller_than_the_floor_goal_is_built_with_a_warning():
         assert "Careful" not in (editor.current_toast() or "")
     finally:
         editor.close()
+
+
+def test_a_goal_reached_is_celebrated_once_with_a_sound_that_can_be_muted():
+    from game.core.ops import Box, Place
+
+    editor = _demo_editor()
+    chimes = []
+    editor.on_celebrate = lambda: chimes.append(1)
+    try:
+        editor.check_goals()
+        assert editor.current_celebration() is None  # what the level starts with is no news
+        editor.apply(Box(from_=(68, 52, 0), to=(72, 56, 0), block="playground"))
+        editor.check_goals()
+        message, phase = editor.current_celebration()
+        assert message == "★ A new star! You have 1 of 3."  # 2 of 5 goals met
+        assert 0 <= phase < 1 and chimes == [1]
+        editor.undo()
+        editor.check_goals()
+        editor.redo()
+        editor.check_goals()
+        assert chimes == [1]  # the same goal again is not news
+        editor.toggle_sound()
+        assert "F6" in editor.current_toast()
+        editor.apply(Place(at=(79, 60, 1), block="bench"))
+        editor.check_goals()
+        assert (
+            editor.current_celebration()[0] == "✓ Goal reached: A bench within 20 m of the bus stop"
+        )
+        assert chimes == [1]  # muted
+    finally:
+        editor.close()
