@@ -13,7 +13,9 @@ def test_a_block_the_level_does_not_allow_is_refused_with_a_message(level_factor
     try:
         editor.select_block("road")
         assert editor.block == "housing"
-        assert editor.current_toast() == "The block 'road' cannot be used in this level."
+        assert editor.current_toast() == (
+            "The block 'road' cannot be used in this level. Choose another block."
+        )
     finally:
         editor.close()
 

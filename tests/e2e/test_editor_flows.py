@@ -235,3 +235,28 @@ def test_selecting_with_the_stamp_outlines_what_will_be_copied(window):
     runner.frame()
     assert window.editor.tool.frame() == ((50, 52, 0), (54, 55, 0))
     assert window.scene.ghost_lines.count == 24  # the twelve edges of the selection
+
+
+def test_a_wall_between_the_eye_and_a_marker_hides_it_and_its_own_block_does_not(window):
+    from game.app.hud import marker_in_sight
+
+    grid = np.zeros((10, 3, 4), np.uint8)
+    eye, marker = (0.5, 1.5, 1.5), (8, 1, 1)
+    assert marker_in_sight(grid, eye, marker)
+    grid[8, 1, 1] = 1  # the marker stands on (in) a block of its own: still seen
+    assert marker_in_sight(grid, eye, marker)
+    grid[4, :, :] = 1  # a wall in between, as in walk mode
+    assert not marker_in_sight(grid, eye, marker)
+
+
+def test_in_walk_mode_only_the_markers_no_wall_hides_are_shown(window):
+    from game.app.hud import marker_in_sight
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    window.toggle_walk()
+    runner.frame()
+    grid, eye = window.editor.session.grid, window.camera.eye()
+    seen = [marker_in_sight(grid, eye, m.position) for m in window.level.doc.markers]
+    assert not all(seen)  # the demo's walker starts with a building before a marker
+    assert len(window._marker_parts) <= sum(seen)
