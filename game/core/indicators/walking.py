@@ -108,44 +108,47 @@ class Homes:
         All such buildings grow at once, one ring per step, each into the columns around it
         that no building stands on and no other growing building took first; a building stops
         growing in the step its ring first touches walkable cells, which become its entrances.
+        As in `reach`, each step looks only at the newest ring (flat indices into a padded
+        grid), so a big car park costs its ring sizes, not a whole-grid pass per step.
         """
         touching = np.zeros(self.weight.size, bool)
         touching[self.buildings[dilate4(self.walkable)]] = True
-        lonely = (self.weight > 0) & ~touching
-        lonely[0] = False
+        looking = (self.weight > 0) & ~touching
+        looking[0] = False
+        empty = np.zeros(0, np.intp)
+        if not looking.any() or not self.walkable.any():
+            return empty, empty
+        Y = self.walkable.shape[1]
+        W = Y + 2
+        walkable = np.pad(self.walkable, 1).reshape(-1)
+        # Columns a ring may grow into: no building, not walkable (reaching one ends the search).
+        free = np.pad(~self.stats.footprint & ~self.walkable, 1).reshape(-1)
+        start = np.pad(np.where(looking[self.buildings], self.buildings, 0), 1).reshape(-1)
+        ring = np.flatnonzero(start)
+        owner = start[ring]
+        stamp = np.zeros(free.size, np.int32)
+        moves = np.array([1, -1, W, -W])
         cells, labels = [], []
-        if not lonely.any():
-            return np.zeros(0, np.intp), np.zeros(0, np.intp)
-        X, Y = self.walkable.shape
-        owner = np.where(lonely[self.buildings], self.buildings, 0)
-        ring = owner.copy()
-        free = ~self.stats.footprint & ~self.walkable
-        shifts = ((1, 0), (-1, 0), (0, 1), (0, -1))
         for _ in range(self.steps + 1):
-            # Walkable cells next to each growing building's newest ring: its entrances.
-            found = np.zeros_like(lonely)
-            for dx, dy in shifts:
-                src = ring[max(0, -dx) : X - max(0, dx), max(0, -dy) : Y - max(0, dy)]
-                dst = (slice(max(0, dx), X + min(0, dx)), slice(max(0, dy), Y + min(0, dy)))
-                hit = (src > 0) & self.walkable[dst]
-                xs, ys = np.nonzero(hit)
-                cells.append((xs + dst[0].start) * Y + ys + dst[1].start)
-                labels.append(src[hit])
-                found[src[hit]] = True
-            lonely &= ~found
-            if not lonely.any():
+            beside = (ring[:, None] + moves).reshape(-1)
+            by = np.repeat(owner, moves.size)
+            door = walkable[beside]
+            cells.append(beside[door])
+            labels.append(by[door])
+            looking[by[door]] = False
+            grow = looking[by] & free[beside]
+            beside, by = beside[grow], by[grow]
+            free[beside] = False
+            # A column reached from two rings is kept once (the stamp, as in `reach`).
+            order = np.arange(beside.size, dtype=np.int32)
+            stamp[beside] = order
+            kept = stamp[beside] == order
+            ring, owner = beside[kept], by[kept]
+            if not ring.size:
                 break
-            # The next ring: free columns beside the newest ring of a building still looking.
-            ring = np.where(lonely[ring], ring, 0)
-            grown = np.zeros_like(ring)
-            for dx, dy in shifts:
-                src = ring[max(0, -dx) : X - max(0, dx), max(0, -dy) : Y - max(0, dy)]
-                view = grown[max(0, dx) : X + min(0, dx), max(0, dy) : Y + min(0, dy)]
-                np.maximum(view, src, out=view)
-            grown[~free | (owner > 0)] = 0
-            owner[grown > 0] = grown[grown > 0]
-            ring = grown
-        return np.concatenate(cells).astype(np.intp), np.concatenate(labels).astype(np.intp)
+        padded = np.concatenate(cells)
+        flat = (padded // W - 1) * Y + padded % W - 1
+        return flat.astype(np.intp), np.concatenate(labels).astype(np.intp)
 
     @classmethod
     def of(
