@@ -1,21 +1,24 @@
 """The ceiling apps of benchmarks/server.py: a vote with nothing of Quartier around it.
 
 Two apps answer PUT and DELETE `/api/v1/submissions/{uuid}/vote` and `/healthz` with the same
-SQL the server's vote runs (caller and target in one query, the caller's votes, the insert or
-delete, the commit) on the same database, straight on the driver: a bare ASGI callable, and
-plain Starlette with one route each. What Quartier costs beyond them is its own: routing,
-middleware, rate limits, checks. They check only what decides which statements run (a known
-token, an approved design of the same workshop in the voting phase, a free slot).
+SQL the server's vote runs, on the same database, straight on the driver: a bare ASGI
+callable, and plain Starlette with one route each. What Quartier costs beyond them is its own:
+routing, middleware, rate limits, checks. They check only what decides which statements run
+(a known token, an approved design of the same workshop in the voting phase, a free slot).
 
-SQLite: one sqlite3 connection per process on the event loop (WAL, synchronous=FULL, as the
-server). PostgreSQL: psycopg's async pool, as many connections per process as the server's
-votes use (server_sync/services/votes.py: PG_CONNECTIONS).
+SQLite: caller and target in one query, the caller's votes, the insert or delete, the commit,
+on one sqlite3 connection per process on the event loop (WAL, synchronous=FULL, as the
+server). PostgreSQL: the server's one statement per vote (server_sync/services/votes.py:
+postgres_statements) on psycopg's async pool, as many connections per process as the
+server's votes use (PG_CONNECTIONS), in autocommit; with QUARTIER_CEILING_STEPS set, the
+three statements the server ran before, for the ceiling of that technique.
 
 Run by benchmarks/server.py: `python benchmarks/ceiling.py bare|starlette DB-URL PORT WORKERS`
 (DB-URL: `sqlite:///path` or `postgresql+psycopg://…`).
 """
 
 import contextlib
+import gc
 import hashlib
 import os
 import socket
@@ -33,9 +36,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from uvicorn.supervisors import Multiprocess
 
-from server_sync.services.votes import PG_CONNECTIONS
+from server_sync.services.participants import SEEN_EVERY
+from server_sync.services.votes import PG_CONNECTIONS, postgres_statements
 
 ENV = "QUARTIER_CEILING_DB"
+STEPS = "QUARTIER_CEILING_STEPS"
 PREFIX, SUFFIX = "/api/v1/submissions/", "/vote"
 CALLER_AND_TARGET = """
 SELECT participants.id, participants.workshop_id, submissions.participant_id, submissions.status,
@@ -120,6 +125,9 @@ def sqlite_votes(path: str) -> Vote:
 
 
 def postgres_votes(url: str) -> tuple[Vote, Any]:
+    """The vote in one statement per request, as the server's (server_sync/services/votes.py:
+    postgres_statements); with QUARTIER_CEILING_STEPS set, in the three statements the server
+    used before (caller and target, my votes, insert or delete: the ceiling of that technique)."""
     from psycopg import IntegrityError
     from psycopg_pool import AsyncConnectionPool
 
@@ -131,13 +139,36 @@ def postgres_votes(url: str) -> tuple[Vote, Any]:
         open=False,
     )
 
+    cast, take_back = postgres_statements()
+
     async def vote(method: str, token: str, uuid: str) -> tuple[int, bytes]:
+        hashed = hashlib.sha256(token.encode()).hexdigest()
         for _ in range(8):  # two requests of one participant raced for a slot: again
             with contextlib.suppress(IntegrityError):
-                return await attempt(method, hashlib.sha256(token.encode()).hexdigest(), uuid)
+                if os.environ.get(STEPS):
+                    return await steps(method, hashed, uuid)
+                answer = await one_statement(method, hashed, uuid)
+                if answer is not None:
+                    return answer
         return 409, b"{}"
 
-    async def attempt(method: str, hashed: str, uuid: str) -> tuple[int, bytes]:
+    async def one_statement(method: str, hashed: str, uuid: str) -> tuple[int, bytes] | None:
+        moment = datetime.now(UTC)
+        params = {"token": hashed, "uuid": uuid, "now": moment, "stale": moment - SEEN_EVERY}
+        async with pool.connection() as db:
+            sql = take_back if method == "DELETE" else cast
+            row: Any = await (await db.execute(sql, params)).fetchone()
+        status = refusal(method, row)
+        if status:
+            return status, b"{}"
+        limit = row[6]
+        if method == "DELETE":
+            return 200, b'{"votes_left":%d}' % (limit - row[8])
+        if row[9] or row[11]:  # voted before, or now
+            return 200, b'{"votes_left":%d}' % (limit - row[8] - (not row[9]))
+        return (409, b"{}") if row[10] is None else None  # no slot left, or a race: again
+
+    async def steps(method: str, hashed: str, uuid: str) -> tuple[int, bytes]:
         async with pool.connection() as db:
             row: Any = await (await db.execute(CALLER_AND_TARGET, (uuid, hashed))).fetchone()
             status = refusal(method, row)
@@ -170,6 +201,8 @@ def votes_and_lifespan() -> tuple[Vote, Any]:
     async def lifespan(_app: object):
         if pool is not None:
             await pool.open(wait=True)
+        gc.collect()  # as the server (server_sync/app.py: ready_to_serve), so that no full
+        gc.freeze()  # collection walks what lives as long as the process
         yield
         if pool is not None:
             await pool.close()

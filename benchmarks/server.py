@@ -16,8 +16,9 @@ server: it must answer within 1 s, or the connection cap refuse it with a 503.
 The Python clients share the two cores with the server, so when `wrk` is installed
 (`apt-get install wrk`) the ceiling table measures /healthz and votes with it beside two
 ceiling apps (benchmarks/ceiling.py: a bare ASGI app and plain Starlette running the vote's
-SQL on the same database), on SQLite and on a throwaway PostgreSQL 15 cluster, with one and
-two server processes, the apps' runs interleaved (issue 15: Quartier's votes at least 0.5 of
+SQL on the same database; on PostgreSQL also plain Starlette with the vote in the three
+statements the server ran before its one statement), on SQLite and on a throwaway PostgreSQL
+15 cluster, with one and two server processes, the apps' runs interleaved (issue 15: Quartier's votes at least 0.5 of
 Starlette's on SQLite, 0.8 on PostgreSQL with p99 under 100 ms). Then the gallery under wrk,
 and what durability costs: votes and submissions (a new revision each) on SQLite with
 synchronous=NORMAL and =FULL (what the server uses, server_sync/db.py), two servers side by
@@ -46,6 +47,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from ceiling import STEPS
 from mode import QUICK, pick
 from processes import free_port, stop_server, throwaway_postgres, wait_for
 from table import print_table as markdown_table
@@ -267,15 +269,19 @@ def start_server(
     return server, url
 
 
-def start_ceiling(kind: str, db: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_ceiling(
+    kind: str, db: str, workers: int, steps: bool = False
+) -> tuple[subprocess.Popen, str]:
     """A ceiling app of benchmarks/ceiling.py (`bare` or `starlette`) on the database `db`,
-    started but not yet answering (see `wait_for`)."""
+    started but not yet answering (see `wait_for`); `steps`: a PostgreSQL vote in the three
+    statements Quartier used before its one statement."""
     port = free_port()
     script = Path(__file__).resolve().parent / "ceiling.py"
     server = subprocess.Popen(
         [sys.executable, str(script), kind, db, str(port), str(workers)],
         stdout=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, STEPS: "1"} if steps else None,
     )
     return server, f"http://127.0.0.1:{port}"
 
@@ -450,6 +456,10 @@ def wrk_rows() -> tuple[list[tuple], Uploader]:
 
 
 APPS = ("bare ASGI", "Starlette", "Quartier")
+#: On PostgreSQL (full runs): plain Starlette with the vote in three statements (caller and
+#: target, my votes, insert or delete), the technique before the one statement that Quartier
+#: and the ceiling apps now run; the ceiling Quartier's votes were measured against before.
+STEPS_APP = "Starlette, 3 statements"
 
 
 def ceiling_runs(db: str | None, workers: int) -> dict[tuple[str, str], list[tuple]]:
@@ -464,11 +474,14 @@ def ceiling_runs(db: str | None, workers: int) -> dict[tuple[str, str], list[tup
         shared = db or f"sqlite:///{data}/quartier.sqlite3"
         servers["bare ASGI"] = start_ceiling("bare", shared, workers)
         servers["Starlette"] = start_ceiling("starlette", shared, workers)
+        if db and not QUICK:
+            servers[STEPS_APP] = start_ceiling("starlette", shared, workers, steps=True)
         script = votes_script(*prepare_votes(servers["Quartier"][1]))  # while they start
         for server, url in servers.values():
             wait_for(server, url)
+        apps = list(servers)
         for n in range(CEILING_ROUNDS):
-            for app in APPS[n % 3 :] + APPS[: n % 3]:
+            for app in apps[n % len(apps) :] + apps[: n % len(apps)]:
                 url = servers[app][1]
                 runs.setdefault((app, "healthz"), []).append(wrk(url + "/healthz"))
                 runs.setdefault((app, "votes"), []).append(wrk(url, script))
@@ -493,13 +506,14 @@ def ceiling_rows() -> list[list[str]]:
             for workers in PROCESSES:
                 runs = ceiling_runs(db, workers)
                 for what in ("healthz", "votes"):
+                    apps = [app for app in (*APPS, STEPS_APP) if (app, what) in runs]
                     medians = {
                         app: [
                             statistics.median(run[k] for run in runs[app, what]) for k in range(3)
                         ]
-                        for app in APPS
+                        for app in apps
                     }
-                    for app in APPS:
+                    for app in apps:
                         rate, p50, p99 = medians[app]
                         ratios = ["", "", "", ""]
                         if app == "Quartier":

@@ -32,12 +32,41 @@ BERLIN = [
     str(HERE / "berlin-potsdamer-platz.settings.json"),
 ]
 
+KAISERSLAUTERN = [
+    "level",
+    "import",
+    str(DATA / "kaiserslautern-city-centre.osm.gz"),
+    "--voxel-size",
+    "2",
+    "--bbox",
+    "7.764,49.437,7.777,49.446",
+    "--id",
+    "kaiserslautern-innenstadt",
+    "--title-de",
+    "Kaiserslautern, Innenstadt",
+    "--title-en",
+    "Kaiserslautern city centre",
+    "--licence",
+    "ODbL-1.0, © OpenStreetMap contributors",
+    "--zone",
+    str(HERE / "kaiserslautern-innenstadt.zone.geojson"),
+    "--settings",
+    str(HERE / "kaiserslautern-innenstadt.settings.json"),
+]
+COMMANDS = {
+    "berlin-potsdamer-platz": BERLIN,
+    "kaiserslautern-innenstadt": KAISERSLAUTERN,
+}
+
 
 def write_all(folder: Path = HERE) -> list[Path]:
-    path = folder / "berlin-potsdamer-platz.level.json"
-    if main([*BERLIN, "--out", str(path)]) != 0:
-        raise SystemExit(1)
-    return [path]
+    paths = []
+    for name, command in COMMANDS.items():
+        path = folder / f"{name}.level.json"
+        if main([*command, "--out", str(path)]) != 0:
+            raise SystemExit(1)
+        paths.append(path)
+    return paths
 
 
 if __name__ == "__main__":

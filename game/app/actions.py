@@ -37,6 +37,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("view_street", ("F4",), lambda w: w.view_preset("street")),
     Action("help", ("F1",), lambda w: w.toggle_help()),
     Action("phone", ("F5",), lambda w: w.toggle_phone()),
+    Action("toggle_markers", ("I",), lambda w: w.editor.toggle_markers()),
+    Action("toggle_sound", ("F6",), lambda w: w.editor.toggle_sound()),
     Action("toggle_detail", ("F7",), lambda w: setattr(w, "detail", not w.detail)),
     Action("cancel", ("ESCAPE",), lambda w: w.cancel()),
 ) + tuple(Action(f"tool_{t.id}", (t.shortcut,), _tool(t.id)) for t in TOOLS)

@@ -22,6 +22,8 @@ from game.core.design import DesignDocument, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
+from game.core.indicators import stars as count_stars
+from game.core.level import LimitGoal
 from game.core.ops import Operation
 from game.core.rules import check_design
 from game.core.session import EditResult, Session
@@ -43,6 +45,7 @@ from game.sync import (
 )
 
 TOAST_SECONDS = 4.0
+CELEBRATION_SECONDS = 2.0
 
 
 def design_filename(title: str, doc: DesignDocument) -> str:
@@ -73,6 +76,8 @@ class Editor:
         self.block = "housing" if "housing" in allowed else allowed[0]
         self.on_change: Callable[[Change], None] = lambda change: None
         self.toast: tuple[str, float] | None = None
+        #: The level's info markers are drawn (and take clicks); key I hides them for building.
+        self.markers_shown = True
         self.autosaver = Autosaver(
             autosave_dir() / f"{doc.id}.design.json", self._autosave_bytes, clock=clock
         )
@@ -87,6 +92,15 @@ class Editor:
         self._phone_news: queue.SimpleQueue[Participant | QuartierError] = queue.SimpleQueue()
         self.asking_phone_code = False
         self._goals_checked: tuple | None = None
+        # Goals met and stars earned so far, each celebrated once (not every time it flips
+        # back); until the first edit, what the design starts with (and what the background
+        # values add to it) is no news.
+        self._start_version = self.metrics.version
+        start_goals = self.metrics.goals()
+        self._celebrated = ({g.id for g in start_goals if g.met}, count_stars(start_goals))
+        self.celebration: tuple[str, float] | None = None  # what, since when (clock)
+        self.on_celebrate: Callable[[], None] = lambda: None  # the window plays a sound
+        self.sound_on = True
         self.outbox = Outbox(outbox_dir(), storage)
         # The workshop this computer joined (None: designs wait in the outbox until it joins one).
         self.participant = load_participant(participant_file())
@@ -115,6 +129,10 @@ class Editor:
             self.previous_tool = self.tool.id
             self.tool = self.tools[tool_id]
 
+    def toggle_markers(self) -> None:
+        self.markers_shown = not self.markers_shown
+        self.notify("editor.markers_shown" if self.markers_shown else "editor.markers_hidden")
+
     def select_block(self, key: str) -> None:
         if key in self.level.allowed:
             self.block = key
@@ -130,17 +148,37 @@ class Editor:
             self.show(exc.message(self.lang))
             return None
         self._changed(result.change)
+        floors, metres = self.level.height_limit
+        shown_m = f"{metres:g}".replace(".", "," if self.lang == "de" else ".")
         parts = [
-            self.t(key, count=count)
+            self.t(key, count=count, floors=floors, metres=shown_m)
             for key, count in (
-                ("editor.clipped_zone", result.skipped_outside_zone),
+                ("editor.clipped_zone", result.skipped_outside_zone - result.skipped_too_high),
+                ("editor.clipped_too_high", result.skipped_too_high),
                 ("editor.clipped_locked", result.skipped_locked),
             )
             if count
         ]
-        if parts:
-            self.notify("editor.clipped", parts=" · ".join(parts))
+        messages = [self.t("editor.clipped", parts=" · ".join(parts))] if parts else []
+        messages += self._goal_warnings(result.change)
+        if messages:
+            self.show(" ".join(messages))
         return result
+
+    def _goal_warnings(self, change: Change | None) -> list[str]:
+        """A floor limit the edit just broke, said at once: built anyway, but the pupil knows why
+        the goal is lost and what to do (the goals panel alone would only lose its tick)."""
+        if change is None:
+            return []
+        stats = self.metrics.stats
+        box = (slice(change.lo[0], change.hi[0] + 1), slice(change.lo[1], change.hi[1] + 1))
+        floors = stats.floors[box][stats.zone[box]]
+        highest = int(floors.max()) if floors.size else 0
+        return [
+            self.t("editor.goal_floors", floors=highest, max=goal.rule.max_floors)
+            for goal in self.level.doc.goals
+            if isinstance(goal.rule, LimitGoal) and highest > goal.rule.max_floors
+        ]
 
     def import_stamp(self, path: str) -> None:
         """Load a .vox model into the stamp tool, its colours turned into the level's allowed blocks."""
@@ -196,6 +234,39 @@ class Editor:
         goals = self.metrics.goals()
         if goals and all(g.met for g in goals) and not self.metrics.stale:
             self.achieve("all_goals")
+        self._celebrate(goals)
+
+    def _celebrate(self, goals: list) -> None:
+        """A goal met or a star earned for the first time is shown big on screen for a moment."""
+        met = {g.id for g in goals if g.met}
+        earned = count_stars(goals)
+        done, best = self._celebrated
+        if self.metrics.version == self._start_version:
+            self._celebrated = (done | met, max(best, earned))
+            return
+        new = [g for g in goals if g.met and g.id not in done]
+        if earned > best:
+            message = self.t("editor.celebrate_star", stars=earned)
+        elif new:
+            message = self.t("editor.celebrate_goal", goal=new[0].text.in_(self.lang))
+        else:
+            return
+        self._celebrated = (done | met, max(best, earned))
+        self.celebration = (message, self.clock())
+        if self.sound_on:
+            self.on_celebrate()
+
+    def current_celebration(self) -> tuple[str, float] | None:
+        """The celebration shown now and how far it has run (0..1), or None."""
+        if self.celebration is None:
+            return None
+        message, since = self.celebration
+        phase = (self.clock() - since) / CELEBRATION_SECONDS
+        return (message, phase) if phase < 1 else None
+
+    def toggle_sound(self) -> None:
+        self.sound_on = not self.sound_on
+        self.notify("editor.sound_on" if self.sound_on else "editor.sound_off")
 
     def walked_on(self, x: int, y: int, z: int) -> None:
         """The walker stands on column (x, y) with feet at z: on something the student built?"""

@@ -10,9 +10,10 @@ import pyglet
 from game.app.qr import qr_image
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
 from game.core.bilingual import Text
-from game.core.i18n import Language
+from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS, Cost
 from game.core.indicators import stars as count_stars
+from game.core.raycast import cast_ray
 
 TOP_BAR = 52
 PALETTE = 112
@@ -72,6 +73,7 @@ class Hud:
             round(e.session.cost),
             round(self.preview_cost),
             e.current_toast(),
+            _celebration_step(e.current_celebration()),
             self.marker_text,
             self.phone_open,
             e.participant,
@@ -95,6 +97,7 @@ class Hud:
         self._palette(width)
         self._hint_and_toast(width, walking)
         self._indicators(width, height)
+        self._celebration(width, height)
         if self.marker_text is not None:
             self._marker_panel(width, height, self.marker_text)
         if self.phone_open:
@@ -269,6 +272,7 @@ class Hud:
                 background=(33, 37, 41, 230),
                 center=True,
                 pad=14,
+                wrap=min(width - 180, 820),
             )
 
     def _indicators(self, width, height):
@@ -297,7 +301,7 @@ class Hud:
         for indicator in shown:
             y -= ROW
             value, start = values.get(indicator.key), self.editor.start_values.get(indicator.key)
-            c.label(indicator.name(e.lang), x + 10, y, size=9)
+            c.label(f"{indicator.icon} {indicator.name(e.lang)}".strip(), x + 10, y, size=9)
             c.buttons.append(Button(x, y - 5, PANEL, ROW, self._explain(indicator)))
             if value is None:
                 c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
@@ -312,8 +316,10 @@ class Hud:
                 anchor_x="right",
             )
             arrow, colour = _trend(value, start, indicator)
+            if not arrow:
+                continue
             c.label(arrow, x + 214, y, size=9, color=colour)
-            if start is not None and arrow != "=":
+            if start is not None:
                 delta = indicator.display(abs(value - start), e.lang)
                 c.label(
                     ("+" if value > start else "−") + delta,
@@ -337,13 +343,37 @@ class Hud:
                 color=GOOD if goal.met else INK,
             )
 
+    def _celebration(self, width, height):
+        """A goal or star reached: a banner that grows in, stays and fades (the HUD is made
+        again for each of its 20 steps, so the animation costs nothing once it is over)."""
+        step = _celebration_step(self.editor.current_celebration())
+        if step is None:
+            return
+        message, n = step
+        grow = min(1.0, n / 3)
+        alpha = int(255 * min(1.0, (CELEBRATION_STEPS - n) / 4))
+        self.canvas.note(
+            message,
+            width / 2,
+            height * 0.62,
+            size=round(14 + 10 * grow),
+            color=(255, 255, 255, alpha),
+            background=(230, 150, 0, int(0.9 * alpha)),
+            center=True,
+            pad=20,
+            wrap=min(width - 180, 820),
+        )
+
     def _explain(self, indicator):
         """Clicking a number shows what it means, in both languages' words."""
 
         def show():
+            # What qualifies the value now (no homes yet, too small for a flat) comes after.
+            note = self.editor.metrics.notes.get(indicator.key)
             self.marker_text = Text(
                 **{
                     lang: f"{indicator.name(lang)}: {indicator.explain(lang)}"
+                    + (f" {text(lang, note)}" if note else "")
                     for lang in ("de", "en")
                 }
             )
@@ -484,14 +514,40 @@ def _inside(rect: tuple[float, float, float, float], x: float, y: float) -> bool
     return rx <= x <= rx + rw and ry <= y <= ry + rh
 
 
+CELEBRATION_STEPS = 20
+
+
+def _celebration_step(celebration: tuple[str, float] | None) -> tuple[str, int] | None:
+    """The celebration's message and which of its animation steps is due (None: none shown)."""
+    if celebration is None:
+        return None
+    message, phase = celebration
+    return message, min(CELEBRATION_STEPS - 1, int(phase * CELEBRATION_STEPS))
+
+
 def _trend(value: float, start: float | None, indicator) -> tuple[str, tuple[int, int, int, int]]:
-    """An arrow for the change since the start and its colour: green better, red worse, grey neither."""
-    if start is None or abs(value - start) < 10 ** -(indicator.decimals + 1):
-        return "=", SAME
-    up = value > start
+    """An arrow for the change since the start and its colour: green better, red worse, grey
+    neither; none for a value that reads as before."""
+    change = indicator.trend(value, start)
+    if not change:
+        return "", SAME
+    up = change > 0
     if indicator.better == 0:
         return ("▲" if up else "▼"), SAME
     return ("▲" if up else "▼"), GOOD if up == (indicator.better > 0) else BAD
+
+
+def marker_in_sight(grid: np.ndarray, eye: np.ndarray, position) -> bool:
+    """Whether the centre of the info marker at voxel `position` is seen from `eye`: no other
+    solid voxel lies on the way. The markers are drawn over the 3D view, so this is their
+    depth test: a wall in walk mode or a tower in front hides the marker and its click."""
+    centre = np.asarray(position, float) + 0.5
+    ray = centre - np.asarray(eye, float)
+    distance = float(np.linalg.norm(ray))
+    if distance < 1e-6:
+        return True
+    hit = cast_ray(grid, eye, ray, max_distance=distance)
+    return hit is None or hit.voxel == tuple(position)
 
 
 def marker_screen_positions(

@@ -33,6 +33,16 @@ class Button:
         return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
 
 
+@dataclass
+class RoundButton(Button):
+    """A button that takes only clicks inside the circle drawn for it (an info marker), not
+    in the corners of its square: a click beside the circle belongs to the 3D view."""
+
+    def contains(self, px: float, py: float) -> bool:
+        r = self.w / 2
+        return (px - self.x - r) ** 2 + (py - self.y - r) ** 2 <= r * r
+
+
 class Canvas:
     """A batch of shapes and labels plus the buttons drawn in it; rebuilt whenever the UI changes.
 
@@ -145,9 +155,19 @@ class Canvas:
         return item
 
     def note(
-        self, text, x, y, size=10, color=INK, background=(255, 255, 255, 200), center=False, pad=7
+        self,
+        text,
+        x,
+        y,
+        size=10,
+        color=INK,
+        background=(255, 255, 255, 200),
+        center=False,
+        pad=7,
+        wrap=None,
     ):
-        """A line of text on a box that fits it (measured, not guessed: German words are long)."""
+        """A line of text on a box that fits it (measured, not guessed: German words are long);
+        with `wrap`, lines of at most that width (a message with a reason and a way out)."""
         label = self.label(
             text,
             x,
@@ -156,6 +176,8 @@ class Canvas:
             color=color,
             anchor_x="center" if center else "left",
             anchor_y="center",
+            width=wrap,
+            align="center" if center else "left",
         )
         w = label.content_width + 2 * pad
         h = label.content_height + pad

@@ -16,10 +16,10 @@ from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
 from game.app.camera import OrbitCamera, Preset, WalkCamera
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
-from game.app.hud import BARS, Hud, marker_screen_positions
+from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
-from game.app.widgets import INK, PAPER, Button, Canvas
+from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
 
@@ -64,6 +64,7 @@ class EditorWindow(pyglet.window.Window):
         self.scene = Scene(self.level, editor.session.grid, detail=detail)
         self.heights = ground_heights(editor.session.grid)
         editor.on_change = self._on_change
+        editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
         self.walker: WalkCamera | None = None
         self.view_preset("bird")
@@ -82,17 +83,21 @@ class EditorWindow(pyglet.window.Window):
         self._markers = Canvas()  # the info markers' circles, labels and buttons
         self._markers_key: tuple[int, ...] | None = None  # which markers it shows
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
+        self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
+        self._sight: list[bool] = []
 
     def replace_editor(self, editor: Editor) -> None:
         """Continue with another design of the same level (a restored autosave)."""
         self.editor.close()
         self.editor = editor
         editor.on_change = self._on_change
+        editor.on_celebrate = self._chime
         self.scene = Scene(self.level, editor.session.grid, detail=self.detail)
         self.heights = ground_heights(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
+        self._sight_key = None
 
     @property
     def detail(self) -> bool:
@@ -240,13 +245,15 @@ class EditorWindow(pyglet.window.Window):
         Their circles and labels are made again only when a marker comes into or goes out of
         view; while the camera moves they only move (making a label costs milliseconds a frame).
         """
+        markers = self.level.doc.markers if self.editor.markers_shown else []
         positions = marker_screen_positions(
-            self.level.doc.markers, self.view_proj(np.float64), self.width, self.height
+            markers, self.view_proj(np.float64), self.width, self.height
         )
+        sight = self._markers_in_sight()
         shown = [
             (i, pos)
             for i, pos in enumerate(positions)
-            if pos is not None and not self.hud.covers(*pos)
+            if pos is not None and not self.hud.covers(*pos) and sight[i]
         ]
         key = tuple(i for i, _ in shown)
         if key != self._markers_key:
@@ -275,8 +282,30 @@ class EditorWindow(pyglet.window.Window):
             for (circle, label, button), (_, (x, y)) in zip(self._marker_parts, shown):
                 circle.position = (x, y)
                 label.position = (x, y, 0)
-                button.x, button.y = x - 14, y - 14
+                button.x, button.y = x - 13, y - 13
         self._markers.draw()
+
+    def _chime(self) -> None:
+        """Two rising notes for a goal or a star (F6 mutes them). pyglet falls back to a silent
+        driver on a computer without sound; a headless session (scripts, tests) plays none."""
+        if pyglet.options["headless"]:
+            return
+        from pyglet.media.synthesis import Sine
+
+        self._player = player = pyglet.media.Player()
+        player.queue([Sine(0.12, frequency=660), Sine(0.2, frequency=880)])
+        player.play()
+
+    def _markers_in_sight(self) -> list[bool]:
+        """Which markers no block hides from the camera; cast again only when the camera or
+        the city changed, not on every frame of a still view."""
+        eye = self.camera.eye()
+        key = (tuple(np.round(eye, 3)), self.editor.metrics.version)
+        if key != self._sight_key:
+            self._sight_key = key
+            grid = self.editor.session.grid
+            self._sight = [marker_in_sight(grid, eye, m.position) for m in self.level.doc.markers]
+        return self._sight
 
     # -- input --------------------------------------------------------------------------
     def _action_callback(self, action_id: str):
@@ -542,4 +571,4 @@ def _marker_button(x, y, marker, hud) -> Button:
     def show():
         hud.marker_text = marker.text
 
-    return Button(x - 14, y - 14, 28, 28, show)
+    return RoundButton(x - 13, y - 13, 26, 26, show)

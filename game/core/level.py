@@ -8,6 +8,7 @@ typo fix in a description keeps every student's design valid.
 
 import hashlib
 import json
+import math
 from functools import cached_property
 from typing import Any
 
@@ -103,6 +104,13 @@ class Level:
     @property
     def shape(self) -> Vec3i:
         return self.doc.dimensions
+
+    @property
+    def height_limit(self) -> tuple[int, float]:
+        """(floors, metres) a building may reach above the ground layer under the zone's top,
+        counted as `indicators.columns` counts floors, for messages that name the limit."""
+        metres = (self.doc.zone.top - 1) * self.doc.voxel_size_m
+        return math.floor(metres / self.doc.storey_height_m + 1e-9), metres
 
     @property
     def volume(self) -> int:

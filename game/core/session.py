@@ -22,6 +22,9 @@ class EditResult:
     change: Change | None
     skipped_outside_zone: int = 0
     skipped_locked: int = 0
+    #: Of `skipped_outside_zone`, the voxels above the zone's top over zone columns: the
+    #: height limit, which a pupil is told apart from the zone's edge.
+    skipped_too_high: int = 0
 
     @property
     def changed(self) -> int:
@@ -58,11 +61,14 @@ class Session:
         keep = index.size - 1 - last
         index, value = index[keep], value[keep]
         editable = self.level.editable.reshape(-1)[index]
-        outside = int((~self.level.in_zone.reshape(-1)[index]).sum())
+        out = ~self.level.in_zone.reshape(-1)[index]
+        outside = int(out.sum())
         locked = int((~editable).sum()) - outside
+        x, y, _ = np.unravel_index(index[out], self.level.shape)
+        too_high = int(self.level.zone_columns[x, y].sum())
         index, value = index[editable], value[editable]
         differs = self.grid.reshape(-1)[index] != value
-        return index[differs], value[differs], EditResult(None, outside, locked)
+        return index[differs], value[differs], EditResult(None, outside, locked, too_high)
 
     def apply(self, op: Operation | Undo | Redo) -> EditResult:
         if isinstance(op, Undo):
@@ -81,7 +87,9 @@ class Session:
         flat[index] = value
         self.cost += self.cost_of(index, value) - self.cost_of(index, before)
         self.history.push(change)
-        return EditResult(change, clipped.skipped_outside_zone, clipped.skipped_locked)
+        return EditResult(
+            change, clipped.skipped_outside_zone, clipped.skipped_locked, clipped.skipped_too_high
+        )
 
     def undo(self) -> Change | None:
         change = self.history.undo(self.grid)

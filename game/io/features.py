@@ -1,7 +1,8 @@
 """What a GIS source says about a district, in the level's CRS, before it becomes voxels.
 
-Both readers (GeoJSON, CityJSON) produce a `District`; the voxeliser only reads this, so a
-new source format is a new reader and nothing else. A building's roof is a set of planar
+The readers (GeoJSON, CityJSON, and OpenStreetMap through GeoJSON's tag tables) produce a
+`District`; the voxeliser only reads this, so a new source format is a new reader and
+nothing else. A building's roof is a set of planar
 faces (z = a·x + b·y + c over a 2D polygon): one flat face for a footprint with a height,
 the real roof and ground surfaces for CityJSON solids.
 """

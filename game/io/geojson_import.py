@@ -24,6 +24,7 @@ LINES = ("LineString", "MultiLineString")
 POINTS = ("Point", "MultiPoint")
 SUPPORTED = POLYGONS + LINES + POINTS
 TREE_HEIGHT_M = 6.0
+FOUNTAIN_RADIUS_M = 3.0  # a fountain mapped as a point: a basin of water around it
 
 # (tag, value or None for any value) -> block key; the first match wins.
 BUILDING_USE: list[tuple[str, str | None, str]] = [
@@ -54,6 +55,7 @@ AREA_BLOCKS: list[tuple[str, str | None, str]] = [
     ("natural", "water", "water"),
     ("waterway", None, "water"),
     ("landuse", "reservoir", "water"),
+    ("landuse", "basin", "water"),
     ("leisure", "playground", "playground"),
     ("leisure", "pitch", "sports_court"),
     ("leisure", "park", "grass"),
@@ -61,6 +63,7 @@ AREA_BLOCKS: list[tuple[str, str | None, str]] = [
     ("landuse", "allotments", "urban_garden"),
     ("landuse", "grass", "grass"),
     ("landuse", "meadow", "grass"),
+    ("landuse", "village_green", "grass"),
     ("landuse", "forest", "grass"),
     ("natural", "wood", "grass"),
     ("natural", "scrub", "grass"),
@@ -127,6 +130,16 @@ def _match(tags: dict, table: list[tuple[str, str | None, str]]) -> str | None:
         if tag in tags and (value is None or tags[tag] == value):
             return block
     return None
+
+
+def building_use(tags: dict) -> str | None:
+    """The block a building's tags give it (school, shop...), or None for a plain one."""
+    return _match(tags, BUILDING_USE)
+
+
+def ground_block(tags: dict) -> str | None:
+    """The block an area's tags paint on the ground (water, grass, plaza...), or None."""
+    return _match(tags, AREA_BLOCKS)
 
 
 def _is_building(tags: dict) -> bool:
@@ -241,21 +254,38 @@ def read_geojson(
     default_height_m: float,
 ) -> District:
     """The district described by a parsed GeoJSON document; `project` maps (n, 2) lon/lat or x/y to the level CRS."""
-    district = District(licence=licence_in(raw))
     found = features(raw, what)
-    shapes = shapely.transform(feature_shapes(found, what), project)
-    for index, (feature, shape) in enumerate(zip(found, shapes.tolist())):
-        tags = feature.get("properties") or {}
+    return read_tagged(
+        [_name(index, feature) for index, feature in enumerate(found)],
+        [feature.get("properties") or {} for feature in found],
+        shapely.transform(feature_shapes(found, what), project),
+        storey_m,
+        default_height_m,
+        licence_in(raw),
+    )
+
+
+def read_tagged(
+    names: list[str],
+    tags_of: list[dict],
+    shapes: np.ndarray,
+    storey_m: float,
+    default_height_m: float,
+    licence: str | None,
+) -> District:
+    """The district of shapes in the level CRS with OSM-style tags (GeoJSON properties or raw OSM)."""
+    district = District(licence=licence)
+    for name, tags, shape in zip(names, tags_of, shapes.tolist()):
         kind = shape.geom_type
         if kind in POLYGONS and _is_building(tags):
             height = building_height(tags, storey_m)
             if height is None:
                 district.missing_heights += 1
                 height = default_height_m
-            block = _match(tags, BUILDING_USE) or DEFAULT_BUILDING
+            block = building_use(tags) or DEFAULT_BUILDING
             district.buildings.append(
                 Building(
-                    _name(index, feature),
+                    name,
                     block,
                     Faces.flat(shape, height),
                     0.0,
@@ -274,6 +304,8 @@ def read_geojson(
             height = _first(tags, ("height",)) or TREE_HEIGHT_M
             for x, y in shapely.get_coordinates(shape):
                 district.points.append(Point("tree", float(x), float(y), height))
+        elif kind in POINTS and tags.get("amenity") == "fountain":
+            district.areas.append(Area.of("water", shapely.buffer(shape, FOUNTAIN_RADIUS_M)))
         else:
             district.skip(kind)
     return district

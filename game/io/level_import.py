@@ -1,4 +1,4 @@
-"""`quartier level import`: a GeoJSON or CityJSON file becomes a georeferenced level.
+"""`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
 
 Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
 editable zone from a polygon file, and encodes the level. Every check runs before anything
@@ -24,7 +24,7 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import cityjson_import, geojson_import
+from game.io import cityjson_import, geojson_import, osm_import
 from game.io.features import District, licence_in
 from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
 from game.io.storage import read_document
@@ -93,6 +93,18 @@ def _read_json(path: Path) -> Any:
     return parse_json(read_document(path), what=Path(path).name)
 
 
+def _read_source_json(path: Path, what: str) -> Any:
+    """A JSON source; a file that does not even start like JSON is none of the formats read.
+
+    Only a file starting with `{` gets JSON's line and column of a syntax error: for a
+    CityGML, Shapefile or text file "not valid JSON (line 1, column 1)" named the wrong problem.
+    """
+    data = read_document(path)
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise QuartierError("error.import_format", what=what)
+    return parse_json(data, what=what)
+
+
 def _settings(path: Path | None) -> LevelSettings:
     if path is None:
         return LevelSettings()
@@ -152,7 +164,10 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     for key in settings.allowed_blocks or []:
         catalogue.id(key)
     what = Path(source).name
-    raw = _read_json(source)
+    fmt = osm_import.osm_format(source)
+    if fmt is not None:
+        return _import_osm(osm_import.read_osm(source, fmt), options, catalogue, settings, what)
+    raw = _read_source_json(source, what)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)
@@ -169,16 +184,64 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
         src = geojson_import.source_crs(raw, given, lon_lat)
     crs = level_crs(src, given, lon_lat)
     project = _projector(src, crs)
-    extent = None
-    if options.bbox:
-        box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
-        extent = shapely.transform(box, project).bounds
+    extent = _bbox_extent(options, src, project)
     if kind == "CityJSON":
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
         district = geojson_import.read_geojson(
             raw, what, project, options.storey_m, options.default_height_m
         )
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+
+
+def _import_osm(
+    data: osm_import.OsmData,
+    options: ImportOptions,
+    catalogue: Catalogue,
+    settings: LevelSettings,
+    what: str,
+) -> Imported:
+    """OSM is WGS84 by definition and ODbL unless city staff name another licence."""
+    lon_lat = data.sample() or (0.0, 0.0)
+    crs = level_crs(WGS84, parse_crs(options.crs) if options.crs else None, lon_lat)
+    project = _projector(WGS84, crs)
+    extent = _bbox_extent(options, WGS84, project)
+    district = geojson_import.read_tagged(
+        data.names,
+        data.tags,
+        shapely.transform(data.shapes, project),
+        options.storey_m,
+        options.default_height_m,
+        osm_import.LICENCE,
+    )
+    for _ in range(data.incomplete):
+        district.skip("Polygon")
+    licence = options.licence or osm_import.LICENCE
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+
+
+def _bbox_extent(
+    options: ImportOptions, src: CRS, project
+) -> tuple[float, float, float, float] | None:
+    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right."""
+    if not options.bbox:
+        return None
+    box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
+    x0, y0, x1, y1 = shapely.transform(box, project).bounds
+    return x0, y0, x1, y1
+
+
+def _finish(
+    district: District,
+    extent: tuple[float, float, float, float] | None,
+    crs: CRS,
+    options: ImportOptions,
+    catalogue: Catalogue,
+    settings: LevelSettings,
+    what: str,
+    licence: str,
+) -> Imported:
+    """Voxelise the district, cut the zone and encode the level: the same for every reader."""
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")

@@ -4,29 +4,29 @@ A vote takes the lowest free slot of the participant; if two requests race for t
 the unique key refuses one and it tries the next slot, until none is left.
 
 The busiest calls of a workshop, so they run as close to the database driver as the rules
-allow (issue 15: SQLAlchemy's own Python was half the time of a vote). The statements are
-SQLAlchemy Core, compiled once per database when the server starts and then run on the
-driver's connection with their parameters, without ORM objects or SQLAlchemy's execution
-machinery: a vote is three short statements (caller and target in one query, the caller's
-votes, the insert or delete) and a commit.
+allow (issue 15: SQLAlchemy's own Python was half the time of a vote), without ORM objects or
+SQLAlchemy's execution machinery:
 
-- SQLite: one connection of its own, used on the event loop, where a transaction takes a
-  fraction of a millisecond and a thread hop would cost more; a vote never waits for the
-  connection a request in the thread pool holds.
-- PostgreSQL: psycopg's async pool (PG_CONNECTIONS per server process), so a vote waits on the
-  network without holding a thread; psycopg prepares a statement it has run a few times, and
-  autocommit spares a round trip for BEGIN and one for COMMIT (`_PostgresBallot`).
+- SQLite: three short statements (caller and target in one query, the caller's votes, the
+  insert or delete) and a commit, SQLAlchemy Core compiled once when the server starts, on one
+  connection of its own used on the event loop, where a transaction takes a fraction of a
+  millisecond and a thread hop would cost more; a vote never waits for the connection a
+  request in the thread pool holds.
+- PostgreSQL: one statement per vote (`CAST` and `WITHDRAW`: the same checks, slot and writes
+  in data-modifying CTEs), on psycopg's async pool in autocommit (PG_CONNECTIONS per server
+  process), so a vote holds a pooled connection for one round trip and one commit instead of
+  three or four round trips (issue 15: p99 at 50 connections was 154 ms, with votes queueing
+  for the pool's connections while each waited on the network between its statements).
 
 `benchmarks/server.py` measures this against a bare ASGI app and plain Starlette running the
 same SQL on the same database (benchmarks/ceiling.py).
 """
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import sqlite
@@ -115,16 +115,65 @@ class Statements:
         self.from_db: Callable[[Any], Any] = kind.result_processor(dialect, None) or (lambda d: d)
 
 
-class Ballot(Protocol):
-    """One connection's statements for one vote (the driver's errors as SQLAlchemy's)."""
+# PostgreSQL: a vote in one statement. `caller` is _CALLER_AND_TARGET (compiled for psycopg:
+# %(token)s, %(uuid)s); `rules` keeps its row only where the vote may pass, so a refused vote
+# writes nothing and Python names the refusal from the caller's columns. A slot another request
+# of the same participant took meanwhile is skipped by ON CONFLICT DO NOTHING (no error, no
+# aborted statement): `added` is then empty while a slot was free, and the vote tries again.
+_PG_MINE = "mine AS (SELECT votes.submission_uuid, votes.slot FROM votes JOIN caller ON votes.participant_id = caller.id)"
+_PG_SEEN = """seen AS (
+  UPDATE participant_tokens SET last_seen = %(now)s
+  WHERE token_hash = %(token)s AND last_seen < %(stale)s AND ({accepted})
+)"""
+_PG_CAST = (
+    """WITH caller AS ({caller}),
+{mine},
+rules AS (
+  SELECT * FROM caller WHERE status = 'approved' AND target_workshop = workshop_id
+    AND phase = 'voting' AND participant_id <> id
+),
+already AS (SELECT FROM rules JOIN mine ON mine.submission_uuid = %(uuid)s),
+free AS (
+  SELECT min(n) AS slot FROM rules, generate_series(1, rules.votes_per_participant) AS n
+  WHERE n NOT IN (SELECT slot FROM mine)
+),
+added AS (
+  INSERT INTO votes (participant_id, submission_uuid, workshop_id, slot, created)
+  SELECT rules.id, %(uuid)s, rules.workshop_id, free.slot, %(now)s FROM rules, free
+  WHERE free.slot IS NOT NULL AND NOT EXISTS (SELECT FROM already)
+  ON CONFLICT DO NOTHING
+  RETURNING slot
+),
+"""
+    + _PG_SEEN.format(accepted="EXISTS (SELECT FROM added) OR EXISTS (SELECT FROM already)")
+    + """
+SELECT caller.*, (SELECT count(*) FROM mine), EXISTS (SELECT FROM already),
+       (SELECT slot FROM free), EXISTS (SELECT FROM added)
+FROM caller"""
+)
+_PG_WITHDRAW = (
+    """WITH caller AS ({caller}),
+rules AS (SELECT * FROM caller WHERE target_workshop = workshop_id AND phase = 'voting'),
+gone AS (
+  DELETE FROM votes USING rules
+  WHERE votes.participant_id = rules.id AND votes.submission_uuid = %(uuid)s
+  RETURNING votes.slot
+),
+"""
+    + _PG_SEEN.format(accepted="EXISTS (SELECT FROM rules)")
+    + """
+SELECT caller.*,
+       (SELECT count(*) FROM votes WHERE votes.participant_id = caller.id)
+       - (SELECT count(*) FROM gone)
+FROM caller"""
+)
 
-    statements: Statements
 
-    async def one(self, sql: str, params: dict[str, Any]) -> tuple | None: ...
-    async def all(self, sql: str, params: dict[str, Any]) -> list[tuple]: ...
-    async def run(self, sql: str, params: dict[str, Any]) -> None: ...
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
+def postgres_statements() -> tuple[str, str]:
+    """The vote's and the withdrawal's one statement on PostgreSQL (psycopg's %(name)s
+    parameters: token, uuid, now, stale); the first eight columns are `Target`'s."""
+    caller = Statements(postgresql_psycopg.dialect()).caller_and_target
+    return _PG_CAST.format(caller=caller, mine=_PG_MINE), _PG_WITHDRAW.format(caller=caller)
 
 
 def _as_sqlalchemy(sql: str, params: dict[str, Any], exc: Exception, driver: Any) -> Exception:
@@ -133,9 +182,26 @@ def _as_sqlalchemy(sql: str, params: dict[str, Any], exc: Exception, driver: Any
     return DBAPIError.instance(sql, params, exc, driver.Error)
 
 
+def _checked(row: tuple | None, *, shown: bool = True) -> Target:
+    """The caller and the submission they may vote on (`shown`: only an approved one), or the
+    refusal. Withdrawing asks for any submission of the workshop: a vote given before the
+    moderator hid a design must not stay stuck on it."""
+    if row is None:
+        raise ApiError(401, "not_participant")
+    target = Target(*row[:8])
+    if (shown and target.status != "approved") or target.target_workshop != target.workshop_id:
+        raise ApiError(404, "no_submission")
+    if target.phase != "voting":
+        raise ApiError(409, "not_voting")
+    if shown and target.author == target.person:
+        raise ApiError(403, "own_design")
+    return target
+
+
 class SqliteBallot:
     """The votes' own SQLite connection (the server's pragmas: WAL, synchronous=FULL), used on
-    the event loop: its calls never wait for another process for long (busy_timeout aside)."""
+    the event loop: its calls never wait for another process for long (busy_timeout aside).
+    A vote is a few statements and a commit (`cast`, `withdraw`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -153,47 +219,92 @@ class SqliteBallot:
             self._held = self._db = None
         self.engine.dispose()
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Ballot]:
-        """The one connection; a refusal rolls back what the vote began (a `last_seen`)."""
-        if self._db is None:
-            raise RuntimeError("the app's lifespan has not started: no connection for votes")
-        try:
-            yield self
-        except BaseException:
-            self._db.rollback()
-            raise
-
     def _execute(self, sql: str, params: dict[str, Any]) -> Any:
         try:
             return self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise _as_sqlalchemy(sql, params, exc, sqlite3) from exc
 
-    async def one(self, sql: str, params: dict[str, Any]) -> tuple | None:
-        return self._execute(sql, params).fetchone()
-
-    async def all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return self._execute(sql, params).fetchall()
-
-    async def run(self, sql: str, params: dict[str, Any]) -> None:
-        self._execute(sql, params)
-
-    async def commit(self) -> None:
-        self._execute_plain(self._db.commit)
-
-    async def rollback(self) -> None:
-        self._execute_plain(self._db.rollback)
-
-    def _execute_plain(self, call: Callable[[], None]) -> None:
+    def _commit(self) -> None:
         try:
-            call()
+            self._db.commit()
         except sqlite3.Error as exc:
             raise _as_sqlalchemy("COMMIT", {}, exc, sqlite3) from exc
 
+    def _connected(self) -> None:
+        if self._db is None:
+            raise RuntimeError("the app's lifespan has not started: no connection for votes")
+
+    async def cast(self, token: str, uuid: str) -> int:
+        self._connected()
+        try:
+            return self._cast(token, uuid)
+        except BaseException:
+            self._db.rollback()  # what the vote began (a `last_seen`)
+            raise
+
+    async def withdraw(self, token: str, uuid: str) -> int:
+        self._connected()
+        try:
+            return self._withdraw(token, uuid)
+        except BaseException:
+            self._db.rollback()
+            raise
+
+    def _target(self, token: str, uuid: str, *, shown: bool = True) -> Target:
+        sql = self.statements
+        return _checked(
+            self._execute(sql.caller_and_target, {"token": token, "uuid": uuid}).fetchone(),
+            shown=shown,
+        )
+
+    def _seen(self, token: str, target: Target) -> None:
+        """The device's `last_seen`, at most once a minute, written only with an accepted vote
+        or withdrawal (a refused one writes nothing)."""
+        sql, moment = self.statements, now()
+        if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:
+            self._execute(sql.seen, {"token": token, "seen": sql.to_db(moment)})
+
+    def _my_votes(self, person: int) -> dict[str, int]:
+        """The participant's votes: submission → slot."""
+        return dict(self._execute(self.statements.my_votes, {"person": person}).fetchall())
+
+    def _cast(self, token: str, uuid: str) -> int:
+        target = self._target(token, uuid)
+        person, limit, sql = target.person, target.limit, self.statements
+        for _ in range(limit + 5):
+            mine = self._my_votes(person)
+            if uuid in mine:
+                self._seen(token, target)
+                self._commit()
+                return limit - len(mine)
+            free = sorted(set(range(1, limit + 1)) - set(mine.values()))
+            if not free:
+                raise ApiError(409, "no_votes_left", votes=limit)
+            params = {"person": person, "uuid": uuid, "workshop": target.workshop_id}
+            try:
+                self._execute(sql.insert, {**params, "slot": free[0], "created": sql.to_db(now())})
+                self._seen(token, target)
+                self._commit()
+                return limit - len(mine) - 1
+            except IntegrityError:
+                self._db.rollback()  # another process took the slot for this participant: again
+        raise ApiError(409, "busy")
+
+    def _withdraw(self, token: str, uuid: str) -> int:
+        target = self._target(token, uuid, shown=False)
+        self._execute(self.statements.delete, {"person": target.person, "uuid": uuid})
+        self._seen(token, target)
+        left = target.limit - len(self._my_votes(target.person))
+        self._commit()
+        return left
+
 
 class PostgresBallots:
-    """psycopg's async pool for the votes, opened and closed with the app's lifespan."""
+    """psycopg's async pool for the votes, opened and closed with the app's lifespan. Each
+    connection is in autocommit: a vote is one statement (`_PG_CAST`, `_PG_WITHDRAW`), its own
+    transaction, so psycopg spends no round trip on BEGIN or COMMIT; it prepares a statement
+    it has run a few times on a connection."""
 
     def __init__(self, url: str) -> None:
         try:  # the [postgres] extra: imported only for a PostgreSQL server
@@ -206,12 +317,12 @@ class PostgresBallots:
 
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
         self.driver = psycopg
-        self.statements = Statements(postgresql_psycopg.dialect())
+        self.cast_sql, self.withdraw_sql = postgres_statements()
         self.pool = AsyncConnectionPool(
             conninfo,
             min_size=PG_CONNECTIONS,
             max_size=PG_CONNECTIONS,
-            kwargs={"autocommit": True},  # see _PostgresBallot
+            kwargs={"autocommit": True},
             open=False,
         )
 
@@ -221,41 +332,38 @@ class PostgresBallots:
     async def close(self) -> None:
         await self.pool.close()
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Ballot]:
-        async with self.pool.connection() as db:
-            yield _PostgresBallot(db, self.statements, self.driver)
-
-
-class _PostgresBallot:
-    """One pooled connection for one vote, in autocommit: each statement is its own
-    transaction, as on SQLite, where reading begins none. A vote writes with one statement
-    (the insert or the delete; the unique keys settle races), so nothing needs more, and
-    psycopg would otherwise spend a round trip on BEGIN and one on COMMIT for every vote."""
-
-    def __init__(self, db: Any, statements: Statements, driver: Any) -> None:
-        self.db, self.statements, self.driver = db, statements, driver
-
-    async def _execute(self, sql: str, params: dict[str, Any]) -> Any:
+    async def _one(self, sql: str, token: str, uuid: str) -> tuple | None:
+        moment = now()
+        params = {"token": token, "uuid": uuid, "now": moment, "stale": moment - SEEN_EVERY}
         try:
-            return await self.db.execute(sql, params)
+            async with self.pool.connection() as db:
+                return await (await db.execute(sql, params)).fetchone()
         except self.driver.Error as exc:
             raise _as_sqlalchemy(sql, params, exc, self.driver) from exc
 
-    async def one(self, sql: str, params: dict[str, Any]) -> tuple | None:
-        return await (await self._execute(sql, params)).fetchone()
+    async def cast(self, token: str, uuid: str) -> int:
+        for _ in range(25):  # 20 slots at most (models: votes_in_range), and a few races
+            try:
+                row = await self._one(self.cast_sql, token, uuid)
+            except IntegrityError:  # the design was deleted meanwhile: the next round says so
+                continue
+            target = _checked(row)
+            assert row is not None  # _checked refused it otherwise
+            mine, already, free, added = row[8:]
+            if already:
+                return target.limit - mine
+            if added:
+                return target.limit - mine - 1
+            if free is None:
+                raise ApiError(409, "no_votes_left", votes=target.limit)
+            # another request of this participant took the free slot meanwhile: again
+        raise ApiError(409, "busy")
 
-    async def all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return await (await self._execute(sql, params)).fetchall()
-
-    async def run(self, sql: str, params: dict[str, Any]) -> None:
-        await self._execute(sql, params)
-
-    async def commit(self) -> None:
-        """Nothing to do: each statement committed itself."""
-
-    async def rollback(self) -> None:
-        """Nothing to do: a refused statement left nothing behind."""
+    async def withdraw(self, token: str, uuid: str) -> int:
+        row = await self._one(self.withdraw_sql, token, uuid)
+        target = _checked(row, shown=False)
+        assert row is not None
+        return target.limit - row[8]
 
 
 Ballots = SqliteBallot | PostgresBallots
@@ -269,79 +377,23 @@ def ballots(url: str, sqlite_engine: Callable[[str], Engine]) -> Ballots:
     return PostgresBallots(url)
 
 
-#: A vote action: (connection, token hash, submission uuid) → votes left.
-Action = Callable[[Ballot, str, str], Awaitable[int]]
+#: A vote action: (ballots, token hash, submission uuid) → votes left.
+Action = Callable[[Ballots, str, str], Awaitable[int]]
 
 
 async def run_vote(ballots: Ballots, action: Action, token_hash: str | None, uuid: str) -> int:
     """Run `vote` or `withdraw` for the participant whose token has `token_hash`: votes left."""
     if not token_hash:
         raise ApiError(401, "not_participant")
-    async with ballots.connection() as ballot:
-        return await action(ballot, token_hash, uuid)
+    return await action(ballots, token_hash, uuid)
 
 
-async def _target(ballot: Ballot, token: str, uuid: str, *, shown: bool = True) -> Target:
-    """The caller and the submission they may vote on (`shown`: only an approved one), or the
-    refusal. Withdrawing asks for any submission of the workshop: a vote given before the
-    moderator hid a design must not stay stuck on it."""
-    sql = ballot.statements
-    row = await ballot.one(sql.caller_and_target, {"token": token, "uuid": uuid})
-    if row is None:
-        raise ApiError(401, "not_participant")
-    target = Target(*row)
-    if (shown and target.status != "approved") or target.target_workshop != target.workshop_id:
-        raise ApiError(404, "no_submission")
-    if target.phase != "voting":
-        raise ApiError(409, "not_voting")
-    return target
+async def vote(ballots: Ballots, token: str, uuid: str) -> int:
+    return await ballots.cast(token, uuid)
 
 
-async def _seen(ballot: Ballot, token: str, target: Target) -> None:
-    """The device's `last_seen`, at most once a minute, written only with an accepted vote or
-    withdrawal (a refused one writes nothing; on PostgreSQL each statement commits itself)."""
-    sql, moment = ballot.statements, now()
-    if moment - utc(sql.from_db(target.last_seen)) > SEEN_EVERY:
-        await ballot.run(sql.seen, {"token": token, "seen": sql.to_db(moment)})
-
-
-async def _my_votes(ballot: Ballot, person: int) -> dict[str, int]:
-    """The participant's votes: submission → slot."""
-    return dict(await ballot.all(ballot.statements.my_votes, {"person": person}))
-
-
-async def vote(ballot: Ballot, token: str, uuid: str) -> int:
-    target = await _target(ballot, token, uuid)
-    person, limit, sql = target.person, target.limit, ballot.statements
-    if target.author == person:
-        raise ApiError(403, "own_design")
-    for _ in range(limit + 5):
-        mine = await _my_votes(ballot, person)
-        if uuid in mine:
-            await _seen(ballot, token, target)
-            await ballot.commit()
-            return limit - len(mine)
-        free = sorted(set(range(1, limit + 1)) - set(mine.values()))
-        if not free:
-            raise ApiError(409, "no_votes_left", votes=limit)
-        params = {"person": person, "uuid": uuid, "workshop": target.workshop_id}
-        try:
-            await ballot.run(sql.insert, {**params, "slot": free[0], "created": sql.to_db(now())})
-            await _seen(ballot, token, target)
-            await ballot.commit()
-            return limit - len(mine) - 1
-        except IntegrityError:
-            await ballot.rollback()  # another request of this participant took the slot: again
-    raise ApiError(409, "busy")
-
-
-async def withdraw(ballot: Ballot, token: str, uuid: str) -> int:
-    target = await _target(ballot, token, uuid, shown=False)
-    await ballot.run(ballot.statements.delete, {"person": target.person, "uuid": uuid})
-    await _seen(ballot, token, target)
-    left = target.limit - len(await _my_votes(ballot, target.person))  # before the commit: one
-    await ballot.commit()  # round trip less on PostgreSQL, where the pool would commit again
-    return left
+async def withdraw(ballots: Ballots, token: str, uuid: str) -> int:
+    return await ballots.withdraw(token, uuid)
 
 
 def voted_for(session: Session, person: Participant) -> set[str]:

@@ -111,6 +111,7 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
 
     window.view_preset("bird")
     window.hud.draw = lambda: None  # the 3D view alone: the HUD shows new numbers and a toast
+    window.editor.markers_shown = False  # and the box hides an info marker behind it
     before = _frame(window)
     op = Box(from_=(52, 54, 1), to=(60, 62, 8), block="housing")
     window.editor.apply(op)

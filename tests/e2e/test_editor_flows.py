@@ -100,6 +100,65 @@ def test_clicking_an_info_marker_shows_its_text(window):
     runner.frame()
 
 
+def _click(window, x, y):
+    from pyglet.window import mouse
+
+    window.on_mouse_press(x, y, mouse.LEFT, 0)
+    window.on_mouse_release(x, y, mouse.LEFT, 0)
+
+
+def test_a_click_beside_an_info_marker_goes_to_the_tool(window):
+    """Inside the marker's square but outside its circle: the pupil aimed at the voxel there."""
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    runner.frame()
+    marker = window.level.doc.markers[0]
+    x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    before = window.editor.session.grid.copy()
+    _click(window, x + 11, y - 11)
+    assert window.hud.marker_text is None
+    assert not np.array_equal(window.editor.session.grid, before)  # the tool built there
+    runner.frame()
+
+
+def test_a_marker_behind_a_building_is_hidden_and_takes_no_click(window):
+    from game.app.script import ScriptRunner
+    from game.core.ops import Box
+
+    runner = ScriptRunner(window)
+    marker = window.level.doc.markers[0]
+    mx, my, _ = marker.position
+    window.editor.apply(Box(from_=(mx - 3, my - 3, 1), to=(mx + 3, my + 3, 6), block="housing"))
+    runner.frame()
+    assert window._marker_parts and len(window._marker_parts) == len(window.level.doc.markers) - 1
+    x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    _click(window, x, y)
+    assert window.hud.marker_text is None
+
+
+def test_the_info_markers_can_be_hidden_with_a_key_and_come_back(window):
+    from pyglet.window import key
+
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    runner.frame()
+    shown = len(window._marker_parts)
+    assert shown
+    window.on_key_press(key.I, 0)
+    runner.frame()
+    assert window._marker_parts == [] and not window.editor.markers_shown
+    assert "Press I" in window.editor.current_toast()
+    marker = window.level.doc.markers[0]
+    x, y = window.screen_position(np.asarray(marker.position) + 0.5)
+    _click(window, x, y)
+    assert window.hud.marker_text is None
+    window.on_key_press(key.I, 0)
+    runner.frame()
+    assert len(window._marker_parts) == shown
+
+
 def test_info_markers_follow_the_camera_without_being_made_again(window):
     """Markers move with the view (their labels are kept, only moved) and still answer clicks."""
     from pyglet.window import mouse
@@ -176,3 +235,28 @@ def test_selecting_with_the_stamp_outlines_what_will_be_copied(window):
     runner.frame()
     assert window.editor.tool.frame() == ((50, 52, 0), (54, 55, 0))
     assert window.scene.ghost_lines.count == 24  # the twelve edges of the selection
+
+
+def test_a_wall_between_the_eye_and_a_marker_hides_it_and_its_own_block_does_not(window):
+    from game.app.hud import marker_in_sight
+
+    grid = np.zeros((10, 3, 4), np.uint8)
+    eye, marker = (0.5, 1.5, 1.5), (8, 1, 1)
+    assert marker_in_sight(grid, eye, marker)
+    grid[8, 1, 1] = 1  # the marker stands on (in) a block of its own: still seen
+    assert marker_in_sight(grid, eye, marker)
+    grid[4, :, :] = 1  # a wall in between, as in walk mode
+    assert not marker_in_sight(grid, eye, marker)
+
+
+def test_in_walk_mode_only_the_markers_no_wall_hides_are_shown(window):
+    from game.app.hud import marker_in_sight
+    from game.app.script import ScriptRunner
+
+    runner = ScriptRunner(window)
+    window.toggle_walk()
+    runner.frame()
+    grid, eye = window.editor.session.grid, window.camera.eye()
+    seen = [marker_in_sight(grid, eye, m.position) for m in window.level.doc.markers]
+    assert not all(seen)  # the demo's walker starts with a building before a marker
+    assert len(window._marker_parts) <= sum(seen)

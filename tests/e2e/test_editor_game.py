@@ -106,5 +106,5 @@ def test_clicking_a_number_explains_it(window):
     window.on_mouse_press(row.x + 20, row.y + 8, mouse.LEFT, 0)
     window.on_mouse_release(row.x + 20, row.y + 8, mouse.LEFT, 0)
     explanation = window.hud.marker_text.en
-    assert explanation.startswith("Built-over share") and len(explanation) > 40
+    assert explanation.startswith("Ground built on") and "(GRZ" in explanation
     ScriptRunner(window).frame()

@@ -116,6 +116,8 @@ class Indicator:
     """
 
     key: ClassVar[str]
+    #: A short symbol beside the name where the HUD has room (a glyph of the HUD's DejaVu Sans).
+    icon: ClassVar[str] = ""
     unit: ClassVar[str] = ""
     expensive: ClassVar[bool] = False
     decimals: ClassVar[int] = 2
@@ -140,6 +142,14 @@ class Indicator:
     @classmethod
     def explain(cls, lang: Language) -> str:
         return text(lang, f"indicator.{cls.key}.explain")
+
+    @classmethod
+    def trend(cls, value: float, start: float | None) -> int:
+        """+1 up, -1 down, 0 unchanged: unchanged when both values read the same, so a change
+        too small to show gets no arrow and no "+0 %"."""
+        if start is None or cls.display(value, "en") == cls.display(start, "en"):
+            return 0
+        return 1 if value > start else -1
 
     @classmethod
     def display(cls, value: float, lang: Language) -> str:

@@ -15,6 +15,7 @@ class Cost(ColumnIndicator):
     """`Session.cost`: every voxel that holds a block the level did not have there is paid for (air is free)."""
 
     key = "cost"
+    icon = "€"
     better = -1
     unit = "€"
 
@@ -27,6 +28,7 @@ class Budget(ColumnIndicator):
     """The money the city gives for this level (`level.doc.budget`)."""
 
     key = "budget"
+    icon = "€"
     better = 0
     unit = "€"
 

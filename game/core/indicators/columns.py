@@ -222,8 +222,14 @@ class ColumnIndicator(Indicator):
     def evaluate(
         cls, grid: np.ndarray, level: Level, catalogue: Catalogue, cache: Cache | None = None
     ) -> Reading:
-        return Reading(cls.from_stats(ColumnStats.of(grid, level, catalogue, cache)))
+        stats = ColumnStats.of(grid, level, catalogue, cache)
+        return Reading(cls.from_stats(stats), cls.note_of(stats))
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:
         raise NotImplementedError
+
+    @classmethod
+    def note_of(cls, stats: ColumnStats) -> str | None:
+        """A string-table key when the value alone would mislead (see `Reading`); mostly none."""
+        return None

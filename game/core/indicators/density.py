@@ -8,6 +8,7 @@ class SiteCoverage(ColumnIndicator):
     """GRZ: building footprint area / zone area (a column is footprint if it holds a building block above ground)."""
 
     key = "grz"
+    icon = "▦"
     better = 0
 
     @classmethod
@@ -23,6 +24,7 @@ class FloorAreaRatio(ColumnIndicator):
     """
 
     key = "gfz"
+    icon = "☰"
     better = 0
 
     @classmethod

@@ -78,7 +78,7 @@ class Metrics:
             self.version += new_version
             for cls in self.cheap:
                 if issubclass(cls, ColumnIndicator):
-                    reading = Reading(cls.from_stats(self.stats))
+                    reading = Reading(cls.from_stats(self.stats), cls.note_of(self.stats))
                 else:  # an indicator that is not a column sum is recomputed in full
                     reading = cls.evaluate(
                         self.session.grid, self.level, self.level.catalogue, cache

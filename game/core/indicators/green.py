@@ -14,6 +14,7 @@ class SealedShare(ColumnIndicator):
     """Mean `sealed` share of the zone's column surfaces (0 = all open soil, 1 = all sealed)."""
 
     key = "sealed_share"
+    icon = "☂"
     better = -1
     unit = "%"
 
@@ -26,6 +27,7 @@ class GreenFactor(ColumnIndicator):
     """Σ(column area × green weight) / zone area, 0..1."""
 
     key = "green_factor"
+    icon = "♣"
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:

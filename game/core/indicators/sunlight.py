@@ -139,6 +139,7 @@ class SunOnOpenSpace(Indicator):
     """Share of the zone's open space in sun at solar noon on the equinox."""
 
     key = "sun_open_space"
+    icon = "☼"
     unit = "%"
     expensive = True
 
@@ -156,6 +157,7 @@ class SunHours(Indicator):
     """Mean hours of sun of the zone's open space over the equinox day."""
 
     key = "sun_hours"
+    icon = "☀"
     unit = "h"
     expensive = True
     decimals = 1

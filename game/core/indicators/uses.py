@@ -22,6 +22,7 @@ class LandUseMix(ColumnIndicator):
     """
 
     key = "landuse_mix"
+    icon = "◑"
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:
@@ -40,17 +41,30 @@ class Dwellings(ColumnIndicator):
     """Housing floor area in the zone / 75 m², rounded down."""
 
     key = "dwellings"
+    icon = "⌂"
     decimals = 0
 
     @classmethod
     def from_stats(cls, stats: ColumnStats) -> float:
         return float(math.floor(stats.use_area_of("housing") / DWELLING_M2 + EPS))
 
+    @classmethod
+    def note_of(cls, stats: ColumnStats) -> str | None:
+        """Homes built but no flat counted: a tower one block wide (4 m² a floor at 2 m
+        voxels) never adds up to one 75 m² flat, which looks like a bug without a word."""
+        housing = stats.use_area_of("housing")
+        return (
+            "indicator.note.too_small_for_a_flat"
+            if housing > EPS and not cls.from_stats(stats)
+            else None
+        )
+
 
 class Jobs(ColumnIndicator):
     """Σ floor area of each working use / its m² per job (see the module docstring), rounded down."""
 
     key = "jobs"
+    icon = "⚒"
     decimals = 0
 
     @classmethod

@@ -9,6 +9,10 @@ The rule, for the whole level (amenities outside the zone count too):
   and spreads over walkable cells in 4-neighbour steps of `voxel_size_m`, at most 300 m;
 - a building is a 4-connected group of footprint columns; its homes reach the amenity when
   a walkable cell touching the building was reached;
+- a building with homes that touches no walkable cell (the first house in the middle of a car
+  park) has its entrance on the nearest walkable cells: the ones first met when its ground
+  grows in 4-neighbour steps over columns without a building, at most 300 m; otherwise
+  its homes would count as reaching nothing although a playground is a few steps away;
 - the value is the share of housing floor area (so bigger houses weigh more) in reached
   buildings. The homes in the zone are evaluated; if the zone has none yet, those of the
   whole level (note `indicator.note.level_homes`); with no homes at all the value is 0
@@ -96,6 +100,55 @@ class Homes:
         )
         self.weight[0] = 0.0
         self.steps = math.floor(WALK_M / level.doc.voxel_size_m + EPS)
+        self.entrances = self._entrances()
+
+    def _entrances(self) -> tuple[np.ndarray, np.ndarray]:
+        """(flat walkable cells, building labels): the nearest walkable cells of homes that touch none.
+
+        All such buildings grow at once, one ring per step, each into the columns around it
+        that no building stands on and no other growing building took first; a building stops
+        growing in the step its ring first touches walkable cells, which become its entrances.
+        As in `reach`, each step looks only at the newest ring (flat indices into a padded
+        grid), so a big car park costs its ring sizes, not a whole-grid pass per step.
+        """
+        touching = np.zeros(self.weight.size, bool)
+        touching[self.buildings[dilate4(self.walkable)]] = True
+        looking = (self.weight > 0) & ~touching
+        looking[0] = False
+        empty = np.zeros(0, np.intp)
+        if not looking.any() or not self.walkable.any():
+            return empty, empty
+        Y = self.walkable.shape[1]
+        W = Y + 2
+        walkable = np.pad(self.walkable, 1).reshape(-1)
+        # Columns a ring may grow into: no building, not walkable (reaching one ends the search).
+        free = np.pad(~self.stats.footprint & ~self.walkable, 1).reshape(-1)
+        start = np.pad(np.where(looking[self.buildings], self.buildings, 0), 1).reshape(-1)
+        ring = np.flatnonzero(start)
+        owner = start[ring]
+        stamp = np.zeros(free.size, np.int32)
+        moves = np.array([1, -1, W, -W])
+        cells, labels = [], []
+        for _ in range(self.steps + 1):
+            beside = (ring[:, None] + moves).reshape(-1)
+            by = np.repeat(owner, moves.size)
+            door = walkable[beside]
+            cells.append(beside[door])
+            labels.append(by[door])
+            looking[by[door]] = False
+            grow = looking[by] & free[beside]
+            beside, by = beside[grow], by[grow]
+            free[beside] = False
+            # A column reached from two rings is kept once (the stamp, as in `reach`).
+            order = np.arange(beside.size, dtype=np.int32)
+            stamp[beside] = order
+            kept = stamp[beside] == order
+            ring, owner = beside[kept], by[kept]
+            if not ring.size:
+                break
+        padded = np.concatenate(cells)
+        flat = (padded // W - 1) * Y + padded % W - 1
+        return flat.astype(np.intp), np.concatenate(labels).astype(np.intp)
 
     @classmethod
     def of(
@@ -114,6 +167,8 @@ class Homes:
         # order without label 0 (no building), as over np.unique's sorted labels: the same sum.
         touched = np.zeros(self.weight.size, bool)
         touched[self.buildings[dilate4(reached)]] = True
+        cells, labels = self.entrances
+        touched[labels[reached.reshape(-1)[cells]]] = True
         touched[0] = False
         return min(1.0, share(self.weight[touched].sum(), total))
 
@@ -134,16 +189,16 @@ class WalkIndicator(Indicator):
 
 
 class WalkToPlayground(WalkIndicator):
-    key, amenity = "walk_playground", "playground"
+    key, amenity, icon = "walk_playground", "playground", "☺"
 
 
 class WalkToPark(WalkIndicator):
-    key, amenity = "walk_park", "park"
+    key, amenity, icon = "walk_park", "park", "✿"
 
 
 class WalkToSchool(WalkIndicator):
-    key, amenity = "walk_school", "school"
+    key, amenity, icon = "walk_school", "school", "✎"
 
 
 class WalkToShop(WalkIndicator):
-    key, amenity = "walk_shop", "shop"
+    key, amenity, icon = "walk_shop", "shop", "€"

@@ -59,3 +59,27 @@ def test_a_design_that_meets_every_goal_of_the_demo_earns_three_stars(demo):
     metrics.compute_expensive()
     assert metrics.values["walk_playground"] == 1.0 and "walk_playground" not in metrics.notes
     assert metrics.values["cost"] == pytest.approx(session.cost) and session.cost < demo.doc.budget
+
+
+def test_the_first_house_on_the_car_park_walks_from_the_nearest_footpath(demo):
+    """The car park is not walkable: the house's door is on the nearest walkable cell."""
+    session = Session(demo)
+    session.apply(Building(from_=(60, 60), to=(63, 63), floors=3, block="housing", roof="roof"))
+    readings = compute_all(session.grid, demo)
+    assert readings["dwellings"].value > 0
+    assert readings["walk_playground"].value == 1.0  # the park's playground is a few steps away
+    assert readings["walk_park"].value == 1.0
+
+
+def test_a_tower_one_block_wide_has_no_whole_flat_and_says_why(demo):
+    """11 blocks of housing on one 2 m column: 7 floors × 4 m² = 28 m², not one 75 m² flat."""
+    session = Session(demo)
+    session.apply(Box(from_=(60, 60, 1), to=(60, 60, 11), block="housing"))
+    assert compute_all(session.grid, demo)["dwellings"] == (
+        0.0,
+        "indicator.note.too_small_for_a_flat",
+    )
+    metrics = Metrics(session)
+    assert metrics.notes["dwellings"] == "indicator.note.too_small_for_a_flat"
+    session.apply(Box(from_=(60, 60, 1), to=(62, 62, 11), block="housing"))
+    assert compute_all(session.grid, demo)["dwellings"] == (3.0, None)

@@ -69,5 +69,24 @@ def test_every_note_an_indicator_can_attach_exists_in_both_languages():
     used = set()
     for path in Path(package.__file__).parent.glob("*.py"):
         used |= set(re.findall(r'"(indicator\.note\.[a-z_]+)"', path.read_text(encoding="utf-8")))
-    assert len(used) == 3
+    assert len(used) == 4
     assert used <= keys("en") and used <= keys("de")
+
+
+def test_every_indicator_has_a_plain_name_an_icon_and_the_planning_term_only_in_the_explanation():
+    terms = {"grz": "GRZ", "gfz": "GFZ", "green_factor": "Biotopflächenfaktor"}
+    for lang in ("de", "en"):
+        for cls in INDICATORS:
+            assert cls.icon, cls.key
+            assert not re.search(r"GRZ|GFZ|BFF|\(", cls.name(lang)), cls.name(lang)
+        for key, term in terms.items():
+            assert term in by_key(key).explain(lang)
+
+
+def test_an_unchanged_value_has_no_trend_even_when_it_differs_below_what_is_shown():
+    share = by_key("walk_playground")
+    assert share.trend(0.5, None) == 0
+    assert share.trend(0.5, 0.5) == 0
+    assert share.trend(0.5012, 0.5) == 0  # both read "50 %": no arrow, no "+0 %" in red
+    assert share.trend(0.52, 0.5) == 1 and share.trend(0.48, 0.5) == -1
+    assert by_key("gfz").trend(1.004, 1.0) == 0 and by_key("gfz").trend(1.01, 1.0) == 1

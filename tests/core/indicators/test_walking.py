@@ -153,3 +153,38 @@ def _reference_reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.
 def test_reach_equals_a_plain_breadth_first_search(walkable, seed, steps):
     start = np.random.default_rng(seed).random(walkable.shape) < 0.05
     assert np.array_equal(reach(walkable, start, steps), _reference_reach(walkable, start, steps))
+
+
+def test_a_house_in_a_car_park_walks_from_its_nearest_walkable_cells_only(level_factory, catalogue):
+    # Footpath | car park with a house near its west edge | footpath: the door is on the west.
+    city = np.zeros((40, 3, 6), np.uint8)
+    city[:, :, 0] = catalogue.id("footpath")
+    city[10:30, :, 0] = catalogue.id("parking")
+    city[12, 1, 1:4] = catalogue.id("housing")
+    city[0, 1, 1] = catalogue.id("playground")
+    city[39, 1, 1:3] = catalogue.id("school")
+    level = level_factory(
+        shape=city.shape, zone=(slice(10, 30), slice(0, 3)), zone_top=6, city=city
+    )
+    assert _walk(WalkToPlayground, level) == Reading(1.0)
+    assert _walk(WalkToSchool, level) == Reading(0.0)  # behind the far side of the car park
+
+
+def test_a_house_more_than_300_m_from_any_walkable_cell_has_no_door(level_factory, catalogue):
+    city = np.zeros((200, 3, 6), np.uint8)
+    city[:, :, 0] = catalogue.id("parking")
+    city[0:3, :, 0] = catalogue.id("playground")  # 2 m voxels: 160 steps of car park between
+    city[165, 1, 1:4] = catalogue.id("housing")
+    level = level_factory(
+        shape=city.shape,
+        zone=(slice(150, 200), slice(0, 3)),
+        zone_top=6,
+        city=city,
+        voxel_size_m=2.0,
+    )
+    assert _walk(WalkToPlayground, level) == Reading(0.0)
+    city[:, :, 0] = catalogue.id("road")  # no walkable ground at all
+    level = level_factory(
+        shape=city.shape, zone=(slice(150, 200), slice(0, 3)), zone_top=6, city=city
+    )
+    assert _walk(WalkToPlayground, level) == Reading(0.0)
