@@ -536,9 +536,12 @@ class EditorWindow(pyglet.window.Window):
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
         rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
         rows += [(t("help.mouse_keys"), t("help.mouse"))]
+        # Two columns, as many rows each as it takes: the help grows with the actions.
+        per_column = -(-len(rows) // 2)
+        step = min(36, int((h - 150) // max(per_column - 1, 1)))  # whole pixels: sharp text
         for i, (keys_, what) in enumerate(rows):
-            column, row = divmod(i, 12)
-            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * 36
+            column, row = divmod(i, per_column)
+            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * step
             canvas.label(
                 keys_.replace(", ", " / "),
                 cx,
