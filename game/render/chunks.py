@@ -17,7 +17,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
-from game.render.detail import CORNICE_BIT, CORNICE_ID, DOOR_BIT, Detail, prop_mesh
+from game.render.detail import (
+    BUILDING_FLAG,
+    CORNICE_BIT,
+    CORNICE_ID,
+    DOOR_BIT,
+    PROP_FLAG,
+    Detail,
+    prop_mesh,
+)
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
@@ -112,50 +120,57 @@ class ChunkGrid:
 
     def _mesh_with_detail(self, block: np.ndarray, detail: Detail, lo: Vec3i, hi: Vec3i) -> Mesh:
         """The chunk as the detail shader draws it: props as boxes, each wall's top row (under
-        the roof) a quad of its own, alpha = zone bit | door bit | cornice bit | surface kind."""
-        props = detail.props[block]
+        the roof) a quad of its own, alpha = zone bit | door bit | cornice bit | surface kind.
+
+        An edit re-meshes up to four chunks before the next frame, so this stays a few whole-
+        array steps: one table lookup for props and buildings, one greedy mesh, lookups per quad.
+        """
+        flags = np.take(detail.flags, block)
+        props = flags & PROP_FLAG
         if props.any():
             # Props are not boxes: the faces behind them must show, so they count as air.
             block = np.where(props, 0, block).astype(block.dtype)
         inner = block[1:-1, 1:-1, 1:-1]
         # A building's voxel with air above is meshed as id | CORNICE_ID: the same colour, but
         # its walls never merge with the rows below, so the shader can draw the roof's edge.
-        top = detail.building[inner] & (block[1:-1, 1:-1, 2:] == 0)
+        top = (flags[1:-1, 1:-1, 1:-1] & BUILDING_FLAG).astype(bool) & (block[1:-1, 1:-1, 2:] == 0)
         marked = inner | np.uint8(CORNICE_ID) * top
-        if self.zone is None:
-            mesh = greedy_mesh(marked, detail.colors, lo, neighbours=block)
-        else:
-            mesh = self._mesh_with_zone(marked, block, lo, hi, detail.colors)
+        zone = None if self.zone is None else self.zone[tuple(map(slice, lo, hi))]
+        if zone is not None:
+            if inner.size and int(inner.max()) >= ZONE_BIT:
+                raise ValueError(f"block ids must stay below {ZONE_BIT} to mesh with a zone")
+            # Outside the zone as id | ZONE_BIT (see `_mesh_with_zone`); the colour is the same.
+            marked = np.where(zone, marked, marked | np.uint8(ZONE_BIT) * (marked != 0))
+        mesh = greedy_mesh(marked, detail.colors, lo, neighbours=block)
         if mesh.vertex_count:
-            voxels = _quad_voxels(mesh)
-            kinds = detail.kinds[self.grid[tuple(voxels.T)]]
             normals = mesh.normals[::4].astype(np.intp)
+            local = tuple((_quad_voxels(mesh) - np.asarray(lo)).T)
             wall = normals[:, 2] == 0
-            local = voxels - np.asarray(lo)
-            cornice = wall & top[tuple(local.T)]
             # A wall that takes in the ground floor (z = 1) gets doors where the ground in front
-            # of its middle is a street or path (a door onto a lawn leads nowhere).
+            # of its middle is a street or path (a door onto a lawn leads nowhere); the padded
+            # block holds the ground in front even across the chunk's edge.
             heights = mesh.positions[:, 2].reshape(-1, 4)
-            front = voxels + normals
-            front[:, 2] = 0
-            shape = np.array(self.grid.shape)
-            inside = ((front >= 0) & (front < shape)).all(axis=1)
-            front = np.minimum(np.maximum(front, 0), shape - 1)
+            front = block[local[0] + 1 + normals[:, 0], local[1] + 1 + normals[:, 1], 1]
             door = (
                 wall
                 & (heights.min(axis=1) <= 1)
                 & (heights.max(axis=1) >= 2)
-                & inside
-                & detail.street[self.grid[tuple(front.T)]]
+                & detail.street[front]
             )
-            bits = np.where(door, DOOR_BIT, 0) | np.where(cornice, CORNICE_BIT, 0)
-            kinds = kinds | bits.astype(np.uint8)
-            mesh.colors[:, 3] = (mesh.colors[:, 3] & ZONE_BIT) | np.repeat(kinds, 4)
+            alpha = (
+                detail.kinds[inner[local]]
+                | np.where(door, DOOR_BIT, 0).astype(np.uint8)
+                | np.where(wall & top[local], CORNICE_BIT, 0).astype(np.uint8)
+            )
+            if zone is None:
+                alpha |= np.uint8(ZONE_BIT)
+            else:
+                alpha |= np.where(zone[local], ZONE_BIT, 0).astype(np.uint8)
+            mesh.colors[:, 3] = np.repeat(alpha, 4)
         inner_props = props[1:-1, 1:-1, 1:-1]
         if not inner_props.any():
             return mesh
         box = tuple(map(slice, lo, hi))
-        zone = None if self.zone is None else self.zone[box]
         boxes = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props)
         return Mesh.concatenate((mesh, boxes))
 

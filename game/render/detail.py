@@ -29,6 +29,8 @@ CORNICE_BIT = 0x20
 """Beside the kind: this wall quad is the top row under a roof, drawn with a darker edge."""
 CORNICE_ID = 0x40
 """Added to a block id for meshing the top row of a building (ids stay below it)."""
+PROP_FLAG, BUILDING_FLAG = 1, 2
+"""`Detail.flags` per block id: drawn as a prop; a building (its top row has a roof edge)."""
 
 _KIND_BY_USE = {
     "housing": HOME,
@@ -249,8 +251,8 @@ class Detail:
         # Where a door may open onto: streets, paths, squares and car parks (not a lawn).
         self.street = np.zeros(256, bool)
         self.street[[b.id for b in catalogue.blocks if b.category == "streets"]] = True
-        self.building = np.zeros(256, bool)
-        self.building[[b.id for b in catalogue.blocks if b.building]] = True
+        self.flags = np.where(self.props, PROP_FLAG, 0).astype(np.uint8)
+        self.flags[[b.id for b in catalogue.blocks if b.building]] |= BUILDING_FLAG
         if max(b.id for b in catalogue.blocks) >= CORNICE_ID:
             raise ValueError(f"generated detail needs block ids below {CORNICE_ID}")
         # Colours for meshing: an id with the cornice or the zone's bit has the block's colour.
