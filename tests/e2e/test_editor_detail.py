@@ -63,3 +63,20 @@ def test_a_crown_above_its_voxel_takes_no_click(window):
     # The tree's own voxel is still picked where its box would be.
     hit = window.pointer_at(*window.screen_position((60.5, 65.5, 1.5))).hit
     assert hit is not None and hit.voxel == (60, 65, 1)
+
+
+def test_the_help_lists_the_detail_key_and_every_row_stays_in_its_panel(window):
+    """F7 is one more action: the help's two columns grow instead of a third falling outside."""
+    import pyglet
+
+    window.toggle_help()
+    panel = next(
+        i for i in window.help_canvas.items if isinstance(i, pyglet.shapes.BorderedRectangle)
+    )
+    labels = [i for i in window.help_canvas.items if isinstance(i, pyglet.text.Label)]
+    assert any(label.text == "F7" for label in labels)
+    for label in labels:
+        assert panel.x <= label.x and label.x + (label.width or 0) <= panel.x + panel.width
+        # Anchored at the first line's baseline: wrapped lines run down from there.
+        assert panel.y <= label.y + label.font_size - label.content_height
+        assert label.y <= panel.y + panel.height
