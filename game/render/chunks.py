@@ -22,9 +22,11 @@ from game.render.detail import (
     CORNICE_BIT,
     CORNICE_ID,
     DOOR_BIT,
+    MARGIN,
     PROP_FLAG,
     Detail,
     prop_mesh,
+    road_markings,
 )
 
 ChunkKey = tuple[int, int]
@@ -167,12 +169,34 @@ class ChunkGrid:
             else:
                 alpha |= np.where(zone[local], ZONE_BIT, 0).astype(np.uint8)
             mesh.colors[:, 3] = np.repeat(alpha, 4)
+        parts = [mesh, self._markings(detail, lo, hi, zone)]
         inner_props = props[1:-1, 1:-1, 1:-1]
-        if not inner_props.any():
-            return mesh
-        box = tuple(map(slice, lo, hi))
-        boxes = prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props)
-        return Mesh.concatenate((mesh, boxes))
+        if inner_props.any():
+            box = tuple(map(slice, lo, hi))
+            parts.append(
+                prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props)
+            )
+        return Mesh.concatenate(parts)
+
+    def _markings(self, detail: Detail, lo: Vec3i, hi: Vec3i, zone: np.ndarray | None) -> Mesh:
+        """The chunk's road markings, from the ground layer `MARGIN` voxels around it (a road's
+        width decides where its centre line runs)."""
+        X, Y, Z = self.grid.shape
+        if detail.road is None or Z < 2:
+            return Mesh.empty()
+        m = MARGIN
+        layers = np.zeros((hi[0] - lo[0] + 2 * m, hi[1] - lo[1] + 2 * m, 2), self.grid.dtype)
+        sx, sy = max(lo[0] - m, 0), max(lo[1] - m, 0)
+        ex, ey = min(hi[0] + m, X), min(hi[1] + m, Y)
+        layers[sx - lo[0] + m : ex - lo[0] + m, sy - lo[1] + m : ey - lo[1] + m] = self.grid[
+            sx:ex, sy:ey, :2
+        ]
+        ground = layers[:, :, 0] == detail.road
+        if not ground[m:-m, m:-m].any():
+            return Mesh.empty()
+        return road_markings(
+            ground, layers[:, :, 1] == 0, lo, None if zone is None else zone[:, :, 0]
+        )
 
     def mesh_all(self) -> None:
         for key in self.keys():

@@ -251,9 +251,67 @@ class Detail:
         # Where a door may open onto: streets, paths, squares and car parks (not a lawn).
         self.street = np.zeros(256, bool)
         self.street[[b.id for b in catalogue.blocks if b.category == "streets"]] = True
+        # Roads get dashed centre lines (`road_markings`).
+        self.road = next((b.id for b in catalogue.blocks if b.key == "road"), None)
         self.flags = np.where(self.props, PROP_FLAG, 0).astype(np.uint8)
         self.flags[[b.id for b in catalogue.blocks if b.building]] |= BUILDING_FLAG
         if max(b.id for b in catalogue.blocks) >= CORNICE_ID:
             raise ValueError(f"generated detail needs block ids below {CORNICE_ID}")
         # Colours for meshing: an id with the cornice or the zone's bit has the block's colour.
         self.colors = catalogue.colors[np.arange(256) % CORNICE_ID]
+
+
+_MARKING = (235, 235, 225)
+MARGIN = 3
+"""Voxels around a chunk that `road_markings` looks at: a four-voxel road's far edge."""
+
+
+def road_markings(
+    ground: np.ndarray, clear: np.ndarray, lo: tuple[int, int, int], zone: np.ndarray | None
+) -> Mesh:
+    """Dashed centre lines on roads two to four voxels wide, as thin white quads on the road.
+
+    `ground` marks road voxels on the ground layer (z = 0) with air above them, for the chunk
+    and `MARGIN` voxels around it; `zone` (the chunk's columns) the editable ones. A road runs
+    along x where it is road to both sides along x and its width across is 2, 3 or 4; its
+    centre is the middle voxel's middle or the seam between the two middle ones.
+    """
+    r = ground & clear
+    m = MARGIN
+
+    def at(dx: int, dy: int) -> np.ndarray:
+        return r[m + dx : r.shape[0] - m + dx, m + dy : r.shape[1] - m + dy]
+
+    here = at(0, 0)
+    rects = []  # (x0, y0, x1, y1) within the voxel, per mask
+    for along_x in (True, False):
+
+        def side(step: int, along: bool = along_x) -> np.ndarray:
+            return at(0, step) if along else at(step, 0)
+
+        run = (at(-1, 0) & at(1, 0)) if along_x else (at(0, -1) & at(0, 1))
+        three = here & run & side(-1) & side(1) & ~side(-2) & ~side(2)
+        two = here & run & side(1) & ~side(-1) & ~side(2)
+        four = here & run & side(-1) & side(1) & side(2) & ~side(-2) & ~side(3)
+        for mask, offset in ((three, 0.5), (two, 1.0), (four, 1.0)):
+            xs, ys = np.nonzero(mask)
+            if along_x:
+                rects.append((xs + 0.2, ys + offset - 0.05, xs + 0.8, ys + offset + 0.05, xs, ys))
+            else:
+                rects.append((xs + offset - 0.05, ys + 0.2, xs + offset + 0.05, ys + 0.8, xs, ys))
+    x0, y0, x1, y1, xs, ys = (np.concatenate(parts) for parts in zip(*rects))
+    n = len(xs)
+    if not n:
+        return Mesh.empty()
+    positions = np.empty((n, 4, 3), np.float32)
+    positions[:, :, 0] = np.stack([x0, x1, x1, x0], axis=1) + lo[0]
+    positions[:, :, 1] = np.stack([y0, y0, y1, y1], axis=1) + lo[1]
+    positions[:, :, 2] = 1.005  # on the road's top, just above it
+    colors = np.empty((n, 4, 4), np.uint8)
+    colors[:, :, :3] = _MARKING
+    inside = np.ones(n, bool) if zone is None else zone[xs, ys]
+    colors[:, :, 3] = np.where(inside, 128, 0)[:, None]
+    normals = np.zeros((n * 4, 3), np.int8)
+    normals[:, 2] = 1
+    indices = _QUAD[None, :] + 4 * np.arange(n, dtype=np.uint32)[:, None]
+    return Mesh(positions.reshape(-1, 3), normals, colors.reshape(-1, 4), indices.ravel())

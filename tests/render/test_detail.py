@@ -161,3 +161,27 @@ def test_props_replace_their_voxel_and_stay_in_its_column(catalogue):
         assert box[:, 2].min() >= z and box[:, 2].max() <= z + 2
         if (x, y) == (4, 6):  # the lower voxel of the two-voxel tree
             assert box[:, 2].max() <= 3
+
+
+@pytest.mark.parametrize("width", [2, 3, 4])
+def test_roads_get_a_dashed_centre_line_whatever_the_chunks(catalogue, width):
+    grid = np.zeros((16, 12, 3), np.uint8)
+    grid[:, :, 0] = catalogue.id("footpath")
+    grid[:, 3 : 3 + width, 0] = catalogue.id("road")  # a road along x
+
+    def marks(size: int) -> list[tuple[float, ...]]:
+        chunks = ChunkGrid(grid, catalogue.colors, size=size, detail=Detail(catalogue))
+        chunks.mesh_all()
+        white = [
+            tuple(round(float(v), 3) for v in q.mean(axis=0))
+            for m in chunks.meshes.values()
+            for q, c in zip(m.positions.reshape(-1, 4, 3), m.colors[::4])
+            if tuple(c[:3]) == (235, 235, 225)
+        ]
+        return sorted(white)
+
+    whole = marks(32)
+    # One dash per voxel along the road but its two ends (where it stops), on its centre.
+    assert len(whole) == 14
+    assert {(y, z) for _, y, z in whole} == {(3 + width / 2, 1.005)}
+    assert marks(4) == whole  # chunks see three voxels around them: the same dashes
