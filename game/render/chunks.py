@@ -205,14 +205,19 @@ class ChunkGrid:
     def mark_dirty(self, lo: Vec3i, hi: Vec3i) -> set[ChunkKey]:
         """Mark the chunks an edit of the inclusive voxel box lo..hi can change; return them.
 
-        A voxel changes the faces and AO of voxels up to one step away, so the box grows by one.
+        A voxel changes the faces and AO of voxels up to one step away, so the box grows by one;
+        with detail, an edit of the ground layer or the one above it (z 0 or 1) changes road
+        markings up to `MARGIN` away (a road's width decides where its centre line runs).
         """
-        (x0, y0, _), (x1, y1, _) = lo, hi
+        (x0, y0, z0), (x1, y1, _) = lo, hi
+        reach = MARGIN if self._detail is not None and z0 <= 1 else 1
         cx = range(
-            max((x0 - 1) // self.size, 0), min((x1 + 1) // self.size, self.counts[0] - 1) + 1
+            max((x0 - reach) // self.size, 0),
+            min((x1 + reach) // self.size, self.counts[0] - 1) + 1,
         )
         cy = range(
-            max((y0 - 1) // self.size, 0), min((y1 + 1) // self.size, self.counts[1] - 1) + 1
+            max((y0 - reach) // self.size, 0),
+            min((y1 + reach) // self.size, self.counts[1] - 1) + 1,
         )
         keys = {(i, j) for i in cx for j in cy}
         self.dirty |= keys

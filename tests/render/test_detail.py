@@ -185,3 +185,21 @@ def test_roads_get_a_dashed_centre_line_whatever_the_chunks(catalogue, width):
     assert len(whole) == 14
     assert {(y, z) for _, y, z in whole} == {(3 + width / 2, 1.005)}
     assert marks(4) == whole  # chunks see three voxels around them: the same dashes
+
+
+def test_an_edit_on_a_road_re_meshes_every_chunk_whose_markings_it_changes(catalogue):
+    grid = np.zeros((16, 12, 3), np.uint8)
+    grid[:, :, 0] = catalogue.id("footpath")
+    grid[:, 3:6, 0] = catalogue.id("road")
+    chunks = ChunkGrid(grid, catalogue.colors, size=4, detail=Detail(catalogue))
+    chunks.mesh_all()
+    # Narrowing the road at (9, 5) moves its centre line to the seam of y = 3 and 4, in the
+    # chunk below (y 0..3), two voxels from the edit.
+    grid[9, 5, 0] = catalogue.id("footpath")
+    chunks.mark_dirty((9, 5, 0), (9, 5, 0))
+    chunks.remesh_dirty()
+    fresh = ChunkGrid(grid, catalogue.colors, size=4, detail=Detail(catalogue))
+    fresh.mesh_all()
+    for key, mesh in fresh.meshes.items():
+        for a, b in zip(vars(mesh).values(), vars(chunks.meshes[key]).values()):
+            assert np.array_equal(a, b), key
