@@ -206,14 +206,13 @@ class ChunkGrid:
         """Mark the chunks an edit of the inclusive voxel box lo..hi can change; return them.
 
         A voxel changes the faces and AO of voxels up to one step away, so the box grows by one;
-        with detail, an edit of the ground layer or the one above it (z 0 or 1) near a road
-        changes its markings up to `MARGIN` away (a road's width decides where its centre line
-        runs).
+        with detail, an edit of the ground layer (z = 0) near a road changes its markings up to
+        `MARGIN` away (a road's width decides where its centre line runs).
         """
         (x0, y0, z0), (x1, y1, _) = lo, hi
         reach = 1
         detail = self._detail
-        if detail is not None and detail.road is not None and z0 <= 1:
+        if detail is not None and detail.road is not None and z0 == 0:
             near = self.grid[
                 max(x0 - MARGIN, 0) : x1 + MARGIN + 1, max(y0 - MARGIN, 0) : y1 + MARGIN + 1, 0
             ]

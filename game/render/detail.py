@@ -271,18 +271,19 @@ def road_markings(
 ) -> Mesh:
     """Dashed centre lines on roads two to four voxels wide, as thin white quads on the road.
 
-    `ground` marks road voxels on the ground layer (z = 0) with air above them, for the chunk
-    and `MARGIN` voxels around it; `zone` (the chunk's columns) the editable ones. A road runs
+    `ground` marks road voxels on the ground layer (z = 0) and `clear` those with air above,
+    for the chunk and `MARGIN` voxels around it; `zone` (the chunk's columns) the editable ones. A road runs
     along x where it is road to both sides along x and its width across is 2, 3 or 4; its
     centre is the middle voxel's middle or the seam between the two middle ones.
     """
-    r = ground & clear
     m = MARGIN
 
     def at(dx: int, dy: int) -> np.ndarray:
-        return r[m + dx : r.shape[0] - m + dx, m + dy : r.shape[1] - m + dy]
+        return ground[m + dx : ground.shape[0] - m + dx, m + dy : ground.shape[1] - m + dy]
 
-    here = at(0, 0)
+    # The width comes from the ground alone; what stands on a road hides only its own dash, so
+    # building on a road never moves the line elsewhere (and re-meshes no other chunk).
+    here = at(0, 0) & clear[m:-m, m:-m]
     rects = []  # (x0, y0, x1, y1) within the voxel, per mask
     for along_x in (True, False):
 
