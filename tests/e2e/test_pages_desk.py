@@ -49,7 +49,7 @@ def test_a_class_session_on_the_desk_approve_all_confirm_undo_and_close(site, vi
         "section", has=desk.get_by_role("heading", name=re.compile("Arrived after voting started"))
     )
     expect(late_section.locator("li h3")).to_have_text(["Late garden"])
-    picture = late_section.locator("img")
+    picture = late_section.locator("img[src*='view=zone']")  # after, beside the level before
     picture.scroll_into_view_if_needed()  # drawn by the server for the teacher, though not public
     expect(picture).to_have_js_property("complete", True)
     assert picture.evaluate("img => img.naturalWidth") > 0

@@ -59,7 +59,9 @@ def test_gallery_in_the_building_phase_shows_designs_but_says_voting_is_closed(s
     page = visitor()
     join(page, workshop["code"], "Fox")
     expect(page.get_by_text("Designs are still being built.")).to_be_visible()
-    expect(page.get_by_alt_text("“Park” seen from above at an angle")).to_be_visible()
+    expect(
+        page.get_by_alt_text("“Park”: the area close up, changed blocks outlined in pink")
+    ).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Vote for"))).to_have_count(0)
 
 
@@ -89,8 +91,12 @@ def test_large_view_shows_both_pictures_and_the_indicators(site, visitor):
     page = visitor()
     page.goto(f"/w/{workshop['code']}")
     page.get_by_role("link", name="Park").click()
-    expect(page.get_by_role("img", name="“Park” seen from above at an angle")).to_be_visible()
-    expect(page.get_by_role("img", name="“Park” as a plan from above")).to_be_visible()
+    # before and after, framed on the zone, and where the zone lies in the city
+    expect(page.get_by_role("img", name="The area before “Park”, close up")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="“Park”: the area close up, changed blocks outlined in pink")
+    ).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Map of the whole city"))).to_be_visible()
     for picture in page.locator(
         "main img"
     ).all():  # the server's pictures arrived, not broken images

@@ -90,6 +90,8 @@ def test_without_webgl_the_view_says_so_in_the_pages_language_and_the_pictures_s
     expect(page.locator("canvas.view3d-canvas")).to_be_hidden()
     expect(page.get_by_role("button", name="Show before")).to_be_hidden()
     expect(
-        page.get_by_role("img", name="“Park am Bach” seen from above at an angle")
+        page.get_by_role(
+            "img", name="“Park am Bach”: the area close up, changed blocks outlined in pink"
+        )
     ).to_be_visible()
     assert serious_axe_findings(page) == []

@@ -212,10 +212,10 @@ def test_the_schema_documents_the_design_sent_and_shown(app_client):
 
 
 def test_the_schema_names_the_views_of_a_picture(app_client):
-    """`view` was any string in the schema; the server draws two and refuses the rest."""
+    """`view` was any string in the schema; the server draws five and refuses the rest."""
     schema = app_client.get("/openapi.json").json()
     get = schema["paths"]["/api/v1/submissions/{uuid}/image.png"]["get"]
     (view,) = [p for p in get["parameters"] if p["name"] == "view"]
-    assert view["schema"]["enum"] == ["iso", "top"]
+    assert view["schema"]["enum"] == ["iso", "top", "zone", "before", "locator"]
     refused = app_client.get("/api/v1/submissions/x/image.png", params={"view": "side"})
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "bad_view"

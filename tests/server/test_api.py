@@ -266,7 +266,7 @@ def test_equal_votes_share_a_rank_and_the_results_page_shows_each_picture(server
     ranks = re.findall(r'<td class="rank">(\d+)</td>', page)
     assert ranks == ["1", "1", "3"]
     for uuid in (zoo, alm, bad):
-        assert f'src="/api/v1/submissions/{uuid}/image.png?view=iso"' in page
+        assert f'src="/api/v1/submissions/{uuid}/image.png?view=zone"' in page
         assert server.client.get(f"/api/v1/submissions/{uuid}/image.png").status_code == 200
 
 
