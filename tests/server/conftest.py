@@ -17,3 +17,18 @@ def live_server(tmp_path, db_url, request):
         yield server
     finally:
         server.kill()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Real servers run as one process on SQLite and as two on both databases, not as one on
+    PostgreSQL: that combination checks nothing the other three leave out (the same SQL as two
+    processes, without their race), and each real-server test costs seconds of a suite that
+    must stay under 15 minutes. Deselected, not skipped: it is not a test that could not run."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        lone_postgres = params.get("live_server") == 1 and params.get("db_url") == "postgres"
+        (drop if lone_postgres else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
