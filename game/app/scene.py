@@ -22,11 +22,8 @@ SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
 LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the city's first faces
 
-# Everything but the faint grid is per vertex: light, the pale look outside the zone, the fog and
-# the ghost's tint. They are affine in the colour the grid darkens, so the vertex shader folds them
-# into `v_shade * grid + v_add`. On llvmpipe (a CPU rasteriser) every operation per pixel costs;
-# the former shader, with a texture lookup, a 3D grid and the fog per pixel, made frames 2× slower.
-VOXEL_VS = """#version 330 core
+# The vertex inputs and the uniforms of the light and the haze, shared by both voxel shaders.
+_VOXEL_HEAD = """#version 330 core
 layout(location=0) in vec3 position;
 layout(location=1) in vec3 normal;
 layout(location=2) in vec4 color;
@@ -36,7 +33,15 @@ uniform vec3 eye;
 uniform vec3 fog_color;
 uniform float fog_start;
 uniform float fog_end;
-uniform vec4 tint;
+"""
+
+# Everything but the faint grid is per vertex: light, the pale look outside the zone, the fog and
+# the ghost's tint. They are affine in the colour the grid darkens, so the vertex shader folds them
+# into `v_shade * grid + v_add`. On llvmpipe (a CPU rasteriser) every operation per pixel costs;
+# the former shader, with a texture lookup, a 3D grid and the fog per pixel, made frames 2× slower.
+VOXEL_VS = (
+    _VOXEL_HEAD
+    + """uniform vec4 tint;
 out vec3 v_shade;
 out vec3 v_add;
 out vec2 v_face;
@@ -57,6 +62,7 @@ void main() {
     v_face = n.x > 0.5 ? position.yz : (n.y > 0.5 ? position.xz : position.xy);
 }
 """
+)
 
 VOXEL_FS = """#version 330 core
 in vec3 v_shade;
@@ -79,17 +85,9 @@ void main() {
 # zone in the top bit). Everything that depends only on the kind is chosen per vertex and passed
 # flat; per pixel it is one rectangle test, a hash of the cell and a ripple, with no branches
 # (llvmpipe would run both sides of one anyway).
-DETAIL_VS = """#version 330 core
-layout(location=0) in vec3 position;
-layout(location=1) in vec3 normal;
-layout(location=2) in vec4 color;
-uniform mat4 view_proj;
-uniform vec3 sun;
-uniform vec3 eye;
-uniform vec3 fog_color;
-uniform float fog_start;
-uniform float fog_end;
-// Per surface kind: the window (u0, u1, z0, z1 within a voxel), the ground floor's door or shop
+DETAIL_VS = (
+    _VOXEL_HEAD
+    + """// Per surface kind: the window (u0, u1, z0, z1 within a voxel), the ground floor's door or shop
 // window, the tint of glass and of doors (multiplied with the wall), how often a door comes
 // (every n-th voxel along the wall), and the variation (per cell, ripple) of top faces.
 const vec4 WINDOW[10] = vec4[10](vec4(0.0), vec4(0.3, 0.7, 0.3, 0.8), vec4(0.06, 0.94, 0.35, 0.8),
@@ -145,6 +143,7 @@ void main() {
     v_cornice = cornice * wall;
 }
 """
+)
 
 DETAIL_FS = """#version 330 core
 in vec3 v_shade;
