@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from game.core.design import open_design, parse_design
-from game.io.formats.gltf import export_zone
+from game.io.formats.gltf import export_level_zone
 from game.io.levels import find_level
 from game.io.storage import write_atomic
 from server_sync.errors import ApiError
@@ -26,10 +26,6 @@ from server_sync.services.workers import RETRY_AFTER, Workers
 
 State = Literal["before", "after"]
 STATES: tuple[State, ...] = ("after", "before")
-
-MARGIN = 32
-"""Voxels of the city shown around the zone's rectangle on each side: the street and the
-neighbours a design answers to (64 m on Berlin, whose zone plus context is then ~0.4 MB)."""
 
 # One lock per model being made in this process: whoever asks for the same model meanwhile
 # waits for it and then reads the file, instead of making it again. A lock is dropped once its
@@ -61,14 +57,7 @@ def zone_glb(text: str, state: State) -> bytes:
     doc = parse_design(text)
     level = find_level(doc.level.id)
     grid = level.city if state == "before" else open_design(doc, level).grid
-    return export_zone(
-        grid,
-        level.zone_columns,
-        level.doc.zone.top,
-        level.catalogue,
-        level.doc.voxel_size_m,
-        MARGIN,
-    )
+    return export_level_zone(grid, level)
 
 
 def _make(path: Path, text: str, state: State) -> None:

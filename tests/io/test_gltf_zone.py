@@ -8,11 +8,10 @@ import trimesh
 
 from game.core.ops import Box
 from game.core.session import Session
-from game.io.formats.gltf import export_zone
+from game.io.formats.gltf import CONTEXT_MARGIN, export_level_zone, export_zone
 from game.io.levels import find_level
 
 BERLIN = "berlin-potsdamer-platz"
-MARGIN = 32
 
 
 def parts(data: bytes) -> dict[str, trimesh.Trimesh]:
@@ -25,20 +24,9 @@ def extras(data: bytes) -> dict:
     return json.loads(data[20 : 20 + length])["scenes"][0]["extras"]
 
 
-def zone_of(grid, level) -> bytes:
-    return export_zone(
-        grid,
-        level.zone_columns,
-        level.doc.zone.top,
-        level.catalogue,
-        level.doc.voxel_size_m,
-        MARGIN,
-    )
-
-
 def test_the_berlin_zone_with_its_street_is_a_small_part_of_the_level_centred_on_the_zone():
     level = find_level(BERLIN)
-    data = zone_of(level.city, level)
+    data = export_level_zone(level.city, level)
     assert len(data) < 2_000_000  # the whole level's .glb is 8.3 MB
     found = parts(data)
     assert set(found) == {"zone", "context"}
@@ -51,7 +39,7 @@ def test_the_berlin_zone_with_its_street_is_a_small_part_of_the_level_centred_on
     assert box["max"][1] == level.doc.zone.top * size
     assert np.allclose(found["zone"].bounds[:, [0, 2]], [[-half_x, -half_y], [half_x, half_y]])
     context = found["context"].bounds
-    reach = np.array([half_x, half_y]) + MARGIN * size
+    reach = np.array([half_x, half_y]) + CONTEXT_MARGIN * size
     assert (np.abs(context[:, [0, 2]]) <= reach + 1e-6).all()
 
 
@@ -59,16 +47,21 @@ def test_a_design_changes_the_zone_and_never_the_context():
     level = find_level("demo")
     session = Session(level)
     session.apply(Box(from_=(60, 52, 1), to=(63, 55, 6), block="housing"))
-    before, after = parts(zone_of(level.city, level)), parts(zone_of(session.grid, level))
+    before, after = (
+        parts(export_level_zone(level.city, level)),
+        parts(export_level_zone(session.grid, level)),
+    )
     assert np.array_equal(before["context"].vertices, after["context"].vertices)
     assert after["zone"].bounds[1, 1] > before["zone"].bounds[1, 1] - 1e-6
     assert len(after["zone"].vertices) != len(before["zone"].vertices)
-    assert extras(zone_of(level.city, level)) == extras(zone_of(session.grid, level))
+    assert extras(export_level_zone(level.city, level)) == extras(
+        export_level_zone(session.grid, level)
+    )
 
 
 def test_a_zone_that_covers_the_whole_level_has_no_context_node(catalogue):
     grid = np.zeros((4, 4, 3), np.uint8)
     grid[:, :, 0] = catalogue.id("housing")
-    data = export_zone(grid, np.ones((4, 4), bool), 3, catalogue, 2.0, MARGIN)
+    data = export_zone(grid, np.ones((4, 4), bool), 3, catalogue, 2.0, CONTEXT_MARGIN)
     assert set(parts(data)) == {"zone"}
     assert extras(data)["zone"] == {"min": [-4.0, 2.0, -4.0], "max": [4.0, 6.0, 4.0]}

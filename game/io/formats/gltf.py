@@ -18,6 +18,7 @@ import numpy as np
 
 from game import __version__
 from game.core.catalogue import Catalogue
+from game.core.level import Level
 from game.core.mesh import Mesh
 from game.io.formats.metres import Y_UP, mesh_in_metres
 
@@ -25,6 +26,10 @@ MAGIC, VERSION = b"glTF", 2
 JSON_CHUNK, BIN_CHUNK = b"JSON", b"BIN\x00"
 FLOAT, UNSIGNED_INT = 5126, 5125  # accessor componentType
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963  # bufferView target
+
+CONTEXT_MARGIN = 32
+"""Voxels of the city shown around the zone's rectangle on each side: the street and the
+neighbours a design answers to (64 m on Berlin, whose zone plus context is then ~0.4 MB)."""
 
 
 def _linear(srgb: np.ndarray) -> np.ndarray:
@@ -142,6 +147,18 @@ def zone_box(zone_columns: np.ndarray, margin: int) -> tuple[slice, slice]:
     return (
         slice(max(0, int(xs.min()) - margin), min(width, int(xs.max()) + 1 + margin)),
         slice(max(0, int(ys.min()) - margin), min(depth, int(ys.max()) + 1 + margin)),
+    )
+
+
+def export_level_zone(grid: np.ndarray, level: Level, margin: int = CONTEXT_MARGIN) -> bytes:
+    """`export_zone` of a grid on `level` (its city or a design on it), with the level's zone."""
+    return export_zone(
+        grid,
+        level.zone_columns,
+        level.doc.zone.top,
+        level.catalogue,
+        level.doc.voxel_size_m,
+        margin,
     )
 
 
