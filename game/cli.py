@@ -172,12 +172,13 @@ def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
 def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     from game.core.indicators import refuse_over_budget
     from game.core.ops import Redo, Undo, parse_script
+    from game.core.session import EditResult
     from game.io.designs import open_design_file, write_design
     from game.io.storage import read_document
 
     steps = parse_script(read_document(args.ops), what=Path(args.ops).name)
     doc, session = open_design_file(args.path)
-    changed = outside = locked = 0
+    changed, clipped_total = 0, EditResult(None)
     for number, step in enumerate(steps, start=1):
         try:
             if isinstance(step, (Undo, Redo)):
@@ -189,16 +190,16 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
         except QuartierError as exc:
             raise QuartierError("error.in_step", step=number, reason=exc.message(lang)) from None
         changed += result.changed
-        outside += result.skipped_outside_zone
-        locked += result.skipped_locked
+        clipped_total += result
     write_design(args.out or args.path, doc, session)
     _out(
         text(
             lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path
         )
     )
-    if outside or locked:
-        _out(text(lang, "cli.design.clipped", outside=outside, locked=locked))
+    clipped = clipped_total.clipped_message(session.level, lang)
+    if clipped:
+        _out(clipped)
     return 0
 
 
@@ -312,15 +313,9 @@ def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
             design=args.out or args.design,
         )
     )
-    if result.skipped:
-        _out(
-            text(
-                lang,
-                "cli.design.clipped",
-                outside=result.skipped_outside_zone,
-                locked=result.skipped_locked,
-            )
-        )
+    clipped = result.clipped_message(session.level, lang)
+    if clipped:
+        _out(clipped)
     return 0
 
 
