@@ -197,9 +197,9 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
             lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path
         )
     )
-    clipped = clipped_total.clipped_message(session.level, lang)
-    if clipped:
-        _out(clipped)
+    left_out = clipped_total.clipped_message(session.level, lang)
+    if left_out:
+        _out(left_out)
     return 0
 
 
@@ -313,9 +313,9 @@ def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
             design=args.out or args.design,
         )
     )
-    clipped = result.clipped_message(session.level, lang)
-    if clipped:
-        _out(clipped)
+    left_out = result.clipped_message(session.level, lang)
+    if left_out:
+        _out(left_out)
     return 0
 
 
