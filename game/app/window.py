@@ -13,7 +13,7 @@ from pyglet import gl
 from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
-from game.app.camera import OrbitCamera, Preset, WalkCamera
+from game.app.camera import OrbitCamera, Preset, WalkCamera, ground_heights, street_spot
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
@@ -33,13 +33,6 @@ def window_config() -> gl.Config:
     return gl.Config(  # type: ignore[abstract]
         red_size=8, green_size=8, blue_size=8, alpha_size=8, depth_size=24, double_buffer=True
     )
-
-
-def ground_heights(grid: np.ndarray) -> np.ndarray:
-    """Per column, the height of the first free voxel above the top block: where feet stand."""
-    solid = grid != 0
-    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
-    return np.where(solid.any(axis=2), top, 0)
 
 
 class EditorWindow(pyglet.window.Window):
@@ -126,14 +119,22 @@ class EditorWindow(pyglet.window.Window):
         self.walker = None
         lo = (0.0, 0.0, 0.0)
         hi = tuple(float(s) for s in self.level.shape[:2]) + (float(self.heights.max()),)
-        cx, cy = (s // 2 for s in self.level.shape[:2])
+        size_m = self.level.doc.voxel_size_m
+        spot = None
+        if name == "street":
+            back = OrbitCamera.STREET_DISTANCE_M / size_m
+            spot = street_spot(self.heights, self.level.zone_columns, size_m, back)
+        cx, cy = (
+            (s // 2 for s in self.level.shape[:2]) if spot is None else (int(c) for c in spot[:2])
+        )
         self.orbit.preset(
             name,
             lo,
             hi,
             aspect=self.aspect,
             ground_z=float(self.heights[cx, cy]),
-            voxel_size_m=self.level.doc.voxel_size_m,
+            voxel_size_m=size_m,
+            spot=spot,
         )
 
     def toggle_walk(self) -> None:
