@@ -40,6 +40,10 @@ STREET_OPEN_M = 40.0
 """The street view sees at least this far ahead at eye height before the first wall."""
 STREET_FAR_M = 160.0
 """... and prefers a wall about this far ahead, so it looks at buildings, not off the level."""
+STREET_CLEAR_M = ((5.0, 30.0), (9.0, 0.0))
+"""(beside, ahead): nothing higher than the eye `beside` metres either side of the line of
+sight, from the orbit camera's eye to `ahead` metres beyond the spot: a tree or a wall just
+beside the eye fills half the picture though it is not in the way."""
 STREET_MARGIN_M = 40.0
 """How far around the zone the street view may stand."""
 
@@ -50,6 +54,21 @@ def ground_heights(grid: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:
     solid = grid != 0
     top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
     return np.where(solid.any(axis=2), top, 0)
+
+
+def _line_of_sight(
+    heights: npt.NDArray[np.integer],
+    start: npt.NDArray[np.float64],
+    direction: npt.NDArray[np.float64],
+    samples: npt.NDArray[np.float64],
+    eye: float,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(higher than the eye, inside the level) at each sample along each line from `start`."""
+    X, Y = heights.shape
+    px = np.floor(start[:, 0, None] + direction[:, 0, None] * samples).astype(int)
+    py = np.floor(start[:, 1, None] + direction[:, 1, None] * samples).astype(int)
+    inside = (px >= 0) & (px < X) & (py >= 0) & (py < Y)
+    return inside & (heights[np.clip(px, 0, X - 1), np.clip(py, 0, Y - 1)] > eye), inside
 
 
 def street_spot(
@@ -96,10 +115,13 @@ def street_spot(
     direction = to_centre / distance[:, None]
     far = STREET_FAR_M / voxel_size_m
     samples = np.arange(-back, 1.5 * far, 0.5)
-    px = np.floor(xy[:, 0, None] + direction[:, 0, None] * samples).astype(int)
-    py = np.floor(xy[:, 1, None] + direction[:, 1, None] * samples).astype(int)
-    inside = (px >= 0) & (px < X) & (py >= 0) & (py < Y)
-    wall = inside & (heights[np.clip(px, 0, X - 1), np.clip(py, 0, Y - 1)] > eye)
+    side = np.stack([direction[:, 1], -direction[:, 0]], axis=1)
+    wall, inside = _line_of_sight(heights, xy, direction, samples, eye)
+    for beside, up_to in STREET_CLEAR_M:
+        near = samples[samples <= up_to / voxel_size_m]  # a prefix: samples grow
+        for offset in np.arange(-beside, beside + 1e-9, 1.0) / voxel_size_m:
+            high, _ = _line_of_sight(heights, xy + offset * side, direction, near, eye)
+            wall[:, : near.size] |= high
     ahead = samples >= 0
     blocked_behind = (wall & ~ahead).any(axis=1)
     hits = wall & ahead

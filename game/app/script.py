@@ -122,8 +122,12 @@ class Screenshot(_Step):
 
 
 class Wait(_Step):
+    """Keep drawing for `frames` frames and at least `seconds` (a star's celebration and a
+    message fade by the clock: a screenshot after them shows the city, not the banner)."""
+
     do: Literal["wait"]
     frames: int = Field(default=1, ge=1, le=600)
+    seconds: float = Field(default=0.0, ge=0, le=60)
 
 
 Step = Annotated[
@@ -262,8 +266,13 @@ class ScriptRunner:
             self.settle()
             write_png(Path(step.path), self.frame())
         elif isinstance(step, Wait):
+            until = time.monotonic() + step.seconds
             for _ in range(step.frames - 1):
                 self.frame()
+            while time.monotonic() < until:
+                w.update(1 / 30)
+                self.frame()
+                time.sleep(1 / 30)
 
     def _camera(self, step: Camera) -> None:
         w = self.window
@@ -279,6 +288,9 @@ class ScriptRunner:
         if step.distance is not None:
             orbit.distance = step.distance
         w.walker = None
+        # The pointer of the last click now points somewhere else in the new view: a student
+        # would move it first, so no tool preview appears where nobody points.
+        w.mouse_xy = None
 
 
 def key_press(step: Key) -> tuple[int, int]:
@@ -345,7 +357,11 @@ def _start_step(window: StartWindow, step: object, frame: Callable[[], np.ndarra
     elif isinstance(step, Screenshot):
         write_png(Path(step.path), frame())
     elif isinstance(step, Wait):
+        until = time.monotonic() + step.seconds
         for _ in range(step.frames - 1):
             frame()
+        while time.monotonic() < until:
+            frame()
+            time.sleep(1 / 30)
     else:
         raise QuartierError("error.start_step")
