@@ -394,3 +394,21 @@ def test_the_street_and_walk_views_of_every_bundled_level_look_along_open_ground
     eye = tuple(int(c) for c in orbit.eye())
     inside = all(0 <= c < n for c, n in zip(eye, level.shape))
     assert not inside or level.city[eye] == 0  # the camera is not in a wall
+
+
+def test_no_street_spot_where_every_view_is_a_wall():
+    """A zone walled in on every side at 10 m: no spot qualifies, and the caller keeps the
+    level's centre instead of a made-up view."""
+    from game.app.camera import street_spot
+
+    heights = np.full((60, 60), 6)
+    heights[28:32, 28:32] = 1
+    zone = np.zeros((60, 60), bool)
+    zone[28:32, 28:32] = True
+    assert street_spot(heights, zone, voxel_size_m=2.0) is None
+    heights[:, :] = 1  # the walls gone: open ground, though nothing to look at but the edge
+    heights[:, 55:] = 6  # a row of houses 50 m to the north
+    spot = street_spot(heights, zone, voxel_size_m=2.0)
+    assert spot is not None
+    _, y, yaw = spot
+    assert y < 30 and math.cos(math.radians(yaw)) > 0  # from the south, across the zone at them
