@@ -8,12 +8,13 @@ Nothing here is stored in a design: the same grid always gives the same detail. 
   variation from the face's world position: no texture, no extra vertex attribute, a few
   operations per pixel (the editor draws on llvmpipe, a CPU rasteriser).
 * **Props**: blocks that are not boxes in the real world (trees, benches, playgrounds, flower
-  beds) are left out of the greedy mesh and drawn as a few small boxes inside their voxel. The
+  beds, gardens with bushes) are left out of the greedy mesh and drawn as a few small boxes inside their voxel. The
   grid is unchanged, so picking and placing still aim at the whole voxel; a prop never takes
   a click.
 """
 
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -56,6 +57,21 @@ _KIND_BY_KEY = {
     "bike_lane": ROAD,
 }
 
+FACADES: dict[int, tuple[tuple[float, float, float, float], tuple[float, float, float]]] = {
+    HOME: ((0.3, 0.7, 0.3, 0.8), (0.38, 0.5, 0.66)),
+    OFFICE: ((0.06, 0.94, 0.35, 0.8), (0.42, 0.55, 0.72)),
+    GLASS: ((0.04, 0.96, 0.06, 0.94), (0.62, 0.74, 0.86)),
+    SHOP: ((0.2, 0.8, 0.3, 0.8), (0.42, 0.55, 0.7)),
+    PUBLIC: ((0.15, 0.85, 0.25, 0.85), (0.4, 0.52, 0.68)),
+}
+"""Per surface kind, the window in each voxel of a wall (u0, u1, z0, z1 within the voxel's face)
+and its glass as a tint of the wall's colour: the editor's detail shader has the same values
+(`WINDOW`, `GLASS` in `game.app.scene`, a test keeps them equal), the server's pictures and the
+glTF export draw them as quads."""
+CORNICE_EDGE = (0.88, 0.65)
+"""The roof's edge on a building's top wall row: from this height within the voxel up, darkened
+by this factor (the editor's shader: `1 - 0.35 * step(0.88, f.y)`)."""
+
 # A prop is a list of boxes (x0, y0, z0, x1, y1, z1) in voxel units and an RGB colour each
 # (None: the block's own colour). Trees come in variants chosen by a hash of the position.
 Box = tuple[tuple[float, float, float, float, float, float], tuple[int, int, int] | None]
@@ -77,7 +93,7 @@ _TREES: tuple[tuple[Box, ...], ...] = (
 _CROWN: tuple[Box, ...] = (
     ((0.05, 0.05, 0.0, 0.95, 0.95, 1.0), None),
 )  # a tree's upper voxel: crown only
-_SAND: Box = ((0.0, 0.0, 0.0, 1.0, 1.0, 0.05), None)  # the playground's own colour
+_SAND: Box = ((0.0, 0.0, 0.0, 1.0, 1.0, 0.05), None)  # own colour: a playground's sand, a lawn
 # A playground's voxels take turns by a hash: climbing frame, slide, swing, open ground.
 _PLAYGROUNDS: tuple[tuple[Box, ...], ...] = (
     (
@@ -103,6 +119,24 @@ _PLAYGROUNDS: tuple[tuple[Box, ...], ...] = (
     ),
     (_SAND,),
 )
+_BUSH = (58, 118, 46)
+_BUSH_LIGHT = (84, 146, 58)
+# A garden (the catalogue has no hedge or shrub block; a planner draws a garden as lawn with
+# bushes) takes turns by a hash: two bushes, one big bush, a bush beside a low bed, open lawn.
+_GARDENS: tuple[tuple[Box, ...], ...] = (
+    (
+        _SAND,
+        ((0.08, 0.1, 0.0, 0.46, 0.48, 0.38), _BUSH),
+        ((0.52, 0.5, 0.0, 0.9, 0.88, 0.32), _BUSH_LIGHT),
+    ),
+    (_SAND, ((0.15, 0.15, 0.0, 0.85, 0.85, 0.5), _BUSH)),
+    (
+        _SAND,
+        ((0.1, 0.55, 0.0, 0.42, 0.9, 0.3), _BUSH_LIGHT),
+        ((0.55, 0.1, 0.0, 0.9, 0.7, 0.12), (120, 84, 56)),
+    ),
+    (_SAND,),
+)
 _PROPS: dict[str, tuple[Box, ...]] = {
     "bench": (
         ((0.1, 0.3, 0.0, 0.9, 0.62, 0.22), None),
@@ -110,7 +144,7 @@ _PROPS: dict[str, tuple[Box, ...]] = {
     ),
     "flower_bed": (((0.05, 0.05, 0.0, 0.95, 0.95, 0.35), None),),
 }
-_VARIANTS = {"tree": _TREES, "playground": _PLAYGROUNDS}
+_VARIANTS = {"tree": _TREES, "playground": _PLAYGROUNDS, "urban_garden": _GARDENS}
 PROP_KEYS = (*_VARIANTS, *_PROPS)
 
 # The five faces a prop box shows (never its bottom): normal, and four corners in the unit cube
@@ -165,31 +199,44 @@ def _box_arrays(boxes: tuple[Box, ...]) -> tuple[np.ndarray, ...]:
     return low, high, rgb, own
 
 
-def prop_mesh(
+class PropBoxes(NamedTuple):
+    """The boxes of the props of a grid, one row each, in the order each prop lists them."""
+
+    boxes: np.ndarray
+    """(n, 6) float64: low corner (x, y, z) in world voxel units and size."""
+    rgb: np.ndarray
+    """(n, 3) float32 colour (the block's own where the prop says so)."""
+    voxel: np.ndarray
+    """(n, 3) the prop's voxel in the grid (local indices)."""
+    part: np.ndarray
+    """(n,) the box's place in its prop's list: drawn in that order, later ones over earlier."""
+
+
+def prop_boxes(
     grid: np.ndarray,
     lo: tuple[int, int, int],
     catalogue: Catalogue,
     props: np.ndarray,
-    zone: np.ndarray | None = None,
     where: np.ndarray | None = None,
-) -> Mesh:
-    """The props of the voxels `grid` (world origin `lo`) as boxes.
+    tall: bool = True,
+) -> PropBoxes:
+    """The boxes of the props of the voxels `grid` (world origin `lo`): what the editor meshes
+    (`prop_mesh`), the server's pictures draw and the glTF export writes.
 
-    `props` is `prop_ids(catalogue)`; `zone` (the grid's shape) the editable voxels. Alpha is
-    128 inside the zone (or everywhere without one) and 0 outside, with surface kind PLAIN.
-    `where` is `props[grid]` if the caller has it already.
+    `props` is `prop_ids(catalogue)`; `where` is `props[grid]` if the caller has it already.
+    With `tall`, a tree with air above reaches into the voxel above (a 3 m tree on a 2 m
+    voxel); without, every box stays inside its own voxel (the server's pictures: a changed
+    voxel changes only the pixels of its own cube).
     """
     xs, ys, zs = np.nonzero(props[grid] if where is None else where)
-    if not xs.size:
-        return Mesh.empty()
     blocks = grid[xs, ys, zs]
     hashes = _hash(xs + lo[0], ys + lo[1], zs + lo[2])
     # Whatever stands on a prop (or the chunk's top) keeps it within its voxel.
     above = np.ones(xs.size, bool)
-    below_top = zs + 1 < grid.shape[2]
-    above[below_top] = grid[xs[below_top], ys[below_top], zs[below_top] + 1] != 0
+    if tall:
+        below_top = zs + 1 < grid.shape[2]
+        above[below_top] = grid[xs[below_top], ys[below_top], zs[below_top] + 1] != 0
     ceiling = np.where(above, 1.0, 2.0)
-    inside = np.ones(xs.size, bool) if zone is None else zone[xs, ys, zs]
     origin = np.stack([xs + lo[0], ys + lo[1], zs + lo[2]], axis=1).astype(np.float64)
     # Voxels are grouped by the boxes they get (a few dozen groups at most), each group at once.
     parts: list[tuple[tuple[Box, ...], np.ndarray]] = []
@@ -205,7 +252,10 @@ def prop_mesh(
         variant = hashes % len(variants)
         for i, boxes in enumerate(variants):
             parts.append((boxes, of_block & (variant == i)))
-    box_rows, rgb_rows, alpha_rows = [], [], []
+    box_rows = [np.zeros((0, 6))]
+    rgb_rows = [np.zeros((0, 3), np.float32)]
+    voxel_rows = [np.zeros(0, np.intp)]
+    part_rows = [np.zeros(0, np.intp)]
     for boxes, chosen in parts:
         if not chosen.any():
             continue
@@ -220,10 +270,42 @@ def prop_mesh(
         colours = np.broadcast_to(rgb, (count, *rgb.shape)).copy()
         colours[:, own] = catalogue.colors[blocks[chosen]].astype(np.float32)[:, None, :]
         rgb_rows.append(colours.reshape(-1, 3))
-        alpha_rows.append(np.repeat(np.where(inside[chosen], 128, 0), len(boxes)))
-    boxes_all = np.concatenate(box_rows)
-    rgb = np.concatenate(rgb_rows)
-    alpha = np.concatenate(alpha_rows)
+        voxel_rows.append(np.repeat(np.nonzero(chosen)[0], len(boxes)))
+        part_rows.append(np.tile(np.arange(len(boxes)), count))
+    which = np.concatenate(voxel_rows)
+    part = np.concatenate(part_rows)
+    return PropBoxes(
+        np.concatenate(box_rows),
+        np.concatenate(rgb_rows),
+        np.stack([xs[which], ys[which], zs[which]], axis=1),
+        part,
+    )
+
+
+def prop_mesh(
+    grid: np.ndarray,
+    lo: tuple[int, int, int],
+    catalogue: Catalogue,
+    props: np.ndarray,
+    zone: np.ndarray | None = None,
+    where: np.ndarray | None = None,
+) -> Mesh:
+    """The props of the voxels `grid` (world origin `lo`) as boxes (`prop_boxes`).
+
+    `props` is `prop_ids(catalogue)`; `zone` (the grid's shape) the editable voxels. Alpha is
+    128 inside the zone (or everywhere without one) and 0 outside, with surface kind PLAIN.
+    `where` is `props[grid]` if the caller has it already.
+    """
+    found = prop_boxes(grid, lo, catalogue, props, where)
+    if not len(found.boxes):
+        return Mesh.empty()
+    inside = np.ones(len(found.boxes), bool) if zone is None else zone[tuple(found.voxel.T)]
+    return box_mesh(found.boxes, found.rgb, np.where(inside, 128, 0))
+
+
+def box_mesh(boxes_all: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> Mesh:
+    """Boxes (n, 6: low corner and size) as five quads each (no bottom), coloured `rgb` (n, 3)
+    with a darker foot, alpha (n,)."""
     box = boxes_all.astype(np.float32)  # (n, 6): origin and size
     n = len(box)
     positions = box[:, None, None, :3] + _FACE_CORNERS[None] * box[:, None, None, 3:]
