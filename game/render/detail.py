@@ -210,6 +210,8 @@ class PropBoxes(NamedTuple):
     """(n, 3) the prop's voxel in the grid (local indices)."""
     part: np.ndarray
     """(n,) the box's place in its prop's list: drawn in that order, later ones over earlier."""
+    own: np.ndarray
+    """(n,) bool: the box has its block's colour (not a trunk's or a post's)."""
 
 
 def prop_boxes(
@@ -256,6 +258,7 @@ def prop_boxes(
     rgb_rows = [np.zeros((0, 3), np.float32)]
     voxel_rows = [np.zeros(0, np.intp)]
     part_rows = [np.zeros(0, np.intp)]
+    own_rows = [np.zeros(0, bool)]
     for boxes, chosen in parts:
         if not chosen.any():
             continue
@@ -272,6 +275,7 @@ def prop_boxes(
         rgb_rows.append(colours.reshape(-1, 3))
         voxel_rows.append(np.repeat(np.nonzero(chosen)[0], len(boxes)))
         part_rows.append(np.tile(np.arange(len(boxes)), count))
+        own_rows.append(np.tile(own, count))
     which = np.concatenate(voxel_rows)
     part = np.concatenate(part_rows)
     return PropBoxes(
@@ -279,6 +283,7 @@ def prop_boxes(
         np.concatenate(rgb_rows),
         np.stack([xs[which], ys[which], zs[which]], axis=1),
         part,
+        np.concatenate(own_rows),
     )
 
 
