@@ -19,13 +19,13 @@ import numpy as np
 
 from game.core.mesh import greedy_mesh
 from game.core.png import encode_png
+from game.core.props import prop_boxes
 from game.render.detail import (
     BUILDING_FLAG,
     CORNICE_EDGE,
     FACADES,
     MARGIN,
     Detail,
-    prop_boxes,
     road_markings,
 )
 from game.render.raster import paint, segments_as_polygons
