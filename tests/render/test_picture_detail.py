@@ -14,6 +14,8 @@ from game.render.raster import paint
 from game.render.snapshot import fit, project, render, sun_light
 
 SIZE = (480, 360)
+GALLERY = (800, 600)
+"""The server's picture size: windows and roof edges are drawn on the demo level's zone."""
 SOUTH, WEST, UP = np.array([0.0, -1, 0]), np.array([-1.0, 0, 0]), np.array([0.0, 0, 1])
 
 
@@ -97,7 +99,7 @@ def test_on_the_demo_level_before_and_after_differ_only_where_the_design_changed
     level = find_level("demo")
     colors, zone, top = level.catalogue.colors, level.zone_columns, level.doc.zone.top
     detail = Detail(level.catalogue)
-    frame = zone_frame(level.city.shape, zone, top, SIZE)
+    frame = zone_frame(level.city.shape, zone, top, GALLERY)
     after = level.city.copy()
     columns = np.argwhere(zone)
     x, y = columns.min(axis=0) + 2
@@ -111,10 +113,10 @@ def test_on_the_demo_level_before_and_after_differ_only_where_the_design_changed
     tops = tops[(tops[:, 2] > 2) & (tops[:, 0] + x0 >= columns[:, 0].min())]
     tops = tops[tops[:, 1] + y0 >= columns[:, 1].min()]
     after[x0 + tops[0, 0], y0 + tops[0, 1], tops[0, 2]] = 0
-    before = render_zone(level.city, colors, zone, top, SIZE, detail=detail)
+    before = render_zone(level.city, colors, zone, top, GALLERY, detail=detail)
     changed = after != level.city
-    framed = render_zone(after, colors, zone, top, SIZE, changed, level.city, detail)
+    framed = render_zone(after, colors, zone, top, GALLERY, changed, level.city, detail)
     differ = (before != framed).any(axis=2)
-    allowed = grown(footprint(frame, np.argwhere(changed), SIZE), rim_width(*SIZE) + 1)
+    allowed = grown(footprint(frame, np.argwhere(changed), GALLERY), rim_width(*GALLERY) + 1)
     assert differ.any() and not (differ & ~allowed).any()
     assert (framed[allowed] == MARK).all(axis=1).any()

@@ -169,7 +169,10 @@ def detailed_mesh(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float) -
         layer = np.zeros((*grid.shape[:2], 1), grid.dtype)
         x, y = voxels[at, 0], voxels[at, 1]
         layer[x, y, 0] = grid[x, y, z]
-        mesh = greedy_mesh(layer, catalogue.colors)
+        # Solid below (the ground the plate lies on): no bottom faces.
+        below = np.zeros((grid.shape[0] + 2, grid.shape[1] + 2, 3), grid.dtype)
+        below[:, :, 0] = 1
+        mesh = greedy_mesh(layer, catalogue.colors, neighbours=below)
         positions = mesh.positions.copy()
         positions[:, 2] = z + positions[:, 2] * float(heights[at].max())
         parts.append(Mesh(positions, mesh.normals, mesh.colors, mesh.indices))
