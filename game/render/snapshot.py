@@ -280,10 +280,11 @@ def iso_polygons(
     """Every polygon of the isometric picture of `grid`; `flat` leaves out the ambient
     occlusion, which shades a face by its neighbours (see `framing`); `decor` adds the
     generated detail: props instead of their voxels, windows, roof edges, road markings."""
-    props = None if decor is None else np.take(decor.detail.props, decor.blocks)
-    if props is not None and not props.any():
-        props = None
-    meshed = grid if props is None else np.where(props, 0, grid).astype(np.uint8)
+    props = None if decor is None else _prop_mask(decor.blocks, decor.detail.props)
+    meshed = grid
+    if props is not None:
+        meshed = grid.copy()
+        meshed[props] = 0
     mesh = greedy_mesh(meshed, colors.astype(np.uint8), occlusion=not flat)
     normals = mesh.normals[::4]
     visible = (normals[:, None, :] == _FACING[None]).all(axis=2).any(axis=1)
@@ -319,6 +320,17 @@ def iso_polygons(
     return _decorated(polygons, normals, wall, grid, colors, props, decor)
 
 
+def _prop_mask(blocks: np.ndarray, props: np.ndarray) -> np.ndarray | None:
+    """Where `blocks` holds a prop (`props`: a bool per block id), or None if nowhere. One
+    comparison per prop block: a table lookup would widen a whole city's ids to 64 bits."""
+    mask = None
+    for block in np.flatnonzero(props).tolist():
+        found = blocks == block
+        if found.any():
+            mask = found if mask is None else mask | found
+    return mask
+
+
 def _decorated(
     polygons: Polygons,
     normals: np.ndarray,
@@ -332,14 +344,12 @@ def _decorated(
     per voxel; the painter's order between a prop and the walls beside it), and the props,
     windows, roof edges and road markings added."""
     corners, rgb, key, block, _ = polygons
-    # Cut walls into one-voxel pieces: all of them for windows, else those in slabs with props.
-    floor = corners[:, :, 2].min(axis=1).astype(np.int64)
-    slabs = np.asarray(props.any(axis=(0, 1)), bool)
-    shown = facade_kinds(decor.scale)
-    cut = wall & (bool(shown) | slabs[np.minimum(floor, len(slabs) - 1)])
     along = np.where(normals[:, 0] != 0, 1, 0)  # a west wall runs along y, a south wall along x
     start = np.take_along_axis(corners.min(axis=1), along[:, None], 1)[:, 0]
     width = np.take_along_axis(corners.max(axis=1), along[:, None], 1)[:, 0] - start
+    # Cut walls into one-voxel pieces: all of them for windows, else those next to a prop.
+    shown = facade_kinds(decor.scale)
+    cut = wall & (True if shown else _near_props(corners, along, start, width, props))
     pieces = np.where(cut, np.rint(width), 1).astype(np.int64)
     source = np.repeat(np.arange(len(corners)), pieces)
     step = np.arange(len(source)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
@@ -363,6 +373,37 @@ def _decorated(
         parts.append(_markings(grid, colors, decor))
     parts.append(_props(grid, colors, props, decor))
     return Polygons(*(np.concatenate(column) for column in zip(*parts)))
+
+
+def _near_props(
+    corners: np.ndarray, along: np.ndarray, start: np.ndarray, width: np.ndarray, props: np.ndarray
+) -> np.ndarray:
+    """Which wall strips (one voxel high) have a prop in their slab within one voxel of them:
+    those need the painter's order by depth. A strip's voxels are those behind it (a wall
+    faces south or west, towards the viewer)."""
+    slabs = np.nonzero(props.any(axis=(0, 1)))[0]
+    near = np.zeros(len(corners), bool)
+    floor = corners[:, :, 2].min(axis=1).astype(np.int64)
+    plane = np.rint(np.where(along == 1, corners[:, 0, 0], corners[:, 0, 1])).astype(np.int64)
+    first, last = np.rint(start).astype(np.int64), np.rint(start + width).astype(np.int64)
+    X, Y = props.shape[:2]
+    for z in slabs.tolist():
+        grown = np.pad(props[:, :, z], 1)
+        grown = grown[1:-1] | grown[:-2] | grown[2:]
+        grown = grown[:, 1:-1] | grown[:, :-2] | grown[:, 2:]
+        sums = np.zeros((X + 1, Y + 1), np.int64)
+        sums[1:, 1:] = grown.cumsum(axis=0).cumsum(axis=1)
+        rows = np.nonzero(floor == z)[0]
+        p = np.clip(plane[rows], 0, None)
+        a, b = np.clip(first[rows], 0, None), np.clip(last[rows], 0, None)
+        west = along[rows] == 1  # spans y at x = p
+        x0 = np.where(west, np.minimum(p, X), np.minimum(a, X))
+        x1 = np.where(west, np.minimum(p + 1, X), np.minimum(b, X))
+        y0 = np.where(west, np.minimum(a, Y), np.minimum(p, Y))
+        y1 = np.where(west, np.minimum(b, Y), np.minimum(p + 1, Y))
+        count = sums[x1, y1] - sums[x0, y1] - sums[x1, y0] + sums[x0, y0]
+        near[rows] = count > 0
+    return near
 
 
 def _facades(
