@@ -315,8 +315,6 @@ def iso_polygons(
     polygons = Polygons(corners, rgb, key, block, np.zeros(len(key)))
     if decor is None or (props is None and not facade_kinds(decor.scale)):
         return polygons
-    if props is None:
-        props = np.zeros(grid.shape, bool)
     return _decorated(polygons, normals, wall, grid, colors, props, decor)
 
 
@@ -331,13 +329,22 @@ def _prop_mask(blocks: np.ndarray, props: np.ndarray) -> np.ndarray | None:
     return mask
 
 
+def _bounds(mask: np.ndarray) -> tuple[slice, slice, slice]:
+    """The smallest box around the True voxels of `mask` (some): a city's props are few, and
+    looking at them in their box saves passes over the whole grid."""
+    xs, ys = np.nonzero(mask.any(axis=2))
+    x, y = slice(int(xs.min()), int(xs.max()) + 1), slice(int(ys.min()), int(ys.max()) + 1)
+    zs = np.flatnonzero(mask[x, y].any(axis=(0, 1)))
+    return x, y, slice(int(zs[0]), int(zs[-1]) + 1)
+
+
 def _decorated(
     polygons: Polygons,
     normals: np.ndarray,
     wall: np.ndarray,
     grid: np.ndarray,
     colors: np.ndarray,
-    props: np.ndarray,
+    props: np.ndarray | None,
     decor: Decor,
 ) -> Polygons:
     """`polygons` with the walls cut into one-voxel pieces where detail needs them (a window
@@ -349,7 +356,13 @@ def _decorated(
     width = np.take_along_axis(corners.max(axis=1), along[:, None], 1)[:, 0] - start
     # Cut walls into one-voxel pieces: all of them for windows, else those next to a prop.
     shown = facade_kinds(decor.scale)
-    cut = wall & (True if shown else _near_props(corners, along, start, width, props))
+    box = None if props is None else _bounds(props)
+    near = (
+        False
+        if props is None or box is None
+        else _near_props(corners, along, start, width, props, box)
+    )
+    cut = wall & (True if shown else near)
     pieces = np.where(cut, np.rint(width), 1).astype(np.int64)
     source = np.repeat(np.arange(len(corners)), pieces)
     step = np.arange(len(source)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
@@ -367,21 +380,25 @@ def _decorated(
     real = decor.blocks
     if shown:
         voxel = np.floor(centre - 0.5 * normals).astype(np.int64)
-        parts += _facades(
-            corners, rgb, key, order, voxel, normals, cut, grid, real, props, decor, shown
-        )
+        parts += _facades(corners, rgb, key, order, voxel, normals, cut, grid, real, decor, shown)
         parts.append(_markings(grid, colors, decor))
-    parts.append(_props(grid, colors, props, decor))
+    if props is not None and box is not None:
+        parts.append(_props(grid, colors, props, box, decor))
     return Polygons(*(np.concatenate(column) for column in zip(*parts)))
 
 
 def _near_props(
-    corners: np.ndarray, along: np.ndarray, start: np.ndarray, width: np.ndarray, props: np.ndarray
+    corners: np.ndarray,
+    along: np.ndarray,
+    start: np.ndarray,
+    width: np.ndarray,
+    props: np.ndarray,
+    box: tuple[slice, slice, slice],
 ) -> np.ndarray:
     """Which wall strips (one voxel high) have a prop in their slab within one voxel of them:
     those need the painter's order by depth. A strip's voxels are those behind it (a wall
     faces south or west, towards the viewer)."""
-    slabs = np.nonzero(props.any(axis=(0, 1)))[0]
+    slabs = np.nonzero(props[box].any(axis=(0, 1)))[0] + box[2].start
     near = np.zeros(len(corners), bool)
     floor = corners[:, :, 2].min(axis=1).astype(np.int64)
     plane = np.rint(np.where(along == 1, corners[:, 0, 0], corners[:, 0, 1])).astype(np.int64)
@@ -416,7 +433,6 @@ def _facades(
     pieces: np.ndarray,
     grid: np.ndarray,
     real: np.ndarray,
-    props: np.ndarray,
     decor: Decor,
     shown: list[int],
 ) -> list[Polygons]:
@@ -429,9 +445,8 @@ def _facades(
     kind = kinds[real[x, y, z]]
     above = np.zeros(len(x), bool)
     inside = z + 1 < Z
-    above[inside] = (real[x[inside], y[inside], z[inside] + 1] != 0) & ~props[
-        x[inside], y[inside], z[inside] + 1
-    ]
+    up = real[x[inside], y[inside], z[inside] + 1]
+    above[inside] = (up != 0) & ~decor.detail.props[up]  # a tree on a roof: still its edge
     parts = []
     low = corners.min(axis=1)
     u_axis = np.where(normals[:, 0] != 0, 1, 0)
@@ -485,12 +500,20 @@ def _markings(grid: np.ndarray, colors: np.ndarray, decor: Decor) -> Polygons:
     return Polygons(corners, rgb, np.ones(n), block, np.ones(n))
 
 
-def _props(grid: np.ndarray, colors: np.ndarray, props: np.ndarray, decor: Decor) -> Polygons:
+def _props(
+    grid: np.ndarray,
+    colors: np.ndarray,
+    props: np.ndarray,
+    box: tuple[slice, slice, slice],
+    decor: Decor,
+) -> Polygons:
     """The props' boxes (`prop_boxes`, each inside its voxel) as their top, south and west
     faces, in the slab of their voxel, by depth with the wall pieces around them."""
+    lo = (box[0].start, box[1].start, box[2].start)
     found = prop_boxes(
-        decor.blocks, (0, 0, 0), decor.detail.catalogue, decor.detail.props, props, tall=False
+        decor.blocks[box], lo, decor.detail.catalogue, decor.detail.props, props[box], tall=False
     )
+    found = found._replace(voxel=found.voxel + lo)
     if not len(found.boxes):
         return _no_polygons()
     low, size = found.boxes[:, :3], found.boxes[:, 3:]
