@@ -8,6 +8,7 @@ from game.core.catalogue import Catalogue
 from game.core.mesh import greedy_mesh
 from game.core.props import prop_boxes, prop_ids
 from game.io.formats import grid_exporter
+from game.io.formats.gltf import export_zone
 
 SIZE_M = 2.0
 
@@ -60,3 +61,21 @@ def test_a_playground_s_sand_is_merged_like_blocks_not_one_box_per_voxel(catalog
     assert len(mesh.faces) == ground.triangle_count + 10 * int((~plates).sum()) + 2 * 5
     heights = np.unique(np.round(mesh.vertices[:, 1] / SIZE_M, 3))
     assert 1.05 in heights and 1.0 in heights  # the sand a few centimetres on the ground
+
+
+def test_the_3d_view_draws_props_as_boxes_in_the_zone_and_as_voxels_around_it(catalogue):
+    grid = np.zeros((12, 12, 4), np.uint8)
+    grid[:, :, 0] = catalogue.id("grass")
+    zone = np.zeros((12, 12), bool)
+    zone[4:8, 4:8] = True
+    grid[5, 5, 1] = grid[1, 1, 1] = catalogue.id("tree")  # one in the zone, one around it
+    data = export_zone(grid, zone, 4, catalogue, SIZE_M, margin=4)
+    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
+    meshes = {name: scene.geometry[name] for name in ("zone", "context")}
+    ids = prop_ids(catalogue)
+    inside = np.where(zone[:, :, None], grid, 0).astype(np.uint8)
+    boxes = prop_boxes(inside, (0, 0, 0), catalogue, ids)
+    ground = greedy_mesh(np.where(ids[inside], 0, inside).astype(np.uint8), catalogue.colors)
+    assert len(meshes["zone"].faces) == ground.triangle_count + 10 * len(boxes.boxes)
+    around = np.where(zone[:, :, None], 0, grid).astype(np.uint8)
+    assert len(meshes["context"].faces) == greedy_mesh(around, catalogue.colors).triangle_count

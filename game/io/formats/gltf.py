@@ -218,6 +218,10 @@ def export_zone(
     the context as the editor does; the zone's box (in the file's metres, y up; from its ground
     to its top height) is in the scene's `extras.zone` for its outline. The zone's centre is at
     x = z = 0, the level's bottom at y = 0.
+
+    Props (trees, playgrounds, ...) are drawn as the editor's boxes in the zone, and as voxels
+    in the context: the demo level's park around its zone is 650 boxes, which would make the
+    file four times larger (`benchmarks/view3d.py`), while the context is shown faded.
     """
     box = zone_box(zone_columns, margin)
     crop = grid[box]
@@ -234,11 +238,14 @@ def export_zone(
     centre = (low + high) / 2.0
     centre[2] = 0
 
-    def placed(part: np.ndarray) -> Mesh:
-        mesh = detailed_mesh(part, catalogue, voxel_size_m)
+    def placed(part: np.ndarray, detailed: bool) -> Mesh:
+        if detailed:
+            mesh = detailed_mesh(part, catalogue, voxel_size_m)
+        else:
+            mesh = in_metres(greedy_mesh(part, catalogue.colors), voxel_size_m)
         shift = (centre @ Y_UP.T * voxel_size_m).astype(np.float32)
         return Mesh(mesh.positions - shift, mesh.normals, mesh.colors, mesh.indices)
 
     corners = ((np.stack([low, high]) - centre) @ Y_UP.T * voxel_size_m).astype(float)
     extras = {"zone": {"min": corners.min(axis=0).tolist(), "max": corners.max(axis=0).tolist()}}
-    return _gltf([("zone", placed(zone)), ("context", placed(context))], extras)
+    return _gltf([("zone", placed(zone, True)), ("context", placed(context, False))], extras)
