@@ -11,6 +11,7 @@ import pytest
 from game.core.catalogue import Catalogue
 from game.core.props import prop_boxes
 from game.io.levels import find_level
+from game.render.chunks import ChunkGrid
 from game.render.detail import FACADES, HOME, Detail
 from game.render.framing import MARK, footprint, grown, render_zone, rim_width, zone_frame
 from game.render.raster import paint
@@ -139,3 +140,29 @@ def test_the_pictures_windows_are_the_editor_shaders_windows():
     for kind, (rect, tint) in FACADES.items():
         assert windows[kind] == rect and glass[kind] == tint, kind
     assert all(set(windows[k]) == {0.0} for k in range(10) if k not in FACADES)
+
+
+def test_a_garden_is_lawn_with_bushes_of_a_few_kinds_in_the_editor_too(catalogue):
+    grid = np.zeros((6, 6, 3), np.uint8)
+    grid[:, :, 0] = catalogue.id("grass")
+    grid[1:5, 1:5, 1] = catalogue.id("urban_garden")
+    detail = Detail(catalogue)
+    assert detail.props[catalogue.id("urban_garden")]
+    found = prop_boxes(grid, (0, 0, 0), catalogue, detail.props)
+    garden = np.asarray(catalogue.block("urban_garden").rgb, np.float32)
+    bushes = ~(found.rgb == garden).all(axis=1)
+    # Low bushes (and a bed) on each voxel's lawn, in more than one arrangement.
+    assert bushes.any() and (found.boxes[bushes, 5] <= 0.5).all()
+    per_voxel = {tuple(v) for v in found.voxel}
+    shapes = {
+        tuple(np.round(found.boxes[(found.voxel == v).all(axis=1), :3] - v, 2).ravel())
+        for v in per_voxel
+    }
+    assert len(per_voxel) == 16 and len(shapes) > 1
+    # The editor's chunks draw the same boxes instead of the garden's voxels.
+    chunks = ChunkGrid(grid, catalogue.colors, size=8, detail=detail)
+    chunks.mesh_all()
+    mesh = chunks.meshes[0, 0]
+    assert {tuple(c) for c in found.rgb[bushes].astype(int)} <= {
+        tuple(int(v) for v in c) for c in mesh.colors[:, :3]
+    }
