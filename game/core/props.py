@@ -36,7 +36,10 @@ _TREES: tuple[tuple[Box, ...], ...] = (
 _CROWN: tuple[Box, ...] = (
     ((0.05, 0.05, 0.0, 0.95, 0.95, 1.0), None),
 )  # a tree's upper voxel: crown only
-_SAND: Box = ((0.0, 0.0, 0.0, 1.0, 1.0, 0.05), None)  # own colour: a playground's sand, a lawn
+GROUND_PLATE = 0.05
+"""Height of a prop's ground plate (a playground's sand, a garden's lawn)."""
+# The block's own colour: a playground's sand, a garden's lawn.
+_SAND: Box = ((0.0, 0.0, 0.0, 1.0, 1.0, GROUND_PLATE), None)
 # A playground's voxels take turns by a hash: climbing frame, slide, swing, open ground.
 _PLAYGROUNDS: tuple[tuple[Box, ...], ...] = (
     (
@@ -160,19 +163,30 @@ def prop_boxes(
 
     `props` is `prop_ids(catalogue)`; `where` is `props[grid]` if the caller has it already.
     With `tall`, a tree with air above reaches into the voxel above (a 3 m tree on a 2 m
-    voxel); without, every box stays inside its own voxel (the server's pictures: a changed
+    voxel); without, every box stays inside its voxel (the server's pictures: a changed
     voxel changes only the pixels of its own cube).
+
+    A prop in the ground layer (z = 0: the playgrounds and gardens of imported levels) is
+    ground of its own colour, meshed as a voxel (`meshed_as_air` leaves it out), and its things stand on
+    it in the voxel above, if that is air; without its ground plate, which the voxel is.
     """
     xs, ys, zs = np.nonzero(props[grid] if where is None else where)
     blocks = grid[xs, ys, zs]
     hashes = _hash(xs + lo[0], ys + lo[1], zs + lo[2])
+    on_ground = zs + lo[2] == 0
+    if on_ground.any():
+        free = zs + 1 < grid.shape[2]
+        free[free] = grid[xs[free], ys[free], zs[free] + 1] == 0
+        keep = ~on_ground | free
+        xs, ys, zs, blocks = xs[keep], ys[keep], zs[keep], blocks[keep]
+        hashes, on_ground = hashes[keep], on_ground[keep]
     # Whatever stands on a prop (or the chunk's top) keeps it within its voxel.
     above = np.ones(xs.size, bool)
     if tall:
         below_top = zs + 1 < grid.shape[2]
         above[below_top] = grid[xs[below_top], ys[below_top], zs[below_top] + 1] != 0
-    ceiling = np.where(above, 1.0, 2.0)
-    origin = np.stack([xs + lo[0], ys + lo[1], zs + lo[2]], axis=1).astype(np.float64)
+    ceiling = np.where(above | on_ground, 1.0, 2.0)
+    origin = np.stack([xs + lo[0], ys + lo[1], zs + lo[2] + on_ground], axis=1).astype(np.float64)
     # Voxels are grouped by the boxes they get (a few dozen groups at most), each group at once.
     parts: list[tuple[tuple[Box, ...], np.ndarray]] = []
     for block_id in np.unique(blocks).tolist():
@@ -211,13 +225,32 @@ def prop_boxes(
         own_rows.append(np.tile(own, count))
     which = np.concatenate(voxel_rows)
     part = np.concatenate(part_rows)
-    return PropBoxes(
+    cubes, colours, own = (
         np.concatenate(box_rows),
         np.concatenate(rgb_rows),
-        np.stack([xs[which], ys[which], zs[which]], axis=1),
-        part,
         np.concatenate(own_rows),
     )
+    # On the ground the voxel itself is the plate.
+    plate = own & (cubes[:, 3:5] >= 1).all(axis=1) & (cubes[:, 5] <= GROUND_PLATE)
+    keep = ~(plate & on_ground[which])
+    cubes, colours, own, which, part = (
+        cubes[keep],
+        colours[keep],
+        own[keep],
+        which[keep],
+        part[keep],
+    )
+    voxel = np.stack([xs[which], ys[which], zs[which]], axis=1)
+    return PropBoxes(cubes, colours, voxel, part, own)
+
+
+def meshed_as_air(props: np.ndarray) -> np.ndarray:
+    """Of the prop voxels `props` (a grid's mask, its bottom the ground layer), those the greedy
+    mesh must take as air, as their boxes are drawn instead: all but the ground layer's, which
+    are ground (`prop_boxes`)."""
+    airy = props.copy()
+    airy[:, :, 0] = False
+    return airy
 
 
 def box_mesh(boxes_all: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> Mesh:

@@ -129,6 +129,7 @@ class ChunkGrid:
         """
         flags = np.take(detail.flags, block)
         props = flags & PROP_FLAG
+        props[:, :, 1] = 0  # props in the ground layer are ground (`game.core.props`)
         if props.any():
             # Props are not boxes: the faces behind them must show, so they count as air.
             block = np.where(props, 0, block).astype(block.dtype)

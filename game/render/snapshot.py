@@ -19,7 +19,7 @@ import numpy as np
 
 from game.core.mesh import greedy_mesh
 from game.core.png import encode_png
-from game.core.props import prop_boxes
+from game.core.props import PropBoxes, meshed_as_air, prop_boxes
 from game.render.detail import (
     BUILDING_FLAG,
     CORNICE_EDGE,
@@ -284,7 +284,7 @@ def iso_polygons(
     meshed = grid
     if props is not None:
         meshed = grid.copy()
-        meshed[props] = 0
+        meshed[meshed_as_air(props)] = 0
     mesh = greedy_mesh(meshed, colors.astype(np.uint8), occlusion=not flat)
     normals = mesh.normals[::4]
     visible = (normals[:, None, :] == _FACING[None]).all(axis=2).any(axis=1)
@@ -356,12 +356,8 @@ def _decorated(
     width = np.take_along_axis(corners.max(axis=1), along[:, None], 1)[:, 0] - start
     # Cut walls into one-voxel pieces: all of them for windows, else those next to a prop.
     shown = facade_kinds(decor.scale)
-    box = None if props is None else _bounds(props)
-    near = (
-        False
-        if props is None or box is None
-        else _near_props(corners, along, start, width, props, box)
-    )
+    found = None if props is None else _found_props(props, decor)
+    near = False if found is None else _near_props(corners, along, start, width, found, grid.shape)
     cut = wall & (True if shown else near)
     pieces = np.where(cut, np.rint(width), 1).astype(np.int64)
     source = np.repeat(np.arange(len(corners)), pieces)
@@ -382,9 +378,21 @@ def _decorated(
         voxel = np.floor(centre - 0.5 * normals).astype(np.int64)
         parts += _facades(corners, rgb, key, order, voxel, normals, cut, grid, real, decor, shown)
         parts.append(_markings(grid, colors, decor))
-    if props is not None and box is not None:
-        parts.append(_props(grid, colors, props, box, decor))
+    if found is not None:
+        parts.append(_props(grid, colors, found, decor))
     return Polygons(*(np.concatenate(column) for column in zip(*parts)))
+
+
+def _found_props(props: np.ndarray, decor: Decor) -> PropBoxes:
+    """The boxes of the props (`prop_boxes`, inside their voxel or, on the ground layer, on it),
+    looked for in the box around them and one voxel above (what stands on a prop matters)."""
+    x, y, z = _bounds(props)
+    z = slice(z.start, min(z.stop + 1, props.shape[2]))
+    lo = (x.start, y.start, z.start)
+    found = prop_boxes(
+        decor.blocks[x, y, z], lo, decor.detail.catalogue, decor.detail.props, props[x, y, z], False
+    )
+    return found._replace(voxel=found.voxel + lo)
 
 
 def _near_props(
@@ -392,20 +400,21 @@ def _near_props(
     along: np.ndarray,
     start: np.ndarray,
     width: np.ndarray,
-    props: np.ndarray,
-    box: tuple[slice, slice, slice],
+    found: PropBoxes,
+    shape: tuple[int, ...],
 ) -> np.ndarray:
-    """Which wall strips (one voxel high) have a prop in their slab within one voxel of them:
-    those need the painter's order by depth. A strip's voxels are those behind it (a wall
-    faces south or west, towards the viewer)."""
-    slabs = np.nonzero(props[box].any(axis=(0, 1)))[0] + box[2].start
+    """Which wall strips (one voxel high) have a prop's box in their slab within one voxel of
+    them: those need the painter's order by depth. A strip's voxels are those behind it (a
+    wall faces south or west, towards the viewer)."""
     near = np.zeros(len(corners), bool)
     floor = corners[:, :, 2].min(axis=1).astype(np.int64)
     plane = np.rint(np.where(along == 1, corners[:, 0, 0], corners[:, 0, 1])).astype(np.int64)
     first, last = np.rint(start).astype(np.int64), np.rint(start + width).astype(np.int64)
-    X, Y = props.shape[:2]
-    for z in slabs.tolist():
-        grown = np.pad(props[:, :, z], 1)
+    X, Y = shape[:2]
+    slab = np.floor(found.boxes[:, 2]).astype(np.int64)
+    for z in np.unique(slab).tolist():
+        grown = np.zeros((X + 2, Y + 2), bool)
+        grown[found.voxel[slab == z, 0] + 1, found.voxel[slab == z, 1] + 1] = True
         grown = grown[1:-1] | grown[:-2] | grown[2:]
         grown = grown[:, 1:-1] | grown[:, :-2] | grown[:, 2:]
         sums = np.zeros((X + 1, Y + 1), np.int64)
@@ -500,20 +509,9 @@ def _markings(grid: np.ndarray, colors: np.ndarray, decor: Decor) -> Polygons:
     return Polygons(corners, rgb, np.ones(n), block, np.ones(n))
 
 
-def _props(
-    grid: np.ndarray,
-    colors: np.ndarray,
-    props: np.ndarray,
-    box: tuple[slice, slice, slice],
-    decor: Decor,
-) -> Polygons:
-    """The props' boxes (`prop_boxes`, each inside its voxel) as their top, south and west
-    faces, in the slab of their voxel, by depth with the wall pieces around them."""
-    lo = (box[0].start, box[1].start, box[2].start)
-    found = prop_boxes(
-        decor.blocks[box], lo, decor.detail.catalogue, decor.detail.props, props[box], tall=False
-    )
-    found = found._replace(voxel=found.voxel + lo)
+def _props(grid: np.ndarray, colors: np.ndarray, found: PropBoxes, decor: Decor) -> Polygons:
+    """The props' boxes as their top, south and west faces, in the slab they stand in, by
+    depth with the wall pieces around them."""
     if not len(found.boxes):
         return _no_polygons()
     low, size = found.boxes[:, :3], found.boxes[:, 3:]
@@ -530,7 +528,7 @@ def _props(
     return Polygons(
         corners.reshape(-1, 4, 3),
         lit.reshape(-1, 3).astype(np.uint8),
-        np.repeat(2.0 * z, 3),
+        np.repeat(2.0 * np.floor(low[:, 2]), 3),
         np.repeat(block, 3),
         order.reshape(-1),
     )

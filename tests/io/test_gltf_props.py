@@ -79,3 +79,18 @@ def test_the_3d_view_draws_props_as_boxes_in_the_zone_and_as_voxels_around_it(ca
     assert len(meshes["zone"].faces) == ground.triangle_count + 10 * len(boxes.boxes)
     around = np.where(zone[:, :, None], 0, grid).astype(np.uint8)
     assert len(meshes["context"].faces) == greedy_mesh(around, catalogue.colors).triangle_count
+
+
+def test_a_playground_in_the_ground_layer_is_ground_with_its_equipment_standing_on_it(catalogue):
+    """Imported levels put playgrounds into the ground layer: no pit, the sand at ground level."""
+    grid = np.zeros((6, 6, 3), np.uint8)
+    grid[:, :, 0] = catalogue.id("grass")
+    grid[1:5, 1:5, 0] = catalogue.id("playground")
+    (mesh,) = exported(grid, catalogue).geometry.values()
+    boxes = prop_boxes(grid, (0, 0, 0), catalogue, prop_ids(catalogue))
+    assert len(boxes.boxes) and (boxes.boxes[:, 2] >= 1).all()  # on the ground, not in it
+    assert not (boxes.boxes[:, 3:5] >= 1).all(axis=1).any()  # the voxel is the sand
+    # The ground is one flat block mesh (sand and grass at one height) plus the equipment.
+    flat = greedy_mesh(grid, catalogue.colors)
+    assert len(mesh.faces) == flat.triangle_count + 10 * len(boxes.boxes)
+    assert mesh.vertices[:, 1].min() == 0

@@ -21,7 +21,7 @@ from game import __version__
 from game.core.catalogue import Catalogue
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
-from game.core.props import box_mesh, prop_boxes, prop_ids
+from game.core.props import box_mesh, meshed_as_air, prop_boxes, prop_ids
 from game.io.formats.metres import Y_UP, in_metres
 
 MAGIC, VERSION = b"glTF", 2
@@ -155,7 +155,7 @@ def detailed_mesh(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float) -
     props = np.take(ids, grid)
     if not props.any():
         return in_metres(greedy_mesh(grid, catalogue.colors), voxel_size_m)
-    boxes = np.where(props, 0, grid).astype(grid.dtype)
+    boxes = np.where(meshed_as_air(props), 0, grid).astype(grid.dtype)
     found = prop_boxes(grid, (0, 0, 0), catalogue, ids, props)
     plate = (found.boxes[:, 3:5] >= 1).all(axis=1) & (found.boxes[:, 2] == found.voxel[:, 2])
     parts = [
