@@ -118,7 +118,7 @@ def prop_ids(catalogue: Catalogue) -> np.ndarray:
     return mask
 
 
-def _hash(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+def voxel_hash(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     """A small deterministic integer hash of voxel coordinates (variants must not follow a grid)."""
     h = (x.astype(np.int64) * 73856093) ^ (y.astype(np.int64) * 19349663) ^ (z * 83492791)
     return np.asarray((h ^ (h >> 13)) & 0x7FFFFFFF)
@@ -172,7 +172,7 @@ def prop_boxes(
     """
     xs, ys, zs = np.nonzero(props[grid] if where is None else where)
     blocks = grid[xs, ys, zs]
-    hashes = _hash(xs + lo[0], ys + lo[1], zs + lo[2])
+    hashes = voxel_hash(xs + lo[0], ys + lo[1], zs + lo[2])
     on_ground = zs + lo[2] == 0
     if on_ground.any():
         free = zs + 1 < grid.shape[2]

@@ -19,12 +19,13 @@ import numpy as np
 
 from game.core.mesh import greedy_mesh
 from game.core.png import encode_png
-from game.core.props import PropBoxes, meshed_as_air, prop_boxes
+from game.core.props import PropBoxes, meshed_as_air, prop_boxes, voxel_hash
 from game.render.detail import (
     BUILDING_FLAG,
     CORNICE_EDGE,
     FACADES,
     MARGIN,
+    WATER,
     Detail,
     road_markings,
 )
@@ -280,7 +281,7 @@ def iso_polygons(
     """Every polygon of the isometric picture of `grid`; `flat` leaves out the ambient
     occlusion, which shades a face by its neighbours (see `framing`); `decor` adds the
     generated detail: props instead of their voxels, windows, roof edges, road markings."""
-    props = None if decor is None else _prop_mask(decor.blocks, decor.detail.props)
+    props = None if decor is None else _where_any(decor.blocks, decor.detail.props)
     meshed = grid
     if props is not None:
         meshed = grid.copy()
@@ -318,11 +319,11 @@ def iso_polygons(
     return _decorated(polygons, normals, wall, grid, colors, props, decor)
 
 
-def _prop_mask(blocks: np.ndarray, props: np.ndarray) -> np.ndarray | None:
-    """Where `blocks` holds a prop (`props`: a bool per block id), or None if nowhere. One
-    comparison per prop block: a table lookup would widen a whole city's ids to 64 bits."""
+def _where_any(blocks: np.ndarray, chosen: np.ndarray) -> np.ndarray | None:
+    """Where `blocks` holds one of the `chosen` block ids (a bool per id), or None if nowhere.
+    One comparison per chosen id: a table lookup would widen a whole city's ids to 64 bits."""
     mask = None
-    for block in np.flatnonzero(props).tolist():
+    for block in np.flatnonzero(chosen).tolist():
         found = blocks == block
         if found.any():
             mask = found if mask is None else mask | found
@@ -377,7 +378,9 @@ def _decorated(
     if shown:
         voxel = np.floor(centre - 0.5 * normals).astype(np.int64)
         parts += _facades(corners, rgb, key, order, voxel, normals, cut, grid, real, decor, shown)
+    if len(shown) == len(FACADES):  # thinner still: where even a home's window shows
         parts.append(_markings(grid, colors, decor))
+        parts.append(_ripples(grid, colors, decor))
     if found is not None:
         parts.append(_props(grid, colors, found, decor))
     return Polygons(*(np.concatenate(column) for column in zip(*parts)))
@@ -507,6 +510,32 @@ def _markings(grid: np.ndarray, colors: np.ndarray, decor: Decor) -> Polygons:
     n = len(corners)
     block = grid[voxel[:, 0], voxel[:, 1], voxel[:, 2]]
     return Polygons(corners, rgb, np.ones(n), block, np.ones(n))
+
+
+def _ripples(grid: np.ndarray, colors: np.ndarray, decor: Decor) -> Polygons:
+    """A short lighter stroke on two of three water surfaces, placed by a hash of the voxel (as
+    the editor's shader ripples water), just after the roofs on their plane."""
+    real = decor.blocks
+    water = _where_any(real, decor.detail.kinds == WATER)
+    if water is None:
+        return _no_polygons()
+    water[:, :, :-1] &= real[:, :, 1:] == 0
+    x, y, z = np.nonzero(water)
+    h = voxel_hash(x, y, z)
+    keep = h % 3 != 0
+    x, y, z, h = x[keep], y[keep], z[keep], h[keep]
+    if not len(x):
+        return _no_polygons()
+    u = 0.1 + 0.4 * ((h >> 3) % 4) / 3
+    v = 0.15 + 0.6 * ((h >> 5) % 4) / 3
+    corners = np.empty((len(x), 4, 3))
+    corners[:, :, 0] = x[:, None] + u[:, None] + np.array([0, 0.5, 0.5, 0])
+    corners[:, :, 1] = y[:, None] + v[:, None] + np.array([0, 0, 0.1, 0.1])
+    corners[:, :, 2] = z[:, None] + 1.0
+    light = sun_light(np.array([0.0, 0.0, 1.0])) * 1.2
+    rgb = np.clip(np.rint(colors[grid[x, y, z]] * light), 0, 255).astype(np.uint8)
+    n = len(x)
+    return Polygons(corners, rgb, 2.0 * z + 1, grid[x, y, z], np.ones(n))
 
 
 def _props(grid: np.ndarray, colors: np.ndarray, found: PropBoxes, decor: Decor) -> Polygons:

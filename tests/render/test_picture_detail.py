@@ -166,3 +166,18 @@ def test_a_garden_is_lawn_with_bushes_of_a_few_kinds_in_the_editor_too(catalogue
     assert {tuple(c) for c in found.rgb[bushes].astype(int)} <= {
         tuple(int(v) for v in c) for c in mesh.colors[:, :3]
     }
+
+
+def test_water_shows_lighter_ripples_on_its_surface_only_close_up(catalogue):
+    grid = lawn(catalogue, (6, 6, 3))
+    grid[1:5, 1:5, 0] = catalogue.id("water")
+    detail = Detail(catalogue)
+    water = np.asarray(catalogue.block("water").rgb, np.float64)
+    flat, ripple = lit(water, UP), lit(water * 1.2, UP)
+    close = render(grid, catalogue.colors, "iso", SIZE, detail=detail)
+    top = cube_pixels(grid.shape, np.argwhere(grid == catalogue.id("water")), ("top",))
+    assert (close[top] == ripple).all(axis=1).sum() > 20
+    assert (close[top] == flat).all(axis=1).sum() > (close[top] == ripple).all(axis=1).sum()
+    assert not (close[~top] == ripple).all(axis=1).any()
+    far = render(grid, catalogue.colors, "iso", (40, 30), detail=detail)
+    assert not (far == ripple).all(axis=2).any()
