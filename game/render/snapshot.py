@@ -10,6 +10,14 @@ before the roofs on its upper plane. For an elevation of at least arctan(1/sqrt 
 isometric) that is an exact painter's order: a ray crosses a one-voxel slab within one voxel
 horizontally, so no two walls of one slab can overlap on screen, while everything in a higher
 slab, and a slab's roof plane, is nearer than the walls below it.
+
+With the generated detail (`Decor`: the editor's props, windows, roof edges, road markings,
+ripples) the order stays exact: a prop's boxes lie in one slab (inside their voxel, or on the
+ground voxel for a ground-layer prop), and within a slab the walls beside a prop are cut into
+one-voxel pieces and drawn with it far to near, by x + y of each piece's and prop's centre
+(a ray crosses a slab within one voxel in x and in y, so only neighbours can overlap, and
+for those that order is the order in depth). Windows, roof edges, markings and ripples lie
+on their wall piece or roof and are drawn right after it.
 """
 
 from collections.abc import Callable
@@ -256,7 +264,7 @@ class Decor(NamedTuple):
     are at least `FACADE_PX` wide (`facade_kinds`)."""
     recolour: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     """Colours (n, 3) of detail that does not take its block's palette colour (a trunk, a
-    window's glass, a road marking) at voxels (n, 3), as the picture wants them (faded)."""
+    post, a road marking) at voxels (n, 3), as the picture wants them (faded)."""
 
 
 def painter(key: np.ndarray, order: np.ndarray) -> np.ndarray:
