@@ -22,6 +22,7 @@ from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
+from game.render.sun import TIMES, column_tops
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
@@ -35,13 +36,6 @@ def window_config() -> gl.Config:
     )
 
 
-def ground_heights(grid: np.ndarray) -> np.ndarray:
-    """Per column, the height of the first free voxel above the top block: where feet stand."""
-    solid = grid != 0
-    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
-    return np.where(solid.any(axis=2), top, 0)
-
-
 class EditorWindow(pyglet.window.Window):
     def __init__(
         self,
@@ -50,6 +44,7 @@ class EditorWindow(pyglet.window.Window):
         height: int = 720,
         visible: bool = True,
         detail: bool = True,
+        people: bool = True,
     ) -> None:
         super().__init__(
             width,
@@ -61,8 +56,8 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
-        self.scene = Scene(self.level, editor.session.grid, detail=detail)
-        self.heights = ground_heights(editor.session.grid)
+        self.scene = Scene(self.level, editor.session.grid, detail=detail, people=people)
+        self.heights = column_tops(editor.session.grid)
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
@@ -92,8 +87,14 @@ class EditorWindow(pyglet.window.Window):
         self.editor = editor
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
-        self.scene = Scene(self.level, editor.session.grid, detail=self.detail)
-        self.heights = ground_heights(editor.session.grid)
+        self.scene = Scene(
+            self.level,
+            editor.session.grid,
+            detail=self.detail,
+            people=self.people,
+        )
+        self.scene.time_of_day = self.time_of_day
+        self.heights = column_tops(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
@@ -108,6 +109,33 @@ class EditorWindow(pyglet.window.Window):
     @detail.setter
     def detail(self, on: bool) -> None:
         self.scene.detail = on
+
+    @property
+    def people(self) -> bool:
+        """People and cars moving on paths and streets (P, `--people`); they never take a click."""
+        return self.scene.people
+
+    @people.setter
+    def people(self, on: bool) -> None:
+        self.scene.people = on
+
+    def toggle_people(self) -> None:
+        self.people = not self.people
+        self.editor.notify("editor.people_on" if self.people else "editor.people_off")
+
+    @property
+    def time_of_day(self):
+        """Morning, noon (the start) or evening: the sun, its light, the sky and the shadows."""
+        return self.scene.time_of_day
+
+    @time_of_day.setter
+    def time_of_day(self, time) -> None:
+        self.scene.time_of_day = time
+
+    def next_time_of_day(self) -> None:
+        """T: morning → noon → evening → morning, said in a toast."""
+        self.time_of_day = TIMES[(TIMES.index(self.time_of_day) + 1) % len(TIMES)]
+        self.editor.notify(f"editor.time.{self.time_of_day}")
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -159,7 +187,7 @@ class EditorWindow(pyglet.window.Window):
         self.scene.mark_dirty(change.lo, change.hi)
         lo, hi = change.lo, change.hi
         region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1]
-        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = ground_heights(region)
+        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = column_tops(region)
         if self.walker:
             self.walker.settle(self.heights)
         self._ghost_key = None
@@ -442,6 +470,8 @@ class EditorWindow(pyglet.window.Window):
             )
             if zoom:
                 self.orbit.zoom(zoom * 4 * dt)
+        if self.people:
+            self.scene.traffic.step(dt)
         self.editor.tick()
         self.editor.check_goals()
 

@@ -82,8 +82,8 @@ def shaded(
     """
     h = heights[box]
     x0, y0 = box[0].start or 0, box[1].start or 0
-    xs, ys = np.indices(h.shape)
-    top = grid[box][xs, ys, np.maximum(h - 1, 0)]
+    cx, cy = np.indices(h.shape)
+    top = grid[box][cx, cy, np.maximum(h - 1, 0)]
     receives = (h == 1) | ((h > 1) & tables(catalogue).building[top])
     result = np.zeros(h.shape, bool)
     for level in np.unique(h[receives]).tolist():
