@@ -68,7 +68,7 @@ class Traffic:
         self.edited((0, 0), (X - 1, Y - 1), respawn=False)
         self.rng = np.random.default_rng(seed)
         # Figures start near the building site (within `near`), where the pupil looks.
-        box = near or (slice(None), slice(None))
+        self.near = box = near or (slice(None), slice(None))
         people = _spawn_cells(self.walk, box, self.rng, per=60, most=40)
         cars = _spawn_cells(self.drive, box, self.rng, per=50, most=12)
         self.car = np.array([False] * len(people) + [True] * len(cars))
