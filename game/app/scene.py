@@ -371,6 +371,8 @@ class Scene:
         )
         self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, near)
         self.people = people
+        #: The sun's shade drawn (off only to measure what it costs).
+        self.shadows = True
         self.figures = GpuMesh()
         self.ghost = GpuMesh()
         self.ghost_lines = GpuMesh()
@@ -578,7 +580,7 @@ class Scene:
         # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
         fp["view_proj"] = matrix_uniform(view_proj)
         gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
-        for tile in self.shadow_tiles.values():
+        for tile in self.shadow_tiles.values() if self.shadows else ():
             tile.draw()
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
