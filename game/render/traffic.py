@@ -69,8 +69,8 @@ class Traffic:
         self.rng = np.random.default_rng(seed)
         # Figures start near the building site (within `near`), where the pupil looks.
         self.near = box = near or (slice(None), slice(None))
-        people = _spawn_cells(self.walk, box, self.rng, per=60, most=40)
-        cars = _spawn_cells(self.drive, box, self.rng, per=50, most=12)
+        people = _spawn_cells(self.walk, box, self.rng, per=30, most=80)
+        cars = _spawn_cells(self.drive, box, self.rng, per=40, most=16)
         self.car = np.array([False] * len(people) + [True] * len(cars))
         n = len(self.car)
         self.cell = np.concatenate([people, cars]).reshape(n, 2).astype(np.int64)
