@@ -41,6 +41,8 @@ from game.core.session import Session  # noqa: E402
 from game.io.levels import find_level  # noqa: E402
 from game.render.chunks import ChunkGrid  # noqa: E402
 from game.render.detail import Detail  # noqa: E402
+from game.render.sun import DAYLIGHT, Shadow, sun_of  # noqa: E402
+from game.render.traffic import Traffic  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 720
 FRAMES = pick(120, 12)
@@ -52,23 +54,44 @@ def load(name: str) -> Level:
 
 
 def remesh_times(
-    level: Level, edits: int, detail: bool | None = None, clock=time.perf_counter
+    level: Level,
+    edits: int,
+    detail: bool | None = None,
+    clock=time.perf_counter,
+    living: bool = False,
 ) -> list[float]:
     """Milliseconds to re-mesh after one voxel is placed on top of a random column of the zone:
     the bare chunks, or with `detail` off or on as the editor meshes them (with the zone), on
     the clock or on this process's CPU time (`time.process_time`: other programs' load hardly
-    changes it, where a p95 on the clock of a shared machine mostly measures the neighbours)."""
+    changes it, where a p95 on the clock of a shared machine mostly measures the neighbours).
+    With `living`, instead of the chunks: the sun's shade (in the evening, the longest) and the
+    people's ways brought up to date, as the scene does after each edit besides re-meshing."""
     grid = level.city.copy()
-    if detail is None:
-        chunks = ChunkGrid(grid, level.catalogue.colors)
+    if living:
+        day = DAYLIGHT["evening"]
+        shadow = Shadow(grid, level.catalogue, sun_of(level, "evening"), day.shade)
+        traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m)
+
+        def update(lo, hi) -> None:
+            shadow.edited(lo, hi)
+            shadow.meshes()
+            traffic.edited(lo, hi)
     else:
-        chunks = ChunkGrid(
-            grid,
-            level.catalogue.colors,
-            zone=level.in_zone,
-            detail=Detail(level.catalogue) if detail else None,
-        )
-    chunks.mesh_all()
+        if detail is None:
+            chunks = ChunkGrid(grid, level.catalogue.colors)
+        else:
+            chunks = ChunkGrid(
+                grid,
+                level.catalogue.colors,
+                zone=level.in_zone,
+                detail=Detail(level.catalogue) if detail else None,
+            )
+        chunks.mesh_all()
+
+        def update(lo, hi) -> None:
+            chunks.mark_dirty(lo, hi)
+            chunks.remesh_dirty()
+
     rng = np.random.default_rng(1)
     xs, ys = np.nonzero(level.zone_columns)
     times = []
@@ -77,8 +100,7 @@ def remesh_times(
         z = min(int(np.flatnonzero(grid[x, y]).max(initial=0)) + 1, grid.shape[2] - 1)
         grid[x, y, z] = level.catalogue.id("tree")
         start = clock()
-        chunks.mark_dirty((x, y, z), (x, y, z))
-        chunks.remesh_dirty()
+        update((x, y, z), (x, y, z))
         times.append((clock() - start) * 1000)
     return times
 
@@ -93,10 +115,11 @@ def mesh_row(name: str, level: Level) -> tuple[str, ...]:
     times = remesh_times(level, pick(200, 20))
     p95 = float(np.percentile(times, 95))
     # As the editor meshes, detail off and on interleaved, edit for edit the same (one seed).
-    plain, detailed = [], []
+    plain, detailed, living = [], [], []
     for _ in range(pick(4, 1)):
         plain += remesh_times(level, pick(50, 20), False, time.process_time)
         detailed += remesh_times(level, pick(50, 20), True, time.process_time)
+        living += remesh_times(level, pick(50, 20), None, time.process_time, living=True)
     return (
         name,
         "×".join(map(str, level.shape)),
@@ -107,7 +130,7 @@ def mesh_row(name: str, level: Level) -> tuple[str, ...]:
         f"{statistics.median(times):.1f} / {p95:.1f} ms",
         *(
             f"{statistics.median(t):.1f} / {float(np.percentile(t, 95)):.1f} ms"
-            for t in (plain, detailed)
+            for t in (plain, detailed, living)
         ),
     )
 
@@ -334,6 +357,7 @@ def main() -> None:
             "re-mesh after 1 edit (median / p95)",
             "as the editor (zone), detail off: CPU median / p95",
             "detail on: CPU median / p95",
+            "shade and people after 1 edit (evening): CPU median / p95",
         ),
         [mesh_row(name, level) for name, level in levels.items()],
     )

@@ -119,13 +119,17 @@ class Shadow:
     def edited(self, lo, hi) -> None:
         """Columns lo..hi (inclusive) changed: their tops, and the shade their shadow can reach."""
         box = (slice(lo[0], hi[0] + 1), slice(lo[1], hi[1] + 1))
+        # Only these columns changed, so only a shadow as long as the taller of their old and
+        # new tops can have come or gone.
+        tallest = int(self.heights[box].max())
         self.heights[box] = column_tops(self.grid[box])
+        tallest = max(tallest, int(self.heights[box].max()))
         X, Y = self.heights.shape
         sx, sy, sz = (float(v) for v in self.sun)
         horizontal = float(np.hypot(sx, sy))
         reach = 0.0
         if sz > 0 and horizontal > 1e-9:
-            reach = min((int(self.heights.max()) - 1) * horizontal / sz + 1, float(X + Y))
+            reach = min(max(tallest - 1, 0) * horizontal / sz + 1, float(X + Y))
         # Shadows fall away from the sun: the edited box, swept that far along -sun.
         dx, dy = (-sx / horizontal, -sy / horizontal) if horizontal > 1e-9 else (0.0, 0.0)
         xs = (lo[0], hi[0] + 1, lo[0] + dx * reach, hi[0] + 1 + dx * reach)
