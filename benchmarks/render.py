@@ -70,7 +70,7 @@ def remesh_times(
     if living:
         day = DAYLIGHT["evening"]
         shadow = Shadow(grid, level.catalogue, sun_of(level, "evening"), day.shade)
-        traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m)
+        traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
 
         def update(lo, hi) -> None:
             shadow.edited(lo, hi)

@@ -364,12 +364,7 @@ class Scene:
         self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
         self.shadow_tiles: dict[tuple[int, int], GpuMesh] = {}
         self._upload_sky()
-        zx, zy = np.nonzero(level.zone_columns)
-        near = (
-            slice(max(0, zx.min() - 24), zx.max() + 25),
-            slice(max(0, zy.min() - 24), zy.max() + 25),
-        )
-        self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, near)
+        self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
         self.people = people
         #: The sun's shade drawn (off only to measure what it costs).
         self.shadows = True

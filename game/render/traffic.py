@@ -53,7 +53,7 @@ class Traffic:
         grid: np.ndarray,
         catalogue: Catalogue,
         voxel_size_m: float,
-        near: tuple[slice, slice] | None = None,
+        zone: np.ndarray | None = None,
         seed: int = SEED,
     ) -> None:
         self.grid = grid
@@ -67,10 +67,21 @@ class Traffic:
         self.drive = np.zeros((X, Y), bool)
         self.edited((0, 0), (X - 1, Y - 1), respawn=False)
         self.rng = np.random.default_rng(seed)
-        # Figures start near the building site (within `near`), where the pupil looks.
-        self.near = box = near or (slice(None), slice(None))
-        people = _spawn_cells(self.walk, box, self.rng, per=30, most=80)
-        cars = _spawn_cells(self.drive, box, self.rng, per=40, most=16)
+        # Figures start where a pupil looks: around the building site (the editable `zone`)
+        # and the middle of the level, where the views start; on a small level that is all.
+        near = np.ones((X, Y), bool)
+        if zone is not None and zone.any():
+            near[:] = False
+            xs, ys = np.nonzero(zone)
+            for (x0, x1), (y0, y1), margin in (
+                ((xs.min(), xs.max()), (ys.min(), ys.max()), 24),
+                ((X // 2, X // 2), (Y // 2, Y // 2), 32),
+            ):
+                near[
+                    max(0, x0 - margin) : x1 + margin + 1, max(0, y0 - margin) : y1 + margin + 1
+                ] = True
+        people = _spawn_cells(self.walk & near, self.rng, per=30, most=80)
+        cars = _spawn_cells(self.drive & near, self.rng, per=40, most=16)
         self.car = np.array([False] * len(people) + [True] * len(cars))
         n = len(self.car)
         self.cell = np.concatenate([people, cars]).reshape(n, 2).astype(np.int64)
@@ -193,14 +204,11 @@ class Traffic:
         return _boxes_mesh(boxes)
 
 
-def _spawn_cells(
-    ways: np.ndarray, box: tuple[slice, slice], rng: np.random.Generator, per: int, most: int
-) -> np.ndarray:
-    """Start cells: one figure per `per` free cells of `box`, at most `most`."""
-    xs, ys = np.nonzero(ways[box])
+def _spawn_cells(ways: np.ndarray, rng: np.random.Generator, per: int, most: int) -> np.ndarray:
+    """Start cells: one figure per `per` cells of `ways`, at most `most`."""
+    xs, ys = np.nonzero(ways)
     if not xs.size:
         return np.zeros((0, 2), np.int64)
-    xs, ys = xs + (box[0].start or 0), ys + (box[1].start or 0)
     count = min(most, max(1, xs.size // per))
     pick = rng.choice(xs.size, size=count, replace=False)
     return np.stack([xs[pick], ys[pick]], axis=1)
