@@ -221,10 +221,13 @@ def prop_mesh(
         colours[:, own] = catalogue.colors[blocks[chosen]].astype(np.float32)[:, None, :]
         rgb_rows.append(colours.reshape(-1, 3))
         alpha_rows.append(np.repeat(np.where(inside[chosen], 128, 0), len(boxes)))
-    boxes_all = np.concatenate(box_rows)
-    rgb = np.concatenate(rgb_rows)
-    alpha = np.concatenate(alpha_rows)
-    box = boxes_all.astype(np.float32)  # (n, 6): origin and size
+    return box_mesh(np.concatenate(box_rows), np.concatenate(rgb_rows), np.concatenate(alpha_rows))
+
+
+def box_mesh(boxes: np.ndarray, rgb: np.ndarray, alpha: np.ndarray) -> Mesh:
+    """Boxes (n, 6: low corner and size) without their bottoms, coloured `rgb` (n, 3) with
+    `alpha` (n,), the lower corners of their sides a little darker (they stand on something)."""
+    box = np.asarray(boxes, np.float32)
     n = len(box)
     positions = box[:, None, None, :3] + _FACE_CORNERS[None] * box[:, None, None, 3:]
     shade = _FACE_SHADE[None, :, :, None] * np.asarray(rgb, np.float32)[:, None, None, :]

@@ -14,6 +14,7 @@ import numpy as np
 from game.core.catalogue import Catalogue
 from game.core.indicators.base import tables
 from game.core.mesh import Mesh
+from game.render.detail import box_mesh
 
 CAR_BLOCKS = ("road",)
 SEED = 17
@@ -30,19 +31,6 @@ _PAINTS = np.array(
     np.uint8,
 )
 _TROUSERS, _SKIN, _GLASS = (50, 55, 80), (235, 190, 150), (60, 72, 90)
-
-# A box without its bottom: 5 faces × 4 corners (unit cube), their normals, 2 triangles each.
-_FACES = (
-    ((1, 0, 0), ((1, 0, 0), (1, 1, 0), (1, 1, 1), (1, 0, 1))),
-    ((-1, 0, 0), ((0, 1, 0), (0, 0, 0), (0, 0, 1), (0, 1, 1))),
-    ((0, 1, 0), ((1, 1, 0), (0, 1, 0), (0, 1, 1), (1, 1, 1))),
-    ((0, -1, 0), ((0, 0, 0), (1, 0, 0), (1, 0, 1), (0, 0, 1))),
-    ((0, 0, 1), ((0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 1, 1))),
-)
-_CORNERS = np.array([c for _, cs in _FACES for c in cs], np.float32)
-_NORMALS = np.array([n for n, cs in _FACES for _ in cs], np.int8)
-_QUAD = np.array([0, 1, 2, 0, 2, 3], np.uint32)
-_BOX_INDICES = (np.arange(5, dtype=np.uint32)[:, None] * 4 + _QUAD).ravel()
 
 
 class Traffic:
@@ -223,15 +211,7 @@ def _boxes_mesh(boxes: list) -> Mesh:
     sy = np.concatenate([b[4] for b in boxes])
     sz = np.concatenate([np.broadcast_to(b[5], b[0].shape) for b in boxes])
     rgb = np.concatenate([b[6] for b in boxes]).astype(np.uint8)
-    lo = np.stack([cx - sx / 2, cy - sy / 2, z0], 1)
-    size = np.stack([sx, sy, sz], 1)
-    positions = (lo[:, None, :] + _CORNERS[None] * size[:, None, :]).astype(np.float32)
-    n = len(cx)
-    colors = np.concatenate([rgb, np.full((n, 1), 255, np.uint8)], 1)
-    indices = (np.arange(n, dtype=np.uint32)[:, None] * 20 + _BOX_INDICES[None]).ravel()
-    return Mesh(
-        positions.reshape(-1, 3),
-        np.tile(_NORMALS, (n, 1)),
-        np.repeat(colors, 20, axis=0),
-        indices,
+    # Alpha 255: drawn by the plain voxel shader, as inside the zone (not paled).
+    return box_mesh(
+        np.stack([cx - sx / 2, cy - sy / 2, z0, sx, sy, sz], 1), rgb, np.full(len(cx), 255)
     )
