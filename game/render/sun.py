@@ -72,9 +72,10 @@ def shaded(
     heights: np.ndarray,
     sun: np.ndarray,
     box: tuple[slice, slice],
-) -> np.ndarray:
-    """Bool over the columns `box`: whose top lies in the shadow of the city (`heights` from
-    `column_tops`, of the whole grid: shadows come from beyond the box).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bools over the columns `box`: whose top lies in the shadow of the city (`heights` from
+    `column_tops`, of the whole grid: shadows come from beyond the box), and whose top can
+    take a shadow at all.
 
     Only tops a shadow can lie on flat are asked: bare ground (nothing above the ground layer)
     and roofs (a building block on top). A tree or a bench casts shade but takes none, so no
@@ -89,7 +90,7 @@ def shaded(
     for level in np.unique(h[receives]).tolist():
         xs, ys = np.nonzero(receives & (h == level))
         result[xs, ys] = ~lit(heights, xs + x0, ys + y0, sun, start=float(level))
-    return result
+    return result, receives
 
 
 class Shadow:
@@ -108,6 +109,7 @@ class Shadow:
         self.color = color
         self.heights = column_tops(grid)
         self.shade = np.zeros(self.heights.shape, bool)
+        self.receives = np.zeros(self.heights.shape, bool)
         self.dirty: set[tuple[int, int]] = set()
         self.relight(sun, color)
 
@@ -143,11 +145,14 @@ class Shadow:
         self._recompute(region)
 
     def _recompute(self, box: tuple[slice, slice]) -> None:
-        self.shade[box] = shaded(self.grid, self.catalogue, self.heights, self.sun, box)
+        self.shade[box], self.receives[box] = shaded(
+            self.grid, self.catalogue, self.heights, self.sun, box
+        )
         X, Y = self.heights.shape
         t = self.TILE
-        bx = range(box[0].start or 0, box[0].stop or X)
-        by = range(box[1].start or 0, box[1].stop or Y)
+        # A cell's soft edge depends on its neighbours: their tiles are meshed again too.
+        bx = range(max(0, (box[0].start or 0) - 1), min(X, (box[0].stop or X) + 1))
+        by = range(max(0, (box[1].start or 0) - 1), min(Y, (box[1].stop or Y) + 1))
         if len(bx) and len(by):
             self.dirty |= {
                 (i, j)
@@ -158,45 +163,60 @@ class Shadow:
     def meshes(self) -> dict[tuple[int, int], Mesh]:
         """The tiles changed since the last call, meshed."""
         t = self.TILE
+        kind = self.kinds()
+        # The edge half as dark as the shade: a soft edge, one cell wide.
+        edge = tuple((c + 255) // 2 for c in self.color[:3]) + (255,)
         out = {}
         for i, j in sorted(self.dirty):
             box = (slice(i * t, (i + 1) * t), slice(j * t, (j + 1) * t))
             out[(i, j)] = shade_mesh(
-                self.shade[box], self.heights[box], self.color, origin=(i * t, j * t)
+                kind[box], self.heights[box], (self.color, edge), origin=(i * t, j * t)
             )
         self.dirty.clear()
         return out
 
+    def kinds(self) -> np.ndarray:
+        """(X, Y) uint8: 0 in the sun, 1 in the shade, 2 on the shade's edge (a shaded top
+        beside a sunny one of the same height)."""
+        sunny = np.pad(self.receives & ~self.shade, 1)
+        h = np.pad(self.heights, 1, constant_values=-1)
+        edge = np.zeros(self.shade.shape, bool)
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            near = (slice(1 + dx, h.shape[0] - 1 + dx), slice(1 + dy, h.shape[1] - 1 + dy))
+            edge |= sunny[near] & (h[near] == self.heights)
+        return np.where(self.shade, np.where(edge, 2, 1), 0).astype(np.uint8)
+
 
 def shade_mesh(
-    shade: np.ndarray, heights: np.ndarray, color: tuple, origin: tuple[int, int] = (0, 0)
+    kind: np.ndarray, heights: np.ndarray, colors: tuple, origin: tuple[int, int] = (0, 0)
 ) -> Mesh:
-    """The shaded cells as few quads just above their tops: runs along x within a row, then
-    equal runs of consecutive rows merged into one rectangle."""
-    # Runs along x: a run starts where the shade starts or the height changes.
-    s = shade.T  # (Y, X): rows of constant y
-    h = heights.T
+    """The shaded cells (`kind` 1 or 2, drawn in `colors[kind - 1]`) as few quads just above
+    their tops: runs along x within a row, then equal runs of consecutive rows merged into one
+    rectangle."""
+    # Runs along x: a run starts where the shade starts or its height or kind changes.
+    s = (kind > 0).T  # (Y, X): rows of constant y
+    key = (heights.astype(np.int64) * 4 + kind).T
     before = np.zeros_like(s)
-    before[:, 1:] = s[:, :-1] & (h[:, 1:] == h[:, :-1])
+    before[:, 1:] = s[:, :-1] & (key[:, 1:] == key[:, :-1])
     after = np.zeros_like(s)
-    after[:, :-1] = s[:, 1:] & (h[:, 1:] == h[:, :-1])
+    after[:, :-1] = s[:, 1:] & (key[:, 1:] == key[:, :-1])
     ys, x0 = np.nonzero(s & ~before)
     _, x1 = np.nonzero(s & ~after)  # same row-major order: the i-th start and end pair up
-    hz = h[ys, x0]
+    hk = key[ys, x0]
     if not ys.size:
         return Mesh.empty()
-    # Equal runs (x0, x1, height) in consecutive rows become one rectangle.
-    order = np.lexsort((ys, hz, x1, x0))
-    ys, x0, x1, hz = ys[order], x0[order], x1[order], hz[order]
+    # Equal runs (x0, x1, height and kind) in consecutive rows become one rectangle.
+    order = np.lexsort((ys, hk, x1, x0))
+    ys, x0, x1, hk = ys[order], x0[order], x1[order], hk[order]
     same = np.zeros(ys.size, bool)
-    same[1:] = (x0[1:] == x0[:-1]) & (x1[1:] == x1[:-1]) & (hz[1:] == hz[:-1])
+    same[1:] = (x0[1:] == x0[:-1]) & (x1[1:] == x1[:-1]) & (hk[1:] == hk[:-1])
     same[1:] &= ys[1:] == ys[:-1] + 1
     first = np.flatnonzero(~same)
     last = np.append(first[1:] - 1, ys.size - 1)
     ox, oy = origin
     ax0, ax1 = (x0[first] + ox).astype(np.float32), (x1[first] + ox + 1).astype(np.float32)
     ay0, ay1 = (ys[first] + oy).astype(np.float32), (ys[last] + oy + 1).astype(np.float32)
-    z = hz[first].astype(np.float32) + LIFT
+    z = (hk[first] // 4).astype(np.float32) + LIFT
     corners = np.stack(
         [
             np.stack([ax0, ay0, z], 1),
@@ -210,5 +230,6 @@ def shade_mesh(
     base = (np.arange(n, dtype=np.uint32) * 4)[:, None]
     indices = (base + np.array([0, 1, 2, 0, 2, 3], np.uint32)).ravel()
     normals = np.tile(np.array([[0, 0, 1]], np.int8), (4 * n, 1))
-    colors = np.tile(np.array([color], np.uint8), (4 * n, 1))
-    return Mesh(corners, normals, colors, indices)
+    table = np.array([(0, 0, 0, 0), *colors], np.uint8)
+    colors_ = np.repeat(table[hk[first] % 4], 4, axis=0)
+    return Mesh(corners, normals, colors_, indices)

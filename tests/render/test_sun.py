@@ -74,15 +74,23 @@ def test_an_edit_recomputes_the_shade_it_can_reach(tower):
 
 def test_the_mesh_covers_exactly_the_shaded_cells_just_above_their_tops(tower):
     level, grid = tower
-    shade = _shade(level, grid, "evening")
+    shadow = Shadow(grid, level.catalogue, sun_of(level, "evening"), DAYLIGHT["evening"].shade)
+    kind = shadow.kinds()
+    shade = shadow.shade
+    assert (kind > 0).sum() == shade.sum() and (kind == 2).any() and (kind == 1).any()
+    edge = tuple((c + 255) // 2 for c in shadow.color[:3]) + (255,)
     heights = column_tops(grid)
-    mesh = shade_mesh(shade, heights, DAYLIGHT["evening"].shade)
+    mesh = shade_mesh(kind, heights, (shadow.color, edge))
     covered = np.zeros(shade.shape, int)
     quads = mesh.positions.reshape(-1, 4, 3)
-    for quad in quads:
+    for quad, colour in zip(quads, mesh.colors[::4]):
         (x0, y0, z), (x1, y1, _) = quad[0], quad[2]
-        covered[int(x0) : int(x1), int(y0) : int(y1)] += 1
+        cells = (slice(int(x0), int(x1)), slice(int(y0), int(y1)))
+        covered[cells] += 1
         assert np.allclose(z, heights[int(x0), int(y0)] + 0.03)
+        # The shade's edge (beside a sunny cell) half as dark: a soft edge.
+        assert tuple(colour) == (edge if kind[cells].max() == 2 else shadow.color)
+        assert kind[cells].min() == kind[cells].max()
     assert np.array_equal(covered, shade.astype(int))  # each shaded cell once, nothing else
     assert len(quads) < shade.sum() / 3  # merged into rectangles
     assert (mesh.normals[:, 2] == 1).all()
