@@ -99,9 +99,8 @@ class Traffic:
         self.walk[box] = free & self._walkable[ground]
         self.drive[box] = free & self._drivable[ground]
         if respawn and len(self):
-            ways = np.where(self.car[:, None, None], self.drive[None], self.walk[None])
-            n = np.arange(len(self))
-            blocked = ~ways[n, self.target[:, 0], self.target[:, 1]]
+            x, y = self.target[:, 0], self.target[:, 1]
+            blocked = ~np.where(self.car, self.drive[x, y], self.walk[x, y])
             self.target[blocked] = self.cell[blocked]
             self.progress[blocked] = 1.0
 

@@ -25,11 +25,11 @@ def _traffic(level, grid, seed=17):
 
 
 def _on_their_ways(traffic):
-    ways = np.where(traffic.car[:, None, None], traffic.drive[None], traffic.walk[None])
-    n = np.arange(len(traffic))
-    return ways[n, traffic.cell[:, 0], traffic.cell[:, 1]].all() and (
-        ways[n, traffic.target[:, 0], traffic.target[:, 1]].all()
-    )
+    def on(at):
+        x, y = at[:, 0], at[:, 1]
+        return np.where(traffic.car, traffic.drive[x, y], traffic.walk[x, y]).all()
+
+    return on(traffic.cell) and on(traffic.target)
 
 
 def test_figures_stay_on_their_ways_and_move(town):
