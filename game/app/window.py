@@ -22,7 +22,7 @@ from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
-from game.render.sun import TIMES, column_tops
+from game.render.sun import TIMES, TimeOfDay, column_tops
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
@@ -87,13 +87,9 @@ class EditorWindow(pyglet.window.Window):
         self.editor = editor
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
-        self.scene = Scene(
-            self.level,
-            editor.session.grid,
-            detail=self.detail,
-            people=self.people,
-        )
-        self.scene.time_of_day = self.time_of_day
+        old = self.scene
+        self.scene = Scene(self.level, editor.session.grid, detail=old.detail, people=old.people)
+        self.scene.time_of_day = old.time_of_day
         self.heights = column_tops(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
@@ -124,12 +120,12 @@ class EditorWindow(pyglet.window.Window):
         self.editor.notify("editor.people_on" if self.people else "editor.people_off")
 
     @property
-    def time_of_day(self):
+    def time_of_day(self) -> TimeOfDay:
         """Morning, noon (the start) or evening: the sun, its light, the sky and the shadows."""
         return self.scene.time_of_day
 
     @time_of_day.setter
-    def time_of_day(self, time) -> None:
+    def time_of_day(self, time: TimeOfDay) -> None:
         self.scene.time_of_day = time
 
     def next_time_of_day(self) -> None:

@@ -60,7 +60,8 @@ def sun_of(level: Level, time: TimeOfDay) -> np.ndarray:
 
 
 def column_tops(grid: np.ndarray) -> np.ndarray:
-    """(X, Y): one above each column's highest block (0 for a column of air)."""
+    """(X, Y): one above each column's highest block (0 for a column of air): where a walker's
+    feet stand, and the top a shade is tested on."""
     solid = grid != 0
     top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
     return np.where(solid.any(axis=2), top, 0).astype(np.int64)

@@ -146,3 +146,12 @@ def test_the_same_seed_gives_the_same_picture(window):
     for _ in range(5):
         window.update(0.2)
     assert np.array_equal(_frame(window), first)
+
+
+def test_a_restored_design_keeps_the_time_of_day_and_the_people_switch(window):
+    from game.app.launch import PlayOptions, create_editor
+
+    window.time_of_day, window.people = "evening", False
+    window.replace_editor(create_editor(PlayOptions(level="demo")))
+    assert window.time_of_day == "evening" and not window.people
+    assert np.allclose(window.scene.sun, window.scene.shadow.sun)
