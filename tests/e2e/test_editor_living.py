@@ -155,3 +155,15 @@ def test_a_restored_design_keeps_the_time_of_day_and_the_people_switch(window):
     window.replace_editor(create_editor(PlayOptions(level="demo")))
     assert window.time_of_day == "evening" and not window.people
     assert np.allclose(window.scene.sun, window.scene.shadow.sun)
+
+
+def test_play_people_off_reaches_the_window(monkeypatch):
+    """`quartier play --people off` (and the default, on) as the window gets it."""
+    import game.app.launch as launch
+    from game.cli import main
+
+    seen = []
+    monkeypatch.setattr(launch, "play", lambda options: seen.append(options.people) or 0)
+    assert main(["play", "--headless", "--level", "demo", "--people", "off"]) == 0
+    assert main(["play", "--headless", "--level", "demo"]) == 0
+    assert seen == [False, True]
