@@ -90,19 +90,31 @@ class Traffic:
         return len(self.car)
 
     def edited(self, lo, hi, respawn: bool = True) -> None:
-        """Columns lo..hi changed: where one can walk and drive there; a figure whose cell or
-        next cell was built over turns back (or, boxed in, stays where it is)."""
+        """Columns lo..hi changed: where one can walk and drive there. A figure whose next cell
+        was built over turns back; one built in goes to another free cell of its kind (a
+        pupil who builds where someone stands sees them step aside, not inside the wall)."""
         box = (slice(lo[0], hi[0] + 1), slice(lo[1], hi[1] + 1))
         column = self.grid[box]
         free = ~(column[:, :, 1:] != 0).any(axis=2)
         ground = column[:, :, 0]
         self.walk[box] = free & self._walkable[ground]
         self.drive[box] = free & self._drivable[ground]
-        if respawn and len(self):
-            x, y = self.target[:, 0], self.target[:, 1]
-            blocked = ~np.where(self.car, self.drive[x, y], self.walk[x, y])
-            self.target[blocked] = self.cell[blocked]
-            self.progress[blocked] = 1.0
+        if not respawn or not len(self):
+            return
+        blocked = ~self._on_way(self.target)
+        self.target[blocked] = self.cell[blocked]
+        self.progress[blocked] = 1.0
+        for i in np.flatnonzero(~self._on_way(self.cell)).tolist():
+            ways = self.drive if self.car[i] else self.walk
+            free = np.flatnonzero(ways)
+            if free.size:
+                x, y = np.unravel_index(free[self.rng.integers(free.size)], ways.shape)
+                self.cell[i] = self.target[i] = (int(x), int(y))
+
+    def _on_way(self, at: np.ndarray) -> np.ndarray:
+        """For each figure: is its cell in `at` (N, 2) one it may be on (road or walkable)?"""
+        x, y = at[:, 0], at[:, 1]
+        return np.where(self.car, self.drive[x, y], self.walk[x, y])
 
     def step(self, dt: float) -> None:
         """Move every figure on by `dt` seconds."""

@@ -25,11 +25,7 @@ def _traffic(level, grid, seed=17):
 
 
 def _on_their_ways(traffic):
-    def on(at):
-        x, y = at[:, 0], at[:, 1]
-        return np.where(traffic.car, traffic.drive[x, y], traffic.walk[x, y]).all()
-
-    return on(traffic.cell) and on(traffic.target)
+    return traffic._on_way(traffic.cell).all() and traffic._on_way(traffic.target).all()
 
 
 def test_figures_stay_on_their_ways_and_move(town):
@@ -75,13 +71,14 @@ def test_building_over_a_way_turns_the_figures_away(town):
     traffic = _traffic(level, grid)
     for _ in range(20):
         traffic.step(1 / 10)
-    # A wall across the whole road and path but where figures stand now.
-    free = np.ones(grid.shape[:2], bool)
-    free[traffic.cell[:, 0], traffic.cell[:, 1]] = False
+    # A wall across the road and the path, over the figures that stand there too.
     wall = np.zeros(grid.shape[:2], bool)
-    wall[18:23, :] = free[18:23, :]
+    wall[14:27, :] = True
+    inside = wall[traffic.cell[:, 0], traffic.cell[:, 1]]
+    assert inside.any()
     grid[wall, 1] = level.catalogue.id("housing")
-    traffic.edited((18, 0, 1), (22, 29, 1))
+    traffic.edited((14, 0, 1), (26, 29, 1))
+    assert _on_their_ways(traffic)  # those built in stepped aside at once
     for _ in range(200):
         traffic.step(1 / 10)
         assert _on_their_ways(traffic)
