@@ -1,4 +1,6 @@
-"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover.
+"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover,
+the sun's shade at the time of day (`game.render.sun`) and the people and cars
+(`game.render.traffic`).
 
 Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched are re-meshed
 and re-uploaded before the next frame.

@@ -3,6 +3,7 @@
 Left button: the current tool (drag for box, line, building, stamp). Right click: remove
 (as in Townscaper); right drag: orbit. Middle or shift+left drag: pan. Wheel: zoom towards
 the cursor. TAB: walk mode (WASD, right-drag to look). F2/F3/F4: bird's-eye, plan, street.
+T: morning, noon, evening. P: people and cars on or off.
 """
 
 import math
