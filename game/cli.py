@@ -394,6 +394,7 @@ def cmd_play(args: argparse.Namespace, lang: Language) -> int:
             pseudonym=args.pseudonym,
             server=args.server or "",
             detail=args.detail == "on",
+            people=args.people == "on",
         )
     )
 
@@ -491,6 +492,7 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--pseudonym")
     p.add_argument("--server", metavar="URL")
     p.add_argument("--detail", choices=("on", "off"), default="on", help=t("cli.help.play_detail"))
+    p.add_argument("--people", choices=("on", "off"), default="on", help=t("cli.help.play_people"))
     p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(

@@ -48,14 +48,6 @@ STREET_MARGIN_M = 40.0
 """How far around the zone the street view may stand."""
 
 
-def ground_heights(grid: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:
-    """Per column, the height of the first free voxel above the top block: where feet stand
-    (the walk camera's ground map)."""
-    solid = grid != 0
-    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
-    return np.where(solid.any(axis=2), top, 0)
-
-
 def _line_of_sight(
     heights: npt.NDArray[np.integer],
     start: npt.NDArray[np.float64],

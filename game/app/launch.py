@@ -32,6 +32,7 @@ class PlayOptions:
     headless: bool = False
     lang: Language = "en"
     detail: bool = True  # `--detail off`: plain blocks, no generated windows, trees, ...
+    people: bool = True  # `--people off`: no people and cars moving through the view
     # `--join`: a workshop's code or link; with `pseudonym` joined at once, else the start
     # screen asks for the nickname
     join: str | None = None
@@ -97,7 +98,11 @@ def play(options: PlayOptions) -> int:
         options = replace(options, level=choice.level, design=choice.design)
     editor = create_editor(options)
     window = EditorWindow(
-        editor, *options.size, visible=not options.headless, detail=options.detail
+        editor,
+        *options.size,
+        visible=not options.headless,
+        detail=options.detail,
+        people=options.people,
     )
     if not options.headless and not options.design:
         offer_recovery(window)

@@ -116,6 +116,13 @@ class Action(_Step):
     action: str
 
 
+class TimeOfDay(_Step):
+    """Set the time of day (what T cycles through): the sun, its light, the sky, the shadows."""
+
+    do: Literal["time"]
+    time: Literal["morning", "noon", "evening"]
+
+
 class Screenshot(_Step):
     do: Literal["screenshot"]
     path: str
@@ -142,6 +149,7 @@ Step = Annotated[
     | Camera
     | Walk
     | Action
+    | TimeOfDay
     | Screenshot
     | Wait,
     Field(discriminator="do"),
@@ -255,13 +263,15 @@ class ScriptRunner:
             walker = w.walker
             assert walker is not None
             for _ in range(max(1, int(step.seconds * 30))):
-                w.update(0.0)  # no keys held: only the editor's per-frame work
+                w.update(1 / 30)  # no keys held: the editor's per-frame work, people walk on
                 walker.walk(step.forward, step.right, 1 / 30)
                 w.editor.walked_on(*w.feet())
         elif isinstance(step, Action):
             if step.action not in BY_ID:
                 raise QuartierError("error.unknown_action", action=step.action)
             w.run_action(step.action)
+        elif isinstance(step, TimeOfDay):
+            w.time_of_day = step.time
         elif isinstance(step, Screenshot):
             self.settle()
             write_png(Path(step.path), self.frame())

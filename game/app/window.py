@@ -3,6 +3,7 @@
 Left button: the current tool (drag for box, line, building, stamp). Right click: remove
 (as in Townscaper); right drag: orbit. Middle or shift+left drag: pan. Wheel: zoom towards
 the cursor. TAB: walk mode (WASD, right-drag to look). F2/F3/F4: bird's-eye, plan, street.
+T: morning, noon, evening. P: people and cars on or off.
 """
 
 import math
@@ -13,7 +14,7 @@ from pyglet import gl
 from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
-from game.app.camera import OrbitCamera, Preset, WalkCamera, ground_heights, street_spot
+from game.app.camera import OrbitCamera, Preset, WalkCamera, street_spot
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
@@ -22,6 +23,7 @@ from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
+from game.render.sun import TIMES, TimeOfDay, column_tops
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
@@ -43,6 +45,7 @@ class EditorWindow(pyglet.window.Window):
         height: int = 720,
         visible: bool = True,
         detail: bool = True,
+        people: bool = True,
     ) -> None:
         super().__init__(
             width,
@@ -54,8 +57,8 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
-        self.scene = Scene(self.level, editor.session.grid, detail=detail)
-        self.heights = ground_heights(editor.session.grid)
+        self.scene = Scene(self.level, editor.session.grid, detail=detail, people=people)
+        self.heights = column_tops(editor.session.grid)
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
@@ -85,8 +88,10 @@ class EditorWindow(pyglet.window.Window):
         self.editor = editor
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
-        self.scene = Scene(self.level, editor.session.grid, detail=self.detail)
-        self.heights = ground_heights(editor.session.grid)
+        old = self.scene
+        self.scene = Scene(self.level, editor.session.grid, detail=old.detail, people=old.people)
+        self.scene.time_of_day = old.time_of_day
+        self.heights = column_tops(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
@@ -101,6 +106,33 @@ class EditorWindow(pyglet.window.Window):
     @detail.setter
     def detail(self, on: bool) -> None:
         self.scene.detail = on
+
+    @property
+    def people(self) -> bool:
+        """People and cars moving on paths and streets (P, `--people`); they never take a click."""
+        return self.scene.people
+
+    @people.setter
+    def people(self, on: bool) -> None:
+        self.scene.people = on
+
+    def toggle_people(self) -> None:
+        self.people = not self.people
+        self.editor.notify("editor.people_on" if self.people else "editor.people_off")
+
+    @property
+    def time_of_day(self) -> TimeOfDay:
+        """Morning, noon (the start) or evening: the sun, its light, the sky and the shadows."""
+        return self.scene.time_of_day
+
+    @time_of_day.setter
+    def time_of_day(self, time: TimeOfDay) -> None:
+        self.scene.time_of_day = time
+
+    def next_time_of_day(self) -> None:
+        """T: morning → noon → evening → morning, said in a toast."""
+        self.time_of_day = TIMES[(TIMES.index(self.time_of_day) + 1) % len(TIMES)]
+        self.editor.notify(f"editor.time.{self.time_of_day}")
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -160,7 +192,7 @@ class EditorWindow(pyglet.window.Window):
         self.scene.mark_dirty(change.lo, change.hi)
         lo, hi = change.lo, change.hi
         region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1]
-        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = ground_heights(region)
+        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = column_tops(region)
         if self.walker:
             self.walker.settle(self.heights)
         self._ghost_key = None
@@ -443,6 +475,8 @@ class EditorWindow(pyglet.window.Window):
             )
             if zoom:
                 self.orbit.zoom(zoom * 4 * dt)
+        if self.people:
+            self.scene.traffic.step(dt)
         self.editor.tick()
         self.editor.check_goals()
 

@@ -369,13 +369,14 @@ def test_perspective_maps_the_near_and_far_planes_to_the_ends_of_the_depth_range
 def test_the_street_and_walk_views_of_every_bundled_level_look_along_open_ground(level_id):
     """F4 and then Tab: the eye is not in a wall and sees at least 40 m before the first wall
     (Kaiserslautern's street view, from the level's centre, looked into a house)."""
-    from game.app.camera import STREET_OPEN_M, ground_heights, street_spot
+    from game.app.camera import STREET_OPEN_M, street_spot
     from game.core.raycast import cast_ray
     from game.io.levels import find_level
+    from game.render.sun import column_tops
 
     level = find_level(level_id)
     size = level.doc.voxel_size_m
-    heights = ground_heights(level.city)
+    heights = column_tops(level.city)
     spot = street_spot(heights, level.zone_columns, size, OrbitCamera.STREET_DISTANCE_M / size)
     assert spot is not None
     x, y = int(spot[0]), int(spot[1])
