@@ -19,12 +19,13 @@ from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
-from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
+from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
+MARKER = 13  # an info marker's radius in layout units (`widgets.Canvas`)
 
 
 def window_config() -> gl.Config:
@@ -50,6 +51,7 @@ class EditorWindow(pyglet.window.Window):
         height: int = 720,
         visible: bool = True,
         detail: bool = True,
+        ui_factor: float = 1.0,
     ) -> None:
         super().__init__(
             width,
@@ -61,6 +63,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
+        self.ui_factor = ui_factor  # `--ui-scale`: bigger or smaller than automatic
         self.scene = Scene(self.level, editor.session.grid, detail=detail)
         self.heights = ground_heights(editor.session.grid)
         editor.on_change = self._on_change
@@ -81,7 +84,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self._ghost_key: tuple[object, ...] | None = None
         self._markers = Canvas()  # the info markers' circles, labels and buttons
-        self._markers_key: tuple[int, ...] | None = None  # which markers it shows
+        self._markers_key: tuple[float, ...] | None = None  # scale, which markers it shows
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
@@ -108,6 +111,11 @@ class EditorWindow(pyglet.window.Window):
     @detail.setter
     def detail(self, on: bool) -> None:
         self.scene.detail = on
+
+    @property
+    def ui_scale(self) -> float:
+        """How much bigger than at 1280×720 the HUD and dialogs are drawn (`widgets.ui_scale`)."""
+        return window_ui_scale(self, self.ui_factor)
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -231,12 +239,12 @@ class EditorWindow(pyglet.window.Window):
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
-        self.hud.refresh(self.width, self.height, self.walker is not None)
+        self.hud.refresh(self.width, self.height, self.walker is not None, self.ui_scale)
         self.hud.draw()
         if self.help_canvas:
             self.help_canvas.draw()
         if self.dialog:
-            self.dialog.layout(self.width, self.height)
+            self.dialog.layout(self.width, self.height, self.ui_scale)
             self.dialog.draw()
 
     def _draw_markers(self) -> None:
@@ -255,34 +263,41 @@ class EditorWindow(pyglet.window.Window):
             for i, pos in enumerate(positions)
             if pos is not None and not self.hud.covers(*pos) and sight[i]
         ]
-        key = tuple(i for i, _ in shown)
+        scale = self.ui_scale
+        key = (scale, *(i for i, _ in shown))
         if key != self._markers_key:
             self._markers_key = key
-            self._markers = canvas = Canvas()
+            self._markers = canvas = Canvas(scale=scale)
             self._marker_parts = []
             for i, (x, y) in shown:
                 circle = pyglet.shapes.Circle(
-                    x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
+                    x,
+                    y,
+                    MARKER * scale,
+                    color=(30, 110, 200, 240),
+                    batch=canvas.batch,
+                    group=canvas.back,
                 )
                 canvas.items.append(circle)
                 label = canvas.label(
                     "i",
-                    x,
-                    y,
+                    x / scale,
+                    y / scale,
                     size=13,
                     bold=True,
                     color=(255, 255, 255, 255),
                     anchor_x="center",
                     anchor_y="center",
                 )
-                button = _marker_button(x, y, self.level.doc.markers[i], self.hud)
+                button = _marker_button(x, y, MARKER * scale, self.level.doc.markers[i], self.hud)
                 canvas.buttons.append(button)
                 self._marker_parts.append((circle, label, button))
         else:
+            r = MARKER * scale
             for (circle, label, button), (_, (x, y)) in zip(self._marker_parts, shown):
                 circle.position = (x, y)
                 label.position = (x, y, 0)
-                button.x, button.y = x - 13, y - 13
+                button.x, button.y = x - r, y - r
         self._markers.draw()
 
     def _chime(self) -> None:
@@ -529,13 +544,15 @@ class EditorWindow(pyglet.window.Window):
             self.help_canvas = None
             return
         t = self.editor.t
-        canvas = Canvas()
-        w, h = min(860, self.width - 40), min(560, self.height - 40)
-        x, y = (self.width - w) / 2, (self.height - h) / 2
+        scale = self.ui_scale
+        canvas = Canvas(scale=scale)
+        width, height = self.width / scale, self.height / scale
+        w, h = min(860, width - 40), min(560, height - 40)
+        x, y = (width - w) / 2, (height - h) / 2
         canvas.rect(x, y, w, h, PAPER, border=INK[:3])
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
         rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
-        rows += [(t("help.mouse_keys"), t("help.mouse"))]
+        rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
         # Two columns, as many rows each as it takes: the help grows with the actions.
         per_column = -(-len(rows) // 2)
         step = min(36, int((h - 150) // max(per_column - 1, 1)))  # whole pixels: sharp text
@@ -570,8 +587,8 @@ def capture() -> np.ndarray:
     return image[::-1, :, :3].copy()
 
 
-def _marker_button(x, y, marker, hud) -> Button:
+def _marker_button(x, y, r, marker, hud) -> Button:
     def show():
         hud.marker_text = marker.text
 
-    return RoundButton(x - 13, y - 13, 26, 26, show)
+    return RoundButton(x - r, y - r, 2 * r, 2 * r, show)

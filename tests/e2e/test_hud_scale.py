@@ -1,0 +1,221 @@
+"""A HUD that scales with the window, shows every text whole, and has +/− buttons for a tool's
+number (issue 17, point 4).
+
+The HUD is laid out in headless windows of 1280×720 and 1920×1080, in German and English, and
+every label's measured text (pyglet's `content_width`/`content_height`) is compared with the
+button or panel it sits in: a German word a few letters longer than its box fails here, not on
+a classroom projector. Only layouts are made, no frames drawn: a window per size serves all.
+"""
+
+import pytest
+
+SIZES = [(1280, 720), (1920, 1080)]
+LANGS = ["de", "en"]
+
+
+@pytest.fixture(scope="module")
+def headless(headless_gl):
+    """pyglet set to run headless before anything of `game.app` is imported."""
+    import pyglet
+
+    pyglet.options["headless"] = True
+    pyglet.options["shadow_window"] = False
+
+
+@pytest.fixture(scope="module")
+def windows(headless):
+    """One editor window per size on the demo level, made once for the module."""
+    from game.app.launch import PlayOptions, create_editor
+    from game.app.window import EditorWindow
+
+    made = {
+        size: EditorWindow(create_editor(PlayOptions(level="demo")), *size, visible=False)
+        for size in SIZES
+    }
+    yield made
+    for w in made.values():
+        w.close()
+
+
+def content_box(label) -> tuple[float, float, float, float]:
+    """Where a label's text really is (x0, y0, x1, y1 in window pixels): its layout box,
+    narrowed to the text's measured width where the layout is wider (wrapped text)."""
+    width, height = label.content_width, label.content_height
+    left = label.left
+    if label.width is not None:  # wrapped: the text is aligned inside the layout's width
+        free = label.width - width
+        left += {"left": 0, "center": free / 2, "right": free}[label.get_style("align")]
+    bottom = label.bottom
+    if label.height is None and label.multiline and label.anchor_y == "top":
+        bottom = label.y - height
+    return left, bottom, left + width, bottom + height
+
+
+def clipped(canvas, width: int, height: int) -> list[str]:
+    """Every label of `canvas` that runs out of its box or out of the window, described."""
+    problems = []
+    tolerance = 1.5  # pixels: rounding of the layout to whole pixels
+    for label, (bx, by, bw, bh) in canvas.boxes:
+        x0, y0, x1, y1 = content_box(label)
+        if x0 < bx - tolerance or x1 > bx + bw + tolerance:
+            problems.append(f"{label.text!r} is {x1 - x0:.0f} px wide in a box of {bw:.0f}")
+        if y0 < by - tolerance or y1 > by + bh + tolerance:
+            problems.append(f"{label.text!r} is {y1 - y0:.0f} px high in a box of {bh:.0f}")
+    for item in canvas.items:
+        if hasattr(item, "content_width") and item.text:
+            x0, y0, x1, y1 = content_box(item)
+            if x0 < -tolerance or y0 < -tolerance or x1 > width + tolerance or y1 > height + 1:
+                problems.append(f"{item.text!r} runs out of the window")
+    return problems
+
+
+def hud_in(window, lang: str, tool: str = "building") -> None:
+    """The HUD of `window` laid out again in `lang` with `tool` chosen (no frame drawn)."""
+    window.editor.lang = lang
+    window.editor.select_tool(tool)
+    window.hud.marker_text = None
+    window.hud._state = None
+    window.hud.refresh(window.width, window.height, False, window.ui_scale)
+
+
+def test_the_ui_grows_with_the_window_and_the_screen(headless):
+    from game.app.widgets import ui_scale
+
+    assert ui_scale(1280, 720) == 1
+    assert ui_scale(1920, 1080) == 1.5  # a projector: text half as big again
+    assert ui_scale(1024, 600) == 1  # never smaller than the layouts were made for
+    assert ui_scale(2560, 1440, dpi_scale=1.25) == 2.5
+    # --ui-scale on top, but the layouts keep at least 960×540 layout units of room
+    assert ui_scale(1920, 1080, factor=1.2) == pytest.approx(1.8)
+    assert ui_scale(1920, 1080, factor=3) == 2
+    assert ui_scale(1280, 720, dpi_scale=2) == pytest.approx(1280 / 960)
+
+
+def test_ui_scale_option_and_environment(monkeypatch):
+    from game.app.launch import parse_ui_scale
+    from game.core.errors import QuartierError
+
+    monkeypatch.delenv("QUARTIER_UI_SCALE", raising=False)
+    assert parse_ui_scale(None) == 1
+    assert parse_ui_scale("1,5") == 1.5  # as a German teacher writes it
+    monkeypatch.setenv("QUARTIER_UI_SCALE", "1.25")
+    assert parse_ui_scale(None) == 1.25
+    assert parse_ui_scale("2") == 2  # the option wins
+    with pytest.raises(QuartierError) as refused:
+        parse_ui_scale("big")
+    assert "0,5 bis 3" in refused.value.message("de")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_text_is_bigger_on_a_big_window(windows, size):
+    """At 1920×1080 the same label is drawn half as big again as at 1280×720."""
+    window = windows[size]
+    hud_in(window, "en")
+    button = next(b for b in window.hud.canvas.buttons if b.label == "Submit")
+    assert button.h == pytest.approx(34 * size[1] / 720)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_hud_text_is_cut_off(windows, size, lang):
+    """Palette labels, tool name and its +/− value, the indicator panel with its goals, the
+    top bar and an open explanation: each text inside its box and the window."""
+    window = windows[size]
+    for tool in ("building", "box", "place"):
+        hud_in(window, lang, tool)
+        assert clipped(window.hud.canvas, *size) == [], (tool, lang)
+    hud = window.hud
+    assert any(hud.canvas.boxes), "the HUD names the boxes its labels must fit in"
+    # Every category's palette and every indicator's explanation (the longest texts).
+    from game.core.indicators import INDICATORS
+
+    for category in window.level.catalogue.categories:
+        hud._pick_category(category.key)()
+        hud_in(window, lang)
+        assert clipped(hud.canvas, *size) == [], category.key
+    for indicator in INDICATORS:
+        hud._explain(indicator)()
+        hud._state = None
+        hud.refresh(window.width, window.height, False, window.ui_scale)
+        assert clipped(hud.canvas, *size) == [], indicator.key
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_dialog_text_is_cut_off(windows, size, lang):
+    window = windows[size]
+    window.editor.lang = lang
+    for open_ in (window.open_submit, window.open_save_as, window.open_import_stamp):
+        open_()
+        window.dialog.show_error(window.editor.t("error.bad_ui_scale", value="x"))
+        window.dialog.layout(window.width, window.height, window.ui_scale)
+        assert clipped(window.dialog.canvas, *size) == [], open_.__name__
+        window.dialog = None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_start_screen_text_is_cut_off(headless, tmp_path, monkeypatch, size, lang):
+    """The start screen with the bundled levels' cards and the join form."""
+    monkeypatch.setenv("QUARTIER_HOME", str(tmp_path))
+    from game.app.start import StartWindow
+
+    window = StartWindow(lang, *size, visible=False)
+    try:
+        start = window.start
+        start.layout()
+        assert clipped(start.canvas, *size) == []
+        start.open_join()
+        start.dialog.layout(window.width, window.height, start.scale)
+        assert clipped(start.dialog.canvas, *size) == []
+    finally:
+        window.close()
+
+
+def test_the_plus_and_minus_buttons_change_the_floors_and_the_building(window):
+    """The building tool's + and − beside it: clicked as a pupil clicks (a real mouse press at
+    the button's centre, through the script runner), they show and set the floors built."""
+    import json
+
+    from game.app.script import ScriptRunner, parse_ui_script
+
+    runner = ScriptRunner(window)
+    steps = [
+        {"do": "tool", "tool": "building"},
+        {"do": "block", "block": "housing"},
+        {"do": "button", "label": "higher"},  # the + beside the tool
+        {"do": "button", "label": "higher"},
+    ]
+    runner.run(parse_ui_script(json.dumps(steps)))
+    tool = window.editor.tool
+    assert tool.floors == 5
+    assert any(label.text == "Floors: 5" for label, _ in window.hud.canvas.boxes)
+    runner.run(parse_ui_script(json.dumps([{"do": "button", "label": "lower"}])))
+    assert tool.floors == 4
+    before = window.editor.session.grid.copy()
+    drag = {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [52, 54, 0]}}
+    runner.run(parse_ui_script(json.dumps([drag])))
+    grid = window.editor.session.grid
+    column = grid[51, 53, 1:]
+    built = int((column != 0).sum())
+    assert (before != grid).any()
+    assert built == window.level.floors_to_voxels(4) + 1  # four floors and the roof
+
+
+def test_the_buttons_stop_at_the_tool_s_limits(window):
+    """At one voxel high the box's − is greyed and takes no click; + still works. (The place
+    and remove tools' glyphs are a + and a − too: these buttons are named for scripts.)"""
+    from game.app.script import ScriptRunner
+
+    window.editor.select_tool("box")
+    ScriptRunner(window).frame()
+    labels = {b.label for b in window.hud.canvas.buttons}
+    assert window.editor.tool.height == 1
+    assert "higher" in labels and "lower" not in labels
+    higher = next(b for b in window.hud.canvas.buttons if b.label == "higher")
+    window.hud.canvas.click(*_centre(higher))
+    assert window.editor.tool.height == 2
+
+
+def _centre(button) -> tuple[float, float]:
+    return button.x + button.w / 2, button.y + button.h / 2
