@@ -226,6 +226,8 @@ class EditorWindow(pyglet.window.Window):
         self.clear()
         self.scene.sync()
         self._update_ghost()
+        # Laid out before the scene: its rows and the markers it hides follow this frame's scale.
+        self.hud.refresh(self.width, self.height, self.walker is not None, self.ui_scale)
         eye = self.camera.eye()
         size = float(max(self.level.shape))
         near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
@@ -239,7 +241,6 @@ class EditorWindow(pyglet.window.Window):
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
-        self.hud.refresh(self.width, self.height, self.walker is not None, self.ui_scale)
         self.hud.draw()
         if self.help_canvas:
             self.help_canvas.draw()
@@ -551,7 +552,7 @@ class EditorWindow(pyglet.window.Window):
         x, y = (width - w) / 2, (height - h) / 2
         canvas.rect(x, y, w, h, PAPER, border=INK[:3])
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
-        rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
+        rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
         rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
         # Two columns, as many rows each as it takes: the help grows with the actions.
         per_column = -(-len(rows) // 2)
@@ -560,7 +561,7 @@ class EditorWindow(pyglet.window.Window):
             column, row = divmod(i, per_column)
             cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * step
             canvas.label(
-                keys_.replace(", ", " / "),
+                keys_,
                 cx,
                 cy,
                 size=9,
