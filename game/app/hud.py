@@ -548,11 +548,14 @@ class Hud:
             layer=3,
         )
         if person and url:
-            if self._qr is None or self._qr[0] != (url, qr):
-                self._qr = ((url, qr), qr_image(url, qr))
+            # Made in window pixels, drawn 1:1: each module whole pixels, as phones read best.
+            pixels = round(qr * c.scale)
+            if self._qr is None or self._qr[0] != (url, pixels):
+                self._qr = ((url, pixels), qr_image(url, pixels))
             image = self._qr[1]
-            qx, qy = x + (w - image.width) / 2, y + h - 96 - image.height
-            c.sprite(image, qx, qy, max(image.width, image.height), layer=3)
+            side = c.unit(image.width)
+            qx, qy = x + (w - side) / 2, y + h - 96 - side
+            c.sprite(image, qx, qy, side, layer=3)
             c.label(
                 t("hud.phone_code", code=person.personal_code),
                 x + w / 2,

@@ -268,7 +268,9 @@ class Canvas:
     ) -> pyglet.sprite.Sprite:
         """A picture at (x, y), `size` layout units on its longer side."""
         s = self.scale
-        item = pyglet.sprite.Sprite(image, x * s, y * s, batch=self.batch, group=self.layer(layer))
+        item = pyglet.sprite.Sprite(
+            image, round(x * s), round(y * s), batch=self.batch, group=self.layer(layer)
+        )
         item.scale = size * s / max(image.width, image.height)
         self.items.append(item)
         return item

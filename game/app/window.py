@@ -554,22 +554,20 @@ class EditorWindow(pyglet.window.Window):
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
         rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
         rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
-        # Two columns, as many rows each as it takes: the help grows with the actions.
+        # Two columns, as many rows each as it takes: the help grows with the actions. A row is
+        # as high as its longer text (a German description may take two lines).
         per_column = -(-len(rows) // 2)
-        step = min(36, int((h - 150) // max(per_column - 1, 1)))  # whole pixels: sharp text
-        for i, (keys_, what) in enumerate(rows):
-            column, row = divmod(i, per_column)
-            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * step
-            canvas.label(
-                keys_,
-                cx,
-                cy,
-                size=9,
-                bold=True,
-                width=160,
-                anchor_y="baseline",
-            )
-            canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="baseline")
+        for column in range(2):
+            cx, cy = x + 20 + column * (w / 2), y + h - 70
+            for keys_, what in rows[column * per_column : (column + 1) * per_column]:
+                made = [
+                    canvas.label(keys_, cx, cy, size=9, bold=True, width=160, anchor_y="top"),
+                    canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="top"),
+                ]
+                tall = max(canvas.unit(label.content_height) for label in made)
+                for label, (left, room) in zip(made, ((cx, 164), (cx + 170, w / 2 - 196))):
+                    canvas.fit(label, left - 2, cy - tall - 1, room, tall + 2)
+                cy -= round(tall + 8)  # whole pixels at scale 1: sharp text
         self.help_canvas = canvas
 
     # -- screenshots --------------------------------------------------------------------

@@ -151,6 +151,10 @@ def test_no_dialog_text_is_cut_off(windows, size, lang):
         window.dialog.layout(window.width, window.height, window.ui_scale)
         assert clipped(window.dialog.canvas, *size) == [], open_.__name__
         window.dialog = None
+    window.toggle_help()  # the keys: F1
+    assert clipped(window.help_canvas, *size) == []
+    assert min(label.bottom for label, _ in window.help_canvas.boxes) > 0, "the help fits"
+    window.toggle_help()
 
 
 @pytest.mark.parametrize("lang", LANGS)
