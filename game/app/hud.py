@@ -328,7 +328,8 @@ class Hud:
     def _hint_and_toast(self, width, walking):
         e, c = self.editor, self.canvas
         hint = e.t("hud.walk_hint") if walking else e.t(f"tool.{e.tool.id}.hint", **e.tool.status())
-        c.note(hint, 77, PALETTE + 20)
+        room = width - 77 - PANEL - 30  # left of the indicator panel, on two lines if need be
+        c.note(hint, 77, PALETTE + 20, wrap=room if c.width_of(hint, 10) > room else None)
         toast = e.current_toast()
         if toast:
             c.note(

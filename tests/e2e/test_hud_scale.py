@@ -133,6 +133,9 @@ def test_no_hud_text_is_cut_off(windows, size, lang):
         hud._pick_category(category.key)()
         hud_in(window, lang)
         assert clipped(hud.canvas, *size) == [], category.key
+    window.editor.show(window.editor.t("error.bad_ui_scale", value="2.5x") * 3)  # a long message
+    hud_in(window, lang, "box")
+    assert clipped(hud.canvas, *size) == []
     for indicator in INDICATORS:
         hud._explain(indicator)()
         hud._state = None
