@@ -91,6 +91,23 @@ def test_the_ui_grows_with_the_window_and_the_screen(headless):
     assert ui_scale(1280, 720, dpi_scale=2) == pytest.approx(1280 / 960)
 
 
+def test_the_screen_s_dpi_counts_where_the_system_does_not_scale_itself(headless):
+    """On X11 or Windows at 192 DPI the window is as many pixels as asked: the UI doubles
+    (within the room it needs). On a Retina Mac the system already draws each point on two
+    pixels (a framebuffer twice the window): the DPI must not double it again."""
+    from types import SimpleNamespace
+
+    from game.app.widgets import window_ui_scale
+
+    def window(framebuffer):
+        return SimpleNamespace(
+            width=1920, height=1080, scale=2.0, get_framebuffer_size=lambda: framebuffer
+        )
+
+    assert window_ui_scale(window((1920, 1080))) == 2  # 1.5 × 2, kept to 960×540 of room
+    assert window_ui_scale(window((3840, 2160))) == 1.5
+
+
 def test_ui_scale_option_and_environment(monkeypatch):
     from game.app.launch import parse_ui_scale
     from game.core.errors import QuartierError
