@@ -25,6 +25,7 @@ from game.render.topview import top_view
 from game.sync import Participant, load_participant
 
 CARD_W, CARD_H, PICTURE = 300, 440, 180
+COLUMN = 262  # the right column (joining, your designs): "Schon beigetreten: …" fits
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ class StartScreen:
                 break
             self._card(entry, x, top - CARD_H)
             x += CARD_W + 20
-        below = self._workshop(width - 292, height - 130)
-        self._own_designs(width - 292, below - 40)
+        below = self._workshop(width - COLUMN - 30, height - 130)
+        self._own_designs(width - COLUMN - 30, below - 40)
 
     def _workshop(self, x: float, top: float) -> float:
         """Joining a workshop, and which one this computer is in: building for it is then
@@ -120,42 +121,33 @@ class StartScreen:
             note = self.t(
                 "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
             )
-            c.label(
-                note,
-                x,
-                top - 14,
-                size=9,
-                color=MUTED,
-                width=262,
-                anchor_y="top",
-                box=(x - 2, top - 57, 266, 45),
-            )
+            self._note(note, x, top - 14, 9, room=43)
             c.button(
                 x,
                 top - 98,
-                262,
+                COLUMN,
                 40,
                 self.t("start.build_workshop"),
                 lambda: self.joined(person),
                 active=True,
                 size=11,
             )
-            c.button(x, top - 144, 262, 38, self.t("start.join"), self.open_join, size=10)
-            c.button(x, top - 188, 262, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
+            c.button(x, top - 144, COLUMN, 38, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 188, COLUMN, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
             return top - 188
-        c.label(
-            self.t("start.join_hint"),
-            x,
-            top - 14,
-            size=9,
-            color=MUTED,
-            width=262,
-            anchor_y="top",
-            box=(x - 2, top - 61, 266, 49),
+        self._note(self.t("start.join_hint"), x, top - 14, 9, room=47)
+        c.button(
+            x, top - 106, COLUMN, 44, self.t("start.join"), self.open_join, active=True, size=12
         )
-        c.button(x, top - 106, 262, 44, self.t("start.join"), self.open_join, active=True, size=12)
-        c.button(x, top - 160, 262, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
+        c.button(x, top - 160, COLUMN, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
         return top - 160
+
+    def _note(self, text: str, x: float, top: float, size: float, room: float) -> None:
+        """A grey sentence in the right column, wrapped, `room` high down from `top`."""
+        box = (x - 2, top - room, COLUMN + 4, room + 2)
+        self.canvas.label(
+            text, x, top, size=size, color=MUTED, width=COLUMN, anchor_y="top", box=box
+        )
 
     def _card(self, entry: LevelEntry, x: float, y: float) -> None:
         c, doc = self.canvas, entry.doc
@@ -207,15 +199,7 @@ class StartScreen:
         y = top - 20
         room = max(0, int((y - 110) // 52))  # the open-file button stays on screen
         if not self.designs:
-            c.label(
-                self.t("start.no_designs"),
-                x,
-                y - 10,
-                size=10,
-                color=MUTED,
-                width=262,
-                anchor_y="top",
-            )
+            self._note(self.t("start.no_designs"), x, y - 10, 10, room=34)
             y -= 40
         for path, doc, unsaved in self.designs[:room]:
             y -= 52
@@ -225,13 +209,13 @@ class StartScreen:
             c.button(
                 x,
                 y,
-                262,
+                COLUMN,
                 44,
-                c.shorten(label, 242, 10),
+                c.shorten(label, COLUMN - 20, 10),
                 lambda p=path: self.on_choice(Choice(design=p)),
                 size=10,
             )
-        c.button(x, y - 60, 262, 40, self.t("start.open_file"), self.open_file, size=11)
+        c.button(x, y - 60, COLUMN, 40, self.t("start.open_file"), self.open_file, size=11)
 
     def open_file(self) -> None:
         def ok(values):
