@@ -524,12 +524,20 @@ class Hud:
         url = person.phone_url() if person else ""
         room = height - TOP_BAR - PALETTE - 20
         qr = max(120, min(QR_SIZE, room - 250))
-        w = 400
-        h = 250 + qr if url else 200 if person else 160
+        w = 440
+        h = 250 + qr if url else 200 if person else 190
         x, y = (width - w) / 2, max(PALETTE + 8, height - TOP_BAR - h - 12)
         self._phone_rect = (x, y, w, h)
         c.rect(x, y, w, h, PAPER, layer=2, border=INK[:3])
-        c.label(t("hud.phone_title"), x + 18, y + h - 32, size=14, bold=True, layer=3)
+        c.label(
+            t("hud.phone_title"),
+            x + 18,
+            y + h - 32,
+            size=14,
+            bold=True,
+            layer=3,
+            box=(x, y + h - 44, w, 44),
+        )
         if person is None:
             intro = t("hud.phone_none")
         elif url:
@@ -539,6 +547,7 @@ class Hud:
             c.button(
                 x + 18, y + 54, w - 36, 36, t("hud.phone_get"), e.ask_phone_code, size=11, layer=3
             )
+        below = y + h - 96 if url else y + 92  # the QR code, else the buttons
         c.label(
             intro,
             x + 18,
@@ -547,6 +556,7 @@ class Hud:
             width=w - 36,
             anchor_y="top",
             layer=3,
+            box=(x + 14, below, w - 28, y + h - 46 - below),
         )
         if person and url:
             # Made in window pixels, drawn 1:1: each module whole pixels, as phones read best.
@@ -557,16 +567,27 @@ class Hud:
             side = c.unit(image.width)
             qx, qy = x + (w - side) / 2, y + h - 96 - side
             c.sprite(image, qx, qy, side, layer=3)
+            code = t("hud.phone_code", code=person.personal_code)
             c.label(
-                t("hud.phone_code", code=person.personal_code),
+                code,
                 x + w / 2,
                 qy - 28,
-                size=15,
+                size=next((n for n in (15, 14, 13) if c.width_of(code, n, True) < w - 24), 12),
                 bold=True,
                 anchor_x="center",
                 layer=3,
+                box=(x + 8, qy - 36, w - 16, 30),
             )
-            c.label(url, x + w / 2, qy - 48, size=8, color=MUTED, anchor_x="center", layer=3)
+            c.label(
+                url,
+                x + w / 2,
+                qy - 48,
+                size=8,
+                color=MUTED,
+                anchor_x="center",
+                layer=3,
+                box=(x + 8, qy - 54, w - 16, 18),
+            )
             c.label(
                 t("hud.phone_keep"),
                 x + 18,
@@ -576,6 +597,7 @@ class Hud:
                 width=w - 36,
                 anchor_y="top",
                 layer=3,
+                box=(x + 14, y + 43, w - 28, 47),
             )
         c.button(x + w - 110, y + 12, 96, 30, t("hud.close"), self.toggle_phone, size=10, layer=3)
 

@@ -7,6 +7,8 @@ button or panel it sits in: a German word a few letters longer than its box fail
 a classroom projector. Only layouts are made, no frames drawn: a window per size serves all.
 """
 
+from dataclasses import replace
+
 import pytest
 
 SIZES = [(1280, 720), (1920, 1080)]
@@ -153,11 +155,38 @@ def test_no_hud_text_is_cut_off(windows, size, lang):
     window.editor.show(window.editor.t("error.bad_ui_scale", value="2.5x") * 3)  # a long message
     hud_in(window, lang, "box")
     assert clipped(hud.canvas, *size) == []
+    phone_panel_is_whole(window, lang, size)
     for indicator in INDICATORS:
         hud._explain(indicator)()
         hud._state = None
         hud.refresh(window.width, window.height, False, window.ui_scale)
         assert clipped(hud.canvas, *size) == [], indicator.key
+
+
+def phone_panel_is_whole(window, lang: str, size) -> None:
+    """The phone panel (F5) of a pupil in a workshop with a long name, with a personal code
+    and without (joined before there were personal codes), and on a computer not joined."""
+    from game.sync import Participant
+
+    joined = Participant(
+        server="http://192.168.100.200:8765",
+        token="t",
+        participant_id="p",
+        workshop_id="w",
+        pseudonym="Flinker Fuchs",
+        workshop_title="Unser Viertel am alten Parkplatz, Klasse 7b",
+        personal_code="ABCD-EFGH",
+    )
+    hud = window.hud
+    hud.phone_open = True
+    try:
+        for person in (joined, replace(joined, personal_code=""), None):
+            window.editor.participant = person
+            hud_in(window, lang, "box")
+            assert clipped(hud.canvas, *size) == [], person
+    finally:
+        hud.phone_open = False
+        window.editor.participant = None
 
 
 @pytest.mark.parametrize("lang", LANGS)
