@@ -163,12 +163,11 @@ def test_no_hud_text_is_cut_off(windows, size, lang):
         assert clipped(hud.canvas, *size) == [], indicator.key
 
 
-def phone_panel_is_whole(window, lang: str, size) -> None:
-    """The phone panel (F5) of a pupil in a workshop with a long name, with a personal code
-    and without (joined before there were personal codes), and on a computer not joined."""
+def joined_long_names():
+    """A pupil in a workshop with a long name and a personal code."""
     from game.sync import Participant
 
-    joined = Participant(
+    return Participant(
         server="http://192.168.100.200:8765",
         token="t",
         participant_id="p",
@@ -176,7 +175,14 @@ def phone_panel_is_whole(window, lang: str, size) -> None:
         pseudonym="Flinker Fuchs",
         workshop_title="Unser Viertel am alten Parkplatz, Klasse 7b",
         personal_code="ABCD-EFGH",
+        level_id="demo",
     )
+
+
+def phone_panel_is_whole(window, lang: str, size) -> None:
+    """The phone panel (F5) of a pupil in a workshop with a long name, with a personal code
+    and without (joined before there were personal codes), and on a computer not joined."""
+    joined = joined_long_names()
     hud = window.hud
     hud.phone_open = True
     try:
@@ -212,10 +218,18 @@ def test_no_start_screen_text_is_cut_off(headless, tmp_path, monkeypatch, size, 
     """The start screen with the bundled levels' cards and the join form."""
     monkeypatch.setenv("QUARTIER_HOME", str(tmp_path))
     from game.app.start import StartWindow
+    from game.io import storage
+    from game.io.paths import participant_file
+    from game.sync import save_participant
 
     window = StartWindow(lang, *size, visible=False)
     try:
         start = window.start
+        start.layout()
+        assert clipped(start.canvas, *size) == []
+        # Joined the day before: the workshop's name and "build for it" first.
+        save_participant(joined_long_names(), participant_file(), storage)
+        start.size = (0, 0, 0.0)
         start.layout()
         assert clipped(start.canvas, *size) == []
         start.open_join()
