@@ -22,9 +22,10 @@ MUTED = (120, 126, 132, 255)
 
 #: The window size the layouts are drawn for at scale 1; a larger window scales them up.
 DESIGN_SIZE = (1280, 720)
-#: The smallest window, in layout units, every layout still fits in: the scale never leaves
-#: less room than this, whatever `--ui-scale` asks for.
-ROOM = (960, 540)
+#: The room, in layout units, the editor's HUD needs without overlaps (its nine tools one above
+#: the other, the top bar's buttons beside the budget): a scale that grows the UI never leaves
+#: less, whatever the DPI or `--ui-scale` ask for.
+ROOM = (1200, 680)
 
 
 def ui_scale(width: int, height: int, dpi_scale: float = 1.0, factor: float = 1.0) -> float:
@@ -32,13 +33,13 @@ def ui_scale(width: int, height: int, dpi_scale: float = 1.0, factor: float = 1.
 
     They grow with the window (1.5 at 1920×1080, so a projector's picture is read from the back
     of the classroom) and with the screen's density (`dpi_scale`, 96 DPI = 1); `factor`
-    (`--ui-scale` or QUARTIER_UI_SCALE) makes them bigger or smaller still. Not below 1 by
-    itself, where the layouts were drawn, and never so big that less than `ROOM` is left.
+    (`--ui-scale` or QUARTIER_UI_SCALE) makes them bigger or smaller still. Grown, never so
+    big that less than `ROOM` is left; a small window keeps scale 1 unless `factor` asks for less.
     """
     fit = min(width / DESIGN_SIZE[0], height / DESIGN_SIZE[1])
     wanted = max(1.0, fit) * dpi_scale * factor
     room = min(width / ROOM[0], height / ROOM[1])
-    return max(0.5, min(wanted, room))
+    return max(0.5, min(wanted, max(room, 1.0)))
 
 
 def window_ui_scale(window: pyglet.window.Window, factor: float = 1.0) -> float:

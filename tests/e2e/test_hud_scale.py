@@ -85,12 +85,14 @@ def test_the_ui_grows_with_the_window_and_the_screen(headless):
 
     assert ui_scale(1280, 720) == 1
     assert ui_scale(1920, 1080) == 1.5  # a projector: text half as big again
-    assert ui_scale(1024, 600) == 1  # never smaller than the layouts were made for
-    assert ui_scale(2560, 1440, dpi_scale=1.25) == 2.5
-    # --ui-scale on top, but the layouts keep at least 960×540 layout units of room
-    assert ui_scale(1920, 1080, factor=1.2) == pytest.approx(1.8)
-    assert ui_scale(1920, 1080, factor=3) == 2
-    assert ui_scale(1280, 720, dpi_scale=2) == pytest.approx(1280 / 960)
+    assert ui_scale(1024, 600) == 1  # a small window: as the layouts were made
+    assert ui_scale(1024, 600, factor=0.8) == 0.8  # smaller only when asked
+    assert ui_scale(3840, 2160) == 3  # a 4K projector
+    assert ui_scale(3840, 2160, factor=1.2) == pytest.approx(3.176, abs=0.001)
+    # Grown by the DPI or --ui-scale, the HUD keeps 1200×680 layout units of room
+    assert ui_scale(1920, 1080, factor=1.2) == pytest.approx(1080 / 680)
+    assert ui_scale(1280, 720, dpi_scale=2) == pytest.approx(720 / 680)
+    assert ui_scale(2560, 1440, dpi_scale=1.25) == pytest.approx(1440 / 680)
 
 
 def test_the_screen_s_dpi_counts_where_the_system_does_not_scale_itself(headless):
@@ -106,7 +108,7 @@ def test_the_screen_s_dpi_counts_where_the_system_does_not_scale_itself(headless
             width=1920, height=1080, scale=2.0, get_framebuffer_size=lambda: framebuffer
         )
 
-    assert window_ui_scale(window((1920, 1080))) == 2  # 1.5 × 2, kept to 960×540 of room
+    assert window_ui_scale(window((1920, 1080))) == pytest.approx(1080 / 680)  # not 1.5 × 2
     assert window_ui_scale(window((3840, 2160))) == 1.5
 
 
