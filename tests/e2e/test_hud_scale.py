@@ -71,6 +71,19 @@ def clipped(canvas, width: int, height: int) -> list[str]:
     return problems
 
 
+def overlapping(canvas) -> list[str]:
+    """Buttons drawn over each other (a tool under the palette, the budget bar under a button)."""
+    problems = []
+    buttons = canvas.buttons
+    for i, a in enumerate(buttons):
+        for b in buttons[i + 1 :]:
+            w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+            h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+            if w > 0.5 and h > 0.5:
+                problems.append(f"{a.label!r} and {b.label!r} overlap")
+    return problems
+
+
 def hud_in(window, lang: str, tool: str = "building") -> None:
     """The HUD of `window` laid out again in `lang` with `tool` chosen (no frame drawn)."""
     window.editor.lang = lang
@@ -112,6 +125,24 @@ def test_the_screen_s_dpi_counts_where_the_system_does_not_scale_itself(headless
     assert window_ui_scale(window((3840, 2160))) == 1.5
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_as_big_as_asked_the_hud_still_fits(windows, size):
+    """`--ui-scale 3` on a projector: as big as the window leaves room for, nothing cut off."""
+    window = windows[size]
+    window.ui_factor = 3
+    try:
+        hud_in(window, "de")
+        assert window.hud.scale > window.height / 720
+        assert clipped(window.hud.canvas, *size) == []
+        assert overlapping(window.hud.canvas) == []
+        toolbar = [b for b in window.hud.canvas.buttons if b.x < 10 * window.hud.scale]
+        assert len(toolbar) == 9
+        palette_top = window.hud.view_rows(window.height)[0]
+        assert min(b.y for b in toolbar) >= palette_top - 0.5  # the ninth tool above the palette
+    finally:
+        window.ui_factor = 1
+
+
 def test_ui_scale_option_and_environment(monkeypatch):
     from game.app.launch import parse_ui_scale
     from game.core.errors import QuartierError
@@ -145,6 +176,7 @@ def test_no_hud_text_is_cut_off(windows, size, lang):
     for tool in ("building", "box", "place"):
         hud_in(window, lang, tool)
         assert clipped(window.hud.canvas, *size) == [], (tool, lang)
+        assert overlapping(window.hud.canvas) == [], (tool, lang)
     hud = window.hud
     assert any(hud.canvas.boxes), "the HUD names the boxes its labels must fit in"
     # Every category's palette and every indicator's explanation (the longest texts).
