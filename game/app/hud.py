@@ -137,8 +137,13 @@ class Hud:
                 enabled=enabled,
                 size=16 if len(label) == 1 else 11,
             )
-        # The budget sits just left of the buttons; the title gets what is left.
-        x = max(bx - 400, 200)
+        # The budget and its bar sit just left of the buttons; the title gets what is left. In
+        # a narrow window the bar goes and the amount moves up to the buttons.
+        budget, cost = e.level.doc.budget, e.session.cost
+        amount = f"{euros(cost, e.lang)} / {euros(budget, e.lang)}"
+        x, wide = bx - 400, bx - 400 >= 200
+        if not wide:
+            x = max(bx - c.width_of(amount, 11, bold=True) - 16, 120)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
         person = e.participant
         # A long title is set smaller, and only a very long one (a pupil's own) ends in "…"
@@ -168,34 +173,37 @@ class Hud:
                 color=MUTED,
                 box=room,
             )
-        budget = e.level.doc.budget
-        over = e.session.cost > budget
+        over = cost > budget
         c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
         c.label(
-            f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}",
+            amount,
             x,
             height - 42,
             size=11,
             bold=True,
             color=(200, 30, 30, 255) if over else INK,
         )
+        # What the preview would cost: above the bar, else beside "Cost / budget".
         bar_x = x + 250
-        c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
-        share = min(1.0, e.session.cost / budget) if budget else 1.0
-        if share > 0:
-            c.rect(
-                bar_x,
-                height - 36,
-                130 * share,
-                12,
-                (200, 30, 30, 255) if over else (46, 160, 67, 255),
-            )
+        preview_at = (bar_x, height - 19)
+        if wide:
+            c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
+            share = min(1.0, cost / budget) if budget else 1.0
+            if share > 0:
+                c.rect(
+                    bar_x,
+                    height - 36,
+                    130 * share,
+                    12,
+                    (200, 30, 30, 255) if over else (46, 160, 67, 255),
+                )
+        else:
+            preview_at = (x + c.width_of(t("hud.budget"), 10) + 12, height - 22)
         if self.preview_cost:
             sign = "+" if self.preview_cost > 0 else "−"
             c.label(
                 t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
-                bar_x,
-                height - 19,
+                *preview_at,
                 size=9,
                 bold=True,
                 color=(180, 90, 0, 255),
@@ -204,25 +212,36 @@ class Hud:
     def _toolbar(self, height):
         e, c = self.editor, self.canvas
         y = height - TOP_BAR - 10
+        # Nine tools one above the other: in a low window (960×540) they get smaller, so the
+        # last one stays above the palette.
+        size = min(TOOL, (y - PALETTE - 4) / len(e.tools) - 6)
         for tool in e.tools.values():
-            y -= TOOL + 6
+            y -= size + 6
             c.button(
                 8,
                 y,
-                TOOL,
-                TOOL,
+                size,
+                size,
                 tool.glyph,
                 self.action(f"tool_{tool.id}"),
                 active=tool is e.tool,
-                size=20,
+                size=20 * size / TOOL,
             )
-            c.label(tool.shortcut, 8 + TOOL - 10, y + 4, size=8, color=MUTED)
+            c.label(tool.shortcut, 8 + size - 10, y + 4, size=8, color=MUTED)
             if tool is e.tool:
                 name = e.t(f"tool.{tool.id}")
                 w = c.width_of(name, 11, bold=True) + 14
-                c.rect(TOOL + 14, y + 12, w, 26, PAPER)
-                c.label(name, TOOL + 20, y + 19, size=11, bold=True, box=(TOOL + 14, y + 12, w, 26))
-                self._steps(TOOL + 14 + w + 6, y + (TOOL - STEP) / 2)
+                middle = y + size / 2
+                c.rect(TOOL + 14, middle - 13, w, 26, PAPER)
+                c.label(
+                    name,
+                    TOOL + 20,
+                    middle - 6,
+                    size=11,
+                    bold=True,
+                    box=(TOOL + 14, middle - 13, w, 26),
+                )
+                self._steps(TOOL + 14 + w + 6, middle - STEP / 2)
 
     def _steps(self, x: float, y: float) -> None:
         """−, the value and + beside a tool with a number (the box's height, the building's
