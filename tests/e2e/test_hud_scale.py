@@ -308,19 +308,25 @@ def test_the_plus_and_minus_buttons_change_the_floors_and_the_building(window):
 
 
 def test_the_buttons_stop_at_the_tool_s_limits(window):
-    """At one voxel high the box's − is greyed and takes no click; + still works. (The place
-    and remove tools' glyphs are a + and a − too: these buttons are named for scripts.)"""
-    from game.app.script import ScriptRunner
+    """At one voxel high the box's − is greyed and takes no click; + still works, and the box
+    is built as high as shown. (The place and remove tools' glyphs are a + and a − too: these
+    buttons are named for scripts.)"""
+    import json
 
-    window.editor.select_tool("box")
-    ScriptRunner(window).frame()
+    from game.app.script import ScriptRunner, parse_ui_script
+
+    runner = ScriptRunner(window)
+    runner.run(parse_ui_script(json.dumps([{"do": "tool", "tool": "box"}])))
     labels = {b.label for b in window.hud.canvas.buttons}
     assert window.editor.tool.height == 1
     assert "higher" in labels and "lower" not in labels
-    higher = next(b for b in window.hud.canvas.buttons if b.label == "higher")
-    window.hud.canvas.click(*_centre(higher))
-    assert window.editor.tool.height == 2
-
-
-def _centre(button) -> tuple[float, float]:
-    return button.x + button.w / 2, button.y + button.h / 2
+    steps = [
+        {"do": "button", "label": "higher"},
+        {"do": "button", "label": "higher"},
+        {"do": "block", "block": "housing"},
+        {"do": "drag", "from": {"voxel": [50, 52, 0]}, "to": {"voxel": [51, 53, 0]}},
+    ]
+    runner.run(parse_ui_script(json.dumps(steps)))
+    assert window.editor.tool.height == 3
+    assert any(label.text == "Height: 3" for label, _ in window.hud.canvas.boxes)
+    assert int((window.editor.session.grid[50, 52, 1:] != 0).sum()) == 3
