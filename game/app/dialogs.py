@@ -92,8 +92,7 @@ class Dialog:
         )
         if intro:
             c.move(intro, x + 20, y + h - 48)
-            box = (x + 16, y + h - 52 - c.unit(intro.content_height), w - 32, 60)
-            c.fit(intro, *box)
+            c.fit(intro, x + 16, y + h - 74 - extra, w - 32, 28 + extra)  # above the first field
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
             fy = y + h - 120 - extra - 70 * i

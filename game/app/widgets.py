@@ -149,10 +149,6 @@ class Canvas:
     def front(self) -> pyglet.graphics.Group:
         return self.layer(1)
 
-    def px(self, value: float) -> float:
-        """Layout units to window pixels."""
-        return value * self.scale
-
     def unit(self, value: float) -> float:
         """Window pixels to layout units."""
         return value / self.scale
