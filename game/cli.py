@@ -378,7 +378,7 @@ def cmd_sync(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_play(args: argparse.Namespace, lang: Language) -> int:
-    from game.app.launch import PlayOptions, parse_size, play
+    from game.app.launch import PlayOptions, parse_size, parse_ui_scale, play
 
     return play(
         PlayOptions(
@@ -395,13 +395,14 @@ def cmd_play(args: argparse.Namespace, lang: Language) -> int:
             server=args.server or "",
             detail=args.detail == "on",
             people=args.people == "on",
+            ui_scale=parse_ui_scale(args.ui_scale),
         )
     )
 
 
 def cmd_run(args: argparse.Namespace, lang: Language) -> int:
     """`make run`: the editor on the demo level; without a screen, what works headless."""
-    from game.app.launch import PlayOptions, has_display, play
+    from game.app.launch import PlayOptions, has_display, parse_ui_scale, play
 
     if has_display():
         from game.local_server import start
@@ -412,7 +413,7 @@ def cmd_run(args: argparse.Namespace, lang: Language) -> int:
             print(exc.message(lang), file=sys.stderr)
             server = None
         try:
-            return play(PlayOptions(level="demo", lang=lang))
+            return play(PlayOptions(level="demo", lang=lang, ui_scale=parse_ui_scale(None)))
         finally:
             if server:
                 server.stop()
@@ -493,6 +494,7 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--server", metavar="URL")
     p.add_argument("--detail", choices=("on", "off"), default="on", help=t("cli.help.play_detail"))
     p.add_argument("--people", choices=("on", "off"), default="on", help=t("cli.help.play_people"))
+    p.add_argument("--ui-scale", metavar="FACTOR", help=t("cli.help.play_ui_scale"))
     p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(

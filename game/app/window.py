@@ -20,13 +20,14 @@ from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
-from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
+from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
 from game.render.sun import TIMES, TimeOfDay, column_tops
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
+MARKER = 13  # an info marker's radius in layout units (`widgets.Canvas`)
 
 
 def window_config() -> gl.Config:
@@ -46,6 +47,7 @@ class EditorWindow(pyglet.window.Window):
         visible: bool = True,
         detail: bool = True,
         people: bool = True,
+        ui_factor: float = 1.0,
     ) -> None:
         super().__init__(
             width,
@@ -57,6 +59,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
+        self.ui_factor = ui_factor  # `--ui-scale`: bigger or smaller than automatic
         self.scene = Scene(self.level, editor.session.grid, detail=detail, people=people)
         self.heights = column_tops(editor.session.grid)
         editor.on_change = self._on_change
@@ -77,7 +80,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self._ghost_key: tuple[object, ...] | None = None
         self._markers = Canvas()  # the info markers' circles, labels and buttons
-        self._markers_key: tuple[int, ...] | None = None  # which markers it shows
+        self._markers_key: tuple[float, ...] | None = None  # scale, which markers it shows
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
@@ -133,6 +136,11 @@ class EditorWindow(pyglet.window.Window):
         """T: morning → noon → evening → morning, said in a toast."""
         self.time_of_day = TIMES[(TIMES.index(self.time_of_day) + 1) % len(TIMES)]
         self.editor.notify(f"editor.time.{self.time_of_day}")
+
+    @property
+    def ui_scale(self) -> float:
+        """How much bigger than at 1280×720 the HUD and dialogs are drawn (`widgets.ui_scale`)."""
+        return window_ui_scale(self, self.ui_factor)
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -251,6 +259,8 @@ class EditorWindow(pyglet.window.Window):
         self.clear()
         self.scene.sync()
         self._update_ghost()
+        # Laid out before the scene: its rows and the markers it hides follow this frame's scale.
+        self.hud.refresh(self.width, self.height, self.walker is not None, self.ui_scale)
         eye = self.camera.eye()
         size = float(max(self.level.shape))
         near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
@@ -264,12 +274,11 @@ class EditorWindow(pyglet.window.Window):
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
-        self.hud.refresh(self.width, self.height, self.walker is not None)
         self.hud.draw()
         if self.help_canvas:
             self.help_canvas.draw()
         if self.dialog:
-            self.dialog.layout(self.width, self.height)
+            self.dialog.layout(self.width, self.height, self.ui_scale)
             self.dialog.draw()
 
     def _draw_markers(self) -> None:
@@ -288,34 +297,41 @@ class EditorWindow(pyglet.window.Window):
             for i, pos in enumerate(positions)
             if pos is not None and not self.hud.covers(*pos) and sight[i]
         ]
-        key = tuple(i for i, _ in shown)
+        scale = self.ui_scale
+        key = (scale, *(i for i, _ in shown))
         if key != self._markers_key:
             self._markers_key = key
-            self._markers = canvas = Canvas()
+            self._markers = canvas = Canvas(scale=scale)
             self._marker_parts = []
             for i, (x, y) in shown:
                 circle = pyglet.shapes.Circle(
-                    x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
+                    x,
+                    y,
+                    MARKER * scale,
+                    color=(30, 110, 200, 240),
+                    batch=canvas.batch,
+                    group=canvas.back,
                 )
                 canvas.items.append(circle)
                 label = canvas.label(
                     "i",
-                    x,
-                    y,
+                    x / scale,
+                    y / scale,
                     size=13,
                     bold=True,
                     color=(255, 255, 255, 255),
                     anchor_x="center",
                     anchor_y="center",
                 )
-                button = _marker_button(x, y, self.level.doc.markers[i], self.hud)
+                button = _marker_button(x, y, MARKER * scale, self.level.doc.markers[i], self.hud)
                 canvas.buttons.append(button)
                 self._marker_parts.append((circle, label, button))
         else:
+            r = MARKER * scale
             for (circle, label, button), (_, (x, y)) in zip(self._marker_parts, shown):
                 circle.position = (x, y)
                 label.position = (x, y, 0)
-                button.x, button.y = x - 13, y - 13
+                button.x, button.y = x - r, y - r
         self._markers.draw()
 
     def _chime(self) -> None:
@@ -564,29 +580,29 @@ class EditorWindow(pyglet.window.Window):
             self.help_canvas = None
             return
         t = self.editor.t
-        canvas = Canvas()
-        w, h = min(860, self.width - 40), min(560, self.height - 40)
-        x, y = (self.width - w) / 2, (self.height - h) / 2
+        scale = self.ui_scale
+        canvas = Canvas(scale=scale)
+        width, height = self.width / scale, self.height / scale
+        w, h = min(860, width - 40), min(560, height - 40)
+        x, y = (width - w) / 2, (height - h) / 2
         canvas.rect(x, y, w, h, PAPER, border=INK[:3])
         canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
-        rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
-        rows += [(t("help.mouse_keys"), t("help.mouse"))]
-        # Two columns, as many rows each as it takes: the help grows with the actions.
+        rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
+        rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
+        # Two columns, as many rows each as it takes: the help grows with the actions. A row is
+        # as high as its longer text (a German description may take two lines).
         per_column = -(-len(rows) // 2)
-        step = min(36, int((h - 150) // max(per_column - 1, 1)))  # whole pixels: sharp text
-        for i, (keys_, what) in enumerate(rows):
-            column, row = divmod(i, per_column)
-            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * step
-            canvas.label(
-                keys_.replace(", ", " / "),
-                cx,
-                cy,
-                size=9,
-                bold=True,
-                width=160,
-                anchor_y="baseline",
-            )
-            canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="baseline")
+        for column in range(2):
+            cx, cy = x + 20 + column * (w / 2), y + h - 70
+            for keys_, what in rows[column * per_column : (column + 1) * per_column]:
+                made = [
+                    canvas.label(keys_, cx, cy, size=9, bold=True, width=160, anchor_y="top"),
+                    canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="top"),
+                ]
+                tall = max(canvas.unit(label.content_height) for label in made)
+                for label, (left, room) in zip(made, ((cx, 164), (cx + 170, w / 2 - 196))):
+                    canvas.fit(label, left - 2, cy - tall - 1, room, tall + 2)
+                cy -= round(tall + 8)  # whole pixels at scale 1: sharp text
         self.help_canvas = canvas
 
     # -- screenshots --------------------------------------------------------------------
@@ -605,8 +621,8 @@ def capture() -> np.ndarray:
     return image[::-1, :, :3].copy()
 
 
-def _marker_button(x, y, marker, hud) -> Button:
+def _marker_button(x, y, r, marker, hud) -> Button:
     def show():
         hud.marker_text = marker.text
 
-    return RoundButton(x - 13, y - 13, 26, 26, show)
+    return RoundButton(x - r, y - r, 2 * r, 2 * r, show)
