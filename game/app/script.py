@@ -276,11 +276,16 @@ class ScriptRunner:
             self.settle()
             write_png(Path(step.path), self.frame())
         elif isinstance(step, Wait):
+            # People walk a fixed number of 1/30 s ticks, so a picture does not depend on how
+            # fast this machine draws; messages and banners fade by the clock, so that is
+            # waited for too.
             until = time.monotonic() + step.seconds
             for _ in range(step.frames - 1):
                 self.frame()
-            while time.monotonic() < until:
+            for _ in range(round(step.seconds * 30)):
                 w.update(1 / 30)
+                self.frame()
+            while time.monotonic() < until:
                 self.frame()
                 time.sleep(1 / 30)
 

@@ -580,30 +580,58 @@ class EditorWindow(pyglet.window.Window):
             self.help_canvas = None
             return
         t = self.editor.t
+        rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
+        rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
+        # As few columns as fit the window (two on a 1280×720 screen, three on a small one):
+        # rows run down a column and on into the next, each as high as its longer text (a
+        # German description may take two lines).
+        for columns in (2, 3):
+            canvas = self._help_page(rows, columns)
+            if canvas is not None:
+                break
+        else:
+            canvas = self._help_page(rows, 3, overflow=True)
+        assert canvas is not None
+        self.help_canvas = canvas
+
+    def _help_page(
+        self, rows: list[tuple[str, str]], columns: int, overflow: bool = False
+    ) -> Canvas | None:
+        """The help in `columns` columns, or None if its rows do not fit the panel that way."""
         scale = self.ui_scale
         canvas = Canvas(scale=scale)
         width, height = self.width / scale, self.height / scale
         w, h = min(860, width - 40), min(560, height - 40)
         x, y = (width - w) / 2, (height - h) / 2
         canvas.rect(x, y, w, h, PAPER, border=INK[:3])
-        canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
-        rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
-        rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
-        # Two columns, as many rows each as it takes: the help grows with the actions. A row is
-        # as high as its longer text (a German description may take two lines).
-        per_column = -(-len(rows) // 2)
-        for column in range(2):
-            cx, cy = x + 20 + column * (w / 2), y + h - 70
-            for keys_, what in rows[column * per_column : (column + 1) * per_column]:
-                made = [
-                    canvas.label(keys_, cx, cy, size=9, bold=True, width=160, anchor_y="top"),
-                    canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="top"),
-                ]
-                tall = max(canvas.unit(label.content_height) for label in made)
-                for label, (left, room) in zip(made, ((cx, 164), (cx + 170, w / 2 - 196))):
-                    canvas.fit(label, left - 2, cy - tall - 1, room, tall + 2)
-                cy -= round(tall + 8)  # whole pixels at scale 1: sharp text
-        self.help_canvas = canvas
+        canvas.label(self.editor.t("help.title"), x + 20, y + h - 36, size=15, bold=True)
+        column_w = (w - 20) / columns
+        keys_w = min(160.0, column_w * 0.38)
+        what_w = column_w - keys_w - 30
+        top, bottom = y + h - 70, y + 12
+        measured = []
+        for keys_, what in rows:
+            made = [
+                canvas.label(keys_, 0, 0, size=9, bold=True, width=keys_w, anchor_y="top"),
+                canvas.label(what, 0, 0, size=10, width=what_w, anchor_y="top"),
+            ]
+            measured.append((made, max(canvas.unit(label.content_height) for label in made)))
+        # Columns about equally long, none longer than the panel.
+        share = sum(round(tall + 8) for _, tall in measured) / columns
+        column, cy = 0, top
+        for made, tall in measured:
+            if cy < top and (cy - tall < bottom or top - cy >= share):
+                column, cy = column + 1, top
+            if (column == columns or cy - tall < bottom) and not overflow:
+                return None
+            cx = x + 20 + column * column_w
+            for label, (left, room) in zip(
+                made, ((cx, keys_w + 4), (cx + keys_w + 10, what_w + 4))
+            ):
+                canvas.move(label, left, cy)
+                canvas.fit(label, left - 2, cy - tall - 1, room, tall + 2)
+            cy -= round(tall + 8)  # whole pixels at scale 1: sharp text
+        return canvas
 
     # -- screenshots --------------------------------------------------------------------
     def capture(self) -> np.ndarray:

@@ -38,10 +38,11 @@ def shots(headless_gl, tmp_path_factory):
 
 
 def _scene(image: np.ndarray) -> np.ndarray:
-    """The middle of the 3D view: left of the indicator panel, right of the tools, below the
-    top bar and above the block palette (no HUD there at 1280×720)."""
+    """The middle of the 3D view: left of the indicator panel, right of the tools and the − and +
+    beside the chosen one, below the top bar and above the block palette (no HUD there at
+    1280×720)."""
     h, w = image.shape[:2]
-    return image[int(0.15 * h) : int(0.7 * h), int(0.15 * w) : int(0.6 * w)]
+    return image[int(0.15 * h) : int(0.7 * h), int(0.27 * w) : int(0.6 * w)]
 
 
 def test_every_picture_has_the_size_asked_for_and_shows_a_city_not_a_blank(shots):
