@@ -13,10 +13,11 @@ import numpy as np
 from pyglet import gl
 
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
+from game.core.facades import GRASS
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid
-from game.render.detail import GRASS, Detail
+from game.render.detail import Detail
 from game.render.sun import DAYLIGHT, Shadow, TimeOfDay, sun_of
 from game.render.traffic import Traffic
 

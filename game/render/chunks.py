@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from game.core.facades import CORNICE_ID
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
 from game.render.detail import (
     BUILDING_FLAG,
     CORNICE_BIT,
-    CORNICE_ID,
     DOOR_BIT,
     MARGIN,
     PROP_FLAG,

@@ -3,7 +3,8 @@
 Nothing here is stored in a design: the same grid always gives the same detail. Two kinds:
 
 * A **surface kind** per block (homes, offices, glass, shops, public buildings, water, grass,
-  paving). Chunks carry it per vertex in the colour's alpha, beside the zone bit, and the
+  paving: `game.core.facades`, with the windows per kind the pictures and the glTF export
+  draw too). Chunks carry it per vertex in the colour's alpha, beside the zone bit, and the
   editor's detail shader turns it into windows, doors, shop windows, ripples and grass
   variation from the face's world position: no texture, no extra vertex attribute, a few
   operations per pixel (the editor draws on llvmpipe, a CPU rasteriser).
@@ -17,70 +18,16 @@ Nothing here is stored in a design: the same grid always gives the same detail. 
 import numpy as np
 
 from game.core.catalogue import Catalogue
+from game.core.facades import CORNICE_ID, buildings, surface_kinds
 from game.core.mesh import Mesh
 from game.core.props import QUAD, box_mesh, prop_boxes, prop_ids
 
-# Surface kinds (7 bits; 0 is "no pattern"). The shader's tables are indexed by these.
-PLAIN, HOME, OFFICE, GLASS, SHOP, PUBLIC, WATER, GRASS, PAVING, ROAD = range(10)
-KIND_COUNT = 10
 DOOR_BIT = 0x40
 """Beside the kind: this wall's ground floor faces a street or path, so it may have doors."""
 CORNICE_BIT = 0x20
 """Beside the kind: this wall quad is the top row under a roof, drawn with a darker edge."""
-CORNICE_ID = 0x40
-"""Added to a block id for meshing the top row of a building (ids stay below it)."""
 PROP_FLAG, BUILDING_FLAG = 1, 2
 """`Detail.flags` per block id: drawn as a prop; a building (its top row has a roof edge)."""
-
-_KIND_BY_USE = {
-    "housing": HOME,
-    "office": OFFICE,
-    "industry": OFFICE,
-    "retail": SHOP,
-    "education": PUBLIC,
-    "community": PUBLIC,
-    "culture": PUBLIC,
-    "health": PUBLIC,
-}
-_KIND_BY_KEY = {
-    "wall_glass": GLASS,
-    "water": WATER,
-    "grass": GRASS,
-    "urban_garden": GRASS,
-    "green_roof": GRASS,
-    "footpath": PAVING,
-    "plaza": PAVING,
-    "cafe_seating": PAVING,
-    "road": ROAD,
-    "parking": ROAD,
-    "bike_lane": ROAD,
-}
-
-FACADES: dict[int, tuple[tuple[float, float, float, float], tuple[float, float, float]]] = {
-    HOME: ((0.3, 0.7, 0.3, 0.8), (0.38, 0.5, 0.66)),
-    OFFICE: ((0.06, 0.94, 0.35, 0.8), (0.42, 0.55, 0.72)),
-    GLASS: ((0.04, 0.96, 0.06, 0.94), (0.62, 0.74, 0.86)),
-    SHOP: ((0.2, 0.8, 0.3, 0.8), (0.42, 0.55, 0.7)),
-    PUBLIC: ((0.15, 0.85, 0.25, 0.85), (0.4, 0.52, 0.68)),
-}
-"""Per surface kind, the window in each voxel of a wall (u0, u1, z0, z1 within the voxel's face)
-and its glass as a tint of the wall's colour: the editor's detail shader has the same values
-(`WINDOW`, `GLASS` in `game.app.scene`, a test keeps them equal), the server's pictures and the
-glTF export draw them as quads."""
-CORNICE_EDGE = (0.88, 0.65)
-"""The roof's edge on a building's top wall row: from this height within the voxel up, darkened
-by this factor (the editor's shader: `1 - 0.35 * step(0.88, f.y)`)."""
-
-
-def surface_kinds(catalogue: Catalogue) -> np.ndarray:
-    """Surface kind per block id (256 entries): by the block's key, else by its use."""
-    kinds = np.zeros(256, np.uint8)
-    for block in catalogue.blocks:
-        kind = _KIND_BY_KEY.get(block.key)
-        if kind is None and block.building:
-            kind = _KIND_BY_USE.get(block.use or "", PLAIN)
-        kinds[block.id] = kind or PLAIN
-    return kinds
 
 
 def prop_mesh(
@@ -117,7 +64,7 @@ class Detail:
         # Roads get dashed centre lines (`road_markings`).
         self.road = next((b.id for b in catalogue.blocks if b.key == "road"), None)
         self.flags = np.where(self.props, PROP_FLAG, 0).astype(np.uint8)
-        self.flags[[b.id for b in catalogue.blocks if b.building]] |= BUILDING_FLAG
+        self.flags[buildings(catalogue)] |= BUILDING_FLAG
         if max(b.id for b in catalogue.blocks) >= CORNICE_ID:
             raise ValueError(f"generated detail needs block ids below {CORNICE_ID}")
         # Colours for meshing: an id with the cornice or the zone's bit has the block's colour.

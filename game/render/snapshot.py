@@ -25,15 +25,13 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from game.core.facades import CORNICE_EDGE, FACADES, WATER
 from game.core.mesh import greedy_mesh
 from game.core.png import encode_png
 from game.core.props import PropBoxes, meshed_as_air, prop_boxes, voxel_hash
 from game.render.detail import (
     BUILDING_FLAG,
-    CORNICE_EDGE,
-    FACADES,
     MARGIN,
-    WATER,
     Detail,
     road_markings,
 )

@@ -4,10 +4,7 @@ import numpy as np
 import pytest
 
 from game.core.catalogue import Catalogue
-from game.render.chunks import ZONE_BIT, ChunkGrid
-from game.render.detail import (
-    CORNICE_BIT,
-    DOOR_BIT,
+from game.core.facades import (
     GLASS,
     GRASS,
     HOME,
@@ -17,10 +14,10 @@ from game.render.detail import (
     ROAD,
     SHOP,
     WATER,
-    Detail,
-    prop_mesh,
     surface_kinds,
 )
+from game.render.chunks import ZONE_BIT, ChunkGrid
+from game.render.detail import CORNICE_BIT, DOOR_BIT, Detail, prop_mesh
 
 
 @pytest.fixture(scope="module")

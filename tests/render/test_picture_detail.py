@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from game.core.catalogue import Catalogue
+from game.core.facades import FACADES, HOME
 from game.core.props import prop_boxes
 from game.io.levels import find_level
 from game.render.chunks import ChunkGrid
-from game.render.detail import FACADES, HOME, Detail
+from game.render.detail import Detail
 from game.render.framing import MARK, footprint, grown, render_zone, rim_width, zone_frame
 from game.render.raster import paint
 from game.render.snapshot import fit, project, render, sun_light
