@@ -2,9 +2,8 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-import trimesh
-
 from server_sync.web import PAGE_CSP
+from tests.support.glb import glb_json
 
 
 def model(server, uuid: str, state: str = "after", **kwargs):
@@ -12,8 +11,7 @@ def model(server, uuid: str, state: str = "after", **kwargs):
 
 
 def nodes(data: bytes) -> set[str]:
-    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
-    return set(scene.graph.nodes_geometry)
+    return {node["name"] for node in glb_json(data)["nodes"]}
 
 
 def test_the_server_makes_after_once_per_revision_and_before_once_per_level(server, tmp_path):
