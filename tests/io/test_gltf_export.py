@@ -2,11 +2,11 @@
 
 import numpy as np
 import trimesh
+from glb import glb_parts
 
 from game.cli import main
 from game.io.formats import grid_exporter
 from game.io.formats.gltf import detailed_mesh
-from tests.support.glb import glb_parts
 
 
 def load(data: bytes) -> trimesh.Trimesh:

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import trimesh
+from glb import glb_json, glb_parts
 
 from game.core.catalogue import Catalogue
 from game.core.mesh import greedy_mesh
 from game.core.props import prop_boxes, prop_ids
 from game.io.formats import grid_exporter
 from game.io.formats.gltf import export_zone
-from tests.support.glb import glb_json, glb_parts
 
 SIZE_M = 2.0
 

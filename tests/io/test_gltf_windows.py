@@ -8,13 +8,13 @@ import io
 
 import numpy as np
 import pytest
+from glb import glb_accessor, glb_json, glb_parts, glb_view
 from PIL import Image
 
 from game.core.catalogue import Catalogue
 from game.core.facades import CORNICE_EDGE, FACADES, HOME, OFFICE, PLAIN
 from game.io.formats import grid_exporter
 from game.io.formats.gltf import LOOKS, WINDOW_TEXELS, export_zone, window_texture
-from tests.support.glb import glb_accessor, glb_json, glb_parts, glb_view
 
 SIZE_M = 2.0
 

@@ -1,12 +1,12 @@
 """The 3D view's model: the zone and its context cropped from a level, opened with trimesh."""
 
 import numpy as np
+from glb import glb_json, glb_parts
 
 from game.core.ops import Box
 from game.core.session import Session
 from game.io.formats.gltf import CONTEXT_MARGIN, export_level_zone, export_zone
 from game.io.levels import find_level
-from tests.support.glb import glb_json, glb_parts
 
 BERLIN = "berlin-potsdamer-platz"
 

@@ -2,8 +2,9 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from glb import glb_json
+
 from server_sync.web import PAGE_CSP
-from tests.support.glb import glb_json
 
 
 def model(server, uuid: str, state: str = "after", **kwargs):

@@ -8,6 +8,7 @@ import json
 import re
 import struct
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import trimesh
@@ -39,9 +40,9 @@ def _merged(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
         np.vstack([m.faces + o for m, o in zip(meshes, offsets)]),
         process=False,
     )
-    mesh.vertex_attributes["color"] = np.vstack(
-        [m.visual.vertex_attributes["color"] for m in meshes]
-    )
+    # trimesh keeps COLOR_0 in the visual's attributes, textured (TextureVisuals) or not.
+    visuals: list[Any] = [m.visual for m in meshes]
+    mesh.vertex_attributes["color"] = np.vstack([v.vertex_attributes["color"] for v in visuals])
     return mesh
 
 
