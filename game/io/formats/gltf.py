@@ -1,8 +1,12 @@
 """glTF 2.0 binary (`.glb`): the greedy mesh with per-vertex colours, written with numpy and `struct`.
 
-One mesh, one primitive, one white matte material; the block colours (with the editor's
-ambient occlusion) are in `COLOR_0`, which glTF defines as linear, so the sRGB catalogue
-colours are converted. Props (trees, bushes, benches, playgrounds: `game.core.props`) are the
+One mesh per part; the block colours (with the editor's ambient occlusion) are in `COLOR_0`,
+which glTF defines as linear, so the sRGB catalogue colours are converted. Windows and roof
+edges (the generated detail's `game.core.facades`, as the editor's shader and the server's
+pictures draw them) are a texture, not geometry: walls get texture coordinates in voxels and
+a material per look whose tiny PNG (one voxel of wall, white with the kind's window in its
+glass tint) repeats once per voxel and multiplies the vertex colour, so the greedy mesh's big
+wall quads stay big; the rest is one white matte material. Props (trees, bushes, benches, playgrounds: `game.core.props`) are the
 editor's small boxes in the same mesh, not voxels. Units are metres and y is up, as the glTF specification requires.
 
 Why no library: a `.glb` is a 12-byte header, a JSON chunk and a binary chunk, each padded
