@@ -349,6 +349,7 @@ class Scene:
         # The lawn's corners (x, y): as far beyond the level on every side as the level is wide.
         self.lawn = ((-m, -m), (sx + m, sy + m))
         self.ground = GpuMesh()
+        self.ground_mesh = Mesh.empty()
         self.outline = GpuMesh()
         self.outline.upload(flat_mesh(zone_outline(level.zone_columns, 1.02), (255, 214, 10, 255)))
         self.locked = GpuMesh()
@@ -417,7 +418,8 @@ class Scene:
     def sync(self) -> list[tuple[int, int]]:
         """Re-mesh and upload every chunk an edit touched since the last frame."""
         if self.chunks.dirty == set(self.chunks.keys()):
-            self.ground.upload(self._ground_mesh())  # new, or detail switched
+            self.ground_mesh = self._ground_mesh()  # new, or detail switched
+            self.ground.upload(self.ground_mesh)
         keys = self.chunks.remesh_dirty()
         for key in keys:
             if key not in self.gpu:
@@ -428,6 +430,12 @@ class Scene:
     @property
     def triangle_count(self) -> int:
         return sum(m.triangle_count for m in self.chunks.meshes.values())
+
+    def opaque_meshes(self) -> list[Mesh]:
+        """The triangles of the one opaque pass, all drawn with the same shader: the chunks and
+        the lawn (part of the city's mesh, not a backdrop). `benchmarks/render.py` draws these
+        with a flat shader, so its editor/peer ratio compares shading, not what is drawn."""
+        return [*self.chunks.meshes.values(), self.ground_mesh]
 
     def set_ghost(
         self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False
