@@ -145,7 +145,8 @@ void main() {
 """
 )
 
-DETAIL_FS = """#version 330 core
+# Both detail fragment shaders begin alike: the cell, the fade with distance and the faint grid.
+_DETAIL_FS_HEAD = """#version 330 core
 in vec3 v_shade;
 in vec3 v_add;
 in vec2 v_face;
@@ -164,7 +165,11 @@ void main() {
     vec2 g = abs(f - 0.5);
     g = (0.5 - g) / max(width, vec2(1e-4));
     float grid = 1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade;
-    // A door on the ground floor every n-th voxel along the wall, else a window.
+"""
+
+DETAIL_FS = (
+    _DETAIL_FS_HEAD
+    + """    // A door on the ground floor every n-th voxel along the wall, else a window.
     // (v_vary.z is 0 where the wall faces no street: no door.)
     float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(0.5, v_vary.z)
         * step(mod(cell.x, max(v_vary.z, 1.0)), 0.5);
@@ -181,6 +186,19 @@ void main() {
     frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }
 """
+)
+
+# The lawn with detail: the detail shader less what only walls and water have (windows, doors,
+# the roof's edge, ripples), which the lawn's grass would compute per pixel to multiply by 0.
+# The same picture; llvmpipe runs every operation of a shader for every pixel (a branch around
+# the walls' part does not skip it), and the lawn covers much of the view.
+LAWN_FS = (
+    _DETAIL_FS_HEAD
+    + """    float vary = 1.0 + fade * v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5);
+    frag = vec4(v_shade * vary * grid + v_add, 1.0);
+}
+"""
+)
 
 FLAT_VS = """#version 330 core
 layout(location=0) in vec3 position;
@@ -343,6 +361,7 @@ class Scene:
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.detail_program = program(DETAIL_VS, DETAIL_FS)
+        self.lawn_program = program(DETAIL_VS, LAWN_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
         sx, sy, _ = level.shape
         m = max(sx, sy)
@@ -504,7 +523,7 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
-        for shader in (self.detail_program, vp) if self.detail else (vp,):
+        for shader in (self.detail_program, self.lawn_program, vp) if self.detail else (vp,):
             shader.use()
             shader["view_proj"] = matrix_uniform(view_proj)
             shader["sun"] = tuple(SUN.tolist())
@@ -517,6 +536,8 @@ class Scene:
             self.detail_program.use()
         for mesh in self._front_to_back(eye):
             mesh.draw()
+        if self.detail:
+            self.lawn_program.use()
         self.ground.draw()
 
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
