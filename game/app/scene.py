@@ -13,7 +13,7 @@ from pyglet import gl
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
-from game.render.chunks import ChunkGrid
+from game.render.chunks import ChunkGrid, level_face_count
 from game.render.detail import GRASS, Detail
 
 SUN = np.array([0.45, -0.35, 0.82])
@@ -188,11 +188,12 @@ DETAIL_FS = (
 """
 )
 
-# The lawn with detail: the detail shader less what only walls and water have (windows, doors,
-# the roof's edge, ripples), which the lawn's grass would compute per pixel to multiply by 0.
-# The same picture; llvmpipe runs every operation of a shader for every pixel (a branch around
-# the walls' part does not skip it), and the lawn covers much of the view.
-LAWN_FS = (
+# Faces that look up or down, but water (roofs, streets, squares, the lawn), with detail: the
+# detail shader less what only walls and water have (windows, doors, the roof's edge, ripples),
+# which they would compute per pixel to multiply by 0. The same picture; llvmpipe runs every
+# operation of a shader for every pixel (a branch around the walls' part does not skip it), and
+# these faces cover most of the view.
+LEVEL_FS = (
     _DETAIL_FS_HEAD
     + """    float vary = 1.0 + fade * v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5);
     frag = vec4(v_shade * vary * grid + v_add, 1.0);
@@ -359,9 +360,12 @@ class Scene:
             detail=self._detail if detail else None,
         )
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
+        # With detail, per chunk how many of its indices are faces looking up or down (but
+        # water): drawn before its walls, with `level_program` (see `level_faces_first`).
+        self.level_indices: dict[tuple[int, int], int] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.detail_program = program(DETAIL_VS, DETAIL_FS)
-        self.lawn_program = program(DETAIL_VS, LAWN_FS)
+        self.level_program = program(DETAIL_VS, LEVEL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
         sx, sy, _ = level.shape
         m = max(sx, sy)
@@ -444,6 +448,7 @@ class Scene:
             if key not in self.gpu:
                 self.gpu[key] = GpuMesh()
             self.gpu[key].upload(self.chunks.meshes[key])
+            self.level_indices[key] = level_face_count(self.chunks.meshes[key])
         return keys
 
     @property
@@ -493,7 +498,7 @@ class Scene:
         lo = np.asarray(highlight.voxel, np.float32) - 0.01
         self.hover_lines.upload(flat_mesh(_box_lines(lo, lo + 1.02), (20, 20, 20, 255)))
 
-    def _front_to_back(self, eye: np.ndarray) -> list[GpuMesh]:
+    def _front_to_back(self, eye: np.ndarray) -> list[tuple[int, int]]:
         """Chunks nearest the eye first: on a CPU rasteriser a pixel hidden behind one already
         drawn fails the depth test before its fragment shader runs, so near-first shades less."""
         size = self.chunks.size
@@ -501,7 +506,7 @@ class Scene:
         def distance(key: tuple[int, int]) -> float:
             return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
 
-        return [self.gpu[key] for key in sorted(self.gpu, key=distance)]
+        return sorted(self.gpu, key=distance)
 
     def draw(
         self,
@@ -513,8 +518,8 @@ class Scene:
         """One frame; `fog` is the (start, end) distance over which the world fades into the haze,
         `view` the framebuffer's width and height and the rows (bottom, top) the scissor leaves.
 
-        The opaque city comes first (near chunks first, without blending), then the lawn and the
-        sky where nothing covers them: each pixel then runs the voxel shader about once instead of
+        The opaque city comes first (near chunks first, without blending; with detail its roofs
+        and streets, then its walls), then the lawn and the sky where nothing covers them: each pixel then runs the voxel shader about once instead of
         for a full-screen lawn and sky underneath it (llvmpipe shades every covered pixel).
         """
         gl.glEnable(gl.GL_DEPTH_TEST)
@@ -523,7 +528,7 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
-        for shader in (self.detail_program, self.lawn_program, vp) if self.detail else (vp,):
+        for shader in (self.detail_program, self.level_program, vp) if self.detail else (vp,):
             shader.use()
             shader["view_proj"] = matrix_uniform(view_proj)
             shader["sun"] = tuple(SUN.tolist())
@@ -532,12 +537,20 @@ class Scene:
             shader["fog_start"], shader["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
+        keys = self._front_to_back(eye)
         if self.detail:
+            # Roofs and streets of every chunk with the shader without walls, then the walls
+            # (two switches of the shader a frame: one per chunk costs more than it saves).
+            self.level_program.use()
+            for key in keys:
+                self.gpu[key].draw(count=self.level_indices[key])
             self.detail_program.use()
-        for mesh in self._front_to_back(eye):
-            mesh.draw()
-        if self.detail:
-            self.lawn_program.use()
+            for key in keys:
+                self.gpu[key].draw(first=self.level_indices[key])
+            self.level_program.use()
+        else:
+            for key in keys:
+                self.gpu[key].draw()
         self.ground.draw()
 
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and

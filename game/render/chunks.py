@@ -24,6 +24,7 @@ from game.render.detail import (
     DOOR_BIT,
     MARGIN,
     PROP_FLAG,
+    WATER,
     Detail,
     prop_mesh,
     road_markings,
@@ -31,6 +32,8 @@ from game.render.detail import (
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
+KIND_MASK = CORNICE_BIT - 1
+"""The surface kind's bits in the alpha of a mesh with detail."""
 
 
 class ChunkGrid:
@@ -202,7 +205,8 @@ class ChunkGrid:
                     self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props
                 )
             self._props_of[key] = prop_boxes
-        return Mesh.concatenate([mesh, markings, prop_boxes])
+        # Roofs and streets first, then walls: the editor draws them with two shaders.
+        return level_faces_first(Mesh.concatenate([mesh, markings, prop_boxes]))
 
     def _markings(self, detail: Detail, lo: Vec3i, hi: Vec3i, zone: np.ndarray | None) -> Mesh:
         """The chunk's road markings, from the ground layer `MARGIN` voxels around it (a road's
@@ -279,6 +283,36 @@ class ChunkGrid:
         for key in keys:
             self.mesh_chunk(key)
         return keys
+
+
+def level_faces_first(mesh: Mesh) -> Mesh:
+    """The same quads of a mesh with detail, those looking up or down first (in their order; but
+    water), then the walls and water: the editor draws the first with a shader that leaves out
+    what only walls and water have (windows, doors, the roof's edge, ripples), which llvmpipe
+    would otherwise compute for every pixel of every roof and street. `level_face_count` says
+    where the others begin."""
+    quads = mesh.vertex_count // 4
+    if not quads:
+        return mesh
+    order = np.argsort(~_level(mesh), kind="stable")
+    shift = (4 * (np.arange(quads) - order)).astype(np.int64)[:, None]
+    indices = mesh.indices.reshape(quads, 6)[order].astype(np.int64) + shift
+    return Mesh(
+        mesh.positions.reshape(quads, 4, 3)[order].reshape(-1, 3),
+        mesh.normals.reshape(quads, 4, 3)[order].reshape(-1, 3),
+        mesh.colors.reshape(quads, 4, 4)[order].reshape(-1, 4),
+        indices.astype(np.uint32).ravel(),
+    )
+
+
+def level_face_count(mesh: Mesh) -> int:
+    """How many indices of a mesh ordered by `level_faces_first` come before the walls."""
+    return 6 * int(np.count_nonzero(_level(mesh)))
+
+
+def _level(mesh: Mesh) -> np.ndarray:
+    """Per quad of a mesh with detail: it looks up or down and is not water."""
+    return (mesh.normals[::4, 2] != 0) & (mesh.colors[::4, 3] & KIND_MASK != WATER)
 
 
 def _quad_voxels(mesh: Mesh) -> np.ndarray:
