@@ -13,7 +13,7 @@ from pyglet import gl
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
-from game.render.chunks import ChunkGrid, level_face_count
+from game.render.chunks import ChunkGrid, group_ends
 from game.render.detail import GRASS, Detail
 
 SUN = np.array([0.45, -0.35, 0.82])
@@ -167,9 +167,8 @@ void main() {
     float grid = 1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade;
 """
 
-DETAIL_FS = (
-    _DETAIL_FS_HEAD
-    + """    // A door on the ground floor every n-th voxel along the wall, else a window.
+# The end of the detail shader: windows, doors and the roof's edge on walls, over `vary`.
+_DETAIL_FS_WALLS = """    // A door on the ground floor every n-th voxel along the wall, else a window.
     // (v_vary.z is 0 where the wall faces no street: no door.)
     float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(0.5, v_vary.z)
         * step(mod(cell.x, max(v_vary.z, 1.0)), 0.5);
@@ -177,16 +176,25 @@ DETAIL_FS = (
     vec2 in_r = step(r.xz, f) * step(f, r.yw);
     // Far away a window fades into its average, before its edges could flicker.
     float m = mix((r.y - r.x) * (r.w - r.z), in_r.x * in_r.y, fade);
-    // Far away the variation fades out too, before it turns into noise.
-    float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
-        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
     vec3 tint = mix(vec3(vary), mix(v_glass, v_doors, door), m);
     // The roof's edge: the top of a building's wall a little darker (its average far away).
     tint *= 1.0 - 0.35 * v_cornice * mix(0.12, step(0.88, f.y), fade);
     frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }
 """
+
+DETAIL_FS = (
+    _DETAIL_FS_HEAD
+    + """    // Far away the variation fades out too, before it turns into noise.
+    float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
+        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
+"""
+    + _DETAIL_FS_WALLS
 )
+
+# Walls with detail: the detail shader less the variation of top faces (the vertex shader
+# passes none for walls), which llvmpipe would compute for every pixel to add 0.
+WALL_FS = _DETAIL_FS_HEAD + "    float vary = 1.0;\n" + _DETAIL_FS_WALLS
 
 # Faces that look up or down, but water (roofs, streets, squares, the lawn), with detail: the
 # detail shader less what only walls and water have (windows, doors, the roof's edge, ripples),
@@ -360,12 +368,13 @@ class Scene:
             detail=self._detail if detail else None,
         )
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
-        # With detail, per chunk how many of its indices are faces looking up or down (but
-        # water): drawn before its walls, with `level_program` (see `level_faces_first`).
-        self.level_indices: dict[tuple[int, int], int] = {}
+        # With detail, per chunk where its walls and its water begin among its indices: each
+        # group is drawn with its own shader (see `grouped_by_shader`).
+        self.group_ends: dict[tuple[int, int], tuple[int, int]] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.detail_program = program(DETAIL_VS, DETAIL_FS)
         self.level_program = program(DETAIL_VS, LEVEL_FS)
+        self.wall_program = program(DETAIL_VS, WALL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
         sx, sy, _ = level.shape
         m = max(sx, sy)
@@ -448,7 +457,7 @@ class Scene:
             if key not in self.gpu:
                 self.gpu[key] = GpuMesh()
             self.gpu[key].upload(self.chunks.meshes[key])
-            self.level_indices[key] = level_face_count(self.chunks.meshes[key])
+            self.group_ends[key] = group_ends(self.chunks.meshes[key])
         return keys
 
     @property
@@ -528,7 +537,8 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
-        for shader in (self.detail_program, self.level_program, vp) if self.detail else (vp,):
+        detail = (self.detail_program, self.level_program, self.wall_program)
+        for shader in (*detail, vp) if self.detail else (vp,):
             shader.use()
             shader["view_proj"] = matrix_uniform(view_proj)
             shader["sun"] = tuple(SUN.tolist())
@@ -539,14 +549,18 @@ class Scene:
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
         keys = self._front_to_back(eye)
         if self.detail:
-            # Roofs and streets of every chunk with the shader without walls, then the walls
-            # (two switches of the shader a frame: one per chunk costs more than it saves).
-            self.level_program.use()
-            for key in keys:
-                self.gpu[key].draw(count=self.level_indices[key])
-            self.detail_program.use()
-            for key in keys:
-                self.gpu[key].draw(first=self.level_indices[key])
+            # Roofs and streets of every chunk with the shader without walls, then the walls,
+            # then water with the whole detail shader (three switches of the shader a frame: one
+            # per chunk costs more than it saves).
+            for shader, group in (
+                (self.level_program, 0),
+                (self.wall_program, 1),
+                (self.detail_program, 2),
+            ):
+                shader.use()
+                for key in keys:
+                    ends = (0, *self.group_ends[key], self.gpu[key].count)
+                    self.gpu[key].draw(first=ends[group], count=ends[group + 1] - ends[group])
             self.level_program.use()
         else:
             for key in keys:

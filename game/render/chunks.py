@@ -205,8 +205,8 @@ class ChunkGrid:
                     self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props
                 )
             self._props_of[key] = prop_boxes
-        # Roofs and streets first, then walls: the editor draws them with two shaders.
-        return level_faces_first(Mesh.concatenate([mesh, markings, prop_boxes]))
+        # Roofs and streets, then walls, then water: the editor draws them with three shaders.
+        return grouped_by_shader(Mesh.concatenate([mesh, markings, prop_boxes]))
 
     def _markings(self, detail: Detail, lo: Vec3i, hi: Vec3i, zone: np.ndarray | None) -> Mesh:
         """The chunk's road markings, from the ground layer `MARGIN` voxels around it (a road's
@@ -285,16 +285,16 @@ class ChunkGrid:
         return keys
 
 
-def level_faces_first(mesh: Mesh) -> Mesh:
-    """The same quads of a mesh with detail, those looking up or down first (in their order; but
-    water), then the walls and water: the editor draws the first with a shader that leaves out
-    what only walls and water have (windows, doors, the roof's edge, ripples), which llvmpipe
-    would otherwise compute for every pixel of every roof and street. `level_face_count` says
-    where the others begin."""
+def grouped_by_shader(mesh: Mesh) -> Mesh:
+    """The same quads of a mesh with detail, in three groups (each in its order): those looking
+    up or down but water (roofs, streets), walls, water. The editor draws each group with its
+    own shader, which leaves out what the others have (windows, doors and the roof's edge; the
+    variation of top faces; ripples): llvmpipe would compute it for every pixel to add nothing.
+    `group_ends` says where the walls and the water begin."""
     quads = mesh.vertex_count // 4
     if not quads:
         return mesh
-    order = np.argsort(~_level(mesh), kind="stable")
+    order = np.argsort(_groups(mesh), kind="stable")
     shift = (4 * (np.arange(quads) - order)).astype(np.int64)[:, None]
     indices = mesh.indices.reshape(quads, 6)[order].astype(np.int64) + shift
     return Mesh(
@@ -305,14 +305,17 @@ def level_faces_first(mesh: Mesh) -> Mesh:
     )
 
 
-def level_face_count(mesh: Mesh) -> int:
-    """How many indices of a mesh ordered by `level_faces_first` come before the walls."""
-    return 6 * int(np.count_nonzero(_level(mesh)))
+def group_ends(mesh: Mesh) -> tuple[int, int]:
+    """Where the walls and the water begin among the indices of a `grouped_by_shader` mesh."""
+    counts = np.bincount(_groups(mesh), minlength=3)
+    return 6 * int(counts[0]), 6 * int(counts[0] + counts[1])
 
 
-def _level(mesh: Mesh) -> np.ndarray:
-    """Per quad of a mesh with detail: it looks up or down and is not water."""
-    return (mesh.normals[::4, 2] != 0) & (mesh.colors[::4, 3] & KIND_MASK != WATER)
+def _groups(mesh: Mesh) -> np.ndarray:
+    """Per quad of a mesh with detail: 0 looking up or down (not water), 1 a wall, 2 water."""
+    wall = mesh.normals[::4, 2] == 0
+    water = ~wall & (mesh.colors[::4, 3] & KIND_MASK == WATER)
+    return wall.astype(np.intp) + 2 * water
 
 
 def _quad_voxels(mesh: Mesh) -> np.ndarray:

@@ -87,24 +87,24 @@ def test_the_help_lists_the_detail_key_and_every_row_stays_in_its_panel(window):
 
 def test_roofs_streets_and_the_lawn_look_the_same_without_the_walls_part_of_the_shader(window):
     """Faces looking up or down (but water) are drawn with a shader that leaves out windows,
-    doors, roof edges and ripples: the picture is the one of the full detail shader on every
-    face, pixel for pixel, with water, a street, a roof and the lawn in view; and the walls and
+    doors, roof edges and ripples, walls with one without the variation of top faces: the
+    picture is the one of the full detail shader on every face, pixel for pixel, with water, a street, a roof and the lawn in view; and the walls and
     water still get their windows and ripples."""
     _close_to_a_house(window)
     window.editor.apply(Box(from_=(58, 66, 0), to=(63, 68, 0), block="water"))
     window.editor.apply(Box(from_=(64, 58, 0), to=(66, 66, 0), block="road"))
     window.orbit.distance = 40
     scene = window.scene
-    assert any(0 < n < scene.gpu[key].count for key, n in scene.level_indices.items())
+    assert any(0 < a < b < scene.gpu[key].count for key, (a, b) in scene.group_ends.items())
     split = _frame(window)
     if os.environ.get("QUARTIER_SAVE_FRAME"):
         Image.fromarray(split).save(os.environ["QUARTIER_SAVE_FRAME"])
-    level_program = scene.level_program
-    scene.level_program = scene.detail_program
+    programs = scene.level_program, scene.wall_program
+    scene.level_program = scene.wall_program = scene.detail_program
     try:
         assert np.array_equal(split, _frame(window))
     finally:
-        scene.level_program = level_program
+        scene.level_program, scene.wall_program = programs
     # The wall's and the water's own part still shows: without detail the same view differs
     # there (windows in the house's screen rectangle, ripples on the water).
     window.detail = False
