@@ -1,4 +1,6 @@
-"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover.
+"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover,
+the sun's shade at the time of day (`game.render.sun`) and the people and cars
+(`game.render.traffic`).
 
 Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched are re-meshed
 and re-uploaded before the next frame.
@@ -15,10 +17,9 @@ from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid, group_ends
 from game.render.detail import GRASS, Detail
+from game.render.sun import DAYLIGHT, Shadow, TimeOfDay, sun_of
+from game.render.traffic import Traffic
 
-SUN = np.array([0.45, -0.35, 0.82])
-SUN = SUN / np.linalg.norm(SUN)
-SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
 LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the city's first faces
 
@@ -29,6 +30,7 @@ layout(location=1) in vec3 normal;
 layout(location=2) in vec4 color;
 uniform mat4 view_proj;
 uniform vec3 sun;
+uniform vec3 sun_color;
 uniform vec3 eye;
 uniform vec3 fog_color;
 uniform float fog_start;
@@ -48,7 +50,7 @@ out vec2 v_face;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
-    vec3 c = color.rgb * light;
+    vec3 c = color.rgb * light * sun_color;
     // Outside the editable zone (alpha 0) the city is a little paler, so the building site
     // stands out: c -> mix(c, grey, 0.25) * 0.92 + 0.06.
     float outside = 1.0 - color.a;
@@ -117,7 +119,7 @@ flat out float v_cornice;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
-    vec3 c = color.rgb * light;
+    vec3 c = color.rgb * light * sun_color;
     float a = floor(color.a * 255.0 + 0.5);
     float outside = 1.0 - step(128.0, a);
     float rest = a - 128.0 * (1.0 - outside);
@@ -355,7 +357,12 @@ def lawn_rows(
 
 class Scene:
     def __init__(
-        self, level: Level, grid: np.ndarray, chunk_size: int = 32, detail: bool = True
+        self,
+        level: Level,
+        grid: np.ndarray,
+        chunk_size: int = 32,
+        detail: bool = True,
+        people: bool = True,
     ) -> None:
         self.level = level
         self.colors = level.catalogue.colors
@@ -387,13 +394,16 @@ class Scene:
         self.locked = GpuMesh()
         self.locked.upload(self._locked_mesh())
         self.sky = GpuMesh()
-        self.sky.upload(
-            flat_mesh(
-                [(-1, -1, 1.0), (1, -1, 1.0), (1, 1, 1.0), (-1, 1, 1.0)],
-                np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
-                np.array([0, 1, 2, 0, 2, 3], np.uint32),
-            )
-        )
+        self._time: TimeOfDay = "noon"
+        self.sun = sun_of(level, self._time)
+        self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
+        self.shadow_tiles: dict[tuple[int, int], GpuMesh] = {}
+        self._upload_sky()
+        self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
+        self.people = people
+        #: The sun's shade drawn (off only to measure what it costs).
+        self.shadows = True
+        self.figures = GpuMesh()
         self.ghost = GpuMesh()
         self.ghost_lines = GpuMesh()
         self.ghost_removes = False
@@ -411,6 +421,30 @@ class Scene:
     def detail(self, on: bool) -> None:
         self.chunks.detail = self._detail if on else None
         self.sync()
+
+    @property
+    def time_of_day(self) -> TimeOfDay:
+        """Morning, noon or evening: where the sun stands (as the sunlight indicator aims it),
+        its light, the sky and the shadows follow."""
+        return self._time
+
+    @time_of_day.setter
+    def time_of_day(self, time: TimeOfDay) -> None:
+        self._time = time
+        self.sun = sun_of(self.level, time)
+        self.shadow.relight(self.sun, DAYLIGHT[time].shade)
+        self._upload_sky()
+        self.sync()
+
+    def _upload_sky(self) -> None:
+        day = DAYLIGHT[self._time]
+        self.sky.upload(
+            flat_mesh(
+                [(-1, -1, 1.0), (1, -1, 1.0), (1, 1, 1.0), (-1, 1, 1.0)],
+                np.array([day.sky_horizon, day.sky_horizon, day.sky_top, day.sky_top]),
+                np.array([0, 1, 2, 0, 2, 3], np.uint32),
+            )
+        )
 
     def _ground_mesh(self, cells: int = 8) -> Mesh:
         """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city.
@@ -446,6 +480,8 @@ class Scene:
 
     def mark_dirty(self, lo, hi) -> None:
         self.chunks.mark_dirty(lo, hi)
+        self.shadow.edited(lo, hi)
+        self.traffic.edited(lo, hi)
 
     def sync(self) -> list[tuple[int, int]]:
         """Re-mesh and upload every chunk an edit touched since the last frame."""
@@ -458,6 +494,8 @@ class Scene:
                 self.gpu[key] = GpuMesh()
             self.gpu[key].upload(self.chunks.meshes[key])
             self.group_ends[key] = group_ends(self.chunks.meshes[key])
+        for tile, mesh in self.shadow.meshes().items():
+            self.shadow_tiles.setdefault(tile, GpuMesh()).upload(mesh)
         return keys
 
     @property
@@ -528,8 +566,9 @@ class Scene:
         `view` the framebuffer's width and height and the rows (bottom, top) the scissor leaves.
 
         The opaque city comes first (near chunks first, without blending; with detail its roofs
-        and streets, then its walls), then the lawn and the sky where nothing covers them: each pixel then runs the voxel shader about once instead of
-        for a full-screen lawn and sky underneath it (llvmpipe shades every covered pixel).
+        and streets, then its walls), then the lawn and the sky where nothing covers them: each
+        pixel then runs the voxel shader about once instead of for a full-screen lawn and sky
+        underneath it (llvmpipe shades every covered pixel).
         """
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
@@ -537,13 +576,15 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
+        day = DAYLIGHT[self._time]
         detail = (self.detail_program, self.level_program, self.wall_program)
         for shader in (*detail, vp) if self.detail else (vp,):
             shader.use()
             shader["view_proj"] = matrix_uniform(view_proj)
-            shader["sun"] = tuple(SUN.tolist())
+            shader["sun"] = tuple(float(v) for v in self.sun)
+            shader["sun_color"] = day.light
             shader["eye"] = tuple(float(v) for v in eye)
-            shader["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
+            shader["fog_color"] = tuple(c / 255 for c in day.sky_horizon[:3])
             shader["fog_start"], shader["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
@@ -566,6 +607,10 @@ class Scene:
             for key in keys:
                 self.gpu[key].draw()
         self.ground.draw()
+        if self.people:
+            vp.use()
+            self.figures.upload(self.traffic.mesh())
+            self.figures.draw()
 
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
         # only in the rows above and below the band the lawn covers from edge to edge.
@@ -584,9 +629,14 @@ class Scene:
         gl.glScissor(0, bottom, width, top - bottom)
 
         gl.glEnable(gl.GL_BLEND)
-        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glPolygonOffset(-1.0, -2.0)
+        # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
+        fp["view_proj"] = matrix_uniform(view_proj)
+        gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
+        for tile in self.shadow_tiles.values() if self.shadows else ():
+            tile.draw()
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
         vp.use()
         vp["alpha"] = 0.35

@@ -153,8 +153,11 @@ class ChunkGrid:
         flags = np.take(detail.flags, block)
         props = flags & PROP_FLAG
         if props.any():
-            # Props are not boxes: the faces behind them must show, so they count as air.
-            block = np.where(props, 0, block).astype(block.dtype)
+            # Props are not boxes: the faces behind them must show, so they count as air;
+            # in the ground layer (z = 0, the padded block's second layer) they are ground.
+            airy = props.copy()
+            airy[:, :, 1] = 0
+            block = np.where(airy, 0, block).astype(block.dtype)
         inner = block[1:-1, 1:-1, 1:-1]
         # A building's voxel with air above is meshed as id | CORNICE_ID: the same colour, but
         # its walls never merge with the rows below, so the shader can draw the roof's edge.

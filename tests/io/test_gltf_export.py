@@ -4,8 +4,8 @@ import numpy as np
 import trimesh
 
 from game.cli import main
-from game.core.mesh import greedy_mesh
 from game.io.formats import grid_exporter
+from game.io.formats.gltf import detailed_mesh
 
 
 def load(data: bytes) -> trimesh.Trimesh:
@@ -25,7 +25,8 @@ def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(
     out = tmp_path / "park.glb"
     assert main(["design", "export", str(demo_design), "--format", "glb", "--out", str(out)]) == 0
     mesh = load(out.read_bytes())
-    expected = greedy_mesh(demo_session.grid, demo_session.level.catalogue.colors)
+    # The blocks' greedy mesh and the props' boxes (trees, gardens, playgrounds: see test_props).
+    expected = detailed_mesh(demo_session.grid, demo_session.level.catalogue, 1.0)
     assert (
         len(mesh.vertices) == expected.vertex_count and len(mesh.faces) == expected.triangle_count
     )
@@ -37,7 +38,7 @@ def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(
 
 def test_each_block_keeps_its_colour_and_faces_point_outwards(catalogue):
     grid = np.zeros((7, 3, 3), np.uint8)
-    keys = ("housing", "tree", "water")
+    keys = ("housing", "grass", "water")  # boxes, not props
     for i, key in enumerate(keys):  # three lone voxels: no ambient occlusion darkens them
         grid[2 * i, 1, 1] = catalogue.id(key)
     mesh = load(grid_exporter("glb")(grid, catalogue, 2.0, "three.glb")["three.glb"])

@@ -2,7 +2,8 @@
 
 One mesh, one primitive, one white matte material; the block colours (with the editor's
 ambient occlusion) are in `COLOR_0`, which glTF defines as linear, so the sRGB catalogue
-colours are converted. Units are metres and y is up, as the glTF specification requires.
+colours are converted. Props (trees, bushes, benches, playgrounds: `game.core.props`) are the
+editor's small boxes in the same mesh, not voxels. Units are metres and y is up, as the glTF specification requires.
 
 Why no library: a `.glb` is a 12-byte header, a JSON chunk and a binary chunk, each padded
 to 4 bytes (glTF 2.0, section 4.4 "Binary glTF Layout"), and the JSON here is a fixed
@@ -19,8 +20,9 @@ import numpy as np
 from game import __version__
 from game.core.catalogue import Catalogue
 from game.core.level import Level
-from game.core.mesh import Mesh
-from game.io.formats.metres import Y_UP, mesh_in_metres
+from game.core.mesh import Mesh, greedy_mesh
+from game.core.props import box_mesh, meshed_as_air, prop_boxes, prop_ids
+from game.io.formats.metres import Y_UP, in_metres
 
 MAGIC, VERSION = b"glTF", 2
 JSON_CHUNK, BIN_CHUNK = b"JSON", b"BIN\x00"
@@ -136,7 +138,45 @@ def _gltf(meshes: list[tuple[str, Mesh]], extras: dict | None = None) -> bytes:
 def export_grid(
     grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float, name: str
 ) -> dict[str, bytes]:
-    return {name: _gltf([("design", mesh_in_metres(grid, catalogue.colors, voxel_size_m))])}
+    return {name: _gltf([("design", detailed_mesh(grid, catalogue, voxel_size_m))])}
+
+
+def detailed_mesh(grid: np.ndarray, catalogue: Catalogue, voxel_size_m: float) -> Mesh:
+    """The grid in metres, y up, as the editor draws it with detail: the greedy mesh of its
+    boxes (props count as air there, so the faces behind them show) and each prop as its
+    boxes (`game.core.props.prop_boxes`).
+
+    A prop's ground plate (a playground's sand, a garden's lawn: a box as wide as its voxel
+    and a few centimetres high) is meshed like a voxel instead, merged with its neighbours and
+    squashed to its height: a playground of 100 voxels is then a few quads, not 500 (the
+    design page loads this file on a phone).
+    """
+    ids = prop_ids(catalogue)
+    props = np.take(ids, grid)
+    if not props.any():
+        return in_metres(greedy_mesh(grid, catalogue.colors), voxel_size_m)
+    boxes = np.where(meshed_as_air(props), 0, grid).astype(grid.dtype)
+    found = prop_boxes(grid, (0, 0, 0), catalogue, ids, props)
+    plate = (found.boxes[:, 3:5] >= 1).all(axis=1) & (found.boxes[:, 2] == found.voxel[:, 2])
+    parts = [
+        greedy_mesh(boxes, catalogue.colors),
+        box_mesh(found.boxes[~plate], found.rgb[~plate], np.full(int((~plate).sum()), 255)),
+    ]
+    voxels, heights = found.voxel[plate], found.boxes[plate, 5]
+    for z in np.unique(voxels[:, 2]).tolist():
+        # One layer at a time: stacked plates must not merge into one tall box.
+        at = voxels[:, 2] == z
+        layer = np.zeros((*grid.shape[:2], 1), grid.dtype)
+        x, y = voxels[at, 0], voxels[at, 1]
+        layer[x, y, 0] = grid[x, y, z]
+        # Solid below (the ground the plate lies on): no bottom faces.
+        below = np.zeros((grid.shape[0] + 2, grid.shape[1] + 2, 3), grid.dtype)
+        below[:, :, 0] = 1
+        mesh = greedy_mesh(layer, catalogue.colors, neighbours=below)
+        positions = mesh.positions.copy()
+        positions[:, 2] = z + positions[:, 2] * float(heights[at].max())
+        parts.append(Mesh(positions, mesh.normals, mesh.colors, mesh.indices))
+    return in_metres(Mesh.concatenate(parts), voxel_size_m)
 
 
 def zone_box(zone_columns: np.ndarray, margin: int) -> tuple[slice, slice]:
@@ -178,6 +218,10 @@ def export_zone(
     the context as the editor does; the zone's box (in the file's metres, y up; from its ground
     to its top height) is in the scene's `extras.zone` for its outline. The zone's centre is at
     x = z = 0, the level's bottom at y = 0.
+
+    Props (trees, playgrounds, ...) are drawn as the editor's boxes in the zone, and as voxels
+    in the context: the demo level's park around its zone is 650 boxes, which would make the
+    file four times larger (`benchmarks/view3d.py`), while the context is shown faded.
     """
     box = zone_box(zone_columns, margin)
     crop = grid[box]
@@ -194,11 +238,14 @@ def export_zone(
     centre = (low + high) / 2.0
     centre[2] = 0
 
-    def placed(part: np.ndarray) -> Mesh:
-        mesh = mesh_in_metres(part, catalogue.colors, voxel_size_m)
+    def placed(part: np.ndarray, detailed: bool) -> Mesh:
+        if detailed:
+            mesh = detailed_mesh(part, catalogue, voxel_size_m)
+        else:
+            mesh = in_metres(greedy_mesh(part, catalogue.colors), voxel_size_m)
         shift = (centre @ Y_UP.T * voxel_size_m).astype(np.float32)
         return Mesh(mesh.positions - shift, mesh.normals, mesh.colors, mesh.indices)
 
     corners = ((np.stack([low, high]) - centre) @ Y_UP.T * voxel_size_m).astype(float)
     extras = {"zone": {"min": corners.min(axis=0).tolist(), "max": corners.max(axis=0).tolist()}}
-    return _gltf([("zone", placed(zone)), ("context", placed(context))], extras)
+    return _gltf([("zone", placed(zone, True)), ("context", placed(context, False))], extras)
