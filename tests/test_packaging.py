@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def _imports(path: Path) -> frozenset[str]:
 
 
 @functools.cache
-def _distributions() -> dict[str, list[str]]:
+def _distributions() -> Mapping[str, list[str]]:
     """Which installed distributions provide each top-level module: asked once, because each
     call reads every installed package's file list (15 s a test when asked for every import)."""
     return importlib.metadata.packages_distributions()
