@@ -1,6 +1,6 @@
 """The server-made pictures of a stored design, rendered once, then only read.
 
-Rendering is CPU work (~0.85 s for the whole-level iso view on the Berlin level, ~0.05 s for
+Rendering is CPU work (~1.1–1.3 s for the whole-level iso view on the Berlin level with its detail, ~0.05 s for
 the framed ones): it runs in the worker
 pool's process for pictures (services/workers.py), never on the event loop, and never before
 the upload is answered.
