@@ -23,7 +23,7 @@ from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
-from game.render.sun import TIMES, TimeOfDay, column_tops
+from game.render.sun import TIMES, TimeOfDay
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
@@ -61,7 +61,6 @@ class EditorWindow(pyglet.window.Window):
         self.level = editor.level
         self.ui_factor = ui_factor  # `--ui-scale`: bigger or smaller than automatic
         self.scene = Scene(self.level, editor.session.grid, detail=detail, people=people)
-        self.heights = column_tops(editor.session.grid)
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
@@ -94,7 +93,6 @@ class EditorWindow(pyglet.window.Window):
         old = self.scene
         self.scene = Scene(self.level, editor.session.grid, detail=old.detail, people=old.people)
         self.scene.time_of_day = old.time_of_day
-        self.heights = column_tops(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
@@ -136,6 +134,12 @@ class EditorWindow(pyglet.window.Window):
         """T: morning → noon → evening → morning, said in a toast."""
         self.time_of_day = TIMES[(TIMES.index(self.time_of_day) + 1) % len(TIMES)]
         self.editor.notify(f"editor.time.{self.time_of_day}")
+
+    @property
+    def heights(self) -> np.ndarray:
+        """Per column, one above its top block (where feet stand): the scene's shade keeps this
+        map up to date with every edit (`Shadow.edited`), so the cameras read the same one."""
+        return self.scene.shadow.heights
 
     @property
     def ui_scale(self) -> float:
@@ -197,10 +201,7 @@ class EditorWindow(pyglet.window.Window):
         )
 
     def _on_change(self, change) -> None:
-        self.scene.mark_dirty(change.lo, change.hi)
-        lo, hi = change.lo, change.hi
-        region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1]
-        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = column_tops(region)
+        self.scene.mark_dirty(change.lo, change.hi)  # the column tops too (`heights`)
         if self.walker:
             self.walker.settle(self.heights)
         self._ghost_key = None
