@@ -108,8 +108,7 @@ class Room:
             still = flat[index] == after
             if still.any():
                 break
-        else:
-            mine.clear()
+        else:  # nothing changes, nothing is stored: a rebuilt room keeps the same stack
             raise QuartierError("error.room_undo_built_over")
         index, values = index[still], before[still]
         refuse_over_budget(self.session, index, values, lang)
@@ -170,7 +169,7 @@ def _nothing_changed(clipped: EditResult) -> QuartierError:
     if clipped.skipped_outside_zone:
         return QuartierError("error.room_outside_zone", count=clipped.skipped_outside_zone)
     if clipped.skipped_locked:
-        return QuartierError("error.room_locked", count=clipped.skipped_locked)
+        return QuartierError("error.room_protected", count=clipped.skipped_locked)
     return QuartierError("error.room_no_change")
 
 
