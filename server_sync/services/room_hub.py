@@ -307,11 +307,16 @@ class Hub:
             return applied.edit
 
         async with room.lock:
+            before = room.shared.seq
             try:
                 caught, step = await to_thread.run_sync(self._append, room, make)
-            except QuartierError as refused:
-                return self._refused(client, ticket, refused)
-            except ApiError as refused:
+            except (QuartierError, ApiError) as refused:
+                # Steps of other processes caught up on before the refusal: passed on all the same.
+                self._pass_on(
+                    room, room.shared.log[len(room.shared.log) - (room.shared.seq - before) :]
+                )
+                if isinstance(refused, QuartierError):
+                    return self._refused(client, ticket, refused)
                 if refused.code == "room_locked":
                     room.locked = True
                 return self._refuse(client, ticket, refused.code, **refused.params)
@@ -455,9 +460,16 @@ class Hub:
     async def rollback(self, room: Room, to_seq: int, by: str) -> RoomEdit:
         live = await self._open(room)
         async with live.lock:
-            caught, step = await to_thread.run_sync(
-                self._append, live, lambda shared: shared.rollback(by, to_seq)
-            )
+            before = live.shared.seq
+            try:
+                caught, step = await to_thread.run_sync(
+                    self._append, live, lambda shared: shared.rollback(by, to_seq)
+                )
+            except QuartierError as refused:
+                self._pass_on(
+                    live, live.shared.log[len(live.shared.log) - (live.shared.seq - before) :]
+                )
+                raise ApiError(409, "room_rollback_range", **refused.params) from None
             self._pass_on(live, [*caught, step])
         if not live.clients:
             self.live.pop(live.id, None)
