@@ -70,7 +70,8 @@ def _op(member: int, k: int) -> dict:
 
 
 async def _member(url: str, room: str, who: int, token: str | None, clock: Clock, ready, go):
-    """One member: the hello (Quartier only), then 2 edits a second; every step counted."""
+    """Member `who` of its room: the hello (Quartier only), then 2 edits a second in a column of
+    its own; every step counted."""
     async with connect(url, max_size=2**22) as ws:
         if token is not None:
             await ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
@@ -103,7 +104,7 @@ async def _member(url: str, room: str, who: int, token: str | None, clock: Clock
         listener.cancel()
 
 
-async def _run(urls: list[str], tokens: list[str | None], rooms: list[str]) -> Clock:
+async def _run(urls: list[str], tokens: list[str | None], rooms: list[str], per_room: int) -> Clock:
     members: dict[str, int] = defaultdict(int)
     for room in rooms:
         members[room] += 1
@@ -119,7 +120,7 @@ async def _run(urls: list[str], tokens: list[str | None], rooms: list[str]) -> C
 
     await asyncio.gather(
         *(
-            _member(url, room, i, token, clock, ready, go)
+            _member(url, room, i % per_room, token, clock, ready, go)
             for i, (url, token, room) in enumerate(zip(urls, tokens, rooms))
         )
     )
@@ -148,7 +149,7 @@ def _quartier(url: str, rooms: int, per_room: int) -> Clock:
     base = url.replace("http", "ws")
     socket_urls = [f"{base}/api/v1/rooms/{codes[i // per_room]}/ws" for i in range(len(tokens))]
     room_of = [codes[i // per_room] for i in range(len(tokens))]
-    return asyncio.run(_run(socket_urls, list(tokens), room_of))
+    return asyncio.run(_run(socket_urls, list(tokens), room_of, per_room))
 
 
 @contextlib.contextmanager
@@ -192,9 +193,8 @@ def _ceiling() -> Iterator[str]:
     try:
         yield f"ws://127.0.0.1:{port}"
     finally:
-        loop = stop.get_loop() if stop is not None else None
-        if loop is not None:
-            loop.call_soon_threadsafe(stop.set_result, None)
+        if stop is not None:
+            stop.get_loop().call_soon_threadsafe(stop.set_result, None)
         thread.join(10)
 
 
@@ -205,6 +205,7 @@ def _bare(url: str, rooms: int, per_room: int) -> Clock:
             [f"{url}/room{i // per_room}" for i in range(count)],
             [None] * count,
             [f"room{i // per_room}" for i in range(count)],
+            per_room,
         )
     )
 

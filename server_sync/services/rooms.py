@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from game.core.change import Change
@@ -129,35 +129,36 @@ def catch_up(session: Session, room_id: int, shared: Shared) -> list[RoomEdit]:
 def append(
     session: Session, room_id: int, shared: Shared, make: Callable[[Shared], RoomEdit]
 ) -> tuple[list[RoomEdit], RoomEdit]:
-    """Number and store one new step made by `make` on the room as it really is.
+    """Number and store one new step made by `make` on the room as it really is, inside the
+    caller's transaction (`append_all` commits several rooms' steps at once).
 
     Returns the steps caught up on first (other processes' steps to pass on) and the new one.
-    If `make` refuses (a `QuartierError`), nothing is written; if storing fails, the caller
-    must reload the room, whose grid already holds the step.
+    If `make` refuses (a `QuartierError`), nothing of it is written; if the transaction fails,
+    the caller must reload the room, whose grid already holds the step.
     """
-    with session.begin():
-        locked = session.scalar(
-            update(Room).where(Room.id == room_id).values(seq=Room.seq).returning(Room.locked)
+    locked = session.execute(
+        update(Room).where(Room.id == room_id).values(seq=Room.seq).returning(Room.locked)
+    ).scalar()
+    if locked is None:
+        raise ApiError(404, "room_not_found")
+    if locked:
+        raise ApiError(423, "room_locked")
+    caught = catch_up(session, room_id, shared)
+    step = make(shared)
+    blob, count = step.change.packed()
+    session.execute(
+        insert(RoomStep).values(
+            room_id=room_id,
+            seq=step.seq,
+            participant_id=int(step.author) if step.author.isdigit() else None,
+            kind=step.kind,
+            undoes=step.undoes,
+            count=count,
+            voxels=blob,
+            created=now(),
         )
-        if locked is None:
-            raise ApiError(404, "room_not_found")
-        if locked:
-            raise ApiError(423, "room_locked")
-        caught = catch_up(session, room_id, shared)
-        step = make(shared)
-        blob, count = step.change.packed()
-        session.add(
-            RoomStep(
-                room_id=room_id,
-                seq=step.seq,
-                participant_id=int(step.author) if step.author.isdigit() else None,
-                kind=step.kind,
-                undoes=step.undoes,
-                count=count,
-                voxels=blob,
-            )
-        )
-        session.execute(update(Room).where(Room.id == room_id).values(seq=step.seq))
+    )
+    session.execute(update(Room).where(Room.id == room_id).values(seq=step.seq))
     return caught, step
 
 
