@@ -48,12 +48,12 @@ levels: $(VENV)/.installed
 	$(BIN)/python levels/generate.py
 	$(BIN)/python levels/real.py
 
-# The README's pictures: the editor by scripted headless sessions; every web page on a phone and
-# a projector by the browser tests (all in build/pages, the gallery copied to docs/).
+# The README's pictures: the editor by scripted headless sessions (every level's bird's-eye,
+# street and walk views at 1280x720 and 1920x1080 in German and English in build/screenshots,
+# a selection copied to docs/); every web page on a phone and a projector by the browser tests
+# (all in build/pages, the gallery copied to docs/).
 screenshots: $(VENV)/.installed
-	cd docs && ../$(BIN)/quartier play --headless --level demo --script screenshot-demo.json --screenshot screenshot-demo.png
-	cd docs && ../$(BIN)/quartier play --headless --level berlin-potsdamer-platz --script screenshot-berlin.json --screenshot screenshot-berlin.png
-	cd docs && ../$(BIN)/quartier play --headless --level kaiserslautern-innenstadt --script screenshot-kaiserslautern.json --screenshot screenshot-kaiserslautern.png
+	$(BIN)/python scripts/screenshots.py --publish
 	cd docs && QUARTIER_HOME=$$(mktemp -d) QUARTIER_LANG=en ../$(BIN)/quartier play --headless --script screenshot-join.json
 	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_pages_access.py -k photographed
 	cp build/pages/gallery-projector-en.png docs/screenshot-gallery.png
@@ -63,7 +63,7 @@ screenshots: $(VENV)/.installed
 	cp build/pages/compare-projector.png docs/screenshot-compare.png
 	QUARTIER_PAGE_SCREENSHOTS=build/pages $(BIN)/python -m pytest -q tests/e2e/test_view3d.py -k compares
 	cp build/pages/design-3d-projector-en.png docs/screenshot-view3d.png
-	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-demo.png', 'docs/screenshot-berlin.png', 'docs/screenshot-kaiserslautern.png', 'docs/screenshot-join.png', 'docs/screenshot-gallery.png', 'docs/screenshot-projector.png', 'docs/screenshot-compare.png', 'docs/screenshot-view3d.png')]"
+	$(BIN)/python -c "from PIL import Image; [Image.open(p).convert('RGB').quantize(256).save(p, optimize=True) for p in ('docs/screenshot-join.png', 'docs/screenshot-gallery.png', 'docs/screenshot-projector.png', 'docs/screenshot-compare.png', 'docs/screenshot-view3d.png')]"
 
 # The wheel as users get it: built, installed into fresh venvs outside the checkout (pupil,
 # server, GIS), every console command run for real, install sizes printed (scripts/wheel-smoke).

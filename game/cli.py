@@ -172,12 +172,13 @@ def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
 def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
     from game.core.indicators import refuse_over_budget
     from game.core.ops import Redo, Undo, parse_script
+    from game.core.session import EditResult
     from game.io.designs import open_design_file, write_design
     from game.io.storage import read_document
 
     steps = parse_script(read_document(args.ops), what=Path(args.ops).name)
     doc, session = open_design_file(args.path)
-    changed = outside = locked = 0
+    changed, clipped_total = 0, EditResult(None)
     for number, step in enumerate(steps, start=1):
         try:
             if isinstance(step, (Undo, Redo)):
@@ -189,16 +190,16 @@ def cmd_design_edit(args: argparse.Namespace, lang: Language) -> int:
         except QuartierError as exc:
             raise QuartierError("error.in_step", step=number, reason=exc.message(lang)) from None
         changed += result.changed
-        outside += result.skipped_outside_zone
-        locked += result.skipped_locked
+        clipped_total += result
     write_design(args.out or args.path, doc, session)
     _out(
         text(
             lang, "cli.design.edited", steps=len(steps), changed=changed, path=args.out or args.path
         )
     )
-    if outside or locked:
-        _out(text(lang, "cli.design.clipped", outside=outside, locked=locked))
+    left_out = clipped_total.clipped_message(session.level, lang)
+    if left_out:
+        _out(left_out)
     return 0
 
 
@@ -312,15 +313,9 @@ def cmd_stamp_import(args: argparse.Namespace, lang: Language) -> int:
             design=args.out or args.design,
         )
     )
-    if result.skipped:
-        _out(
-            text(
-                lang,
-                "cli.design.clipped",
-                outside=result.skipped_outside_zone,
-                locked=result.skipped_locked,
-            )
-        )
+    left_out = result.clipped_message(session.level, lang)
+    if left_out:
+        _out(left_out)
     return 0
 
 
@@ -383,7 +378,7 @@ def cmd_sync(args: argparse.Namespace, lang: Language) -> int:
 
 
 def cmd_play(args: argparse.Namespace, lang: Language) -> int:
-    from game.app.launch import PlayOptions, parse_size, play
+    from game.app.launch import PlayOptions, parse_size, parse_ui_scale, play
 
     return play(
         PlayOptions(
@@ -399,13 +394,15 @@ def cmd_play(args: argparse.Namespace, lang: Language) -> int:
             pseudonym=args.pseudonym,
             server=args.server or "",
             detail=args.detail == "on",
+            people=args.people == "on",
+            ui_scale=parse_ui_scale(args.ui_scale),
         )
     )
 
 
 def cmd_run(args: argparse.Namespace, lang: Language) -> int:
     """`make run`: the editor on the demo level; without a screen, what works headless."""
-    from game.app.launch import PlayOptions, has_display, play
+    from game.app.launch import PlayOptions, has_display, parse_ui_scale, play
 
     if has_display():
         from game.local_server import start
@@ -416,7 +413,7 @@ def cmd_run(args: argparse.Namespace, lang: Language) -> int:
             print(exc.message(lang), file=sys.stderr)
             server = None
         try:
-            return play(PlayOptions(level="demo", lang=lang))
+            return play(PlayOptions(level="demo", lang=lang, ui_scale=parse_ui_scale(None)))
         finally:
             if server:
                 server.stop()
@@ -496,6 +493,8 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("--pseudonym")
     p.add_argument("--server", metavar="URL")
     p.add_argument("--detail", choices=("on", "off"), default="on", help=t("cli.help.play_detail"))
+    p.add_argument("--people", choices=("on", "off"), default="on", help=t("cli.help.play_people"))
+    p.add_argument("--ui-scale", metavar="FACTOR", help=t("cli.help.play_ui_scale"))
     p.set_defaults(handler=cmd_play)
 
     level = sub.add_parser("level", help=t("cli.help.level")).add_subparsers(

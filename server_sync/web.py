@@ -26,10 +26,15 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-VIEW3D_CSP = PAGE_CSP + "; connect-src 'self'"
+VIEW3D_CSP = (
+    PAGE_CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+    + "; connect-src 'self' blob:"
+)
 """The design page's: its 3D view fetches the model (GLTFLoader uses `fetch`), which
-`default-src 'none'` forbids. Nothing else is allowed: no worker, no `blob:` (the model has no
-textures), no eval; the script is a module from 'self' like every other."""
+`default-src 'none'` forbids, and the model's window textures, which GLTFLoader hands to the
+browser as `blob:` URLs of the file's own bytes (fetched as image bitmaps in Chromium, loaded
+as images in Safari and Firefox); only the page's own scripts can make a `blob:` URL. Nothing
+else is allowed: no worker, no eval; the script is a module from 'self' like every other."""
 YEAR = 365 * 24 * 3600
 
 

@@ -98,6 +98,21 @@ def test_edit_applies_operations_and_reports_clipped_voxels(tmp_path, design, ca
     }
 
 
+def test_edit_above_the_height_limit_names_the_limit_not_the_zone(tmp_path, design, capsys):
+    """A tower in the middle of the zone is cut at the zone's top: the reason is the height
+    limit, said as the editor says it, never "outside the building zone"."""
+    tower = [{"op": "box", "from": [56, 60, 1], "to": [57, 61, 30], "block": "housing"}]
+    assert run_ops(tmp_path, design, tower) == 0
+    out = capsys.readouterr().out
+    assert "outside the building zone" not in out
+    assert "28 blocks too high: this level allows 15 floors (46 m). Build lower." in out
+    assert (
+        main(["--lang", "de", "design", "edit", str(design), "--ops", str(tmp_path / "ops.json")])
+        == 0
+    )
+    assert "höchstens 15 Stockwerke (46 m)" in capsys.readouterr().out
+
+
 def test_undo_in_a_script_takes_back_the_last_edit(tmp_path, design, capsys):
     assert run_ops(tmp_path, design, OPS[:1] + [{"op": "undo"}]) == 0
     assert info(design, capsys)["changed_voxels"] == 0

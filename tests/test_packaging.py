@@ -7,6 +7,7 @@ libraries, and that a missing extra is a message naming it.
 """
 
 import ast
+import functools
 import importlib.metadata
 import re
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -54,19 +56,28 @@ def _declared(*extras: str) -> set[str]:
     return names - {"quartier"}
 
 
-def _imports(path: Path) -> set[str]:
-    """Top-level names of every absolute import in a file, also those inside functions."""
+@functools.cache
+def _imports(path: Path) -> frozenset[str]:
+    """Top-level names of every absolute import in a file, also those inside functions (each
+    file parsed once: three tests ask)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - {"game", "server_sync", "__future__"}
+    return frozenset(found - set(sys.stdlib_module_names) - {"game", "server_sync", "__future__"})
+
+
+@functools.cache
+def _distributions() -> Mapping[str, list[str]]:
+    """Which installed distributions provide each top-level module: asked once, because each
+    call reads every installed package's file list (15 s a test when asked for every import)."""
+    return importlib.metadata.packages_distributions()
 
 
 def _distribution(module: str) -> str:
-    names = importlib.metadata.packages_distributions().get(module)
+    names = _distributions().get(module)
     assert names, f"{module} is imported but no installed distribution provides it"
     return names[0].lower().replace("_", "-")
 

@@ -40,6 +40,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_markers", ("I",), lambda w: w.editor.toggle_markers()),
     Action("toggle_sound", ("F6",), lambda w: w.editor.toggle_sound()),
     Action("toggle_detail", ("F7",), lambda w: setattr(w, "detail", not w.detail)),
+    Action("time_of_day", ("T",), lambda w: w.next_time_of_day()),
+    Action("toggle_people", ("P",), lambda w: w.toggle_people()),
     Action("cancel", ("ESCAPE",), lambda w: w.cancel()),
 ) + tuple(Action(f"tool_{t.id}", (t.shortcut,), _tool(t.id)) for t in TOOLS)
 

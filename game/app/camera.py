@@ -36,6 +36,97 @@ UP = (0.0, 0.0, 1.0)
 Preset = Literal["bird", "top", "street"]
 """The camera positions on F2, F3 and F4."""
 
+STREET_OPEN_M = 40.0
+"""The street view sees at least this far ahead at eye height before the first wall."""
+STREET_FAR_M = 160.0
+"""... and prefers a wall about this far ahead, so it looks at buildings, not off the level."""
+STREET_CLEAR_M = ((5.0, 30.0), (9.0, 0.0))
+"""(beside, ahead): nothing higher than the eye `beside` metres either side of the line of
+sight, from the orbit camera's eye to `ahead` metres beyond the spot: a tree or a wall just
+beside the eye fills half the picture though it is not in the way."""
+STREET_MARGIN_M = 40.0
+"""How far around the zone the street view may stand."""
+
+
+def _line_of_sight(
+    heights: npt.NDArray[np.integer],
+    start: npt.NDArray[np.float64],
+    direction: npt.NDArray[np.float64],
+    samples: npt.NDArray[np.float64],
+    eye: float,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(higher than the eye, inside the level) at each sample along each line from `start`."""
+    X, Y = heights.shape
+    px = np.floor(start[:, 0, None] + direction[:, 0, None] * samples).astype(int)
+    py = np.floor(start[:, 1, None] + direction[:, 1, None] * samples).astype(int)
+    inside = (px >= 0) & (px < X) & (py >= 0) & (py < Y)
+    return inside & (heights[np.clip(px, 0, X - 1), np.clip(py, 0, Y - 1)] > eye), inside
+
+
+def street_spot(
+    heights: npt.NDArray[np.integer],
+    zone_columns: npt.NDArray[np.bool_],
+    voxel_size_m: float = 1.0,
+    back: float = 0.0,
+) -> tuple[float, float, float] | None:
+    """Where to stand for the street view and where to look, (x, y, yaw), chosen from the level.
+
+    The level's centre can be inside a block of houses (Kaiserslautern's was: the view was a
+    wall). So: stand on open ground (no building, no tree: a column no higher than the ground
+    around the zone) in or near the zone, looking at the zone's centre, where the view at
+    eye height is open for `STREET_OPEN_M` and the wall first met is nearest to `STREET_FAR_M`,
+    and nothing stands in the `back` voxels behind (where the orbit camera's eye is). Nearer
+    the zone wins a tie. None if no spot qualifies (the caller keeps the level's centre).
+    `heights[x, y]` is the first free z of each column, as the walk camera's ground map.
+    """
+    heights = np.asarray(heights)
+    zx, zy = np.nonzero(zone_columns)
+    if not zx.size:
+        return None
+    centre = np.array([zx.mean(), zy.mean()]) + 0.5
+    ground = float(np.median(heights[zx, zy]))
+    eye = ground + WalkCamera.EYE_HEIGHT_M / voxel_size_m
+    margin = STREET_MARGIN_M / voxel_size_m
+    X, Y = heights.shape
+    lo = np.maximum(np.array([zx.min(), zy.min()]) - margin, 0).astype(int)
+    hi = np.minimum(np.array([zx.max(), zy.max()]) + margin, (X - 1, Y - 1)).astype(int)
+    step = max(1, int(round(4 / voxel_size_m)))  # a spot every 4 m is plenty
+    gx, gy = np.meshgrid(np.arange(lo[0], hi[0] + 1, step), np.arange(lo[1], hi[1] + 1, step))
+    spots = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    spots = spots[heights[spots[:, 0], spots[:, 1]] <= ground]
+    if not spots.size:
+        return None
+    xy = spots + 0.5
+    to_centre = centre - xy
+    distance = np.linalg.norm(to_centre, axis=1)
+    xy, to_centre, distance = (
+        xy[distance > 1.0],
+        to_centre[distance > 1.0],
+        distance[distance > 1.0],
+    )
+    direction = to_centre / distance[:, None]
+    far = STREET_FAR_M / voxel_size_m
+    samples = np.arange(-back, 1.5 * far, 0.5)
+    side = np.stack([direction[:, 1], -direction[:, 0]], axis=1)
+    wall, inside = _line_of_sight(heights, xy, direction, samples, eye)
+    for beside, up_to in STREET_CLEAR_M:
+        near = samples[samples <= up_to / voxel_size_m]  # a prefix: samples grow
+        for offset in np.arange(-beside, beside + 1e-9, 1.0) / voxel_size_m:
+            high, _ = _line_of_sight(heights, xy + offset * side, direction, near, eye)
+            wall[:, : near.size] |= high
+    ahead = samples >= 0
+    blocked_behind = (wall & ~ahead).any(axis=1)
+    hits = wall & ahead
+    hit = np.where(hits.any(axis=1), samples[np.argmax(hits, axis=1)], np.inf)
+    left = ~inside[:, -1]  # the ray leaves the level: nothing to look at out there
+    ok = ~blocked_behind & (hit >= STREET_OPEN_M / voxel_size_m) & ~(np.isinf(hit) & left)
+    if not ok.any():
+        return None
+    score = -np.abs(np.minimum(hit, 1.5 * far) - far) - 0.5 * distance
+    best = int(np.argmax(np.where(ok, score, -np.inf)))
+    yaw = math.degrees(math.atan2(direction[best, 0], direction[best, 1])) % 360.0
+    return float(xy[best, 0]), float(xy[best, 1]), yaw
+
 
 def perspective(
     fov_y_deg: float, aspect: float, near: float, far: float, dtype: npt.DTypeLike = np.float32
@@ -259,13 +350,14 @@ class OrbitCamera:
         aspect: float = 1.0,
         ground_z: float | None = None,
         voxel_size_m: float = 1.0,
+        spot: tuple[float, float, float] | None = None,
     ) -> None:
         """Jump to a standard view of the level box [lo, hi].
 
         "bird": the whole level from 45 degrees, turned 30 degrees so buildings show two sides.
-        "top": the plan, north up. "street": standing at the level's centre, a few steps back,
-        eyes 1.6 m above `ground_z` (the ground height there; default the box's bottom),
-        keeping the current heading.
+        "top": the plan, north up. "street": standing at `spot` (x, y, yaw: `street_spot`'s
+        choice), or else at the level's centre keeping the current heading, a few steps back,
+        eyes 1.6 m above `ground_z` (the ground height there; default the box's bottom).
         """
         if name == "bird":
             self.yaw_deg, self.pitch_deg = 30.0, 45.0
@@ -277,8 +369,11 @@ class OrbitCamera:
             lo_v, hi_v = _vec3(lo, "lo"), _vec3(hi, "hi")
             centre = (lo_v + hi_v) / 2.0
             ground = lo_v[2] if ground_z is None else ground_z
+            x, y = centre[:2] if spot is None else spot[:2]
+            if spot is not None:
+                self.yaw_deg = spot[2] % 360.0
             self.pitch_deg = self.MIN_PITCH
-            self.target = (centre[0], centre[1], ground + WalkCamera.EYE_HEIGHT_M / voxel_size_m)
+            self.target = (x, y, ground + WalkCamera.EYE_HEIGHT_M / voxel_size_m)
             self.distance = self.STREET_DISTANCE_M / voxel_size_m
         else:
             raise ValueError(f"unknown preset {name!r}; expected 'bird', 'top' or 'street'")

@@ -38,7 +38,7 @@ class Dialog:
         self.ok_label, self.cancel_label = ok, cancel
         self.on_ok, self.on_cancel = on_ok, on_cancel
         self.focus = 0
-        self.size = (0, 0)
+        self.size: tuple[float, float, float] = (0, 0, 0.0)
         self.canvas = Canvas()
         self.layouts: list = []
         self.carets: list = []
@@ -49,42 +49,65 @@ class Dialog:
         """Say what went wrong inside the form (in red; grey for news such as "joining…"),
         keeping every field as typed."""
         self.error, self.error_color = message, ERROR if problem else MUTED
-        self.size = (0, 0)  # laid out again on the next frame, from the current values
+        self.size = (0, 0, 0.0)  # laid out again on the next frame, from the current values
 
-    def layout(self, width: int, height: int) -> None:
-        if (width, height) == self.size:
+    def layout(self, width: float, height: float, scale: float = 1.0) -> None:
+        """Lay the form out for a window of `width`×`height` pixels at the UI's `scale`
+        (`widgets.ui_scale`); again only when one of them changed."""
+        if (width, height, scale) == self.size:
             return
         values = self.values()
-        self.size = (width, height)
-        self.canvas = Canvas()
+        self.size = (width, height, scale)
+        self.canvas = Canvas(scale=scale)
         c = self.canvas
+        width, height = width / scale, height / scale
         w = min(560, width - 40)
         intro = None
         if self.intro:  # measured first: a long German sentence pushes the fields down
             intro = c.label(
                 self.intro, 0, 0, size=10, color=MUTED, width=w - 40, anchor_y="top", layer=2
             )
-        extra = max(0, intro.content_height - 14) if intro else 0
-        h = 150 + extra + 70 * len(self.fields) + (56 if self.error else 0)
+        extra = max(0, c.unit(intro.content_height) - 14) if intro else 0
+        error = (
+            c.label(
+                self.error,
+                0,
+                0,
+                size=10,
+                color=ERROR,
+                width=w - 40,
+                anchor_y="bottom",
+                layer=2,
+            )
+            if self.error
+            else None
+        )
+        error_h = c.unit(error.content_height) + 16 if error else 0
+        h = 150 + extra + 70 * len(self.fields) + error_h
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))
         c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
-        c.label(self.title, x + 20, y + h - 34, size=15, bold=True, layer=2)
+        c.label(
+            self.title, x + 20, y + h - 34, size=15, bold=True, layer=2, box=(x, y + h - 48, w, 48)
+        )
         if intro:
-            intro.position = (x + 20, y + h - 48, 0)
+            c.move(intro, x + 20, y + h - 48)
+            c.fit(intro, x + 16, y + h - 74 - extra, w - 32, 28 + extra)  # above the first field
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
             fy = y + h - 120 - extra - 70 * i
-            c.label(field.label, x + 20, fy + 34, size=10, layer=2)
+            c.label(
+                field.label, x + 20, fy + 34, size=10, layer=2, box=(x + 16, fy + 28, w - 32, 22)
+            )
             c.rect(x + 20, fy - 4, w - 40, 30, (255, 255, 255, 255), layer=2, border=INK[:3])
             document = pyglet.text.document.UnformattedDocument(values.get(field.key, field.value))
-            document.set_style(0, 0, {"font_name": FONT, "font_size": 12, "color": INK})
+            document.set_style(0, 0, {"font_name": FONT, "font_size": 12 * scale, "color": INK})
             layout = pyglet.text.layout.IncrementalTextLayout(
                 document,
-                x=int(x + 28),
-                y=int(fy),
-                width=int(w - 56),
-                height=24,
+                x=round((x + 28) * scale),
+                y=round(fy * scale),
+                width=round((w - 56) * scale),
+                height=round(24 * scale),
                 multiline=False,
                 batch=c.batch,
                 group=c.layer(3),
@@ -94,17 +117,9 @@ class Dialog:
             caret.visible = i == self.focus
             self.layouts.append(layout)
             self.carets.append(caret)
-        if self.error:
-            c.label(
-                self.error,
-                x + 20,
-                y + 60,
-                size=10,
-                color=ERROR,
-                width=w - 40,
-                anchor_y="bottom",
-                layer=2,
-            )
+        if error:
+            c.move(error, x + 20, y + 64)
+            c.fit(error, x + 16, y + 60, w - 32, error_h)
         c.button(x + w - 150, y + 16, 130, 36, self.ok_label, self.confirm, layer=2)
         c.button(x + w - 290, y + 16, 130, 36, self.cancel_label, self.on_cancel, layer=2)
 
@@ -143,8 +158,12 @@ class Dialog:
         return True
 
     def click(self, x: float, y: float) -> bool:
+        s = self.canvas.scale
         for i, layout in enumerate(self.layouts):
-            if layout.x <= x <= layout.x + layout.width and layout.y - 4 <= y <= layout.y + 26:
+            if (
+                layout.x <= x <= layout.x + layout.width
+                and layout.y - 4 * s <= y <= layout.y + 26 * s
+            ):
                 self.carets[self.focus].visible = False
                 self.focus = i
                 self.carets[i].visible = True

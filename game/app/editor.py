@@ -148,18 +148,8 @@ class Editor:
             self.show(exc.message(self.lang))
             return None
         self._changed(result.change)
-        floors, metres = self.level.height_limit
-        shown_m = f"{metres:g}".replace(".", "," if self.lang == "de" else ".")
-        parts = [
-            self.t(key, count=count, floors=floors, metres=shown_m)
-            for key, count in (
-                ("editor.clipped_zone", result.skipped_outside_zone - result.skipped_too_high),
-                ("editor.clipped_too_high", result.skipped_too_high),
-                ("editor.clipped_locked", result.skipped_locked),
-            )
-            if count
-        ]
-        messages = [self.t("editor.clipped", parts=" · ".join(parts))] if parts else []
+        clipped_message = result.clipped_message(self.level, self.lang)
+        messages = [clipped_message] if clipped_message else []
         messages += self._goal_warnings(result.change)
         if messages:
             self.show(" ".join(messages))

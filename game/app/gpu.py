@@ -63,11 +63,13 @@ class GpuMesh:
         gl.glBindVertexArray(0)
         self.count = int(indices.size)
 
-    def draw(self, mode: int = gl.GL_TRIANGLES) -> None:
-        if not self.count:
+    def draw(self, mode: int = gl.GL_TRIANGLES, first: int = 0, count: int | None = None) -> None:
+        """The indices first..first + count (default: all from first on)."""
+        count = self.count - first if count is None else count
+        if count <= 0:
             return
         gl.glBindVertexArray(self.vao)
-        gl.glDrawElements(mode, self.count, gl.GL_UNSIGNED_INT, None)
+        gl.glDrawElements(mode, count, gl.GL_UNSIGNED_INT, ctypes.c_void_p(4 * first))
         gl.glBindVertexArray(0)
 
     def delete(self) -> None:

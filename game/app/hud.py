@@ -8,13 +8,14 @@ import numpy as np
 import pyglet
 
 from game.app.qr import qr_image
-from game.app.widgets import ACCENT, INK, MUTED, PAPER, Button, Canvas
+from game.app.widgets import ACCENT, INK, MUTED, PAPER, Canvas
 from game.core.bilingual import Text
 from game.core.i18n import Language, text
 from game.core.indicators import INDICATORS, Cost
 from game.core.indicators import stars as count_stars
 from game.core.raycast import cast_ray
 
+# Sizes in layout units (pixels at 1280×720; `Canvas.scale` times more in a larger window).
 TOP_BAR = 52
 PALETTE = 112
 # The top bar and the palette are drawn by the window's clear, in this colour: the 3D view is
@@ -25,6 +26,7 @@ TOOL = 50
 PANEL = 300
 ROW = 19
 QR_SIZE = 220
+STEP = 44  # the +/− buttons beside a tool: big enough for a finger on a touch screen
 GOOD, BAD, SAME = (30, 130, 60, 255), (200, 40, 40, 255), (110, 116, 122, 255)
 
 
@@ -53,6 +55,8 @@ class Hud:
         self._state = None
         self._goals_checked: tuple[tuple, list] | None = None
         self.size = size
+        self.scale = 1.0
+        self._panel = (0.0, 0.0, 0.0, 0.0)  # the indicator panel, in layout units
 
     def _palette_blocks(self):
         return [
@@ -66,6 +70,7 @@ class Hud:
         metrics = e.metrics
         return (
             self.size,
+            self.scale,
             e.tool.id,
             tuple(sorted(e.tool.status().items())),
             e.block,
@@ -85,13 +90,16 @@ class Hud:
             frozenset(metrics.stale),
         )
 
-    def refresh(self, width: int, height: int, walking: bool) -> None:
-        self.size = (width, height)
+    def refresh(self, width: float, height: float, walking: bool, scale: float = 1.0) -> None:
+        """Lay the HUD out again if anything it shows changed; `scale` is the window's UI scale
+        (`widgets.ui_scale`): the layout is made in layout units, `width / scale` wide."""
+        self.size, self.scale = (int(width), int(height)), scale
         state = self.state() + (walking,)
         if state == self._state:
             return
         self._state = state
-        self.canvas = Canvas(self.canvas)
+        self.canvas = Canvas(self.canvas, scale)
+        width, height = width / scale, height / scale
         self._top_bar(width, height, walking)
         self._toolbar(height)
         self._palette(width)
@@ -117,7 +125,7 @@ class Hud:
             ("↶", "undo", e.session.history.can_undo),
         ]
         for label, action, enabled in buttons:
-            w = 36 if len(label) == 1 else 18 + 8.5 * len(label)
+            w = 36 if len(label) == 1 else c.button_width(label, 11)
             bx -= w + 6
             c.button(
                 bx,
@@ -129,17 +137,27 @@ class Hud:
                 enabled=enabled,
                 size=16 if len(label) == 1 else 11,
             )
-        # The budget sits just left of the buttons; the title gets what is left.
-        x = max(bx - 400, 200)
+        # The budget and its bar sit just left of the buttons; the title gets what is left. In
+        # a narrow window the bar goes and the amount moves up to the buttons.
+        budget, cost = e.level.doc.budget, e.session.cost
+        amount = f"{euros(cost, e.lang)} / {euros(budget, e.lang)}"
+        x, wide = bx - 400, bx - 400 >= 200
+        if not wide:
+            x = max(bx - c.width_of(amount, 11, bold=True) - 16, 120)
         title = e.doc.title or e.level.doc.title.in_(e.lang)
-        room = int((x - 30) / 10)  # bold letters are wider than 9 px; the budget must stay clear
         person = e.participant
+        # A long title is set smaller, and only a very long one (a pupil's own) ends in "…"
+        # before the budget: it never runs under it.
+        room = (14, height - TOP_BAR, x - 24, TOP_BAR)
+        size = next((n for n in (14, 13, 12, 11) if c.width_of(title, n, bold=True) <= room[2]), 11)
+        size = min(size, 13) if person else size
         c.label(
-            title if len(title) <= room else title[: max(room - 1, 4)] + "…",
+            c.shorten(title, room[2], size, bold=True),
             14,
             height - (24 if person else 32),
-            size=13 if person else 14,
+            size=size,
             bold=True,
+            box=room,
         )
         if person is not None:  # which workshop the design goes to, and under which nickname
             workshop = t(
@@ -147,42 +165,45 @@ class Hud:
                 workshop=person.workshop_title or person.workshop_id,
                 pseudonym=person.pseudonym,
             )
-            room = int((x - 40) / 6.8)
             c.label(
-                workshop if len(workshop) <= room else workshop[: max(room - 1, 4)] + "…",
+                c.shorten(workshop, room[2], 9),
                 14,
                 height - 44,
                 size=9,
                 color=MUTED,
+                box=room,
             )
-        budget = e.level.doc.budget
-        over = e.session.cost > budget
+        over = cost > budget
         c.label(t("hud.budget"), x, height - 22, size=10, color=MUTED)
         c.label(
-            f"{euros(e.session.cost, e.lang)} / {euros(budget, e.lang)}",
+            amount,
             x,
             height - 42,
             size=11,
             bold=True,
             color=(200, 30, 30, 255) if over else INK,
         )
+        # What the preview would cost: above the bar, else beside "Cost / budget".
         bar_x = x + 250
-        c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
-        share = min(1.0, e.session.cost / budget) if budget else 1.0
-        if share > 0:
-            c.rect(
-                bar_x,
-                height - 36,
-                130 * share,
-                12,
-                (200, 30, 30, 255) if over else (46, 160, 67, 255),
-            )
+        preview_at = (bar_x, height - 19)
+        if wide:
+            c.rect(bar_x, height - 36, 130, 12, (225, 225, 225, 255))
+            share = min(1.0, cost / budget) if budget else 1.0
+            if share > 0:
+                c.rect(
+                    bar_x,
+                    height - 36,
+                    130 * share,
+                    12,
+                    (200, 30, 30, 255) if over else (46, 160, 67, 255),
+                )
+        else:
+            preview_at = (x + c.width_of(t("hud.budget"), 10) + 12, height - 22)
         if self.preview_cost:
             sign = "+" if self.preview_cost > 0 else "−"
             c.label(
                 t("hud.preview_cost", cost=f"{sign}{euros(abs(self.preview_cost), e.lang)}"),
-                bar_x,
-                height - 19,
+                *preview_at,
                 size=9,
                 bold=True,
                 color=(180, 90, 0, 255),
@@ -191,33 +212,95 @@ class Hud:
     def _toolbar(self, height):
         e, c = self.editor, self.canvas
         y = height - TOP_BAR - 10
+        # Nine tools one above the other: in a low window (960×540) they get smaller, so the
+        # last one stays above the palette.
+        size = min(TOOL, (y - PALETTE - 4) / len(e.tools) - 6)
         for tool in e.tools.values():
-            y -= TOOL + 6
+            y -= size + 6
             c.button(
                 8,
                 y,
-                TOOL,
-                TOOL,
+                size,
+                size,
                 tool.glyph,
                 self.action(f"tool_{tool.id}"),
                 active=tool is e.tool,
-                size=20,
+                size=20 * size / TOOL,
             )
-            c.label(tool.shortcut, 8 + TOOL - 10, y + 4, size=8, color=MUTED)
+            c.label(tool.shortcut, 8 + size - 10, y + 4, size=8, color=MUTED)
             if tool is e.tool:
-                c.rect(TOOL + 14, y + 12, 14 + 9.5 * len(e.t(f"tool.{tool.id}")), 26, PAPER)
-                c.label(e.t(f"tool.{tool.id}"), TOOL + 20, y + 19, size=11, bold=True)
+                name = e.t(f"tool.{tool.id}")
+                w = c.width_of(name, 11, bold=True) + 14
+                middle = y + size / 2
+                c.rect(TOOL + 14, middle - 13, w, 26, PAPER)
+                c.label(
+                    name,
+                    TOOL + 20,
+                    middle - 6,
+                    size=11,
+                    bold=True,
+                    box=(TOOL + 14, middle - 13, w, 26),
+                )
+                self._steps(TOOL + 14 + w + 6, middle - STEP / 2)
+
+    def _steps(self, x: float, y: float) -> None:
+        """−, the value and + beside a tool with a number (the box's height, the building's
+        floors): a mouse or a finger changes it without the keyboard."""
+        e, c = self.editor, self.canvas
+        parameter = getattr(e.tool, "parameter", None)
+        if parameter is None:
+            return
+        value = e.t(f"hud.{parameter}", **e.tool.status())
+        low, high = e.tool.parameter_range()
+        current = getattr(e.tool, parameter)
+        c.button(
+            x,
+            y,
+            STEP,
+            STEP,
+            "−",
+            partial(self._step, -1),
+            size=18,
+            enabled=current > low,
+            name=e.t("hud.step_down"),
+        )
+        w = c.width_of(value, 12, bold=True) + 20
+        c.rect(x + STEP + 4, y + 4, w, STEP - 8, PAPER, border=(200, 204, 208))
+        c.label(
+            value,
+            x + STEP + 4 + w / 2,
+            y + STEP / 2,
+            size=12,
+            bold=True,
+            anchor_x="center",
+            anchor_y="center",
+            box=(x + STEP + 4, y + 4, w, STEP - 8),
+        )
+        c.button(
+            x + STEP + w + 8,
+            y,
+            STEP,
+            STEP,
+            "+",
+            partial(self._step, 1),
+            size=18,
+            enabled=current < high,
+            name=e.t("hud.step_up"),
+        )
+
+    def _step(self, delta: int) -> None:
+        self.editor.tool.step(delta)
 
     def _palette(self, width):
         e, c = self.editor, self.canvas
-        x = 10
+        x: float = 10
         for category in e.level.catalogue.categories:
             if not any(
                 b.key in e.level.allowed for b in e.level.catalogue.in_category(category.key)
             ):
                 continue
             name = category.name.in_(e.lang)
-            w = 16 + 8 * len(name)
+            w = c.button_width(name, 10, pad=8)
             c.button(
                 x,
                 PALETTE - 32,
@@ -231,22 +314,26 @@ class Hud:
             x += w + 4
         x = 10
         for block in self._palette_blocks():
-            selected = block.key == e.block
-            if selected:
-                c.rect(x - 4, 2, 84, 74, ACCENT)
-            c.cube(x + 24, 30, 32, block.rgb)
+            name = block.name.in_(e.lang)
+            # A tile is wider for a long word ("Nachbarschaftszentrum"): German words do not
+            # wrap, and two lines of a long name ("Geförderte Wohnungen") fit under the cube.
+            w = max(84, max(c.width_of(word, 8) for word in name.split()) + 10)
+            if block.key == e.block:
+                c.rect(x - 4, 2, w, 74, ACCENT)
+            c.cube(x - 4 + w / 2 - 15, 38, 30, block.rgb)
             c.label(
-                block.name.in_(e.lang),
-                x + 38,
-                24,
+                name,
+                x - 4 + w / 2,
+                35,
                 size=8,
                 anchor_x="center",
                 anchor_y="top",
-                width=82,
+                width=w - 2,
                 align="center",
+                box=(x - 4, 0, w, 76),
             )
-            c.buttons.append(Button(x - 4, 2, 84, 74, partial(e.select_block, block.key)))
-            x += 88
+            c.area(x - 4, 2, w, 74, partial(e.select_block, block.key))
+            x += w + 4
 
     def _pick_category(self, key):
         def pick():
@@ -260,7 +347,8 @@ class Hud:
     def _hint_and_toast(self, width, walking):
         e, c = self.editor, self.canvas
         hint = e.t("hud.walk_hint") if walking else e.t(f"tool.{e.tool.id}.hint", **e.tool.status())
-        c.note(hint, 77, PALETTE + 20)
+        room = width - 77 - PANEL - 30  # left of the indicator panel, on two lines if need be
+        c.note(hint, 77, PALETTE + 20, wrap=room if c.width_of(hint, 10) > room else None)
         toast = e.current_toast()
         if toast:
             c.note(
@@ -282,9 +370,14 @@ class Hud:
         shown = [i for i in INDICATORS if i.key not in ("cost", "budget")]
         goals = self._goals()
         x, top = width - PANEL - 8, height - TOP_BAR - 8
-        h = 58 + ROW * len(shown) + 30 + ROW * len(goals)
-        c.rect(x, top - h, PANEL, h, (255, 255, 255, 235), border=(200, 204, 208))
-        c.label(e.t("hud.neighbourhood"), x + 10, top - 22, size=11, bold=True)
+        c.label(
+            e.t("hud.neighbourhood"),
+            x + 10,
+            top - 22,
+            size=11,
+            bold=True,
+            box=(x, top - 30, PANEL - 60, 30),
+        )
         stars = count_stars(goals)
         c.label(
             "★" * stars + "☆" * (3 - stars),
@@ -295,30 +388,48 @@ class Hud:
             anchor_x="right",
         )
         c.label(
-            e.t("hud.since_start"), x + PANEL - 10, top - 42, size=8, color=MUTED, anchor_x="right"
+            e.t("hud.since_start"),
+            x + PANEL - 10,
+            top - 42,
+            size=8,
+            color=MUTED,
+            anchor_x="right",
+            box=(x, top - 48, PANEL, 20),
         )
         y = top - 44
         for indicator in shown:
             y -= ROW
             value, start = values.get(indicator.key), self.editor.start_values.get(indicator.key)
-            c.label(f"{indicator.icon} {indicator.name(e.lang)}".strip(), x + 10, y, size=9)
-            c.buttons.append(Button(x, y - 5, PANEL, ROW, self._explain(indicator)))
+            c.area(x, y - 5, PANEL, ROW, self._explain(indicator))
             if value is None:
-                c.label(e.t("hud.computing"), x + 200, y, size=9, anchor_x="right")
-                continue
-            waiting = e.t("hud.computing") if indicator.key in stale else ""
+                shown_value, bold = e.t("hud.computing"), False
+            else:
+                waiting = e.t("hud.computing") if indicator.key in stale else ""
+                shown_value, bold = indicator.display(value, e.lang) + waiting, True
+            # The name has the room the value leaves: they never run into each other.
+            value_w = c.width_of(shown_value, 9, bold)
             c.label(
-                indicator.display(value, e.lang) + waiting,
+                f"{indicator.icon} {indicator.name(e.lang)}".strip(),
+                x + 10,
+                y,
+                size=9,
+                box=(x + 6, y - 5, 200 - value_w - 12, ROW),
+            )
+            c.label(
+                shown_value,
                 x + 200,
                 y,
                 size=9,
-                bold=True,
+                bold=bold,
                 anchor_x="right",
+                box=(x + 6, y - 5, 196, ROW),
             )
+            if value is None:
+                continue
             arrow, colour = _trend(value, start, indicator)
             if not arrow:
                 continue
-            c.label(arrow, x + 214, y, size=9, color=colour)
+            c.label(arrow, x + 214, y, size=9, color=colour, box=(x + 204, y - 5, 24, ROW))
             if start is not None:
                 delta = indicator.display(abs(value - start), e.lang)
                 c.label(
@@ -328,20 +439,27 @@ class Hud:
                     size=8,
                     color=colour,
                     anchor_x="right",
+                    box=(x + 226, y - 5, PANEL - 230, ROW),
                 )
         y -= 26
-        c.label(e.t("hud.goals"), x + 10, y, size=10, bold=True)
-        for goal in goals:
-            y -= ROW
-            text = goal.text.in_(e.lang)
-            text = text if len(text) <= 40 else text[:39] + "…"
-            c.label(
-                ("✓ " if goal.met else "○ ") + text,
+        c.label(e.t("hud.goals"), x + 10, y, size=10, bold=True, box=(x, y - 6, PANEL, ROW + 4))
+        y -= 6
+        for goal in goals:  # whole sentences, on as many lines as they take
+            label = c.label(
+                ("✓ " if goal.met else "○ ") + goal.text.in_(e.lang),
                 x + 10,
                 y,
                 size=9,
                 color=GOOD if goal.met else INK,
+                width=PANEL - 20,
+                anchor_y="top",
             )
+            lines = c.unit(label.content_height)
+            c.fit(label, x, y - lines - 2, PANEL, lines + 4)
+            y -= lines + 3
+        bottom = y - 8
+        self._panel = (x, bottom, PANEL, top - bottom)
+        c.rect(x, bottom, PANEL, top - bottom, (255, 255, 255, 235), border=(200, 204, 208))
 
     def _celebration(self, width, height):
         """A goal or star reached: a banner that grows in, stays and fades (the HUD is made
@@ -397,18 +515,17 @@ class Hud:
 
     def _marker_panel(self, width, height, marker_text: Text):
         c = self.canvas
-        w, h = 360, 150
+        w = 360
+        # The text is laid out first: a long explanation makes the panel taller, never cut.
+        label = c.label(
+            marker_text.in_(self.editor.lang), 0, 0, size=11, width=w - 60, anchor_y="top"
+        )
+        h = max(150, c.unit(label.content_height) + 70)
         x, y = (width - w) / 2, height - TOP_BAR - h - 12
+        c.move(label, x + 44, y + h - 18)
+        c.fit(label, x + 40, y + 44, w - 48, h - 56)
         c.rect(x, y, w, h, PAPER, border=(33, 37, 41))
         c.label("i", x + 18, y + h - 30, size=18, bold=True, color=(30, 110, 200, 255))
-        c.label(
-            marker_text.in_(self.editor.lang),
-            x + 44,
-            y + h - 18,
-            size=11,
-            width=w - 60,
-            anchor_y="top",
-        )
         c.button(
             x + w - 90, y + 10, 80, 28, self.editor.t("hud.close"), self._close_marker, size=10
         )
@@ -426,12 +543,20 @@ class Hud:
         url = person.phone_url() if person else ""
         room = height - TOP_BAR - PALETTE - 20
         qr = max(120, min(QR_SIZE, room - 250))
-        w = 400
-        h = 250 + qr if url else 200 if person else 160
+        w = 440
+        h = 250 + qr if url else 200 if person else 190
         x, y = (width - w) / 2, max(PALETTE + 8, height - TOP_BAR - h - 12)
         self._phone_rect = (x, y, w, h)
         c.rect(x, y, w, h, PAPER, layer=2, border=INK[:3])
-        c.label(t("hud.phone_title"), x + 18, y + h - 32, size=14, bold=True, layer=3)
+        c.label(
+            t("hud.phone_title"),
+            x + 18,
+            y + h - 32,
+            size=14,
+            bold=True,
+            layer=3,
+            box=(x, y + h - 44, w, 44),
+        )
         if person is None:
             intro = t("hud.phone_none")
         elif url:
@@ -441,6 +566,7 @@ class Hud:
             c.button(
                 x + 18, y + 54, w - 36, 36, t("hud.phone_get"), e.ask_phone_code, size=11, layer=3
             )
+        below = y + h - 96 if url else y + 92  # the QR code, else the buttons
         c.label(
             intro,
             x + 18,
@@ -449,24 +575,38 @@ class Hud:
             width=w - 36,
             anchor_y="top",
             layer=3,
+            box=(x + 14, below, w - 28, y + h - 46 - below),
         )
         if person and url:
-            if self._qr is None or self._qr[0] != (url, qr):
-                self._qr = ((url, qr), qr_image(url, qr))
+            # Made in window pixels, drawn 1:1: each module whole pixels, as phones read best.
+            pixels = round(qr * c.scale)
+            if self._qr is None or self._qr[0] != (url, pixels):
+                self._qr = ((url, pixels), qr_image(url, pixels))
             image = self._qr[1]
-            qx, qy = x + (w - image.width) / 2, y + h - 96 - image.height
-            sprite = pyglet.sprite.Sprite(image, qx, qy, batch=c.batch, group=c.layer(3))
-            c.items.append(sprite)
+            side = c.unit(image.width)
+            qx, qy = x + (w - side) / 2, y + h - 96 - side
+            c.sprite(image, qx, qy, side, layer=3)
+            code = t("hud.phone_code", code=person.personal_code)
             c.label(
-                t("hud.phone_code", code=person.personal_code),
+                code,
                 x + w / 2,
                 qy - 28,
-                size=15,
+                size=next((n for n in (15, 14, 13) if c.width_of(code, n, True) < w - 24), 12),
                 bold=True,
                 anchor_x="center",
                 layer=3,
+                box=(x + 8, qy - 36, w - 16, 30),
             )
-            c.label(url, x + w / 2, qy - 48, size=8, color=MUTED, anchor_x="center", layer=3)
+            c.label(
+                url,
+                x + w / 2,
+                qy - 48,
+                size=8,
+                color=MUTED,
+                anchor_x="center",
+                layer=3,
+                box=(x + 8, qy - 54, w - 16, 18),
+            )
             c.label(
                 t("hud.phone_keep"),
                 x + 18,
@@ -476,6 +616,7 @@ class Hud:
                 width=w - 36,
                 anchor_y="top",
                 layer=3,
+                box=(x + 14, y + 43, w - 28, 47),
             )
         c.button(x + w - 110, y + 12, 96, 30, t("hud.close"), self.toggle_phone, size=10, layer=3)
 
@@ -483,27 +624,25 @@ class Hud:
         return self.canvas.click(x, y)
 
     def covers(self, x, y) -> bool:
-        """Whether a point is on the HUD (so the 3D view must not react to it)."""
-        width, height = self.size
-        in_panel = x > width - PANEL - 8 and y > height - TOP_BAR - 8 - self._panel_height()
+        """Whether a point (window pixels) is on the HUD (so the 3D view must not react to it)."""
+        buttons = self.canvas.buttons
+        on_button = any(b.contains(x, y) for b in buttons)
+        x, y = x / self.scale, y / self.scale
+        height = self.size[1] / self.scale
         return (
             y > height - TOP_BAR
             or y < PALETTE
             or (x < TOOL + 16 and y > PALETTE)
-            or in_panel
+            or _inside(self._panel, x, y)
             or (self.phone_open and _inside(self._phone_rect, x, y))
-            or any(b.contains(x, y) for b in self.canvas.buttons)
+            or on_button
         )
 
     def view_rows(self, height: int) -> tuple[int, int]:
-        """The rows (bottom, top; top exclusive) of the 3D view that the opaque top bar and
-        palette leave visible: the scene needs no pixels drawn under them."""
-        bottom = min(PALETTE, height)
-        return bottom, max(bottom, height - TOP_BAR)
-
-    def _panel_height(self) -> float:
-        shown = sum(1 for i in INDICATORS if i.key not in ("cost", "budget"))
-        return 58 + ROW * shown + 30 + ROW * len(self.editor.level.doc.goals)
+        """The rows (bottom, top; top exclusive; window pixels) of the 3D view that the opaque
+        top bar and palette leave visible: the scene needs no pixels drawn under them."""
+        bottom = min(round(PALETTE * self.scale), height)
+        return bottom, max(bottom, height - round(TOP_BAR * self.scale))
 
     def draw(self) -> None:
         self.canvas.draw()

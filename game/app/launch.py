@@ -32,12 +32,31 @@ class PlayOptions:
     headless: bool = False
     lang: Language = "en"
     detail: bool = True  # `--detail off`: plain blocks, no generated windows, trees, ...
+    people: bool = True  # `--people off`: no people and cars moving through the view
     # `--join`: a workshop's code or link; with `pseudonym` joined at once, else the start
     # screen asks for the nickname
     join: str | None = None
     pseudonym: str | None = None
     server: str = ""
     join_problem: str = ""  # why joining with `--join` and `--pseudonym` did not work
+    # `--ui-scale` (or QUARTIER_UI_SCALE): text and buttons this much bigger than automatic
+    ui_scale: float = 1.0
+
+
+UI_SCALE_ENV = "QUARTIER_UI_SCALE"
+
+
+def parse_ui_scale(text: str | None) -> float:
+    """`--ui-scale`, else QUARTIER_UI_SCALE, else 1: a factor on the size the window and screen
+    give the HUD (a projector seen from far away: 1.5, half as big again)."""
+    text = text or os.environ.get(UI_SCALE_ENV) or "1"
+    try:
+        factor = float(text.replace(",", "."))
+    except ValueError:
+        raise QuartierError("error.bad_ui_scale", value=text) from None
+    if not 0.5 <= factor <= 3:
+        raise QuartierError("error.bad_ui_scale", value=text)
+    return factor
 
 
 def has_display() -> bool:
@@ -97,7 +116,12 @@ def play(options: PlayOptions) -> int:
         options = replace(options, level=choice.level, design=choice.design)
     editor = create_editor(options)
     window = EditorWindow(
-        editor, *options.size, visible=not options.headless, detail=options.detail
+        editor,
+        *options.size,
+        visible=not options.headless,
+        detail=options.detail,
+        people=options.people,
+        ui_factor=options.ui_scale,
     )
     if not options.headless and not options.design:
         offer_recovery(window)
@@ -152,7 +176,9 @@ def start_screen(options: PlayOptions, steps: list) -> tuple["Choice | None", li
     from game.app.script import run_start_screen
     from game.app.start import StartWindow
 
-    window = StartWindow(options.lang, *options.size, visible=not options.headless)
+    window = StartWindow(
+        options.lang, *options.size, visible=not options.headless, ui_factor=options.ui_scale
+    )
     if options.join:
         window.start.open_join(options.join, options.server, options.pseudonym or "")
         if options.join_problem and window.start.dialog:

@@ -1,4 +1,6 @@
-"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover.
+"""Draws the level: chunk meshes, sky, ground grid, the zone, locked voxels, ghost and hover,
+the sun's shade at the time of day (`game.render.sun`) and the people and cars
+(`game.render.traffic`).
 
 Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched are re-meshed
 and re-uploaded before the next frame.
@@ -11,14 +13,14 @@ import numpy as np
 from pyglet import gl
 
 from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
+from game.core.facades import GRASS
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
-from game.render.chunks import ChunkGrid
-from game.render.detail import GRASS, Detail
+from game.render.chunks import ChunkGrid, group_ends
+from game.render.detail import Detail
+from game.render.sun import DAYLIGHT, Shadow, TimeOfDay, sun_of
+from game.render.traffic import Traffic
 
-SUN = np.array([0.45, -0.35, 0.82])
-SUN = SUN / np.linalg.norm(SUN)
-SKY_TOP, SKY_HORIZON = (92, 148, 214, 255), (206, 226, 240, 255)
 GROUND = (150, 170, 130, 255)
 LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the city's first faces
 
@@ -29,6 +31,7 @@ layout(location=1) in vec3 normal;
 layout(location=2) in vec4 color;
 uniform mat4 view_proj;
 uniform vec3 sun;
+uniform vec3 sun_color;
 uniform vec3 eye;
 uniform vec3 fog_color;
 uniform float fog_start;
@@ -48,7 +51,7 @@ out vec2 v_face;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
-    vec3 c = color.rgb * light;
+    vec3 c = color.rgb * light * sun_color;
     // Outside the editable zone (alpha 0) the city is a little paler, so the building site
     // stands out: c -> mix(c, grey, 0.25) * 0.92 + 0.06.
     float outside = 1.0 - color.a;
@@ -117,7 +120,7 @@ flat out float v_cornice;
 void main() {
     gl_Position = view_proj * vec4(position, 1.0);
     float light = 0.45 + 0.4 * max(dot(normal, sun), 0.0) + 0.15 * (0.5 + 0.5 * normal.z);
-    vec3 c = color.rgb * light;
+    vec3 c = color.rgb * light * sun_color;
     float a = floor(color.a * 255.0 + 0.5);
     float outside = 1.0 - step(128.0, a);
     float rest = a - 128.0 * (1.0 - outside);
@@ -145,7 +148,8 @@ void main() {
 """
 )
 
-DETAIL_FS = """#version 330 core
+# Both detail fragment shaders begin alike: the cell, the fade with distance and the faint grid.
+_DETAIL_FS_HEAD = """#version 330 core
 in vec3 v_shade;
 in vec3 v_add;
 in vec2 v_face;
@@ -164,7 +168,10 @@ void main() {
     vec2 g = abs(f - 0.5);
     g = (0.5 - g) / max(width, vec2(1e-4));
     float grid = 1.0 - 0.16 * (1.0 - clamp(min(g.x, g.y), 0.0, 1.0)) * fade;
-    // A door on the ground floor every n-th voxel along the wall, else a window.
+"""
+
+# The end of the detail shader: windows, doors and the roof's edge on walls, over `vary`.
+_DETAIL_FS_WALLS = """    // A door on the ground floor every n-th voxel along the wall, else a window.
     // (v_vary.z is 0 where the wall faces no street: no door.)
     float door = (1.0 - step(2.0, cell.y)) * step(1.0, cell.y) * step(0.5, v_vary.z)
         * step(mod(cell.x, max(v_vary.z, 1.0)), 0.5);
@@ -172,15 +179,38 @@ void main() {
     vec2 in_r = step(r.xz, f) * step(f, r.yw);
     // Far away a window fades into its average, before its edges could flicker.
     float m = mix((r.y - r.x) * (r.w - r.z), in_r.x * in_r.y, fade);
-    // Far away the variation fades out too, before it turns into noise.
-    float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
-        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
     vec3 tint = mix(vec3(vary), mix(v_glass, v_doors, door), m);
     // The roof's edge: the top of a building's wall a little darker (its average far away).
     tint *= 1.0 - 0.35 * v_cornice * mix(0.12, step(0.88, f.y), fade);
     frag = vec4(v_shade * tint * grid + v_add, 1.0);
 }
 """
+
+DETAIL_FS = (
+    _DETAIL_FS_HEAD
+    + """    // Far away the variation fades out too, before it turns into noise.
+    float vary = 1.0 + fade * (v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5)
+        + v_vary.y * (abs(fract(dot(v_face, vec2(0.35, 0.6))) - 0.5) - 0.25));
+"""
+    + _DETAIL_FS_WALLS
+)
+
+# Walls with detail: the detail shader less the variation of top faces (the vertex shader
+# passes none for walls), which llvmpipe would compute for every pixel to add 0.
+WALL_FS = _DETAIL_FS_HEAD + "    float vary = 1.0;\n" + _DETAIL_FS_WALLS
+
+# Faces that look up or down, but water (roofs, streets, squares, the lawn), with detail: the
+# detail shader less what only walls and water have (windows, doors, the roof's edge, ripples),
+# which they would compute per pixel to multiply by 0. The same picture; llvmpipe runs every
+# operation of a shader for every pixel (a branch around the walls' part does not skip it), and
+# these faces cover most of the view.
+LEVEL_FS = (
+    _DETAIL_FS_HEAD
+    + """    float vary = 1.0 + fade * v_vary.x * (fract(dot(cell, vec2(0.7548777, 0.5698403))) - 0.5);
+    frag = vec4(v_shade * vary * grid + v_add, 1.0);
+}
+"""
+)
 
 FLAT_VS = """#version 330 core
 layout(location=0) in vec3 position;
@@ -328,7 +358,12 @@ def lawn_rows(
 
 class Scene:
     def __init__(
-        self, level: Level, grid: np.ndarray, chunk_size: int = 32, detail: bool = True
+        self,
+        level: Level,
+        grid: np.ndarray,
+        chunk_size: int = 32,
+        detail: bool = True,
+        people: bool = True,
     ) -> None:
         self.level = level
         self.colors = level.catalogue.colors
@@ -341,26 +376,35 @@ class Scene:
             detail=self._detail if detail else None,
         )
         self.gpu: dict[tuple[int, int], GpuMesh] = {}
+        # With detail, per chunk where its walls and its water begin among its indices: each
+        # group is drawn with its own shader (see `grouped_by_shader`).
+        self.group_ends: dict[tuple[int, int], tuple[int, int]] = {}
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.detail_program = program(DETAIL_VS, DETAIL_FS)
+        self.level_program = program(DETAIL_VS, LEVEL_FS)
+        self.wall_program = program(DETAIL_VS, WALL_FS)
         self.flat_program = program(FLAT_VS, FLAT_FS)
         sx, sy, _ = level.shape
         m = max(sx, sy)
         # The lawn's corners (x, y): as far beyond the level on every side as the level is wide.
         self.lawn = ((-m, -m), (sx + m, sy + m))
         self.ground = GpuMesh()
+        self.ground_mesh = Mesh.empty()
         self.outline = GpuMesh()
         self.outline.upload(flat_mesh(zone_outline(level.zone_columns, 1.02), (255, 214, 10, 255)))
         self.locked = GpuMesh()
         self.locked.upload(self._locked_mesh())
         self.sky = GpuMesh()
-        self.sky.upload(
-            flat_mesh(
-                [(-1, -1, 1.0), (1, -1, 1.0), (1, 1, 1.0), (-1, 1, 1.0)],
-                np.array([SKY_HORIZON, SKY_HORIZON, SKY_TOP, SKY_TOP]),
-                np.array([0, 1, 2, 0, 2, 3], np.uint32),
-            )
-        )
+        self._time: TimeOfDay = "noon"
+        self.sun = sun_of(level, self._time)
+        self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
+        self.shadow_tiles: dict[tuple[int, int], GpuMesh] = {}
+        self._upload_sky()
+        self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
+        self.people = people
+        #: The sun's shade drawn (off only to measure what it costs).
+        self.shadows = True
+        self.figures = GpuMesh()
         self.ghost = GpuMesh()
         self.ghost_lines = GpuMesh()
         self.ghost_removes = False
@@ -378,6 +422,30 @@ class Scene:
     def detail(self, on: bool) -> None:
         self.chunks.detail = self._detail if on else None
         self.sync()
+
+    @property
+    def time_of_day(self) -> TimeOfDay:
+        """Morning, noon or evening: where the sun stands (as the sunlight indicator aims it),
+        its light, the sky and the shadows follow."""
+        return self._time
+
+    @time_of_day.setter
+    def time_of_day(self, time: TimeOfDay) -> None:
+        self._time = time
+        self.sun = sun_of(self.level, time)
+        self.shadow.relight(self.sun, DAYLIGHT[time].shade)
+        self._upload_sky()
+        self.sync()
+
+    def _upload_sky(self) -> None:
+        day = DAYLIGHT[self._time]
+        self.sky.upload(
+            flat_mesh(
+                [(-1, -1, 1.0), (1, -1, 1.0), (1, 1, 1.0), (-1, 1, 1.0)],
+                np.array([day.sky_horizon, day.sky_horizon, day.sky_top, day.sky_top]),
+                np.array([0, 1, 2, 0, 2, 3], np.uint32),
+            )
+        )
 
     def _ground_mesh(self, cells: int = 8) -> Mesh:
         """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city.
@@ -413,21 +481,33 @@ class Scene:
 
     def mark_dirty(self, lo, hi) -> None:
         self.chunks.mark_dirty(lo, hi)
+        self.shadow.edited(lo, hi)
+        self.traffic.edited(lo, hi)
 
     def sync(self) -> list[tuple[int, int]]:
         """Re-mesh and upload every chunk an edit touched since the last frame."""
         if self.chunks.dirty == set(self.chunks.keys()):
-            self.ground.upload(self._ground_mesh())  # new, or detail switched
+            self.ground_mesh = self._ground_mesh()  # new, or detail switched
+            self.ground.upload(self.ground_mesh)
         keys = self.chunks.remesh_dirty()
         for key in keys:
             if key not in self.gpu:
                 self.gpu[key] = GpuMesh()
             self.gpu[key].upload(self.chunks.meshes[key])
+            self.group_ends[key] = group_ends(self.chunks.meshes[key])
+        for tile, mesh in self.shadow.meshes().items():
+            self.shadow_tiles.setdefault(tile, GpuMesh()).upload(mesh)
         return keys
 
     @property
     def triangle_count(self) -> int:
         return sum(m.triangle_count for m in self.chunks.meshes.values())
+
+    def opaque_meshes(self) -> list[Mesh]:
+        """The triangles of the one opaque pass, all drawn with the same shader: the chunks and
+        the lawn (part of the city's mesh, not a backdrop). `benchmarks/render.py` draws these
+        with a flat shader, so its editor/peer ratio compares shading, not what is drawn."""
+        return [*self.chunks.meshes.values(), self.ground_mesh]
 
     def set_ghost(
         self, index: np.ndarray | None, values: np.ndarray | None, removing: bool = False
@@ -466,7 +546,7 @@ class Scene:
         lo = np.asarray(highlight.voxel, np.float32) - 0.01
         self.hover_lines.upload(flat_mesh(_box_lines(lo, lo + 1.02), (20, 20, 20, 255)))
 
-    def _front_to_back(self, eye: np.ndarray) -> list[GpuMesh]:
+    def _front_to_back(self, eye: np.ndarray) -> list[tuple[int, int]]:
         """Chunks nearest the eye first: on a CPU rasteriser a pixel hidden behind one already
         drawn fails the depth test before its fragment shader runs, so near-first shades less."""
         size = self.chunks.size
@@ -474,7 +554,7 @@ class Scene:
         def distance(key: tuple[int, int]) -> float:
             return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
 
-        return [self.gpu[key] for key in sorted(self.gpu, key=distance)]
+        return sorted(self.gpu, key=distance)
 
     def draw(
         self,
@@ -486,9 +566,10 @@ class Scene:
         """One frame; `fog` is the (start, end) distance over which the world fades into the haze,
         `view` the framebuffer's width and height and the rows (bottom, top) the scissor leaves.
 
-        The opaque city comes first (near chunks first, without blending), then the lawn and the
-        sky where nothing covers them: each pixel then runs the voxel shader about once instead of
-        for a full-screen lawn and sky underneath it (llvmpipe shades every covered pixel).
+        The opaque city comes first (near chunks first, without blending; with detail its roofs
+        and streets, then its walls), then the lawn and the sky where nothing covers them: each
+        pixel then runs the voxel shader about once instead of for a full-screen lawn and sky
+        underneath it (llvmpipe shades every covered pixel).
         """
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
@@ -496,20 +577,41 @@ class Scene:
         gl.glDisable(gl.GL_BLEND)
 
         vp = self.voxel_program
-        for shader in (self.detail_program, vp) if self.detail else (vp,):
+        day = DAYLIGHT[self._time]
+        detail = (self.detail_program, self.level_program, self.wall_program)
+        for shader in (*detail, vp) if self.detail else (vp,):
             shader.use()
             shader["view_proj"] = matrix_uniform(view_proj)
-            shader["sun"] = tuple(SUN.tolist())
+            shader["sun"] = tuple(float(v) for v in self.sun)
+            shader["sun_color"] = day.light
             shader["eye"] = tuple(float(v) for v in eye)
-            shader["fog_color"] = tuple(c / 255 for c in SKY_HORIZON[:3])
+            shader["fog_color"] = tuple(c / 255 for c in day.sky_horizon[:3])
             shader["fog_start"], shader["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
+        keys = self._front_to_back(eye)
         if self.detail:
-            self.detail_program.use()
-        for mesh in self._front_to_back(eye):
-            mesh.draw()
+            # Roofs and streets of every chunk with the shader without walls, then the walls,
+            # then water with the whole detail shader (three switches of the shader a frame: one
+            # per chunk costs more than it saves).
+            for shader, group in (
+                (self.level_program, 0),
+                (self.wall_program, 1),
+                (self.detail_program, 2),
+            ):
+                shader.use()
+                for key in keys:
+                    ends = (0, *self.group_ends[key], self.gpu[key].count)
+                    self.gpu[key].draw(first=ends[group], count=ends[group + 1] - ends[group])
+            self.level_program.use()
+        else:
+            for key in keys:
+                self.gpu[key].draw()
         self.ground.draw()
+        if self.people:
+            vp.use()
+            self.figures.upload(self.traffic.mesh())
+            self.figures.draw()
 
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
         # only in the rows above and below the band the lawn covers from edge to edge.
@@ -528,9 +630,14 @@ class Scene:
         gl.glScissor(0, bottom, width, top - bottom)
 
         gl.glEnable(gl.GL_BLEND)
-        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glPolygonOffset(-1.0, -2.0)
+        # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
+        fp["view_proj"] = matrix_uniform(view_proj)
+        gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
+        for tile in self.shadow_tiles.values() if self.shadows else ():
+            tile.draw()
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
         vp.use()
         vp["alpha"] = 0.35

@@ -116,14 +116,25 @@ class Action(_Step):
     action: str
 
 
+class TimeOfDay(_Step):
+    """Set the time of day (what T cycles through): the sun, its light, the sky, the shadows."""
+
+    do: Literal["time"]
+    time: Literal["morning", "noon", "evening"]
+
+
 class Screenshot(_Step):
     do: Literal["screenshot"]
     path: str
 
 
 class Wait(_Step):
+    """Keep drawing for `frames` frames and at least `seconds` (a star's celebration and a
+    message fade by the clock: a screenshot after them shows the city, not the banner)."""
+
     do: Literal["wait"]
     frames: int = Field(default=1, ge=1, le=600)
+    seconds: float = Field(default=0.0, ge=0, le=60)
 
 
 Step = Annotated[
@@ -138,6 +149,7 @@ Step = Annotated[
     | Camera
     | Walk
     | Action
+    | TimeOfDay
     | Screenshot
     | Wait,
     Field(discriminator="do"),
@@ -251,19 +263,31 @@ class ScriptRunner:
             walker = w.walker
             assert walker is not None
             for _ in range(max(1, int(step.seconds * 30))):
-                w.update(0.0)  # no keys held: only the editor's per-frame work
+                w.update(1 / 30)  # no keys held: the editor's per-frame work, people walk on
                 walker.walk(step.forward, step.right, 1 / 30)
                 w.editor.walked_on(*w.feet())
         elif isinstance(step, Action):
             if step.action not in BY_ID:
                 raise QuartierError("error.unknown_action", action=step.action)
             w.run_action(step.action)
+        elif isinstance(step, TimeOfDay):
+            w.time_of_day = step.time
         elif isinstance(step, Screenshot):
             self.settle()
             write_png(Path(step.path), self.frame())
         elif isinstance(step, Wait):
+            # People walk a fixed number of 1/30 s ticks, so a picture does not depend on how
+            # fast this machine draws; messages and banners fade by the clock, so that is
+            # waited for too.
+            until = time.monotonic() + step.seconds
             for _ in range(step.frames - 1):
                 self.frame()
+            for _ in range(round(step.seconds * 30)):
+                w.update(1 / 30)
+                self.frame()
+            while time.monotonic() < until:
+                self.frame()
+                time.sleep(1 / 30)
 
     def _camera(self, step: Camera) -> None:
         w = self.window
@@ -279,6 +303,9 @@ class ScriptRunner:
         if step.distance is not None:
             orbit.distance = step.distance
         w.walker = None
+        # The pointer of the last click now points somewhere else in the new view: a student
+        # would move it first, so no tool preview appears where nobody points.
+        w.mouse_xy = None
 
 
 def key_press(step: Key) -> tuple[int, int]:
@@ -345,7 +372,11 @@ def _start_step(window: StartWindow, step: object, frame: Callable[[], np.ndarra
     elif isinstance(step, Screenshot):
         write_png(Path(step.path), frame())
     elif isinstance(step, Wait):
+        until = time.monotonic() + step.seconds
         for _ in range(step.frames - 1):
             frame()
+        while time.monotonic() < until:
+            frame()
+            time.sleep(1 / 30)
     else:
         raise QuartierError("error.start_step")

@@ -12,7 +12,7 @@ import pyglet
 
 from game.app.dialogs import Dialog, Field
 from game.app.joining import join_workshop, last_server, sign_in_again, workshop_level
-from game.app.widgets import INK, MUTED, PAPER, Button, Canvas
+from game.app.widgets import INK, MUTED, PAPER, Button, Canvas, window_ui_scale
 from game.core.catalogue import default_catalogue
 from game.core.design import DesignDocument
 from game.core.errors import QuartierError
@@ -25,6 +25,7 @@ from game.render.topview import top_view
 from game.sync import Participant, load_participant
 
 CARD_W, CARD_H, PICTURE = 300, 440, 180
+COLUMN = 262  # the right column (joining, your designs): "Schon beigetreten: …" fits
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,14 @@ def level_picture(entry: LevelEntry) -> pyglet.image.ImageData:
 
 class StartScreen:
     def __init__(
-        self, window: pyglet.window.Window, lang: Language, on_choice: Callable[[Choice], None]
+        self,
+        window: pyglet.window.Window,
+        lang: Language,
+        on_choice: Callable[[Choice], None],
+        ui_factor: float = 1.0,
     ) -> None:
         self.window = window
+        self.ui_factor = ui_factor  # `--ui-scale`
         self.lang = lang
         self.on_choice = on_choice
         self.levels, self.broken = available_levels()
@@ -66,17 +72,22 @@ class StartScreen:
         self.dialog: Dialog | None = None
         self.pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
         self.canvas = Canvas()
-        self.size = (0, 0)
+        self.size: tuple[int, int, float] = (0, 0, 0.0)
 
     def t(self, key: str, **params) -> str:
         return text(self.lang, key, **params)
 
+    @property
+    def scale(self) -> float:
+        return window_ui_scale(self.window, self.ui_factor)
+
     def layout(self) -> None:
-        width, height = self.window.width, self.window.height
-        if (width, height) == self.size:
+        width, height, scale = self.window.width, self.window.height, self.scale
+        if (width, height, scale) == self.size:
             return
-        self.size = (width, height)
-        c = self.canvas = Canvas()
+        self.size = (width, height, scale)
+        c = self.canvas = Canvas(scale=scale)
+        width, height = width / scale, height / scale
         c.rect(0, 0, width, height, (236, 242, 247, 255))
         c.label("Quartier", 32, height - 58, size=30, bold=True)
         c.label(self.t("start.tagline"), 36, height - 88, size=13, color=MUTED)
@@ -97,8 +108,8 @@ class StartScreen:
                 break
             self._card(entry, x, top - CARD_H)
             x += CARD_W + 20
-        below = self._workshop(width - 280, height - 130)
-        self._own_designs(width - 280, below - 40)
+        below = self._workshop(width - COLUMN - 30, height - 130)
+        self._own_designs(width - COLUMN - 30, below - 40)
 
     def _workshop(self, x: float, top: float) -> float:
         """Joining a workshop, and which one this computer is in: building for it is then
@@ -110,40 +121,40 @@ class StartScreen:
             note = self.t(
                 "start.workshop", workshop=person.workshop_title, pseudonym=person.pseudonym
             )
-            c.label(note, x, top - 14, size=9, color=MUTED, width=250, anchor_y="top")
+            self._note(note, x, top - 14, 9, room=43)
             c.button(
                 x,
                 top - 98,
-                250,
+                COLUMN,
                 40,
                 self.t("start.build_workshop"),
                 lambda: self.joined(person),
                 active=True,
                 size=11,
             )
-            c.button(x, top - 144, 250, 38, self.t("start.join"), self.open_join, size=10)
-            c.button(x, top - 188, 250, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
+            c.button(x, top - 144, COLUMN, 38, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 188, COLUMN, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
             return top - 188
-        c.label(
-            self.t("start.join_hint"), x, top - 14, size=9, color=MUTED, width=250, anchor_y="top"
+        self._note(self.t("start.join_hint"), x, top - 14, 9, room=47)
+        c.button(
+            x, top - 106, COLUMN, 44, self.t("start.join"), self.open_join, active=True, size=12
         )
-        c.button(x, top - 106, 250, 44, self.t("start.join"), self.open_join, active=True, size=12)
-        c.button(x, top - 160, 250, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
+        c.button(x, top - 160, COLUMN, 40, self.t("start.sign_in"), self.open_sign_in, size=10)
         return top - 160
+
+    def _note(self, text: str, x: float, top: float, size: float, room: float) -> None:
+        """A grey sentence in the right column, wrapped, `room` high down from `top`."""
+        box = (x - 2, top - room, COLUMN + 4, room + 2)
+        self.canvas.label(
+            text, x, top, size=size, color=MUTED, width=COLUMN, anchor_y="top", box=box
+        )
 
     def _card(self, entry: LevelEntry, x: float, y: float) -> None:
         c, doc = self.canvas, entry.doc
         c.rect(x, y, CARD_W, CARD_H, PAPER, border=INK[:3])
-        picture = self.pictures[doc.id]
-        sprite = pyglet.sprite.Sprite(
-            picture,
-            x + (CARD_W - PICTURE) / 2,
-            y + CARD_H - PICTURE - 14,
-            batch=c.batch,
-            group=c.layer(1),
+        c.sprite(
+            self.pictures[doc.id], x + (CARD_W - PICTURE) / 2, y + CARD_H - PICTURE - 14, PICTURE
         )
-        sprite.scale = PICTURE / max(picture.width, picture.height)
-        c.items.append(sprite)
         c.label(
             doc.title.in_(self.lang),
             x + 16,
@@ -152,6 +163,7 @@ class StartScreen:
             bold=True,
             width=CARD_W - 32,
             anchor_y="top",
+            box=(x + 12, y + CARD_H - PICTURE - 70, CARD_W - 24, 46),
         )
         c.label(
             doc.description.in_(self.lang),
@@ -160,6 +172,7 @@ class StartScreen:
             size=9,
             width=CARD_W - 32,
             anchor_y="top",
+            box=(x + 12, y + 78, CARD_W - 24, CARD_H - PICTURE - 146),
         )
         c.label(
             f"{doc.licence} · {doc.source}"[:120],
@@ -169,6 +182,7 @@ class StartScreen:
             color=MUTED,
             width=CARD_W - 32,
             anchor_y="top",
+            box=(x + 12, y + 47, CARD_W - 24, 31),
         )
         c.button(
             x + 16,
@@ -185,15 +199,7 @@ class StartScreen:
         y = top - 20
         room = max(0, int((y - 110) // 52))  # the open-file button stays on screen
         if not self.designs:
-            c.label(
-                self.t("start.no_designs"),
-                x,
-                y - 10,
-                size=10,
-                color=MUTED,
-                width=250,
-                anchor_y="top",
-            )
+            self._note(self.t("start.no_designs"), x, y - 10, 10, room=34)
             y -= 40
         for path, doc, unsaved in self.designs[:room]:
             y -= 52
@@ -201,9 +207,15 @@ class StartScreen:
             if unsaved:
                 label = self.t("start.unsaved", title=label)
             c.button(
-                x, y, 250, 44, label[:30], lambda p=path: self.on_choice(Choice(design=p)), size=10
+                x,
+                y,
+                COLUMN,
+                44,
+                c.shorten(label, COLUMN - 20, 10),
+                lambda p=path: self.on_choice(Choice(design=p)),
+                size=10,
             )
-        c.button(x, y - 60, 250, 40, self.t("start.open_file"), self.open_file, size=11)
+        c.button(x, y - 60, COLUMN, 40, self.t("start.open_file"), self.open_file, size=11)
 
     def open_file(self) -> None:
         def ok(values):
@@ -312,7 +324,7 @@ class StartScreen:
 
     def joined(self, person: Participant) -> None:
         """Say which workshop and level the pupil is in, then start building there."""
-        self.size = (0, 0)  # the screen now names the workshop
+        self.size = (0, 0, 0.0)  # the screen now names the workshop
         try:
             level = workshop_level(person)
         except QuartierError as exc:
@@ -350,14 +362,14 @@ class StartScreen:
 
     def switch(self, lang: Language) -> None:
         self.lang = lang
-        self.size = (0, 0)
+        self.size = (0, 0, 0.0)
 
     def draw(self) -> None:
         self.poll()
         self.layout()
         self.canvas.draw()
         if self.dialog:
-            self.dialog.layout(self.window.width, self.window.height)
+            self.dialog.layout(self.window.width, self.window.height, self.scale)
             self.dialog.draw()
 
     def click(self, x: float, y: float) -> None:
@@ -373,7 +385,14 @@ class StartScreen:
 class StartWindow(pyglet.window.Window):
     """Hosts the start screen until the student picks something (then `choice` is set)."""
 
-    def __init__(self, lang: Language, width: int, height: int, visible: bool = True) -> None:
+    def __init__(
+        self,
+        lang: Language,
+        width: int,
+        height: int,
+        visible: bool = True,
+        ui_factor: float = 1.0,
+    ) -> None:
         from game.app.window import window_config
 
         super().__init__(
@@ -385,7 +404,7 @@ class StartWindow(pyglet.window.Window):
             config=window_config(),
         )
         self.choice: Choice | None = None
-        self.start = StartScreen(self, lang, self._choose)
+        self.start = StartScreen(self, lang, self._choose, ui_factor)
 
     def _choose(self, choice: Choice) -> None:
         self.choice = choice

@@ -3,6 +3,7 @@
 Left button: the current tool (drag for box, line, building, stamp). Right click: remove
 (as in Townscaper); right drag: orbit. Middle or shift+left drag: pan. Wheel: zoom towards
 the cursor. TAB: walk mode (WASD, right-drag to look). F2/F3/F4: bird's-eye, plan, street.
+T: morning, noon, evening. P: people and cars on or off.
 """
 
 import math
@@ -13,18 +14,20 @@ from pyglet import gl
 from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
-from game.app.camera import OrbitCamera, Preset, WalkCamera
+from game.app.camera import OrbitCamera, Preset, WalkCamera, street_spot
 from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.tools import Pointer
-from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton
+from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
+from game.render.sun import TIMES, TimeOfDay, column_tops
 
 ORBIT_DEG_PER_PIXEL = 0.35
 CLICK_SLOP = 4  # pixels a right click may move and still count as a click
+MARKER = 13  # an info marker's radius in layout units (`widgets.Canvas`)
 
 
 def window_config() -> gl.Config:
@@ -35,13 +38,6 @@ def window_config() -> gl.Config:
     )
 
 
-def ground_heights(grid: np.ndarray) -> np.ndarray:
-    """Per column, the height of the first free voxel above the top block: where feet stand."""
-    solid = grid != 0
-    top = grid.shape[2] - np.argmax(solid[:, :, ::-1], axis=2)
-    return np.where(solid.any(axis=2), top, 0)
-
-
 class EditorWindow(pyglet.window.Window):
     def __init__(
         self,
@@ -50,6 +46,8 @@ class EditorWindow(pyglet.window.Window):
         height: int = 720,
         visible: bool = True,
         detail: bool = True,
+        people: bool = True,
+        ui_factor: float = 1.0,
     ) -> None:
         super().__init__(
             width,
@@ -61,8 +59,9 @@ class EditorWindow(pyglet.window.Window):
         )
         self.editor: Editor = editor
         self.level = editor.level
-        self.scene = Scene(self.level, editor.session.grid, detail=detail)
-        self.heights = ground_heights(editor.session.grid)
+        self.ui_factor = ui_factor  # `--ui-scale`: bigger or smaller than automatic
+        self.scene = Scene(self.level, editor.session.grid, detail=detail, people=people)
+        self.heights = column_tops(editor.session.grid)
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
         self.orbit = OrbitCamera()
@@ -81,7 +80,7 @@ class EditorWindow(pyglet.window.Window):
         )
         self._ghost_key: tuple[object, ...] | None = None
         self._markers = Canvas()  # the info markers' circles, labels and buttons
-        self._markers_key: tuple[int, ...] | None = None  # which markers it shows
+        self._markers_key: tuple[float, ...] | None = None  # scale, which markers it shows
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
@@ -92,8 +91,10 @@ class EditorWindow(pyglet.window.Window):
         self.editor = editor
         editor.on_change = self._on_change
         editor.on_celebrate = self._chime
-        self.scene = Scene(self.level, editor.session.grid, detail=self.detail)
-        self.heights = ground_heights(editor.session.grid)
+        old = self.scene
+        self.scene = Scene(self.level, editor.session.grid, detail=old.detail, people=old.people)
+        self.scene.time_of_day = old.time_of_day
+        self.heights = column_tops(editor.session.grid)
         self.hud = Hud(editor, self._action_callback, (self.width, self.height))
         self._ghost_key = None
         self._markers_key = None  # the markers' buttons belong to the old HUD
@@ -108,6 +109,38 @@ class EditorWindow(pyglet.window.Window):
     @detail.setter
     def detail(self, on: bool) -> None:
         self.scene.detail = on
+
+    @property
+    def people(self) -> bool:
+        """People and cars moving on paths and streets (P, `--people`); they never take a click."""
+        return self.scene.people
+
+    @people.setter
+    def people(self, on: bool) -> None:
+        self.scene.people = on
+
+    def toggle_people(self) -> None:
+        self.people = not self.people
+        self.editor.notify("editor.people_on" if self.people else "editor.people_off")
+
+    @property
+    def time_of_day(self) -> TimeOfDay:
+        """Morning, noon (the start) or evening: the sun, its light, the sky and the shadows."""
+        return self.scene.time_of_day
+
+    @time_of_day.setter
+    def time_of_day(self, time: TimeOfDay) -> None:
+        self.scene.time_of_day = time
+
+    def next_time_of_day(self) -> None:
+        """T: morning → noon → evening → morning, said in a toast."""
+        self.time_of_day = TIMES[(TIMES.index(self.time_of_day) + 1) % len(TIMES)]
+        self.editor.notify(f"editor.time.{self.time_of_day}")
+
+    @property
+    def ui_scale(self) -> float:
+        """How much bigger than at 1280×720 the HUD and dialogs are drawn (`widgets.ui_scale`)."""
+        return window_ui_scale(self, self.ui_factor)
 
     # -- camera -------------------------------------------------------------------------
     @property
@@ -126,14 +159,22 @@ class EditorWindow(pyglet.window.Window):
         self.walker = None
         lo = (0.0, 0.0, 0.0)
         hi = tuple(float(s) for s in self.level.shape[:2]) + (float(self.heights.max()),)
-        cx, cy = (s // 2 for s in self.level.shape[:2])
+        size_m = self.level.doc.voxel_size_m
+        spot = None
+        if name == "street":
+            back = OrbitCamera.STREET_DISTANCE_M / size_m
+            spot = street_spot(self.heights, self.level.zone_columns, size_m, back)
+        cx, cy = (
+            (s // 2 for s in self.level.shape[:2]) if spot is None else (int(c) for c in spot[:2])
+        )
         self.orbit.preset(
             name,
             lo,
             hi,
             aspect=self.aspect,
             ground_z=float(self.heights[cx, cy]),
-            voxel_size_m=self.level.doc.voxel_size_m,
+            voxel_size_m=size_m,
+            spot=spot,
         )
 
     def toggle_walk(self) -> None:
@@ -159,7 +200,7 @@ class EditorWindow(pyglet.window.Window):
         self.scene.mark_dirty(change.lo, change.hi)
         lo, hi = change.lo, change.hi
         region = self.editor.session.grid[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1]
-        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = ground_heights(region)
+        self.heights[lo[0] : hi[0] + 1, lo[1] : hi[1] + 1] = column_tops(region)
         if self.walker:
             self.walker.settle(self.heights)
         self._ghost_key = None
@@ -218,6 +259,8 @@ class EditorWindow(pyglet.window.Window):
         self.clear()
         self.scene.sync()
         self._update_ghost()
+        # Laid out before the scene: its rows and the markers it hides follow this frame's scale.
+        self.hud.refresh(self.width, self.height, self.walker is not None, self.ui_scale)
         eye = self.camera.eye()
         size = float(max(self.level.shape))
         near = float(np.linalg.norm(eye - np.array(self.level.shape) / 2)) + size * 0.7
@@ -231,12 +274,11 @@ class EditorWindow(pyglet.window.Window):
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
-        self.hud.refresh(self.width, self.height, self.walker is not None)
         self.hud.draw()
         if self.help_canvas:
             self.help_canvas.draw()
         if self.dialog:
-            self.dialog.layout(self.width, self.height)
+            self.dialog.layout(self.width, self.height, self.ui_scale)
             self.dialog.draw()
 
     def _draw_markers(self) -> None:
@@ -255,34 +297,41 @@ class EditorWindow(pyglet.window.Window):
             for i, pos in enumerate(positions)
             if pos is not None and not self.hud.covers(*pos) and sight[i]
         ]
-        key = tuple(i for i, _ in shown)
+        scale = self.ui_scale
+        key = (scale, *(i for i, _ in shown))
         if key != self._markers_key:
             self._markers_key = key
-            self._markers = canvas = Canvas()
+            self._markers = canvas = Canvas(scale=scale)
             self._marker_parts = []
             for i, (x, y) in shown:
                 circle = pyglet.shapes.Circle(
-                    x, y, 13, color=(30, 110, 200, 240), batch=canvas.batch, group=canvas.back
+                    x,
+                    y,
+                    MARKER * scale,
+                    color=(30, 110, 200, 240),
+                    batch=canvas.batch,
+                    group=canvas.back,
                 )
                 canvas.items.append(circle)
                 label = canvas.label(
                     "i",
-                    x,
-                    y,
+                    x / scale,
+                    y / scale,
                     size=13,
                     bold=True,
                     color=(255, 255, 255, 255),
                     anchor_x="center",
                     anchor_y="center",
                 )
-                button = _marker_button(x, y, self.level.doc.markers[i], self.hud)
+                button = _marker_button(x, y, MARKER * scale, self.level.doc.markers[i], self.hud)
                 canvas.buttons.append(button)
                 self._marker_parts.append((circle, label, button))
         else:
+            r = MARKER * scale
             for (circle, label, button), (_, (x, y)) in zip(self._marker_parts, shown):
                 circle.position = (x, y)
                 label.position = (x, y, 0)
-                button.x, button.y = x - 13, y - 13
+                button.x, button.y = x - r, y - r
         self._markers.draw()
 
     def _chime(self) -> None:
@@ -442,6 +491,8 @@ class EditorWindow(pyglet.window.Window):
             )
             if zoom:
                 self.orbit.zoom(zoom * 4 * dt)
+        if self.people:
+            self.scene.traffic.step(dt)
         self.editor.tick()
         self.editor.check_goals()
 
@@ -529,30 +580,58 @@ class EditorWindow(pyglet.window.Window):
             self.help_canvas = None
             return
         t = self.editor.t
-        canvas = Canvas()
-        w, h = min(860, self.width - 40), min(560, self.height - 40)
-        x, y = (self.width - w) / 2, (self.height - h) / 2
-        canvas.rect(x, y, w, h, PAPER, border=INK[:3])
-        canvas.label(t("help.title"), x + 20, y + h - 36, size=15, bold=True)
-        rows = [(", ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
-        rows += [(t("help.mouse_keys"), t("help.mouse"))]
-        # Two columns, as many rows each as it takes: the help grows with the actions.
-        per_column = -(-len(rows) // 2)
-        step = min(36, int((h - 150) // max(per_column - 1, 1)))  # whole pixels: sharp text
-        for i, (keys_, what) in enumerate(rows):
-            column, row = divmod(i, per_column)
-            cx, cy = x + 20 + column * (w / 2), y + h - 70 - row * step
-            canvas.label(
-                keys_.replace(", ", " / "),
-                cx,
-                cy,
-                size=9,
-                bold=True,
-                width=160,
-                anchor_y="baseline",
-            )
-            canvas.label(what, cx + 170, cy, size=10, width=w / 2 - 200, anchor_y="baseline")
+        rows = [(" / ".join(a.keys), t(f"action.{a.id}")) for a in BY_ID.values()]
+        rows += [(t("help.step_keys"), t("help.step")), (t("help.mouse_keys"), t("help.mouse"))]
+        # As few columns as fit the window (two on a 1280×720 screen, three on a small one):
+        # rows run down a column and on into the next, each as high as its longer text (a
+        # German description may take two lines).
+        for columns in (2, 3):
+            canvas = self._help_page(rows, columns)
+            if canvas is not None:
+                break
+        else:
+            canvas = self._help_page(rows, 3, overflow=True)
+        assert canvas is not None
         self.help_canvas = canvas
+
+    def _help_page(
+        self, rows: list[tuple[str, str]], columns: int, overflow: bool = False
+    ) -> Canvas | None:
+        """The help in `columns` columns, or None if its rows do not fit the panel that way."""
+        scale = self.ui_scale
+        canvas = Canvas(scale=scale)
+        width, height = self.width / scale, self.height / scale
+        w, h = min(860, width - 40), min(560, height - 40)
+        x, y = (width - w) / 2, (height - h) / 2
+        canvas.rect(x, y, w, h, PAPER, border=INK[:3])
+        canvas.label(self.editor.t("help.title"), x + 20, y + h - 36, size=15, bold=True)
+        column_w = (w - 20) / columns
+        keys_w = min(160.0, column_w * 0.38)
+        what_w = column_w - keys_w - 30
+        top, bottom = y + h - 70, y + 12
+        measured = []
+        for keys_, what in rows:
+            made = [
+                canvas.label(keys_, 0, 0, size=9, bold=True, width=keys_w, anchor_y="top"),
+                canvas.label(what, 0, 0, size=10, width=what_w, anchor_y="top"),
+            ]
+            measured.append((made, max(canvas.unit(label.content_height) for label in made)))
+        # Columns about equally long, none longer than the panel.
+        share = sum(round(tall + 8) for _, tall in measured) / columns
+        column, cy = 0, top
+        for made, tall in measured:
+            if cy < top and (cy - tall < bottom or top - cy >= share):
+                column, cy = column + 1, top
+            if (column == columns or cy - tall < bottom) and not overflow:
+                return None
+            cx = x + 20 + column * column_w
+            for label, (left, room) in zip(
+                made, ((cx, keys_w + 4), (cx + keys_w + 10, what_w + 4))
+            ):
+                canvas.move(label, left, cy)
+                canvas.fit(label, left - 2, cy - tall - 1, room, tall + 2)
+            cy -= round(tall + 8)  # whole pixels at scale 1: sharp text
+        return canvas
 
     # -- screenshots --------------------------------------------------------------------
     def capture(self) -> np.ndarray:
@@ -570,8 +649,8 @@ def capture() -> np.ndarray:
     return image[::-1, :, :3].copy()
 
 
-def _marker_button(x, y, marker, hud) -> Button:
+def _marker_button(x, y, r, marker, hud) -> Button:
     def show():
         hud.marker_text = marker.text
 
-    return RoundButton(x - 13, y - 13, 26, 26, show)
+    return RoundButton(x - r, y - r, 2 * r, 2 * r, show)

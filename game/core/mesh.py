@@ -175,13 +175,16 @@ def _pad(grid: np.ndarray, neighbours: np.ndarray | None) -> np.ndarray:
 
 
 def _visible_faces(padded: np.ndarray) -> _Faces:
-    """Every face of an interior solid voxel whose neighbour is air, with its four corner AO levels."""
+    """Every face of an interior solid voxel whose neighbour is air, with its four corner AO
+    levels, sorted by (direction, layer, u, w): the order `_merge_runs` needs."""
     strides = np.array([padded.shape[1] * padded.shape[2], padded.shape[2], 1])
     flat = padded.ravel()
     air = flat == 0
     core = np.zeros(padded.shape, bool)
     core[1:-1, 1:-1, 1:-1] = padded[1:-1, 1:-1, 1:-1] != 0
-    parts = [_faces_towards(d, core.ravel(), air, strides) for d in range(len(_DIRECTIONS))]
+    parts = [
+        _faces_towards(d, core.ravel(), air, strides, padded.shape) for d in range(len(_DIRECTIONS))
+    ]
     index, direction, layer, u, w = (np.concatenate(part) for part in zip(*parts))
     axis = _AXIS[direction]
     front = index + _SIGN[direction] * strides[axis]
@@ -198,18 +201,24 @@ def _visible_faces(padded: np.ndarray) -> _Faces:
 
 
 def _faces_towards(
-    d: int, core: np.ndarray, air: np.ndarray, strides: np.ndarray
+    d: int, core: np.ndarray, air: np.ndarray, strides: np.ndarray, shape: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat indices, direction, and (layer, u, w) coordinates of the visible faces along direction d."""
+    """Flat indices, direction, and (layer, u, w) coordinates of the visible faces along
+    direction d, sorted by (layer, u, w): read from the mask with its axes in that order, so
+    merging them needs no sort."""
     axis, sign = _DIRECTIONS[d]
     step = strides[axis]
     # Interior voxels never sit within one stride of either end, so plain 1D slices suffice.
     ahead = air[2 * step :] if sign > 0 else air[: -2 * step]
-    index = np.flatnonzero(core[step:-step] & ahead) + step
-    x, rest = np.divmod(index, strides[0])
-    y, z = np.divmod(rest, strides[1])
-    xyz = (x, y, z)
-    return index, np.full(len(index), d), xyz[axis], xyz[(axis + 1) % 3], xyz[(axis + 2) % 3]
+    visible = np.zeros(core.size, bool)
+    visible[step:-step] = core[step:-step] & ahead
+    order = (axis, (axis + 1) % 3, (axis + 2) % 3)
+    layer, u, w = np.nonzero(visible.reshape(shape).transpose(order))
+    xyz = [layer, layer, layer]
+    for k, coordinate in zip(order, (layer, u, w)):
+        xyz[k] = coordinate
+    index = xyz[0] * strides[0] + xyz[1] * strides[1] + xyz[2]
+    return index, np.full(len(index), d), layer, u, w
 
 
 def _ambient_occlusion(
@@ -241,17 +250,17 @@ def _merge_keys(faces: _Faces) -> np.ndarray:
 def _merge_runs(faces: _Faces) -> _Faces:
     """Join faces into maximal runs along w within each (direction, layer, u) row."""
     size = max(faces.layer.max(initial=0), faces.u.max(initial=0), faces.w.max(initial=0)) + 2
+    # The faces come sorted by cell (see `_visible_faces`).
     cell = np.ravel_multi_index(
         (faces.direction, faces.layer, faces.u, faces.w), (6, size, size, size)
     )
-    order = np.argsort(cell)
-    cell, key = cell[order], _merge_keys(faces)[order]
+    key = _merge_keys(faces)
     # Interior w never reaches 0 or size-1, so consecutive cells are always in the same row.
     start = np.ones(len(cell), bool)
     start[1:] = (cell[1:] != cell[:-1] + 1) | (key[1:] != key[:-1])
     first = np.flatnonzero(start)
     length = np.diff(np.append(first, len(cell)))
-    return faces.take(order[first], dw=length)
+    return faces.take(first, dw=length)
 
 
 def _merge_strips(runs: _Faces) -> _Faces:

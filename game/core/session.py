@@ -11,6 +11,7 @@ import numpy as np
 from game.core.catalogue import AIR
 from game.core.change import Change, History
 from game.core.errors import QuartierError
+from game.core.i18n import Language, text
 from game.core.level import Level
 from game.core.ops import Operation, Redo, Undo
 
@@ -33,6 +34,32 @@ class EditResult:
     @property
     def skipped(self) -> int:
         return self.skipped_outside_zone + self.skipped_locked
+
+    def __add__(self, other: "EditResult") -> "EditResult":
+        """What was left out over several edits (a script's steps), for one message at the end."""
+        return EditResult(
+            None,
+            self.skipped_outside_zone + other.skipped_outside_zone,
+            self.skipped_locked + other.skipped_locked,
+            self.skipped_too_high + other.skipped_too_high,
+        )
+
+    def clipped_message(self, level: Level, lang: Language) -> str | None:
+        """What was left out and the real reason for each part (the zone's edge, the height
+        limit with its floors and metres, protected blocks), or None if nothing was: one text,
+        so the editor and `quartier design edit` never tell a pupil different reasons."""
+        floors, metres = level.height_limit
+        shown_m = f"{metres:g}".replace(".", "," if lang == "de" else ".")
+        parts = [
+            text(lang, key, count=count, floors=floors, metres=shown_m)
+            for key, count in (
+                ("editor.clipped_zone", self.skipped_outside_zone - self.skipped_too_high),
+                ("editor.clipped_too_high", self.skipped_too_high),
+                ("editor.clipped_locked", self.skipped_locked),
+            )
+            if count
+        ]
+        return text(lang, "editor.clipped", parts=" · ".join(parts)) if parts else None
 
 
 class Session:

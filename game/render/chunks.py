@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from game.core.facades import CORNICE_ID, WATER
 from game.core.mesh import Mesh, Vec3i, greedy_mesh, padded_block
 from game.render.detail import (
     BUILDING_FLAG,
     CORNICE_BIT,
-    CORNICE_ID,
     DOOR_BIT,
     MARGIN,
     PROP_FLAG,
@@ -31,6 +31,8 @@ from game.render.detail import (
 
 ChunkKey = tuple[int, int]
 ZONE_BIT = 0x80
+KIND_MASK = CORNICE_BIT - 1
+"""The surface kind's bits in the alpha of a mesh with detail."""
 
 
 class ChunkGrid:
@@ -64,6 +66,11 @@ class ChunkGrid:
         self.meshes: dict[ChunkKey, Mesh] = {}
         self.dirty: set[ChunkKey] = set(self.keys())
         self._detail = detail
+        # With detail, a chunk's road markings and props, kept until an edit can change them:
+        # an edit re-meshes the chunks within a voxel of it, but the props of a chunk hang on
+        # its own voxels only, and the markings on the ground layers (see `mark_dirty`).
+        self._markings_of: dict[ChunkKey, Mesh] = {}
+        self._props_of: dict[ChunkKey, Mesh] = {}
 
     @property
     def detail(self) -> Detail | None:
@@ -75,6 +82,8 @@ class ChunkGrid:
         if detail is not self._detail:
             self._detail = detail
             self.dirty = set(self.keys())
+            self._markings_of.clear()
+            self._props_of.clear()
 
     def keys(self) -> Iterator[ChunkKey]:
         for cx in range(self.counts[0]):
@@ -89,8 +98,19 @@ class ChunkGrid:
         X, Y, Z = self.grid.shape
         return lo, (min(x + self.size, X), min(y + self.size, Y), Z)
 
+    def occupied(self, key: ChunkKey) -> tuple[Vec3i, Vec3i]:
+        """The chunk's box (lo, hi) cut off one layer above its highest block and the highest of
+        the columns around it: the mesh is the same (what is cut off is air, and air is what the
+        meshers see beyond a box), and a city of a few storeys under a sky of 64 voxels meshes a
+        quarter of the voxels (an edit re-meshes its chunks before the next frame)."""
+        (x0, y0, _), (x1, y1, z1) = self.bounds(key)
+        columns = self.grid[max(x0 - 1, 0) : x1 + 1, max(y0 - 1, 0) : y1 + 1]
+        solid = np.flatnonzero(columns.any(axis=(0, 1)))
+        top = int(solid[-1]) + 2 if solid.size else 1
+        return (x0, y0, 0), (x1, y1, min(top, z1))
+
     def mesh_chunk(self, key: ChunkKey) -> Mesh:
-        lo, hi = self.bounds(key)
+        lo, hi = self.occupied(key)
         block = padded_block(self.grid, lo, hi)
         detail = self._detail
         if detail is None:
@@ -100,7 +120,7 @@ class ChunkGrid:
             else:
                 mesh = self._mesh_with_zone(inner, block, lo, hi, self._zone_colors)
         else:
-            mesh = self._mesh_with_detail(block, detail, lo, hi)
+            mesh = self._mesh_with_detail(key, block, detail, lo, hi)
         self.meshes[key] = mesh
         self.dirty.discard(key)
         return mesh
@@ -120,7 +140,9 @@ class ChunkGrid:
         mesh.colors[:, 3] = np.repeat(np.where(inside, 255, 0), 4).astype(np.uint8)
         return mesh
 
-    def _mesh_with_detail(self, block: np.ndarray, detail: Detail, lo: Vec3i, hi: Vec3i) -> Mesh:
+    def _mesh_with_detail(
+        self, key: ChunkKey, block: np.ndarray, detail: Detail, lo: Vec3i, hi: Vec3i
+    ) -> Mesh:
         """The chunk as the detail shader draws it: props as boxes, each wall's top row (under
         the roof) a quad of its own, alpha = zone bit | door bit | cornice bit | surface kind.
 
@@ -130,8 +152,11 @@ class ChunkGrid:
         flags = np.take(detail.flags, block)
         props = flags & PROP_FLAG
         if props.any():
-            # Props are not boxes: the faces behind them must show, so they count as air.
-            block = np.where(props, 0, block).astype(block.dtype)
+            # Props are not boxes: the faces behind them must show, so they count as air;
+            # in the ground layer (z = 0, the padded block's second layer) they are ground.
+            airy = props.copy()
+            airy[:, :, 1] = 0
+            block = np.where(airy, 0, block).astype(block.dtype)
         inner = block[1:-1, 1:-1, 1:-1]
         # A building's voxel with air above is meshed as id | CORNICE_ID: the same colour, but
         # its walls never merge with the rows below, so the shader can draw the roof's edge.
@@ -169,14 +194,21 @@ class ChunkGrid:
             else:
                 alpha |= np.where(zone[local], ZONE_BIT, 0).astype(np.uint8)
             mesh.colors[:, 3] = np.repeat(alpha, 4)
-        parts = [mesh, self._markings(detail, lo, hi, zone)]
-        inner_props = props[1:-1, 1:-1, 1:-1]
-        if inner_props.any():
-            box = tuple(map(slice, lo, hi))
-            parts.append(
-                prop_mesh(self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props)
-            )
-        return Mesh.concatenate(parts)
+        markings = self._markings_of.get(key)
+        if markings is None:
+            markings = self._markings_of[key] = self._markings(detail, lo, hi, zone)
+        prop_boxes = self._props_of.get(key)
+        if prop_boxes is None:
+            inner_props = props[1:-1, 1:-1, 1:-1]
+            prop_boxes = Mesh.empty()
+            if inner_props.any():
+                box = tuple(map(slice, lo, hi))
+                prop_boxes = prop_mesh(
+                    self.grid[box], lo, detail.catalogue, detail.props, zone, inner_props
+                )
+            self._props_of[key] = prop_boxes
+        # Roofs and streets, then walls, then water: the editor draws them with three shaders.
+        return grouped_by_shader(Mesh.concatenate([mesh, markings, prop_boxes]))
 
     def _markings(self, detail: Detail, lo: Vec3i, hi: Vec3i, zone: np.ndarray | None) -> Mesh:
         """The chunk's road markings, from the ground layer `MARGIN` voxels around it (a road's
@@ -207,7 +239,10 @@ class ChunkGrid:
 
         A voxel changes the faces and AO of voxels up to one step away, so the box grows by one;
         with detail, an edit of the ground layer (z = 0) near a road changes its markings up to
-        `MARGIN` away (a road's width decides where its centre line runs).
+        `MARGIN` away (a road's width decides where its centre line runs). Props change only in
+        the chunks the box lies in, and markings only where the box takes in the ground layer,
+        or the layer above a road (a dash shows where nothing stands on it): only those are
+        made again.
         """
         (x0, y0, z0), (x1, y1, _) = lo, hi
         reach = 1
@@ -227,6 +262,22 @@ class ChunkGrid:
         )
         keys = {(i, j) for i in cx for j in cy}
         self.dirty |= keys
+        own = {
+            (i, j)
+            for i in range(x0 // self.size, x1 // self.size + 1)
+            for j in range(y0 // self.size, y1 // self.size + 1)
+        }
+        for key in own:
+            self._props_of.pop(key, None)
+        if z0 == 0:
+            changed = keys
+        elif z0 == 1 and detail is not None and detail.road is not None:
+            on_road = bool((self.grid[x0 : x1 + 1, y0 : y1 + 1, 0] == detail.road).any())
+            changed = own if on_road else set()
+        else:
+            changed = set()
+        for key in changed:
+            self._markings_of.pop(key, None)
         return keys
 
     def remesh_dirty(self) -> list[ChunkKey]:
@@ -234,6 +285,40 @@ class ChunkGrid:
         for key in keys:
             self.mesh_chunk(key)
         return keys
+
+
+def grouped_by_shader(mesh: Mesh) -> Mesh:
+    """The same quads of a mesh with detail, in three groups (each in its order): those looking
+    up or down but water (roofs, streets), walls, water. The editor draws each group with its
+    own shader, which leaves out what the others have (windows, doors and the roof's edge; the
+    variation of top faces; ripples): llvmpipe would compute it for every pixel to add nothing.
+    `group_ends` says where the walls and the water begin."""
+    quads = mesh.vertex_count // 4
+    if not quads:
+        return mesh
+    order = np.argsort(_groups(mesh), kind="stable")
+    shift = (4 * (np.arange(quads) - order)).astype(np.int64)[:, None]
+    indices = mesh.indices.reshape(quads, 6)[order].astype(np.int64) + shift
+    return Mesh(
+        mesh.positions.reshape(quads, 4, 3)[order].reshape(-1, 3),
+        mesh.normals.reshape(quads, 4, 3)[order].reshape(-1, 3),
+        mesh.colors.reshape(quads, 4, 4)[order].reshape(-1, 4),
+        indices.astype(np.uint32).ravel(),
+    )
+
+
+def group_ends(mesh: Mesh) -> tuple[int, int]:
+    """Where the walls and the water begin among the indices of a `grouped_by_shader` mesh."""
+    counts = np.bincount(_groups(mesh), minlength=3)
+    return 6 * int(counts[0]), 6 * int(counts[0] + counts[1])
+
+
+def _groups(mesh: Mesh) -> np.ndarray:
+    """Per quad of a mesh with detail: 0 looking up or down (not water), 1 a wall, 2 water."""
+    wall = mesh.normals[::4, 2] == 0
+    water = ~wall & (mesh.colors[::4, 3] & KIND_MASK == WATER)
+    # Bytes: numpy's stable sort of them is a radix sort, in one pass.
+    return (wall.view(np.uint8) + 2 * water.view(np.uint8)).astype(np.uint8)
 
 
 def _quad_voxels(mesh: Mesh) -> np.ndarray:

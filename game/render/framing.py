@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.render import snapshot
+from game.render.detail import Detail
 from game.render.raster import paint, segments_as_polygons
 from game.render.snapshot import HIGHLIGHT, Size
 
@@ -89,13 +90,16 @@ def render_zone(
     size: Size = (800, 600),
     changed: np.ndarray | None = None,
     outline_grid: np.ndarray | None = None,
+    detail: Detail | None = None,
 ) -> np.ndarray:
     """The zone of `grid` close up, as an (H, W, 3) uint8 RGB array.
 
     `changed` is an optional (X, Y, Z) bool mask of the voxels a design changed: what is seen
     of them, and the cubes of those taken away, get a `MARK` rim around them. `outline_grid`
     (the untouched level) decides where the zone's yellow outline lies, so it lies at the same
-    place before and after; without it, `grid`.
+    place before and after; without it, `grid`. With `detail` (of the level's catalogue) the
+    picture draws the generated detail (`snapshot.Decor`): props inside their voxels, windows
+    and roof edges where a window is at least `snapshot.FACADE_PX` wide, road markings.
     """
     width, height = snapshot.check(grid, colors, "iso", size, zone_columns)
     frame = zone_frame(grid.shape, zone_columns, zone_top, (width, height))
@@ -109,7 +113,16 @@ def render_zone(
     )
     part = _cut_front(part, zone, zone_columns, (x0, y0))
     ids, table, first_marked = _variants(part, zone, inside & (part != 0), colors)
-    corners, rgb, key, block = snapshot.iso_polygons(ids, table, flat=True)
+    decor = None
+    if detail is not None:
+
+        def recolour(rgb: np.ndarray, voxels: np.ndarray) -> np.ndarray:
+            """Detail's own colours faded outside the zone, as its blocks are (`_variants`)."""
+            out = ~zone[voxels[:, 0], voxels[:, 1]]
+            return np.where(out[:, None], np.rint(faded_colour(rgb)), rgb).astype(rgb.dtype)
+
+        decor = snapshot.Decor(detail, part, frame.scale, recolour)
+    corners, rgb, key, block, order = snapshot.iso_polygons(ids, table, flat=True, decor=decor)
     picture = snapshot.sky(width, height)
     relief = part if outline_grid is None else np.asarray(outline_grid)[x0:x1, y0:y1, :z1]
     lines, line_keys = snapshot.iso_outline(relief, zone)
@@ -125,7 +138,9 @@ def render_zone(
     )
     shades = np.concatenate([rgb, np.tile(np.array(HIGHLIGHT, np.uint8), (len(lines), 1))])
     marked = np.concatenate([block >= first_marked, np.zeros(len(lines), bool)])
-    order = np.argsort(np.concatenate([key, line_keys]), kind="stable")
+    order = snapshot.painter(
+        np.concatenate([key, line_keys]), np.concatenate([order, np.zeros(len(line_keys))])
+    )
     shown = paint(picture, polygons[order], shades[order])
     seen = np.zeros(len(order) + 1, bool)  # the last entry stands for "no polygon" (-1)
     seen[:-1] = marked[order]
@@ -192,9 +207,14 @@ def _variants(
     table = np.zeros((256, 3), np.uint8)
     rgb = colors[used % 256].astype(np.float64)
     faded = used // 256 == 1
-    rgb[faded] = (1 - FADE) * rgb[faded] + FADE * FADED
+    rgb[faded] = faded_colour(rgb[faded])
     table[1 : len(used) + 1] = np.rint(rgb)
     return ids, table, int(np.searchsorted(used, 512)) + 1
+
+
+def faded_colour(rgb: np.ndarray) -> np.ndarray:
+    """Colours (n, 3) of the city outside the zone: blended towards `FADED`."""
+    return (1 - FADE) * np.asarray(rgb, np.float64) + FADE * FADED
 
 
 def _cut_front(

@@ -20,6 +20,7 @@ from game.core.level import Level
 from game.core.png import encode_png
 from game.io.levels import find_level
 from game.io.storage import write_atomic
+from game.render.detail import Detail
 from game.render.framing import render_zone
 from game.render.snapshot import render_png
 from server_sync.errors import ApiError
@@ -77,19 +78,22 @@ def image_paths(
     return {view: image_path(data_dir, uuid, revision, view, sha) for view in views}
 
 
-def picture_png(grid: np.ndarray, level: Level, view: View) -> bytes:
-    """One picture of a design's grid on its level, as PNG bytes."""
+def picture_png(grid: np.ndarray, level: Level, view: View, decorated: bool = True) -> bytes:
+    """One picture of a design's grid on its level, as PNG bytes, with the generated detail
+    (trees, windows, ...) the editor draws, as far as the picture's size allows; without
+    `decorated`, plain boxes (what `benchmarks/pictures.py` compares with)."""
     colors, zone, top = level.catalogue.colors, level.zone_columns, level.doc.zone.top
+    detail = Detail(level.catalogue) if decorated else None
     if view == "zone":
         changed = grid != level.city
         return encode_png(
-            render_zone(grid, colors, zone, top, IMAGE_SIZE, changed, outline_grid=level.city)
+            render_zone(grid, colors, zone, top, IMAGE_SIZE, changed, level.city, detail)
         )
     if view == "before":
-        return encode_png(render_zone(level.city, colors, zone, top, IMAGE_SIZE))
+        return encode_png(render_zone(level.city, colors, zone, top, IMAGE_SIZE, detail=detail))
     if view == "locator":
         return render_png(level.city, colors, "top", LOCATOR_SIZE, highlight=zone)
-    return render_png(grid, colors, view, IMAGE_SIZE, highlight=zone)
+    return render_png(grid, colors, view, IMAGE_SIZE, highlight=zone, detail=detail)
 
 
 def render_images(paths: dict[View, Path], grid: np.ndarray, level: Level) -> None:

@@ -39,8 +39,26 @@ function hasWebGL() {
 }
 
 // The editor's look: the design's blocks in their colours, the city around the zone paler.
-const ZONE = new MeshLambertMaterial({ vertexColors: true });
-const CONTEXT = new MeshLambertMaterial({ vertexColors: true, color: 0x9a9a9a, emissive: 0x5a5a5a });
+// Walls keep the file's window texture (`map`: a kind's window, repeated once per voxel),
+// which the material multiplies with the wall's colour, as the editor's shader does.
+const ZONE = { vertexColors: true };
+const CONTEXT = { vertexColors: true, color: 0x9a9a9a, emissive: 0x5a5a5a };
+
+// One material per texture and part, shared by every mesh that has them.
+function material(materials, map, context) {
+  const key = `${map ? map.uuid : "plain"} ${context}`;
+  if (!materials.has(key)) {
+    materials.set(key, new MeshLambertMaterial({ ...(context ? CONTEXT : ZONE), map }));
+  }
+  return materials.get(key);
+}
+
+// A mesh is in the city around the zone if it or its node (a group of one mesh per material
+// when the node has walls with windows) is named "context".
+function inContext(part) {
+  for (let node = part; node; node = node.parent) if (node.name === "context") return true;
+  return false;
+}
 
 function start(root) {
   root.hidden = false;
@@ -91,8 +109,9 @@ function start(root) {
   const models = {};
   const load = (state) => {
     models[state] ??= loader.loadAsync(root.dataset[state]).then((gltf) => {
+      const materials = new Map();
       gltf.scene.traverse((part) => {
-        if (part.isMesh) part.material = part.name === "context" ? CONTEXT : ZONE;
+        if (part.isMesh) part.material = material(materials, part.material.map, inContext(part));
       });
       return gltf.scene;
     });

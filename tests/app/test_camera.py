@@ -361,3 +361,55 @@ def test_perspective_maps_the_near_and_far_planes_to_the_ends_of_the_depth_range
     p = perspective(60, 2, 0.5, 100, np.float64)
     near, far = p @ (0, 0, -0.5, 1), p @ (0, 0, -100, 1)
     assert near[2] / near[3] == pytest.approx(-1) and far[2] / far[3] == pytest.approx(1)
+
+
+@pytest.mark.parametrize(
+    "level_id", ["demo", "tutorial", "berlin-potsdamer-platz", "kaiserslautern-innenstadt"]
+)
+def test_the_street_and_walk_views_of_every_bundled_level_look_along_open_ground(level_id):
+    """F4 and then Tab: the eye is not in a wall and sees at least 40 m before the first wall
+    (Kaiserslautern's street view, from the level's centre, looked into a house)."""
+    from game.app.camera import STREET_OPEN_M, street_spot
+    from game.core.raycast import cast_ray
+    from game.io.levels import find_level
+    from game.render.sun import column_tops
+
+    level = find_level(level_id)
+    size = level.doc.voxel_size_m
+    heights = column_tops(level.city)
+    spot = street_spot(heights, level.zone_columns, size, OrbitCamera.STREET_DISTANCE_M / size)
+    assert spot is not None
+    x, y = int(spot[0]), int(spot[1])
+    orbit = OrbitCamera()
+    orbit.preset(
+        "street", (0, 0, 0), level.shape, ground_z=heights[x, y], voxel_size_m=size, spot=spot
+    )
+    walker = WalkCamera.from_orbit(orbit, heights, size)
+    open_voxels = STREET_OPEN_M / size
+    ahead = cast_ray(level.city, walker.eye(), walker.forward())
+    assert ahead is None or ahead.distance >= open_voxels
+    assert ahead is not None  # it looks at buildings, not off the edge of the level
+    seen = cast_ray(level.city, orbit.eye(), orbit.forward())  # looking down a little
+    assert seen is not None
+    assert seen.normal == (0, 0, 1) or seen.distance >= open_voxels  # the ground or far away
+    eye = tuple(int(c) for c in orbit.eye())
+    inside = all(0 <= c < n for c, n in zip(eye, level.shape))
+    assert not inside or level.city[eye] == 0  # the camera is not in a wall
+
+
+def test_no_street_spot_where_every_view_is_a_wall():
+    """A zone walled in on every side at 10 m: no spot qualifies, and the caller keeps the
+    level's centre instead of a made-up view."""
+    from game.app.camera import street_spot
+
+    heights = np.full((60, 60), 6)
+    heights[28:32, 28:32] = 1
+    zone = np.zeros((60, 60), bool)
+    zone[28:32, 28:32] = True
+    assert street_spot(heights, zone, voxel_size_m=2.0) is None
+    heights[:, :] = 1  # the walls gone: open ground, though nothing to look at but the edge
+    heights[:, 55:] = 6  # a row of houses 50 m to the north
+    spot = street_spot(heights, zone, voxel_size_m=2.0)
+    assert spot is not None
+    _, y, yaw = spot
+    assert y < 30 and math.cos(math.radians(yaw)) > 0  # from the south, across the zone at them

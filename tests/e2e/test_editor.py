@@ -112,6 +112,8 @@ def test_building_a_box_changes_the_image_where_the_box_is(window):
     window.view_preset("bird")
     window.hud.draw = lambda: None  # the 3D view alone: the HUD shows new numbers and a toast
     window.editor.markers_shown = False  # and the box hides an info marker behind it
+    # Its shade falls beside it, and people turn away from it (tests/e2e/test_editor_living.py).
+    window.scene.shadows = window.people = False
     before = _frame(window)
     op = Box(from_=(52, 54, 1), to=(60, 62, 8), block="housing")
     window.editor.apply(op)

@@ -62,3 +62,34 @@ def test_the_box_height_changes_without_altgr(window, key, raise_, lower):
     assert window.editor.tool.height == start + 2
     press(window, getattr(key, lower))
     assert window.editor.tool.height == start + 1
+
+
+#: What a German (QWERTZ) keyboard types with a key of its own, without AltGr or Shift (pyglet's
+#: names): `[ ] { } \ | @ ~` need AltGr there, `/ ; : = ' ?` need Shift (and then arrive as
+#: SHIFT+… shortcuts). Y and Z swap places, but pyglet reports the letter printed on the key.
+GERMAN = (
+    {chr(c) for c in range(ord("A"), ord("Z") + 1)}
+    | {str(n) for n in range(10)}
+    | {f"F{n}" for n in range(1, 13)}
+    | {"TAB", "ESCAPE", "ENTER", "RETURN", "SPACE", "BACKSPACE", "DELETE", "INSERT", "HOME"}
+    | {"END", "PAGEUP", "PAGEDOWN", "UP", "DOWN", "LEFT", "RIGHT"}
+    | {"PLUS", "MINUS", "COMMA", "PERIOD", "NUMBERSIGN", "LESS", "NUM_ADD", "NUM_SUBTRACT"}
+)
+
+
+def test_every_shortcut_has_a_key_on_a_german_keyboard():
+    from game.app.actions import ACTIONS
+
+    for action in ACTIONS:
+        assert any(k.split("+")[-1] in GERMAN for k in action.keys), action.id
+    for keys in (RAISE, LOWER):
+        assert any(k in GERMAN for k in keys), keys
+    assert "BRACKETRIGHT" in RAISE and "BRACKETLEFT" in LOWER  # kept for who is used to them
+
+
+def test_the_help_shows_the_keys_for_height_and_floors(window):
+    window.toggle_help()
+    texts = [item.text for item in window.help_canvas.items if hasattr(item, "text")]
+    assert ". / , / Page Up / Page Down" in texts, texts
+    window.editor.select_tool("building")
+    assert "the keys . and ," in window.editor.t("tool.building.hint", floors=3)

@@ -2,15 +2,15 @@
 
 import numpy as np
 import trimesh
+from glb import glb_parts
 
 from game.cli import main
-from game.core.mesh import greedy_mesh
 from game.io.formats import grid_exporter
+from game.io.formats.gltf import detailed_mesh
 
 
 def load(data: bytes) -> trimesh.Trimesh:
-    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
-    (mesh,) = scene.geometry.values()
+    (mesh,) = glb_parts(data).values()
     return mesh
 
 
@@ -25,7 +25,8 @@ def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(
     out = tmp_path / "park.glb"
     assert main(["design", "export", str(demo_design), "--format", "glb", "--out", str(out)]) == 0
     mesh = load(out.read_bytes())
-    expected = greedy_mesh(demo_session.grid, demo_session.level.catalogue.colors)
+    # The blocks' greedy mesh and the props' boxes (trees, gardens, playgrounds: see test_props).
+    expected = detailed_mesh(demo_session.grid, demo_session.level.catalogue, 1.0).mesh
     assert (
         len(mesh.vertices) == expected.vertex_count and len(mesh.faces) == expected.triangle_count
     )
@@ -37,12 +38,12 @@ def test_student_exports_the_demo_design_as_glb_that_trimesh_opens_in_metres(
 
 def test_each_block_keeps_its_colour_and_faces_point_outwards(catalogue):
     grid = np.zeros((7, 3, 3), np.uint8)
-    keys = ("housing", "tree", "water")
+    keys = ("housing", "grass", "water")  # boxes, not props
     for i, key in enumerate(keys):  # three lone voxels: no ambient occlusion darkens them
         grid[2 * i, 1, 1] = catalogue.id(key)
     mesh = load(grid_exporter("glb")(grid, catalogue, 2.0, "three.glb")["three.glb"])
     assert len(mesh.vertices) == 3 * 6 * 4
-    colours = {tuple(c) for c in srgb(mesh.visual.vertex_attributes["color"][:, :3])}
+    colours = {tuple(c) for c in srgb(mesh.vertex_attributes["color"][:, :3])}
     assert colours == {tuple(int(v) for v in catalogue.block(key).rgb) for key in keys}
     assert np.isclose(mesh.volume, 3 * 2.0**3)  # positive: triangles wind outwards
     assert np.allclose(mesh.bounds, [[0, 2, -4], [10, 4, -2]])  # x east, y up, z south

@@ -1,10 +1,7 @@
 """The 3D view's model: the zone and its context cropped from a level, opened with trimesh."""
 
-import json
-import struct
-
 import numpy as np
-import trimesh
+from glb import glb_json, glb_parts
 
 from game.core.ops import Box
 from game.core.session import Session
@@ -14,21 +11,15 @@ from game.io.levels import find_level
 BERLIN = "berlin-potsdamer-platz"
 
 
-def parts(data: bytes) -> dict[str, trimesh.Trimesh]:
-    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(data), file_type="glb", process=False)
-    return {node: scene.geometry[scene.graph[node][1]] for node in scene.graph.nodes_geometry}
-
-
 def extras(data: bytes) -> dict:
-    (length,) = struct.unpack("<I", data[12:16])
-    return json.loads(data[20 : 20 + length])["scenes"][0]["extras"]
+    return glb_json(data)["scenes"][0]["extras"]
 
 
 def test_the_berlin_zone_with_its_street_is_a_small_part_of_the_level_centred_on_the_zone():
     level = find_level(BERLIN)
     data = export_level_zone(level.city, level)
     assert len(data) < 2_000_000  # the whole level's .glb is 8.3 MB
-    found = parts(data)
+    found = glb_parts(data)
     assert set(found) == {"zone", "context"}
     size = level.doc.voxel_size_m
     xs, ys = np.nonzero(level.zone_columns)
@@ -48,8 +39,8 @@ def test_a_design_changes_the_zone_and_never_the_context():
     session = Session(level)
     session.apply(Box(from_=(60, 52, 1), to=(63, 55, 6), block="housing"))
     before, after = (
-        parts(export_level_zone(level.city, level)),
-        parts(export_level_zone(session.grid, level)),
+        glb_parts(export_level_zone(level.city, level)),
+        glb_parts(export_level_zone(session.grid, level)),
     )
     assert np.array_equal(before["context"].vertices, after["context"].vertices)
     assert after["zone"].bounds[1, 1] > before["zone"].bounds[1, 1] - 1e-6
@@ -63,5 +54,5 @@ def test_a_zone_that_covers_the_whole_level_has_no_context_node(catalogue):
     grid = np.zeros((4, 4, 3), np.uint8)
     grid[:, :, 0] = catalogue.id("housing")
     data = export_zone(grid, np.ones((4, 4), bool), 3, catalogue, 2.0, CONTEXT_MARGIN)
-    assert set(parts(data)) == {"zone"}
+    assert set(glb_parts(data)) == {"zone"}
     assert extras(data)["zone"] == {"min": [-4.0, 2.0, -4.0], "max": [4.0, 6.0, 4.0]}

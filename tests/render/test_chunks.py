@@ -127,3 +127,26 @@ def test_a_zone_needs_block_ids_below_the_zone_bit() -> None:
     chunks = ChunkGrid(np.full((2, 2, 2), 200, np.uint8), COLORS, zone=np.ones((2, 2, 2), bool))
     with pytest.raises(ValueError, match="below 128"):
         chunks.mesh_all()
+
+
+def test_a_chunk_is_meshed_up_to_one_layer_above_its_highest_block_with_the_same_mesh() -> None:
+    grid = np.zeros((8, 4, 20), np.uint8)
+    grid[:, :, 0] = 1
+    grid[1:3, 1:3, 1:4] = 2
+    grid[4, 0, 6] = 2  # in the next chunk, on the border: the first chunk's box reaches it
+    chunks = ChunkGrid(grid, COLORS, size=4)
+    assert chunks.occupied((0, 0)) == ((0, 0, 0), (4, 4, 8))
+    assert chunks.occupied((1, 0)) == ((4, 0, 0), (8, 4, 8))
+    grid[:] = 0
+    assert chunks.occupied((0, 0)) == ((0, 0, 0), (4, 4, 1))
+    grid[0, 0, 19] = 1
+    assert chunks.occupied((0, 0)) == ((0, 0, 0), (4, 4, 20))
+    grid[0, 0, 19] = 0
+    grid[:, :, 0] = 1
+    grid[1:3, 1:3, 1:4] = 2
+    for key in ((0, 0), (1, 0)):
+        lo, hi = chunks.bounds(key)
+        block = padded_block(grid, lo, hi)
+        whole = greedy_mesh(block[1:-1, 1:-1, 1:-1], COLORS, lo, neighbours=block)
+        for a, b in zip(vars(whole).values(), vars(chunks.mesh_chunk(key)).values()):
+            assert np.array_equal(a, b)

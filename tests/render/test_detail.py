@@ -4,10 +4,7 @@ import numpy as np
 import pytest
 
 from game.core.catalogue import Catalogue
-from game.render.chunks import ZONE_BIT, ChunkGrid
-from game.render.detail import (
-    CORNICE_BIT,
-    DOOR_BIT,
+from game.core.facades import (
     GLASS,
     GRASS,
     HOME,
@@ -17,10 +14,10 @@ from game.render.detail import (
     ROAD,
     SHOP,
     WATER,
-    Detail,
-    prop_mesh,
     surface_kinds,
 )
+from game.render.chunks import ZONE_BIT, ChunkGrid
+from game.render.detail import CORNICE_BIT, DOOR_BIT, Detail, prop_mesh
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +200,30 @@ def test_an_edit_on_a_road_re_meshes_every_chunk_whose_markings_it_changes(catal
     for key, mesh in fresh.meshes.items():
         for a, b in zip(vars(mesh).values(), vars(chunks.meshes[key]).values()):
             assert np.array_equal(a, b), key
+
+
+def test_edits_anywhere_re_mesh_as_a_fresh_mesh_would_with_props_and_markings_kept_between(
+    catalogue,
+):
+    """Chunks keep their props and road markings until an edit can change them: after edits of
+    every kind (props, buildings, roads, on and beside chunk borders, under and on a road's dash)
+    every chunk is the one a fresh `ChunkGrid` meshes."""
+    grid = _street(catalogue)
+    grid = np.concatenate([grid, np.zeros((12, 6, 6), np.uint8)], axis=1)
+    grid[:, 10:, 0] = catalogue.id("footpath")
+    grid[:, 11:14, 0] = catalogue.id("road")
+    chunks = ChunkGrid(grid, catalogue.colors, size=4, detail=Detail(catalogue))
+    chunks.mesh_all()
+    blocks = [catalogue.id(key) for key in ("tree", "bench", "housing", "road", "footpath")]
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        x, y, z = (int(rng.integers(0, n)) for n in grid.shape)
+        z = min(z, 2)
+        grid[x, y, z] = 0 if z and rng.random() < 0.3 else blocks[int(rng.integers(len(blocks)))]
+        chunks.mark_dirty((x, y, z), (x, y, z))
+        chunks.remesh_dirty()
+        fresh = ChunkGrid(grid.copy(), catalogue.colors, size=4, detail=Detail(catalogue))
+        fresh.mesh_all()
+        for key, mesh in fresh.meshes.items():
+            for a, b in zip(vars(mesh).values(), vars(chunks.meshes[key]).values()):
+                assert np.array_equal(a, b), (key, (x, y, z))

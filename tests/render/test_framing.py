@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from game.io.levels import find_level
+from game.render.detail import Detail
 from game.render.framing import MARK, footprint, grown, render_zone, rim_width, zone_frame
 from server_sync.services.images import IMAGE_SIZE
 
@@ -21,10 +22,13 @@ def berlin():
 
 
 def pictures(level, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Before and after as the server draws them: with the generated detail (the trees these
+    tests plant are props, drawn inside their voxels)."""
     colors, zone, top = level.catalogue.colors, level.zone_columns, level.doc.zone.top
-    before = render_zone(level.city, colors, zone, top, IMAGE_SIZE)
+    detail = Detail(level.catalogue)
+    before = render_zone(level.city, colors, zone, top, IMAGE_SIZE, detail=detail)
     changed = after != level.city
-    framed = render_zone(after, colors, zone, top, IMAGE_SIZE, changed, outline_grid=level.city)
+    framed = render_zone(after, colors, zone, top, IMAGE_SIZE, changed, level.city, detail)
     return before, framed
 
 

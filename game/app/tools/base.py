@@ -97,8 +97,9 @@ class ClickTool(Tool):
 class DragTool(Tool):
     """A tool drawn by dragging on the layer where the drag started (box, line, building...).
 
-    A tool with a `parameter` (the box's height, the building's floors) changes it with `[`/`]`
-    between `parameter_range()` and shows it in its hint.
+    A tool with a `parameter` (the box's height, the building's floors) changes it with keys
+    (`RAISE`, `LOWER`) or the HUD's +/− buttons (`step`) between `parameter_range()` and shows
+    it in its hint.
     """
 
     parameter: ClassVar[str | None] = None
@@ -114,11 +115,19 @@ class DragTool(Tool):
     def key(self, symbol: str) -> bool:
         if self.parameter is None:
             return False
-        value = adjust(getattr(self, self.parameter), symbol, *self.parameter_range())
-        if value is None:
+        delta = 1 if symbol in RAISE else -1 if symbol in LOWER else 0
+        if not delta:
             return False
-        setattr(self, self.parameter, value)
+        self.step(delta)
         return True
+
+    def step(self, delta: int) -> None:
+        """Raise (1) or lower (-1) the parameter, within its range."""
+        if self.parameter is None:
+            return
+        low, high = self.parameter_range()
+        value = getattr(self, self.parameter) + delta
+        setattr(self, self.parameter, max(low, min(high, value)))
 
     def status(self) -> dict[str, object]:
         return {self.parameter: getattr(self, self.parameter)} if self.parameter else {}
@@ -169,14 +178,7 @@ class DragTool(Tool):
         raise NotImplementedError
 
 
-#: `]`/`[` need AltGr on a German keyboard, so Page Up/Page Down do the same.
-RAISE, LOWER = ("BRACKETRIGHT", "PAGEUP"), ("BRACKETLEFT", "PAGEDOWN")
-
-
-def adjust(value: int, symbol: str, low: int, high: int) -> int | None:
-    """`]` or Page Up raises and `[` or Page Down lowers a tool parameter; None for other keys."""
-    if symbol in RAISE:
-        return min(high, value + 1)
-    if symbol in LOWER:
-        return max(low, value - 1)
-    return None
+#: The keys that raise and lower a tool's parameter, pairwise. `]`/`[` need AltGr on a German
+#: keyboard; `.`/`,` (side by side, under `>`/`<` on an English keyboard) and Page Up/Page Down
+#: are keys of their own on both layouts (a laptop's Page keys may need Fn).
+RAISE, LOWER = ("PERIOD", "PAGEUP", "BRACKETRIGHT"), ("COMMA", "PAGEDOWN", "BRACKETLEFT")

@@ -2,9 +2,12 @@
 
 The rule, for the whole level (amenities outside the zone count too):
 
-- walkable cells: columns whose ground-layer block is `walkable` and that hold no building
-  (you cannot walk through a house standing on a lawn);
-- amenity cells: columns holding any block whose `amenity` is the kind, at any height;
+- walkable cells: columns whose ground-layer block is `walkable` or a street (`ALONG_STREETS`:
+  streets have pavements, and in a level imported from OpenStreetMap the pavement is part
+  of the street, not a footpath of its own) and that hold no building (you cannot walk
+  through a house standing on a lawn);
+- amenity cells: columns holding any block whose `amenity` is the kind, at any height (a
+  shop in a house is a shop: the import gives a building the use of a shop mapped inside it);
 - the walk starts on the walkable cells that are amenity cells or touch one (4-neighbours)
   and spreads over walkable cells in 4-neighbour steps of `voxel_size_m`, at most 300 m;
 - a building is a 4-connected group of footprint columns; its homes reach the amenity when
@@ -43,6 +46,10 @@ from game.core.indicators.components import label_groups
 from game.core.level import Level
 
 WALK_M = 300.0
+ALONG_STREETS = ("road",)
+"""Ground blocks people walk along on their pavements, though the block itself is not
+`walkable` (a lawn or a square is; a car park or water is not): without them the walks of
+Kaiserslautern's centre ended at the first street and no home reached a shop."""
 
 
 def reach(walkable: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
@@ -84,7 +91,8 @@ class Homes:
         t = tables(catalogue)
         stats = ColumnStats.of(grid, level, catalogue, cache)
         self.stats = stats
-        self.walkable = t.walkable[stats.ground] & ~stats.footprint
+        along = [catalogue.id(key) for key in ALONG_STREETS if key in catalogue]
+        self.walkable = (t.walkable[stats.ground] | np.isin(stats.ground, along)) & ~stats.footprint
         self.buildings, count = label_groups(stats.footprint)
         housing = stats.use_area[USES.index("housing")]
         self.note = None

@@ -10,7 +10,11 @@ Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]])
 
 def mesh_in_metres(grid: np.ndarray, colors: np.ndarray, voxel_size_m: float) -> Mesh:
     """The editor's mesh (greedy quads, ambient occlusion in the colours), turned y-up and scaled."""
-    mesh = greedy_mesh(grid, colors)
+    return in_metres(greedy_mesh(grid, colors), voxel_size_m)
+
+
+def in_metres(mesh: Mesh, voxel_size_m: float) -> Mesh:
+    """A mesh in voxel units (z up) turned y-up and scaled to metres."""
     return Mesh(
         (mesh.positions @ Y_UP.T * voxel_size_m).astype(np.float32),
         (mesh.normals @ Y_UP.T).astype(np.int8),

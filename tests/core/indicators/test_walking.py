@@ -14,15 +14,15 @@ from game.core.indicators.walking import reach
 
 
 def _winding_path(catalogue, steps: int, width: int = 30):
-    """Road everywhere, a 2-column house at the west, and a footpath snaking away from it.
+    """Car park everywhere, a 2-column house at the west, and a footpath snaking away from it.
 
-    Path rows run along x at odd y, joined at alternating ends; road rows between them keep
-    the rows apart. The path has `steps` steps from its first cell (next to the house) to its
+    Path rows run along x at odd y, joined at alternating ends; car park rows between them
+    keep the rows apart. The path has `steps` steps from its first cell (next to the house) to its
     last cell, and the playground sits right after the last cell.
     """
     X, Y = width + 4, 2 * (steps // (width + 1) + 2) + 2
     city = np.zeros((X, Y, 6), np.uint8)
-    city[:, :, 0] = catalogue.id("road")
+    city[:, :, 0] = catalogue.id("parking")
     cells = []
     for row, y in enumerate(range(1, Y - 1, 2)):
         xs = range(2, width + 2) if row % 2 == 0 else range(width + 1, 1, -1)
@@ -183,8 +183,55 @@ def test_a_house_more_than_300_m_from_any_walkable_cell_has_no_door(level_factor
         voxel_size_m=2.0,
     )
     assert _walk(WalkToPlayground, level) == Reading(0.0)
-    city[:, :, 0] = catalogue.id("road")  # no walkable ground at all
+    city[:, :, 0] = catalogue.id("water")  # no walkable ground at all
     level = level_factory(
         shape=city.shape, zone=(slice(150, 200), slice(0, 3)), zone_top=6, city=city
     )
     assert _walk(WalkToPlayground, level) == Reading(0.0)
+
+
+def test_people_walk_along_streets_on_their_pavements(level_factory, catalogue):
+    """A street is walked along (its pavement), a car park is not: the home 100 m down the
+    street reaches the shop, the same home across a car park does not."""
+    city = np.zeros((60, 3, 6), np.uint8)
+    city[:, :, 0] = catalogue.id("road")
+    city[0, 1, 1:3] = catalogue.id("shop")
+    city[50, 1, 1:4] = catalogue.id("housing")
+    level = level_factory(
+        shape=city.shape, zone=(slice(40, 60), slice(0, 3)), zone_top=6, city=city
+    )
+    assert _walk(WalkToShop, level) == Reading(1.0)
+    city[:, :, 0] = catalogue.id("parking")
+    level = level_factory(
+        shape=city.shape, zone=(slice(40, 60), slice(0, 3)), zone_top=6, city=city
+    )
+    assert _walk(WalkToShop, level) == Reading(0.0)
+
+
+@pytest.fixture(scope="module")
+def kaiserslautern():
+    from game.io.levels import find_level
+
+    return find_level("kaiserslautern-innenstadt")
+
+
+def test_kaiserslautern_homes_reach_the_shops_of_its_centre(kaiserslautern):
+    """Kaiserslautern's shops are uses of the buildings they stand in, along streets whose
+    pavements are part of the street: the centre's homes reach a shop (it showed 0 %)."""
+    from game.core.indicators.engine import compute_all
+    from game.core.ops.building import Building
+    from game.core.session import Session
+
+    level = kaiserslautern
+    city = compute_all(level.city, level)
+    assert city["walk_shop"].value > 0.9  # a city centre: nearly every home has a shop close by
+    assert 0.5 < city["walk_playground"].value < 0.9
+    session = Session(level)  # homes on the car park beside the school
+    outline = [(386, 176), (404, 176), (404, 181), (386, 181)]
+    index, values, clipped = session.preview(
+        Building(op="building", polygon=outline, floors=3, block="housing")
+    )
+    session.commit(index, values, clipped)
+    built = compute_all(session.grid, level)
+    assert built["walk_shop"] == Reading(1.0) and built["walk_school"] == Reading(1.0)
+    assert built["walk_playground"] == Reading(0.0)  # the level's goal: build one
