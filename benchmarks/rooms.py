@@ -141,7 +141,7 @@ def _quartier(url: str, rooms: int, per_room: int) -> Clock:
         codes = [
             c.post(
                 f"/api/v1/workshops/{workshop['id']}/rooms",
-                json={"name": f"Team {r}"},
+                json={"title": f"Team {r}"},
                 headers={"Authorization": f"Bearer {tokens[r * per_room]}"},
             ).json()["code"]
             for r in range(rooms)

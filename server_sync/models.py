@@ -260,7 +260,7 @@ class Room(Base):
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
     code: Mapped[str] = mapped_column(String(8), unique=True)
-    name: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(Integer, default=0)
     #: Locked by the teacher: members still see the room, nobody can change it.
     locked: Mapped[bool] = mapped_column(default=False)

@@ -260,9 +260,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class RoomIn(_In):
-    """A new team room: its name, as the team calls itself."""
+    """A new team room: its title, as the team calls itself."""
 
-    name: PlainText = Field(min_length=1, max_length=40)
+    title: PlainText = Field(min_length=1, max_length=40)
 
 
 class RoomMemberOut(BaseModel):
@@ -276,7 +276,7 @@ class RoomOut(BaseModel):
     """A team room: the code to join it with, who is in it, and how busy it is."""
 
     code: str
-    name: str
+    title: str
     workshop_id: int
     level_id: str
     seq: int

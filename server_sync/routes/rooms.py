@@ -29,7 +29,7 @@ def _out(session: Session, state: ServerState, room: Room) -> RoomOut:
     online = set(state.hub.online(room.id))
     return RoomOut(
         code=room.code,
-        name=room.name,
+        title=room.title,
         workshop_id=room.workshop_id,
         level_id=workshop_or_404(session, room.workshop_id).level_id,
         seq=room.seq,
@@ -58,7 +58,7 @@ def create_room(
     """A pupil makes a room for their team and is its first member; the others join with its code."""
     if person.workshop_id != workshop_id:
         raise ApiError(403, "room_other_workshop")
-    room = rooms.create(session, workshop_or_404(session, workshop_id), body.name)
+    room = rooms.create(session, workshop_or_404(session, workshop_id), body.title)
     rooms.join(session, room, person)
     return _out(session, state, room)
 

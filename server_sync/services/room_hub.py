@@ -24,10 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from anyio import to_thread
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from game.core.errors import QuartierError
@@ -90,7 +90,7 @@ class Client:
 class LiveRoom:
     id: int
     code: str
-    name: str
+    title: str
     workshop_id: int
     shared: Shared
     locked: bool
@@ -276,7 +276,7 @@ class Hub:
                 except ApiError as refused:
                     raise Close(4000 + refused.status, refused.code, **refused.params) from None
 
-        row, member = await to_thread.run_sync(check)
+        row, member = await run_in_threadpool(check)
         return await self._open(row), member
 
     async def _open(self, row: Room) -> LiveRoom:
@@ -292,8 +292,8 @@ class Hub:
                         level_id = workshop_or_404(session, workshop_id).level_id
                         return rooms.load(session, room, known_level(level_id))
 
-                shared = await to_thread.run_sync(load)
-                live = LiveRoom(row.id, row.code, row.name, workshop_id, shared, row.locked)
+                shared = await run_in_threadpool(load)
+                live = LiveRoom(row.id, row.code, row.title, workshop_id, shared, row.locked)
                 self.live[row.id] = live
                 if self._poller is None or self._poller.done():
                     self._poller = asyncio.create_task(self._poll())
@@ -306,7 +306,7 @@ class Hub:
             "type": "welcome",
             "v": PROTOCOL,
             "you": _member(client.member),
-            "room": {"code": room.code, "name": room.name, "locked": room.locked},
+            "room": {"code": room.code, "title": room.title, "locked": room.locked},
             "level": shared.level.doc.id,
             "seq": shared.seq,
         }
@@ -447,7 +447,7 @@ class Hub:
                 return rooms.members(session, room.id)
 
         async def send() -> None:
-            everyone = await to_thread.run_sync(listed)
+            everyone = await run_in_threadpool(listed)
             members = [{**_member(m), "online": m.participant_id in online} for m in everyone]
             self._broadcast(room, _dump({"type": "presence", "members": members}))
 
@@ -469,7 +469,7 @@ class Hub:
                     return [(int(a), int(b), bool(c)) for a, b, c in rows]
 
             try:
-                found = await to_thread.run_sync(stored, ids)
+                found = await run_in_threadpool(stored, ids)
             except Exception:  # the database is busy or gone for a moment: try again
                 log.exception("polling the rooms failed")
                 continue

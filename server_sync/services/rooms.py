@@ -31,7 +31,7 @@ COLOURS = 12
 """Member colours are indices into the clients' palette of this many (docs/rooms.md)."""
 
 
-def create(session: Session, workshop: Workshop, name: str) -> Room:
+def create(session: Session, workshop: Workshop, title: str) -> Room:
     """A new room in a workshop that is still building, with a short code no other room has."""
     if workshop.phase != "building":
         raise ApiError(409, "room_not_building")
@@ -42,7 +42,7 @@ def create(session: Session, workshop: Workshop, name: str) -> Room:
         code = new_code(ROOM_CODE_LENGTH)
         if not session.scalar(select(Room.id).where(Room.code == code)):
             break
-    room = Room(workshop_id=workshop.id, code=code, name=name, seq=0, locked=False)
+    room = Room(workshop_id=workshop.id, code=code, title=title, seq=0, locked=False)
     session.add(room)
     session.commit()
     return room

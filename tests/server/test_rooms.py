@@ -48,7 +48,7 @@ def scene(server):
     ada = server.join(workshop, "Ada")
     bo = server.join(workshop, "Bo")
     made = server.client.post(
-        f"/api/v1/workshops/{workshop['id']}/rooms", json={"name": "Team Eule"}, headers=ada
+        f"/api/v1/workshops/{workshop['id']}/rooms", json={"title": "Team Eule"}, headers=ada
     )
     assert made.status_code == 201, made.text
     # Every socket a test opens is closed at its end even when it fails (else the app waits).

@@ -34,7 +34,7 @@ def _room(server, members: int) -> tuple[str, list[str]]:
         ]
         made = c.post(
             f"/api/v1/workshops/{w.json()['id']}/rooms",
-            json={"name": "Eule"},
+            json={"title": "Eule"},
             headers={"Authorization": f"Bearer {tokens[0]}"},
         )
         assert made.status_code == 201, made.text

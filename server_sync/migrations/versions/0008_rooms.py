@@ -19,7 +19,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workshop_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=8), nullable=False),
-        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=40), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
