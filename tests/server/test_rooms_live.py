@@ -193,3 +193,40 @@ def test_a_member_away_for_ten_seconds_catches_up_and_a_killed_server_keeps_ever
     for member in builders:
         for seq in member.acknowledged:
             assert seq <= final
+
+
+def _until(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.02)
+
+
+def test_the_editors_room_client_shows_a_teammates_box_and_reconnects_after_a_restart(
+    live_server,
+):
+    from game.core.ops import Box
+    from game.sync.room import Refused, RoomClient, Step
+
+    live_server.start()
+    code, tokens = _room(live_server, 2)
+    url = live_server.url.replace("http", "ws") + f"/api/v1/rooms/{code}/ws"
+    ada, bo = (RoomClient(url, t, DEMO, lang="de") for t in tokens)
+    for client in (ada, bo):
+        client.connect()
+    try:
+        ada.propose(Box(block="housing", from_=(50, 50, 1), to=(52, 51, 3)))
+        assert ada.grid()[51, 50, 2] == DEMO.catalogue.id("housing"), "shown at once"
+        _until(lambda: bo.grid()[51, 50, 2] == DEMO.catalogue.id("housing"))
+        assert any(isinstance(e, Step) and not e.mine for e in bo.events())
+        ada.propose(Box(block="housing", from_=(5, 5, 1), to=(6, 5, 1)))  # outside the zone
+        _until(lambda: any(isinstance(e, Refused) for e in ada.events()))
+        live_server.kill()
+        live_server.start()  # same port: the clients come back by themselves
+        bo.propose(Box(block="road", from_=(60, 60, 1), to=(61, 60, 1)))
+        road = DEMO.catalogue.id("road")
+        _until(lambda: ada.grid()[60, 60, 1] == road and not bo.mirror.pending, seconds=60)
+        assert ada.grid().tobytes() == bo.grid().tobytes()
+    finally:
+        for client in (ada, bo):
+            client.close()
