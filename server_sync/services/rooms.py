@@ -136,14 +136,15 @@ def append(
     If `make` refuses (a `QuartierError`), nothing of it is written; if the transaction fails,
     the caller must reload the room, whose grid already holds the step.
     """
-    locked = session.execute(
-        update(Room).where(Room.id == room_id).values(seq=Room.seq).returning(Room.locked)
-    ).scalar()
-    if locked is None:
+    row = session.execute(
+        update(Room).where(Room.id == room_id).values(seq=Room.seq).returning(Room.locked, Room.seq)
+    ).first()
+    if row is None:
         raise ApiError(404, "room_not_found")
-    if locked:
+    if row.locked:
         raise ApiError(423, "room_locked")
-    caught = catch_up(session, room_id, shared)
+    # Another process's steps only if it stored some (one server process never does).
+    caught = catch_up(session, room_id, shared) if row.seq > shared.seq else []
     step = make(shared)
     blob, count = step.change.packed()
     session.execute(
