@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import Match, WebSocketRoute
 
 from game import __version__
 from game.core.errors import QuartierError
@@ -20,10 +20,11 @@ from server_sync.db import make_engine, migrate, open_pool, session_factory
 from server_sync.deps import Lean, ServerState, plain_address
 from server_sync.errors import ApiError, error_response, language, store_failure
 from server_sync.pages import compare, export, gallery, jury, moderate, sign_in, sign_out
-from server_sync.routes import participants, submissions, votes, workshops
+from server_sync.routes import participants, rooms, submissions, votes, workshops
 from server_sync.schemas import ERROR_RESPONSES, ControlCharacters
 from server_sync.security import BodyLimit, RateLimiter, SecurityHeaders
 from server_sync.services.moderation import ensure_moderator_token
+from server_sync.services.room_hub import Hub
 from server_sync.services.votes import ballots
 from server_sync.services.workers import Workers
 from server_sync.settings import Settings
@@ -70,10 +71,13 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         """The worker pool lives as long as the server runs; at the end its jobs finish."""
         state: ServerState = app.state.server
         state.pool = Workers(settings.cpu_workers, settings.cpu_queue, settings.cpu_pool)
+        state.room_hub = Hub(sessions)
         await state.ballots.open()
         try:
             yield
         finally:
+            await state.hub.close()
+            state.room_hub = None
             await state.ballots.close()
             state.pool.shutdown()
             state.pool = None
@@ -107,8 +111,15 @@ def create_app(settings: Settings) -> tuple[FastAPI, str | None]:
         "/healthz", healthz, response_model=dict[str, bool], route_class_override=Lean
     )
 
-    for router in (votes.router, workshops.router, participants.router, submissions.router):
+    for router in (
+        votes.router,
+        workshops.router,
+        participants.router,
+        submissions.router,
+        rooms.router,
+    ):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
+    app.router.routes.append(WebSocketRoute("/api/v1/rooms/{code}/ws", rooms.room_socket))
     for router in (
         gallery.router,
         sign_in.router,

@@ -34,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from server_sync.app import create_app, ready_to_serve
     from server_sync.connections import ServerConfig, connection_limits
+    from server_sync.services.room_hub import MAX_MESSAGE as ROOM_MESSAGE_LIMIT
     from server_sync.settings import Settings
 
     sockets, addresses = _classroom(args) if args.classroom else (None, [])
@@ -81,6 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": "warning",
         "access_log": False,
         "loop": "asyncio",
+        # Team rooms (docs/rooms.md): no message larger than the rooms take, refused by the
+        # protocol layer before it is held in memory.
+        "ws_max_size": ROOM_MESSAGE_LIMIT,
     }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.

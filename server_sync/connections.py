@@ -101,7 +101,9 @@ class ServerConfig(uvicorn.Config):
         super().__init__(
             app,
             http=GuardedHttpTools,
-            ws="none",  # no WebSocket routes: an upgrade never leaves our protocol's deadlines
+            # The team rooms' sockets (docs/rooms.md); an upgrade leaves our deadlines behind
+            # (GuardedHttpTools.handle_websocket_upgrade) for the websockets library's pings.
+            ws="websockets-sansio",
             timeout_keep_alive=limits.keep_alive,
             backlog=limits.backlog,
             **options,
@@ -175,11 +177,15 @@ class GuardedHttpTools(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._stop_waiting()
         super().on_headers_complete()
+        if self._upgrading():
+            return
         self.phase = "body"
         self.deadline = self.loop.call_later(self.limits.body_timeout, self._too_slow)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        if self._upgrading():
+            return
         if self.cycle.response_complete:  # answered before the body was in (a 413): idle again
             self._idle()
         else:
@@ -190,6 +196,17 @@ class GuardedHttpTools(HttpToolsProtocol):
         super().on_response_complete()
         if self.timeout_keep_alive_task is not None and self.phase != "body":
             self._idle()  # (a body still coming in keeps its own deadline)
+
+    def _upgrading(self) -> bool:
+        """This request becomes a WebSocket (a team room's): no request cycle, no deadlines."""
+        return bool(self.parser.should_upgrade()) and self._should_upgrade()
+
+    def handle_websocket_upgrade(self) -> None:
+        """A team room's socket: no request deadline from here on (its headers came in time);
+        the connection still counts against the cap, as a WebSocket protocol of uvicorn's."""
+        self._stop_waiting()
+        self.phase = "busy"
+        super().handle_websocket_upgrade()
 
     def _idle(self) -> None:
         """Between requests; our own deadline too, since uvicorn's restarts on any byte."""

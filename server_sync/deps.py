@@ -23,6 +23,7 @@ from server_sync.schemas import MAX_ID, has_control_characters
 from server_sync.security import RateLimiter, token_hash
 from server_sync.services.moderation import Desk, desk_of, session_desk
 from server_sync.services.participants import participant_with_token, with_token
+from server_sync.services.room_hub import Hub
 from server_sync.services.submissions import Limits
 from server_sync.services.votes import Ballots
 from server_sync.services.workers import Workers
@@ -56,6 +57,8 @@ class ServerState:
     )
     # The worker pool for CPU work, made and shut down with the app's lifespan (app.py).
     pool: Workers | None = None
+    # The team rooms with members connected to this process (services/room_hub.py).
+    room_hub: Hub | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -66,6 +69,12 @@ class ServerState:
         if self.pool is None:
             raise RuntimeError("the app's lifespan has not started: no worker pool")
         return self.pool
+
+    @property
+    def hub(self) -> Hub:
+        if self.room_hub is None:
+            raise RuntimeError("the app's lifespan has not started: no rooms")
+        return self.room_hub
 
     @property
     def limits(self) -> Limits:

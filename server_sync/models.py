@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -242,4 +243,63 @@ class ModeratorSession(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     teacher_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("teacher_codes.id", ondelete="CASCADE"), nullable=True
+    )
+
+
+class Room(Base):
+    """A team's shared design on the workshop's level (docs/rooms.md): its steps are `RoomStep`s.
+
+    `seq` is the number of the room's newest step. Every process that adds a step first takes
+    the room's row with an UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so two
+    server processes never number two steps alike, and each catches up on the other's steps
+    before it checks its own against the grid."""
+
+    __tablename__ = "rooms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    title: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: Locked by the teacher: members still see the room, nobody can change it.
+    locked: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class RoomMember(Base):
+    """Who belongs to a room, with the colour others see them in; removed ones cannot come back."""
+
+    __tablename__ = "room_members"
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    colour: Mapped[int] = mapped_column(Integer)
+    joined: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    removed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RoomStep(Base):
+    """One numbered step of a room (an edit, an undo, a rollback): the voxels it set, before
+    and after, packed as in the undo history (game.core.change). Written before it is
+    acknowledged, so a restarted server rebuilds the room from these rows."""
+
+    __tablename__ = "room_steps"
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    undoes: Mapped[int] = mapped_column(Integer, default=0)
+    count: Mapped[int] = mapped_column(Integer)
+    voxels: Mapped[bytes] = mapped_column(LargeBinary)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (
+        CheckConstraint("kind IN ('edit', 'undo', 'rollback')", name="room_step_kind"),
     )

@@ -257,3 +257,37 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorOut, "description": "Refused: the message says why"},
     "5XX": {"model": ErrorOut, "description": "The server could not do it (busy, storage)"},
 }
+
+
+class RoomIn(_In):
+    """A new team room: its title, as the team calls itself."""
+
+    title: PlainText = Field(min_length=1, max_length=40)
+
+
+class RoomMemberOut(BaseModel):
+    id: int
+    name: str
+    colour: int
+    online: bool
+
+
+class RoomOut(BaseModel):
+    """A team room: the code to join it with, who is in it, and how busy it is."""
+
+    code: str
+    title: str
+    workshop_id: int
+    level_id: str
+    seq: int
+    locked: bool
+    members: list[RoomMemberOut]
+    edits_per_minute: int
+
+
+class RoomLockIn(_In):
+    locked: bool
+
+
+class RoomRollbackIn(_In):
+    to: int = Field(ge=0, strict=True)

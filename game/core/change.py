@@ -28,6 +28,21 @@ class Change:
         self.lo = tuple(int(c.min()) for c in coords) if self.count else (0, 0, 0)
         self.hi = tuple(int(c.max()) for c in coords) if self.count else (-1, -1, -1)
 
+    def packed(self) -> tuple[bytes, int]:
+        """The compressed voxels and their count: what a shared room stores per step."""
+        return self._blob, self.count
+
+    @classmethod
+    def from_packed(cls, shape: tuple[int, int, int], blob: bytes, count: int) -> "Change":
+        """A change stored with `packed` (checked when unpacked: a bad blob raises QuartierError)."""
+        change = cls.__new__(cls)
+        change._blob, change._shape, change.count = blob, shape, count
+        index, _, _ = change._unpack()
+        coords = np.unravel_index(index, shape)
+        change.lo = tuple(int(c.min()) for c in coords) if count else (0, 0, 0)
+        change.hi = tuple(int(c.max()) for c in coords) if count else (-1, -1, -1)
+        return change
+
     def _unpack(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         volume = int(np.prod(self._shape))
         index, (before, after) = unpack_sparse(self._blob, self.count, volume, 2, "history")

@@ -104,8 +104,13 @@ class Session:
             return EditResult(self.redo())
         return self.commit(*self.preview(op))
 
-    def commit(self, index: np.ndarray, value: np.ndarray, clipped: EditResult) -> EditResult:
-        """Apply what `preview` returned (for callers that check it first, e.g. against the budget)."""
+    def commit(
+        self, index: np.ndarray, value: np.ndarray, clipped: EditResult, record: bool = True
+    ) -> EditResult:
+        """Apply what `preview` returned (for callers that check it first, e.g. against the budget).
+
+        `record=False` leaves the undo history alone: a shared room keeps its own (`game.core.room`).
+        """
         if not index.size:
             return clipped
         flat = self.grid.reshape(-1)
@@ -113,7 +118,8 @@ class Session:
         change = Change(self.grid.shape, index, before, value)
         flat[index] = value
         self.cost += self.cost_of(index, value) - self.cost_of(index, before)
-        self.history.push(change)
+        if record:
+            self.history.push(change)
         return EditResult(
             change, clipped.skipped_outside_zone, clipped.skipped_locked, clipped.skipped_too_high
         )

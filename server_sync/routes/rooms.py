@@ -1,0 +1,146 @@
+"""Team rooms: making one, seeing it, the teacher's lock, remove and roll back, and the socket
+where members build together (the rules: services/rooms.py; the live side: services/room_hub.py;
+the protocol: docs/rooms.md)."""
+
+from fastapi import APIRouter, Depends, Response, WebSocket
+from sqlalchemy.orm import Session
+
+from server_sync.deps import (
+    ParticipantId,
+    ServerState,
+    WorkshopId,
+    db,
+    moderator_desk,
+    participant,
+    server,
+    workshop_moderator,
+)
+from server_sync.errors import ApiError
+from server_sync.models import Participant, Room
+from server_sync.schemas import RoomIn, RoomLockIn, RoomMemberOut, RoomOut, RoomRollbackIn
+from server_sync.services import rooms
+from server_sync.services.moderation import Desk
+from server_sync.services.workshops import workshop_or_404
+
+router = APIRouter()
+
+
+def _out(session: Session, state: ServerState, room: Room) -> RoomOut:
+    online = set(state.hub.online(room.id))
+    return RoomOut(
+        code=room.code,
+        title=room.title,
+        workshop_id=room.workshop_id,
+        level_id=workshop_or_404(session, room.workshop_id).level_id,
+        seq=room.seq,
+        locked=room.locked,
+        members=[
+            RoomMemberOut(
+                id=m.participant_id,
+                name=m.pseudonym,
+                colour=m.colour,
+                online=m.participant_id in online,
+            )
+            for m in rooms.members(session, room.id)
+        ],
+        edits_per_minute=rooms.edits_per_minute(session, room.id),
+    )
+
+
+@router.post("/workshops/{workshop_id}/rooms", response_model=RoomOut, status_code=201)
+def create_room(
+    workshop_id: WorkshopId,
+    body: RoomIn,
+    person: Participant = Depends(participant),
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> RoomOut:
+    """A pupil makes a room for their team and is its first member; the others join with its code."""
+    if person.workshop_id != workshop_id:
+        raise ApiError(403, "room_other_workshop")
+    room = rooms.create(session, workshop_or_404(session, workshop_id), body.title)
+    rooms.join(session, room, person)
+    return _out(session, state, room)
+
+
+@router.get("/rooms/{code}", response_model=RoomOut)
+def show_room(
+    code: str,
+    person: Participant = Depends(participant),
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> RoomOut:
+    room = rooms.by_code(session, code)
+    if room.workshop_id != person.workshop_id:
+        raise ApiError(404, "room_not_found")
+    return _out(session, state, room)
+
+
+@router.get(
+    "/workshops/{workshop_id}/rooms",
+    response_model=list[RoomOut],
+    dependencies=[Depends(workshop_moderator)],
+)
+def list_rooms(
+    workshop_id: WorkshopId, session: Session = Depends(db), state: ServerState = Depends(server)
+) -> list[RoomOut]:
+    """The teacher's view: every room of the workshop, who is in it, edits per minute."""
+    return [_out(session, state, room) for room in rooms.of_workshop(session, workshop_id)]
+
+
+def _teachers_room(session: Session, desk: Desk, code: str) -> Room:
+    room = rooms.by_code(session, code)
+    desk.check(room.workshop_id)
+    return room
+
+
+@router.post("/rooms/{code}/lock", response_model=RoomOut)
+async def lock_room(
+    code: str,
+    body: RoomLockIn,
+    desk: Desk = Depends(moderator_desk),
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> RoomOut:
+    """Lock (nobody can change the design) or unlock a room; its members hear it at once."""
+    room = _teachers_room(session, desk, code)
+    rooms.set_locked(session, room, body.locked)
+    await state.hub.set_locked(room.id, body.locked)
+    return _out(session, state, room)
+
+
+@router.delete("/rooms/{code}/members/{participant_id}", status_code=204)
+async def remove_member(
+    code: str,
+    participant_id: ParticipantId,
+    desk: Desk = Depends(moderator_desk),
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> Response:
+    """Take a pupil out of a room: their connection ends and they cannot join it again."""
+    room = _teachers_room(session, desk, code)
+    rooms.remove_member(session, room, participant_id)
+    await state.hub.remove(room.id, participant_id)
+    return Response(status_code=204)
+
+
+@router.post("/rooms/{code}/rollback", response_model=RoomOut)
+async def roll_back(
+    code: str,
+    body: RoomRollbackIn,
+    desk: Desk = Depends(moderator_desk),
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> RoomOut:
+    """Put the room's design back as it was after step `to`; the members see it at once."""
+    room = _teachers_room(session, desk, code)
+    await state.hub.rollback(room, body.to, "teacher")
+    session.refresh(room)
+    return _out(session, state, room)
+
+
+async def room_socket(websocket: WebSocket) -> None:
+    """`/api/v1/rooms/{code}/ws`, added as a plain Starlette route (app.py): the app-wide
+    dependencies read an HTTP request, which a socket is not; the hub checks what it is sent."""
+    state: ServerState = websocket.app.state.server
+    await state.hub.serve(websocket, websocket.path_params["code"])
