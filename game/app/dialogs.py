@@ -33,8 +33,10 @@ class Dialog:
         cancel: str,
         on_ok: Callable[[dict[str, str]], None],
         on_cancel: Callable[[], None],
+        big: str = "",
     ) -> None:
         self.title, self.intro, self.fields = title, intro, fields
+        self.big = big  # a short word shown large under the intro (a room's code, to read out)
         self.ok_label, self.cancel_label = ok, cancel
         self.on_ok, self.on_cancel = on_ok, on_cancel
         self.focus = 0
@@ -83,7 +85,8 @@ class Dialog:
             else None
         )
         error_h = c.unit(error.content_height) + 16 if error else 0
-        h = 150 + extra + 70 * len(self.fields) + error_h
+        big_h = 70 if self.big else 0
+        h = 150 + extra + 70 * len(self.fields) + error_h + big_h
         x, y = (width - w) / 2, (height - h) / 2
         c.rect(0, 0, width, height, (0, 0, 0, 110))
         c.rect(x, y, w, h, PAPER, layer=1, border=INK[:3])
@@ -93,6 +96,18 @@ class Dialog:
         if intro:
             c.move(intro, x + 20, y + h - 48)
             c.fit(intro, x + 16, y + h - 74 - extra, w - 32, 28 + extra)  # above the first field
+        if self.big:
+            c.label(
+                self.big,
+                x + w / 2,
+                y + h - 100 - extra,
+                size=40,
+                bold=True,
+                anchor_x="center",
+                anchor_y="center",
+                layer=2,
+                box=(x + 16, y + h - 136 - extra, w - 32, 72),
+            )
         self.layouts, self.carets = [], []
         for i, field in enumerate(self.fields):
             fy = y + h - 120 - extra - 70 * i

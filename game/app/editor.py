@@ -15,9 +15,10 @@ import numpy as np
 
 from game import __version__
 from game.app.background import ExpensiveIndicators
+from game.app.team_room import TeamRoom
 from game.app.tools import TOOLS, Pointer, Tool
 from game.app.tools.stamp import StampTool
-from game.core.change import Change
+from game.core.change import Change, History
 from game.core.design import DesignDocument, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
@@ -42,6 +43,7 @@ from game.sync import (
     renew_personal_code,
     save_participant,
     status_for_student,
+    submit_room,
 )
 
 TOAST_SECONDS = 4.0
@@ -105,6 +107,9 @@ class Editor:
         # The workshop this computer joined (None: designs wait in the outbox until it joins one).
         self.participant = load_participant(participant_file())
         self.sync = self._start_sync()
+        # The team room the pupil builds in (None: alone); its submission's answer, from a thread.
+        self.room: TeamRoom | None = None
+        self._room_news: queue.SimpleQueue[list[str] | QuartierError] = queue.SimpleQueue()
 
     # -- messages -----------------------------------------------------------------------
     # `key` is positional-only, so a message may have a parameter called `key` (a block's key).
@@ -143,10 +148,12 @@ class Editor:
         try:
             index, values, clipped = self.session.preview(op)
             refuse_over_budget(self.session, index, values, self.lang)
-            result = self.session.commit(index, values, clipped)
+            result = self.session.commit(index, values, clipped, record=self.room is None)
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return None
+        if self.room is not None and result.change is not None:
+            self.room.client.propose(op)  # shown at once; the room's answer may roll it back
         self._changed(result.change)
         clipped_message = result.clipped_message(self.level, self.lang)
         messages = [clipped_message] if clipped_message else []
@@ -185,21 +192,104 @@ class Editor:
         self.notify("tool.stamp.imported", size="×".join(map(str, stamp.blocks.shape)))
 
     def undo(self) -> None:
+        if self.room is not None:  # the room's rule: your own last edit, as the server sees it
+            self.room.client.undo()
+            return
         if not self._changed(self.session.undo()):
             self.notify("editor.nothing_to_undo")
 
     def redo(self) -> None:
+        if self.room is not None:
+            self.notify("room.no_redo")
+            return
         if not self._changed(self.session.redo()):
             self.notify("editor.nothing_to_redo")
 
-    def _changed(self, change: Change | None) -> bool:
+    def _changed(self, change: Change | None, mine: bool = True) -> bool:
         if change is None:
             return False
         self.autosaver.mark_dirty()
         self.metrics.update(change)
         self.background.request()
         self.on_change(change)
-        self._check_achievements(change)
+        if mine:  # a teammate's house is not the pupil's first building
+            self._check_achievements(change)
+        return True
+
+    # -- the team room ------------------------------------------------------------------
+    def make_room(self, title: str) -> bool:
+        """Make a team room in the joined workshop and build in it (the code is shown in the
+        room's panel, to tell the team)."""
+        return self._enter_room(
+            lambda person: TeamRoom.make(person, title, self.level, self.lang, self.clock)
+        )
+
+    def join_room(self, code: str) -> bool:
+        """Build in the team room with this code."""
+        return self._enter_room(
+            lambda person: TeamRoom.join(person, code, self.level, self.lang, self.clock)
+        )
+
+    def _enter_room(self, open_room: Callable[[Participant], TeamRoom]) -> bool:
+        """The design on screen becomes the room's: what the team built so far appears, and
+        undo follows the room's rule from now on. The pupil's own design stays in its file."""
+        if self.participant is None:
+            self.notify("room.not_joined")
+            return False
+        try:
+            room = open_room(self.participant)
+        except QuartierError as exc:
+            self.show(exc.message(self.lang))
+            return False
+        if self.room is not None:
+            self.room.close()
+        if self.autosaver.dirty:
+            self.autosaver.flush()  # the pupil's own design waits in the autosave
+        self.room = room
+        self.session.history = History()
+        self._sync_room()
+        self.notify("room.entered", code=room.code)
+        return True
+
+    def _sync_room(self) -> None:
+        """Take the room's grid as shown (the pupil's unanswered edits on top): only the voxels
+        that differ, so only their chunks are made again."""
+        assert self.room is not None
+        shown = self.room.client.grid().reshape(-1)
+        flat = self.session.grid.reshape(-1)
+        index = np.flatnonzero(shown != flat)
+        if index.size:
+            result = self.session.commit(index, shown[index], EditResult(None), record=False)
+            self._changed(result.change, mine=False)
+
+    def _room_tick(self) -> None:
+        assert self.room is not None
+        changed, messages = self.room.events()
+        if changed:
+            self._sync_room()
+        for message in messages:
+            self.show(message)
+        news = None if self._room_news.empty() else self._room_news.get_nowait()
+        if isinstance(news, QuartierError):
+            self.show(news.message(self.lang))
+        elif news is not None:
+            self.notify("room.submitted", names=", ".join(news))
+
+    def submit_for_team(self, title: str) -> bool:
+        """Submit the room's design once, for the whole team: the server takes the design as
+        the room holds it and names every member; the answer comes as a message."""
+        assert self.room is not None and self.participant is not None
+        person, code = self.participant, self.room.code
+        title = title.strip()[:120] or self.room.title or self.doc.title
+
+        def run() -> None:
+            try:
+                self._room_news.put(submit_room(person, code, title, lang=self.lang))
+            except QuartierError as exc:
+                self._room_news.put(exc)
+
+        threading.Thread(target=run, name="quartier-room-submit", daemon=True).start()
+        self.notify("room.submitting")
         return True
 
     # -- the game -----------------------------------------------------------------------
@@ -306,7 +396,10 @@ class Editor:
     def submit(self, title: str, description: str, pseudonym: str = "") -> bool:
         """Save, then queue the design for the collection server (sent when a server is reachable).
 
-        A pupil who joined a workshop submits under the nickname they joined with."""
+        A pupil who joined a workshop submits under the nickname they joined with; in a team
+        room, the room's design goes once for the whole team (`submit_for_team`)."""
+        if self.room is not None:
+            return self.submit_for_team(title)
         if self.participant is not None:
             pseudonym = self.participant.pseudonym
         title = title.strip()[:120] or self.doc.title
@@ -365,7 +458,9 @@ class Editor:
             self._sync_news = report
 
     def tick(self) -> None:
-        """Called every frame: autosave when due, and what became of a submission."""
+        """Called every frame: autosave when due, what became of a submission, the room's news."""
+        if self.room is not None:
+            self._room_tick()
         news, self._sync_news = self._sync_news, None
         if news is not None:
             self.show(status_for_student(str(self.doc.id), self.lang, self.outbox))
@@ -389,6 +484,8 @@ class Editor:
     def close(self) -> None:
         """On exit: whatever was not saved goes to the autosave, to be offered back next time."""
         self.background.close()
+        if self.room is not None:
+            self.room.close()
         if self.sync:
             self.sync.stop()
         self.autosaver.flush()

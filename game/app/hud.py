@@ -8,6 +8,8 @@ import numpy as np
 import pyglet
 
 from game.app.qr import qr_image
+from game.app.team_room import PANEL_W as ROOM_PANEL
+from game.app.team_room import draw_panel
 from game.app.widgets import ACCENT, INK, MUTED, PAPER, Canvas
 from game.core.bilingual import Text
 from game.core.i18n import Language, text
@@ -57,6 +59,7 @@ class Hud:
         self.size = size
         self.scale = 1.0
         self._panel = (0.0, 0.0, 0.0, 0.0)  # the indicator panel, in layout units
+        self._room_rect = (0.0, 0.0, 0.0, 0.0)  # the team room's panel
 
     def _palette_blocks(self):
         return [
@@ -88,6 +91,7 @@ class Hud:
             e.doc.title,
             tuple(metrics.values.items()),
             frozenset(metrics.stale),
+            e.room.state() if e.room else None,
         )
 
     def refresh(self, width: float, height: float, walking: bool, scale: float = 1.0) -> None:
@@ -108,6 +112,7 @@ class Hud:
         self._celebration(width, height)
         if self.marker_text is not None:
             self._marker_panel(width, height, self.marker_text)
+        self._room_panel(width, height)
         if self.phone_open:
             self._phone_panel(width, height)
         self.canvas.finish()
@@ -530,6 +535,16 @@ class Hud:
             x + w - 90, y + 10, 80, 28, self.editor.t("hud.close"), self._close_marker, size=10
         )
 
+    def _room_panel(self, width, height):
+        """In a team room: its code, who is in it, what they did; at the top, left of the
+        indicators (the chosen tool's row, the hints and the toasts stay free)."""
+        room = self.editor.room
+        if room is None:
+            self._room_rect = (0.0, 0.0, 0.0, 0.0)
+            return
+        x = width - PANEL - 18 - ROOM_PANEL
+        self._room_rect = draw_panel(self.canvas, room, x, height - TOP_BAR - 8)
+
     def _close_marker(self):
         self.marker_text = None
 
@@ -635,6 +650,7 @@ class Hud:
             or (x < TOOL + 16 and y > PALETTE)
             or _inside(self._panel, x, y)
             or (self.phone_open and _inside(self._phone_rect, x, y))
+            or _inside(self._room_rect, x, y)
             or on_button
         )
 

@@ -41,6 +41,7 @@ class PlayOptions:
     join_problem: str = ""  # why joining with `--join` and `--pseudonym` did not work
     # `--ui-scale` (or QUARTIER_UI_SCALE): text and buttons this much bigger than automatic
     ui_scale: float = 1.0
+    room: str | None = None  # the team room's code, picked on the start screen
 
 
 UI_SCALE_ENV = "QUARTIER_UI_SCALE"
@@ -113,7 +114,7 @@ def play(options: PlayOptions) -> int:
         choice, steps = start_screen(options, steps)
         if choice is None:
             return 0
-        options = replace(options, level=choice.level, design=choice.design)
+        options = replace(options, level=choice.level, design=choice.design, room=choice.room)
     editor = create_editor(options)
     window = EditorWindow(
         editor,
@@ -123,7 +124,9 @@ def play(options: PlayOptions) -> int:
         people=options.people,
         ui_factor=options.ui_scale,
     )
-    if not options.headless and not options.design:
+    if options.room:
+        window.editor.join_room(options.room)  # if refused, the editor says why; alone then
+    elif not options.headless and not options.design:
         offer_recovery(window)
     try:
         runner = ScriptRunner(window)

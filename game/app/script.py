@@ -137,6 +137,27 @@ class Wait(_Step):
     seconds: float = Field(default=0.0, ge=0, le=60)
 
 
+class Room(_Step):
+    """Build in a team room of the joined workshop: make one (`create`, named `title`) or
+    join one by its code (`join`)."""
+
+    do: Literal["room"]
+    create: bool = False
+    title: str = Field(default="", max_length=60)
+    join: str | None = Field(default=None, max_length=20)
+
+
+class WaitForRoom(_Step):
+    """Keep drawing until the room is as asked, or fail after `seconds`: at least `members`
+    online, `block` at `voxel` (a teammate's step arrived), and always every own edit answered."""
+
+    do: Literal["wait_for_room"]
+    members: int = Field(default=0, ge=0, le=30)
+    voxel: tuple[int, int, int] | None = None
+    block: str = "air"
+    seconds: float = Field(default=30.0, gt=0, le=120)
+
+
 Step = Annotated[
     SelectTool
     | SelectBlock
@@ -151,7 +172,9 @@ Step = Annotated[
     | Action
     | TimeOfDay
     | Screenshot
-    | Wait,
+    | Wait
+    | Room
+    | WaitForRoom,
     Field(discriminator="do"),
 ]
 _SCRIPT = TypeAdapter(list[Step])
@@ -275,6 +298,10 @@ class ScriptRunner:
         elif isinstance(step, Screenshot):
             self.settle()
             write_png(Path(step.path), self.frame())
+        elif isinstance(step, Room):
+            self._room(step)
+        elif isinstance(step, WaitForRoom):
+            self._wait_for_room(step)
         elif isinstance(step, Wait):
             # People walk a fixed number of 1/30 s ticks, so a picture does not depend on how
             # fast this machine draws; messages and banners fade by the clock, so that is
@@ -288,6 +315,36 @@ class ScriptRunner:
             while time.monotonic() < until:
                 self.frame()
                 time.sleep(1 / 30)
+
+    def _room(self, step: Room) -> None:
+        editor = self.window.editor
+        if step.create == (step.join is not None):
+            raise QuartierError("error.room_step")
+        entered = editor.make_room(step.title) if step.create else editor.join_room(step.join or "")
+        if not entered:  # the reason is the toast the pupil would read
+            raise QuartierError("error.room_not_entered", reason=editor.current_toast() or "?")
+
+    def _wait_for_room(self, step: WaitForRoom) -> None:
+        w = self.window
+        room = w.editor.room
+        if room is None:
+            raise QuartierError("error.room_not_entered", reason="-")
+        block = w.level.catalogue.id(step.block)
+
+        def ready() -> bool:
+            online = sum(1 for m in room.members if m.get("online"))
+            at = step.voxel is None or w.editor.session.grid[step.voxel] == block
+            mirror = room.client.mirror
+            return online >= step.members and at and not (mirror and mirror.pending)
+
+        until = time.monotonic() + step.seconds
+        while not ready():
+            if time.monotonic() > until:
+                raise QuartierError("error.room_wait", seconds=step.seconds)
+            w.update(1 / 30)
+            self.frame()
+            time.sleep(1 / 30)
+        w.update(1 / 30)
 
     def _camera(self, step: Camera) -> None:
         w = self.window

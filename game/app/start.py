@@ -23,6 +23,7 @@ from game.io.levels import LevelEntry, available_levels
 from game.io.paths import autosave_dir, designs_dir, participant_file
 from game.render.topview import top_view
 from game.sync import Participant, load_participant
+from game.sync.room import RoomInfo, find_room, make_room
 
 CARD_W, CARD_H, PICTURE = 300, 440, 180
 COLUMN = 262  # the right column (joining, your designs): "Schon beigetreten: …" fits
@@ -34,6 +35,8 @@ class Choice:
 
     level: str | None = None
     design: Path | None = None
+    room: str | None = None
+    """The code of the team room to build in (on the workshop's level)."""
 
 
 def own_designs(limit: int = 8) -> list[tuple[Path, DesignDocument, bool]]:
@@ -132,9 +135,24 @@ class StartScreen:
                 active=True,
                 size=11,
             )
-            c.button(x, top - 144, COLUMN, 38, self.t("start.join"), self.open_join, size=10)
-            c.button(x, top - 188, COLUMN, 36, self.t("start.sign_in"), self.open_sign_in, size=10)
-            return top - 188
+            half = (COLUMN - 8) / 2
+            rooms = (
+                (self.t("start.make_room"), self.open_make_room),
+                (self.t("start.join_room"), self.open_join_room),
+            )
+            for i, (label, action) in enumerate(rooms):
+                c.button(
+                    x + i * (half + 8),
+                    top - 144,
+                    half,
+                    38,
+                    label,
+                    lambda action=action: action(person),
+                    size=10,
+                )
+            c.button(x, top - 188, COLUMN, 36, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 230, COLUMN, 34, self.t("start.sign_in"), self.open_sign_in, size=10)
+            return top - 230
         self._note(self.t("start.join_hint"), x, top - 14, 9, room=47)
         c.button(
             x, top - 106, COLUMN, 44, self.t("start.join"), self.open_join, active=True, size=12
@@ -290,7 +308,57 @@ class StartScreen:
         )
         self.dialog = dialog
 
-    def _in_background(self, dialog: Dialog, work: Callable[[], Participant]) -> None:
+    def open_make_room(self, person: Participant) -> None:
+        """A team room for the pupil's team: a name, then the code big on screen to tell them."""
+
+        def ok(values):
+            self._in_background(dialog, lambda: make_room(person, values["title"], self.lang))
+
+        dialog = Dialog(
+            self.t("start.make_room"),
+            self.t("start.make_room_intro"),
+            [Field("title", self.t("start.room_title"), self.t("room.default_title"), limit=60)],
+            self.t("start.make_room_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        self.dialog = dialog
+
+    def open_join_room(self, person: Participant) -> None:
+        """Join the team room whose code a teammate read out."""
+
+        def ok(values):
+            self._in_background(dialog, lambda: find_room(person, values["code"], self.lang))
+
+        dialog = Dialog(
+            self.t("start.join_room"),
+            self.t("start.join_room_intro"),
+            [Field("code", self.t("start.room_code"), limit=20)],
+            self.t("start.join_room_ok"),
+            self.t("dialog.cancel"),
+            ok,
+            self._close_dialog,
+        )
+        self.dialog = dialog
+
+    def room_ready(self, room: RoomInfo) -> None:
+        """The room is there: its code big, to tell the team, then build in it."""
+        if room.level_id not in {e.doc.id for e in self.levels}:
+            self.show_error(self.t("join.level_missing", level=room.level_id))
+            return
+        self.dialog = Dialog(
+            self.t("start.room_title_ready", title=room.title),
+            self.t("start.room_ready"),
+            [],
+            self.t("start.joined_ok"),
+            self.t("dialog.cancel"),
+            lambda _v: self.on_choice(Choice(level=room.level_id, room=room.code)),
+            self._close_dialog,
+            big=room.code,
+        )
+
+    def _in_background(self, dialog: Dialog, work: Callable[[], Participant | RoomInfo]) -> None:
         """Joining waits for the network (up to `JOIN_DEADLINE`): it runs on a thread, so the
         window keeps drawing and says it is joining; `poll` takes the answer."""
         if self.pending is not None:
@@ -317,6 +385,8 @@ class StartScreen:
         person, error = outcome.get("person"), outcome.get("error")
         if isinstance(person, Participant):
             self.joined(person)
+        elif isinstance(person, RoomInfo):
+            self.room_ready(person)
         elif isinstance(error, QuartierError):
             dialog.show_error(error.message(self.lang))
         else:  # an unexpected failure: logged by the thread's hook; the form stays as typed

@@ -19,6 +19,7 @@ from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
+from game.app.team_room import TeammateMarkers
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
 from game.core.ops import Remove
@@ -83,6 +84,7 @@ class EditorWindow(pyglet.window.Window):
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
+        self._teammates = TeammateMarkers()  # in a team room: where the others point
 
     def replace_editor(self, editor: Editor) -> None:
         """Continue with another design of the same level (a restored autosave)."""
@@ -227,6 +229,8 @@ class EditorWindow(pyglet.window.Window):
             else None
         )
         tool = self.editor.tool
+        if self.editor.room is not None:  # the teammates see where the pupil points
+            self.editor.room.point(pointer.hit.voxel if pointer and pointer.hit else None)
         key_ = (
             tool.id,
             self.editor.block,
@@ -275,6 +279,8 @@ class EditorWindow(pyglet.window.Window):
         self.scene.draw(self.view_proj(), eye, fog=(near, near + 2.5 * size), view=view)
         gl.glDisable(gl.GL_SCISSOR_TEST)
         self._draw_markers()
+        if self.editor.room is not None:
+            self._teammates.draw(self.editor.room, self.screen_position, self.ui_scale)
         self.hud.draw()
         if self.help_canvas:
             self.help_canvas.draw()
@@ -542,7 +548,10 @@ class EditorWindow(pyglet.window.Window):
             Field("title", t("dialog.field.title"), doc.title),
             Field("description", t("dialog.field.description"), doc.description, limit=2000),
         ]
-        if person is None:
+        if self.editor.room is not None:  # the room's design, once for the whole team
+            fields = fields[:1]
+            intro = t("dialog.submit.intro_room", names=", ".join(self.editor.room.names()))
+        elif person is None:
             nickname = doc.pseudonyms[0] if doc.pseudonyms else ""
             fields.append(Field("pseudonym", t("dialog.field.pseudonym"), nickname, limit=24))
             intro = t("dialog.submit.intro_not_joined")

@@ -6,6 +6,7 @@
 - `client`: joining a workshop (or signing in with a personal code), and `SyncClient`, which sends the outbox over HTTP with retries
   and backoff and passes on the server's reasons for a refusal;
 - `worker`: `BackgroundSync`, the thread that sends while the editor runs;
+- `room`: a team room (making and finding one over HTTP, `RoomClient` on its socket);
 - `status`: what a student reads about a submitted design.
 
 No module keeps state of its own: the caller makes the objects and passes in where files live
@@ -23,6 +24,7 @@ from game.sync.client import (
     renew_personal_code,
     server_error,
     sign_in,
+    submit_room,
 )
 from game.sync.credentials import (
     Participant,
@@ -58,4 +60,5 @@ __all__ = [
     "server_error",
     "sign_in",
     "status_for_student",
+    "submit_room",
 ]

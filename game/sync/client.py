@@ -323,6 +323,75 @@ def _enter(
     return participant
 
 
+def call(
+    participant: Participant,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    *,
+    lang: str = "en",
+    transport: httpx.BaseTransport | None = None,
+    deadline: float = JOIN_DEADLINE,
+) -> dict[str, Any]:
+    """One API call with the participant's token while the pupil waits (a team room: make it,
+    find it, submit it); the answer's JSON object, or a `QuartierError` whose sentence is the
+    server's own refusal (in `lang`, saying what to do) or what went wrong on the way."""
+    server = participant.server
+    headers = {
+        **_user_agent(),
+        "Accept-Language": lang,
+        "Authorization": f"Bearer {participant.token}",
+    }
+    try:
+        with httpx.Client(
+            transport=transport, timeout=DEFAULT_TIMEOUT, limits=NO_KEEPALIVE, headers=headers
+        ) as client:
+            response = _bounded(
+                client, method, f"{server}{API}/{path}", deadline=deadline, json=body
+            )
+    except httpx.HTTPError:
+        raise QuartierError("sync.no_connection", server=server) from None
+    if response.status_code >= 500:
+        raise QuartierError("sync.server_error", status=response.status_code)
+    error = server_error(response) if response.status_code >= 400 else None
+    if response.status_code == 401 and error is not None:
+        raise QuartierError("sync.auth_refused")
+    if error is not None:
+        raise QuartierError("sync.refused", message=error[1])
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not response.is_success or not isinstance(answer, dict):
+        raise QuartierError("sync.bad_answer", server=server)
+    return answer
+
+
+def submit_room(
+    participant: Participant,
+    code: str,
+    title: str,
+    *,
+    lang: str = "en",
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """Submit a team room's design once, for the whole team (`POST /rooms/{code}/submission`):
+    the server takes the room's design as it stands; returns the authors' nicknames it names."""
+    answer = call(
+        participant,
+        "POST",
+        f"rooms/{code}/submission",
+        {"title": title},
+        lang=lang,
+        transport=transport,
+        deadline=REQUEST_DEADLINE,
+    )
+    authors = answer.get("authors")
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise QuartierError("sync.bad_answer", server=participant.server)
+    return authors
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one design: `reason` is the server's message for a refusal, a short

@@ -22,9 +22,55 @@ from typing import Any
 
 import numpy as np
 
+from game.core.errors import QuartierError
 from game.core.level import Level
 from game.core.ops import Operation
 from game.core.room import Mirror
+from game.sync.client import API, call
+from game.sync.credentials import Participant
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    """A room as `POST /workshops/{id}/rooms` and `GET /rooms/{code}` answer it (docs/rooms.md)."""
+
+    code: str
+    title: str
+    level_id: str
+    members: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, answer: dict[str, Any], server: str) -> "RoomInfo":
+        try:
+            return cls(
+                str(answer["code"]),
+                str(answer.get("title") or ""),
+                str(answer["level_id"]),
+                list(answer.get("members") or []),
+            )
+        except (KeyError, TypeError):
+            raise QuartierError("sync.bad_answer", server=server) from None
+
+
+def make_room(person: Participant, title: str, lang: str = "en") -> RoomInfo:
+    """Make a team room in the pupil's workshop; the pupil is its first member."""
+    answer = call(
+        person, "POST", f"workshops/{person.workshop_id}/rooms", {"title": title}, lang=lang
+    )
+    return RoomInfo.read(answer, person.server)
+
+
+def find_room(person: Participant, code: str, lang: str = "en") -> RoomInfo:
+    """The room with this code (as typed: spaces, dashes and case do not matter)."""
+    cleaned = "".join(c for c in code.upper() if c.isalnum())
+    if not cleaned:
+        raise QuartierError("room.need_code")
+    return RoomInfo.read(call(person, "GET", f"rooms/{cleaned}", lang=lang), person.server)
+
+
+def room_url(server: str, code: str) -> str:
+    """The room's socket: the server's address with ws:// (wss:// behind https)."""
+    return "ws" + server.removeprefix("http") + f"{API}/rooms/{code}/ws"
 
 
 class _TurnedAway(Exception):
@@ -44,6 +90,8 @@ class Step:
     kind: str
     count: int
     mine: bool
+    built: int = 0
+    """How many of the `count` voxels now hold a block (the rest became air): "built" or "removed"."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +136,8 @@ class RoomClient:
     mirror: Mirror | None = None
     me: int | None = None
     locked: bool = False
+    online: bool = False
+    """Connected now; False while the thread reconnects after the line dropped."""
     _out: "queue.Queue[dict[str, Any]]" = field(default_factory=queue.Queue)
     _events: "queue.Queue[Event]" = field(default_factory=queue.Queue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,11 +146,24 @@ class RoomClient:
     _sent: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def connect(self, timeout: float = 10.0) -> None:
-        """Open the room (the first welcome within `timeout`), then keep it open in a thread."""
+        """Open the room (the first welcome within `timeout`), then keep it open in a thread.
+
+        Raises `QuartierError`: the server's refusal (room full, removed, ...) in the pupil's
+        language, or no connection."""
         from websockets.sync.client import connect
 
-        socket = connect(self.url, open_timeout=timeout).__enter__()  # closed by `_serve`
-        self._hello(socket, timeout)
+        try:
+            socket = connect(self.url, open_timeout=timeout).__enter__()  # closed by `_serve`
+        except Exception as exc:  # refused, no route, a handshake that is not a room's
+            raise QuartierError("sync.no_connection", server=self.url.split("/api/")[0]) from exc
+        try:
+            self._hello(socket, timeout)
+        except _TurnedAway as exc:
+            socket.close()
+            raise QuartierError("sync.refused", message=str(exc)) from None
+        except Exception as exc:
+            socket.close()
+            raise QuartierError("sync.no_connection", server=self.url.split("/api/")[0]) from exc
         self._thread = threading.Thread(target=self._run, args=(socket,), daemon=True)
         self._thread.start()
 
@@ -162,6 +225,7 @@ class RoomClient:
                     self._sent[ticket] = _edit(ticket, op)
         for step in welcome.get("steps", []):
             self._step(step)
+        self.online = True
         with self._lock:
             unanswered = list(self._sent.values())
         for message in unanswered:  # unanswered when the line dropped: again
@@ -174,6 +238,7 @@ class RoomClient:
                 self._serve(socket)
                 return
             except Exception:  # the line dropped: reconnect with what we have
+                self.online = False
                 with_socket = None
                 while with_socket is None and not self._stop.is_set():
                     time.sleep(RECONNECT_SECONDS[min(tries, len(RECONNECT_SECONDS) - 1)])
@@ -244,7 +309,10 @@ class RoomClient:
             self.mirror.receive(
                 step["seq"], np.asarray(step["index"]), np.asarray(step["block"]), ticket or None
             )
-        self._events.put(Step(step["seq"], step["by"], step["kind"], len(step["index"]), mine))
+        built = sum(1 for block in step["block"] if block)
+        self._events.put(
+            Step(step["seq"], step["by"], step["kind"], len(step["index"]), mine, built)
+        )
 
 
 def _edit(ticket: int, op: Operation) -> dict[str, Any]:
