@@ -34,29 +34,28 @@ BOX_TOP = [62, 57, 4]
 PLAYGROUND = {"from": {"voxel": [52, 68, 0]}, "to": {"voxel": [57, 72, 0]}}
 PLAYGROUND_AT = [57, 72, 1]
 PICTURES = ("ada-before", "ada-after", "ben-after")
-QUIET = {"do": "wait", "seconds": 4.5}  # the messages have faded: the city, not the news
 
 
-def ada_script(out: Path) -> list[dict]:
+def ada_script(out: Path, quiet: list[dict]) -> list[dict]:
     """Make the room, wait for Ben and his playground, a picture, build, a picture."""
     return [
         {"do": "room", "create": True, "title": "Team Eule"},
         *VIEW,
         {"do": "wait_for_room", "members": 2, "seconds": 90},
         {"do": "wait_for_room", "voxel": PLAYGROUND_AT, "block": "playground", "seconds": 90},
-        QUIET,
+        *quiet,
         {"do": "screenshot", "path": str(out / "ada-before.png")},
         {"do": "tool", "tool": "box"},
         *[{"do": "key", "key": "PERIOD"}] * 3,  # four floors high
         {"do": "drag", **BOX},
         {"do": "wait_for_room"},  # the room took it
         *VIEW,
-        QUIET,
+        *quiet,
         {"do": "screenshot", "path": str(out / "ada-after.png")},
     ]
 
 
-def ben_script(code: str, out: Path) -> list[dict]:
+def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
     """Join with the code, build a playground, wait until Ada's block is there, a picture."""
     return [
         {"do": "room", "join": code},
@@ -67,7 +66,7 @@ def ben_script(code: str, out: Path) -> list[dict]:
         {"do": "wait_for_room"},
         *VIEW,
         {"do": "wait_for_room", "voxel": BOX_TOP, "block": "housing", "seconds": 90},
-        QUIET,
+        *quiet,
         {"do": "screenshot", "path": str(out / "ben-after.png")},
     ]
 
@@ -90,8 +89,13 @@ def _finished(process: subprocess.Popen[str], who: str) -> None:
         raise RuntimeError(f"{who}'s editor failed:\n{output}")
 
 
-def team_session(server: str, moderator: str, out: Path, lang: str = "en") -> dict[str, Path]:
-    """Run the two editors against the server at `server`; the pictures by name (`PICTURES`)."""
+def team_session(
+    server: str, moderator: str, out: Path, lang: str = "en", quiet: float = 4.5
+) -> dict[str, Path]:
+    """Run the two editors against the server at `server`; the pictures by name (`PICTURES`).
+    Each picture waits `quiet` seconds first: 4.5 and the messages have faded (the README's),
+    2.5 and a star's banner has (a test looking only at the city saves the seconds)."""
+    wait = [{"do": "wait", "seconds": quiet}]
     from game.io import storage
     from game.sync import join, save_participant
 
@@ -106,7 +110,7 @@ def team_session(server: str, moderator: str, out: Path, lang: str = "en") -> di
             home.mkdir(parents=True, exist_ok=True)
             person = join(server, workshop["code"], name, lang=lang)
             save_participant(person, home / "participant.json", storage)
-        ada = editor(homes["Ada"], ada_script(out), lang)
+        ada = editor(homes["Ada"], ada_script(out, wait), lang)
         try:
             code, deadline = None, time.monotonic() + 120
             while code is None:  # the teacher's desk lists the room once Ada has made it
@@ -116,7 +120,7 @@ def team_session(server: str, moderator: str, out: Path, lang: str = "en") -> di
                 rooms = http.get(f"/api/v1/workshops/{workshop['id']}/rooms", headers=teacher)
                 code = rooms.json()[0]["code"] if rooms.json() else None
                 time.sleep(0.2)
-            ben = editor(homes["Ben"], ben_script(code, out), lang)
+            ben = editor(homes["Ben"], ben_script(code, out, wait), lang)
             _finished(ben, "Ben")
         finally:
             _finished(ada, "Ada")

@@ -175,6 +175,8 @@ class TeamRoom:
                 continue
             who = self.name(line.member) if line.member is not None else None
             key = f"room.feed.{line.kind}" + ("_you" if who is None else "")
+            if line.count == 1 and line.kind != "undo":
+                key += "_one"
             lines.append(text(self.lang, key, name=who or "", count=line.count))
         return lines
 
@@ -244,7 +246,14 @@ def draw_panel(
         cx += width + 6
     cy -= 24
     for line, color, bold in rows:
-        canvas.label(line, x + 12, cy, size=10, bold=bold, color=color)
+        canvas.label(
+            canvas.shorten(line, PANEL_W - 24, 10, bold),
+            x + 12,
+            cy,
+            size=10,
+            bold=bold,
+            color=color,
+        )
         cy -= LINE
     for line in feed:
         canvas.label(canvas.shorten(line, PANEL_W - 24, 9), x + 12, cy, size=9, color=MUTED)
@@ -253,13 +262,14 @@ def draw_panel(
 
 
 class TeammateMarkers:
-    """The teammates' pointers over the 3D view: a circle in the member's colour on the voxel
-    they point at, their nickname beside it."""
+    """The teammates' pointers over the 3D view: a dot in the member's colour with a white ring
+    on the voxel they point at, their nickname beside it on their colour (readable on any
+    ground)."""
 
     def __init__(self) -> None:
         self.canvas = Canvas()
         self._key: tuple = ()
-        self._parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label]] = []
+        self._parts: list[tuple[list, list]] = []
 
     def draw(
         self,
@@ -274,27 +284,33 @@ class TeammateMarkers:
             if pos is not None:
                 shown.append((member, pos))
         key = (scale, tuple((m, room.name(m), room.colour_of(m)) for m, _ in shown))
-        r = 7 * scale
         if key != self._key:
             self._key = key
             self.canvas = canvas = Canvas(scale=scale)
             self._parts = []
             for member, (x, y) in shown:
-                circle = pyglet.shapes.Circle(
-                    x, y, r, color=(*room.colour_of(member), 230), batch=canvas.batch
-                )
-                canvas.items.append(circle)
-                label = canvas.label(
+                rgb = room.colour_of(member)
+                dots = [
+                    pyglet.shapes.Circle(
+                        x, y, r * scale, color=c, batch=canvas.batch, group=canvas.back
+                    )
+                    for r, c in ((9, (255, 255, 255, 255)), (7, (*rgb, 255)))
+                ]
+                canvas.items.extend(dots)
+                before = len(canvas.items)
+                canvas.note(
                     room.name(member),
-                    x / scale + 10,
-                    y / scale + 6,
-                    size=10,
-                    bold=True,
-                    color=(*room.colour_of(member), 255),
+                    x / scale + 18,
+                    y / scale + 14,
+                    size=9,
+                    color=(255, 255, 255, 255),
+                    background=(*rgb, 235),
+                    pad=5,
                 )
-                self._parts.append((circle, label))
+                self._parts.append((dots, canvas.items[before:]))
         else:
-            for (circle, label), (_, (x, y)) in zip(self._parts, shown):
-                circle.position = (x, y)
-                label.position = (x + 10 * scale, y + 6 * scale, 0)
+            for (dots, note), (_, (x, y)) in zip(self._parts, shown):
+                dx, dy = x - dots[0].x, y - dots[0].y
+                for item in [*dots, *note]:
+                    item.x, item.y = item.x + dx, item.y + dy
         self.canvas.draw()
