@@ -3,7 +3,7 @@
 A collection server runs on 127.0.0.1 (the test suite's `LiveServer`); a teacher makes a
 workshop on the demo level, two pupils (Ada and Ben) join it, each on a "computer" of their own
 (a QUARTIER_HOME each). Ada's headless editor makes a team room and waits for Ben; Ben's joins
-with the room's code (the teacher's desk lists it) and builds a playground. Ada, once she sees
+on the start screen with the room's code (the teacher's desk lists it) and builds a playground. Ada, once she sees
 it, draws a block of flats; Ben's editor waits until the block has arrived and takes its picture. The two pictures after the box, side by side, are
 the README's; `tests/e2e/test_editor_room.py` runs the same session and compares the pixels.
 
@@ -33,7 +33,7 @@ BOX_TOP = [62, 57, 4]
 """Ada's block of flats: a drag over these ground voxels, four high; the voxel Ben waits for."""
 PLAYGROUND = {"from": {"voxel": [52, 68, 0]}, "to": {"voxel": [57, 72, 0]}}
 PLAYGROUND_AT = [57, 72, 1]
-PICTURES = ("ada-before", "ada-after", "ben-after")
+PICTURES = ("ada-before", "ada-after", "ben-code", "ben-after")
 
 
 def ada_script(out: Path, quiet: list[dict]) -> list[dict]:
@@ -55,10 +55,17 @@ def ada_script(out: Path, quiet: list[dict]) -> list[dict]:
     ]
 
 
-def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
-    """Join with the code, build a playground, wait until Ada's block is there, a picture."""
+def ben_script(code: str, out: Path, quiet: list[dict], lang: str) -> list[dict]:
+    """On the start screen: join the room with the code (a picture of the code, big); build a
+    playground, wait until Ada's block is there, a picture."""
+    from game.core.i18n import text
+
     return [
-        {"do": "room", "join": code},
+        {"do": "button", "label": text(lang, "start.join_room")},
+        {"do": "text", "text": code.lower()},  # as a pupil might type it
+        {"do": "key", "key": "ENTER"},
+        {"do": "screenshot", "path": str(out / "ben-code.png")},
+        {"do": "button", "label": text(lang, "start.joined_ok")},
         *VIEW,
         {"do": "tool", "tool": "box"},
         {"do": "block", "block": "playground"},
@@ -71,11 +78,13 @@ def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
     ]
 
 
-def editor(home: Path, script: list[dict], lang: str) -> subprocess.Popen[str]:
-    """`quartier play --headless` on the demo level as the pupil whose files are in `home`."""
+def editor(home: Path, script: list[dict], lang: str, level: bool = True) -> subprocess.Popen[str]:
+    """`quartier play --headless` as the pupil whose files are in `home`: on the demo level, or
+    (`level=False`) on the start screen."""
     path = home / "script.json"
     path.write_text(json.dumps(script, indent=1), encoding="utf-8")
-    command = [sys.executable, "-m", "game.cli", "play", "--headless", "--level", "demo"]
+    command = [sys.executable, "-m", "game.cli", "play", "--headless"]
+    command += ["--level", "demo"] if level else []
     command += ["--script", str(path), "--size", "x".join(map(str, SIZE)), "--people", "off"]
     env = {**os.environ, "QUARTIER_HOME": str(home), "QUARTIER_LANG": lang}
     return subprocess.Popen(
@@ -120,7 +129,7 @@ def team_session(
                 rooms = http.get(f"/api/v1/workshops/{workshop['id']}/rooms", headers=teacher)
                 code = rooms.json()[0]["code"] if rooms.json() else None
                 time.sleep(0.2)
-            ben = editor(homes["Ben"], ben_script(code, out, wait), lang)
+            ben = editor(homes["Ben"], ben_script(code, out, wait, lang), lang, level=False)
             _finished(ben, "Ben")
         finally:
             _finished(ada, "Ada")
@@ -141,7 +150,7 @@ def side_by_side(left: Path, right: Path, path: Path, gap: int = 12) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "rooms")
-    parser.add_argument("--publish", action="store_true", help="write docs/room-editors.png")
+    parser.add_argument("--publish", action="store_true", help="write docs/screenshot-room.png")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests" / "support"))
     from live_server import MODERATOR, LiveServer
@@ -152,7 +161,7 @@ def main() -> None:
         pictures = team_session(server.url, MODERATOR, args.out.resolve())
     finally:
         server.kill()
-    target = ROOT / "docs" / "room-editors.png" if args.publish else args.out / "side.png"
+    target = ROOT / "docs" / "screenshot-room.png" if args.publish else args.out / "side.png"
     side_by_side(pictures["ada-after"], pictures["ben-after"], target)
     print(target)
 

@@ -135,24 +135,28 @@ class StartScreen:
                 active=True,
                 size=11,
             )
-            half = (COLUMN - 8) / 2
-            rooms = (
-                (self.t("start.make_room"), self.open_make_room),
-                (self.t("start.join_room"), self.open_join_room),
+            # A team builds one design together: one pupil makes the room, the others join it.
+            c.button(
+                x,
+                top - 140,
+                COLUMN,
+                36,
+                self.t("start.make_room"),
+                lambda: self.open_make_room(person),
+                size=10,
             )
-            for i, (label, action) in enumerate(rooms):
-                c.button(
-                    x + i * (half + 8),
-                    top - 144,
-                    half,
-                    38,
-                    label,
-                    lambda action=action: action(person),
-                    size=10,
-                )
-            c.button(x, top - 188, COLUMN, 36, self.t("start.join"), self.open_join, size=10)
-            c.button(x, top - 230, COLUMN, 34, self.t("start.sign_in"), self.open_sign_in, size=10)
-            return top - 230
+            c.button(
+                x,
+                top - 180,
+                COLUMN,
+                36,
+                self.t("start.join_room"),
+                lambda: self.open_join_room(person),
+                size=10,
+            )
+            c.button(x, top - 224, COLUMN, 36, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 266, COLUMN, 34, self.t("start.sign_in"), self.open_sign_in, size=10)
+            return top - 266
         self._note(self.t("start.join_hint"), x, top - 14, 9, room=47)
         c.button(
             x, top - 106, COLUMN, 44, self.t("start.join"), self.open_join, active=True, size=12
