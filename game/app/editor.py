@@ -269,6 +269,9 @@ class Editor:
             self._sync_room()
         for message in messages:
             self.show(message)
+        if self.room.ended:  # taken out, or the login is gone: the design stays, built alone
+            self.room.close()
+            self.room = None
         news = None if self._room_news.empty() else self._room_news.get_nowait()
         if isinstance(news, QuartierError):
             self.show(news.message(self.lang))

@@ -90,6 +90,7 @@ class TeamRoom:
         self.members: list[dict[str, Any]] = info.members
         self.pointers: dict[int, tuple[int, int, int]] = {}
         self.ended = False
+        """The server ended the connection for good (taken out of the room): the editor leaves."""
         self._feed: deque[_Line] = deque(maxlen=FEED)
         self._pointed: tuple[int, int, int] | None = None
         self._pointed_at = -math.inf
@@ -208,7 +209,6 @@ class TeamRoom:
             tuple(self.feed()),
             self.client.online,
             self.client.locked,
-            self.ended,
         )
 
 
@@ -220,9 +220,7 @@ def draw_panel(
     t = room.lang
     rows: list[tuple[str, tuple[int, int, int, int], bool]] = []
     heading = text(t, "room.panel", code=room.code)
-    if room.ended:
-        rows.append((text(t, "room.ended_short"), (200, 40, 40, 255), True))
-    elif not room.client.online:
+    if not room.client.online:
         rows.append((text(t, "room.reconnecting"), (200, 110, 0, 255), True))
     elif room.client.locked:
         rows.append((text(t, "room.locked"), (200, 40, 40, 255), True))

@@ -7,7 +7,6 @@ and pointer show up, a refused edit is rolled back with the reason, Ctrl+Z takes
 pupil's own step, and the room's panel says who did what.
 """
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 from live_server import MODERATOR, LiveServer
 from PIL import Image
+from project_scripts import load_script
 
 TEACHER = {"Authorization": f"Bearer {MODERATOR}"}
 
@@ -29,15 +29,6 @@ def server(tmp_path_factory):
         live.kill()
 
 
-def _script_module():
-    path = Path(__file__).resolve().parents[2] / "scripts" / "room_screenshots.py"
-    spec = importlib.util.spec_from_file_location("room_screenshots", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _picture(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
 
@@ -45,7 +36,7 @@ def _picture(path: Path) -> np.ndarray:
 def test_a_block_drawn_in_one_editor_appears_in_the_other_editors_screenshot(
     headless_gl, server, tmp_path
 ):
-    shots = _script_module().team_session(server.url, MODERATOR, tmp_path, quiet=2.5)
+    shots = load_script("room_screenshots").team_session(server.url, MODERATOR, tmp_path, quiet=2.5)
     before, after, other = (_picture(shots[n]) for n in ("ada-before", "ada-after", "ben-after"))
     # The 3D view around the block at 960×540, clear of the HUD (the tool's row, the panels,
     # the messages at the bottom).
@@ -155,3 +146,28 @@ def test_a_teammates_steps_and_pointer_show_refusals_roll_back_and_undo_is_your_
     _frames_until(window, lambda: editor.session.grid[52, 50, 1] == 0)  # rolled back
     assert "locked" in (editor.current_toast() or "")
     assert teammate.grid().tobytes() == editor.session.grid.tobytes()
+
+
+def test_the_line_drops_the_pupil_builds_on_and_nothing_is_lost(in_room, server):
+    from game.core.ops import Place
+
+    window, teammate, _ = in_room
+    editor, room = window.editor, window.editor.room
+    housing = editor.level.catalogue.id("housing")
+    _frames_until(window, lambda: len(room.members) == 2)
+    window.open_submit()
+    assert "for your team: P0, P1" in window.dialog.intro
+    window.close_dialog()
+
+    server.kill()
+    _frames_until(window, lambda: not room.client.online)
+    window.switch_to()
+    window.on_draw()  # the panel says so
+    shown = [item.text for item in window.hud.canvas.items if hasattr(item, "text")]
+    assert "Reconnecting… keep building" in shown
+    editor.apply(Place(block="housing", at=(55, 55, 1)))
+    assert editor.session.grid[55, 55, 1] == housing
+    server.start()  # the same port: the editor comes back by itself
+    _frames_until(window, lambda: room.client.online and not room.client.mirror.pending, 60)
+    _frames_until(window, lambda: teammate.grid()[55, 55, 1] == housing)
+    assert editor.room is room and editor.session.grid[55, 55, 1] == housing

@@ -2,29 +2,18 @@
 headless: the demo level's three views at 1280×720 in German and English, checked for what a
 reader of the README must see (a city, the HUD, three different views, houses on foot)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
+from project_scripts import load_script
 
 SIZE = "1280x720"
-
-
-def _screenshots():
-    path = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
-    spec = importlib.util.spec_from_file_location("screenshots", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def shots(headless_gl, tmp_path_factory):
     """{(view, lang): RGB array} of the demo level, one session per language."""
-    screenshots = _screenshots()
+    screenshots = load_script("screenshots")
     out = tmp_path_factory.mktemp("screenshots")
     screenshots.matrix(out, levels=("demo",), sizes=(SIZE,), langs=("de", "en"))
     return {
