@@ -19,7 +19,7 @@ from game.app.team_room import TeamRoom
 from game.app.tools import TOOLS, Pointer, Tool
 from game.app.tools.stamp import StampTool
 from game.core.change import Change, History
-from game.core.design import DesignDocument, save_changes, with_texts
+from game.core.design import DesignDocument, new_design, save_changes, with_texts
 from game.core.errors import QuartierError
 from game.core.i18n import Language, text
 from game.core.indicators import Metrics, refuse_over_budget
@@ -198,6 +198,15 @@ class Editor:
         if not self._changed(self.session.undo()):
             self.notify("editor.nothing_to_undo")
 
+    @property
+    def can_undo(self) -> bool:
+        """Whether ↶ does something: in a team room the server knows (your own last steps)."""
+        return self.room is not None or self.session.history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self.room is None and self.session.history.can_redo
+
     def redo(self) -> None:
         if self.room is not None:
             self.notify("room.no_redo")
@@ -232,7 +241,8 @@ class Editor:
 
     def _enter_room(self, open_room: Callable[[Participant], TeamRoom]) -> bool:
         """The design on screen becomes the room's: what the team built so far appears, and
-        undo follows the room's rule from now on. The pupil's own design stays in its file."""
+        undo follows the room's rule from now on. The pupil's own design stays in its file (or
+        its autosave); the room's is a new design of its own, autosaved apart from it."""
         if self.participant is None:
             self.notify("room.not_joined")
             return False
@@ -246,6 +256,11 @@ class Editor:
         if self.autosaver.dirty:
             self.autosaver.flush()  # the pupil's own design waits in the autosave
         self.room = room
+        self.doc = new_design(self.level, __version__, title=room.title[:120])
+        self.path = designs_dir() / design_filename(self.doc.title, self.doc)
+        self.autosaver = Autosaver(
+            autosave_dir() / f"{self.doc.id}.design.json", self._autosave_bytes, clock=self.clock
+        )
         self.session.history = History()
         self._sync_room()
         self.notify("room.entered", code=room.code)

@@ -86,8 +86,8 @@ class Hud:
             self.phone_open,
             e.participant,
             e.asking_phone_code,
-            e.session.history.can_undo,
-            e.session.history.can_redo,
+            e.can_undo,
+            e.can_redo,
             e.doc.title,
             tuple(metrics.values.items()),
             frozenset(metrics.stale),
@@ -126,8 +126,8 @@ class Hud:
             (t("hud.save_as"), "save_as", True),
             (t("hud.save"), "save", True),
             (t("hud.walk" if not walking else "hud.orbit"), "toggle_walk", True),
-            ("↷", "redo", e.session.history.can_redo),
-            ("↶", "undo", e.session.history.can_undo),
+            ("↷", "redo", e.can_redo),
+            ("↶", "undo", e.can_undo),
         ]
         for label, action, enabled in buttons:
             w = 36 if len(label) == 1 else c.button_width(label, 11)

@@ -77,8 +77,10 @@ def in_room(headless_gl, server, tmp_path, monkeypatch):
     pyglet.options["shadow_window"] = False
     from game.app.launch import PlayOptions, create_editor
     from game.app.window import EditorWindow
+    from game.core.ops import Place
 
     window = EditorWindow(create_editor(PlayOptions(level="demo")), 960, 540, visible=False)
+    window.editor.apply(Place(block="housing", at=(60, 55, 1)))  # built alone before the room
     assert window.editor.make_room("Eule"), window.editor.current_toast()
     assert window.editor.room is not None
     code = window.editor.room.code
@@ -108,10 +110,16 @@ def test_a_teammates_steps_and_pointer_show_refusals_roll_back_and_undo_is_your_
     in_room, server
 ):
     from game.core.ops import Box, Place
+    from game.io.paths import autosave_dir
 
     window, teammate, code = in_room
     editor, room = window.editor, window.editor.room
     housing = editor.level.catalogue.id("housing")
+    assert editor.session.grid[60, 55, 1] == editor.level.city[60, 55, 1] != housing, (
+        "the room's design, not the one built alone"
+    )
+    alone = list(autosave_dir().glob("*.design.json"))
+    assert len(alone) == 1 and str(editor.doc.id) not in alone[0].name, "kept apart"
     _frames_until(window, lambda: sum(1 for m in room.members if m.get("online")) == 2)
 
     teammate.propose(Box(block="housing", from_=(60, 60, 1), to=(62, 61, 3)))
