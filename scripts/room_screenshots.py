@@ -2,8 +2,8 @@
 
 A collection server runs on 127.0.0.1 (the test suite's `LiveServer`); a teacher makes a
 workshop on the demo level, two pupils (Ada and Ben) join it, each on a "computer" of their own
-(a QUARTIER_HOME each). Ada's headless editor makes a team room and waits for Ben; Ben's joins
-on the start screen with the room's code (the teacher's desk lists it) and builds a playground. Ada, once she sees
+(a QUARTIER_HOME each). Ada's headless editor makes a team room on the start screen and waits
+for Ben; Ben's joins with the room's code (the teacher's desk lists it) and builds a playground. Ada, once she sees
 it, draws a block of flats; Ben's editor waits until the block has arrived and takes its picture. The two pictures after the box, side by side, are
 the README's; `tests/e2e/test_editor_room.py` runs the same session and compares the pixels.
 
@@ -33,13 +33,19 @@ BOX_TOP = [62, 57, 4]
 """Ada's block of flats: a drag over these ground voxels, four high; the voxel Ben waits for."""
 PLAYGROUND = {"from": {"voxel": [52, 68, 0]}, "to": {"voxel": [57, 72, 0]}}
 PLAYGROUND_AT = [57, 72, 1]
-PICTURES = ("ada-before", "ada-after", "ben-code", "ben-after")
+PICTURES = ("ada-code", "ada-before", "ada-after", "ben-after")
 
 
-def ada_script(out: Path, quiet: list[dict]) -> list[dict]:
-    """Make the room, wait for Ben and his playground, a picture, build, a picture."""
+def ada_script(out: Path, quiet: list[dict], lang: str) -> list[dict]:
+    """On the start screen: make the room (its name as offered; a picture of the code, big);
+    wait for Ben and his playground, a picture, build, a picture."""
+    from game.core.i18n import text
+
     return [
-        {"do": "room", "create": True, "title": "Team Eule"},
+        {"do": "button", "label": text(lang, "start.make_room")},
+        {"do": "key", "key": "ENTER"},
+        {"do": "screenshot", "path": str(out / "ada-code.png")},
+        {"do": "button", "label": text(lang, "start.joined_ok")},
         *VIEW,
         {"do": "wait_for_room", "members": 2, "seconds": 90},
         {"do": "wait_for_room", "voxel": PLAYGROUND_AT, "block": "playground", "seconds": 90},
@@ -55,17 +61,11 @@ def ada_script(out: Path, quiet: list[dict]) -> list[dict]:
     ]
 
 
-def ben_script(code: str, out: Path, quiet: list[dict], lang: str) -> list[dict]:
-    """On the start screen: join the room with the code (a picture of the code, big); build a
-    playground, wait until Ada's block is there, a picture."""
-    from game.core.i18n import text
-
+def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
+    """Join the room with the code (a script's step, as typed); build a playground, wait
+    until Ada's block is there, a picture."""
     return [
-        {"do": "button", "label": text(lang, "start.join_room")},
-        {"do": "text", "text": code.lower()},  # as a pupil might type it
-        {"do": "key", "key": "ENTER"},
-        {"do": "screenshot", "path": str(out / "ben-code.png")},
-        {"do": "button", "label": text(lang, "start.joined_ok")},
+        {"do": "room", "join": code.lower()},  # as a pupil might type it
         *VIEW,
         {"do": "tool", "tool": "box"},
         {"do": "block", "block": "playground"},
@@ -119,7 +119,7 @@ def team_session(
             home.mkdir(parents=True, exist_ok=True)
             person = join(server, workshop["code"], name, lang=lang)
             save_participant(person, home / "participant.json", storage)
-        ada = editor(homes["Ada"], ada_script(out, wait), lang)
+        ada = editor(homes["Ada"], ada_script(out, wait, lang), lang, level=False)
         try:
             code, deadline = None, time.monotonic() + 120
             while code is None:  # the teacher's desk lists the room once Ada has made it
@@ -129,7 +129,7 @@ def team_session(
                 rooms = http.get(f"/api/v1/workshops/{workshop['id']}/rooms", headers=teacher)
                 code = rooms.json()[0]["code"] if rooms.json() else None
                 time.sleep(0.2)
-            ben = editor(homes["Ben"], ben_script(code, out, wait, lang), lang, level=False)
+            ben = editor(homes["Ben"], ben_script(code, out, wait), lang)
             _finished(ben, "Ben")
         finally:
             _finished(ada, "Ada")
