@@ -138,25 +138,26 @@ class StartScreen:
             # A team builds one design together: one pupil makes the room, the others join it.
             c.button(
                 x,
-                top - 140,
+                top - 136,
                 COLUMN,
-                36,
+                34,
                 self.t("start.make_room"),
                 lambda: self.open_make_room(person),
                 size=10,
             )
             c.button(
                 x,
-                top - 180,
+                top - 174,
                 COLUMN,
-                36,
+                34,
                 self.t("start.join_room"),
                 lambda: self.open_join_room(person),
                 size=10,
             )
-            c.button(x, top - 224, COLUMN, 36, self.t("start.join"), self.open_join, size=10)
-            c.button(x, top - 266, COLUMN, 34, self.t("start.sign_in"), self.open_sign_in, size=10)
-            return top - 266
+            # Four buttons under it, yet "Open a file…" stays on a 960×540 screen.
+            c.button(x, top - 212, COLUMN, 34, self.t("start.join"), self.open_join, size=10)
+            c.button(x, top - 250, COLUMN, 34, self.t("start.sign_in"), self.open_sign_in, size=10)
+            return top - 250
         self._note(self.t("start.join_hint"), x, top - 14, 9, room=47)
         c.button(
             x, top - 106, COLUMN, 44, self.t("start.join"), self.open_join, active=True, size=12
