@@ -179,3 +179,34 @@ def test_the_line_drops_the_pupil_builds_on_and_nothing_is_lost(in_room, server)
     _frames_until(window, lambda: room.client.online and not room.client.mirror.pending, 60)
     _frames_until(window, lambda: teammate.grid()[55, 55, 1] == housing)
     assert editor.room is room and editor.session.grid[55, 55, 1] == housing
+
+
+def test_the_start_screen_says_why_a_room_code_does_not_work(headless_gl, server, tmp_path):
+    import pyglet
+
+    pyglet.options["headless"] = True
+    pyglet.options["shadow_window"] = False
+    from game.app.start import StartWindow
+
+    (pupil,) = _pupils(server, 1)
+    window = StartWindow("de", 960, 540, visible=False)
+    try:
+        start = window.start
+        start.open_join_room(pupil)
+        dialog = start.dialog
+        assert dialog is not None
+
+        def answer(code: str) -> str:
+            dialog.on_ok({"code": code})
+            deadline = time.monotonic() + 30
+            while start.pending is not None and time.monotonic() < deadline:
+                window.switch_to()
+                window.on_draw()  # polls the answer
+                time.sleep(0.02)
+            assert start.dialog is dialog, "the form stays open, as typed"
+            return dialog.error
+
+        assert "Es gibt keinen Raum mit diesem Code" in answer("zz-zzz")
+        assert "Tippe den Raum-Code" in answer(" - ")
+    finally:
+        window.close()
