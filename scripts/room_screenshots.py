@@ -31,14 +31,17 @@ VIEW = [
 BOX = {"from": {"voxel": [50, 52, 0]}, "to": {"voxel": [62, 57, 0]}}
 BOX_TOP = [62, 57, 4]
 """Ada's block of flats: a drag over these ground voxels, four high; the voxel Ben waits for."""
+POINT_AT = [55, 53, 4]
+"""Where Ben points once Ada's block is there: its roof."""
 PLAYGROUND = {"from": {"voxel": [52, 68, 0]}, "to": {"voxel": [57, 72, 0]}}
 PLAYGROUND_AT = [57, 72, 1]
 PICTURES = ("ada-code", "ada-before", "ada-after", "ben-after")
 
 
-def ada_script(out: Path, quiet: list[dict], lang: str) -> list[dict]:
+def ada_script(out: Path, quiet: list[dict], lang: str, pointing: bool) -> list[dict]:
     """On the start screen: make the room (its name as offered; a picture of the code, big);
-    wait for Ben and his playground, a picture, build, a picture."""
+    wait for Ben and his playground, a picture, build, (wait for Ben to point at it,) a
+    picture."""
     from game.core.i18n import text
 
     return [
@@ -56,14 +59,22 @@ def ada_script(out: Path, quiet: list[dict], lang: str) -> list[dict]:
         {"do": "drag", **BOX},
         {"do": "wait_for_room"},  # the room took it
         *VIEW,
+        *([{"do": "wait_for_room", "pointers": 1, "seconds": 90}] if pointing else []),
         *quiet,
         {"do": "screenshot", "path": str(out / "ada-after.png")},
     ]
 
 
-def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
+def ben_script(code: str, out: Path, quiet: list[dict], pointing: bool) -> list[dict]:
     """Join the room with the code (a script's step, as typed); build a playground, wait
-    until Ada's block is there, a picture."""
+    until Ada's block is there, (point at it,) a picture."""
+    seconds = quiet[0]["seconds"] + 2 if quiet else 2
+    point = [
+        {"do": "tool", "tool": "place"},
+        {"do": "hover", "voxel": POINT_AT},  # Ada sees where Ben points
+    ]
+    # Still in the room while Ada, who saw the pointer, waits as long and takes her picture.
+    stay = [{"do": "wait", "seconds": seconds}]
     return [
         {"do": "room", "join": code.lower()},  # as a pupil might type it
         *VIEW,
@@ -73,8 +84,10 @@ def ben_script(code: str, out: Path, quiet: list[dict]) -> list[dict]:
         {"do": "wait_for_room"},
         *VIEW,
         {"do": "wait_for_room", "voxel": BOX_TOP, "block": "housing", "seconds": 90},
+        *(point if pointing else []),
         *quiet,
         {"do": "screenshot", "path": str(out / "ben-after.png")},
+        *(stay if pointing else []),
     ]
 
 
@@ -99,11 +112,18 @@ def _finished(process: subprocess.Popen[str], who: str) -> None:
 
 
 def team_session(
-    server: str, moderator: str, out: Path, lang: str = "en", quiet: float = 4.5
+    server: str,
+    moderator: str,
+    out: Path,
+    lang: str = "en",
+    quiet: float = 4.5,
+    pointing: bool = True,
 ) -> dict[str, Path]:
     """Run the two editors against the server at `server`; the pictures by name (`PICTURES`).
     Each picture waits `quiet` seconds first: 4.5 and the messages have faded (the README's),
-    2.5 and a star's banner has (a test looking only at the city saves the seconds)."""
+    2.5 and a star's banner has (a test looking only at the city saves the seconds).
+    `pointing`: Ben points at Ada's block and her picture shows his marker on it (the
+    README's; a test comparing the block's pixels leaves it out)."""
     wait = [{"do": "wait", "seconds": quiet}]
     from game.io import storage
     from game.sync import join, save_participant
@@ -119,7 +139,7 @@ def team_session(
             home.mkdir(parents=True, exist_ok=True)
             person = join(server, workshop["code"], name, lang=lang)
             save_participant(person, home / "participant.json", storage)
-        ada = editor(homes["Ada"], ada_script(out, wait, lang), lang, level=False)
+        ada = editor(homes["Ada"], ada_script(out, wait, lang, pointing), lang, level=False)
         try:
             code, deadline = None, time.monotonic() + 120
             while code is None:  # the teacher's desk lists the room once Ada has made it
@@ -129,7 +149,7 @@ def team_session(
                 rooms = http.get(f"/api/v1/workshops/{workshop['id']}/rooms", headers=teacher)
                 code = rooms.json()[0]["code"] if rooms.json() else None
                 time.sleep(0.2)
-            ben = editor(homes["Ben"], ben_script(code, out, wait), lang)
+            ben = editor(homes["Ben"], ben_script(code, out, wait, pointing), lang)
             _finished(ben, "Ben")
         finally:
             _finished(ada, "Ada")

@@ -62,6 +62,13 @@ class Click(FaceRef):
     button: Literal["left", "right"] = "left"
 
 
+class Hover(FaceRef):
+    """Move the mouse over a face without pressing (the tool's preview; in a team room the
+    teammates see the pointer there)."""
+
+    do: Literal["hover"]
+
+
 class Drag(_Step):
     do: Literal["drag"]
     from_: FaceRef = Field(alias="from")
@@ -149,10 +156,12 @@ class Room(_Step):
 
 class WaitForRoom(_Step):
     """Keep drawing until the room is as asked, or fail after `seconds`: at least `members`
-    online, `block` at `voxel` (a teammate's step arrived), and always every own edit answered."""
+    online, at least `pointers` teammates pointing somewhere, `block` at `voxel` (a teammate's
+    step arrived), and always every own edit answered."""
 
     do: Literal["wait_for_room"]
     members: int = Field(default=0, ge=0, le=30)
+    pointers: int = Field(default=0, ge=0, le=30)
     voxel: tuple[int, int, int] | None = None
     block: str = "air"
     seconds: float = Field(default=30.0, gt=0, le=120)
@@ -162,6 +171,7 @@ Step = Annotated[
     SelectTool
     | SelectBlock
     | Click
+    | Hover
     | Drag
     | Key
     | Text
@@ -250,6 +260,8 @@ class ScriptRunner:
             w.on_mouse_motion(x, y, 0, 0)
             w.on_mouse_press(x, y, button, 0)
             w.on_mouse_release(x, y, button, 0)
+        elif isinstance(step, Hover):
+            w.on_mouse_motion(*self._screen(step), 0, 0)
         elif isinstance(step, Drag):
             (x0, y0), (x1, y1) = self._screen(step.from_), self._screen(step.to)
             button = BUTTONS[step.button]
@@ -335,7 +347,8 @@ class ScriptRunner:
             online = sum(1 for m in room.members if m.get("online"))
             at = step.voxel is None or w.editor.session.grid[step.voxel] == block
             mirror = room.client.mirror
-            return online >= step.members and at and not (mirror and mirror.pending)
+            pointing = len(room.pointers) >= step.pointers
+            return online >= step.members and pointing and at and not (mirror and mirror.pending)
 
         until = time.monotonic() + step.seconds
         while not ready():

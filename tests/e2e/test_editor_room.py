@@ -36,7 +36,9 @@ def _picture(path: Path) -> np.ndarray:
 def test_a_block_drawn_in_one_editor_appears_in_the_other_editors_screenshot(
     headless_gl, server, tmp_path
 ):
-    shots = load_script("room_screenshots").team_session(server.url, MODERATOR, tmp_path, quiet=2.5)
+    shots = load_script("room_screenshots").team_session(
+        server.url, MODERATOR, tmp_path, quiet=2.5, pointing=False
+    )
     before, after, other = (_picture(shots[n]) for n in ("ada-before", "ada-after", "ben-after"))
     # The 3D view around the block at 960×540, clear of the HUD (the tool's row, the panels,
     # the messages at the bottom).
