@@ -1,7 +1,9 @@
 """GeoJSON export: a design's new and changed buildings and spaces, for a planner's GIS.
 
-RFC 7946 GeoJSON (WGS84 longitude/latitude), so QGIS and web maps place it over the real map
-without any setting; each feature carries its height, floors and use. pyproj and shapely (the
+RFC 7946 GeoJSON (WGS84 longitude/latitude, no `crs` member), so QGIS and web maps place it
+over the real map without any setting; each feature carries its height, floors and use. Rings
+wind as RFC 7946 section 3.1.6 wants: exteriors counter-clockwise, holes clockwise (the merged
+footprints came out clockwise, and validators for the RFC refused the file). pyproj and shapely (the
 `[gis]` extra) are imported when a design is exported, so the format table loads without them.
 """
 
@@ -35,7 +37,11 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     features = [
         {
             "type": "Feature",
-            "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
+            "geometry": json.loads(
+                shapely.to_geojson(
+                    shapely.orient_polygons(shapely.transform(p.footprint, to_lon_lat))
+                )
+            ),
             "properties": {
                 "kind": p.kind,
                 "block": p.block,
