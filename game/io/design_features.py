@@ -35,6 +35,7 @@ class Part:
     footprint: BaseGeometry  # one Polygon, world coordinates of the level's CRS
     base_m: float  # real height of the bottom of its lowest voxel
     height_m: float
+    floors: int
     voxels: int  # building voxels in its columns (fewer than the block holds where it has gaps)
 
 
@@ -85,11 +86,16 @@ def _pieces(
         yield polygon, columns
 
 
+def _floors(height_m: float, storey_m: float) -> int:
+    return max(1, round(height_m / storey_m))
+
+
 def _parts(
     columns: np.ndarray,
     is_building: np.ndarray,
     frame: Frame,
     world: tuple[np.ndarray, np.ndarray],
+    storey_m: float,
 ) -> tuple[Part, ...]:
     """A building's height steps: its columns grouped by lowest and highest building voxel."""
     stack = is_building[columns]
@@ -101,11 +107,13 @@ def _parts(
     for b, t in sorted(set(zip(bottom.tolist(), top.tolist(), strict=True))):
         step = columns & (low == b) & (high == t)
         for polygon, piece in _pieces(step, frame, world):
+            height = (t - b) * frame.voxel
             parts.append(
                 Part(
                     polygon,
                     frame.origin[2] + b * frame.voxel,
-                    (t - b) * frame.voxel,
+                    height,
+                    _floors(height, storey_m),
                     int(is_building[piece].sum()),
                 )
             )
@@ -134,7 +142,7 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
             if block.use:
                 uses[block.use] += int(counts[block.id])
         main = max(present, key=lambda b: (b.use is not None, counts[b.id]))
-        parts = _parts(inside, is_building, frame, world)
+        parts = _parts(inside, is_building, frame, world, level.doc.storey_height_m)
         base = min(p.base_m for p in parts)
         height = max(p.base_m + p.height_m for p in parts) - base
         use = uses.most_common(1)[0][0] if uses else None
@@ -146,7 +154,7 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
                 polygon,
                 base,
                 height,
-                max(1, round(height / level.doc.storey_height_m)),
+                _floors(height, level.doc.storey_height_m),
                 int(body.size),
                 parts,
             )

@@ -106,6 +106,9 @@ def test_a_wing_beside_a_tower_keeps_its_own_height_and_the_volume_built(city):
     assert building["attributes"]["measuredHeight"] == 20
     parts = [city["CityObjects"][c] for c in building["children"]]
     assert [(p["type"], p["parents"]) for p in parts] == [("BuildingPart", [key])] * 2
+    assert sorted(
+        (p["attributes"]["measuredHeight"], p["attributes"]["storeysAboveGround"]) for p in parts
+    ) == [(3, 1), (20, 7)]  # 3 m storeys
     xyz = real(city)
     blocks = sorted(
         (

@@ -13,12 +13,16 @@ the format table loads without it.
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from game.core.design import DesignDocument
 from game.core.session import Session
 from game.io.gis import require_gis
+
+if TYPE_CHECKING:  # shapely, which the format table loads without
+    from game.io.design_features import Proposal
 
 SCALE = 0.001
 LOD = "1"
@@ -57,13 +61,13 @@ def _solid(polygon, bottom: float, top: float, add: Add) -> dict:
     }
 
 
-def _building(key: str, p, add: Add) -> dict[str, dict]:
+def _building(key: str, p: "Proposal", add: Add) -> dict[str, dict]:
     """The city objects of one building: itself, and a `BuildingPart` per height step if it has several."""
     attributes = {
         "measuredHeight": p.height_m,
         "storeysAboveGround": p.floors,
-        "function": p.use,
         "quartier_block": p.block,
+        **({"function": p.use} if p.use else {}),  # blocks without a use: no value to give
     }
     solids = [
         _solid(part.footprint, part.base_m, part.base_m + part.height_m, add) for part in p.parts
@@ -73,7 +77,7 @@ def _building(key: str, p, add: Add) -> dict[str, dict]:
     children = {
         f"{key}-{n}": {
             "type": "BuildingPart",
-            "attributes": {"measuredHeight": part.height_m},
+            "attributes": {"measuredHeight": part.height_m, "storeysAboveGround": part.floors},
             "parents": [key],
             "geometry": [solid],
         }
