@@ -15,13 +15,15 @@ from game.io.formats import exporter
 
 @pytest.fixture(scope="module")
 def collection(georeferenced_demo):
-    """A courtyard block (a ring of 9×9 columns around a 3×3 yard), a tower and a lawn."""
+    """A courtyard block (a ring of 9×9 columns around a 3×3 yard), a 20 m tower with a 3 m
+    wing and a lawn."""
     level = georeferenced_demo
     grid = level.city.copy()
     housing, grass = level.catalogue.id("housing"), level.catalogue.id("grass")
     grid[40:49, 40:49, 1:5] = housing
     grid[43:46, 43:46, 1:5] = 0
     grid[60:64, 40:44, 1:21] = housing
+    grid[64:69, 40:44, 1:4] = housing
     grid[40:46, 55:58, 0] = grass
     session = Session(level, grid)
     doc = new_design(level, "test", title="Hof")
@@ -61,3 +63,18 @@ def test_coordinates_are_wgs84_longitude_latitude_without_a_crs_member(
     # north-east of it and within about 100 m
     assert np.abs(points - (lon0, lat0)).max() < 0.0015
     assert (points[:, 0] >= lon0).all() and (points[:, 1] >= lat0).all()
+
+
+def test_a_wing_beside_a_tower_is_a_feature_of_its_own_height(collection):
+    """Extruded by `height_m` in a GIS, the steps give the volume built, not one 20 m block."""
+    buildings: dict[str, list] = {}
+    for f in collection["features"]:
+        if f["properties"]["kind"] == "building":
+            buildings.setdefault(f["properties"]["building"], []).append(f)
+    assert sorted(len(steps) for steps in buildings.values()) == [1, 2]  # courtyard, tower
+    [tower] = [steps for steps in buildings.values() if len(steps) == 2]
+    assert sorted(
+        (f["properties"]["height_m"], f["properties"]["area_m2"], f["properties"]["voxels"])
+        for f in tower
+    ) == [(3, 20, 60), (20, 16, 320)]
+    assert len({f["id"] for f in collection["features"]}) == len(collection["features"])
