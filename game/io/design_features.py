@@ -41,13 +41,13 @@ class Part:
 
 @dataclass(frozen=True)
 class Proposal:
-    """One feature: a building (`use`, `floors`) or a space (`use` None), standing on the ground layer."""
+    """One feature: a building (`use`, `floors`, its height steps) or a space (`use` None)."""
 
     kind: str  # "building" or "space"
     block: str
     use: str | None
     footprint: BaseGeometry  # world coordinates of the level's CRS
-    base_m: float  # elevation of the ground the feature stands on
+    base_m: float  # real height of a building's lowest voxel; the top of the ground for a space
     height_m: float
     floors: int
     voxels: int
