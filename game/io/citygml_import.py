@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import Any, BinaryIO
 
 import numpy as np
 import shapely
@@ -48,11 +48,12 @@ DEFAULT_BUILDING = "housing"
 ALKIS_USE: list[tuple[str, str]] = [
     ("1020", "student_housing"),  # Wohnheim
     ("1", "housing"),  # Wohngebäude, gemischt genutzte Gebäude mit Wohnen
+    ("2000", "office"),  # Gebäude für Wirtschaft oder Gewerbe: commercial, as OSM's
     ("2020", "office"),  # Bürogebäude
     ("2030", "office"),  # Kreditinstitut
     ("2040", "office"),  # Versicherung
-    ("205", "shop"),  # Geschäftsgebäude, Kaufhaus, Einkaufszentrum, Laden, Kiosk, Apotheke
     ("2053", "market_hall"),
+    ("205", "shop"),  # Geschäftsgebäude, Kaufhaus, Einkaufszentrum, Laden, Kiosk, Apotheke
     ("20", "shop"),  # Handel und Dienstleistungen, Beherbergung, Bewirtung
     ("2", "workshop"),  # Gewerbe und Industrie, Versorgung, Land- und Forstwirtschaft
     ("3010", "office"),  # Verwaltungsgebäude
@@ -118,10 +119,10 @@ def tiles(sources: list[Path]) -> list[Path]:
     return found
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     with open(path, "rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+    return gzip.GzipFile(path, "rb") if gzipped else open(path, "rb")  # type: ignore[return-value]
 
 
 def crs_of(name: str) -> CRS:
@@ -247,7 +248,7 @@ def _dimension(polygon) -> int:
 
 def _polygon(polygon) -> list[np.ndarray] | None:
     dim = _dimension(polygon)
-    rings = []
+    rings: list[np.ndarray] = []
     for child in polygon:
         if _local(child) in ("exterior", "interior", "outerBoundaryIs", "innerBoundaryIs"):
             xyz = _coords(child, dim)
@@ -260,7 +261,7 @@ def _polygon(polygon) -> list[np.ndarray] | None:
     return rings or None
 
 
-def _owner_and_lod(polygon) -> tuple[object, int] | None:
+def _owner_and_lod(polygon) -> tuple[Any, int] | None:
     """The Building or BuildingPart a polygon belongs to and the LoD it was given in.
 
     None for a polygon of an installation, a room or an opening (not the body), or one
@@ -289,9 +290,7 @@ def _choose(lods: set[int], voxel: float) -> int:
 
 def _texts(elem, names: tuple[str, ...]) -> list[str]:
     return [
-        (e.text or "").strip()
-        for e in elem.iter()
-        if _local(e) in names and (e.text or "").strip()
+        (e.text or "").strip() for e in elem.iter() if _local(e) in names and (e.text or "").strip()
     ]
 
 
@@ -308,7 +307,7 @@ def _number(elem, name: str) -> float | None:
 
 def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _Body | None:
     """A building's polygons in the LoD chosen per part; None when it has no geometry."""
-    by_part: dict[object, dict[int, list[list[np.ndarray]]]] = {}
+    by_part: dict[Any, dict[int, list[list[np.ndarray]]]] = {}
     for polygon in building.iter(*(f"{{{ns}}}Polygon" for ns in GML_NS)):
         found = _owner_and_lod(polygon)
         if found is None:
@@ -357,7 +356,9 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
     batch.vertices = 0
 
 
-def _add_flat(body: _Body, numbered: list[list[range]], xyz: np.ndarray, district: District) -> None:
+def _add_flat(
+    body: _Body, numbered: list[list[range]], xyz: np.ndarray, district: District
+) -> None:
     """A footprint (LoD0) raised to its height above its lowest corner."""
     shapes = [shapely.Polygon(xyz[s[0], :2], [xyz[r, :2] for r in s[1:]]) for s in numbered]
     footprint = shapely.make_valid(shapely.union_all(shapes))
@@ -371,7 +372,7 @@ def _add_flat(body: _Body, numbered: list[list[range]], xyz: np.ndarray, distric
     )
 
 
-def _objects(path: Path) -> Iterator[tuple[str, object]]:
+def _objects(path: Path) -> Iterator[tuple[str, Any]]:
     """("Building", element) for each building and (kind, None) for every other city object.
 
     Each member is cleared, and dropped from its parent, once read: the tree never holds
@@ -418,7 +419,7 @@ def read_citygml(
                 body = _body(elem, voxel, storey_m, default_height_m)
                 elem.clear()
                 if body is None:
-                    district.skip("Building without geometry")
+                    district.skip("Building")
                     continue
                 batch.bodies.append(body)
                 batch.vertices += sum(len(r) for s in body.surfaces for r in s)

@@ -89,7 +89,12 @@ def truth(building: SourceBuilding) -> tuple[shapely.Geometry, float, np.ndarray
     for rings in building.rings():
         for p in rings:
             points.append(p)
-            volume += np.einsum("ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape), np.cross(p[1:-1], p[2:])).sum() / 6
+            volume += (
+                np.einsum(
+                    "ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape), np.cross(p[1:-1], p[2:])
+                ).sum()
+                / 6
+            )
         poly = shapely.Polygon(rings[0][:, :2], [r[:, :2] for r in rings[1:]])
         if poly.area > 1e-6:
             shapes.append(shapely.make_valid(poly))
@@ -109,7 +114,7 @@ def _polygon(rings: list[np.ndarray], gml: str = "gml") -> str:
         for r in rings[1:]
     )
     return (
-        f"<{gml}:Polygon><{gml}:exterior><{gml}:LinearRing><{gml}:posList srsDimension=\"3\">"
+        f'<{gml}:Polygon><{gml}:exterior><{gml}:LinearRing><{gml}:posList srsDimension="3">'
         f"{_pos_list(rings[0])}</{gml}:posList></{gml}:LinearRing></{gml}:exterior>{inner}"
         f"</{gml}:Polygon>"
     )
@@ -170,7 +175,9 @@ def citygml(
         for n in range(others)
     ]
     points = [r for b in buildings for rings in b.rings() for r in rings] or [np.zeros((1, 3))]
-    low, high = (" ".join(f"{v:.3f}" for v in f(np.concatenate(points), 0)) for f in (np.min, np.max))
+    low, high = (
+        " ".join(f"{v:.3f}" for v in f(np.concatenate(points), 0)) for f in (np.min, np.max)
+    )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<core:CityModel {declared}>'
         f'<gml:boundedBy><gml:Envelope srsName="{srs}" srsDimension="3">'
