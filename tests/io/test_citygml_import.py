@@ -4,12 +4,15 @@ The truth is the CityJSON source's own (citygml_files.truth: footprints seen fro
 volumes by the divergence theorem), never the reader's code.
 """
 
+import json
+
 import numpy as np
 import pytest
 import shapely
 from citygml_files import citygml, from_cityjson, truth, write
 from sample_data import DENHAAG
 
+from game.cli import main
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.indicators.base import tables
@@ -94,6 +97,15 @@ def test_a_folder_of_two_tiles_and_a_list_of_them_make_one_level(
     with pytest.raises(QuartierError) as refused:
         imported(tmp_path / "tiles-missing", catalogue)
     assert refused.value.key == "error.file_not_found"
+
+
+def test_level_import_takes_several_tiles_on_the_command_line(tmp_path, den_haag_level):
+    first = write(tmp_path / "tile-1.gml", citygml(SOURCE[:2]))
+    second = write(tmp_path / "tile-2.gml.gz", citygml(SOURCE[2:]))
+    out = tmp_path / "two.level.json"
+    args = ["level", "import", str(first), str(second), "--out", str(out), "--licence", "test"]
+    assert main(args) == 0
+    assert json.loads(out.read_text())["buildings"] == den_haag_level.doc.buildings == 4
 
 
 def test_a_gml_without_buildings_is_refused_with_what_to_do(tmp_path, catalogue):
