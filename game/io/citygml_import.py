@@ -14,6 +14,7 @@ import gzip
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -217,15 +218,38 @@ def _local(elem) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _coords(ring, dim: int) -> np.ndarray:
+def _gml(*names: str) -> list[str]:
+    return [f"{{{ns}}}{name}" for ns in GML_NS for name in names]
+
+
+POLYGON_TAGS = _gml("Polygon")
+POSITION_TAGS = _gml("posList", "pos", "coordinates")
+EXTERIOR_TAGS = set(_gml("exterior", "outerBoundaryIs"))
+RING_TAGS = EXTERIOR_TAGS | set(_gml("interior", "innerBoundaryIs"))
+USE_TAGS = [f"{{{ns}}}{name}" for ns in BUILDING_NS for name in ("function", "usage")]
+
+
+@lru_cache(maxsize=1024)
+def _role(tag: str) -> int | str | None:
+    """What an ancestor of a polygon says about it: "owner" (a Building or BuildingPart),
+    "skip" (not the body), the LoD of a `lodN...` property, or None; by tag, once per tag."""
+    local = tag.rsplit("}", 1)[-1]
+    if local in OWNERS:
+        return "owner"
+    if local in NOT_THE_BODY:
+        return "skip"
+    match = LOD.match(local)
+    return int(match.group(1)) if match else None
+
+
+def _coords(ring) -> np.ndarray:
     """A ring's corners as (n, 3), without the closing repeat of the first corner."""
-    parts = [
-        e.text or ""
-        for e in ring.iter()
-        if _local(e) in ("posList", "pos", "coordinates") and e.text
-    ]
-    text = " ".join(parts).replace(",", " ")
-    values = np.array(text.split(), dtype=np.float64)
+    dim = 3
+    texts = []
+    for e in ring.iter(*POSITION_TAGS):
+        dim = int(e.get("srsDimension") or dim)
+        texts.append(e.text.replace(",", " ") if e.tag.endswith("coordinates") else e.text or "")
+    values = np.fromstring(" ".join(texts), sep=" ")
     if dim == 3 and values.size % 3 == 0:
         xyz = values.reshape(-1, 3)
     else:
@@ -236,23 +260,12 @@ def _coords(ring, dim: int) -> np.ndarray:
     return xyz
 
 
-def _dimension(polygon) -> int:
-    for e in polygon.iter():
-        if _local(e) == "posList" and e.get("srsDimension"):
-            return int(e.get("srsDimension"))
-    for a in polygon.iterancestors():
-        if a.get("srsDimension"):
-            return int(a.get("srsDimension"))
-    return 3
-
-
 def _polygon(polygon) -> list[np.ndarray] | None:
-    dim = _dimension(polygon)
     rings: list[np.ndarray] = []
     for child in polygon:
-        if _local(child) in ("exterior", "interior", "outerBoundaryIs", "innerBoundaryIs"):
-            xyz = _coords(child, dim)
-            if _local(child) in ("exterior", "outerBoundaryIs"):
+        if child.tag in RING_TAGS:
+            xyz = _coords(child)
+            if child.tag in EXTERIOR_TAGS:
                 if len(xyz) < 3:
                     return None
                 rings.insert(0, xyz)
@@ -269,13 +282,13 @@ def _owner_and_lod(polygon) -> tuple[Any, int] | None:
     """
     lod = None
     for a in polygon.iterancestors():
-        local = _local(a)
-        if local in NOT_THE_BODY:
-            return None
-        if lod is None and (match := LOD.match(local)):
-            lod = int(match.group(1))
-        if local in OWNERS:
+        role = _role(a.tag) if isinstance(a.tag, str) else None
+        if role == "owner":
             return (a, lod) if lod is not None else None
+        if role == "skip":
+            return None
+        if lod is None and isinstance(role, int):
+            lod = role
     return None
 
 
@@ -288,10 +301,9 @@ def _choose(lods: set[int], voxel: float) -> int:
     return usable[-1] if voxel <= BEST_DETAIL_UP_TO_M or 1 not in usable else 1
 
 
-def _texts(elem, names: tuple[str, ...]) -> list[str]:
-    return [
-        (e.text or "").strip() for e in elem.iter() if _local(e) in names and (e.text or "").strip()
-    ]
+def _uses(building) -> list[str]:
+    """The function and usage codes of a building and its parts, in the file's order."""
+    return [(e.text or "").strip() for e in building.iter(*USE_TAGS) if (e.text or "").strip()]
 
 
 def _number(elem, name: str) -> float | None:
@@ -308,7 +320,7 @@ def _number(elem, name: str) -> float | None:
 def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _Body | None:
     """A building's polygons in the LoD chosen per part; None when it has no geometry."""
     by_part: dict[Any, dict[int, list[list[np.ndarray]]]] = {}
-    for polygon in building.iter(*(f"{{{ns}}}Polygon" for ns in GML_NS)):
+    for polygon in building.iter(*POLYGON_TAGS):
         found = _owner_and_lod(polygon)
         if found is None:
             continue
@@ -316,7 +328,7 @@ def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _
         if rings is not None:
             by_part.setdefault(found[0], {}).setdefault(found[1], []).append(rings)
     name = building.get(f"{{{GML_NS[0]}}}id") or building.get(f"{{{GML_NS[1]}}}id") or "?"
-    block = block_of(_texts(building, ("function", "usage")))
+    block = block_of(_uses(building))
     chosen = [(lods, _choose(set(lods), voxel)) for lods in by_part.values()]
     flat = all(lod == 0 for _, lod in chosen)
     surfaces = [s for lods, lod in chosen if flat or lod > 0 for s in lods.get(lod) or []]
@@ -339,18 +351,17 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
     starts = np.concatenate([[0], np.cumsum([len(r) for r in rings_of])]).tolist()
     rings, n, solid = _Rings(), 0, []
     for body in batch.bodies:
-        numbered = []
+        numbered, first = [], starts[n]  # a body's corners are one run of `xyz`
         for surface in body.surfaces:
             numbered.append([range(starts[n + k], starts[n + k + 1]) for k in range(len(surface))])
             n += len(surface)
         if body.height is None:
             rings.add(numbered, xyz, body.name, body.name)
-            solid.append((body, numbered))
+            solid.append((body, float(xyz[first : starts[n], 2].min())))
         else:
             _add_flat(body, numbered, xyz, district)
-    for (body, numbered), faces in zip(solid, rings.faces(xyz)):
+    for (body, base), faces in zip(solid, rings.faces(xyz)):
         if len(faces.polygons):
-            base = min(float(xyz[r, 2].min()) for surface in numbered for r in surface)
             district.buildings.append(Building(body.name, body.block, faces, base))
     batch.bodies.clear()
     batch.vertices = 0
