@@ -200,7 +200,7 @@ class _Body:
 
     name: str
     block: str
-    surfaces: list[list[np.ndarray]]  # polygons: exterior ring, then holes; (n, 3) each
+    surfaces: list[list[tuple[str, int]]]  # polygons: exterior ring, then holes (`_coords`)
     height: float | None = None  # LoD0 only: the height to raise the footprint to
     guessed: bool = False  # LoD0 without measuredHeight or storeys: the default height
 
@@ -224,6 +224,7 @@ def _gml(*names: str) -> list[str]:
 
 POLYGON_TAGS = _gml("Polygon")
 POSITION_TAGS = _gml("posList", "pos", "coordinates")
+COORDINATE_TAGS = set(_gml("coordinates"))  # GML 2: x,y,z tuples with commas
 EXTERIOR_TAGS = set(_gml("exterior", "outerBoundaryIs"))
 RING_TAGS = EXTERIOR_TAGS | set(_gml("interior", "innerBoundaryIs"))
 USE_TAGS = [f"{{{ns}}}{name}" for ns in BUILDING_NS for name in ("function", "usage")]
@@ -242,35 +243,38 @@ def _role(tag: str) -> int | str | None:
     return int(match.group(1)) if match else None
 
 
-def _coords(ring) -> np.ndarray:
-    """A ring's corners as (n, 3), without the closing repeat of the first corner."""
-    dim = 3
-    texts = []
+def _coords(ring) -> tuple[str, int]:
+    """A ring's coordinates as text of x y z triples and the number of its corners.
+
+    The numbers are parsed later, a batch of buildings at once (numpy's per-call overhead
+    cost more than the parsing of one ring); only a 2D ring is parsed here, to add its z.
+    """
+    dim, texts, commas = 3, [], False
     for e in ring.iter(*POSITION_TAGS):
         dim = int(e.get("srsDimension") or dim)
-        texts.append(e.text.replace(",", " ") if e.tag.endswith("coordinates") else e.text or "")
-    values = np.fromstring(" ".join(texts), sep=" ")
-    if dim == 3 and values.size % 3 == 0:
-        xyz = values.reshape(-1, 3)
-    else:
-        xy = values[: values.size // 2 * 2].reshape(-1, 2)
-        xyz = np.column_stack([xy, np.zeros(len(xy))])
-    if len(xyz) > 1 and (xyz[0] == xyz[-1]).all():
-        xyz = xyz[:-1]
-    return xyz
+        texts.append(e.text or "")
+        commas = commas or e.tag in COORDINATE_TAGS
+    text = " ".join(texts).replace(",", " ") if commas else " ".join(texts)
+    values = len(text.split())
+    if dim == 3 and values % 3 == 0:
+        return text, values // 3
+    xy = np.fromstring(text, sep=" ")[: values // 2 * 2].reshape(-1, 2)
+    return " ".join(f"{x!r} {y!r} 0" for x, y in xy.tolist()), len(xy)
 
 
-def _polygon(polygon) -> list[np.ndarray] | None:
-    rings: list[np.ndarray] = []
+def _polygon(polygon) -> list[tuple[str, int]] | None:
+    """The rings of a polygon, exterior first; None without an exterior of 3 corners or more
+    (a closed GML ring repeats its first corner: 4 positions)."""
+    rings: list[tuple[str, int]] = []
     for child in polygon:
         if child.tag in RING_TAGS:
-            xyz = _coords(child)
+            ring = _coords(child)
             if child.tag in EXTERIOR_TAGS:
-                if len(xyz) < 3:
+                if ring[1] < 4:
                     return None
-                rings.insert(0, xyz)
-            elif len(xyz) >= 3:
-                rings.append(xyz)
+                rings.insert(0, ring)
+            elif ring[1] >= 4:
+                rings.append(ring)
     return rings or None
 
 
@@ -319,7 +323,7 @@ def _number(elem, name: str) -> float | None:
 
 def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _Body | None:
     """A building's polygons in the LoD chosen per part; None when it has no geometry."""
-    by_part: dict[Any, dict[int, list[list[np.ndarray]]]] = {}
+    by_part: dict[Any, dict[int, list[list[tuple[str, int]]]]] = {}
     for polygon in building.iter(*POLYGON_TAGS):
         found = _owner_and_lod(polygon)
         if found is None:
@@ -346,9 +350,9 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
     if not batch.bodies:
         return
     rings_of = [r for body in batch.bodies for surface in body.surfaces for r in surface]
-    xyz = np.concatenate(rings_of)
+    xyz, counts = _parse([text for text, _ in rings_of], np.array([n for _, n in rings_of]))
     xyz[:, :2] = project(xyz[:, :2])
-    starts = np.concatenate([[0], np.cumsum([len(r) for r in rings_of])]).tolist()
+    starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
     rings, n, solid = _Rings(), 0, []
     for body in batch.bodies:
         numbered, first = [], starts[n]  # a body's corners are one run of `xyz`
@@ -365,6 +369,23 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
             district.buildings.append(Building(body.name, body.block, faces, base))
     batch.bodies.clear()
     batch.vertices = 0
+
+
+def _parse(texts: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All rings' corners as one (n, 3) array, each ring without the closing repeat of its
+    first corner, and the rings' new lengths."""
+    try:
+        values = np.fromstring(" ".join(texts), sep=" ")
+    except ValueError:  # numpy's "could not be read to its end" names no place: say what it is
+        values = np.empty(0)
+    if values.size != 3 * counts.sum():
+        raise ValueError("coordinates that are not numbers")
+    xyz = values.reshape(-1, 3)
+    ends = np.cumsum(counts)
+    closed = (xyz[ends - counts] == xyz[ends - 1]).all(axis=1)
+    keep = np.ones(len(xyz), bool)
+    keep[ends[closed] - 1] = False
+    return xyz[keep], counts - closed
 
 
 def _add_flat(
@@ -433,14 +454,12 @@ def read_citygml(
                     district.skip("Building")
                     continue
                 batch.bodies.append(body)
-                batch.vertices += sum(len(r) for s in body.surfaces for r in s)
+                batch.vertices += sum(n for surface in body.surfaces for _, n in surface)
                 if batch.vertices >= CHUNK_VERTICES:
                     _flush(batch, project, district)
-        except etree.XMLSyntaxError as exc:
+            _flush(batch, project, district)
+        except (etree.XMLSyntaxError, OSError, EOFError, ValueError) as exc:
             raise _unreadable(path, exc) from None
-        except (OSError, EOFError) as exc:
-            raise _unreadable(path, exc) from None
-        _flush(batch, project, district)
     if not district.buildings:
         raise QuartierError(
             "error.import_citygml_no_buildings", what=", ".join(p.name for p, _ in tiles_crs)

@@ -132,6 +132,11 @@ def test_a_broken_tile_names_the_file_and_the_problem(tmp_path, catalogue):
         imported(path, catalogue)
     assert refused.value.key == "error.import_citygml_unreadable"
     assert refused.value.params["what"] == "cut.gml"
+    path.write_text(citygml(SOURCE).replace('<gml:posList srsDimension="3">', "<gml:posList>x", 1))
+    with pytest.raises(QuartierError) as refused:
+        imported(path, catalogue)
+    assert refused.value.key == "error.import_citygml_unreadable"
+    assert "not numbers" in refused.value.params["reason"]
 
 
 @pytest.mark.parametrize(
