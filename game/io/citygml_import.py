@@ -88,9 +88,12 @@ _EPSG = re.compile(r"EPSG(?:/0/|::|:)(\d+)", re.IGNORECASE)
 
 
 def is_citygml(path: Path) -> bool:
-    """A folder (of tiles), a CityGML name, or XML whose start names a GML or CityGML namespace."""
+    """A folder (of tiles), a `.gml` name, or XML whose start names a GML or CityGML namespace.
+
+    A `.xml` file is judged by its content: OpenStreetMap XML is often called `export.xml`.
+    """
     path = Path(path)
-    if path.is_dir() or path.name.lower().endswith(SUFFIXES[:2] + (".gml.gz",)):
+    if path.is_dir() or path.name.lower().endswith((".gml", ".gml.gz")):
         return True
     try:
         with _open(path) as f:

@@ -118,6 +118,16 @@ def test_a_gml_without_buildings_is_refused_with_what_to_do(tmp_path, catalogue)
         assert "roads.gml" in message and "LoD" in message
 
 
+def test_openstreetmap_xml_named_xml_is_not_taken_for_citygml(tmp_path, catalogue):
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="49.44" lon="7.77"/></osm>'
+    )
+    with pytest.raises(QuartierError) as refused:
+        imported(path, catalogue)
+    assert "citygml" not in refused.value.key
+
+
 def test_an_empty_folder_says_which_files_it_looks_for(tmp_path, catalogue):
     (tmp_path / "empty").mkdir()
     with pytest.raises(QuartierError) as refused:
