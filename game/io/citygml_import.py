@@ -37,6 +37,10 @@ BUILDING_TAGS = [f"{{{ns}}}Building" for ns in BUILDING_NS]
 MEMBER_TAGS = [f"{{{ns}}}cityObjectMember" for ns in CORE_NS] + [
     f"{{{ns}}}featureMember" for ns in GML_NS
 ]
+# Textures and colours beside the city objects: not read, but cleared like them.
+APPEARANCE_TAGS = [
+    f"{{http://www.opengis.net/citygml/appearance/{v}}}appearanceMember" for v in CITYGML_VERSIONS
+]
 # Parts of a building that are not its body: a chimney or a room must not raise its roof.
 NOT_THE_BODY = {"BuildingInstallation", "IntBuildingInstallation", "Room", "Opening"}
 OWNERS = {"Building", "BuildingPart"}
@@ -111,7 +115,9 @@ def tiles(sources: list[Path]) -> list[Path]:
     for source in map(Path, sources):
         if source.is_dir():
             inside = sorted(
-                p for p in source.iterdir() if p.is_file() and p.name.lower().endswith(SUFFIXES)
+                p
+                for p in source.iterdir()
+                if p.is_file() and p.name.lower().endswith(SUFFIXES) and is_citygml(p)
             )
             if not inside:
                 raise QuartierError("error.import_citygml_folder_empty", what=source.name)
@@ -415,7 +421,11 @@ def _objects(path: Path) -> Iterator[tuple[str, Any]]:
     """
     with _open(path) as f:
         for _, elem in etree.iterparse(
-            f, events=("end",), tag=BUILDING_TAGS + MEMBER_TAGS, huge_tree=True, recover=False
+            f,
+            events=("end",),
+            tag=BUILDING_TAGS + MEMBER_TAGS + APPEARANCE_TAGS,
+            huge_tree=True,
+            recover=False,
         ):
             local = _local(elem)
             if local == "Building":
@@ -423,10 +433,9 @@ def _objects(path: Path) -> Iterator[tuple[str, Any]]:
                 if parent is None or _local(parent) not in OWNERS:
                     yield "Building", elem
                 continue
-            kinds = [_local(c) for c in elem if isinstance(c.tag, str)]
-            for kind in kinds:
-                if kind != "Building":
-                    yield kind, None
+            if elem.tag not in APPEARANCE_TAGS:
+                kinds = [_local(c) for c in elem if isinstance(c.tag, str)]
+                yield from ((kind, None) for kind in kinds if kind != "Building")
             elem.clear()
             parent = elem.getparent()
             if parent is not None:

@@ -90,6 +90,7 @@ def test_a_folder_of_two_tiles_and_a_list_of_them_make_one_level(
     folder.mkdir()
     first = write(folder / "tile-1.gml", citygml(SOURCE[:2]))
     second = write(folder / "tile-2.gml", citygml(SOURCE[2:], bounded_by=True))
+    (folder / "tile-2_meta.xml").write_text("<metadata>not a tile</metadata>")
     for source in (folder, [first, second]):
         result = imported(source, catalogue)
         assert result.raster.buildings == 4
