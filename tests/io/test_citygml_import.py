@@ -16,7 +16,7 @@ from game.cli import main
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.indicators.base import tables
-from game.io.citygml_import import block_of, crs_of
+from game.io.citygml_import import _objects, block_of, crs_of
 from game.io.level_import import ImportOptions, import_level
 
 SOURCE = from_cityjson(DENHAAG)
@@ -107,6 +107,16 @@ def test_level_import_takes_several_tiles_on_the_command_line(tmp_path, den_haag
     args = ["level", "import", str(first), str(second), "--out", str(out), "--licence", "test"]
     assert main(args) == 0
     assert json.loads(out.read_text())["buildings"] == den_haag_level.doc.buildings == 4
+
+
+def test_the_tree_never_holds_more_than_the_object_being_read(tmp_path):
+    """What keeps memory bounded on a 200 MB tile: each member is cleared and dropped once read."""
+    path = write(tmp_path / "many.gml", citygml(SOURCE * 5, others=5))
+    held = []  # what stands before the member being read: only the envelope
+    for _, elem in _objects(path):
+        if elem is not None:
+            held.append(len(list(elem.getparent().itersiblings(preceding=True))))
+    assert len(held) == 20 and max(held) == 1
 
 
 def test_a_gml_without_buildings_is_refused_with_what_to_do(tmp_path, catalogue):
