@@ -354,8 +354,21 @@ def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _
     return _Body(name, block, surfaces, height or default_height_m, guessed=height is None)
 
 
-def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district: District) -> None:
-    """Project a batch of buildings and turn their polygons into faces, in one vectorised pass."""
+Extent = tuple[float, float, float, float]
+
+
+def _flush(
+    batch: _Batch,
+    project: Callable[[np.ndarray], np.ndarray],
+    district: District,
+    extent: Extent | None,
+) -> None:
+    """Project a batch of buildings and turn their polygons into faces, in one vectorised pass.
+
+    A building wholly outside `extent` (the --bbox in the level's CRS) is dropped here, before
+    its faces are made: a tile is often larger than a level, and its faces were most of the
+    memory an import needs.
+    """
     if not batch.bodies:
         return
     rings_of = [r for body in batch.bodies for surface in body.surfaces for r in surface]
@@ -368,6 +381,8 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
         for surface in body.surfaces:
             numbered.append([range(starts[n + k], starts[n + k + 1]) for k in range(len(surface))])
             n += len(surface)
+        if extent is not None and not _overlaps(xyz[first : starts[n], :2], extent):
+            continue
         if body.height is None:
             rings.add(numbered, xyz, body.name, body.name)
             solid.append((body, float(xyz[first : starts[n], 2].min())))
@@ -378,6 +393,11 @@ def _flush(batch: _Batch, project: Callable[[np.ndarray], np.ndarray], district:
             district.buildings.append(Building(body.name, body.block, faces, base))
     batch.bodies.clear()
     batch.vertices = 0
+
+
+def _overlaps(xy: np.ndarray, extent: Extent) -> bool:
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    return bool(x0 <= extent[2] and x1 >= extent[0] and y0 <= extent[3] and y1 >= extent[1])
 
 
 def _parse(texts: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -449,9 +469,13 @@ def read_citygml(
     voxel: float,
     storey_m: float,
     default_height_m: float,
+    extent: Extent | None = None,
 ) -> District:
-    """The buildings of every tile; `projector(crs)` maps a tile's (n, 2) x/y into the level CRS."""
-    district = District()
+    """The buildings of every tile; `projector(crs)` maps a tile's (n, 2) x/y into the level CRS.
+
+    Refuses tiles without any building; buildings outside `extent` are left out.
+    """
+    district, found = District(), 0
     for path, crs in tiles_crs:
         project = projector(crs)
         batch = _Batch()
@@ -465,14 +489,15 @@ def read_citygml(
                 if body is None:
                     district.skip("Building")
                     continue
+                found += 1
                 batch.bodies.append(body)
                 batch.vertices += sum(n for surface in body.surfaces for _, n in surface)
                 if batch.vertices >= CHUNK_VERTICES:
-                    _flush(batch, project, district)
-            _flush(batch, project, district)
+                    _flush(batch, project, district, extent)
+            _flush(batch, project, district, extent)
         except (etree.XMLSyntaxError, OSError, EOFError, ValueError) as exc:
             raise _unreadable(path, exc) from None
-    if not district.buildings:
+    if not found:
         raise QuartierError(
             "error.import_citygml_no_buildings", what=", ".join(p.name for p, _ in tiles_crs)
         )

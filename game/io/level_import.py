@@ -247,6 +247,7 @@ def _import_citygml(
         options.voxel,
         options.storey_m,
         options.default_height_m,
+        extent,
     )
     return _finish(district, extent, crs, options, catalogue, settings, what, options.licence)
 

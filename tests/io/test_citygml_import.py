@@ -119,6 +119,18 @@ def test_the_tree_never_holds_more_than_the_object_being_read(tmp_path):
     assert len(held) == 20 and max(held) == 1
 
 
+def test_buildings_outside_the_bbox_are_left_out_while_reading(tmp_path, catalogue):
+    path = write(tmp_path / "denhaag.gml", citygml(SOURCE))
+    _, _, low, high = truth(SOURCE[0])
+    box = ",".join(f"{v:.1f}" for v in (*(low - 5), *(high + 5)))
+    result = imported(path, catalogue, bbox=box)
+    assert [b.name for b in result.district.buildings] == [SOURCE[0].id]
+    assert result.raster.buildings == 1
+    with pytest.raises(QuartierError) as refused:  # an empty window is not an empty file
+        imported(path, catalogue, bbox="0,0,10,10")
+    assert refused.value.key == "error.import_empty"
+
+
 def test_a_gml_without_buildings_is_refused_with_what_to_do(tmp_path, catalogue):
     path = write(tmp_path / "roads.gml", citygml([], others=3))
     with pytest.raises(QuartierError) as refused:
