@@ -236,6 +236,7 @@ POSITION_TAGS = _gml("posList", "pos", "coordinates")
 COORDINATE_TAGS = set(_gml("coordinates"))  # GML 2: x,y,z tuples with commas
 EXTERIOR_TAGS = set(_gml("exterior", "outerBoundaryIs"))
 RING_TAGS = EXTERIOR_TAGS | set(_gml("interior", "innerBoundaryIs"))
+HEIGHT_VALUE_TAG = "{http://www.opengis.net/citygml/construction/3.0}value"
 USE_TAGS = [f"{{{ns}}}{name}" for ns in BUILDING_NS for name in ("function", "usage")]
 
 
@@ -320,11 +321,13 @@ def _uses(building) -> list[str]:
 
 
 def _number(elem, name: str) -> float | None:
-    """The first `name` of the building itself (not of a part), as a number."""
+    """The first `name` of the building itself (not of a part), as a number; for CityGML 3.0's
+    `height` the value inside it (`con:height/con:Height/con:value`)."""
     for e in elem:
         if _local(e) == name:
+            value = e if name != "height" else next(e.iter(HEIGHT_VALUE_TAG), None)
             try:
-                return float((e.text or "").strip())
+                return float((value.text or "").strip()) if value is not None else None
             except ValueError:
                 return None
     return None
@@ -350,7 +353,8 @@ def _body(building, voxel: float, storey_m: float, default_height_m: float) -> _
     if not flat:
         return _Body(name, block, surfaces)
     storeys = _number(building, "storeysAboveGround")
-    height = _number(building, "measuredHeight") or (storeys * storey_m if storeys else None)
+    measured = _number(building, "measuredHeight") or _number(building, "height")
+    height = measured or (storeys * storey_m if storeys else None)
     return _Body(name, block, surfaces, height or default_height_m, guessed=height is None)
 
 

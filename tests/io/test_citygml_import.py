@@ -222,28 +222,46 @@ def test_function_and_usage_codes_pick_the_block(codes, block):
     assert block_of(codes) == block
 
 
-def test_a_footprint_only_building_stands_as_high_as_its_measured_height(tmp_path, catalogue):
-    """LoD0: the footprint at its ground height, raised to measuredHeight (or storeys × storey)."""
+def _footprints(version: str, lod0: str, attributes: list[str]) -> str:
+    """A CityModel of 20 m × 10 m footprints at z = 5, one building per attribute text."""
     ring = "0 0 5 20 0 5 20 10 5 0 10 5 0 0 5"
     members = "".join(
         f'<core:cityObjectMember><bldg:Building gml:id="b{n}">{attribute}'
-        f"<bldg:lod0FootPrint><gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior>"
+        f"<{lod0}><gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior>"
         f"<gml:LinearRing><gml:posList>{ring}</gml:posList></gml:LinearRing></gml:exterior>"
-        f"</gml:Polygon></gml:surfaceMember></gml:MultiSurface></bldg:lod0FootPrint>"
+        f"</gml:Polygon></gml:surfaceMember></gml:MultiSurface></{lod0}>"
         f"</bldg:Building></core:cityObjectMember>"
-        for n, attribute in enumerate(
-            [
-                '<bldg:measuredHeight uom="m">12</bldg:measuredHeight>',
-                "<bldg:storeysAboveGround>2</bldg:storeysAboveGround>",
-                "",
-            ]
-        )
+        for n, attribute in enumerate(attributes)
     )
-    document = citygml([], srs="EPSG:25832", others=0).replace(
+    return citygml([], version=version, srs="EPSG:25832", others=0).replace(
         "</core:CityModel>", members + "</core:CityModel>"
     )
-    result = imported(write(tmp_path / "lod0.gml", document), catalogue)
-    heights = [b.faces.planes[0, 2] - b.base for b in result.district.buildings]
-    assert heights == [12.0, 6.0, 9.0] and result.district.missing_heights == 1
-    footprint = result.district.buildings[0].faces.polygons[0]
-    assert shapely.area(footprint) == pytest.approx(200.0)
+
+
+def test_a_footprint_only_building_stands_as_high_as_its_measured_height(tmp_path, catalogue):
+    """LoD0: the footprint at its ground height, raised to measuredHeight (CityGML 3.0: height),
+    else storeys × storey, else the default height (counted as missing)."""
+    two = _footprints(
+        "2.0",
+        "bldg:lod0FootPrint",
+        [
+            '<bldg:measuredHeight uom="m">12</bldg:measuredHeight>',
+            "<bldg:storeysAboveGround>2</bldg:storeysAboveGround>",
+            "",
+        ],
+    )
+    three = _footprints(
+        "3.0",
+        "core:lod0MultiSurface",
+        [
+            "<con:height><con:Height><con:highReference>highestRoofEdge</con:highReference>"
+            "<con:lowReference>lowestGroundPoint</con:lowReference><con:status>measured"
+            '</con:status><con:value uom="m">15</con:value></con:Height></con:height>'
+        ],
+    )
+    for document, expected, missing in ((two, [12.0, 6.0, 9.0], 1), (three, [15.0], 0)):
+        result = imported(write(tmp_path / "lod0.gml", document), catalogue)
+        heights = [b.faces.planes[0, 2] - b.base for b in result.district.buildings]
+        assert heights == expected and result.district.missing_heights == missing
+        assert result.district.buildings[0].base == 5.0
+        assert shapely.area(result.district.buildings[0].faces.polygons[0]) == pytest.approx(200)
