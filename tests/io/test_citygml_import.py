@@ -16,7 +16,7 @@ from game.cli import main
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.indicators.base import tables
-from game.io.citygml_import import _objects, block_of, crs_of
+from game.io.citygml_import import _choose, _objects, block_of, crs_of
 from game.io.level_import import ImportOptions, import_level
 
 SOURCE = from_cityjson(DENHAAG)
@@ -220,6 +220,22 @@ def test_the_given_crs_overrides_an_adv_urn_in_the_file(tmp_path, catalogue, den
 )
 def test_function_and_usage_codes_pick_the_block(codes, block):
     assert block_of(codes) == block
+
+
+@pytest.mark.parametrize(
+    ("lods", "voxel", "chosen"),
+    [
+        ({1, 2}, 1.0, 2),
+        ({1, 2}, 3.0, 1),
+        ({2}, 3.0, 2),
+        ({0, 2}, 1.0, 2),
+        ({0}, 1.0, 0),
+        ({3}, 1.0, 3),
+    ],
+)
+def test_the_lod_is_chosen_as_for_cityjson(lods, voxel, chosen):
+    """The most detailed LoD up to 2 at voxels up to 2 m, LoD1 blocks above; LoD3 only alone."""
+    assert _choose(lods, voxel) == chosen
 
 
 def _footprints(version: str, lod0: str, attributes: list[str]) -> str:
