@@ -11,6 +11,7 @@ from lxml import etree
 from sample_data import DENHAAG, TEST_DATA
 
 from game.cli import main
+from game.core.indicators.base import tables
 from game.io.level_import import ImportOptions, import_level
 
 SCHEMAS = TEST_DATA / "citygml-2.0-xsd"
@@ -18,6 +19,8 @@ BUILDING_XSD = SCHEMAS / "schemas.opengis.net" / "citygml" / "building" / "2.0" 
 OPS = [
     {"op": "box", "from": [20, 30, 1], "to": [29, 34, 9], "block": "housing"},
     {"op": "box", "from": [40, 30, 1], "to": [45, 39, 4], "block": "office"},
+    # a 3 m wing beside the 9 m housing block: one building of two height steps
+    {"op": "box", "from": [30, 30, 1], "to": [33, 34, 3], "block": "housing"},
 ]
 
 
@@ -64,7 +67,9 @@ def test_the_citygml_export_is_valid_citygml_2(exported):
     root = document.getroot()
     assert root.tag == "{http://www.opengis.net/citygml/2.0}CityModel"
     bldg = "{http://www.opengis.net/citygml/building/2.0}"
-    assert len(root.findall(f".//{bldg}Building/{bldg}lod1Solid")) == 2
+    assert len(root.findall(f".//{bldg}Building/{bldg}lod1Solid")) == 1  # the office
+    parts = root.findall(f".//{bldg}Building/{bldg}consistsOfBuildingPart/{bldg}BuildingPart")
+    assert sorted(float(p.find(f"{bldg}measuredHeight").text) for p in parts) == [3.0, 9.0]
     # the schema is really checked: the same file with a building's attributes out of order fails
     building = root.find(f".//{bldg}Building")
     building.append(building.find(f"{bldg}function"))
@@ -77,15 +82,16 @@ def test_the_citygml_export_reads_back_as_the_same_buildings_in_the_same_place(e
     assert result.doc.georeference.epsg == 7415 and result.raster.buildings == 2
     found = {b.block: b for b in result.district.buildings}
     assert set(found) == {"housing", "office"}
-    for block, (op, height) in zip(("housing", "office"), ((OPS[0], 9.0), (OPS[1], 4.0))):
+    for block, ops, heights in (("housing", OPS[::2], {9.0, 3.0}), ("office", OPS[1:2], {4.0})):
         building = found[block]
-        top = building.faces.planes[:, 2].max()
-        assert top - building.base == pytest.approx(height)
+        tops = building.faces.planes[:, 2] - building.base
+        assert set(np.round(tops[tops > 0], 6)) == heights  # the wing keeps its own height
         assert building.base == pytest.approx(origin[2] + 1)  # on the ground layer
         footprint = shapely.union_all(building.faces.polygons)
-        (i0, j0, _), (i1, j1, _) = op["from"], op["to"]
-        assert footprint.area == pytest.approx((i1 - i0 + 1) * (j1 - j0 + 1))
-        assert np.allclose(
-            footprint.bounds,
-            (origin[0] + i0, origin[1] + j0, origin[0] + i1 + 1, origin[1] + j1 + 1),
-        )
+        boxes = [
+            shapely.box(origin[0] + i0, origin[1] + j0, origin[0] + i1 + 1, origin[1] + j1 + 1)
+            for (i0, j0, _), (i1, j1, _) in ((op["from"], op["to"]) for op in ops)
+        ]
+        assert footprint.symmetric_difference(shapely.union_all(boxes)).area < 1e-6
+    wing_and_tower = tables(catalogue).building[result.raster.grid].sum(axis=2)
+    assert np.bincount(wing_and_tower.ravel())[[3, 4, 9]].tolist() == [4 * 5, 6 * 10, 10 * 5]

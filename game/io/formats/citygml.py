@@ -4,8 +4,9 @@ reads only CityGML.
 Each building is a `bldg:Building` with its ALKIS function code (the codes German state-survey
 tiles use, which `citygml_import` maps back to the same blocks), `measuredHeight`,
 `storeysAboveGround` and an LoD1 solid: the footprint extruded from the ground it stands on to
-its height, in the level's projected CRS. A building whose footprint falls apart into pieces is
-one `BuildingPart` per piece. The element order is the one the CityGML 2.0 schema prescribes
+its height, in the level's projected CRS. A building of several height steps (a wing beside a
+tower, `design_features.Part`) is one `BuildingPart` per step, each from its own base to its
+own top, so the wing keeps its height. The element order is the one the CityGML 2.0 schema prescribes
 (tests/io/test_citygml_export.py validates against it). Spaces (lawns, squares) are left out:
 CityGML's land-use and vegetation modules would need a different export. lxml and shapely
 (the `[gis]` extra) are imported when a design is exported, so the format table loads without
@@ -82,6 +83,22 @@ def _lod1_solid(parent, polygon, bottom: float, top: float, srs: str) -> None:
             _surface(shell, [[(ax, ay, bottom), (bx, by, bottom), (bx, by, top), (ax, ay, top)]])
 
 
+def _polygons(footprint) -> list:
+    import shapely
+
+    return [g for g in shapely.get_parts(footprint) if g.geom_type == "Polygon"]
+
+
+def _attributes(parent, function: str | None, height_m: float, floors: int) -> None:
+    """ALKIS function, measured height and storeys, in the order the schema wants them."""
+    from lxml import etree
+
+    if function is not None:
+        etree.SubElement(parent, _q(BLDG, "function")).text = f"31001_{function}"
+    etree.SubElement(parent, _q(BLDG, "measuredHeight"), uom="m").text = f"{height_m:g}"
+    etree.SubElement(parent, _q(BLDG, "storeysAboveGround")).text = str(floors)
+
+
 def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str, bytes]:
     require_gis()
     import shapely
@@ -113,20 +130,17 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     for n, p in enumerate(buildings, start=1):
         member = etree.SubElement(model, _q(CORE, "cityObjectMember"))
         building = etree.SubElement(member, _q(BLDG, "Building"), {_q(GML, "id"): f"quartier-{n}"})
-        etree.SubElement(
-            building, _q(BLDG, "function")
-        ).text = f"31001_{FUNCTIONS.get(p.block, FUNCTIONS['housing'])}"
-        etree.SubElement(building, _q(BLDG, "measuredHeight"), uom="m").text = f"{p.height_m:g}"
-        etree.SubElement(building, _q(BLDG, "storeysAboveGround")).text = str(p.floors)
-        pieces = [g for g in shapely.get_parts(p.footprint) if g.geom_type == "Polygon"]
-        if len(pieces) == 1:
-            _lod1_solid(building, pieces[0], p.base_m, p.base_m + p.height_m, srs)
+        _attributes(building, FUNCTIONS.get(p.block, FUNCTIONS["housing"]), p.height_m, p.floors)
+        steps = [(g, part) for part in p.parts for g in _polygons(part.footprint)]
+        if len(steps) == 1:
+            _lod1_solid(building, steps[0][0], p.base_m, p.base_m + p.height_m, srs)
             continue
-        for k, piece in enumerate(pieces, start=1):
-            part = etree.SubElement(
+        for k, (polygon, part) in enumerate(steps, start=1):
+            piece = etree.SubElement(
                 etree.SubElement(building, _q(BLDG, "consistsOfBuildingPart")),
                 _q(BLDG, "BuildingPart"),
                 {_q(GML, "id"): f"quartier-{n}-{k}"},
             )
-            _lod1_solid(part, piece, p.base_m, p.base_m + p.height_m, srs)
+            _attributes(piece, None, part.height_m, part.floors)
+            _lod1_solid(piece, polygon, part.base_m, part.base_m + part.height_m, srs)
     return {name: etree.tostring(model, xml_declaration=True, encoding="UTF-8", pretty_print=True)}
