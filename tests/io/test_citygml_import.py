@@ -68,9 +68,15 @@ def test_a_citygml_2_lod2_file_keeps_footprint_volume_and_place_of_every_buildin
 
 
 def test_citygml_3_namespaces_are_read_like_2(tmp_path, catalogue, den_haag_level):
-    path = write(tmp_path / "denhaag.xml", citygml(SOURCE, version="3.0", bounded_by=True))
-    result = imported(path, catalogue)
+    appearance = (
+        '<app:appearanceMember xmlns:app="http://www.opengis.net/citygml/appearance/3.0">'
+        "<app:Appearance><app:theme>rgb</app:theme></app:Appearance></app:appearanceMember>"
+    )
+    document = citygml(SOURCE, version="3.0", bounded_by=True)
+    document = document.replace("</core:CityModel>", appearance + "</core:CityModel>")
+    result = imported(write(tmp_path / "denhaag.xml", document), catalogue)
     assert (result.raster.grid == den_haag_level.raster.grid).all()
+    assert result.district.skipped == {"GenericCityObject": 1}  # textures are no city object
 
 
 def test_a_gzipped_tile_is_read_whatever_its_name(tmp_path, catalogue, den_haag_level):
