@@ -231,7 +231,7 @@ def _gml(*names: str) -> list[str]:
     return [f"{{{ns}}}{name}" for ns in GML_NS for name in names]
 
 
-POLYGON_TAGS = _gml("Polygon")
+POLYGON_TAGS = _gml("Polygon", "Triangle", "Rectangle")  # TINs and rectangles are polygons too
 POSITION_TAGS = _gml("posList", "pos", "coordinates")
 COORDINATE_TAGS = set(_gml("coordinates"))  # GML 2: x,y,z tuples with commas
 EXTERIOR_TAGS = set(_gml("exterior", "outerBoundaryIs"))

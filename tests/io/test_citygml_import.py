@@ -281,7 +281,12 @@ def test_a_footprint_only_building_stands_as_high_as_its_measured_height(tmp_pat
             '</con:status><con:value uom="m">15</con:value></con:Height></con:height>'
         ],
     )
-    for document, expected, missing in ((two, [12.0, 6.0, 9.0], 1), (three, [15.0], 0)):
+    rectangles = two.replace("gml:Polygon>", "gml:Rectangle>")  # gml:Rectangle: 5 positions
+    for document, expected, missing in (
+        (two, [12.0, 6.0, 9.0], 1),
+        (three, [15.0], 0),
+        (rectangles, [12.0, 6.0, 9.0], 1),
+    ):
         result = imported(write(tmp_path / "lod0.gml", document), catalogue)
         heights = [b.faces.planes[0, 2] - b.base for b in result.district.buildings]
         assert heights == expected and result.district.missing_heights == missing
