@@ -1,4 +1,5 @@
-"""`quartier level import`: a GeoJSON, CityJSON, CityGML or OpenStreetMap file (or several CityGML tiles) becomes a georeferenced level.
+"""`quartier level import`: a GeoJSON, CityJSON, CityGML or OpenStreetMap file (or several
+CityGML tiles) becomes a georeferenced level.
 
 Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
 editable zone from a polygon file, and encodes the level. Every check runs before anything
