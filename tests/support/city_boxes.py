@@ -10,8 +10,9 @@ from pathlib import Path
 SCALE = 0.001
 
 
-def box_solid(x0, y0, x1, y1, base, height, add):
+def box_solid(box, add):
     """Six outward-facing faces of a box, as CityJSON vertex indices from `add(x, y, z)`."""
+    x0, y0, x1, y1, base, height = box
     lo = [add(x, y, base) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
     hi = [add(x, y, base + height) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
     walls = [[[lo[k], lo[(k + 1) % 4], hi[(k + 1) % 4], hi[k]]] for k in range(4)]
@@ -30,7 +31,7 @@ def cityjson_boxes(boxes, reference_system="https://www.opengis.net/def/crs/EPSG
     objects = {
         f"box-{n}": {
             "type": "Building",
-            "geometry": [{"type": "Solid", "lod": "1", "boundaries": box_solid(*b, add)}],
+            "geometry": [{"type": "Solid", "lod": "1", "boundaries": box_solid(b, add)}],
         }
         for n, b in enumerate(boxes)
     }
