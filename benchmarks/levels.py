@@ -167,7 +167,8 @@ def terrain() -> None:
     flat = ImportOptions(voxel=1.0, bbox=bbox, licence="benchmark")
     result = import_level(BERLIN, flat, catalogue)
     frame, shape = result.raster.frame, result.raster.grid.shape
-    extent = (frame.origin[0], frame.origin[1], *frame.to_world(shape[0], shape[1]))
+    x1, y1 = frame.to_world(np.array(shape[0]), np.array(shape[1]))
+    extent = (frame.origin[0], frame.origin[1], float(x1), float(y1))
     with tempfile.TemporaryDirectory() as folder:
         dem = Path(folder) / "dgm5.tif"
         _slope_geotiff(dem, extent, frame.epsg)

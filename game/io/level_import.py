@@ -31,6 +31,7 @@ from game.io.georef import (
     Frame,
     SourceCrs,
     check_plausible,
+    crs_label,
     epsg_code,
     level_crs,
     looks_geographic,
@@ -256,10 +257,18 @@ def _import_osm(
 def _bbox_extent(
     options: ImportOptions, src: CRS, project
 ) -> tuple[float, float, float, float] | None:
-    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right."""
+    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right.
+
+    A bbox in degrees for a source in metres (or the other way round) selected nothing and
+    ended in "Nothing to import"; it is refused naming the source's CRS instead.
+    """
     if not options.bbox:
         return None
-    box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
+    bbox = parse_bbox(options.bbox)
+    if looks_geographic(bbox) != bool(src.is_geographic):
+        key = "error.import_bbox_degrees" if src.is_geographic else "error.import_bbox_metres"
+        raise QuartierError(key, bbox=options.bbox, crs=crs_label(src))
+    box = shapely.segmentize(shapely.box(*bbox), _segment(src))
     x0, y0, x1, y1 = shapely.transform(box, project).bounds
     return x0, y0, x1, y1
 

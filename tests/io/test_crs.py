@@ -156,3 +156,18 @@ def test_a_file_crs_quartier_cannot_read_is_overridden_by_crs(tmp_path):
 )
 def test_names_of_epsg_codes_are_understood(name, epsg):
     assert parse_crs(name).to_epsg() == epsg
+
+
+def test_a_bbox_in_the_wrong_crs_is_refused_naming_the_source_crs(tmp_path, quartier_home, capsys):
+    """Before, it selected nothing and the import said only "Nothing to import"."""
+    code, out = run(write_boxes(tmp_path / "b.city.json", BOXES), "--bbox", "7.70,49.40,7.80,49.50")
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists() and "EPSG:25832" in err
+    assert "looks like longitude/latitude, but the source counts in metres" in err
+
+
+def test_a_metre_bbox_for_a_lon_lat_source_is_refused(tmp_path, quartier_home, capsys):
+    code, _ = run(
+        geojson_squares(tmp_path / "a.geojson"), "--bbox", "400000,5480000,400100,5480100"
+    )
+    assert code == 1 and "the source counts in longitude/latitude" in capsys.readouterr().err
