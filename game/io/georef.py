@@ -132,24 +132,24 @@ def check_plausible(source: SourceCrs, extent: tuple[float, float, float, float]
     except ProjError:
         lon, lat = np.full(4, np.inf), np.full(4, np.inf)
     lon, lat = np.asarray(lon), np.asarray(lat)
-    if area is None and np.isfinite(lon).all() and np.isfinite(lat).all():
+    finite = bool(np.isfinite(lon).all() and np.isfinite(lat).all())
+    if finite and (area is None or _within(lon, lat, area.bounds)):
         return
-    west, south, east, north = area.bounds if area else (0.0, 0.0, 0.0, 0.0)
+    raise QuartierError(
+        "error.import_crs_outside",
+        crs=label,
+        area=area.name.rstrip(".") if area else "?",
+        where=f"{float(lat[0]):.1f}°, {float(lon[0]):.1f}°" if finite else "?",
+    )
+
+
+def _within(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float, float]) -> bool:
+    """Inside an area of use (west, south, east, north), widened by `AREA_MARGIN_DEG`; an area
+    across the antimeridian (west > east) is checked by latitude only."""
+    west, south, east, north = bounds
     m = AREA_MARGIN_DEG
-    lon_ok = west > east or ((lon >= west - m) & (lon <= east + m)).all()
-    lat_ok = ((lat >= south - m) & (lat <= north + m)).all()
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all() and lon_ok and lat_ok):
-        where = (
-            f"{float(lat[0]):.1f}° N, {float(lon[0]):.1f}° E"
-            if np.isfinite(lon[0]) and np.isfinite(lat[0])
-            else "?"
-        )
-        raise QuartierError(
-            "error.import_crs_outside",
-            crs=label,
-            area=area.name if area else "?",
-            where=where,
-        )
+    lon_ok = west > east or bool(((lon >= west - m) & (lon <= east + m)).all())
+    return lon_ok and bool(((lat >= south - m) & (lat <= north + m)).all())
 
 
 def utm_zone(lon: float, lat: float) -> CRS:

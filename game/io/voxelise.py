@@ -322,12 +322,12 @@ def voxelise(
     painted = _paint_ground(top, district.areas, origin, voxel, catalogue)
     if not len(placed) and not painted:
         raise QuartierError("error.import_empty")
-    terrain_ = _ground(district, stands, placed, extent, voxel, shape2, dem)
-    if terrain_ is None:
+    hill = _ground(district, stands, placed, extent, voxel, shape2, dem)
+    if hill is None:
         floor = np.zeros(shape2, np.int64)
         bottom = min((district.buildings[n].base for n in placed.tolist()), default=0.0)
     else:
-        ground, bases = terrain_
+        ground, bases = hill
         bottom = float(min(ground.min(), bases[placed].min(initial=np.inf)))
         floor = _round((ground - bottom) / voxel)
         lift = _round((bases - bottom) / voxel)[stands.building]
