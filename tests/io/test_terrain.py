@@ -278,3 +278,16 @@ def test_the_import_message_tells_how_much_the_ground_rises(tmp_path, capsys):
     assert main(["level", "import", str(source), "--out", str(out), "--licence", "t"]) == 0
     said = capsys.readouterr().out
     assert "ground rises" in said and "EPSG:25832, the system the file names" in said
+
+
+def test_a_ground_too_steep_for_the_level_height_asks_for_bigger_voxels(tmp_path, capsys):
+    x, y = np.meshgrid(X0 - 10 + np.arange(0, 321, 10.0), Y0 - 10 + np.arange(0, 221, 10.0))
+    rows = np.column_stack([x.ravel(), y.ravel(), (300 + 150 * (x - X0) / 300).ravel()])
+    dem = tmp_path / "steep.xyz"
+    dem.write_text("\n".join(" ".join(map(str, row)) for row in rows))
+    source = write_footprints(tmp_path / "houses.geojson")
+    out = tmp_path / "steep.level.json"
+    code = main(
+        ["level", "import", str(source), "--out", str(out), "--dem", str(dem), "--licence", "t"]
+    )
+    assert code == 1 and "--voxel-size 1.5" in capsys.readouterr().err and not out.exists()
