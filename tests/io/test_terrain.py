@@ -187,10 +187,11 @@ def write_geotiff(path, step=5.0, epsg=25832):
     return path
 
 
-def write_xyz(path, step=2.0):
+def write_xyz(path, step=2.0, sep=" "):
     x, y = np.meshgrid(X0 - 10 + np.arange(0, 321, step), Y0 - 10 + np.arange(0, 221, step))
     rows = np.column_stack([x.ravel(), y.ravel(), dem_height(x, y).ravel()])
-    path.write_text("x y z\n" + "\n".join(f"{a:.1f} {b:.1f} {c:.3f}" for a, b, c in rows) + "\n")
+    lines = (sep.join((f"{a:.1f}", f"{b:.1f}", f"{c:.3f}")) for a, b, c in rows)
+    path.write_text(sep.join("xyz") + "\n" + "\n".join(lines) + "\n")
     return path
 
 
@@ -246,8 +247,9 @@ def test_a_geotiff_dem_carries_footprints_without_base_heights_onto_the_ground(t
     check_on_dem(result, found)
 
 
-def test_an_xyz_grid_dem_is_in_the_sources_crs(tmp_path):
-    dem = write_xyz(tmp_path / "dgm1.xyz")
+@pytest.mark.parametrize("sep", [" ", ";"])
+def test_an_xyz_grid_dem_is_in_the_sources_crs(tmp_path, sep):
+    dem = write_xyz(tmp_path / "dgm1.xyz", sep=sep)
     result, found = imported(write_footprints(tmp_path / "houses.geojson"), dem=dem, voxel=2.0)
     assert result.raster.frame.epsg == 25832
     check_on_dem(result, found)
