@@ -58,8 +58,9 @@ class Dem:
     def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Bilinear heights at points of the DEM's CRS; beyond its edge the edge's height holds.
 
-        Columns over a gap (no data) take the median of the heights found, so a hole in a
-        survey tile is level ground, not a pit to the level's floor.
+        Pixels without data (NaN) drop out of the weighting, so a point beside a gap takes its
+        valid neighbours; a point with none takes the median of the heights found, so a hole
+        in a survey tile is level ground, not a pit to the level's floor.
         """
         rows, cols = self.heights.shape
         c = np.clip((np.asarray(x, float) - self.x0) / self.dx, 0, cols - 1)
@@ -69,12 +70,14 @@ class Dem:
         c1, r1 = np.minimum(c0 + 1, cols - 1), np.minimum(r0 + 1, rows - 1)
         fc, fr = c - c0, r - r0
         h = self.heights
-        z = (h[r0, c0] * (1 - fc) + h[r0, c1] * fc) * (1 - fr) + (
-            h[r1, c0] * (1 - fc) + h[r1, c1] * fc
-        ) * fr
-        found = np.isfinite(z)
+        values = np.stack([h[r0, c0], h[r0, c1], h[r1, c0], h[r1, c1]])
+        weights = np.stack([(1 - fc) * (1 - fr), fc * (1 - fr), (1 - fc) * fr, fc * fr])
+        weights = np.where(np.isfinite(values), weights, 0.0)
+        total = weights.sum(axis=0)
+        found = total > 1e-9
         if not found.any():
             raise QuartierError("error.import_dem_empty")
+        z = (np.nan_to_num(values) * weights).sum(axis=0) / np.where(found, total, 1.0)
         return np.where(found, z, np.median(z[found]))
 
     def sampler(self, level: CRS, source: CRS) -> Sampler:

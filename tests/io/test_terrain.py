@@ -293,3 +293,28 @@ def test_a_ground_too_steep_for_the_level_height_asks_for_bigger_voxels(tmp_path
         ["level", "import", str(source), "--out", str(out), "--dem", str(dem), "--licence", "t"]
     )
     assert code == 1 and "--voxel-size 1.5" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_geotiff_with_pixel_is_point_and_nodata_is_read_by_its_tags(tmp_path):
+    """Tie point on the first pixel's centre (GeoTIFF RasterPixelIsPoint); GDAL's no-data value
+    (tag 42113) drops out: beside it the valid neighbours count, over it the median found."""
+    heights = np.array([[10, 11, 12], [13, -9999, 15], [16, 17, 18]], np.float32)
+    keys = (1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 2, 3072, 0, 1, 25832)
+    path = tmp_path / "point.tif"
+    tifffile.imwrite(
+        path,
+        heights,
+        extratags=[
+            (33550, "d", 3, (2.0, 2.0, 0.0), False),
+            (33922, "d", 6, (0.0, 0.0, 0.0, X0, Y0, 0.0), False),
+            (34735, "H", len(keys), keys, False),
+            (42113, "s", 0, "-9999", False),
+        ],
+    )
+    dem = read_dem(path)
+    assert (dem.x0, dem.y0, dem.dx, dem.dy) == (X0, Y0, 2.0, -2.0)
+    assert dem.sample(np.array([X0, X0 + 4]), np.array([Y0, Y0 - 4])).tolist() == [10, 18]
+    beside = dem.sample(np.array([X0 + 1]), np.array([Y0 - 1]))[0]
+    assert beside == pytest.approx((10 + 11 + 13) / 3)
+    over = dem.sample(np.array([X0, X0 + 2, X0 + 4]), np.array([Y0 - 2] * 3))
+    assert over.tolist() == pytest.approx([13, 14, 15])
