@@ -1,7 +1,9 @@
 """`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
 
-Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
-editable zone from a polygon file, and encodes the level. Every check runs before anything
+Reads the source, settles the CRS (the file's or `--crs`, checked against the data; the
+level's from `--target-crs`, the source's or UTM), projects, voxelises on the ground (flat,
+the buildings' bases or `--dem`), cuts the editable zone from a polygon file, and encodes
+the level. Every check runs before anything
 is written; the caller writes the returned document.
 """
 
