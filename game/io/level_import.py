@@ -225,7 +225,10 @@ def _level_crs(
         check_plausible(src, sample)
     x0, y0, x1, y1 = sample or (0.0, 0.0, 0.0, 0.0)
     lon_lat = _projector(src.crs, WGS84)(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))[0]
-    target = parse_crs(options.target_crs) if options.target_crs else None
+    try:
+        target = parse_crs(options.target_crs) if options.target_crs else None
+    except QuartierError:
+        raise QuartierError("error.import_target_crs_unknown", crs=options.target_crs) from None
     return level_crs(src.crs, target, (float(lon_lat[0]), float(lon_lat[1])))
 
 

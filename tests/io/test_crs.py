@@ -171,3 +171,8 @@ def test_a_metre_bbox_for_a_lon_lat_source_is_refused(tmp_path, quartier_home, c
         geojson_squares(tmp_path / "a.geojson"), "--bbox", "400000,5480000,400100,5480100"
     )
     assert code == 1 and "the source counts in longitude/latitude" in capsys.readouterr().err
+
+
+def test_an_unknown_target_crs_names_the_option_to_fix(tmp_path, quartier_home, capsys):
+    code, _ = run(geojson_squares(tmp_path / "a.geojson"), "--target-crs", "EPSG:999999")
+    assert code == 1 and "--target-crs" in capsys.readouterr().err
