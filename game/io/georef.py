@@ -22,7 +22,9 @@ from game.core.errors import QuartierError
 from game.core.level import Georeference
 
 WGS84 = CRS.from_epsg(4326)
-_EPSG_IN_TEXT = re.compile(r"EPSG(?:/0/|::|:|:[\d.]+:)(\d+)$", re.IGNORECASE)
+# The first EPSG code in a name: of a compound CRS (`urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::
+# 7837`, `EPSG:25832+7837`) the horizontal one, which places the data; heights stay as given.
+_EPSG_IN_TEXT = re.compile(r"EPSG(?:/0/|::|:[\d.]+:|:)(\d+)", re.IGNORECASE)
 # The German surveys' (AdV) CRS names, as in ALKIS and state CityGML: the horizontal part
 # decides; a height suffix (`*DE_DHHN2016_NH`, `*DE_DHHN92_NH`) leaves heights as they are.
 ADV_CRS = {
@@ -41,7 +43,8 @@ MAX_SCALE_ERROR = 0.01  # a level's CRS may stretch lengths by at most 1 %
 
 
 def parse_crs(value: str) -> CRS:
-    """`EPSG:N`, `N`, an OGC URL or URN naming an EPSG code, an AdV URN, or anything pyproj reads."""
+    """`EPSG:N`, `N`, an OGC URL or URN naming an EPSG code (the first, horizontal one of a
+    compound CRS), an AdV URN, or anything else pyproj reads."""
     value = value.strip()
     adv = _ADV.match(value)
     if adv and adv.group(1).upper() in ADV_CRS:

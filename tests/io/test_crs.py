@@ -152,6 +152,10 @@ def test_a_file_crs_quartier_cannot_read_is_overridden_by_crs(tmp_path):
         ("urn:adv:crs:DE_DHDN_3GK2", 31466),
         ("urn:adv:crs:DE_DHDN_3GK3*DE_DHHN92_NH", 31467),
         ("URN:ADV:CRS:DE_DHDN_3GK4", 31468),
+        ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832),
+        ("urn:ogc:def:crs,crs:EPSG:6.12:25833,crs:EPSG:6.12:5783", 25833),
+        ("EPSG:25832+7837", 25832),
+        ("EPSG:7415", 7415),
     ],
 )
 def test_names_of_epsg_codes_are_understood(name, epsg):
