@@ -114,11 +114,6 @@ def _level_grid(path):
     return doc, Level(doc, default_catalogue())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design_features puts every export on the lowest ground (origin z + 1 voxel); the "
-    "'exports' branch takes each building's base from its lowest voxel",
-)
 @pytest.mark.parametrize("fmt", ["geojson", "cityjson"])
 def test_a_new_building_uphill_exports_its_real_base_height(tmp_path, quartier_home, fmt):
     boxes = slope_boxes(30.0, 300.0, rows=1)
