@@ -13,6 +13,8 @@ interleaved; each column is the median. Target (#15): an import within 5× of it
 A second table imports a CityGML tile the script generates (50 MB; `--quick` 1 MB) beside
 lxml's iterparse over it, each in a child process that reports its own peak memory (< 1 GB). Delft is 524 m wide, 12 m more than a level at 1 m, so at 1 m it is cut to
 510 m with --bbox.
+A second table imports Berlin's footprints flat and on a generated GeoTIFF DEM (`--dem`, a
+30 m rise), interleaved: what the ground model costs beside the import itself.
 """
 
 import gc
@@ -25,7 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import osmium
+import tifffile
 from lxml import etree
 from mode import pick
 from table import print_table
@@ -311,9 +315,63 @@ def citygml_rows() -> None:
         )
 
 
+def _slope_geotiff(path: Path, extent: tuple[float, float, float, float], epsg: int) -> None:
+    """A 5 m GeoTIFF DEM over `extent` rising 30 m from west to east, as a survey's DGM5."""
+    x0, y0, x1, y1 = extent
+    cols, rows = int((x1 - x0) / 5) + 2, int((y1 - y0) / 5) + 2
+    heights = np.tile(30 + 30 * np.arange(cols, dtype=np.float32) / cols, (rows, 1))
+    keys = (1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, epsg)
+    tifffile.imwrite(
+        path,
+        heights,
+        extratags=[
+            (33550, "d", 3, (5.0, 5.0, 0.0), False),
+            (33922, "d", 6, (0.0, 0.0, 0.0, x0 - 5, y1 + 5, 0.0), False),
+            (34735, "H", len(keys), keys, False),
+        ],
+    )
+
+
+def terrain() -> None:
+    """The same import flat and on a GeoTIFF DEM (Berlin's footprints, 1 m), interleaved."""
+    catalogue = default_catalogue()
+    bbox, area = pick(
+        ("13.3720,52.5060,13.3790,52.5100", "480×450 m"),
+        ("13.3740,52.5070,13.3770,52.5090", "200×220 m"),
+    )
+    flat = ImportOptions(voxel=1.0, bbox=bbox, licence="benchmark")
+    result = import_level(BERLIN, flat, catalogue)
+    frame, shape = result.raster.frame, result.raster.grid.shape
+    x1, y1 = frame.to_world(np.array(shape[0]), np.array(shape[1]))
+    extent = (frame.origin[0], frame.origin[1], float(x1), float(y1))
+    with tempfile.TemporaryDirectory() as folder:
+        dem = Path(folder) / "dgm5.tif"
+        _slope_geotiff(dem, extent, frame.epsg)
+        hill = ImportOptions(**{**flat.__dict__, "dem": dem})
+        hilly = import_level(BERLIN, hill, catalogue)
+        times: list[list[float]] = [[], []]
+        for _ in range(REPEATS):
+            times[0].append(_timed(import_level, BERLIN, flat, catalogue))
+            times[1].append(_timed(import_level, BERLIN, hill, catalogue))
+    plain, dem_time = map(statistics.median, times)
+    print_table(
+        (f"import (Berlin, 1 m, {area})", "level size", "import", "÷ flat"),
+        [
+            ("flat", "×".join(map(str, shape)), _ms(plain), "1.0×"),
+            (
+                "on a 5 m GeoTIFF DEM, 30 m rise",
+                "×".join(map(str, hilly.raster.grid.shape)),
+                _ms(dem_time),
+                f"{dem_time / plain:.1f}×",
+            ),
+        ],
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == [CITYGML_CHILD]:
         _citygml_child(sys.argv[2], Path(sys.argv[3]))
     else:
         main()
         citygml_rows()
+        terrain()

@@ -89,6 +89,8 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
         licence=args.licence,
         storey_m=args.storey_height,
         settings=args.settings,
+        target_crs=args.target_crs,
+        dem=args.dem,
     )
     result = import_level(args.source, options, default_catalogue())
     write_atomic(
@@ -106,6 +108,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
             epsg=result.raster.frame.epsg,
         )
     )
+    _report_crs_and_ground(result, lang)
     district = result.district
     if district.missing_heights:
         _out(
@@ -125,6 +128,24 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
             )
         )
     return 0
+
+
+def _report_crs_and_ground(result, lang: Language) -> None:
+    """Which CRS the source was read in and where that came from; the ground's rise, if any."""
+    from game.io.georef import crs_label
+
+    if result.crs is not None:
+        _out(
+            text(
+                lang,
+                f"cli.level.crs_{result.crs.origin}",
+                source=crs_label(result.crs.crs),
+                named=result.crs.named or "",
+                epsg=result.raster.frame.epsg,
+            )
+        )
+    if result.raster.relief:
+        _out(text(lang, "cli.level.terrain", relief=f"{result.raster.relief:g}"))
 
 
 def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
@@ -515,6 +536,8 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     )
     p.add_argument("--bbox", metavar="MINX,MINY,MAXX,MAXY", help=t("cli.help.import_bbox"))
     p.add_argument("--crs", metavar="EPSG:N", help=t("cli.help.import_crs"))
+    p.add_argument("--target-crs", metavar="EPSG:N", help=t("cli.help.import_target_crs"))
+    p.add_argument("--dem", type=Path, metavar="DEM.tif|DEM.xyz", help=t("cli.help.import_dem"))
     p.add_argument("--zone", type=Path, metavar="ZONE.geojson", help=t("cli.help.import_zone"))
     p.add_argument("--id")
     p.add_argument("--title-de")

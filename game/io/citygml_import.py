@@ -26,7 +26,6 @@ from pyproj import CRS
 from game.core.errors import QuartierError
 from game.io.cityjson_import import BEST_DETAIL_UP_TO_M, _Rings
 from game.io.features import Building, District, Faces
-from game.io.georef import parse_crs
 
 SUFFIXES = (".gml", ".xml", ".gml.gz", ".xml.gz")
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
@@ -77,18 +76,6 @@ CITYGML_USE: list[tuple[range, str]] = [
     (range(1210, 1310), "office"),
     (range(1310, 1500), "workshop"),
 ]
-# ADV (German surveying authorities) names of CRSs, e.g. urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH:
-# only the horizontal part before `*` places the buildings.
-ADV_CRS = {
-    "ETRS89_UTM32": 25832,
-    "ETRS89_UTM33": 25833,
-    "DE_DHDN_3GK2": 31466,
-    "DE_DHDN_3GK3": 31467,
-    "DE_DHDN_3GK4": 31468,
-    "DE_DHDN_3GK5": 31469,
-    "ETRS89_LAT-LON": 4258,
-}
-_EPSG = re.compile(r"EPSG(?:/0/|::|:)(\d+)", re.IGNORECASE)
 
 
 def is_citygml(path: Path) -> bool:
@@ -135,16 +122,6 @@ def _open(path: Path) -> BinaryIO:
     return gzip.GzipFile(path, "rb") if gzipped else open(path, "rb")  # type: ignore[return-value]
 
 
-def crs_of(name: str) -> CRS:
-    """The CRS a `srsName` names: an ADV URN, a compound URN (its first, horizontal EPSG code) or
-    anything `parse_crs` reads."""
-    adv = name.strip().removeprefix("urn:adv:crs:").split("*")[0]
-    if adv in ADV_CRS:
-        return CRS.from_epsg(ADV_CRS[adv])
-    codes = _EPSG.findall(name)
-    return CRS.from_epsg(int(codes[0])) if codes else parse_crs(name)
-
-
 @dataclass
 class Tile:
     """What the start of a tile says: its CRS (if it names one) and a first corner (for UTM)."""
@@ -177,15 +154,6 @@ def peek(path: Path) -> Tile:
 
 def _unreadable(path: Path, exc: Exception) -> QuartierError:
     return QuartierError("error.import_citygml_unreadable", what=Path(path).name, reason=str(exc))
-
-
-def source_crs(tile: Tile, given: CRS | None) -> CRS:
-    """The CRS city staff give wins over the tile's own; without either there is no map."""
-    if given is not None:
-        return given
-    if tile.srs is None:
-        raise QuartierError("error.import_crs_missing", what="CityGML")
-    return crs_of(tile.srs)
 
 
 def block_of(codes: list[str]) -> str:

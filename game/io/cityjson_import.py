@@ -13,11 +13,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
 from game.core.errors import QuartierError
 from game.io.features import Area, Building, District, Faces, licence_in
-from game.io.georef import parse_crs
 
 VERSIONS = ("1.1", "2.0")
 SOLIDS = ("Solid", "MultiSolid", "CompositeSolid")
@@ -49,14 +47,23 @@ BEST_DETAIL_UP_TO_M = 2.0
 VERTICAL = 0.01  # |normal z| below this share of the normal: a wall, seen edge-on from above
 
 
-def source_crs(raw: dict, given: CRS | None) -> CRS:
-    """`metadata.referenceSystem`, else the CRS city staff gave; CityJSON has no default."""
+def crs_name(raw: dict) -> str | None:
+    """The CRS the file names in `metadata.referenceSystem`; CityJSON has no default."""
     named = (raw.get("metadata") or {}).get("referenceSystem")
-    if isinstance(named, str):
-        return parse_crs(named)
-    if given is None:
-        raise QuartierError("error.import_crs_missing", what="CityJSON")
-    return given
+    return named if isinstance(named, str) else None
+
+
+def extent(raw: dict) -> tuple[float, float, float, float]:
+    """The file's x/y extent in its own CRS: `geographicalExtent`, else the `transform`'s origin.
+
+    Only for telling whether a CRS fits the data (`georef.check_plausible`), so the vertices
+    are not read twice: the translation lies at or near the data in every file seen.
+    """
+    box = (raw.get("metadata") or {}).get("geographicalExtent")
+    if isinstance(box, list) and len(box) == 6 and all(isinstance(v, (int, float)) for v in box):
+        return float(box[0]), float(box[1]), float(box[3]), float(box[4])
+    x, y = (float(v) for v in raw["transform"]["translate"][:2])
+    return x, y, x, y
 
 
 def check(raw: dict, what: str) -> None:

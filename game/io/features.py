@@ -41,6 +41,9 @@ class Building:
     faces: Faces
     base: float
     bottom: float = 0.0  # metres above `base` (OSM min_height: a passage under the building)
+    # False when the source gives heights above the ground but not where the ground is
+    # (GeoJSON, OSM: `base` is 0): a DEM then puts the building on the ground under it.
+    base_known: bool = True
 
 
 @dataclass

@@ -150,15 +150,21 @@ def _is_building(tags: dict) -> bool:
     return _match(tags, AREA_BLOCKS) is None and "highway" not in tags
 
 
-def source_crs(raw: dict, given: CRS | None, sample: tuple[float, float] | None) -> CRS:
-    """The CRS of the coordinates: the legacy `crs` member, else --crs for projected-looking data, else WGS84."""
+def crs_name(raw: dict) -> str | None:
+    """The CRS named in the legacy (pre-RFC 7946) `crs` member, if any."""
     named = raw.get("crs", {}) if isinstance(raw.get("crs"), dict) else {}
     name = (
         named.get("properties", {}).get("name")
         if isinstance(named.get("properties"), dict)
         else None
     )
-    if isinstance(name, str):
+    return name if isinstance(name, str) else None
+
+
+def source_crs(raw: dict, given: CRS | None, sample: tuple[float, float] | None) -> CRS:
+    """The CRS of the coordinates: the legacy `crs` member, else --crs for projected-looking data, else WGS84."""
+    name = crs_name(raw)
+    if name is not None:
         return parse_crs(name)
     looks_geographic = sample is None or (abs(sample[0]) <= 180 and abs(sample[1]) <= 90)
     if looks_geographic:
@@ -166,6 +172,23 @@ def source_crs(raw: dict, given: CRS | None, sample: tuple[float, float] | None)
     if given is None:
         raise QuartierError("error.import_crs_missing", what="GeoJSON")
     return given
+
+
+def sample_extent(raw: Any, what: str) -> tuple[float, float, float, float] | None:
+    """The extent of the first coordinate pair of every feature: cheap, and enough to tell
+    whether a CRS fits the data (`georef.check_plausible`)."""
+    points = []
+    for feature in features(raw, what):
+        geometry = feature.get("geometry")
+        c = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        while isinstance(c, list) and c and isinstance(c[0], list):
+            c = c[0]
+        if isinstance(c, list) and len(c) >= 2 and all(isinstance(v, (int, float)) for v in c[:2]):
+            points.append(c[:2])
+    if not points:
+        return None
+    xy = np.asarray(points, float)
+    return (*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist())
 
 
 def features(raw: Any, what: str) -> list[dict]:
@@ -290,6 +313,7 @@ def read_tagged(
                     Faces.flat(shape, height),
                     0.0,
                     min(_bottom(tags, storey_m), height),
+                    base_known=False,
                 )
             )
         elif kind in POLYGONS and (area := _match(tags, AREA_BLOCKS)):

@@ -1,4 +1,4 @@
-"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium) and lxml, which only city staff's commands need.
+"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium), lxml and tifffile, which only city staff's commands need.
 
 A pupil's install (`pip install quartier`) leaves them out: together they are about 43 MB, a
 quarter of what the editor needs. The modules that use them (`georef`, `features`, the
@@ -7,18 +7,23 @@ themselves imported only where a GIS command starts, behind `require_gis()`, so 
 library is the message naming the extra, never a traceback.
 """
 
+import importlib.util
+
 from game.core.errors import QuartierError
 
 EXTRA = 'pip install "quartier[gis]"'
 
 
 def require_gis() -> None:
-    """Refuse with the install command when pyproj, shapely, osmium or lxml cannot be imported."""
+    """Refuse with the install command when a library of the extra cannot be imported."""
     try:
         import lxml  # noqa: F401
         import osmium  # noqa: F401
         import pyproj  # noqa: F401
         import shapely  # noqa: F401
+
+        if importlib.util.find_spec("tifffile") is None:  # 0.1 s to import: only `--dem` does
+            raise ImportError(name="tifffile")
     except ImportError as exc:
         raise QuartierError(
             "error.needs_gis", library=exc.name or "pyproj", command=EXTRA

@@ -1,8 +1,10 @@
 """`quartier level import`: a GeoJSON, CityJSON, CityGML or OpenStreetMap file (or several
 CityGML tiles) becomes a georeferenced level.
 
-Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
-editable zone from a polygon file, and encodes the level. Every check runs before anything
+Reads the source, settles the CRS (the file's or `--crs`, checked against the data; the
+level's from `--target-crs`, the source's or UTM), projects, voxelises on the ground (flat,
+the buildings' bases or `--dem`), cuts the editable zone from a polygon file, and encodes
+the level. Every check runs before anything
 is written; the caller writes the returned document.
 """
 
@@ -25,9 +27,21 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import citygml_import, cityjson_import, geojson_import, osm_import
+from game.io import citygml_import, cityjson_import, geojson_import, osm_import, terrain
 from game.io.features import District, licence_in
-from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
+from game.io.georef import (
+    WGS84,
+    Frame,
+    SourceCrs,
+    check_plausible,
+    crs_label,
+    epsg_code,
+    level_crs,
+    looks_geographic,
+    parse_crs,
+    source_crs,
+    transformer,
+)
 from game.io.storage import read_document
 from game.io.voxelise import Raster, voxelise
 
@@ -59,6 +73,8 @@ class ImportOptions:
     licence: str | None = None
     storey_m: float = 3.0
     settings: Path | None = None
+    target_crs: str | None = None
+    dem: Path | None = None
 
     @property
     def default_height_m(self) -> float:
@@ -71,6 +87,7 @@ class Imported:
     doc: LevelDocument
     raster: Raster
     district: District = field(repr=False)
+    crs: SourceCrs | None = None  # the source's CRS and where it came from, for the message
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
@@ -182,24 +199,45 @@ def _import(source: Path | list[Path], options: ImportOptions, catalogue: Catalo
     licence = options.licence or licence_in(raw) or licence_in(raw.get("metadata") or {})
     if not licence:
         raise QuartierError("error.import_no_licence", what=what)
-    given = parse_crs(options.crs) if options.crs else None
+    sample: tuple[float, float, float, float] | None
     if kind == "CityJSON":
         cityjson_import.check(raw, what)
-        src = cityjson_import.source_crs(raw, given)
-        lon_lat = tuple(raw["transform"]["translate"][:2])
+        src = source_crs(cityjson_import.crs_name(raw), options.crs, None, "CityJSON")
+        sample = cityjson_import.extent(raw)
     else:
-        lon_lat = geojson_import.sample_point(raw, what) or (0.0, 0.0)
-        src = geojson_import.source_crs(raw, given, lon_lat)
-    crs = level_crs(src, given, lon_lat)
-    project = _projector(src, crs)
-    extent = _bbox_extent(options, src, project)
+        sample = geojson_import.sample_extent(raw, what)
+        named = geojson_import.crs_name(raw)
+        default = WGS84 if sample is None or looks_geographic(sample) else None
+        src = source_crs(named, options.crs, default, "GeoJSON")
+    crs = _level_crs(src, sample, options)
+    project = _projector(src.crs, crs)
+    extent = _bbox_extent(options, src.crs, project)
     if kind == "CityJSON":
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
         district = geojson_import.read_geojson(
             raw, what, project, options.storey_m, options.default_height_m
         )
-    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _level_crs(
+    src: SourceCrs, sample: tuple[float, float, float, float] | None, options: ImportOptions
+) -> CRS:
+    """Check the source's CRS against the data's extent (`sample`), then pick the level's CRS.
+
+    Any reader calls this once it knows the CRS its file names and roughly where its data
+    lies, so a wrong `--crs` is refused before anything is read in it.
+    """
+    if sample is not None:
+        check_plausible(src, sample)
+    x0, y0, x1, y1 = sample or (0.0, 0.0, 0.0, 0.0)
+    lon_lat = _projector(src.crs, WGS84)(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))[0]
+    try:
+        target = parse_crs(options.target_crs) if options.target_crs else None
+    except QuartierError:
+        raise QuartierError("error.import_target_crs_unknown", crs=options.target_crs) from None
+    return level_crs(src.crs, target, (float(lon_lat[0]), float(lon_lat[1])))
 
 
 def _import_osm(
@@ -210,8 +248,9 @@ def _import_osm(
     what: str,
 ) -> Imported:
     """OSM is WGS84 by definition and ODbL unless city staff name another licence."""
-    lon_lat = data.sample() or (0.0, 0.0)
-    crs = level_crs(WGS84, parse_crs(options.crs) if options.crs else None, lon_lat)
+    src = source_crs(None, options.crs, WGS84, "OSM")
+    sample = tuple(shapely.total_bounds(data.shapes).tolist()) if len(data.shapes) else None
+    crs = _level_crs(src, sample, options)
     project = _projector(WGS84, crs)
     extent = _bbox_extent(options, WGS84, project)
     district = geojson_import.read_tagged(
@@ -225,7 +264,7 @@ def _import_osm(
     for _ in range(data.incomplete):
         district.skip("Polygon")
     licence = options.licence or osm_import.LICENCE
-    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
 
 
 def _import_citygml(
@@ -237,29 +276,39 @@ def _import_citygml(
     what = Path(source[0] if isinstance(source, list) else source).name
     if not options.licence:
         raise QuartierError("error.import_no_licence", what=what)
-    given = parse_crs(options.crs) if options.crs else None
     peeked = [citygml_import.peek(p) for p in paths]
-    crss = [citygml_import.source_crs(t, given) for t in peeked]
-    crs = level_crs(crss[0], given, peeked[0].sample or (0.0, 0.0))
-    extent = _bbox_extent(options, crss[0], _projector(crss[0], crs))
+    srcs = [source_crs(t.srs, options.crs, None, "CityGML") for t in peeked]
+    corner = peeked[0].sample
+    crs = _level_crs(srcs[0], corner and (*corner, *corner), options)
+    extent = _bbox_extent(options, srcs[0].crs, _projector(srcs[0].crs, crs))
     district = citygml_import.read_citygml(
-        list(zip(paths, crss)),
+        [(path, src.crs) for path, src in zip(paths, srcs)],
         lambda src: _projector(src, crs),
         options.voxel,
         options.storey_m,
         options.default_height_m,
         extent,
     )
-    return _finish(district, extent, crs, options, catalogue, settings, what, options.licence)
+    return _finish(
+        district, extent, crs, options, catalogue, settings, what, options.licence, srcs[0]
+    )
 
 
 def _bbox_extent(
     options: ImportOptions, src: CRS, project
 ) -> tuple[float, float, float, float] | None:
-    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right."""
+    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right.
+
+    A bbox in degrees for a source in metres (or the other way round) selected nothing and
+    ended in "Nothing to import"; it is refused naming the source's CRS instead.
+    """
     if not options.bbox:
         return None
-    box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
+    bbox = parse_bbox(options.bbox)
+    if looks_geographic(bbox) != bool(src.is_geographic):
+        key = "error.import_bbox_degrees" if src.is_geographic else "error.import_bbox_metres"
+        raise QuartierError(key, bbox=options.bbox, crs=crs_label(src))
+    box = shapely.segmentize(shapely.box(*bbox), _segment(src))
     x0, y0, x1, y1 = shapely.transform(box, project).bounds
     return x0, y0, x1, y1
 
@@ -273,18 +322,26 @@ def _finish(
     settings: LevelSettings,
     what: str,
     licence: str,
+    src: SourceCrs | None = None,
 ) -> Imported:
     """Voxelise the district, cut the zone and encode the level: the same for every reader."""
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
-    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs))
+    dem = _dem(options.dem, crs, src.crs if src else crs)
+    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs), dem)
     zone = _zone(options.zone, crs, raster.frame, raster.grid.shape[:2])
     try:
         doc = _document(raster, zone, catalogue, settings, options, what, licence)
     except ValidationError as exc:  # e.g. an --id with capitals, a marker outside the level
         raise validation_error(what, exc) from None
-    return Imported(doc, raster, district)
+    return Imported(doc, raster, district, src)
+
+
+def _dem(path: Path | None, crs: CRS, source: CRS) -> terrain.Sampler | None:
+    """The ground heights of `--dem` at points of the level's CRS; a DEM without a CRS of its
+    own (XYZ, a GeoTIFF without GeoKeys) is in the source's CRS."""
+    return None if path is None else terrain.read_dem(path).sampler(crs, source)
 
 
 def _document(

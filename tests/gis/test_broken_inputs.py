@@ -96,7 +96,7 @@ CASES = {
     ),
     "geographic target CRS": (
         geojson({"type": "Polygon", "coordinates": [SQUARE]}),
-        ["--crs", "EPSG:4326"],
+        ["--target-crs", "EPSG:4326"],
         "not a projected",
     ),
     "50 km bbox": (

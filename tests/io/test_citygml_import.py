@@ -16,7 +16,8 @@ from game.cli import main
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.indicators.base import tables
-from game.io.citygml_import import _choose, _objects, block_of, crs_of
+from game.io.citygml_import import _choose, _objects, block_of
+from game.io.georef import parse_crs
 from game.io.level_import import ImportOptions, import_level
 
 SOURCE = from_cityjson(DENHAAG)
@@ -133,7 +134,7 @@ def test_buildings_outside_the_bbox_are_left_out_while_reading(tmp_path, catalog
     assert [b.name for b in result.district.buildings] == [SOURCE[0].id]
     assert result.raster.buildings == 1
     with pytest.raises(QuartierError) as refused:  # an empty window is not an empty file
-        imported(path, catalogue, bbox="0,0,10,10")
+        imported(path, catalogue, bbox="1000,1000,1010,1010")
     assert refused.value.key == "error.import_empty"
 
 
@@ -190,14 +191,16 @@ def test_a_broken_tile_names_the_file_and_the_problem(tmp_path, catalogue):
     ],
 )
 def test_srs_names_of_german_and_compound_crss_give_the_horizontal_epsg(name, epsg):
-    assert crs_of(name).to_epsg() == epsg
+    assert parse_crs(name).to_epsg() == epsg
 
 
 def test_the_given_crs_overrides_an_adv_urn_in_the_file(tmp_path, catalogue, den_haag_level):
     """Failed before: an ADV CRS URN in a CityGML file could not be overridden."""
     wrong = "urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH"
     path = write(tmp_path / "denhaag.gml", citygml(SOURCE, srs=wrong))
-    assert imported(path, catalogue).doc.georeference.epsg == 25832
+    with pytest.raises(QuartierError) as refused:  # Dutch coordinates in a German CRS
+        imported(path, catalogue)
+    assert refused.value.key == "error.import_crs_outside"
     result = imported(path, catalogue, crs="EPSG:7415")
     assert result.doc.georeference.epsg == 7415
     assert (result.raster.grid == den_haag_level.raster.grid).all()
@@ -245,8 +248,9 @@ def test_the_lod_is_chosen_as_for_cityjson(lods, voxel, chosen):
 
 
 def _footprints(version: str, lod0: str, attributes: list[str]) -> str:
-    """A CityModel of 20 m × 10 m footprints at z = 5, one building per attribute text."""
-    ring = "0 0 5 20 0 5 20 10 5 0 10 5 0 0 5"
+    """A CityModel of 20 m × 10 m footprints at z = 5 in Kaiserslautern, one per attribute text."""
+    corners = [(0, 0), (20, 0), (20, 10), (0, 10), (0, 0)]
+    ring = " ".join(f"{410000 + x} {5478000 + y} 5" for x, y in corners)
     members = "".join(
         f'<core:cityObjectMember><bldg:Building gml:id="b{n}">{attribute}'
         f"<{lod0}><gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior>"
@@ -255,7 +259,8 @@ def _footprints(version: str, lod0: str, attributes: list[str]) -> str:
         f"</bldg:Building></core:cityObjectMember>"
         for n, attribute in enumerate(attributes)
     )
-    return citygml([], version=version, srs="EPSG:25832", others=0).replace(
+    model = citygml([], version=version, srs="EPSG:25832", others=0)
+    return model.replace("81000.000 455000.000", "410000.000 5478000.000").replace(
         "</core:CityModel>", members + "</core:CityModel>"
     )
 

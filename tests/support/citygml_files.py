@@ -174,7 +174,11 @@ def citygml(
         f'<core:cityObjectMember><gen:GenericCityObject gml:id="other-{n}"/></core:cityObjectMember>'
         for n in range(others)
     ]
-    points = [r for b in buildings for rings in b.rings() for r in rings] or [np.zeros((1, 3))]
+    # without buildings the envelope is a point in Den Haag (the default CRS's data), not 0, 0,
+    # which would read as degrees
+    points = [r for b in buildings for rings in b.rings() for r in rings] or [
+        np.array([[81000.0, 455000.0, 0.0]])
+    ]
     low, high = (
         " ".join(f"{v:.3f}" for v in f(np.concatenate(points), 0)) for f in (np.min, np.max)
     )
