@@ -1,4 +1,4 @@
-"""`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
+"""`quartier level import`: a GIS file (`READERS`: GeoJSON, CityJSON, OSM, GeoPackage...) becomes a georeferenced level.
 
 Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
 editable zone from a polygon file, and encodes the level. Every check runs before anything
@@ -7,7 +7,7 @@ is written; the caller writes the returned document.
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import cityjson_import, geojson_import, osm_import
+from game.io import cityjson_import, geojson_import, ogr_import, osm_import, readers
 from game.io.features import District, licence_in
 from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
 from game.io.storage import read_document
@@ -58,6 +58,7 @@ class ImportOptions:
     licence: str | None = None
     storey_m: float = 3.0
     settings: Path | None = None
+    fields: geojson_import.Fields = field(default_factory=geojson_import.Fields)
 
     @property
     def default_height_m(self) -> float:
@@ -70,6 +71,7 @@ class Imported:
     doc: LevelDocument
     raster: Raster
     district: District = field(repr=False)
+    source_crs: tuple[str, str] | None = None  # the CRS the coordinates were read in, who said so
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
@@ -93,16 +95,13 @@ def _read_json(path: Path) -> Any:
     return parse_json(read_document(path), what=Path(path).name)
 
 
-def _read_source_json(path: Path, what: str) -> Any:
-    """A JSON source; a file that does not even start like JSON is none of the formats read.
+def _claims_osm(path: Path, start: bytes) -> bool:
+    return osm_import.osm_format(path) is not None
 
-    Only a file starting with `{` gets JSON's line and column of a syntax error: for a
-    CityGML, Shapefile or text file "not valid JSON (line 1, column 1)" named the wrong problem.
-    """
-    data = read_document(path)
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        raise QuartierError("error.import_format", what=what)
-    return parse_json(data, what=what)
+
+def _claims_json(path: Path, start: bytes) -> bool:
+    """A JSON object: GeoJSON or CityJSON, its `type` tells which (a wrong one gets its own message)."""
+    return readers.starts_with(start, b"{")
 
 
 def _settings(path: Path | None) -> LevelSettings:
@@ -163,11 +162,16 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     settings = _settings(options.settings)
     for key in settings.allowed_blocks or []:
         catalogue.id(key)
-    what = Path(source).name
-    fmt = osm_import.osm_format(source)
-    if fmt is not None:
-        return _import_osm(osm_import.read_osm(source, fmt), options, catalogue, settings, what)
-    raw = _read_source_json(source, what)
+    reader = readers.choose(source, READERS)
+    return reader.load(Path(source), options, catalogue, settings)
+
+
+def _import_json(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoJSON or CityJSON: which one, the JSON's `type` says."""
+    what = source.name
+    raw = _read_json(source)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)
@@ -189,19 +193,19 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
         district = geojson_import.read_geojson(
-            raw, what, project, options.storey_m, options.default_height_m
+            raw, what, project, options.storey_m, options.default_height_m, options.fields
         )
     return _finish(district, extent, crs, options, catalogue, settings, what, licence)
 
 
 def _import_osm(
-    data: osm_import.OsmData,
-    options: ImportOptions,
-    catalogue: Catalogue,
-    settings: LevelSettings,
-    what: str,
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
 ) -> Imported:
     """OSM is WGS84 by definition and ODbL unless city staff name another licence."""
+    what = source.name
+    fmt = osm_import.osm_format(source)
+    assert fmt is not None  # READERS chose this reader because it is OSM data
+    data = osm_import.read_osm(source, fmt)
     lon_lat = data.sample() or (0.0, 0.0)
     crs = level_crs(WGS84, parse_crs(options.crs) if options.crs else None, lon_lat)
     project = _projector(WGS84, crs)
@@ -218,6 +222,48 @@ def _import_osm(
         district.skip("Polygon")
     licence = options.licence or osm_import.LICENCE
     return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+
+
+def _import_ogr(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoPackage, Shapefile, FlatGeobuf: the file's own CRS unless --crs overrides it.
+
+    --crs wins because a Shapefile's .prj is often missing or wrong (an ESRI name GDAL reads
+    as another datum); the import says which CRS it used (`Imported.source_crs`).
+    """
+    what = source.name
+    licence = options.licence
+    if not licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    data = ogr_import.read_ogr(source, what, options.fields)
+    given = parse_crs(options.crs) if options.crs else None
+    lon_lat = data.sample() or (0.0, 0.0)
+    src = given or data.crs
+    if src is None:  # a Shapefile without its .prj: lon/lat if it looks like it
+        if not (abs(lon_lat[0]) <= 180 and abs(lon_lat[1]) <= 90):
+            raise QuartierError("error.import_crs_missing", what=what)
+        src = WGS84
+    crs = level_crs(src, given, lon_lat)
+    project = _projector(src, crs)
+    extent = _bbox_extent(options, src, project)
+    district = geojson_import.read_tagged(
+        data.names,
+        data.tags,
+        shapely.transform(data.shapes, project),
+        options.storey_m,
+        options.default_height_m,
+        licence,
+    )
+    imported = _finish(district, extent, crs, options, catalogue, settings, what, licence)
+    imported.source_crs = (crs_label(src), "--crs" if given else what)
+    return imported
+
+
+def crs_label(crs: CRS) -> str:
+    """`EPSG:25833 (ETRS89 / UTM zone 33N)`, or the name alone for a CRS without a code."""
+    code = crs.to_epsg()
+    return crs.name if code is None else f"EPSG:{code} ({crs.name})"
 
 
 def _bbox_extent(
@@ -242,6 +288,8 @@ def _finish(
     licence: str,
 ) -> Imported:
     """Voxelise the district, cut the zone and encode the level: the same for every reader."""
+    if extent is not None:
+        district.cut = district.cut_by(extent)
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
@@ -299,3 +347,12 @@ def _document(
 def _segment(crs) -> float:
     """Densify a bbox before projecting it, so its projected bounds stay right: ~100 m steps."""
     return 0.001 if crs.equals(WGS84) or crs.is_geographic else 100.0
+
+
+Load = Callable[[Path, ImportOptions, Catalogue, LevelSettings], Imported]
+# The readers, chosen by content in this order; a new reader joins with one line.
+READERS: list[readers.Reader[Load]] = [
+    readers.Reader("OpenStreetMap (.osm, .osm.gz, .pbf)", _claims_osm, _import_osm),
+    readers.Reader("GeoJSON (.geojson), CityJSON (.city.json)", _claims_json, _import_json),
+    readers.Reader(ogr_import.FORMATS, ogr_import.claims, _import_ogr),
+]
