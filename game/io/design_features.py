@@ -1,6 +1,6 @@
 """The new and changed buildings and spaces of a design, as footprint polygons in real coordinates.
 
-Both GIS exports (GeoJSON, CityJSON) read this: touching changed building columns form one
+The GIS exports (GeoJSON, CityJSON, GeoPackage) read this: touching changed building columns form one
 building (height, floors, main use); other changed columns are grouped by their top block
 (a lawn, a playground, trees). Polygons come from shapely merging runs of columns, and are
 placed on the map by the level's georeference.
@@ -115,3 +115,17 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
                     )
                 )
     return found, frame
+
+
+def attributes(p: Proposal) -> dict[str, object]:
+    """A proposal's attributes as the GIS exports (GeoJSON, GeoPackage) give them to a planner."""
+    return {
+        "kind": p.kind,
+        "block": p.block,
+        "use": p.use,
+        "height_m": p.height_m,
+        "floors": p.floors,
+        "base_m": round(p.base_m, 3),
+        "area_m2": round(p.footprint.area, 1),
+        "voxels": p.voxels,
+    }

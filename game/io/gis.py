@@ -1,11 +1,13 @@
-"""The `[gis]` extra: pyproj, shapely and osmium (pyosmium), which only city staff's commands need.
+"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium) and pyogrio (GDAL), which only city staff's commands need.
 
-A pupil's install (`pip install quartier`) leaves them out: together they are about 43 MB, a
-quarter of what the editor needs. The modules that use them (`georef`, `features`, the
+A pupil's install (`pip install quartier`) leaves them out: pyproj and shapely are about 43 MB,
+pyogrio with its GDAL about 100 MB more. The modules that use them (`georef`, `features`, the
 importers, `voxelise`, `level_info`, `design_features`) import them at the top and are
 themselves imported only where a GIS command starts, behind `require_gis()`, so a missing
 library is the message naming the extra, never a traceback.
 """
+
+from importlib.util import find_spec
 
 from game.core.errors import QuartierError
 
@@ -13,11 +15,14 @@ EXTRA = 'pip install "quartier[gis]"'
 
 
 def require_gis() -> None:
-    """Refuse with the install command when pyproj, shapely or osmium cannot be imported."""
+    """Refuse with the install command when a library of the extra cannot be imported."""
     try:
         import osmium  # noqa: F401
         import pyproj  # noqa: F401
         import shapely  # noqa: F401
+
+        if find_spec("pyogrio") is None:  # importing it (GDAL) costs 0.14 s that few commands use
+            raise ImportError(name="pyogrio")
     except ImportError as exc:
         raise QuartierError(
             "error.needs_gis", library=exc.name or "pyproj", command=EXTRA

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyogrio
-import pyogrio.errors
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -90,6 +88,9 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
     The layers must share one CRS: a level has one, and reprojecting them apart would hide
     that they came from different places.
     """
+    import pyogrio.errors  # here: GDAL takes 0.14 s to load, which other imports need not wait for
+    import pyogrio.raw
+
     names: list[str] = []
     tags: list[dict] = []
     shapes: list[np.ndarray] = []

@@ -21,7 +21,7 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     import shapely
     from pyproj import CRS
 
-    from game.io.design_features import proposals
+    from game.io.design_features import attributes, proposals
     from game.io.georef import WGS84, transformer
 
     found, frame = proposals(session)
@@ -36,16 +36,7 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
         {
             "type": "Feature",
             "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
-            "properties": {
-                "kind": p.kind,
-                "block": p.block,
-                "use": p.use,
-                "height_m": p.height_m,
-                "floors": p.floors,
-                "base_m": round(p.base_m, 3),
-                "area_m2": round(p.footprint.area, 1),
-                "voxels": p.voxels,
-            },
+            "properties": attributes(p),
         }
         for p in found
     ]
