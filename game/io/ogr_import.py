@@ -59,10 +59,29 @@ def _zipped_shapefiles(path: Path) -> list[str]:
 def _datasets(path: Path) -> list[str]:
     """What GDAL opens: the file itself, each Shapefile of a folder, or of a zip (`/vsizip/`)."""
     if path.is_dir():
-        return [str(p) for p in _shapefiles(path)]
+        shapefiles = _shapefiles(path)
+        _check_dbf([p.name for p in shapefiles], {p.name.lower() for p in path.iterdir()})
+        return [str(p) for p in shapefiles]
     if head(path).startswith(ZIP_MAGIC):
-        return [f"/vsizip/{path.resolve()}/{name}" for name in _zipped_shapefiles(path)]
+        names = _zipped_shapefiles(path)
+        with zipfile.ZipFile(path) as archive:
+            _check_dbf(names, {n.lower() for n in archive.namelist()})
+        return [f"/vsizip/{path.resolve()}/{name}" for name in names]
+    if path.suffix.lower() == ".shp":
+        _check_dbf([path.name], {p.name.lower() for p in path.parent.iterdir()})
     return [str(path)]
+
+
+def _check_dbf(shapefiles: list[str], present: set[str]) -> None:
+    """Refuse a Shapefile whose .dbf is missing: GDAL reads it without a word, but every
+    height and use is in the .dbf, so each building would silently get the default height.
+    Offices often send the .shp alone."""
+    for name in shapefiles:
+        dbf = name[: -len(".shp")] + ".dbf"
+        if dbf.lower() not in present:
+            raise QuartierError(
+                "error.import_shapefile_dbf", what=Path(name).name, dbf=Path(dbf).name
+            )
 
 
 @dataclass
@@ -103,7 +122,10 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
                 )
                 crs = _same_crs(crs, meta.get("crs"), what)
                 chosen = fields.resolved(meta["fields"], what)
-                rows = [dict(zip(meta["fields"], values)) for values in zip(*columns)]
+                rows = [
+                    dict(zip(meta["fields"], values))
+                    for values in zip(*(c.tolist() for c in columns))
+                ]
                 if not rows:
                     rows = [{} for _ in range(len(wkb))]
                 tags += [chosen.tags(row) for row in rows]
