@@ -100,8 +100,11 @@ def _claims_osm(path: Path, start: bytes) -> bool:
 
 
 def _claims_json(path: Path, start: bytes) -> bool:
-    """A JSON object: GeoJSON or CityJSON, its `type` tells which (a wrong one gets its own message)."""
-    return readers.starts_with(start, b"{")
+    """A JSON object: GeoJSON or CityJSON, its `type` tells which (a wrong one gets its own message).
+
+    Not when gzipped: the JSON readers read the file as it is.
+    """
+    return readers.starts_with(start, b"{") and not readers.gzipped(path)
 
 
 def _settings(path: Path | None) -> LevelSettings:

@@ -42,6 +42,14 @@ def head(path: Path) -> bytes:
     return start
 
 
+def gzipped(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
 def starts_with(data: bytes, prefix: bytes) -> bool:
     """Whether text data starts with `prefix` once a byte order mark and blank space are skipped."""
     return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(prefix)
