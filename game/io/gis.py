@@ -7,11 +7,19 @@ themselves imported only where a GIS command starts, behind `require_gis()`, so 
 library is the message naming the extra, never a traceback.
 """
 
+import sys
 from importlib.util import find_spec
 
 from game.core.errors import QuartierError
 
 EXTRA = 'pip install "quartier[gis]"'
+
+
+def _installed(name: str) -> bool:
+    """Whether `name` can be imported, without importing it (None in sys.modules: blocked)."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    return find_spec(name) is not None
 
 
 def require_gis() -> None:
@@ -21,7 +29,7 @@ def require_gis() -> None:
         import pyproj  # noqa: F401
         import shapely  # noqa: F401
 
-        if find_spec("pyogrio") is None:  # importing it (GDAL) costs 0.14 s that few commands use
+        if not _installed("pyogrio"):  # importing it (GDAL) costs 0.14 s that few commands use
             raise ImportError(name="pyogrio")
     except ImportError as exc:
         raise QuartierError(
