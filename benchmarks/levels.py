@@ -141,14 +141,14 @@ def main() -> None:
 
 
 GDAL_FORMATS = [("GeoPackage", ".gpkg"), ("Shapefile", ".shp"), ("FlatGeobuf", ".fgb")]
-TOWN_HOUSES = pick(40_000, 2_000)  # the generated town: a grid of houses, 10 m wide, 4 m apart
+TOWN_HOUSES = pick(40_000, 2_000)  # the generated town: a grid of houses, 8 m wide, 2 m apart
 
 
 def _town(folder: Path) -> Path:
     """A generated GeoJSON town far larger than Berlin's sample (a district's ALKIS layer)."""
     side = int(TOWN_HOUSES**0.5)
     i, j = np.divmod(np.arange(side * side), side)
-    x, y = 390_000 + i * 14.0, 5_818_000 + j * 14.0
+    x, y = 390_000 + i * 10.0, 5_818_000 + j * 10.0
     features = [
         {
             "type": "Feature",
@@ -156,7 +156,7 @@ def _town(folder: Path) -> Path:
             "properties": {"height": float(3 + n % 7 * 3), "building": "yes"},
             "geometry": {
                 "type": "Polygon",
-                "coordinates": [[[a, b], [a + 10, b], [a + 10, b + 10], [a, b + 10], [a, b]]],
+                "coordinates": [[[a, b], [a + 8, b], [a + 8, b + 8], [a, b + 8], [a, b]]],
             },
         }
         for n, (a, b) in enumerate(zip(x.tolist(), y.tolist()))

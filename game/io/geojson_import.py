@@ -245,10 +245,11 @@ class Fields:
         """The fields as the file spells them; a name the file lacks is refused, listing its fields.
 
         Case does not matter, and a Shapefile's 10-character cut of a long name is found too
-        (`anzahlDerOberirdischenGeschosse` is `anzahlDerO` in a .dbf).
+        (`anzahlDerOberirdischenGeschosse` is `anzahlDerO` in a .dbf). With `osm-gdal` a name
+        may also be a tag packed into `other_tags`, so no column is required.
         """
         fields = self.named()
-        names = [n for n in available if n != "other_tags" or fields.preset != "osm-gdal"]
+        names = list(available)
         spelled = {}
         for option, wanted in (
             ("height", fields.height),
@@ -263,15 +264,17 @@ class Fields:
                 if n.lower() == wanted.lower()
                 or (len(n) == SHAPEFILE_NAME_LENGTH and wanted.lower().startswith(n.lower()))
             ]
-            if not found:
+            if found:
+                spelled[option] = found[0]
+            elif fields.preset != "osm-gdal":  # there, a tag inside `other_tags` will do
+                named_by = getattr(self, option) and f"--{option}-field"
                 raise QuartierError(
                     "error.import_field_missing",
                     what=what,
                     field=wanted,
-                    option=f"--{option}-field",
+                    option=named_by or f"--preset {fields.preset}",
                     fields=", ".join(sorted(names)) or "–",
                 )
-            spelled[option] = found[0]
         return replace(fields, **spelled)
 
     def tags(self, attributes: dict) -> dict:

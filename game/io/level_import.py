@@ -259,11 +259,11 @@ def _import_ogr(
         licence,
     )
     imported = _finish(district, extent, crs, options, catalogue, settings, what, licence)
-    imported.source_crs = (crs_label(src), "--crs" if given else what)
+    imported.source_crs = (_crs_label(src), "--crs" if given else what)
     return imported
 
 
-def crs_label(crs: CRS) -> str:
+def _crs_label(crs: CRS) -> str:
     """`EPSG:25833 (ETRS89 / UTM zone 33N)`, or the name alone for a CRS without a code."""
     code = crs.to_epsg()
     return crs.name if code is None else f"EPSG:{code} ({crs.name})"

@@ -16,6 +16,7 @@ from sample_data import BERLIN
 
 from game.cli import main
 from game.core.catalogue import default_catalogue
+from game.core.errors import QuartierError
 from game.io.geojson_import import Fields
 from game.io.level_import import ImportOptions, import_level
 
@@ -193,6 +194,14 @@ def test_the_osm_gdal_preset_reads_the_tags_packed_into_other_tags(tmp_path):
     assert heights(result) == [(15, "housing"), (14, "school")]
     assert [a.block for a in result.district.areas] == ["grass"]
     assert imported(source).district.missing_heights == 2  # without the preset: no heights
+    roofs = imported(source, fields=Fields(height="roof:height", preset="osm-gdal"))
+    assert roofs.district.missing_heights == 2  # a tag no building has: no heights at all
+
+
+def test_a_preset_field_the_file_lacks_names_the_preset(tmp_path):
+    source = write(tmp_path / "gebaeude.gpkg", squares(1), {"funktion": [3021]})
+    with pytest.raises(QuartierError, match="named with --preset alkis"):
+        imported(source, fields=Fields(preset="alkis"))
 
 
 @pytest.mark.parametrize(
