@@ -26,6 +26,7 @@ GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # SQLite header bytes 68-71
 SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
 FLATGEOBUF_MAGIC = b"fgb"  # then the major version, "fgb", and the spec's patch byte
 ZIP_MAGIC = b"PK\x03\x04"
+ID_FIELDS = ("gml_id", "id", "osm_id", "osm_way_id", "oid", "objectid", "OBJECTID")
 FORMATS = "GeoPackage (.gpkg), Shapefile (.shp, .zip), FlatGeobuf (.fgb)"
 
 
@@ -129,7 +130,7 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
                 if not rows:
                     rows = [{} for _ in range(len(wkb))]
                 tags += [chosen.tags(row) for row in rows]
-                names += [f"{layer} #{fid}" for fid in fids.tolist()]
+                names += [_name(layer, fid, row) for fid, row in zip(fids.tolist(), rows)]
                 shapes.append(shapely.from_wkb(wkb))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise QuartierError(
@@ -143,6 +144,13 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
         found[keep],
         crs,
     )
+
+
+def _name(layer: str, fid: int, row: dict) -> str:
+    """How a warning names a feature: its layer and GDAL feature id (as QGIS shows them), and
+    its own id (ALKIS `gml_id`, an OSM id) where it has one."""
+    ident = next((row[k] for k in ID_FIELDS if row.get(k) not in (None, "")), None)
+    return f"{layer} #{fid}" + (f" ({ident})" if ident is not None else "")
 
 
 def _same_crs(known: CRS | None, named: str | None, what: str) -> CRS | None:

@@ -51,9 +51,7 @@ def test_a_polygon_that_crosses_itself_is_mended_and_named_not_an_abort(tmp_path
     source.write_text(json.dumps(collection(SQUARE, BOWTIE, SPIKE)))
     doc, said = run(tmp_path, capsys, source)
     assert doc["buildings"] == 3
-    assert (
-        "Warning: 2 polygons crossed themselves and were repaired: #2 (DEBE2), #3 (DEBE3)." in said
-    )
+    assert "crossed themselves and were repaired (2): #2 (DEBE2), #3 (DEBE3)." in said
 
 
 def test_the_mended_bow_tie_keeps_both_its_triangles():
@@ -65,19 +63,19 @@ def test_the_mended_bow_tie_keeps_both_its_triangles():
     assert shapely.is_valid(mended).all()
 
 
-def test_a_geopackage_bow_tie_is_mended_too_and_named_by_layer_and_fid(tmp_path, capsys):
+def test_a_geopackage_bow_tie_is_mended_too_and_named_by_layer_fid_and_gml_id(tmp_path, capsys):
     source = tmp_path / "gebaeude.gpkg"
     pyogrio.raw.write(
         str(source),
         shapely.to_wkb(np.array([shapely.Polygon(SQUARE), shapely.Polygon(BOWTIE)])),
-        [np.array([12.0, 9.0])],
-        ["height"],
+        [np.array([12.0, 9.0]), np.array(["DEBE1", "DEBE2"], dtype=object)],
+        ["height", "gml_id"],
         crs="EPSG:25833",
         geometry_type="Polygon",
         layer="AX_Gebaeude",
     )
     doc, said = run(tmp_path, capsys, source)
-    assert doc["buildings"] == 2 and "repaired: AX_Gebaeude #2." in said
+    assert doc["buildings"] == 2 and "repaired (1): AX_Gebaeude #2 (DEBE2)." in said
 
 
 def test_a_bbox_that_cuts_buildings_says_how_many_and_keeps_their_parts_inside(tmp_path, capsys):
@@ -87,11 +85,12 @@ def test_a_bbox_that_cuts_buildings_says_how_many_and_keeps_their_parts_inside(t
     source.write_text(json.dumps(collection(*row)))
     doc, said = run(tmp_path, capsys, source, "--bbox", f"{X - 5},{Y - 5},{X + 40},{Y + 25}")
     assert (
-        "the --bbox cuts through 1 buildings; their parts inside the box are in the level" in said
+        "buildings cut by the edge of --bbox: 1. Their parts inside the box are in the level"
+        in said
     )
     assert doc["dimensions"][:2] == [45, 30] and doc["buildings"] == 2
     doc, said = run(tmp_path, capsys, source, "--bbox", f"{X - 5},{Y - 5},{X + 25},{Y + 25}")
-    assert "--bbox cuts" not in said and doc["buildings"] == 1
+    assert "cut by the edge" not in said and doc["buildings"] == 1
 
 
 def test_height_field_names_the_height_attribute_of_a_geojson(tmp_path, capsys):
