@@ -213,14 +213,7 @@ def _import_osm(
     crs = level_crs(WGS84, parse_crs(options.crs) if options.crs else None, lon_lat)
     project = _projector(WGS84, crs)
     extent = _bbox_extent(options, WGS84, project)
-    district = geojson_import.read_tagged(
-        data.names,
-        data.tags,
-        shapely.transform(data.shapes, project),
-        options.storey_m,
-        options.default_height_m,
-        osm_import.LICENCE,
-    )
+    district = _read_tagged(data, project, options, osm_import.LICENCE)
     for _ in range(data.incomplete):
         district.skip("Polygon")
     licence = options.licence or osm_import.LICENCE
@@ -250,7 +243,17 @@ def _import_ogr(
     crs = level_crs(src, given, lon_lat)
     project = _projector(src, crs)
     extent = _bbox_extent(options, src, project)
-    district = geojson_import.read_tagged(
+    district = _read_tagged(data, project, options, licence)
+    imported = _finish(district, extent, crs, options, catalogue, settings, what, licence)
+    imported.source_crs = (_crs_label(src), "--crs" if given else what)
+    return imported
+
+
+def _read_tagged(
+    data: osm_import.OsmData | ogr_import.OgrData, project, options: ImportOptions, licence: str
+) -> District:
+    """The district of a reader's tagged shapes, projected into the level's CRS."""
+    return geojson_import.read_tagged(
         data.names,
         data.tags,
         shapely.transform(data.shapes, project),
@@ -258,9 +261,6 @@ def _import_ogr(
         options.default_height_m,
         licence,
     )
-    imported = _finish(district, extent, crs, options, catalogue, settings, what, licence)
-    imported.source_crs = (_crs_label(src), "--crs" if given else what)
-    return imported
 
 
 def _crs_label(crs: CRS) -> str:

@@ -21,6 +21,8 @@ from game.io.geojson_import import Fields
 from game.io.level_import import ImportOptions, import_level
 
 ORIGIN = (390000.0, 5818000.0)  # EPSG:25833, Berlin
+# A Shapefile cuts `roofMaterial` to `roofMateri`, and GDAL warns each time it writes one.
+pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name")
 
 
 def write(path, shapes, columns, crs="EPSG:25833", **options):

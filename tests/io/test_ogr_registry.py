@@ -88,5 +88,5 @@ def test_a_reader_joins_the_table_with_one_line(tmp_path, monkeypatch):
     source = tmp_path / "LoD2_33_390_5818.xml"
     source.write_bytes(b'<?xml version="1.0"?>\n<core:CityModel xmlns:core="x"/>')
     with pytest.raises(SystemExit):
-        level_import.import_level(source, level_import.ImportOptions(), None)  # type: ignore[arg-type]
+        level_import.import_level(source, level_import.ImportOptions(), None)
     assert seen == [source.name]
