@@ -25,7 +25,7 @@ from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
 from game.io import cityjson_import, geojson_import, ogr_import, osm_import, readers
-from game.io.features import District, licence_in
+from game.io.features import District, licence_in, repaired_polygons
 from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
 from game.io.storage import read_document
 from game.io.voxelise import Raster, voxelise
@@ -124,7 +124,7 @@ def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> 
     src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
     project = _projector(src, crs)
     shapes = geojson_import.feature_shapes(geojson_import.features(raw, what), what)
-    shapes = shapely.transform(shapes, project)
+    shapes = shapely.transform(repaired_polygons(shapes)[0], project)  # a union needs valid ones
     area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
     i, j = np.meshgrid(np.arange(shape[0]) + 0.5, np.arange(shape[1]) + 0.5, indexing="ij")
     inside = shapely.contains_xy(area, *frame.to_world(i, j))

@@ -54,6 +54,18 @@ def test_a_polygon_that_crosses_itself_is_mended_and_named_not_an_abort(tmp_path
     assert "crossed themselves and were repaired (2): #2 (DEBE2), #3 (DEBE3)." in said
 
 
+def test_a_zone_drawn_as_a_bow_tie_is_mended_too(tmp_path, capsys):
+    """Before the repair: a GEOS TopologyException from the zone's union, with a traceback."""
+    source = tmp_path / "haeuser.geojson"
+    source.write_text(json.dumps(collection(SQUARE)))
+    zone = tmp_path / "zone.geojson"
+    zone.write_text(json.dumps(collection(BOWTIE, SQUARE)))
+    doc, _ = run(
+        tmp_path, capsys, source, "--zone", str(zone), "--bbox", f"{X},{Y},{X + 60},{Y + 20}"
+    )
+    assert doc["zone"]
+
+
 def test_the_mended_bow_tie_keeps_both_its_triangles():
     shapes = np.array([shapely.Polygon(SQUARE), shapely.Polygon(BOWTIE), shapely.Polygon(SPIKE)])
     mended, which = repaired_polygons(shapes)
