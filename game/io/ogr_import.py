@@ -117,7 +117,9 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
     crs: CRS | None = None
     try:
         for dataset in _datasets(Path(path)):
-            for layer, _kind in pyogrio.list_layers(dataset):
+            for layer, kind in pyogrio.list_layers(dataset):
+                if kind is None:  # a table without geometries (notes, a lookup of codes)
+                    continue
                 meta, fids, wkb, columns = pyogrio.raw.read(
                     dataset, layer=layer, force_2d=True, return_fids=True
                 )
