@@ -136,8 +136,20 @@ def test_the_files_own_crs_is_used_and_the_cli_says_so_unless_crs_overrides(tmp_
     # the same numbers read as Gauss-Krüger zone 4 (EPSG:31468) are another place altogether
     args = ["level", "import", str(source), "--out", str(out), "--licence", "x"]
     assert main(["--lang", "de", *args, "--crs", "EPSG:31468"]) == 0
-    assert "Koordinaten gelesen als EPSG:31468" in capsys.readouterr().out
-    assert "wie --crs angibt" not in said
+    assert "Koordinaten gelesen als EPSG:31468" in (said := capsys.readouterr().out)
+    assert "wie --crs angibt" in said
+    assert json.loads(out.read_text())["georeference"]["epsg"] == 31468
+
+
+def test_a_shapefile_without_its_prj_needs_crs_and_the_cli_says_it_was_used(tmp_path, capsys):
+    source = write(tmp_path / "haus.shp", squares(1), {"height": [12.0]})
+    (tmp_path / "haus.prj").unlink()
+    out = tmp_path / "haus.level.json"
+    args = ["level", "import", str(source), "--out", str(out), "--licence", "x"]
+    assert main(args) == 1
+    assert "does not say which coordinate reference system" in capsys.readouterr().err
+    assert main([*args, "--crs", "EPSG:25833"]) == 0
+    assert "as --crs says" in capsys.readouterr().out
 
 
 def test_height_levels_and_use_fields_name_the_attributes(tmp_path):
