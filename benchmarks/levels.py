@@ -141,7 +141,7 @@ def main() -> None:
 
 
 GDAL_FORMATS = [("GeoPackage", ".gpkg"), ("Shapefile", ".shp"), ("FlatGeobuf", ".fgb")]
-TOWN_HOUSES = pick(40_000, 2_000)  # the generated town: a grid of houses, 8 m wide, 2 m apart
+TOWN_HOUSES = pick(40_000, 400)  # the generated town: a grid of houses, 8 m wide, 2 m apart
 
 
 def _town(folder: Path) -> Path:
