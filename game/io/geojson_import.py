@@ -241,16 +241,17 @@ class Fields:
             use=self.use or chosen.get("use"),
         )
 
-    def resolved(self, available: Iterable[str], what: str) -> "Fields":
+    def resolved(self, available: Iterable[str], what: str, strict: bool = True) -> "Fields":
         """The fields as the file spells them; a name the file lacks is refused, listing its fields.
 
         Case does not matter, and a Shapefile's 10-character cut of a long name is found too
         (`anzahlDerOberirdischenGeschosse` is `anzahlDerO` in a .dbf). With `osm-gdal` a name
-        may also be a tag packed into `other_tags`, so no column is required.
+        may also be a tag packed into `other_tags`, so no column is required. Not `strict`:
+        a name this one layer lacks is dropped (the file's other layers are checked as a whole).
         """
         fields = self.named()
         names = list(available)
-        spelled = {}
+        spelled: dict[str, str | None] = {}
         for option, wanted in (
             ("height", fields.height),
             ("levels", fields.levels),
@@ -266,7 +267,11 @@ class Fields:
             ]
             if found:
                 spelled[option] = found[0]
-            elif fields.preset != "osm-gdal":  # there, a tag inside `other_tags` will do
+            elif fields.preset == "osm-gdal":  # a tag inside `other_tags` will do
+                continue
+            elif not strict:  # one layer of several: others may have it
+                spelled[option] = None
+            else:
                 named_by = getattr(self, option) and f"--{option}-field"
                 raise QuartierError(
                     "error.import_field_missing",

@@ -105,6 +105,9 @@ class OgrData:
 def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
     """Every layer of the source (all of a GeoPackage's, every Shapefile of a folder or zip).
 
+    A field city staff name must be in one layer at least: the buildings have a height, the
+    streets beside them need none.
+
     The layers must share one CRS: a level has one, and reprojecting them apart would hide
     that they came from different places.
     """
@@ -115,6 +118,7 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
     tags: list[dict] = []
     shapes: list[np.ndarray] = []
     crs: CRS | None = None
+    every_field: list[str] = []
     try:
         for dataset in _datasets(Path(path)):
             for layer, kind in pyogrio.list_layers(dataset):
@@ -124,7 +128,8 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
                     dataset, layer=layer, force_2d=True, return_fids=True
                 )
                 crs = _same_crs(crs, meta.get("crs"), what)
-                chosen = fields.resolved(meta["fields"], what)
+                every_field += meta["fields"].tolist()
+                chosen = fields.resolved(meta["fields"], what, strict=False)
                 rows = [
                     dict(zip(meta["fields"], values))
                     for values in zip(*(c.tolist() for c in columns))
@@ -138,6 +143,7 @@ def read_ogr(path: Path, what: str, fields: Fields) -> OgrData:
         raise QuartierError(
             "error.import_ogr_unreadable", what=what, reason=str(exc).split("\n")[0]
         ) from None
+    fields.resolved(every_field, what)  # a named field must be in one layer at least
     found = np.concatenate(shapes) if shapes else np.array([], dtype=object)
     keep = ~shapely.is_missing(found)  # a feature without a geometry is nothing to place
     return OgrData(

@@ -182,6 +182,9 @@ def test_every_layer_with_geometries_is_read_and_tables_without_are_passed_over(
     result = imported(source)
     assert [b.name for b in result.district.buildings] == ["bestand #1", "neubau #1"]
     assert [h for h, _ in heights(result)] == [12, 6]
+    write(source, squares(3)[2:], {"HOEHE": [21.0]}, layer="hochhaus", append=True)
+    result = imported(source, fields=Fields(height="HOEHE"))  # one layer has it: enough
+    assert [h for h, _ in heights(result)] == [12, 6, 21]  # the others keep their `height`
 
 
 def test_a_field_the_file_lacks_is_refused_with_the_fields_it_has(tmp_path, capsys):
