@@ -177,12 +177,15 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
     from game.core.design import new_design
     from game.io.designs import write_design
-    from game.io.levels import level_from_option
+    from game.io.levels import add_user_level, is_level_path, level_from_option
 
     level = level_from_option(args.level)
+    copied = add_user_level(Path(args.level)) if is_level_path(args.level) else None
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
     write_design(args.out, doc)
     _out(text(lang, "cli.design.created", path=args.out, level=level.id))
+    if copied:
+        _out(text(lang, "cli.design.level_copied", path=copied))
     return 0
 
 

@@ -64,13 +64,16 @@ def test_the_geopackage_export_is_read_back_by_gdal_where_the_building_was_built
     shapes = shapely.from_wkb(wkb)
     [office] = [i for i, r in enumerate(rows) if r["kind"] == "building"]
     assert rows[office]["use"] == "office" and rows[office]["height_m"] == 6
+    assert rows[office]["id"] == rows[office]["building"] == "quartier-1"
     assert rows[office]["floors"] == 2 and rows[office]["area_m2"] == pytest.approx(10 * 5)
     x0, y0 = level["georeference"]["origin"][:2]
     assert shapes[office].equals(shapely.box(x0 + 50, y0 + 20, x0 + 60, y0 + 25))
     assert [r["block"] for r in rows if r["kind"] == "space"] == ["grass"]
 
     geojson = json.loads(export(path, "geojson", tmp_path / "vorschlag.geojson").read_text())
-    assert [f["properties"] for f in geojson["features"]] == rows
+    assert [f["id"] for f in geojson["features"]] == [r.pop("id") for r in rows]
+    no_building = [{k: v for k, v in r.items() if k != "building" or v} for r in rows]
+    assert [f["properties"] for f in geojson["features"]] == no_building
 
 
 def test_a_design_without_changes_exports_an_empty_layer(tmp_path, design):
@@ -78,4 +81,4 @@ def test_a_design_without_changes_exports_an_empty_layer(tmp_path, design):
     assert main(["design", "new", "--level", "gpkg-test", "--out", str(empty)]) == 0
     out = export(empty, "gpkg", tmp_path / "leer.gpkg")
     meta, _, wkb, _ = pyogrio.raw.read(str(out))
-    assert len(wkb) == 0 and meta["fields"].tolist()[:3] == ["kind", "block", "use"]
+    assert len(wkb) == 0 and meta["fields"].tolist()[:4] == ["id", "kind", "block", "use"]
