@@ -524,7 +524,8 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_level_validate)
     p = level.add_parser("import", help=t("cli.help.level_import"))
-    p.add_argument("source", type=Path)
+    # several CityGML tiles (or a folder of them) make one level
+    p.add_argument("source", type=Path, nargs="+")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument(
         "--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel")

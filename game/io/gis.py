@@ -1,4 +1,4 @@
-"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium) and pyogrio (GDAL), which only city staff's commands need.
+"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium), lxml and pyogrio (GDAL), which only city staff's commands need.
 
 A pupil's install (`pip install quartier`) leaves them out: pyproj and shapely are about 43 MB,
 pyogrio with its GDAL about 100 MB more. The modules that use them (`georef`, `features`, the
@@ -25,6 +25,7 @@ def _installed(name: str) -> bool:
 def require_gis() -> None:
     """Refuse with the install command when a library of the extra cannot be imported."""
     try:
+        import lxml  # noqa: F401
         import osmium  # noqa: F401
         import pyproj  # noqa: F401
         import shapely  # noqa: F401

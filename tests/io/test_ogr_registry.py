@@ -42,7 +42,15 @@ def refusal(tmp_path, capsys, name, content, *lang):
 def test_a_file_no_reader_takes_is_refused_naming_the_formats_read(tmp_path, capsys, name, content):
     err = refusal(tmp_path, capsys, name, content)
     assert f"{name} is not a file Quartier can import. It reads: " in err
-    for fmt in ("OpenStreetMap", "GeoJSON", "CityJSON", "GeoPackage", "Shapefile", "FlatGeobuf"):
+    for fmt in (
+        "OpenStreetMap",
+        "GeoJSON",
+        "CityJSON",
+        "CityGML",
+        "GeoPackage",
+        "Shapefile",
+        "FlatGeobuf",
+    ):
         assert fmt in err
     assert "not valid JSON" not in err and "for example as GeoPackage" in err
 
@@ -73,20 +81,29 @@ def test_content_decides_not_the_name(tmp_path):
         readers.choose(packed, READERS)
 
 
+def test_a_citygml_tile_named_xml_goes_to_the_citygml_reader(tmp_path):
+    tile = tmp_path / "LoD2_32_412_5477.xml"
+    tile.write_bytes(
+        b'<?xml version="1.0"?>\n<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0"/>'
+    )
+    assert readers.choose(tile, READERS).load == level_import._import_citygml
+    assert readers.choose(tile.parent, READERS).load == level_import._import_citygml
+    (tmp_path / "gebaeude.shp").write_bytes(b"\x00\x00\x27\x0a" + bytes(96))
+    assert readers.choose(tmp_path, READERS).load == level_import._import_ogr  # a Shapefile folder
+
+
 def test_a_reader_joins_the_table_with_one_line(tmp_path, monkeypatch):
-    """What a CityGML reader does: claim `<CityModel` XML, and its files are its own."""
+    """A KML reader, say: it claims `<kml` XML, and its files are its own."""
     seen = []
 
     def load(source, options, catalogue, settings):
         seen.append(source.name)
         raise SystemExit(0)
 
-    citygml = readers.Reader(
-        "CityGML (.gml)", lambda path, start: b"<CityModel" in start or b":CityModel" in start, load
-    )
-    monkeypatch.setattr(level_import, "READERS", [*READERS, citygml])
-    source = tmp_path / "LoD2_33_390_5818.xml"
-    source.write_bytes(b'<?xml version="1.0"?>\n<core:CityModel xmlns:core="x"/>')
+    kml = readers.Reader("KML (.kml)", lambda path, start: b"<kml" in start, load)
+    monkeypatch.setattr(level_import, "READERS", [*READERS, kml])
+    source = tmp_path / "map.kml"
+    source.write_bytes(KML)
     with pytest.raises(SystemExit):
         level_import.import_level(source, level_import.ImportOptions(), None)
     assert seen == [source.name]
