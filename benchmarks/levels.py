@@ -11,7 +11,9 @@ pyosmium handing every object, with its nodes' locations, to Python (`FileProces
 least a reader in Python does; JSON is not involved. Floors, encoding and import run
 interleaved; each column is the median. Target (#15): an import within 5× of its read floor.
 A second table imports a CityGML tile the script generates (50 MB; `--quick` 1 MB) beside
-lxml's iterparse over it, each in a child process that reports its own peak memory (< 1 GB). Delft is 524 m wide, 12 m more than a level at 1 m, so at 1 m it is cut to
+lxml's iterparse over it, each in a child process that reports its own peak memory (< 1 GB).
+A third puts the GDAL readers (GeoPackage, Shapefile, FlatGeobuf, written by pyogrio from the
+same GeoJSON) beside the GeoJSON reader. Delft is 524 m wide, 12 m more than a level at 1 m, so at 1 m it is cut to
 510 m with --bbox.
 A second table imports Berlin's footprints flat and on a generated GeoTIFF DEM (`--dem`, a
 30 m rise), interleaved: what the ground model costs beside the import itself.
@@ -25,10 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import osmium
+import pyogrio.raw
 import tifffile
 from lxml import etree
 from mode import pick
@@ -142,6 +146,108 @@ def main() -> None:
             "÷ read, GC paused",
             "÷ (read, GC paused + encode)",
         ),
+        rows,
+    )
+
+
+GDAL_FORMATS = [("GeoPackage", ".gpkg"), ("Shapefile", ".shp"), ("FlatGeobuf", ".fgb")]
+TOWN_HOUSES = pick(40_000, 400)  # the generated town: a grid of houses, 8 m wide, 2 m apart
+
+
+def _town(folder: Path) -> Path:
+    """A generated GeoJSON town far larger than Berlin's sample (a district's ALKIS layer)."""
+    side = int(TOWN_HOUSES**0.5)
+    i, j = np.divmod(np.arange(side * side), side)
+    x, y = 390_000 + i * 10.0, 5_818_000 + j * 10.0
+    features = [
+        {
+            "type": "Feature",
+            "id": n,
+            "properties": {"height": float(3 + n % 7 * 3), "building": "yes"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[a, b], [a + 8, b], [a + 8, b + 8], [a, b + 8], [a, b]]],
+            },
+        }
+        for n, (a, b) in enumerate(zip(x.tolist(), y.tolist()))
+    ]
+    path = folder / "town.geojson"
+    crs = {"type": "name", "properties": {"name": "EPSG:25833"}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": features}))
+    return path
+
+
+def _as_gdal(source: Path, folder: Path) -> list[tuple[str, Path]]:
+    """`source` as each GDAL format, written by pyogrio, in the file's feature order."""
+    meta, _, geometry, fields = pyogrio.raw.read(str(source))
+    files = [("GeoJSON", source)]
+    for name, suffix in GDAL_FORMATS:
+        path = folder / f"{source.stem}{suffix}"
+        # no spatial index: it would reorder the features (see tests/io/test_ogr_import.py)
+        options = {"layer_options": {"SPATIAL_INDEX": "NO"}} if suffix == ".fgb" else {}
+        pyogrio.raw.write(
+            str(path),
+            geometry,
+            fields,
+            meta["fields"],
+            crs=meta["crs"],
+            geometry_type="Polygon",
+            **options,
+        )
+        files.append((name, path))
+    return files
+
+
+def _peak_mb(path: Path, options: ImportOptions, catalogue) -> float:
+    """The import's peak of memory allocated through Python (numpy arrays included; not
+    GDAL's own buffers), in an untimed run: tracemalloc slows what it watches. The JSON
+    readers' figure includes the 64 MB `read_document` asks for at most (a buffer the
+    kernel does not fill, so not resident memory)."""
+    tracemalloc.start()
+    try:
+        import_level(path, options, catalogue)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def gdal_main() -> None:
+    """The GDAL readers beside the GeoJSON reader on the same data: Berlin and a generated town.
+
+    Every format holds the same features in the same order and gives the same level, so the
+    ratio to GeoJSON is the reader's own cost. Runs interleaved, medians.
+    """
+    catalogue = default_catalogue()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        town = (_town(folder), "4 m", ImportOptions(voxel=4.0, licence="benchmark"))
+        berlin = (BERLIN, "2 m", ImportOptions(voxel=2.0, licence="benchmark"))
+        sources = pick([berlin, town], [town])
+        for source, label, options in sources:
+            files = _as_gdal(source, folder)
+            for _, path in files:
+                import_level(path, options, catalogue)  # warm-up: GDAL's drivers, pyproj
+            times: dict[str, list[float]] = {name: [] for name, _ in files}
+            for _ in range(REPEATS):
+                for name, path in files:
+                    times[name].append(_timed(import_level, path, options, catalogue))
+            reference = statistics.median(times["GeoJSON"])
+            for name, path in files:
+                median = statistics.median(times[name])
+                rows.append(
+                    (
+                        source.name,
+                        label,
+                        name,
+                        f"{path.stat().st_size / 2**20:.1f} MB",
+                        _ms(median),
+                        f"{median / reference:.2f}×",
+                        f"{_peak_mb(path, options, catalogue):,.0f} MB",
+                    )
+                )
+    print_table(
+        ("source", "voxel size", "format", "file", "import", "÷ GeoJSON", "peak (Python)"),
         rows,
     )
 
@@ -375,3 +481,4 @@ if __name__ == "__main__":
         main()
         citygml_rows()
         terrain()
+        gdal_main()

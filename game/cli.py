@@ -24,6 +24,7 @@ from game.io.logs import configure_logging, crash_message
 
 Handler = Callable[[argparse.Namespace, Language], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 13 is SIGPIPE (the signal module lacks it on Windows)
+REPAIRED_NAMED = 10  # the import names this many repaired polygons, then "…"
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +76,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
     from game.io.gis import require_gis
 
     require_gis()
+    from game.io.geojson_import import Fields
     from game.io.level_import import ImportOptions, import_level
     from game.io.storage import write_atomic
 
@@ -91,6 +93,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
         settings=args.settings,
         target_crs=args.target_crs,
         dem=args.dem,
+        fields=Fields(args.height_field, args.levels_field, args.use_field, args.preset),
     )
     result = import_level(args.source, options, default_catalogue())
     write_atomic(
@@ -109,16 +112,28 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
         )
     )
     _report_crs_and_ground(result, lang)
-    district = result.district
+    _import_warnings(result.district, options.default_height_m, lang)
+    return 0
+
+
+def _import_warnings(district, default_height_m: float, lang: Language) -> None:
+    """What city staff should check in the new level: guessed heights, repairs, cuts, left-outs."""
     if district.missing_heights:
         _out(
             text(
                 lang,
                 "cli.level.missing_heights",
                 count=district.missing_heights,
-                height=f"{options.default_height_m:g}",
+                height=f"{default_height_m:g}",
             )
         )
+    if district.repaired:
+        names = ", ".join(district.repaired[:REPAIRED_NAMED])
+        if len(district.repaired) > REPAIRED_NAMED:
+            names += ", …"
+        _out(text(lang, "cli.level.repaired", count=len(district.repaired), names=names))
+    if district.cut:
+        _out(text(lang, "cli.level.cut", count=district.cut))
     if district.skipped:
         _out(
             text(
@@ -127,7 +142,6 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
                 kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items())),
             )
         )
-    return 0
 
 
 def _report_crs_and_ground(result, lang: Language) -> None:
@@ -549,6 +563,10 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument(
         "--settings", type=Path, metavar="SETTINGS.json", help=t("cli.help.import_settings")
     )
+    p.add_argument("--height-field", metavar="NAME", help=t("cli.help.import_height_field"))
+    p.add_argument("--levels-field", metavar="NAME", help=t("cli.help.import_levels_field"))
+    p.add_argument("--use-field", metavar="NAME", help=t("cli.help.import_use_field"))
+    p.add_argument("--preset", choices=("alkis", "osm-gdal"), help=t("cli.help.import_preset"))
     p.set_defaults(handler=cmd_level_import)
     p = level.add_parser("info", help=t("cli.help.level_info"))
     p.add_argument("path", metavar="ID_OR_PATH")

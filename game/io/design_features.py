@@ -1,6 +1,6 @@
 """The new and changed buildings and spaces of a design, as footprint polygons in real coordinates.
 
-Both GIS exports (GeoJSON, CityJSON) read this: touching changed building columns form one
+The GIS exports (GeoJSON, CityJSON, GeoPackage) read this: touching changed building columns form one
 building (height, floors, main use); other changed columns are grouped by their top block
 (a lawn, a playground, trees). Polygons come from shapely merging runs of columns, and are
 placed on the map by the level's georeference.
@@ -181,3 +181,30 @@ def proposals(session: Session) -> tuple[list[Proposal], Frame]:
                     )
                 )
     return found, frame
+
+
+def feature_rows(found: list[Proposal]) -> list[tuple[str, BaseGeometry, dict[str, object]]]:
+    """The features both GIS exports (GeoJSON, GeoPackage) write, in the level's CRS.
+
+    One per space and one per height step of a building (`building` names the building, ids
+    as in the CityJSON export: `quartier-N`, `quartier-N-M` for a step), so a GIS extruding
+    by `height_m` from `base_m` keeps a low wing beside a tower low.
+    """
+    rows: list[tuple[str, BaseGeometry, dict[str, object]]] = []
+    for n, p in enumerate(found, start=1):
+        ident = f"quartier-{n}"
+        common: dict[str, object] = {"kind": p.kind, "block": p.block, "use": p.use}
+        if p.kind == "building":
+            common["building"] = ident
+        steps: tuple[Part | Proposal, ...] = p.parts or (p,)  # a space is one piece
+        for m, step in enumerate(steps, start=1):
+            properties = {
+                **common,
+                "height_m": step.height_m,
+                "floors": step.floors,
+                "base_m": round(step.base_m, 3),
+                "voxels": step.voxels,
+                "area_m2": round(step.footprint.area, 1),
+            }
+            rows.append((ident if len(steps) == 1 else f"{ident}-{m}", step.footprint, properties))
+    return rows

@@ -1,5 +1,5 @@
-"""`quartier level import`: a GeoJSON, CityJSON, CityGML or OpenStreetMap file (or several
-CityGML tiles) becomes a georeferenced level.
+"""`quartier level import`: a GIS file becomes a georeferenced level; `READERS` lists the formats
+(GeoJSON, CityJSON, CityGML, also several tiles, OpenStreetMap, GeoPackage, Shapefile...).
 
 Reads the source, settles the CRS (the file's or `--crs`, checked against the data; the
 level's from `--target-crs`, the source's or UTM), projects, voxelises on the ground (flat,
@@ -10,7 +10,7 @@ is written; the caller writes the returned document.
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +27,16 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import citygml_import, cityjson_import, geojson_import, osm_import, terrain
-from game.io.features import District, licence_in
+from game.io import (
+    citygml_import,
+    cityjson_import,
+    geojson_import,
+    ogr_import,
+    osm_import,
+    readers,
+    terrain,
+)
+from game.io.features import District, licence_in, repaired_polygons
 from game.io.georef import (
     WGS84,
     Frame,
@@ -75,6 +83,7 @@ class ImportOptions:
     settings: Path | None = None
     target_crs: str | None = None
     dem: Path | None = None
+    fields: geojson_import.Fields = field(default_factory=geojson_import.Fields)
 
     @property
     def default_height_m(self) -> float:
@@ -111,16 +120,20 @@ def _read_json(path: Path) -> Any:
     return parse_json(read_document(path), what=Path(path).name)
 
 
-def _read_source_json(path: Path, what: str) -> Any:
-    """A JSON source; a file that does not even start like JSON is none of the formats read.
+def _claims_osm(path: Path, start: bytes) -> bool:
+    return osm_import.osm_format(path) is not None
 
-    Only a file starting with `{` gets JSON's line and column of a syntax error: for a
-    CityGML, Shapefile or text file "not valid JSON (line 1, column 1)" named the wrong problem.
+
+def _claims_citygml(path: Path, start: bytes) -> bool:
+    return citygml_import.is_citygml(path)
+
+
+def _claims_json(path: Path, start: bytes) -> bool:
+    """A JSON object: GeoJSON or CityJSON, its `type` tells which (a wrong one gets its own message).
+
+    Not when gzipped: the JSON readers read the file as it is.
     """
-    data = read_document(path)
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        raise QuartierError("error.import_format", what=what)
-    return parse_json(data, what=what)
+    return readers.starts_with(start, b"{") and not readers.gzipped(path)
 
 
 def _settings(path: Path | None) -> LevelSettings:
@@ -140,7 +153,7 @@ def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> 
     src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
     project = _projector(src, crs)
     shapes = geojson_import.feature_shapes(geojson_import.features(raw, what), what)
-    shapes = shapely.transform(shapes, project)
+    shapes = shapely.transform(repaired_polygons(shapes)[0], project)  # a union needs valid ones
     area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
     i, j = np.meshgrid(np.arange(shape[0]) + 0.5, np.arange(shape[1]) + 0.5, indexing="ij")
     inside = shapely.contains_xy(area, *frame.to_world(i, j))
@@ -186,13 +199,18 @@ def _import(source: Path | list[Path], options: ImportOptions, catalogue: Catalo
         catalogue.id(key)
     if isinstance(source, list) and len(source) == 1:
         source = source[0]
-    if isinstance(source, list) or citygml_import.is_citygml(source):
+    if isinstance(source, list):  # several CityGML tiles
         return _import_citygml(source, options, catalogue, settings)
-    what = Path(source).name
-    fmt = osm_import.osm_format(source)
-    if fmt is not None:
-        return _import_osm(osm_import.read_osm(source, fmt), options, catalogue, settings, what)
-    raw = _read_source_json(source, what)
+    reader = readers.choose(source, READERS)
+    return reader.load(Path(source), options, catalogue, settings)
+
+
+def _import_json(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoJSON or CityJSON: which one, the JSON's `type` says."""
+    what = source.name
+    raw = _read_json(source)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)
@@ -216,7 +234,7 @@ def _import(source: Path | list[Path], options: ImportOptions, catalogue: Catalo
         district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
     else:
         district = geojson_import.read_geojson(
-            raw, what, project, options.storey_m, options.default_height_m
+            raw, what, project, options.storey_m, options.default_height_m, options.fields
         )
     return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
 
@@ -241,30 +259,83 @@ def _level_crs(
 
 
 def _import_osm(
-    data: osm_import.OsmData,
-    options: ImportOptions,
-    catalogue: Catalogue,
-    settings: LevelSettings,
-    what: str,
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
 ) -> Imported:
     """OSM is WGS84 by definition and ODbL unless city staff name another licence."""
+    what = source.name
+    fmt = osm_import.osm_format(source)
+    assert fmt is not None  # READERS chose this reader because it is OSM data
+    data = osm_import.read_osm(source, fmt)
     src = source_crs(None, options.crs, WGS84, "OSM")
-    sample = tuple(shapely.total_bounds(data.shapes).tolist()) if len(data.shapes) else None
-    crs = _level_crs(src, sample, options)
+    crs = _level_crs(src, _bounds(data.shapes), options)
     project = _projector(WGS84, crs)
     extent = _bbox_extent(options, WGS84, project)
-    district = geojson_import.read_tagged(
+    district = _read_tagged(data, project, options, osm_import.LICENCE)
+    for _ in range(data.incomplete):
+        district.skip("Polygon")
+    licence = options.licence or osm_import.LICENCE
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _import_ogr(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoPackage, Shapefile, FlatGeobuf: the file's own CRS unless --crs overrides it.
+
+    --crs wins because a Shapefile's .prj is often missing or wrong (an ESRI name GDAL reads
+    as another datum); the import says which CRS it used (`Imported.source_crs`).
+    """
+    what = source.name
+    licence = options.licence
+    if not licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    data = ogr_import.read_ogr(source, what, options.fields)
+    sample = _bounds(data.shapes)
+    if options.crs:
+        src = SourceCrs(
+            parse_crs(options.crs),
+            "override" if data.crs else "given",
+            crs_label(data.crs) if data.crs else None,
+        )
+    elif data.crs is not None:
+        src = SourceCrs(data.crs, "file", crs_label(data.crs))
+    elif sample is not None and looks_geographic(sample):  # a Shapefile without its .prj
+        src = SourceCrs(WGS84, "wgs84")
+    else:
+        raise QuartierError("error.import_crs_missing", what=what)
+    crs = _level_crs(src, sample, options)
+    project = _projector(src.crs, crs)
+    extent = _bbox_extent(options, src.crs, project)
+    district = _read_tagged(data, project, options, licence)
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _bounds(shapes: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The extent of a reader's shapes, for the plausibility of their CRS (None: no shapes)."""
+    if not len(shapes):
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapes).tolist()
+    return x0, y0, x1, y1
+
+
+def _read_tagged(
+    data: osm_import.OsmData | ogr_import.OgrData, project, options: ImportOptions, licence: str
+) -> District:
+    """The district of a reader's tagged shapes, projected into the level's CRS."""
+    return geojson_import.read_tagged(
         data.names,
         data.tags,
         shapely.transform(data.shapes, project),
         options.storey_m,
         options.default_height_m,
-        osm_import.LICENCE,
+        licence,
     )
-    for _ in range(data.incomplete):
-        district.skip("Polygon")
-    licence = options.licence or osm_import.LICENCE
-    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _crs_label(crs: CRS) -> str:
+    """`EPSG:25833 (ETRS89 / UTM zone 33N)`, or the name alone for a CRS without a code."""
+    code = crs.to_epsg()
+    return crs.name if code is None else f"EPSG:{code} ({crs.name})"
 
 
 def _import_citygml(
@@ -325,6 +396,8 @@ def _finish(
     src: SourceCrs | None = None,
 ) -> Imported:
     """Voxelise the district, cut the zone and encode the level: the same for every reader."""
+    if extent is not None:
+        district.cut = district.cut_by(extent)
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
@@ -389,3 +462,14 @@ def _document(
 def _segment(crs) -> float:
     """Densify a bbox before projecting it, so its projected bounds stay right: ~100 m steps."""
     return 0.001 if crs.equals(WGS84) or crs.is_geographic else 100.0
+
+
+Load = Callable[[Path, ImportOptions, Catalogue, LevelSettings], Imported]
+# The readers, chosen by content in this order; a new reader joins with one line.
+READERS: list[readers.Reader[Load]] = [
+    readers.Reader("OpenStreetMap (.osm, .osm.gz, .pbf)", _claims_osm, _import_osm),
+    readers.Reader("GeoJSON (.geojson), CityJSON (.city.json)", _claims_json, _import_json),
+    readers.Reader(ogr_import.FORMATS, ogr_import.claims, _import_ogr),
+    # after the GDAL formats: CityGML claims any folder, GDAL only one holding Shapefiles
+    readers.Reader("CityGML (.gml, .xml)", _claims_citygml, _import_citygml),
+]

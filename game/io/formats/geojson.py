@@ -26,7 +26,7 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     import shapely
     from pyproj import CRS
 
-    from game.io.design_features import Part, Proposal, proposals
+    from game.io.design_features import feature_rows, proposals
     from game.io.georef import WGS84, transformer
 
     found, frame = proposals(session)
@@ -43,27 +43,10 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
             "type": "Feature",
             "id": ident,
             "geometry": json.loads(shapely.to_geojson(lon_lat)),
-            "properties": {**properties, "area_m2": round(footprint.area, 1)},
+            "properties": properties,
         }
 
-    features = []
-    for n, p in enumerate(found, start=1):
-        ident = f"quartier-{n}"
-        common = {"kind": p.kind, "block": p.block, "use": p.use}
-        if p.kind == "building":
-            common["building"] = ident
-        steps: tuple[Part | Proposal, ...] = p.parts or (p,)  # a space is one piece
-        for m, step in enumerate(steps, start=1):
-            properties = {
-                **common,
-                "height_m": step.height_m,
-                "floors": step.floors,
-                "base_m": round(step.base_m, 3),
-                "voxels": step.voxels,
-            }
-            features.append(
-                feature(ident if len(steps) == 1 else f"{ident}-{m}", step.footprint, properties)
-            )
+    features = [feature(*row) for row in feature_rows(found)]
     collection = {
         "type": "FeatureCollection",
         "name": doc.title or str(doc.id),
