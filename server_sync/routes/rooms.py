@@ -2,24 +2,36 @@
 where members build together (the rules: services/rooms.py; the live side: services/room_hub.py;
 the protocol: docs/rooms.md)."""
 
-from fastapi import APIRouter, Depends, Response, WebSocket
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, WebSocket
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
     ParticipantId,
     ServerState,
     WorkshopId,
+    bearer,
     db,
     moderator_desk,
     participant,
+    rate_limited,
     server,
     workshop_moderator,
 )
-from server_sync.errors import ApiError
+from server_sync.errors import ApiError, language
 from server_sync.models import Participant, Room
-from server_sync.schemas import RoomIn, RoomLockIn, RoomMemberOut, RoomOut, RoomRollbackIn
-from server_sync.services import rooms
+from server_sync.schemas import (
+    ErrorOut,
+    RoomIn,
+    RoomLockIn,
+    RoomMemberOut,
+    RoomOut,
+    RoomRollbackIn,
+    RoomSubmissionIn,
+    TeamStoredOut,
+)
+from server_sync.services import images, rooms, team_submissions
 from server_sync.services.moderation import Desk
+from server_sync.services.participants import participant_with_token
 from server_sync.services.workshops import workshop_or_404
 
 router = APIRouter()
@@ -86,6 +98,51 @@ def list_rooms(
 ) -> list[RoomOut]:
     """The teacher's view: every room of the workshop, who is in it, edits per minute."""
     return [_out(session, state, room) for room in rooms.of_workshop(session, workshop_id)]
+
+
+@router.post(
+    "/rooms/{code}/submission",
+    response_model=TeamStoredOut,
+    status_code=201,
+    responses={
+        200: {"model": TeamStoredOut, "description": "the same design, title and team again"},
+        403: {"model": ErrorOut, "description": "not a member, or taken out by the teacher"},
+        409: {"model": ErrorOut, "description": "building has ended"},
+        422: {"model": ErrorOut, "description": "nothing built yet, or a rule of the level broken"},
+        429: {"model": ErrorOut, "description": "too many revisions this minute (Retry-After)"},
+        503: {"model": ErrorOut, "description": "the worker queue is full (Retry-After)"},
+    },
+    dependencies=[Depends(rate_limited)],
+)
+def submit_room(
+    code: str,
+    body: RoomSubmissionIn,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> TeamStoredOut:
+    """Send the room's design (as the server stored it) for the gallery, once for the team:
+    201 a new revision, 200 the same again. Not `async`, and the participant is looked up here,
+    not by a dependency, for the reason `put_submission` gives (routes/submissions.py)."""
+    person = participant_with_token(session, bearer(request))
+    stored = team_submissions.submit(
+        session, person, code, body.title, language(request), state.workers, state.limits
+    )
+    if stored.new is None:
+        response.status_code = 200
+    else:
+        revision = stored.answer.revision
+        background.add_task(
+            images.render_soon,
+            state.data_dir,
+            stored.answer.uuid,
+            revision,
+            stored.new,
+            state.workers,
+        )
+    return stored.answer
 
 
 def _teachers_room(session: Session, desk: Desk, code: str) -> Room:
