@@ -4,10 +4,13 @@ of the room, one submission per room with a revision per send, every member name
 votes for their team's design. On SQLite and PostgreSQL (the `server` fixture)."""
 
 import contextlib
+import io
 import json
+import zipfile
 
 import numpy as np
 import pytest
+from pypdf import PdfReader
 
 from game.core.design import open_design, parse_design
 from game.core.errors import QuartierError
@@ -199,3 +202,28 @@ def test_the_editor_sends_a_team_room_with_submit_room(team, tmp_path):
         with pytest.raises(QuartierError) as refused:
             client.submit_room("ZZZZZ", "Unser Platz", lang="de")
         assert "Code" in refused.value.message("de")
+
+
+def test_the_team_is_named_on_the_design_page_and_in_the_council_export(team):
+    api = team.api
+    a = team.connect(team.ada)
+    team.connect(team.bo)
+    team.build(a, house(50))
+    uuid = team.submit(team.ada, "Unser Hof").json()["uuid"]
+    api.approve(uuid)
+    page = api.client.get(f"/w/{team.workshop['code']}/d/{uuid}", headers={"Accept-Language": "en"})
+    assert "by Ada, Bo" in page.text
+    api.sign_in()
+    bundle = api.client.get(f"/moderate/w/{team.workshop['id']}/export.zip")
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        table = archive.read("submissions.csv").decode("utf-8-sig")
+        listed = json.loads(archive.read("submissions.json"))["designs"]
+        report = "".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(archive.read("report.pdf"))).pages
+        )
+        design = json.loads(archive.read(listed[0]["design_file"]))
+    assert "Ada, Bo" in table  # the team in the spreadsheet, in one cell
+    assert [d["pseudonym"] for d in listed] == ["Ada, Bo"]
+    assert "Ada, Bo" in report
+    assert design["pseudonyms"] == ["Ada", "Bo"]
