@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from game import __version__
 from game.core.design import new_design, save_changes, with_texts
+from game.core.errors import QuartierError
 from game.core.i18n import Language
 from game.core.level import Level
 from game.core.session import Session as Grid
@@ -87,7 +88,10 @@ def submit(
         raise ApiError(422, "room_empty")
     authors = [m.pseudonym for m in rooms.members(session, room.id)]
     existing = session.scalar(select(Submission).where(Submission.room_id == room.id))
-    text, digest = _document(level, grid, title, authors, existing)
+    try:
+        text, digest = _document(level, grid, title, authors, existing)
+    except QuartierError as exc:  # a title that hides characters, refused as in a design file
+        raise ApiError(422, "invalid_design", reason=exc.message(lang)) from None
     uuid = existing.uuid if existing is not None else str(json.loads(text)["id"])
     latest = latest_revision(session, uuid) if existing is not None else None
     if existing is not None and latest is not None and latest[1] == digest:  # sent again

@@ -187,6 +187,7 @@ def test_no_member_votes_for_the_teams_design_everyone_else_may(team):
     assert "Ada, Bo" in gallery.text
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_editor_sends_a_team_room_with_submit_room(team, tmp_path):
     from game.io import storage
 
@@ -204,6 +205,7 @@ def test_the_editor_sends_a_team_room_with_submit_room(team, tmp_path):
         assert "Code" in refused.value.message("de")
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_team_is_named_on_the_design_page_and_in_the_council_export(team):
     api = team.api
     a = team.connect(team.ada)
@@ -211,8 +213,14 @@ def test_the_team_is_named_on_the_design_page_and_in_the_council_export(team):
     team.build(a, house(50))
     uuid = team.submit(team.ada, "Unser Hof").json()["uuid"]
     api.approve(uuid)
+    # The teacher renames the team's owner: the team's line keeps everyone, with the new name.
+    ada_id = api.client.get("/api/v1/me", headers=team.ada).json()["participant_id"]
+    renamed = api.client.patch(
+        f"/api/v1/participants/{ada_id}", json={"pseudonym": "Adele"}, headers=api.mod
+    )
+    assert renamed.status_code == 200, renamed.text
     page = api.client.get(f"/w/{team.workshop['code']}/d/{uuid}", headers={"Accept-Language": "en"})
-    assert "by Ada, Bo" in page.text
+    assert "by Adele, Bo" in page.text
     api.sign_in()
     bundle = api.client.get(f"/moderate/w/{team.workshop['id']}/export.zip")
     assert bundle.status_code == 200
@@ -223,7 +231,16 @@ def test_the_team_is_named_on_the_design_page_and_in_the_council_export(team):
             p.extract_text() for p in PdfReader(io.BytesIO(archive.read("report.pdf"))).pages
         )
         design = json.loads(archive.read(listed[0]["design_file"]))
-    assert "Ada, Bo" in table  # the team in the spreadsheet, in one cell
-    assert [d["pseudonym"] for d in listed] == ["Ada, Bo"]
-    assert "Ada, Bo" in report
-    assert design["pseudonyms"] == ["Ada", "Bo"]
+    assert "Adele, Bo" in table  # the team in the spreadsheet, in one cell
+    assert [d["pseudonym"] for d in listed] == ["Adele, Bo"]
+    assert "Adele, Bo" in report
+    assert design["pseudonyms"] == ["Adele", "Bo"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_title_that_hides_characters_is_refused_in_words(team):
+    a = team.connect(team.ada)
+    team.build(a, house(50))
+    refused = team.submit(team.ada, title="Park\u202eniert")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["message"]
