@@ -195,22 +195,49 @@ def store(
         "updated": now(),
         "revision": number,
     }
+    try:
+        stored = save_revision(
+            session,
+            existing,
+            fields,
+            published.to_json(),
+            uuid=uuid,
+            workshop_id=workshop.id,
+            participant_id=person.id,
+        )
+    except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
+        return _raced(session, person, uuid, exc)
+    return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), text)
+
+
+def save_revision(
+    session: Session,
+    existing: Submission | None,
+    fields: dict[str, object],
+    design: str,
+    **new: object,
+) -> Submission:
+    """Write a submission's row (`existing` with `fields`, or a new one of `new` and `fields`)
+    and its revision `fields["revision"]` holding `design`, and commit. An IntegrityError means
+    a request at the same moment wrote them first: the caller rolls back and answers with its."""
     if existing is None:
-        stored = Submission(uuid=uuid, workshop_id=workshop.id, participant_id=person.id, **fields)
+        stored = Submission(**new, **fields)
         session.add(stored)
     else:
         stored = existing
         for key, value in fields.items():
             setattr(stored, key, value)
-    try:
-        session.flush()  # the submission row first: its revision refers to it
-        session.add(
-            Revision(uuid=uuid, revision=number, content_hash=digest, design=published.to_json())
+    session.flush()  # the submission row first: its revision refers to it
+    session.add(
+        Revision(
+            uuid=stored.uuid,
+            revision=stored.revision,
+            content_hash=stored.content_hash,
+            design=design,
         )
-        session.commit()
-    except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
-        return _raced(session, person, uuid, exc)
-    return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), text)
+    )
+    session.commit()
+    return stored
 
 
 def new_status(workshop: Workshop, existing: Submission | None) -> str:

@@ -33,6 +33,7 @@ from server_sync.services.submissions import (
     content_hash,
     latest_revision,
     new_status,
+    save_revision,
     within_limits,
 )
 from server_sync.services.workers import Workers
@@ -112,21 +113,17 @@ def submit(
         "updated": now(),
         "revision": number,
     }
-    if existing is None:
-        stored = Submission(
-            uuid=uuid, workshop_id=workshop.id, participant_id=person.id, room_id=room.id, **fields
-        )
-        session.add(stored)
-    else:
-        stored = existing
-        for key, value in fields.items():
-            setattr(stored, key, value)
     try:
-        session.flush()  # the submission row first: its revision refers to it
-        session.add(
-            Revision(uuid=uuid, revision=number, content_hash=digest, design=published.to_json())
+        stored = save_revision(
+            session,
+            existing,
+            fields,
+            published.to_json(),
+            uuid=uuid,
+            workshop_id=workshop.id,
+            participant_id=person.id,
+            room_id=room.id,
         )
-        session.commit()
     except IntegrityError:  # a teammate sent it at the same moment: theirs is the team's
         session.rollback()
         winner = session.scalar(select(Submission).where(Submission.room_id == room.id))
