@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from live_server import csrf
 from pypdf import PdfReader
 
 from game.core.design import open_design, parse_design
@@ -244,3 +245,25 @@ def test_a_title_that_hides_characters_is_refused_in_words(team):
     refused = team.submit(team.ada, title="Park\u202eniert")
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_desks_room_forms_need_the_signed_in_desk_and_its_csrf_token(team):
+    api, client = team.api, team.api.client
+    lock = f"/moderate/w/{team.workshop['id']}/rooms/{team.code}/lock"
+    signed_out = client.post(lock, data={"csrf": csrf(client), "locked": "yes"})
+    assert signed_out.history and signed_out.history[0].status_code == 303  # to the sign-in
+    api.sign_in()
+    assert client.post(lock, data={"locked": "yes"}).status_code == 403  # no CSRF token
+    other = api.workshop(title="Andere Klasse")
+    elsewhere = f"/moderate/w/{other['id']}/rooms/{team.code}/lock"
+    wrong = client.post(elsewhere, data={"csrf": csrf(client), "locked": "yes"})
+    assert wrong.status_code == 404  # a room is acted on from its own workshop's desk only
+    done = client.post(lock, data={"csrf": csrf(client), "locked": "yes"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("#rooms")
+    shown = client.get(f"/api/v1/rooms/{team.code}", headers=team.ada).json()
+    assert shown["locked"] is True
+    made = client.post(
+        f"/moderate/w/{team.workshop['id']}/rooms", data={"csrf": csrf(client), "title": ""}
+    )
+    assert made.status_code == 422 and "Give the room a name" in made.text
