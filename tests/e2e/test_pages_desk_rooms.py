@@ -113,7 +113,12 @@ def the_desk_and_its_buttons(site, moderator, sockets: contextlib.ExitStack) -> 
     room.get_by_text("Take someone out of the room").click()
     room.get_by_role("button", name="Take Bo out").click()
     assert b.until("error")["code"] == "room_removed"
-    expect(desk.locator(f"li.room[data-room='{code}'] .members li")).to_have_count(2)
+    members = desk.locator(f"li.room[data-room='{code}'] .members li")
+    expect(members).to_have_text([re.compile(r"Ada\s+online"), re.compile(r"Cem\s+away")])
+    a.build(60)  # after an action too, the desk follows by itself
+    expect(desk.locator(f"li.room[data-room='{code}'] ol.room-log li").first).to_contain_text(
+        "Step 6", timeout=20_000
+    )
 
 
 def test_a_teacher_makes_a_room_on_the_phone(site, moderator):
