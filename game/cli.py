@@ -160,12 +160,15 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
     from game.core.design import new_design
     from game.io.designs import write_design
-    from game.io.levels import level_from_option
+    from game.io.levels import add_user_level, is_level_path, level_from_option
 
     level = level_from_option(args.level)
+    copied = add_user_level(Path(args.level)) if is_level_path(args.level) else None
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
     write_design(args.out, doc)
     _out(text(lang, "cli.design.created", path=args.out, level=level.id))
+    if copied:
+        _out(text(lang, "cli.design.level_copied", path=copied))
     return 0
 
 
@@ -504,7 +507,8 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_level_validate)
     p = level.add_parser("import", help=t("cli.help.level_import"))
-    p.add_argument("source", type=Path)
+    # several CityGML tiles (or a folder of them) make one level
+    p.add_argument("source", type=Path, nargs="+")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument(
         "--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel")

@@ -1,4 +1,4 @@
-"""The `[gis]` extra: pyproj, shapely and osmium (pyosmium), which only city staff's commands need.
+"""The `[gis]` extra: pyproj, shapely, osmium (pyosmium) and lxml, which only city staff's commands need.
 
 A pupil's install (`pip install quartier`) leaves them out: together they are about 43 MB, a
 quarter of what the editor needs. The modules that use them (`georef`, `features`, the
@@ -13,8 +13,9 @@ EXTRA = 'pip install "quartier[gis]"'
 
 
 def require_gis() -> None:
-    """Refuse with the install command when pyproj, shapely or osmium cannot be imported."""
+    """Refuse with the install command when pyproj, shapely, osmium or lxml cannot be imported."""
     try:
+        import lxml  # noqa: F401
         import osmium  # noqa: F401
         import pyproj  # noqa: F401
         import shapely  # noqa: F401

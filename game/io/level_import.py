@@ -1,4 +1,5 @@
-"""`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
+"""`quartier level import`: a GeoJSON, CityJSON, CityGML or OpenStreetMap file (or several
+CityGML tiles) becomes a georeferenced level.
 
 Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
 editable zone from a polygon file, and encodes the level. Every check runs before anything
@@ -24,7 +25,7 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import cityjson_import, geojson_import, osm_import
+from game.io import citygml_import, cityjson_import, geojson_import, osm_import
 from game.io.features import District, licence_in
 from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
 from game.io.storage import read_document
@@ -149,13 +150,16 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> Imported:
-    """The level document for `source`; raises QuartierError (and writes nothing) on bad input."""
+def import_level(
+    source: Path | list[Path], options: ImportOptions, catalogue: Catalogue
+) -> Imported:
+    """The level document for `source` (a file, a folder of CityGML tiles, or a list of tiles);
+    raises QuartierError (and writes nothing) on bad input."""
     with _no_cycle_collection():
         return _import(source, options, catalogue)
 
 
-def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Imported:
+def _import(source: Path | list[Path], options: ImportOptions, catalogue: Catalogue) -> Imported:
     if not 1 <= options.voxel <= 4:
         raise QuartierError("error.import_voxel_size", voxel=f"{options.voxel:g}")
     if not 2 <= options.storey_m <= 6:
@@ -163,6 +167,10 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     settings = _settings(options.settings)
     for key in settings.allowed_blocks or []:
         catalogue.id(key)
+    if isinstance(source, list) and len(source) == 1:
+        source = source[0]
+    if isinstance(source, list) or citygml_import.is_citygml(source):
+        return _import_citygml(source, options, catalogue, settings)
     what = Path(source).name
     fmt = osm_import.osm_format(source)
     if fmt is not None:
@@ -218,6 +226,31 @@ def _import_osm(
         district.skip("Polygon")
     licence = options.licence or osm_import.LICENCE
     return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+
+
+def _import_citygml(
+    source: Path | list[Path], options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """One CityGML tile, a folder of tiles or a list of them: the first tile's CRS (or --crs)
+    places the level, and every tile is projected from its own."""
+    paths = citygml_import.tiles(source if isinstance(source, list) else [source])
+    what = Path(source[0] if isinstance(source, list) else source).name
+    if not options.licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    given = parse_crs(options.crs) if options.crs else None
+    peeked = [citygml_import.peek(p) for p in paths]
+    crss = [citygml_import.source_crs(t, given) for t in peeked]
+    crs = level_crs(crss[0], given, peeked[0].sample or (0.0, 0.0))
+    extent = _bbox_extent(options, crss[0], _projector(crss[0], crs))
+    district = citygml_import.read_citygml(
+        list(zip(paths, crss)),
+        lambda src: _projector(src, crs),
+        options.voxel,
+        options.storey_m,
+        options.default_height_m,
+        extent,
+    )
+    return _finish(district, extent, crs, options, catalogue, settings, what, options.licence)
 
 
 def _bbox_extent(

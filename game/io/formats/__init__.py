@@ -31,6 +31,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "vox": ("vox", ".vox"),
     "geojson": ("geojson", ".geojson"),
     "cityjson": ("cityjson", ".city.json"),
+    "citygml": ("citygml", ".gml"),
 }
 
 
