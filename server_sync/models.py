@@ -136,7 +136,7 @@ class Submission(Base):
     title: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     #: Who made it, as every page and the export show it: the pupil's pseudonym, or a team's
-    #: names ("Ada, Bo, Cem") for a room's design.
+    #: names ("Ada, Bo, Cem") for a room's design (30 members of 24 characters fit).
     pseudonym: Mapped[str] = mapped_column(String(800))
     metrics: Mapped[str] = mapped_column(Text, default="{}")
     #: `late`: arrived after building ended; kept, shown to the moderator only, never in the
