@@ -184,8 +184,14 @@ def test_no_member_votes_for_the_teams_design_everyone_else_may(team):
         assert refused.status_code == 403 and error(refused) == "own_design"
         api.vote(member, own_uuid)  # each member's votes stay their own
     api.vote(team.cem, uuid)
-    gallery = api.client.get(f"/w/{team.workshop['code']}")
-    assert "Ada, Bo" in gallery.text
+    # The gallery shows a member the team's design as their own, with no vote button.
+    api.client.cookies.set(
+        "quartier_participant", team.ada["Authorization"].removeprefix("Bearer ")
+    )
+    gallery = api.client.get(f"/w/{team.workshop['code']}", headers={"Accept-Language": "en"})
+    assert "by Ada, Bo" in gallery.text
+    assert gallery.text.count("Your own design") == 1
+    assert gallery.text.count('action="cast"') + gallery.text.count('value="withdraw"') == 1
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
