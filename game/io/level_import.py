@@ -231,7 +231,9 @@ def _import_json(
     project = _projector(src.crs, crs)
     extent = _bbox_extent(options, src.crs, project)
     if kind == "CityJSON":
-        district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
+        district = cityjson_import.read_cityjson(
+            raw, what, project, options.voxel, options.storey_m, options.default_height_m
+        )
     else:
         district = geojson_import.read_geojson(
             raw, what, project, options.storey_m, options.default_height_m, options.fields
