@@ -29,7 +29,7 @@ check: $(VENV)/.installed
 	$(BIN)/lint-imports --no-logo
 
 test: check
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/core.py

@@ -24,6 +24,7 @@ from game.io.logs import configure_logging, crash_message
 
 Handler = Callable[[argparse.Namespace, Language], int]
 EXIT_BROKEN_PIPE = 128 + 13  # 13 is SIGPIPE (the signal module lacks it on Windows)
+REPAIRED_NAMED = 10  # the import names this many repaired polygons, then "…"
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +76,7 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
     from game.io.gis import require_gis
 
     require_gis()
+    from game.io.geojson_import import Fields
     from game.io.level_import import ImportOptions, import_level
     from game.io.storage import write_atomic
 
@@ -89,6 +91,9 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
         licence=args.licence,
         storey_m=args.storey_height,
         settings=args.settings,
+        target_crs=args.target_crs,
+        dem=args.dem,
+        fields=Fields(args.height_field, args.levels_field, args.use_field, args.preset),
     )
     result = import_level(args.source, options, default_catalogue())
     write_atomic(
@@ -106,16 +111,29 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
             epsg=result.raster.frame.epsg,
         )
     )
-    district = result.district
+    _report_crs_and_ground(result, lang)
+    _import_warnings(result.district, options.default_height_m, lang)
+    return 0
+
+
+def _import_warnings(district, default_height_m: float, lang: Language) -> None:
+    """What city staff should check in the new level: guessed heights, repairs, cuts, left-outs."""
     if district.missing_heights:
         _out(
             text(
                 lang,
                 "cli.level.missing_heights",
                 count=district.missing_heights,
-                height=f"{options.default_height_m:g}",
+                height=f"{default_height_m:g}",
             )
         )
+    if district.repaired:
+        names = ", ".join(district.repaired[:REPAIRED_NAMED])
+        if len(district.repaired) > REPAIRED_NAMED:
+            names += ", …"
+        _out(text(lang, "cli.level.repaired", count=len(district.repaired), names=names))
+    if district.cut:
+        _out(text(lang, "cli.level.cut", count=district.cut))
     if district.skipped:
         _out(
             text(
@@ -124,7 +142,24 @@ def cmd_level_import(args: argparse.Namespace, lang: Language) -> int:
                 kinds=", ".join(f"{k} ×{n}" for k, n in sorted(district.skipped.items())),
             )
         )
-    return 0
+
+
+def _report_crs_and_ground(result, lang: Language) -> None:
+    """Which CRS the source was read in and where that came from; the ground's rise, if any."""
+    from game.io.georef import crs_label
+
+    if result.crs is not None:
+        _out(
+            text(
+                lang,
+                f"cli.level.crs_{result.crs.origin}",
+                source=crs_label(result.crs.crs),
+                named=result.crs.named or "",
+                epsg=result.raster.frame.epsg,
+            )
+        )
+    if result.raster.relief:
+        _out(text(lang, "cli.level.terrain", relief=f"{result.raster.relief:g}"))
 
 
 def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
@@ -160,12 +195,15 @@ def cmd_level_info(args: argparse.Namespace, lang: Language) -> int:
 def cmd_design_new(args: argparse.Namespace, lang: Language) -> int:
     from game.core.design import new_design
     from game.io.designs import write_design
-    from game.io.levels import level_from_option
+    from game.io.levels import add_user_level, is_level_path, level_from_option
 
     level = level_from_option(args.level)
+    copied = add_user_level(Path(args.level)) if is_level_path(args.level) else None
     doc = new_design(level, __version__, title=args.title or "", pseudonym=args.author)
     write_design(args.out, doc)
     _out(text(lang, "cli.design.created", path=args.out, level=level.id))
+    if copied:
+        _out(text(lang, "cli.design.level_copied", path=copied))
     return 0
 
 
@@ -504,13 +542,16 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.set_defaults(handler=cmd_level_validate)
     p = level.add_parser("import", help=t("cli.help.level_import"))
-    p.add_argument("source", type=Path)
+    # several CityGML tiles (or a folder of them) make one level
+    p.add_argument("source", type=Path, nargs="+")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument(
         "--voxel-size", type=float, default=1.0, metavar="M", help=t("cli.help.import_voxel")
     )
     p.add_argument("--bbox", metavar="MINX,MINY,MAXX,MAXY", help=t("cli.help.import_bbox"))
     p.add_argument("--crs", metavar="EPSG:N", help=t("cli.help.import_crs"))
+    p.add_argument("--target-crs", metavar="EPSG:N", help=t("cli.help.import_target_crs"))
+    p.add_argument("--dem", type=Path, metavar="DEM.tif|DEM.xyz", help=t("cli.help.import_dem"))
     p.add_argument("--zone", type=Path, metavar="ZONE.geojson", help=t("cli.help.import_zone"))
     p.add_argument("--id")
     p.add_argument("--title-de")
@@ -522,6 +563,10 @@ def _parser(lang: Language) -> argparse.ArgumentParser:
     p.add_argument(
         "--settings", type=Path, metavar="SETTINGS.json", help=t("cli.help.import_settings")
     )
+    p.add_argument("--height-field", metavar="NAME", help=t("cli.help.import_height_field"))
+    p.add_argument("--levels-field", metavar="NAME", help=t("cli.help.import_levels_field"))
+    p.add_argument("--use-field", metavar="NAME", help=t("cli.help.import_use_field"))
+    p.add_argument("--preset", choices=("alkis", "osm-gdal"), help=t("cli.help.import_preset"))
     p.set_defaults(handler=cmd_level_import)
     p = level.add_parser("info", help=t("cli.help.level_info"))
     p.add_argument("path", metavar="ID_OR_PATH")

@@ -7,6 +7,7 @@ exceed the limit, whatever the code in front of the database does.
 No real names, e-mail or IP addresses are stored anywhere; tokens only as hashes.
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -134,7 +135,9 @@ class Submission(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    pseudonym: Mapped[str] = mapped_column(String(24))
+    #: Who made it, as every page and the export show it: the pupil's pseudonym, or a team's
+    #: names ("Ada, Bo, Cem") for a room's design (30 members of 24 characters fit).
+    pseudonym: Mapped[str] = mapped_column(String(800))
     metrics: Mapped[str] = mapped_column(Text, default="{}")
     #: `late`: arrived after building ended; kept, shown to the moderator only, never in the
     #: gallery or the votes until the moderator admits it (services.submissions.store).
@@ -142,11 +145,24 @@ class Submission(Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    #: The team room whose design this is (services/team_submissions.py): one per room. Its
+    #: `participant_id` is the member who first sent it; every member is kept from voting for it.
+    room_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True
+    )
+    #: A team's pseudonyms as a JSON list, when it was last sent; `[]` for one pupil's design.
+    authors: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     __table_args__ = (
         CheckConstraint(
             "status IN ('pending', 'approved', 'hidden', 'rejected', 'late')", name="status_known"
         ),
+        UniqueConstraint("room_id", name="one_submission_per_room"),
     )
+
+    @property
+    def names(self) -> list[str]:
+        """Everyone who made it: a team's members, or the one pupil."""
+        return json.loads(self.authors) or [self.pseudonym]
 
 
 class Revision(Base):

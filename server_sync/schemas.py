@@ -192,12 +192,20 @@ class StoredOut(BaseModel):
     status: str
 
 
+class TeamStoredOut(StoredOut):
+    """A team room's design as sent (services/team_submissions.py): everyone who made it."""
+
+    authors: list[str]
+
+
 class SubmissionOut(BaseModel):
     uuid: str
     workshop_id: int
     title: str
     description: str
     pseudonym: str
+    #: Everyone who made it: a team room's members, or the one pupil (`pseudonym`).
+    authors: list[str]
     revision: int
     status: str
     feedback: str
@@ -211,6 +219,7 @@ class SubmissionOut(BaseModel):
             title=s.title,
             description=s.description,
             pseudonym=s.pseudonym,
+            authors=s.names,
             revision=s.revision,
             status=s.status,
             feedback=s.feedback,
@@ -283,6 +292,12 @@ class RoomOut(BaseModel):
     locked: bool
     members: list[RoomMemberOut]
     edits_per_minute: int
+
+
+class RoomSubmissionIn(_In):
+    """A team's design sent for the gallery: only its title; the design is the room's own."""
+
+    title: PlainText = Field(min_length=1, max_length=120)
 
 
 class RoomLockIn(_In):

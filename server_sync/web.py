@@ -35,6 +35,9 @@ VIEW3D_CSP = (
 browser as `blob:` URLs of the file's own bytes (fetched as image bitmaps in Chromium, loaded
 as images in Safari and Firefox); only the page's own scripts can make a `blob:` URL. Nothing
 else is allowed: no worker, no eval; the script is a module from 'self' like every other."""
+DESK_CSP = PAGE_CSP + "; connect-src 'self'"
+"""The workshop desk's: its script fetches the team rooms again every few seconds
+(static/desk_rooms.js), which `default-src 'none'` forbids."""
 YEAR = 365 * 24 * 3600
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -283,6 +284,8 @@ def pipe_closed_by_reader(argv: list[str], read_lines: int = 0, **env) -> tuple[
         return child.wait(), err
 
 
+LEVEL_FILE = Path(__file__).resolve().parents[1] / "levels" / "kaiserslautern-innenstadt.level.json"
+
 # A command that prints far more than a pipe holds, so it is still printing when the reader
 # leaves; main() is what ends it.
 CHATTY = (
@@ -299,7 +302,13 @@ def test_a_reader_that_stops_after_three_lines_ends_the_command_quietly():
 
 @pytest.mark.parametrize(
     "argv",
-    [["levels"], ["level", "info", "demo"], ["level", "info", "tutorial", "--json"], ["doctor"]],
+    [
+        ["levels"],
+        ["level", "info", "demo"],
+        ["level", "info", "tutorial", "--json"],
+        ["level", "info", str(LEVEL_FILE)],  # a file's path, as city staff name their own
+        ["doctor"],
+    ],
 )
 def test_a_closed_pipe_ends_every_printing_command_quietly(argv):
     code, err = pipe_closed_by_reader(argv)

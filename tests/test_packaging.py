@@ -25,7 +25,7 @@ from game.core.errors import QuartierError
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-GIS_LIBRARIES = {"pyproj", "shapely", "osmium"}
+GIS_LIBRARIES = {"pyproj", "shapely", "osmium", "lxml", "tifffile", "pyogrio"}
 # The modules that may import the [gis] extra at the top; they are only imported behind
 # `game.io.gis.require_gis()` (`game/io/gis.py` itself imports them to check).
 GIS_MODULES = {
@@ -35,12 +35,17 @@ GIS_MODULES = {
     "game/io/geojson_import.py",
     "game/io/cityjson_import.py",
     "game/io/osm_import.py",
+    "game/io/citygml_import.py",
+    "game/io/ogr_import.py",
     "game/io/level_import.py",
     "game/io/voxelise.py",
+    "game/io/terrain.py",
     "game/io/level_info.py",
     "game/io/design_features.py",
     "game/io/formats/geojson.py",
     "game/io/formats/cityjson.py",
+    "game/io/formats/citygml.py",
+    "game/io/formats/gpkg.py",
 }
 
 
@@ -128,6 +133,7 @@ def test_the_pupils_commands_load_no_gis_library():
         "game.io.formats.vox",
         "game.io.formats.geojson",
         "game.io.formats.cityjson",
+        "game.io.formats.gpkg",
         "game.io.vox",
         "game.sync",
     ]

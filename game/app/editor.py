@@ -43,7 +43,6 @@ from game.sync import (
     renew_personal_code,
     save_participant,
     status_for_student,
-    submit_room,
 )
 
 TOAST_SECONDS = 4.0
@@ -302,7 +301,8 @@ class Editor:
 
         def run() -> None:
             try:
-                self._room_news.put(submit_room(person, code, title, lang=self.lang))
+                with SyncClient(person, self.outbox) as client:
+                    self._room_news.put(list(client.submit_room(code, title, self.lang).authors))
             except QuartierError as exc:
                 self._room_news.put(exc)
 

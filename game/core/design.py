@@ -74,7 +74,7 @@ class DesignDocument(_Strict):
     level: LevelRef
     title: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=2000)
-    pseudonyms: list[Name] = Field(default_factory=list, max_length=8)
+    pseudonyms: list[Name] = Field(default_factory=list, max_length=30)
     created: datetime
     modified: datetime
     app_version: str = Field(max_length=40)

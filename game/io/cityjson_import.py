@@ -13,11 +13,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
 from game.core.errors import QuartierError
 from game.io.features import Area, Building, District, Faces, licence_in
-from game.io.georef import parse_crs
 
 VERSIONS = ("1.1", "2.0")
 SOLIDS = ("Solid", "MultiSolid", "CompositeSolid")
@@ -49,14 +47,23 @@ BEST_DETAIL_UP_TO_M = 2.0
 VERTICAL = 0.01  # |normal z| below this share of the normal: a wall, seen edge-on from above
 
 
-def source_crs(raw: dict, given: CRS | None) -> CRS:
-    """`metadata.referenceSystem`, else the CRS city staff gave; CityJSON has no default."""
+def crs_name(raw: dict) -> str | None:
+    """The CRS the file names in `metadata.referenceSystem`; CityJSON has no default."""
     named = (raw.get("metadata") or {}).get("referenceSystem")
-    if isinstance(named, str):
-        return parse_crs(named)
-    if given is None:
-        raise QuartierError("error.import_crs_missing", what="CityJSON")
-    return given
+    return named if isinstance(named, str) else None
+
+
+def extent(raw: dict) -> tuple[float, float, float, float]:
+    """The file's x/y extent in its own CRS: `geographicalExtent`, else the `transform`'s origin.
+
+    Only for telling whether a CRS fits the data (`georef.check_plausible`), so the vertices
+    are not read twice: the translation lies at or near the data in every file seen.
+    """
+    box = (raw.get("metadata") or {}).get("geographicalExtent")
+    if isinstance(box, list) and len(box) == 6 and all(isinstance(v, (int, float)) for v in box):
+        return float(box[0]), float(box[1]), float(box[3]), float(box[4])
+    x, y = (float(v) for v in raw["transform"]["translate"][:2])
+    return x, y, x, y
 
 
 def check(raw: dict, what: str) -> None:
@@ -252,9 +259,18 @@ def _ground_block(kind: str, attributes: dict) -> str:
 
 
 def read_cityjson(
-    raw: dict, what: str, project: Callable[[np.ndarray], np.ndarray], voxel: float
+    raw: dict,
+    what: str,
+    project: Callable[[np.ndarray], np.ndarray],
+    voxel: float,
+    storey_m: float,
+    default_height_m: float,
 ) -> District:
     """The district of a checked CityJSON document; `project` maps (n, 2) x/y into the level CRS.
+
+    A building with only a footprint (LoD0) is raised to its `measuredHeight`, else
+    `storeysAboveGround` × `storey_m`, else `default_height_m` (counted as missing): its flat
+    faces alone made a building without height, and a file of them "Nothing to import".
 
     The objects' surfaces are gathered first and turned into faces in one vectorised pass:
     per object, numpy's and shapely's call overhead cost more than the geometry itself.
@@ -266,12 +282,15 @@ def read_cityjson(
     district = District(licence=licence_in(raw.get("metadata") or {}))
     rings = _Rings()
     numbered: dict[str, int] = {}  # object name -> its place in `rings`, if it has a geometry
+    footprints: set[str] = set()  # objects whose chosen geometry is a LoD0 footprint
 
     def gather(name: str) -> None:
         geometry = best_geometry(objects[name].get("geometry") or [], voxel)
         if geometry is not None and name not in numbered:
             rings.add(_surfaces(geometry, name, what), xyz, name, what)
             numbered[name] = len(numbered)
+            if float(geometry["lod"]) < 1:
+                footprints.add(name)
 
     buildings: list[tuple[str, list[str]]] = []
     grounds: list[tuple[str, str]] = []
@@ -294,13 +313,29 @@ def read_cityjson(
         parts = [p for p in parts if len(p.polygons)]
         if parts:
             used = np.concatenate([xyz[np.asarray(_indices(objects[n]), int)] for n in members])
-            district.buildings.append(
-                Building(name, DEFAULT_BUILDING, Faces.join(parts), float(used[:, 2].min()))
-            )
+            base = float(used[:, 2].min())
+            solid = Faces.join(parts)
+            if all(n in footprints for n in members if n in numbered):
+                height = _height(objects, members, storey_m)
+                district.missing_heights += height is None
+                top = base + (height or default_height_m)
+                solid = Faces.flat(shapely.union_all(solid.polygons), top)
+            district.buildings.append(Building(name, DEFAULT_BUILDING, solid, base))
     for name, block in grounds:
         if name in numbered and len(faces[numbered[name]].polygons):
             district.areas.append(Area(block, faces[numbered[name]].polygons))
     return district
+
+
+def _height(objects: dict[str, Any], members: list[str], storey_m: float) -> float | None:
+    """A footprint-only building's height from its (or its parts') attributes, if they give one."""
+    for name in members:
+        attributes = objects[name].get("attributes") or {}
+        for key, scale in (("measuredHeight", 1.0), ("storeysAboveGround", storey_m)):
+            value = attributes.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return float(value) * scale
+    return None
 
 
 DEPTH = {"MultiSurface": 2, "CompositeSurface": 2, "Solid": 3, "MultiSolid": 4, "CompositeSolid": 4}

@@ -41,6 +41,9 @@ class Building:
     faces: Faces
     base: float
     bottom: float = 0.0  # metres above `base` (OSM min_height: a passage under the building)
+    # False when the source gives heights above the ground but not where the ground is
+    # (GeoJSON, OSM: `base` is 0): a DEM then puts the building on the ground under it.
+    base_known: bool = True
 
 
 @dataclass
@@ -78,6 +81,8 @@ class District:
     licence: str | None = None
     missing_heights: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)  # names of polygons make_valid mended
+    cut: int = 0  # buildings the --bbox cuts through (see `cut_by`)
 
     def skip(self, kind: str) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
@@ -95,6 +100,24 @@ class District:
         a, c, d = planes[face].T
         return float((a * xy[:, 0] + c * xy[:, 1] + d - base[face]).max(initial=0.0))
 
+    def cut_by(self, extent: tuple[float, float, float, float]) -> int:
+        """How many buildings the box crosses; their parts inside it stay in the level.
+
+        A planner's model is cut at the edge of its base plate, as a map sheet is: the street
+        front at the edge keeps its height and shade, and leaving those buildings out would
+        open empty lots along the edge that pupils could mistake for building land. So the cut
+        parts are kept, and the import says how many there are, so no one takes a sliced
+        building for a narrow one.
+        """
+        if not self.buildings:
+            return 0
+        faces = [b.faces.polygons for b in self.buildings]
+        owner = np.repeat(np.arange(len(faces)), [len(f) for f in faces])
+        polygons = np.concatenate(faces)
+        box = shapely.box(*extent)
+        crossing = shapely.intersects(polygons, box) & ~shapely.within(polygons, box)
+        return int(np.unique(owner[crossing]).size)
+
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
         """The bounds of everything in the district: a union's bounds are those of its parts."""
@@ -104,6 +127,24 @@ class District:
         if not len(everything):
             return None
         return tuple(shapely.total_bounds(everything))
+
+
+def repaired_polygons(shapes: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The shapes with every invalid polygon mended by `shapely.make_valid`, and which were mended.
+
+    A polygon that crosses itself or has a spike is common in surveyed and traced data, and one
+    of them aborted a whole import of thousands. make_valid keeps the area it encloses (a bow
+    tie becomes its two triangles); only its polygonal parts are kept, since a leftover line or
+    point is no footprint. A polygon with no area left comes back empty.
+    """
+    shapes = shapes.copy()
+    polygonal = np.isin(shapely.get_type_id(shapes), (3, 6))  # Polygon, MultiPolygon
+    broken = np.flatnonzero(polygonal & ~shapely.is_valid(shapes)).tolist()
+    for index in broken:
+        parts = shapely.get_parts(shapely.make_valid(shapes[index]))
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        shapes[index] = shapely.multipolygons(shapely.get_parts(parts))
+    return shapes, broken
 
 
 def licence_in(mapping: dict) -> str | None:

@@ -1,13 +1,16 @@
-"""`quartier level import`: a GeoJSON, CityJSON or OpenStreetMap file becomes a georeferenced level.
+"""`quartier level import`: a GIS file becomes a georeferenced level; `READERS` lists the formats
+(GeoJSON, CityJSON, CityGML, also several tiles, OpenStreetMap, GeoPackage, Shapefile...).
 
-Reads the source, settles the CRS (source, given, or UTM), projects, voxelises, cuts the
-editable zone from a polygon file, and encodes the level. Every check runs before anything
+Reads the source, settles the CRS (the file's or `--crs`, checked against the data; the
+level's from `--target-crs`, the source's or UTM), projects, voxelises on the ground (flat,
+the buildings' bases or `--dem`), cuts the editable zone from a polygon file, and encodes
+the level. Every check runs before anything
 is written; the caller writes the returned document.
 """
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +27,29 @@ from game.core.document import parse_json, validation_error
 from game.core.errors import QuartierError
 from game.core.i18n import text
 from game.core.level import Goal, InfoMarker, LevelDocument, build_level_document
-from game.io import cityjson_import, geojson_import, osm_import
-from game.io.features import District, licence_in
-from game.io.georef import WGS84, Frame, epsg_code, level_crs, parse_crs, transformer
+from game.io import (
+    citygml_import,
+    cityjson_import,
+    geojson_import,
+    ogr_import,
+    osm_import,
+    readers,
+    terrain,
+)
+from game.io.features import District, licence_in, repaired_polygons
+from game.io.georef import (
+    WGS84,
+    Frame,
+    SourceCrs,
+    check_plausible,
+    crs_label,
+    epsg_code,
+    level_crs,
+    looks_geographic,
+    parse_crs,
+    source_crs,
+    transformer,
+)
 from game.io.storage import read_document
 from game.io.voxelise import Raster, voxelise
 
@@ -58,6 +81,9 @@ class ImportOptions:
     licence: str | None = None
     storey_m: float = 3.0
     settings: Path | None = None
+    target_crs: str | None = None
+    dem: Path | None = None
+    fields: geojson_import.Fields = field(default_factory=geojson_import.Fields)
 
     @property
     def default_height_m(self) -> float:
@@ -70,6 +96,7 @@ class Imported:
     doc: LevelDocument
     raster: Raster
     district: District = field(repr=False)
+    crs: SourceCrs | None = None  # the source's CRS and where it came from, for the message
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
@@ -93,16 +120,20 @@ def _read_json(path: Path) -> Any:
     return parse_json(read_document(path), what=Path(path).name)
 
 
-def _read_source_json(path: Path, what: str) -> Any:
-    """A JSON source; a file that does not even start like JSON is none of the formats read.
+def _claims_osm(path: Path, start: bytes) -> bool:
+    return osm_import.osm_format(path) is not None
 
-    Only a file starting with `{` gets JSON's line and column of a syntax error: for a
-    CityGML, Shapefile or text file "not valid JSON (line 1, column 1)" named the wrong problem.
+
+def _claims_citygml(path: Path, start: bytes) -> bool:
+    return citygml_import.is_citygml(path)
+
+
+def _claims_json(path: Path, start: bytes) -> bool:
+    """A JSON object: GeoJSON or CityJSON, its `type` tells which (a wrong one gets its own message).
+
+    Not when gzipped: the JSON readers read the file as it is.
     """
-    data = read_document(path)
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        raise QuartierError("error.import_format", what=what)
-    return parse_json(data, what=what)
+    return readers.starts_with(start, b"{") and not readers.gzipped(path)
 
 
 def _settings(path: Path | None) -> LevelSettings:
@@ -122,7 +153,7 @@ def _zone(path: Path | None, crs: CRS, frame: Frame, shape: tuple[int, int]) -> 
     src = geojson_import.source_crs(raw, crs, geojson_import.sample_point(raw, what))
     project = _projector(src, crs)
     shapes = geojson_import.feature_shapes(geojson_import.features(raw, what), what)
-    shapes = shapely.transform(shapes, project)
+    shapes = shapely.transform(repaired_polygons(shapes)[0], project)  # a union needs valid ones
     area = shapely.union_all([s for s in shapes if s.geom_type in geojson_import.POLYGONS])
     i, j = np.meshgrid(np.arange(shape[0]) + 0.5, np.arange(shape[1]) + 0.5, indexing="ij")
     inside = shapely.contains_xy(area, *frame.to_world(i, j))
@@ -149,13 +180,16 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def import_level(source: Path, options: ImportOptions, catalogue: Catalogue) -> Imported:
-    """The level document for `source`; raises QuartierError (and writes nothing) on bad input."""
+def import_level(
+    source: Path | list[Path], options: ImportOptions, catalogue: Catalogue
+) -> Imported:
+    """The level document for `source` (a file, a folder of CityGML tiles, or a list of tiles);
+    raises QuartierError (and writes nothing) on bad input."""
     with _no_cycle_collection():
         return _import(source, options, catalogue)
 
 
-def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Imported:
+def _import(source: Path | list[Path], options: ImportOptions, catalogue: Catalogue) -> Imported:
     if not 1 <= options.voxel <= 4:
         raise QuartierError("error.import_voxel_size", voxel=f"{options.voxel:g}")
     if not 2 <= options.storey_m <= 6:
@@ -163,70 +197,191 @@ def _import(source: Path, options: ImportOptions, catalogue: Catalogue) -> Impor
     settings = _settings(options.settings)
     for key in settings.allowed_blocks or []:
         catalogue.id(key)
-    what = Path(source).name
-    fmt = osm_import.osm_format(source)
-    if fmt is not None:
-        return _import_osm(osm_import.read_osm(source, fmt), options, catalogue, settings, what)
-    raw = _read_source_json(source, what)
+    if isinstance(source, list) and len(source) == 1:
+        source = source[0]
+    if isinstance(source, list):  # several CityGML tiles
+        return _import_citygml(source, options, catalogue, settings)
+    reader = readers.choose(source, READERS)
+    return reader.load(Path(source), options, catalogue, settings)
+
+
+def _import_json(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoJSON or CityJSON: which one, the JSON's `type` says."""
+    what = source.name
+    raw = _read_json(source)
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in ("CityJSON", "FeatureCollection", "Feature"):
         raise QuartierError("error.import_format", what=what)
     licence = options.licence or licence_in(raw) or licence_in(raw.get("metadata") or {})
     if not licence:
         raise QuartierError("error.import_no_licence", what=what)
-    given = parse_crs(options.crs) if options.crs else None
+    sample: tuple[float, float, float, float] | None
     if kind == "CityJSON":
         cityjson_import.check(raw, what)
-        src = cityjson_import.source_crs(raw, given)
-        lon_lat = tuple(raw["transform"]["translate"][:2])
+        src = source_crs(cityjson_import.crs_name(raw), options.crs, None, "CityJSON")
+        sample = cityjson_import.extent(raw)
     else:
-        lon_lat = geojson_import.sample_point(raw, what) or (0.0, 0.0)
-        src = geojson_import.source_crs(raw, given, lon_lat)
-    crs = level_crs(src, given, lon_lat)
-    project = _projector(src, crs)
-    extent = _bbox_extent(options, src, project)
+        sample = geojson_import.sample_extent(raw, what)
+        named = geojson_import.crs_name(raw)
+        default = WGS84 if sample is None or looks_geographic(sample) else None
+        src = source_crs(named, options.crs, default, "GeoJSON")
+    crs = _level_crs(src, sample, options)
+    project = _projector(src.crs, crs)
+    extent = _bbox_extent(options, src.crs, project)
     if kind == "CityJSON":
-        district = cityjson_import.read_cityjson(raw, what, project, options.voxel)
+        district = cityjson_import.read_cityjson(
+            raw, what, project, options.voxel, options.storey_m, options.default_height_m
+        )
     else:
         district = geojson_import.read_geojson(
-            raw, what, project, options.storey_m, options.default_height_m
+            raw, what, project, options.storey_m, options.default_height_m, options.fields
         )
-    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _level_crs(
+    src: SourceCrs, sample: tuple[float, float, float, float] | None, options: ImportOptions
+) -> CRS:
+    """Check the source's CRS against the data's extent (`sample`), then pick the level's CRS.
+
+    Any reader calls this once it knows the CRS its file names and roughly where its data
+    lies, so a wrong `--crs` is refused before anything is read in it.
+    """
+    if sample is not None:
+        check_plausible(src, sample)
+    x0, y0, x1, y1 = sample or (0.0, 0.0, 0.0, 0.0)
+    lon_lat = _projector(src.crs, WGS84)(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))[0]
+    try:
+        target = parse_crs(options.target_crs) if options.target_crs else None
+    except QuartierError:
+        raise QuartierError("error.import_target_crs_unknown", crs=options.target_crs) from None
+    return level_crs(src.crs, target, (float(lon_lat[0]), float(lon_lat[1])))
 
 
 def _import_osm(
-    data: osm_import.OsmData,
-    options: ImportOptions,
-    catalogue: Catalogue,
-    settings: LevelSettings,
-    what: str,
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
 ) -> Imported:
     """OSM is WGS84 by definition and ODbL unless city staff name another licence."""
-    lon_lat = data.sample() or (0.0, 0.0)
-    crs = level_crs(WGS84, parse_crs(options.crs) if options.crs else None, lon_lat)
+    what = source.name
+    fmt = osm_import.osm_format(source)
+    assert fmt is not None  # READERS chose this reader because it is OSM data
+    data = osm_import.read_osm(source, fmt)
+    src = source_crs(None, options.crs, WGS84, "OSM")
+    crs = _level_crs(src, _bounds(data.shapes), options)
     project = _projector(WGS84, crs)
     extent = _bbox_extent(options, WGS84, project)
-    district = geojson_import.read_tagged(
+    district = _read_tagged(data, project, options, osm_import.LICENCE)
+    for _ in range(data.incomplete):
+        district.skip("Polygon")
+    licence = options.licence or osm_import.LICENCE
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _import_ogr(
+    source: Path, options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """GeoPackage, Shapefile, FlatGeobuf: the file's own CRS unless --crs overrides it.
+
+    --crs wins because a Shapefile's .prj is often missing or wrong (an ESRI name GDAL reads
+    as another datum); the import says which CRS it used (`Imported.source_crs`).
+    """
+    what = source.name
+    licence = options.licence
+    if not licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    data = ogr_import.read_ogr(source, what, options.fields)
+    sample = _bounds(data.shapes)
+    if options.crs:
+        src = SourceCrs(
+            parse_crs(options.crs),
+            "override" if data.crs else "given",
+            crs_label(data.crs) if data.crs else None,
+        )
+    elif data.crs is not None:
+        src = SourceCrs(data.crs, "file", crs_label(data.crs))
+    elif sample is not None and looks_geographic(sample):  # a Shapefile without its .prj
+        src = SourceCrs(WGS84, "wgs84")
+    else:
+        raise QuartierError("error.import_crs_missing", what=what)
+    crs = _level_crs(src, sample, options)
+    project = _projector(src.crs, crs)
+    extent = _bbox_extent(options, src.crs, project)
+    district = _read_tagged(data, project, options, licence)
+    return _finish(district, extent, crs, options, catalogue, settings, what, licence, src)
+
+
+def _bounds(shapes: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The extent of a reader's shapes, for the plausibility of their CRS (None: no shapes)."""
+    if not len(shapes):
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapes).tolist()
+    return x0, y0, x1, y1
+
+
+def _read_tagged(
+    data: osm_import.OsmData | ogr_import.OgrData, project, options: ImportOptions, licence: str
+) -> District:
+    """The district of a reader's tagged shapes, projected into the level's CRS."""
+    return geojson_import.read_tagged(
         data.names,
         data.tags,
         shapely.transform(data.shapes, project),
         options.storey_m,
         options.default_height_m,
-        osm_import.LICENCE,
+        licence,
     )
-    for _ in range(data.incomplete):
-        district.skip("Polygon")
-    licence = options.licence or osm_import.LICENCE
-    return _finish(district, extent, crs, options, catalogue, settings, what, licence)
+
+
+def _crs_label(crs: CRS) -> str:
+    """`EPSG:25833 (ETRS89 / UTM zone 33N)`, or the name alone for a CRS without a code."""
+    code = crs.to_epsg()
+    return crs.name if code is None else f"EPSG:{code} ({crs.name})"
+
+
+def _import_citygml(
+    source: Path | list[Path], options: ImportOptions, catalogue: Catalogue, settings: LevelSettings
+) -> Imported:
+    """One CityGML tile, a folder of tiles or a list of them: the first tile's CRS (or --crs)
+    places the level, and every tile is projected from its own."""
+    paths = citygml_import.tiles(source if isinstance(source, list) else [source])
+    what = Path(source[0] if isinstance(source, list) else source).name
+    if not options.licence:
+        raise QuartierError("error.import_no_licence", what=what)
+    peeked = [citygml_import.peek(p) for p in paths]
+    srcs = [source_crs(t.srs, options.crs, None, "CityGML") for t in peeked]
+    corner = peeked[0].sample
+    crs = _level_crs(srcs[0], corner and (*corner, *corner), options)
+    extent = _bbox_extent(options, srcs[0].crs, _projector(srcs[0].crs, crs))
+    district = citygml_import.read_citygml(
+        [(path, src.crs) for path, src in zip(paths, srcs)],
+        lambda src: _projector(src, crs),
+        options.voxel,
+        options.storey_m,
+        options.default_height_m,
+        extent,
+    )
+    return _finish(
+        district, extent, crs, options, catalogue, settings, what, options.licence, srcs[0]
+    )
 
 
 def _bbox_extent(
     options: ImportOptions, src: CRS, project
 ) -> tuple[float, float, float, float] | None:
-    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right."""
+    """The --bbox (in the source's CRS) in the level's CRS, densified so its bounds stay right.
+
+    A bbox in degrees for a source in metres (or the other way round) selected nothing and
+    ended in "Nothing to import"; it is refused naming the source's CRS instead.
+    """
     if not options.bbox:
         return None
-    box = shapely.segmentize(shapely.box(*parse_bbox(options.bbox)), _segment(src))
+    bbox = parse_bbox(options.bbox)
+    if looks_geographic(bbox) != bool(src.is_geographic):
+        key = "error.import_bbox_degrees" if src.is_geographic else "error.import_bbox_metres"
+        raise QuartierError(key, bbox=options.bbox, crs=crs_label(src))
+    box = shapely.segmentize(shapely.box(*bbox), _segment(src))
     x0, y0, x1, y1 = shapely.transform(box, project).bounds
     return x0, y0, x1, y1
 
@@ -240,18 +395,28 @@ def _finish(
     settings: LevelSettings,
     what: str,
     licence: str,
+    src: SourceCrs | None = None,
 ) -> Imported:
     """Voxelise the district, cut the zone and encode the level: the same for every reader."""
+    if extent is not None:
+        district.cut = district.cut_by(extent)
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
-    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs))
+    dem = _dem(options.dem, crs, src.crs if src else crs)
+    raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs), dem)
     zone = _zone(options.zone, crs, raster.frame, raster.grid.shape[:2])
     try:
         doc = _document(raster, zone, catalogue, settings, options, what, licence)
     except ValidationError as exc:  # e.g. an --id with capitals, a marker outside the level
         raise validation_error(what, exc) from None
-    return Imported(doc, raster, district)
+    return Imported(doc, raster, district, src)
+
+
+def _dem(path: Path | None, crs: CRS, source: CRS) -> terrain.Sampler | None:
+    """The ground heights of `--dem` at points of the level's CRS; a DEM without a CRS of its
+    own (XYZ, a GeoTIFF without GeoKeys) is in the source's CRS."""
+    return None if path is None else terrain.read_dem(path).sampler(crs, source)
 
 
 def _document(
@@ -299,3 +464,14 @@ def _document(
 def _segment(crs) -> float:
     """Densify a bbox before projecting it, so its projected bounds stay right: ~100 m steps."""
     return 0.001 if crs.equals(WGS84) or crs.is_geographic else 100.0
+
+
+Load = Callable[[Path, ImportOptions, Catalogue, LevelSettings], Imported]
+# The readers, chosen by content in this order; a new reader joins with one line.
+READERS: list[readers.Reader[Load]] = [
+    readers.Reader("OpenStreetMap (.osm, .osm.gz, .pbf)", _claims_osm, _import_osm),
+    readers.Reader("GeoJSON (.geojson), CityJSON (.city.json)", _claims_json, _import_json),
+    readers.Reader(ogr_import.FORMATS, ogr_import.claims, _import_ogr),
+    # after the GDAL formats: CityGML claims any folder, GDAL only one holding Shapefiles
+    readers.Reader("CityGML (.gml, .xml)", _claims_citygml, _import_citygml),
+]

@@ -159,13 +159,44 @@ def find_level(level_id: str, catalogue: "Catalogue | None" = None) -> "Level":
             if catalogue is None:
                 return _cache.level(digest, entry.doc, entry.path.name)
             return _level(entry.doc, catalogue, entry.path.name)
-    raise QuartierError("error.unknown_level", level=level_id)
+    raise QuartierError("error.unknown_level", level=level_id, folder=levels_dir())
+
+
+def add_user_level(path: Path) -> Path | None:
+    """Make the level file at `path` one that every later command finds by its id: copied into
+    the user's level folder, unless a level of that id with the same content is found already
+    (bundled, or there). Returns the copy's path, or None when nothing was copied.
+
+    A design names its level by id only, so a design made on a level file lying anywhere
+    (`design new --level ./mine.level.json`) could then not be edited or exported ("No level
+    found") until someone copied the file into a folder no message named. A different level
+    with the same id is refused, not replaced: designs made on it would open on the wrong city.
+    """
+    raw = read_document(path)
+    doc = _parse(raw, Path(path).name)
+    digest = hashlib.sha256(raw).hexdigest()
+    for entry, known in _documents()[0]:
+        if entry.doc.id == doc.id:
+            if known == digest:
+                return None
+            raise QuartierError("error.level_id_taken", level=doc.id, path=entry.path)
+    target = levels_dir() / f"{doc.id}{SUFFIX}"
+    if target.exists():  # a broken file, or one whose id is another: never overwritten
+        raise QuartierError("error.level_id_taken", level=doc.id, path=target)
+    from game.io.storage import write_atomic
+
+    write_atomic(target, raw, keep_backup=False)
+    return target
 
 
 def level_from_option(id_or_path: str, catalogue: "Catalogue | None" = None) -> "Level":
-    """The level a user named on the command line: a level file's path (it ends in .json or
-    names a folder) or else an id."""
-    path = Path(id_or_path)
-    if path.suffix == ".json" or len(path.parts) > 1:
-        return load_level(path, catalogue)
+    """The level a user named on the command line: a level file's path or else an id."""
+    if is_level_path(id_or_path):
+        return load_level(Path(id_or_path), catalogue)
     return find_level(id_or_path, catalogue)
+
+
+def is_level_path(id_or_path: str) -> bool:
+    """Whether a level named on the command line is a file's path (ends in .json or names a folder)."""
+    path = Path(id_or_path)
+    return path.suffix == ".json" or len(path.parts) > 1

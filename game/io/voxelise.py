@@ -4,7 +4,8 @@ Every face of every building, and every part of every ground surface, is tested 
 column centres under its own bounding box, all in one vectorised shapely call each; a
 column's roof is the highest face above its centre, so LoD2 roofs keep their real shape. No
 Python loop runs per building, face or voxel.
-The ground is layer z = 0; buildings stand on it from z = 1, each on its own `base`.
+On flat land the ground is layer z = 0 and buildings stand on it from z = 1; on a hill
+(`game.io.terrain`) the ground columns rise with it and each building starts on its own base.
 """
 
 import math
@@ -16,7 +17,8 @@ import shapely
 from game.core.catalogue import Catalogue
 from game.core.errors import QuartierError
 from game.core.level import MAX_DIMENSIONS
-from game.io.features import Area, Building, District
+from game.io import terrain
+from game.io.features import Area, Building, District, Faces
 from game.io.georef import Frame
 
 GROUND = "plaza"  # paved and walkable: what most of a city quarter without ground data is
@@ -45,6 +47,7 @@ class Raster:
     labels: np.ndarray  # (X, Y) int32: 1 + index of the building standing on the column, 0 for none
     frame: Frame
     buildings: int  # buildings with at least one column in the level
+    relief: float = 0.0  # metres the ground rises across the level (0: flat)
 
 
 @dataclass
@@ -140,13 +143,13 @@ def _inside_union(parts: np.ndarray, area: np.ndarray, x: np.ndarray, y: np.ndar
 
 
 def _paint_ground(
-    grid: np.ndarray,
+    top: np.ndarray,
     areas: list[Area],
     origin: tuple[float, float],
     voxel: float,
     catalogue: Catalogue,
 ) -> int:
-    """Paint the ground surfaces into layer 0, in `PAINT_ORDER`; the number of columns painted.
+    """Paint the ground surfaces into `top` (X, Y), in `PAINT_ORDER`; the number of columns painted.
 
     All parts of all areas are tested against the column centres under their own bounding
     boxes in one call; a column takes the block of the last area (in paint order) covering it.
@@ -157,18 +160,17 @@ def _paint_ground(
         return 0
     parts = np.concatenate([a.parts for a in ordered])
     area_of = np.repeat(np.arange(len(ordered)), [len(a.parts) for a in ordered])
-    owner, i, j = _cells(shapely.bounds(parts), origin, voxel, grid.shape)
+    owner, i, j = _cells(shapely.bounds(parts), origin, voxel, top.shape)
     x = origin[0] + (i + 0.5) * voxel
     y = origin[1] + (j + 0.5) * voxel
     shapely.prepare(parts)
     inside = _inside_union(parts[owner], area_of[owner], x, y)
-    area, column = area_of[owner][inside], (i * grid.shape[1] + j)[inside]
-    last = np.full(grid.shape[0] * grid.shape[1], -1)
+    area, column = area_of[owner][inside], (i * top.shape[1] + j)[inside]
+    last = np.full(top.size, -1)
     np.maximum.at(last, column, area)
     blocks = np.array([catalogue.id(a.block) for a in ordered], np.uint8)
-    ground = grid[:, :, 0].reshape(-1)
+    ground = top.reshape(-1)
     ground[last >= 0] = blocks[last[last >= 0]]
-    grid[:, :, 0] = ground.reshape(grid.shape[:2])
     return int(np.count_nonzero(last >= 0))
 
 
@@ -208,6 +210,61 @@ def _stands(
     return _Stands(building[keep], i[keep], j[keep], low[keep], high[keep])
 
 
+def _surface(faces: Faces, origin: tuple[float, float], voxel: float, shape: tuple[int, int]):
+    """The height of planar faces at every column centre (NaN where no face lies), as for roofs."""
+    face, i, j = _cells(shapely.bounds(faces.polygons).reshape(-1, 4), origin, voxel, shape)
+    x, y = origin[0] + (i + 0.5) * voxel, origin[1] + (j + 0.5) * voxel
+    shapely.prepare(faces.polygons)
+    hit = shapely.intersects_xy(faces.polygons[face], x, y)
+    face, i, j, x, y = face[hit], i[hit], j[hit], x[hit], y[hit]
+    z = np.full(shape, np.nan)
+    z[i, j] = faces.planes[face, 0] * x + faces.planes[face, 1] * y + faces.planes[face, 2]
+    return z
+
+
+def _ground(
+    district: District,
+    stands: _Stands,
+    placed: np.ndarray,
+    extent: tuple[float, float, float, float],
+    voxel: float,
+    shape: tuple[int, int],
+    dem: terrain.Sampler | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ground in metres per column and every building's base, or None for a flat level.
+
+    With a DEM the ground is the DEM's, and a building whose source gave no base height
+    (GeoJSON, OSM) stands on the lowest ground under it. Without one, the ground runs
+    through the placed buildings' bases (at the middle of their columns), unless those lie
+    within `terrain.FLAT_RELIEF_M` of each other.
+    """
+    bases = np.array([b.base for b in district.buildings], float)
+    origin = extent[:2]
+    if dem is not None:
+        i, j = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+        ground = dem(origin[0] + (i + 0.5) * voxel, origin[1] + (j + 0.5) * voxel)
+        ground = np.asarray(ground, float).reshape(shape)
+        unknown = ~np.array([b.base_known for b in district.buildings], bool)
+        lowest = np.full(len(bases), np.inf)
+        np.minimum.at(lowest, stands.building, ground[stands.i, stands.j])
+        bases = np.where(unknown & np.isfinite(lowest), lowest, bases)
+        return ground, bases
+    if not len(placed) or np.ptp(bases[placed]) < terrain.FLAT_RELIEF_M:
+        return None
+    count = np.bincount(stands.building, minlength=len(bases))[placed]
+    x = (
+        origin[0]
+        + (np.bincount(stands.building, stands.i, len(bases))[placed] / count + 0.5) * voxel
+    )
+    y = (
+        origin[1]
+        + (np.bincount(stands.building, stands.j, len(bases))[placed] / count + 0.5) * voxel
+    )
+    faces = terrain.triangulated(np.column_stack([x, y, bases[placed]]), extent)
+    ground = _surface(faces, origin, voxel, shape)
+    return np.where(np.isfinite(ground), ground, bases[placed].min()), bases
+
+
 def _build(
     grid: np.ndarray, labels: np.ndarray, stands: _Stands, blocks: np.ndarray, roof: int
 ) -> None:
@@ -242,8 +299,15 @@ def voxelise(
     extent: tuple[float, float, float, float],
     catalogue: Catalogue,
     epsg: int,
+    dem: terrain.Sampler | None = None,
 ) -> Raster:
-    """The district inside `extent` (level CRS) as a grid of `voxel`-metre voxels."""
+    """The district inside `extent` (level CRS) as a grid of `voxel`-metre voxels.
+
+    The ground is layer z = 0 on a flat level; on a hill each column is filled with its
+    surface block up to its ground height, and every building starts one voxel above the
+    ground at its own base, so the frame's z origin (one voxel below the lowest ground or
+    base) gives every voxel its real height back.
+    """
     x0, y0, x1, y1 = extent
     width, depth = x1 - x0, y1 - y0
     shape2 = (max(1, math.ceil(width / voxel)), max(1, math.ceil(depth / voxel)))
@@ -253,14 +317,31 @@ def voxelise(
         _refuse_too_large(width, depth, height, voxel, needed)
     origin = (x0, y0)
     stands = _stands(district.buildings, origin, voxel, shape2)
-    tallest = int(stands.high.max(initial=1))
-    shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
-    grid = np.zeros(shape, np.uint8)
-    grid[:, :, 0] = catalogue.id(GROUND)
-    painted = _paint_ground(grid, district.areas, origin, voxel, catalogue)
-    placed = np.unique(stands.building).tolist()
-    if not placed and not painted:
+    placed = np.unique(stands.building)
+    top = np.full(shape2, catalogue.id(GROUND), np.uint8)
+    painted = _paint_ground(top, district.areas, origin, voxel, catalogue)
+    if not len(placed) and not painted:
         raise QuartierError("error.import_empty")
+    hill = _ground(district, stands, placed, extent, voxel, shape2, dem)
+    if hill is None:
+        floor = np.zeros(shape2, np.int64)
+        bottom = min((district.buildings[n].base for n in placed.tolist()), default=0.0)
+    else:
+        ground, bases = hill
+        bottom = float(min(ground.min(), bases[placed].min(initial=np.inf)))
+        floor = _round((ground - bottom) / voxel)
+        lift = _round((bases - bottom) / voxel)[stands.building]
+        stands.low, stands.high = stands.low + lift, stands.high + lift
+        under = np.full(shape2, np.iinfo(np.int64).max)
+        np.minimum.at(under, (stands.i, stands.j), lift)
+        floor = np.where(under < np.iinfo(np.int64).max, under, floor)
+    tallest = int(max(stands.high.max(initial=1), floor.max() + 1))
+    if tallest + HEADROOM_VOXELS > MAX_DIMENSIONS[2]:
+        _refuse_too_large(
+            width, depth, (tallest - 1) * voxel, voxel, (*shape2, tallest + 1 + HEADROOM_VOXELS)
+        )
+    shape = (*shape2, min(MAX_DIMENSIONS[2], max(MIN_HEIGHT_VOXELS, tallest + HEADROOM_VOXELS)))
+    grid = np.where(np.arange(shape[2]) <= floor[:, :, None], top[:, :, None], np.uint8(0))
     labels = np.zeros(shape2, np.int32)
     blocks = np.array([catalogue.id(b.block) for b in district.buildings], np.uint8)
     _build(grid, labels, stands, blocks, catalogue.id(ROOF))
@@ -268,8 +349,8 @@ def voxelise(
     for p in district.points:
         i, j = math.floor((p.x - x0) / voxel), math.floor((p.y - y0) / voxel)
         if 0 <= i < shape[0] and 0 <= j < shape[1] and not labels[i, j]:
-            grid[i, j, 1 : 1 + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
+            z = int(floor[i, j]) + 1
+            grid[i, j, z : z + max(1, math.floor(p.height / voxel + 0.5))] = catalogue.id(p.block)
 
-    ground = min((district.buildings[n].base for n in placed), default=0.0)
-    frame = Frame((x0, y0, ground - voxel), voxel, epsg)
-    return Raster(grid, labels, frame, len(placed))
+    frame = Frame((x0, y0, bottom - voxel), voxel, epsg)
+    return Raster(grid, labels, frame, len(placed), float(floor.max()) * voxel)

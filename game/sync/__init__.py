@@ -24,7 +24,6 @@ from game.sync.client import (
     renew_personal_code,
     server_error,
     sign_in,
-    submit_room,
 )
 from game.sync.credentials import (
     Participant,
@@ -60,5 +59,4 @@ __all__ = [
     "server_error",
     "sign_in",
     "status_for_student",
-    "submit_room",
 ]

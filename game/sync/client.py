@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -274,6 +275,20 @@ def _post(
             )
     except httpx.HTTPError:
         raise QuartierError("sync.no_connection", server=server) from None
+    return _answered(response, server, _join_refusal)
+
+
+def _join_refusal(code: str, message: str) -> QuartierError:
+    if code in JOIN_REFUSALS:
+        return QuartierError(f"join.refused.{code}")
+    return QuartierError("join.refused.other", message=message)
+
+
+def _answered(
+    response: httpx.Response, server: str, refusal: Callable[[str, str], QuartierError]
+) -> httpx.Response:
+    """A success as it is; else the error a pupil reads: the server's refusal (`refusal` of its
+    code and message), its trouble, or a page that is not this server's at all."""
     if response.status_code >= 500:
         raise QuartierError("sync.server_error", status=response.status_code)
     if response.status_code >= 400:
@@ -282,9 +297,7 @@ def _post(
             raise QuartierError("sync.bad_answer", server=server)
         if response.status_code == 401:
             raise QuartierError("sync.auth_refused")
-        if error[0] in JOIN_REFUSALS:
-            raise QuartierError(f"join.refused.{error[0]}")
-        raise QuartierError("join.refused.other", message=error[1])
+        raise refusal(*error)
     return response
 
 
@@ -334,7 +347,7 @@ def call(
     deadline: float = JOIN_DEADLINE,
 ) -> dict[str, Any]:
     """One API call with the participant's token while the pupil waits (a team room: make it,
-    find it, submit it); the answer's JSON object, or a `QuartierError` whose sentence is the
+    find it); the answer's JSON object, or a `QuartierError` whose sentence is the
     server's own refusal (in `lang`, saying what to do) or what went wrong on the way."""
     server = participant.server
     headers = {
@@ -351,13 +364,9 @@ def call(
             )
     except httpx.HTTPError:
         raise QuartierError("sync.no_connection", server=server) from None
-    if response.status_code >= 500:
-        raise QuartierError("sync.server_error", status=response.status_code)
-    error = server_error(response) if response.status_code >= 400 else None
-    if response.status_code == 401 and error is not None:
-        raise QuartierError("sync.auth_refused")
-    if error is not None:
-        raise QuartierError("sync.refused", message=error[1])
+    _answered(
+        response, server, lambda _code, message: QuartierError("sync.refused", message=message)
+    )
     try:
         answer = response.json()
     except ValueError:
@@ -365,31 +374,6 @@ def call(
     if not response.is_success or not isinstance(answer, dict):
         raise QuartierError("sync.bad_answer", server=server)
     return answer
-
-
-def submit_room(
-    participant: Participant,
-    code: str,
-    title: str,
-    *,
-    lang: str = "en",
-    transport: httpx.BaseTransport | None = None,
-) -> list[str]:
-    """Submit a team room's design once, for the whole team (`POST /rooms/{code}/submission`):
-    the server takes the room's design as it stands; returns the authors' nicknames it names."""
-    answer = call(
-        participant,
-        "POST",
-        f"rooms/{code}/submission",
-        {"title": title},
-        lang=lang,
-        transport=transport,
-        deadline=REQUEST_DEADLINE,
-    )
-    authors = answer.get("authors")
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        raise QuartierError("sync.bad_answer", server=participant.server)
-    return authors
 
 
 @dataclass(frozen=True)
@@ -475,6 +459,18 @@ def retry_after(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass(frozen=True)
+class TeamSent:
+    """A team room's design as the server stored it for the gallery (`SyncClient.submit_room`)."""
+
+    uuid: str
+    revision: int
+    status: str
+    authors: tuple[str, ...]
+    new: bool
+    """False: the same design, title and team were stored already (nothing changed)."""
 
 
 class SyncClient:
@@ -634,6 +630,44 @@ class SyncClient:
         asked = retry_after(response) if status in BUSY else None
         log.info("design %s waits: HTTP %s (retry after %s s)", doc_id, status, asked)
         return Outcome(doc_id, "waiting", title, message, code, status, retry_after=asked)
+
+    def submit_room(self, code: str, title: str, lang: str = "en") -> TeamSent:
+        """Send a team room's design for the gallery, once for the whole team (docs/api.md).
+
+        Nothing of this computer's grid is sent: the server submits the room's design as it
+        stored it, so every member sends the same. Not through the outbox: the pupil is online
+        in the room and waits for the answer; a refusal is a `QuartierError` in the server's
+        words (`lang`), saying what to do."""
+        server = self.participant.server
+        url = f"{server}{API}/rooms/{quote(code.strip(), safe='')}/submission"
+        try:
+            response = _bounded(
+                self._http,
+                "POST",
+                url,
+                deadline=self.request_deadline,
+                max_bytes=self.max_answer_bytes,
+                json={"title": title},
+                headers={"Accept-Language": lang},
+            )
+        except httpx.HTTPError:
+            raise QuartierError("sync.no_connection", server=server) from None
+        answer = _answered(
+            response, server, lambda _code, message: QuartierError("sync.refused", message=message)
+        )
+        try:
+            body = answer.json()
+            sent = TeamSent(
+                uuid=str(uuid.UUID(body["uuid"])),
+                revision=int(body["revision"]),
+                status=str(body["status"]),
+                authors=tuple(str(name) for name in body["authors"]),
+                new=answer.status_code == 201,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise QuartierError("sync.bad_answer", server=server) from None
+        log.info("team room %s sent as %s (revision %s)", code, sent.uuid, sent.revision)
+        return sent
 
     def run_until_empty(self, deadline: float) -> SyncReport:
         """Send, and retry what waits with backoff until nothing waits or `clock()` passes `deadline`.

@@ -26,7 +26,14 @@ from server_sync.errors import ApiError, language
 from server_sync.models import JuryMember, Participant
 from server_sync.schemas import JoinIn
 from server_sync.security import token_hash
-from server_sync.services import jury, participants, ranking, submissions, votes
+from server_sync.services import (
+    jury,
+    participants,
+    ranking,
+    submissions,
+    team_submissions,
+    votes,
+)
 from server_sync.services.workshops import clean_code, workshop_by_code
 from server_sync.web import VIEW3D_CSP, back_to, checked_form, message, page, set_cookie
 
@@ -73,12 +80,13 @@ def gallery(
     stars = jury.stars_of(session, juror) if juror else {}
     lang = language(request)
     shown = submissions.submissions_of(session, workshop.id, as_moderator=False)
+    teams = team_submissions.rooms_of(session, person.id) if person else set()
     designs = [
         {
             "s": s,
             "indicators": indicators(s.metrics, lang),
             "voted": s.uuid in mine,
-            "own": person is not None and s.participant_id == person.id,
+            "own": person is not None and (s.participant_id == person.id or s.room_id in teams),
             "stars": stars.get(s.uuid),
         }
         for s in shown

@@ -8,7 +8,7 @@ the admin's (every workshop) or a teacher's (one workshop). Every action calls t
 as the API, so the desk can never allow what the API refuses.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import segno
@@ -31,19 +31,29 @@ from server_sync.deps import (
     signed_in_desk,
 )
 from server_sync.errors import ApiError, language
-from server_sync.models import Participant, Workshop
+from server_sync.models import Participant, Room, Workshop
 from server_sync.network import only_here, shown_address
 from server_sync.schemas import (
     ModerationIn,
+    RoomIn,
+    RoomOut,
     SeenDesign,
     WorkshopChange,
     WorkshopIn,
     form_number,
 )
-from server_sync.services import jury, moderation, participants, ranking, workshops
+from server_sync.services import (
+    jury,
+    moderation,
+    participants,
+    ranking,
+    room_desk,
+    rooms,
+    workshops,
+)
 from server_sync.services.moderation import Desk
 from server_sync.services.submissions import visible
-from server_sync.web import back_to, checked_form, message, page, set_cookie
+from server_sync.web import DESK_CSP, back_to, checked_form, message, page, set_cookie
 
 router = APIRouter(prefix="/moderate", include_in_schema=False)
 
@@ -207,6 +217,8 @@ def _workshop_desk(
         request,
         "desk.html",
         status,
+        csp=DESK_CSP,
+        team_rooms=_team_rooms(request, session, workshop_id),
         workshop=seen.workshop,
         queue=seen.queue,
         seen=",".join(f"{s.uuid}:{s.revision}" for s in seen.queue),
@@ -250,6 +262,128 @@ def _acted(
         return back_to(f"/moderate/w/{workshop_id}{anchor}")
     return _workshop_desk(
         request, session, workshop_id, error=message(request, exc), status=exc.status
+    )
+
+
+def _team_rooms(
+    request: Request, session: Session, workshop_id: int
+) -> list[tuple[RoomOut, list[room_desk.LoggedStep]]]:
+    """Each team room of the workshop with its newest steps (to roll back to)."""
+    hub = request.app.state.server.hub
+    return [
+        (room_desk.room_out(session, hub, room), room_desk.recent_steps(session, room.id))
+        for room in rooms.of_workshop(session, workshop_id)
+    ]
+
+
+@router.get("/w/{workshop_id}/rooms")
+def team_rooms(
+    request: Request, workshop_id: WorkshopId, session: Session = Depends(at_desk)
+) -> HTMLResponse:
+    """The desk's team rooms alone, fetched again every few seconds by its script."""
+    return page(
+        request,
+        "desk_rooms.html",
+        workshop=workshops.workshop_or_404(session, workshop_id),
+        team_rooms=_team_rooms(request, session, workshop_id),
+    )
+
+
+@router.post("/w/{workshop_id}/rooms")
+def new_room(
+    request: Request,
+    workshop_id: WorkshopId,
+    form: dict = Depends(checked_form),
+    session: Session = Depends(at_desk),
+) -> Response:
+    """The teacher makes a room for a team; its pupils join it with its code in the editor."""
+
+    def act() -> None:
+        try:
+            body = RoomIn.model_validate({"title": form.get("title", "").strip()})
+        except ValidationError:
+            raise ApiError(422, "room_title") from None
+        rooms.create(session, workshops.workshop_or_404(session, workshop_id), body.title)
+
+    return _acted(request, session, workshop_id, act, "#rooms")
+
+
+async def _room_acted(
+    request: Request,
+    signed: SignedIn,
+    workshop_id: int,
+    code: str,
+    action: Callable[[Room], Awaitable[None]],
+) -> Response:
+    """A teacher's action on one of this workshop's rooms (services/room_desk.py, as the API's);
+    back to the desk's rooms, or the desk with the refusal."""
+    session = signed.session
+    try:
+        await action(room_desk.teachers_room(session, signed.desk, code, workshop_id))
+    except ApiError as exc:
+        return _workshop_desk(
+            request, session, workshop_id, message(request, exc), status=exc.status
+        )
+    return back_to(f"/moderate/w/{workshop_id}#rooms")
+
+
+@router.post("/w/{workshop_id}/rooms/{code}/lock")
+async def lock_room(
+    request: Request,
+    workshop_id: WorkshopId,
+    code: str,
+    form: dict = Depends(checked_form),
+    signed: SignedIn = Depends(signed_in),
+) -> Response:
+    hub = request.app.state.server.hub
+    locked = form.get("locked") == "yes"
+    return await _room_acted(
+        request,
+        signed,
+        workshop_id,
+        code,
+        lambda room: room_desk.lock(signed.session, hub, room, locked),
+    )
+
+
+@router.post("/w/{workshop_id}/rooms/{code}/members/{participant_id}/remove")
+async def remove_from_room(
+    request: Request,
+    workshop_id: WorkshopId,
+    code: str,
+    participant_id: ParticipantId,
+    _form: dict = Depends(checked_form),
+    signed: SignedIn = Depends(signed_in),
+) -> Response:
+    hub = request.app.state.server.hub
+    return await _room_acted(
+        request,
+        signed,
+        workshop_id,
+        code,
+        lambda room: room_desk.remove(signed.session, hub, room, participant_id),
+    )
+
+
+@router.post("/w/{workshop_id}/rooms/{code}/rollback")
+async def roll_back_room(
+    request: Request,
+    workshop_id: WorkshopId,
+    code: str,
+    form: dict = Depends(checked_form),
+    signed: SignedIn = Depends(signed_in),
+) -> Response:
+    """Back to the step the teacher picked from the room's recent log."""
+    hub = request.app.state.server.hub
+    to = form_number(form.get("to", ""))
+    if to is None:
+        return back_to(f"/moderate/w/{workshop_id}#rooms")
+    return await _room_acted(
+        request,
+        signed,
+        workshop_id,
+        code,
+        lambda room: room_desk.roll_back(signed.session, hub, room, to),
     )
 
 

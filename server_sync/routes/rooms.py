@@ -2,49 +2,38 @@
 where members build together (the rules: services/rooms.py; the live side: services/room_hub.py;
 the protocol: docs/rooms.md)."""
 
-from fastapi import APIRouter, Depends, Response, WebSocket
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, WebSocket
 from sqlalchemy.orm import Session
 
 from server_sync.deps import (
     ParticipantId,
     ServerState,
     WorkshopId,
+    bearer,
     db,
     moderator_desk,
     participant,
+    rate_limited,
     server,
     workshop_moderator,
 )
-from server_sync.errors import ApiError
-from server_sync.models import Participant, Room
-from server_sync.schemas import RoomIn, RoomLockIn, RoomMemberOut, RoomOut, RoomRollbackIn
-from server_sync.services import rooms
+from server_sync.errors import ApiError, language
+from server_sync.models import Participant
+from server_sync.schemas import (
+    ErrorOut,
+    RoomIn,
+    RoomLockIn,
+    RoomOut,
+    RoomRollbackIn,
+    RoomSubmissionIn,
+    TeamStoredOut,
+)
+from server_sync.services import images, room_desk, rooms, team_submissions
 from server_sync.services.moderation import Desk
+from server_sync.services.participants import participant_with_token
 from server_sync.services.workshops import workshop_or_404
 
 router = APIRouter()
-
-
-def _out(session: Session, state: ServerState, room: Room) -> RoomOut:
-    online = set(state.hub.online(room.id))
-    return RoomOut(
-        code=room.code,
-        title=room.title,
-        workshop_id=room.workshop_id,
-        level_id=workshop_or_404(session, room.workshop_id).level_id,
-        seq=room.seq,
-        locked=room.locked,
-        members=[
-            RoomMemberOut(
-                id=m.participant_id,
-                name=m.pseudonym,
-                colour=m.colour,
-                online=m.participant_id in online,
-            )
-            for m in rooms.members(session, room.id)
-        ],
-        edits_per_minute=rooms.edits_per_minute(session, room.id),
-    )
 
 
 @router.post("/workshops/{workshop_id}/rooms", response_model=RoomOut, status_code=201)
@@ -60,7 +49,7 @@ def create_room(
         raise ApiError(403, "room_other_workshop")
     room = rooms.create(session, workshop_or_404(session, workshop_id), body.title)
     rooms.join(session, room, person)
-    return _out(session, state, room)
+    return room_desk.room_out(session, state.hub, room)
 
 
 @router.get("/rooms/{code}", response_model=RoomOut)
@@ -73,7 +62,7 @@ def show_room(
     room = rooms.by_code(session, code)
     if room.workshop_id != person.workshop_id:
         raise ApiError(404, "room_not_found")
-    return _out(session, state, room)
+    return room_desk.room_out(session, state.hub, room)
 
 
 @router.get(
@@ -85,13 +74,55 @@ def list_rooms(
     workshop_id: WorkshopId, session: Session = Depends(db), state: ServerState = Depends(server)
 ) -> list[RoomOut]:
     """The teacher's view: every room of the workshop, who is in it, edits per minute."""
-    return [_out(session, state, room) for room in rooms.of_workshop(session, workshop_id)]
+    return [
+        room_desk.room_out(session, state.hub, room)
+        for room in rooms.of_workshop(session, workshop_id)
+    ]
 
 
-def _teachers_room(session: Session, desk: Desk, code: str) -> Room:
-    room = rooms.by_code(session, code)
-    desk.check(room.workshop_id)
-    return room
+@router.post(
+    "/rooms/{code}/submission",
+    response_model=TeamStoredOut,
+    status_code=201,
+    responses={
+        200: {"model": TeamStoredOut, "description": "the same design, title and team again"},
+        403: {"model": ErrorOut, "description": "not a member, or taken out by the teacher"},
+        409: {"model": ErrorOut, "description": "building has ended"},
+        422: {"model": ErrorOut, "description": "nothing built yet, or a rule of the level broken"},
+        429: {"model": ErrorOut, "description": "too many revisions this minute (Retry-After)"},
+        503: {"model": ErrorOut, "description": "the worker queue is full (Retry-After)"},
+    },
+    dependencies=[Depends(rate_limited)],
+)
+def submit_room(
+    code: str,
+    body: RoomSubmissionIn,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: Session = Depends(db),
+    state: ServerState = Depends(server),
+) -> TeamStoredOut:
+    """Send the room's design (as the server stored it) for the gallery, once for the team:
+    201 a new revision, 200 the same again. Not `async`, and the participant is looked up here,
+    not by a dependency, for the reason `put_submission` gives (routes/submissions.py)."""
+    person = participant_with_token(session, bearer(request))
+    stored = team_submissions.submit(
+        session, person, code, body.title, language(request), state.workers, state.limits
+    )
+    if stored.new is None:
+        response.status_code = 200
+    else:
+        revision = stored.answer.revision
+        background.add_task(
+            images.render_soon,
+            state.data_dir,
+            stored.answer.uuid,
+            revision,
+            stored.new,
+            state.workers,
+        )
+    return stored.answer
 
 
 @router.post("/rooms/{code}/lock", response_model=RoomOut)
@@ -103,10 +134,9 @@ async def lock_room(
     state: ServerState = Depends(server),
 ) -> RoomOut:
     """Lock (nobody can change the design) or unlock a room; its members hear it at once."""
-    room = _teachers_room(session, desk, code)
-    rooms.set_locked(session, room, body.locked)
-    await state.hub.set_locked(room.id, body.locked)
-    return _out(session, state, room)
+    room = room_desk.teachers_room(session, desk, code)
+    await room_desk.lock(session, state.hub, room, body.locked)
+    return room_desk.room_out(session, state.hub, room)
 
 
 @router.delete("/rooms/{code}/members/{participant_id}", status_code=204)
@@ -118,9 +148,8 @@ async def remove_member(
     state: ServerState = Depends(server),
 ) -> Response:
     """Take a pupil out of a room: their connection ends and they cannot join it again."""
-    room = _teachers_room(session, desk, code)
-    rooms.remove_member(session, room, participant_id)
-    await state.hub.remove(room.id, participant_id)
+    room = room_desk.teachers_room(session, desk, code)
+    await room_desk.remove(session, state.hub, room, participant_id)
     return Response(status_code=204)
 
 
@@ -133,10 +162,9 @@ async def roll_back(
     state: ServerState = Depends(server),
 ) -> RoomOut:
     """Put the room's design back as it was after step `to`; the members see it at once."""
-    room = _teachers_room(session, desk, code)
-    await state.hub.rollback(room, body.to, "teacher")
-    session.refresh(room)
-    return _out(session, state, room)
+    room = room_desk.teachers_room(session, desk, code)
+    await room_desk.roll_back(session, state.hub, room, body.to)
+    return room_desk.room_out(session, state.hub, room)
 
 
 async def room_socket(websocket: WebSocket) -> None:

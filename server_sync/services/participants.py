@@ -32,6 +32,7 @@ from server_sync.models import (
 from server_sync.pseudonyms import problem, skeleton
 from server_sync.schemas import JoinIn, ParticipantStatus
 from server_sync.security import new_token, token_hash
+from server_sync.services import team_submissions
 from server_sync.services.workshops import (
     clean_code,
     joining_open,
@@ -326,9 +327,12 @@ def rename(session: Session, participant_id: int, pseudonym: str) -> Participant
         session.rollback()
         raise ApiError(409, "name_in_use") from None
     session.execute(
-        update(Submission).where(Submission.participant_id == person.id).values(pseudonym=pseudonym)
+        update(Submission)
+        .where(Submission.participant_id == person.id, Submission.room_id.is_(None))
+        .values(pseudonym=pseudonym)
     )
     _rename_in_designs(session, person.id, pseudonym)
+    team_submissions.rename_author(session, person.workshop_id, before, pseudonym)
     session.add(
         AuditEntry(
             action="rename_participant",
@@ -346,7 +350,7 @@ def _rename_in_designs(session: Session, participant_id: int, pseudonym: str) ->
     kept = session.scalars(
         select(Revision)
         .join(Submission, Submission.uuid == Revision.uuid)
-        .where(Submission.participant_id == participant_id)
+        .where(Submission.participant_id == participant_id, Submission.room_id.is_(None))
     )
     for revision in kept:
         try:
@@ -370,8 +374,12 @@ def remove(session: Session, participant_id: int) -> None:
     session.execute(delete(Vote).where(Vote.participant_id == person.id))
     session.execute(
         update(Submission)
-        .where(Submission.participant_id == person.id, Submission.status != "rejected")
-        .values(status="hidden")  # a rejected one stays rejected, with its reason
+        .where(
+            Submission.participant_id == person.id,
+            Submission.status != "rejected",  # a rejected one stays rejected, with its reason
+            Submission.room_id.is_(None),  # their team's design stays the team's
+        )
+        .values(status="hidden")
     )
     person.removed, person.personal_code_hash = now(), None
     session.add(

@@ -167,8 +167,10 @@ def store(
     existing = session.get(Submission, uuid)
     if existing is not None and existing.participant_id != person.id:
         raise ApiError(403, "not_yours")
+    if existing is not None and existing.room_id is not None:
+        raise ApiError(409, "team_design")  # a room's design comes from the room alone
     building = workshop.phase == "building"
-    latest = _latest_revision(session, uuid) if existing is not None else None
+    latest = latest_revision(session, uuid) if existing is not None else None
     if existing is not None and latest is not None and latest[1] == digest:  # sent again
         status = "late" if latest[0] > existing.revision else existing.status
         return Stored(StoredOut(uuid=uuid, revision=latest[0], status=status))
@@ -182,11 +184,7 @@ def store(
     number = 1 if latest is None else latest[0] + 1
     if existing is not None and not building:
         return _kept_late(session, person, uuid, number, digest, published)
-    status = "approved" if workshop.moderation == "post" else "pending"
-    if not building:
-        status = "late"
-    elif status == "approved" and existing is not None and existing.status in STAYS:
-        status = existing.status
+    status = new_status(workshop, existing) if building else "late"
     fields = {
         "content_hash": digest,
         "title": doc.title,
@@ -197,25 +195,60 @@ def store(
         "updated": now(),
         "revision": number,
     }
-    if existing is None:
-        stored = Submission(uuid=uuid, workshop_id=workshop.id, participant_id=person.id, **fields)
-        session.add(stored)
-    else:
-        stored = existing
-        for key, value in fields.items():
-            setattr(stored, key, value)
     try:
-        session.flush()  # the submission row first: its revision refers to it
-        session.add(
-            Revision(uuid=uuid, revision=number, content_hash=digest, design=published.to_json())
+        stored = save_revision(
+            session,
+            existing,
+            fields,
+            published.to_json(),
+            uuid=uuid,
+            workshop_id=workshop.id,
+            participant_id=person.id,
         )
-        session.commit()
     except IntegrityError as exc:  # the same upload raced itself: the loser finds the winner's row
         return _raced(session, person, uuid, exc)
     return Stored(StoredOut(uuid=uuid, revision=stored.revision, status=stored.status), text)
 
 
-def _latest_revision(session: Session, uuid: str) -> tuple[int, str] | None:
+def save_revision(
+    session: Session,
+    existing: Submission | None,
+    fields: dict[str, object],
+    design: str,
+    **new: object,
+) -> Submission:
+    """Write a submission's row (`existing` with `fields`, or a new one of `new` and `fields`)
+    and its revision `fields["revision"]` holding `design`, and commit. An IntegrityError means
+    a request at the same moment wrote them first: the caller rolls back and answers with its."""
+    if existing is None:
+        stored = Submission(**new, **fields)
+        session.add(stored)
+    else:
+        stored = existing
+        for key, value in fields.items():
+            setattr(stored, key, value)
+    session.flush()  # the submission row first: its revision refers to it
+    session.add(
+        Revision(
+            uuid=stored.uuid,
+            revision=stored.revision,
+            content_hash=stored.content_hash,
+            design=design,
+        )
+    )
+    session.commit()
+    return stored
+
+
+def new_status(workshop: Workshop, existing: Submission | None) -> str:
+    """A new revision's status while building: approved at once under moderation afterwards,
+    except that a design the moderator hid or rejected stays so; else waiting for them."""
+    if workshop.moderation != "post":
+        return "pending"
+    return existing.status if existing is not None and existing.status in STAYS else "approved"
+
+
+def latest_revision(session: Session, uuid: str) -> tuple[int, str] | None:
     """The newest stored revision of a design and its content hash (late ones included)."""
     row = session.execute(
         select(Revision.revision, Revision.content_hash)
@@ -253,7 +286,7 @@ def _raced(session: Session, person: Participant, uuid: str, exc: IntegrityError
         raise exc
     if winner.participant_id != person.id:
         raise ApiError(403, "not_yours") from None
-    latest = _latest_revision(session, uuid)
+    latest = latest_revision(session, uuid)
     number = latest[0] if latest else winner.revision
     status = "late" if number > winner.revision else winner.status
     return Stored(StoredOut(uuid=uuid, revision=number, status=status))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Dialect, make_url
@@ -38,19 +38,35 @@ from sqlalchemy.sql import ClauseElement
 
 from game.core.errors import QuartierError
 from server_sync.errors import ApiError
-from server_sync.models import Participant, ParticipantToken, Submission, Vote, Workshop, now, utc
+from server_sync.models import (
+    Participant,
+    ParticipantToken,
+    RoomMember,
+    Submission,
+    Vote,
+    Workshop,
+    now,
+    utc,
+)
 from server_sync.services.participants import SEEN_EVERY
 
 #: Connections of the votes' pool per server process on PostgreSQL: enough that 50 clients
 #: keep the database busy, few enough that several processes stay far below its limit.
 PG_CONNECTIONS = 16
 
+# A team room's design counts as the caller's own if they are (or were) in the room: its
+# author is then the caller, so every "own design" check below refuses their vote.
+_TEAMMATE = (
+    select(RoomMember.participant_id)
+    .where(RoomMember.room_id == Submission.room_id, RoomMember.participant_id == Participant.id)
+    .exists()
+)
 # The caller (by their device's token hash) and the submission (by uuid) with its workshop, in one round trip.
 _CALLER_AND_TARGET = (
     select(
         Participant.id,
         Participant.workshop_id,
-        Submission.participant_id,
+        case((_TEAMMATE, Participant.id), else_=Submission.participant_id).label("participant_id"),
         Submission.status,
         Submission.workshop_id.label("target_workshop"),
         Workshop.phase,

@@ -158,7 +158,7 @@ def test_a_teammates_steps_and_pointer_show_refusals_roll_back_and_undo_is_your_
     assert teammate.grid().tobytes() == editor.session.grid.tobytes()
 
 
-def test_the_line_drops_the_pupil_builds_on_and_nothing_is_lost(in_room, server):
+def test_the_line_drops_the_pupil_builds_on_nothing_is_lost_and_the_team_submits(in_room, server):
     from game.core.ops import Place
 
     window, teammate, _ = in_room
@@ -181,6 +181,10 @@ def test_the_line_drops_the_pupil_builds_on_and_nothing_is_lost(in_room, server)
     _frames_until(window, lambda: room.client.online and not room.client.mirror.pending, 60)
     _frames_until(window, lambda: teammate.grid()[55, 55, 1] == housing)
     assert editor.room is room and editor.session.grid[55, 55, 1] == housing
+
+    assert editor.submit("Our yard", "")  # Submit in a room: the team's design, once
+    _frames_until(window, lambda: "Sent for your team" in (editor.current_toast() or ""))
+    assert editor.current_toast() == "Sent for your team: P0, P1."
 
 
 def test_the_start_screen_says_why_a_room_code_does_not_work(headless_gl, server, tmp_path):

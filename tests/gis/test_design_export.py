@@ -116,7 +116,9 @@ def test_a_new_building_exports_to_cityjson_as_a_closed_lod1_solid_in_the_level_
         building["attributes"]["measuredHeight"] == 9
         and building["attributes"]["storeysAboveGround"] == 3
     )
-    shell = building["geometry"][0]["boundaries"][0][0]
+    [solid] = building["geometry"]
+    assert solid["type"] == "Solid"
+    [shell] = solid["boundaries"]
     volume = 0.0
     for surface in shell:
         p = xyz[surface[0]]

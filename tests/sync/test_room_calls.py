@@ -1,6 +1,6 @@
-"""The editor's HTTP calls for team rooms (docs/rooms.md): submitting a room's design for the team,
-and what a pupil reads when the server says no (its own sentence), when a proxy answers instead,
-or when the login is gone."""
+"""The editor's HTTP calls for team rooms (docs/rooms.md): making and finding a room with the
+pupil's token, and what a pupil reads when the server says no (its own sentence), when a proxy
+answers instead, or when the login is gone."""
 
 import json
 
@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from game.core.errors import QuartierError
-from game.sync import Participant, submit_room
+from game.sync import Participant
+from game.sync.client import call
 from game.sync.room import find_room, room_url
 
 PUPIL = Participant("http://quartier.test", "secret-token", "7", "3", "Ada")
@@ -25,18 +26,23 @@ def _answer(status: int, body: object, seen: list | None = None) -> httpx.MockTr
     return httpx.MockTransport(handle)
 
 
-def test_submitting_a_room_sends_the_title_with_the_pupils_token_and_names_the_team():
+def test_a_room_call_sends_the_pupils_token_and_language_and_gives_the_answer():
     seen: list[httpx.Request] = []
-    answer = {"uuid": "u", "revision": 1, "status": "pending", "authors": ["Ada", "Ben", "Cem"]}
-    authors = submit_room(
-        PUPIL, "KXT4R", "Our park", lang="de", transport=_answer(201, answer, seen)
+    room = {"code": "KXT4R", "title": "Eule", "level_id": "demo", "members": []}
+    answer = call(
+        PUPIL,
+        "POST",
+        "workshops/3/rooms",
+        {"title": "Eule"},
+        lang="de",
+        transport=_answer(201, room, seen),
     )
-    assert authors == ["Ada", "Ben", "Cem"]
+    assert answer == room
     (request,) = seen
-    assert request.url.path == "/api/v1/rooms/KXT4R/submission"
+    assert request.url.path == "/api/v1/workshops/3/rooms"
     assert request.headers["Authorization"] == "Bearer secret-token"
     assert request.headers["Accept-Language"] == "de"
-    assert json.loads(request.content) == {"title": "Our park"}
+    assert json.loads(request.content) == {"title": "Eule"}
 
 
 @pytest.mark.parametrize(
@@ -44,8 +50,8 @@ def test_submitting_a_room_sends_the_title_with_the_pupils_token_and_names_the_t
     [
         (
             409,
-            {"error": {"code": "room_locked", "message": "Your teacher has locked this room."}},
-            "The server said no: Your teacher has locked this room.",
+            {"error": {"code": "room_full", "message": "This room is full (30 members)."}},
+            "The server said no: This room is full (30 members).",
         ),
         (
             401,
@@ -53,13 +59,13 @@ def test_submitting_a_room_sends_the_title_with_the_pupils_token_and_names_the_t
             "The server no longer accepts your workshop login",
         ),
         (403, "<html>Wi-Fi login</html>", "does not answer the way Quartier expects"),
-        (201, {"uuid": "u"}, "does not answer the way Quartier expects"),  # no authors
+        (200, ["not", "an", "object"], "does not answer the way Quartier expects"),
         (503, {"error": {"code": "busy", "message": "x"}}, "has a problem right now"),
     ],
 )
-def test_a_refused_room_submission_says_why(status, body, says):
+def test_a_refused_room_call_says_why(status, body, says):
     with pytest.raises(QuartierError) as refused:
-        submit_room(PUPIL, "KXT4R", "Park", transport=_answer(status, body))
+        call(PUPIL, "GET", "rooms/KXT4R", transport=_answer(status, body))
     assert says in refused.value.message("en")
 
 

@@ -5,7 +5,7 @@ A format module has one of two entry points:
   model (.vox, glTF, OBJ). Working on a grid, not a design, lets the moderator's bundle
   export what it has already opened.
 - `export_design(doc, session, name)` for formats that carry what the student changed, placed
-  on the real map (GeoJSON, CityJSON): they need the level's georeference and its city.
+  on the real map (GeoJSON, CityJSON, GeoPackage): they need the level's georeference and its city.
 Either returns the files of one export, `{file name: bytes}`: the file called `name` plus any
 companion beside it (an OBJ's `.mtl`). `quartier design export` and the bundle both read this
 table, so a new format is a new module plus one line here.
@@ -31,6 +31,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "vox": ("vox", ".vox"),
     "geojson": ("geojson", ".geojson"),
     "cityjson": ("cityjson", ".city.json"),
+    "citygml": ("citygml", ".gml"),
+    "gpkg": ("gpkg", ".gpkg"),
 }
 
 

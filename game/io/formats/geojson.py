@@ -1,7 +1,12 @@
 """GeoJSON export: a design's new and changed buildings and spaces, for a planner's GIS.
 
-RFC 7946 GeoJSON (WGS84 longitude/latitude), so QGIS and web maps place it over the real map
-without any setting; each feature carries its height, floors and use. pyproj and shapely (the
+RFC 7946 GeoJSON (WGS84 longitude/latitude, no `crs` member), so QGIS and web maps place it
+over the real map without any setting; each feature carries its height, floors and use. A
+building of several heights is one feature per height step (`building` names the building,
+as the CityJSON export's ids do), so a GIS extruding by `height_m` keeps a low wing beside a
+tower low, each step from its own `base_m`. Rings
+wind as RFC 7946 section 3.1.6 wants: exteriors counter-clockwise, holes clockwise (the merged
+footprints came out clockwise, and validators for the RFC refused the file). pyproj and shapely (the
 `[gis]` extra) are imported when a design is exported, so the format table loads without them.
 """
 
@@ -21,7 +26,7 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
     import shapely
     from pyproj import CRS
 
-    from game.io.design_features import proposals
+    from game.io.design_features import feature_rows, proposals
     from game.io.georef import WGS84, transformer
 
     found, frame = proposals(session)
@@ -32,23 +37,16 @@ def export_design(doc: DesignDocument, session: Session, name: str) -> dict[str,
         lon_lat = xy if move is None else np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
         return lon_lat.round(DECIMALS)
 
-    features = [
-        {
+    def feature(ident: str, footprint, properties: dict) -> dict:
+        lon_lat = shapely.orient_polygons(shapely.transform(footprint, to_lon_lat))
+        return {
             "type": "Feature",
-            "geometry": json.loads(shapely.to_geojson(shapely.transform(p.footprint, to_lon_lat))),
-            "properties": {
-                "kind": p.kind,
-                "block": p.block,
-                "use": p.use,
-                "height_m": p.height_m,
-                "floors": p.floors,
-                "base_m": round(p.base_m, 3),
-                "area_m2": round(p.footprint.area, 1),
-                "voxels": p.voxels,
-            },
+            "id": ident,
+            "geometry": json.loads(shapely.to_geojson(lon_lat)),
+            "properties": properties,
         }
-        for p in found
-    ]
+
+    features = [feature(*row) for row in feature_rows(found)]
     collection = {
         "type": "FeatureCollection",
         "name": doc.title or str(doc.id),
