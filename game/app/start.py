@@ -315,34 +315,30 @@ class StartScreen:
 
     def open_make_room(self, person: Participant) -> None:
         """A team room for the pupil's team: a name, then the code big on screen to tell them."""
-
-        def ok(values):
-            self._in_background(dialog, lambda: make_room(person, values["title"], self.lang))
-
-        dialog = Dialog(
-            self.t("start.make_room"),
-            self.t("start.make_room_intro"),
-            [Field("title", self.t("start.room_title"), self.t("room.default_title"), limit=60)],
-            self.t("start.make_room_ok"),
-            self.t("dialog.cancel"),
-            ok,
-            self._close_dialog,
+        name = Field("title", self.t("start.room_title"), self.t("room.default_title"), limit=60)
+        self._room_form(
+            "make_room", name, lambda values: make_room(person, values["title"], self.lang)
         )
-        self.dialog = dialog
 
     def open_join_room(self, person: Participant) -> None:
         """Join the team room whose code a teammate read out."""
+        code = Field("code", self.t("start.room_code"), limit=20)
+        self._room_form(
+            "join_room", code, lambda values: find_room(person, values["code"], self.lang)
+        )
 
-        def ok(values):
-            self._in_background(dialog, lambda: find_room(person, values["code"], self.lang))
-
+    def _room_form(
+        self, form: str, field: Field, work: Callable[[dict[str, str]], RoomInfo]
+    ) -> None:
+        """The form `start.FORM` with one field; its answer (the room) is asked for on a thread
+        and shown by `room_ready`, a refusal in the form."""
         dialog = Dialog(
-            self.t("start.join_room"),
-            self.t("start.join_room_intro"),
-            [Field("code", self.t("start.room_code"), limit=20)],
-            self.t("start.join_room_ok"),
+            self.t(f"start.{form}"),
+            self.t(f"start.{form}_intro"),
+            [field],
+            self.t(f"start.{form}_ok"),
             self.t("dialog.cancel"),
-            ok,
+            lambda values: self._in_background(dialog, lambda: work(values)),
             self._close_dialog,
         )
         self.dialog = dialog
