@@ -326,3 +326,23 @@ def _quad_voxels(mesh: Mesh) -> np.ndarray:
     face's centre."""
     quads = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
     return np.floor(quads - 0.5 * mesh.normals[::4]).astype(np.intp)
+
+
+def boxes_in_view(view_proj: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """Which axis-aligned boxes (N×3 corners `lows`, `highs`) may show through `view_proj`: a
+    box is left out only when all eight corners lie beyond the same plane of the view's volume.
+
+    The test is made on the clip coordinates before the division by w, where each of the six
+    planes is linear, so a box whose corners all lie beyond one lies wholly beyond it, also
+    behind the camera: a box it keeps may still be hidden, one it drops never shows. llvmpipe
+    runs the vertex shader of every vertex it is given, on the drawing thread, and only then
+    finds a triangle off the screen.
+    """
+    lows = np.asarray(lows, np.float64).reshape(-1, 3)
+    highs = np.asarray(highs, np.float64).reshape(-1, 3)
+    pick = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], bool)
+    corners = np.where(pick[None], highs[:, None], lows[:, None])  # (N, 8, 3)
+    clip = corners @ np.asarray(view_proj, np.float64)[:3, :3].T + view_proj[:3, 3]
+    w = corners @ np.asarray(view_proj, np.float64)[3, :3] + view_proj[3, 3]
+    beyond = (clip > w[..., None]).all(axis=1) | (clip < -w[..., None]).all(axis=1)
+    return ~beyond.any(axis=1)
