@@ -609,10 +609,11 @@ class Scene:
         if self.detail:
             # Roofs and streets of every chunk with the shader without walls, then the walls,
             # then water with the whole detail shader: one draw call each.
-            self.gpu.draw(keys, (self.level_program, self.wall_program, self.detail_program))
+            programs = (self.level_program, self.wall_program, self.detail_program)
+            self.gpu.draw(keys, programs, eye if self.culling else None)
             self.level_program.use()
         else:
-            self.gpu.draw(keys, (vp,))
+            self.gpu.draw(keys, (vp,), eye if self.culling else None)
         self.ground.draw()
         if self.people:
             vp.use()
