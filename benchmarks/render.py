@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyglet
@@ -45,12 +46,15 @@ from game.render.detail import Detail  # noqa: E402
 from game.render.sun import DAYLIGHT, Shadow, sun_of  # noqa: E402
 from game.render.traffic import Traffic  # noqa: E402
 
+if TYPE_CHECKING:
+    from game.app.camera import Preset
+
 WIDTH, HEIGHT = 1280, 720
 FRAMES = pick(120, 12)
 LEVELS = pick(("demo", "city", "berlin-potsdamer-platz"), ("demo",))
 # Views beside the benchmark's orbit for the culling's table: a pupil on the street, the bird's
 # eye the editor starts with (window.view_preset), each turning by a degree a frame.
-VIEWS = ("street", "bird")
+VIEWS: tuple["Preset", ...] = ("street", "bird")
 VIEW_FRAMES = pick(40, 4)
 
 
@@ -334,7 +338,7 @@ def _culling_figures(times: dict, cpu: dict, window) -> dict[str, float]:
 def culling_rows(name: str, surface: str, result: dict) -> list[tuple[str, ...]]:
     """Per view: the editor with chunks outside the view and faces turned away left out, beside
     the same frames given every chunk and face."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for view, r in dict(result["views"]).items():
         rows.append(
             (

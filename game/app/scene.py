@@ -356,6 +356,16 @@ def lawn_rows(
     return (first, last + 1) if first <= last else (0, 0)
 
 
+def _set_box(
+    boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], key: tuple[int, int], mesh: Mesh
+) -> None:
+    """The box (lo, hi) a mesh fills, or none for a mesh without faces (not drawn)."""
+    if len(mesh.positions):
+        boxes[key] = mesh.positions.min(axis=0), mesh.positions.max(axis=0)
+    else:
+        boxes.pop(key, None)
+
+
 class Scene:
     def __init__(
         self,
@@ -402,7 +412,9 @@ class Scene:
         self._time: TimeOfDay = "noon"
         self.sun = sun_of(level, self._time)
         self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
-        self.shadow_tiles: dict[tuple[int, int], GpuMesh] = {}
+        # The shade's tiles in one buffer (one draw call), with their boxes as the chunks'.
+        self.shadow_tiles = ChunkBuffer()
+        self.shadow_boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._upload_sky()
         self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
         self.people = people
@@ -499,14 +511,11 @@ class Scene:
             end = int(mesh.indices.size)
             self.group_ends[key] = group_ends(mesh) if self.detail else (end, end)
             self.gpu.upload(key, mesh, self.group_ends[key])
-            positions = mesh.positions
-            if len(positions):
-                self.boxes[key] = positions.min(axis=0), positions.max(axis=0)
-            else:
-                self.boxes.pop(key, None)
+            _set_box(self.boxes, key, mesh)
         # Only when a tile changed: the shade's kinds of every column take 2 ms on Berlin.
         for tile, mesh in self.shadow.meshes().items() if self.shadow.dirty else ():
-            self.shadow_tiles.setdefault(tile, GpuMesh()).upload(mesh)
+            self.shadow_tiles.upload(tile, mesh, (mesh.indices.size, mesh.indices.size))
+            _set_box(self.shadow_boxes, tile, mesh)
         return keys
 
     @property
@@ -562,15 +571,22 @@ class Scene:
         near-first shades less. Chunks without faces or wholly outside the view are left out
         (see `boxes_in_view`): the picture is the same, llvmpipe shades fewer vertices."""
         size = self.chunks.size
-        keys = list(self.boxes)
-        if self.culling and keys:
-            lows, highs = (np.array([self.boxes[k][i] for k in keys]) for i in (0, 1))
-            keys = [k for k, shown in zip(keys, boxes_in_view(view_proj, lows, highs)) if shown]
+        keys = self._in_view(self.boxes, view_proj)
 
         def distance(key: tuple[int, int]) -> float:
             return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
 
         return sorted(keys, key=distance)
+
+    def _in_view(
+        self, boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], view_proj: np.ndarray
+    ) -> list[tuple[int, int]]:
+        """The keys of `boxes` whose box may show (all of them without `culling`)."""
+        keys = list(boxes)
+        if self.culling and keys:
+            lows, highs = (np.array([boxes[k][i] for k in keys]) for i in (0, 1))
+            keys = [k for k, shown in zip(keys, boxes_in_view(view_proj, lows, highs)) if shown]
+        return keys
 
     def draw(
         self,
@@ -642,8 +658,9 @@ class Scene:
         # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
         fp["view_proj"] = matrix_uniform(view_proj)
         gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
-        for tile in self.shadow_tiles.values() if self.shadows else ():
-            tile.draw()
+        if self.shadows:
+            tiles = self._in_view(self.shadow_boxes, view_proj)
+            self.shadow_tiles.draw(tiles, (fp,), eye if self.culling else None)
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
         vp.use()
