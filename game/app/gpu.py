@@ -115,8 +115,8 @@ class ChunkBuffer:
         # Per chunk: each quad's side (see `_sides`) per group, and per side the lowest and the
         # highest plane its quads lie in.
         self._sides: dict[tuple[int, int], tuple[list[np.ndarray], np.ndarray, np.ndarray]] = {}
-        # Per chunk the sides last drawn and its indices of those, per group.
-        self._picked: dict[tuple[int, int], tuple[bytes, list[np.ndarray]]] = {}
+        # Per chunk, for the last few sets of sides drawn, its indices of those per group.
+        self._picked: dict[tuple[int, int], dict[bytes, list[np.ndarray]]] = {}
         self._capacity = self._end = 0
         self._stale = False  # the buffer is too small: made again before the next draw
         self._drawn: tuple | None = None
@@ -223,19 +223,20 @@ class ChunkBuffer:
         gl.glBindVertexArray(0)
 
     def _pick(self, key: tuple[int, int], shown: np.ndarray) -> list[np.ndarray]:
-        """A chunk's indices per group, of the quads on the `shown` sides (kept while they are
-        the same)."""
+        """A chunk's indices per group, of the quads on the `shown` sides (kept for the last
+        four sets of sides: the camera turning back and forth over a chunk's side, or culling
+        switched off and on, need not pick them again)."""
         mark = shown.tobytes()
-        cached = self._picked.get(key)
-        if cached is not None and cached[0] == mark:
-            return cached[1]
-        sides = self._sides[key][0]
-        picked = [
-            indices if shown[side].all() else indices.reshape(-1, 6)[shown[side]].ravel()
-            for indices, side in zip(self._indices[key], sides)
-        ]
-        self._picked[key] = mark, picked
-        return picked
+        cached = self._picked.setdefault(key, {})
+        if mark not in cached:
+            sides = self._sides[key][0]
+            cached[mark] = [
+                indices if shown[side].all() else indices.reshape(-1, 6)[shown[side]].ravel()
+                for indices, side in zip(self._indices[key], sides)
+            ]
+            if len(cached) > 4:
+                del cached[next(iter(cached))]
+        return cached[mark]
 
     def delete(self) -> None:
         self._vertices.delete()
