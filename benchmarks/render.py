@@ -264,36 +264,12 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             ("no culling", unculled_frame),
         ]
         draws += [(f"no {name}", without(part)) for name, part in PARTS]
-        times: dict[str, list[float]] = {name: [] for name, _ in draws}
-        cpu: dict[str, list[float]] = {name: [] for name, _ in draws}
-        for _ in range(frames):
-            window.orbit.orbit(1.0, 0)
-            for name, draw in draws:
-                window.switch_to()
-                window.dispatch_events()
-                start, start_cpu = time.perf_counter(), time.process_time()
-                draw()
-                window.flip()
-                gl.glFinish()
-                times[name].append((time.perf_counter() - start) * 1000)
-                cpu[name].append((time.process_time() - start_cpu) * 1000)
+        times, cpu = _interleaved(window, draws, frames)
         views = {"orbit": _culling_figures(times, cpu, window)}
         for view in VIEWS:
             window.view_preset(view)
-            view_times: dict[str, list[float]] = {"editor": [], "no culling": []}
-            view_cpu: dict[str, list[float]] = {"editor": [], "no culling": []}
-            for _ in range(VIEW_FRAMES):
-                window.orbit.orbit(1.0, 0)
-                for name, draw in (("editor", editor_frame), ("no culling", unculled_frame)):
-                    window.switch_to()
-                    window.dispatch_events()
-                    start, start_cpu = time.perf_counter(), time.process_time()
-                    draw()
-                    window.flip()
-                    gl.glFinish()
-                    view_times[name].append((time.perf_counter() - start) * 1000)
-                    view_cpu[name].append((time.process_time() - start_cpu) * 1000)
-            views[view] = _culling_figures(view_times, view_cpu, window)
+            pair = [("editor", editor_frame), ("no culling", unculled_frame)]
+            views[view] = _culling_figures(*_interleaved(window, pair, VIEW_FRAMES), window)
         return {
             "views": views,
             "triangles": window.scene.triangle_count,
@@ -315,6 +291,27 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
         }
     finally:
         window.close()
+
+
+def _interleaved(window, draws: list, frames: int) -> tuple[dict, dict]:
+    """Milliseconds on the clock and of CPU per frame of each of `draws`, frame for frame
+    interleaved, the camera turned by a degree before each round; each until glFinish."""
+    from pyglet import gl
+
+    times: dict[str, list[float]] = {name: [] for name, _ in draws}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in draws}
+    for _ in range(frames):
+        window.orbit.orbit(1.0, 0)
+        for name, draw in draws:
+            window.switch_to()
+            window.dispatch_events()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            draw()
+            window.flip()
+            gl.glFinish()
+            times[name].append((time.perf_counter() - start) * 1000)
+            cpu[name].append((time.process_time() - start_cpu) * 1000)
+    return times, cpu
 
 
 def _culling_figures(times: dict, cpu: dict, window) -> dict[str, float]:
