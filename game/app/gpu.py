@@ -117,6 +117,7 @@ class ChunkBuffer:
         self._sides: dict[tuple[int, int], tuple[list[np.ndarray], np.ndarray, np.ndarray]] = {}
         # Per chunk, for the last few sets of sides drawn, its indices of those per group.
         self._picked: dict[tuple[int, int], dict[bytes, list[np.ndarray]]] = {}
+        self._side_table: tuple[dict[tuple[int, int], int], np.ndarray, np.ndarray] | None = None
         self._capacity = self._end = 0
         self._stale = False  # the buffer is too small: made again before the next draw
         self._drawn: tuple | None = None
@@ -126,6 +127,7 @@ class ChunkBuffer:
         """A chunk's mesh, whose walls begin at index `ends[0]` and water at `ends[1]`."""
         self._meshes[key] = mesh, ends
         self._sides[key] = _sides(mesh, ends)
+        self._side_table = None
         self._picked.pop(key, None)
         self._drawn = None
         if self._stale:
@@ -183,8 +185,16 @@ class ChunkBuffer:
         shown = np.ones((len(keys), 7), bool)
         if eye is None or not keys:
             return shown
-        lows = np.array([self._sides[key][1] for key in keys])
-        highs = np.array([self._sides[key][2] for key in keys])
+        if self._side_table is None:  # every chunk's planes as two arrays, once per change
+            every = list(self._sides)
+            self._side_table = (
+                {key: row for row, key in enumerate(every)},
+                np.array([self._sides[key][1] for key in every]),
+                np.array([self._sides[key][2] for key in every]),
+            )
+        row_of, all_lows, all_highs = self._side_table
+        rows = [row_of[key] for key in keys]
+        lows, highs = all_lows[rows], all_highs[rows]
         at = np.asarray(eye, np.float64)[[0, 0, 1, 1, 2, 2]]
         positive = np.array([False, True] * 3)
         shown[:, :6] = np.where(positive, at >= lows - 0.01, at <= highs + 0.01)

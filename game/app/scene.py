@@ -356,16 +356,6 @@ def lawn_rows(
     return (first, last + 1) if first <= last else (0, 0)
 
 
-def _set_box(
-    boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], key: tuple[int, int], mesh: Mesh
-) -> None:
-    """The box (lo, hi) a mesh fills, or none for a mesh without faces (not drawn)."""
-    if len(mesh.positions):
-        boxes[key] = mesh.positions.min(axis=0), mesh.positions.max(axis=0)
-    else:
-        boxes.pop(key, None)
-
-
 class Scene:
     def __init__(
         self,
@@ -391,6 +381,8 @@ class Scene:
         self.group_ends: dict[tuple[int, int], tuple[int, int]] = {}
         # Per chunk the box its mesh fills (lo, hi), to leave out chunks outside the view.
         self.boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        # Per dict of boxes (by id) its keys and boxes as two arrays, until a box changes.
+        self._stacked: dict[int, tuple[list[tuple[int, int]], np.ndarray, np.ndarray]] = {}
         #: Chunks outside the view left out (off only to measure and test what it saves).
         self.culling = True
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
@@ -495,6 +487,19 @@ class Scene:
         lut[1] = (120, 160, 235)
         return greedy_mesh(self.level.locked.astype(np.uint8), lut)
 
+    def _set_box(
+        self,
+        boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+        key: tuple[int, int],
+        mesh: Mesh,
+    ) -> None:
+        """The box (lo, hi) a mesh fills, or none for a mesh without faces (not drawn)."""
+        if len(mesh.positions):
+            boxes[key] = mesh.positions.min(axis=0), mesh.positions.max(axis=0)
+        else:
+            boxes.pop(key, None)
+        self._stacked.pop(id(boxes), None)
+
     def mark_dirty(self, lo, hi) -> None:
         self.chunks.mark_dirty(lo, hi)
         self.shadow.edited(lo, hi)
@@ -511,11 +516,11 @@ class Scene:
             end = int(mesh.indices.size)
             self.group_ends[key] = group_ends(mesh) if self.detail else (end, end)
             self.gpu.upload(key, mesh, self.group_ends[key])
-            _set_box(self.boxes, key, mesh)
+            self._set_box(self.boxes, key, mesh)
         # Only when a tile changed: the shade's kinds of every column take 2 ms on Berlin.
         for tile, mesh in self.shadow.meshes().items() if self.shadow.dirty else ():
             self.shadow_tiles.upload(tile, mesh, (mesh.indices.size, mesh.indices.size))
-            _set_box(self.shadow_boxes, tile, mesh)
+            self._set_box(self.shadow_boxes, tile, mesh)
         return keys
 
     @property
@@ -570,23 +575,27 @@ class Scene:
         behind one already drawn fails the depth test before its fragment shader runs, so
         near-first shades less. Chunks without faces or wholly outside the view are left out
         (see `boxes_in_view`): the picture is the same, llvmpipe shades fewer vertices."""
-        size = self.chunks.size
         keys = self._in_view(self.boxes, view_proj)
-
-        def distance(key: tuple[int, int]) -> float:
-            return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
-
-        return sorted(keys, key=distance)
+        if not keys:
+            return []
+        centres = (np.array(keys, np.float64) + 0.5) * self.chunks.size
+        distance = np.hypot(centres[:, 0] - eye[0], centres[:, 1] - eye[1])
+        return [keys[i] for i in np.argsort(distance, kind="stable").tolist()]
 
     def _in_view(
         self, boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], view_proj: np.ndarray
     ) -> list[tuple[int, int]]:
-        """The keys of `boxes` whose box may show (all of them without `culling`)."""
-        keys = list(boxes)
+        """The keys of `boxes` whose box may show (all of them without `culling`); the boxes
+        stacked into arrays once per change, not per frame (0.7 ms on Berlin's 196 chunks)."""
+        stacked = self._stacked.get(id(boxes))
+        if stacked is None:
+            keys = list(boxes)
+            lows, highs = (np.array([boxes[k][i] for k in keys]).reshape(-1, 3) for i in (0, 1))
+            stacked = self._stacked[id(boxes)] = keys, lows, highs
+        keys, lows, highs = stacked
         if self.culling and keys:
-            lows, highs = (np.array([boxes[k][i] for k in keys]) for i in (0, 1))
             keys = [k for k, shown in zip(keys, boxes_in_view(view_proj, lows, highs)) if shown]
-        return keys
+        return list(keys)
 
     def draw(
         self,

@@ -340,9 +340,11 @@ def boxes_in_view(view_proj: np.ndarray, lows: np.ndarray, highs: np.ndarray) ->
     """
     lows = np.asarray(lows, np.float64).reshape(-1, 3)
     highs = np.asarray(highs, np.float64).reshape(-1, 3)
-    pick = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], bool)
-    corners = np.where(pick[None], highs[:, None], lows[:, None])  # (N, 8, 3)
-    clip = corners @ np.asarray(view_proj, np.float64)[:3, :3].T + view_proj[:3, 3]
-    w = corners @ np.asarray(view_proj, np.float64)[3, :3] + view_proj[3, 3]
-    beyond = (clip > w[..., None]).all(axis=1) | (clip < -w[..., None]).all(axis=1)
-    return ~beyond.any(axis=1)
+    m = np.asarray(view_proj, np.float64)
+    # The planes w - x, w + x, w - y, ... ≥ 0 of the view's volume, in world coordinates; a box
+    # lies beyond one when its corner farthest along the plane's normal does: the centre's
+    # value plus the half-size weighed by the normal's absolute parts (the 8 corners' maximum).
+    planes = np.concatenate([m[3] - m[:3], m[3] + m[:3]])  # (6, 4)
+    centres, halves = (lows + highs) / 2, (highs - lows) / 2
+    farthest = centres @ planes[:, :3].T + planes[:, 3] + halves @ np.abs(planes[:, :3]).T
+    return ~(farthest < -1e-9).any(axis=1)
