@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyglet
@@ -45,9 +46,16 @@ from game.render.detail import Detail  # noqa: E402
 from game.render.sun import DAYLIGHT, Shadow, sun_of  # noqa: E402
 from game.render.traffic import Traffic  # noqa: E402
 
+if TYPE_CHECKING:
+    from game.app.camera import Preset
+
 WIDTH, HEIGHT = 1280, 720
 FRAMES = pick(120, 12)
 LEVELS = pick(("demo", "city", "berlin-potsdamer-platz"), ("demo",))
+# Views beside the benchmark's orbit for the culling's table: a pupil on the street, the bird's
+# eye the editor starts with (window.view_preset), each turning by a degree a frame.
+VIEWS: tuple["Preset", ...] = ("street", "bird")
+VIEW_FRAMES = pick(40, 4)
 
 
 def load(name: str) -> Level:
@@ -198,6 +206,14 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             detailed.traffic.step(1 / 30)  # people and cars move on, as in the editor
             window.on_draw()
 
+        def unculled_frame() -> None:
+            """The editor's frame with every chunk and every face given to OpenGL."""
+            detailed.culling = False
+            try:
+                window.on_draw()
+            finally:
+                detailed.culling = True
+
         def flat_frame(mesh: GpuMesh):
             def frame() -> None:
                 gl.glViewport(0, 0, *window.get_framebuffer_size())
@@ -245,22 +261,17 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
             ("peer without lawn", flat_frame(chunks_mesh)),
             ("peer with shade and people", flat_frame(all_mesh)),
             ("dragging", dragging_frame),
+            ("no culling", unculled_frame),
         ]
         draws += [(f"no {name}", without(part)) for name, part in PARTS]
-        times: dict[str, list[float]] = {name: [] for name, _ in draws}
-        cpu: dict[str, list[float]] = {name: [] for name, _ in draws}
-        for _ in range(frames):
-            window.orbit.orbit(1.0, 0)
-            for name, draw in draws:
-                window.switch_to()
-                window.dispatch_events()
-                start, start_cpu = time.perf_counter(), time.process_time()
-                draw()
-                window.flip()
-                gl.glFinish()
-                times[name].append((time.perf_counter() - start) * 1000)
-                cpu[name].append((time.process_time() - start_cpu) * 1000)
+        times, cpu = _interleaved(window, draws, frames)
+        views = {"orbit": _culling_figures(times, cpu, window)}
+        for view in VIEWS:
+            window.view_preset(view)
+            pair = [("editor", editor_frame), ("no culling", unculled_frame)]
+            views[view] = _culling_figures(*_interleaved(window, pair, VIEW_FRAMES), window)
         return {
+            "views": views,
             "triangles": window.scene.triangle_count,
             "plain_triangles": plain.triangle_count,
             "plain_ms": statistics.median(times["detail off"]),
@@ -280,6 +291,65 @@ def frame_times(level: Level, frames: int) -> dict[str, object]:
         }
     finally:
         window.close()
+
+
+def _interleaved(window, draws: list, frames: int) -> tuple[dict, dict]:
+    """Milliseconds on the clock and of CPU per frame of each of `draws`, frame for frame
+    interleaved, the camera turned by a degree before each round; each until glFinish."""
+    from pyglet import gl
+
+    times: dict[str, list[float]] = {name: [] for name, _ in draws}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in draws}
+    for _ in range(frames):
+        window.orbit.orbit(1.0, 0)
+        for name, draw in draws:
+            window.switch_to()
+            window.dispatch_events()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            draw()
+            window.flip()
+            gl.glFinish()
+            times[name].append((time.perf_counter() - start) * 1000)
+            cpu[name].append((time.process_time() - start_cpu) * 1000)
+    return times, cpu
+
+
+def _culling_figures(times: dict, cpu: dict, window) -> dict[str, float]:
+    """The editor's frame with culling and without (medians), and the share of the chunks'
+    triangles given to OpenGL from the last frame's camera."""
+    scene = window.scene
+    eye = window.camera.eye()
+    keys = scene._front_to_back(window.view_proj(), eye)
+    shown = scene.gpu.facing(keys, eye)
+    given = sum(sum(part.size for part in scene.gpu._pick(k, f)) for k, f in zip(keys, shown))
+    every = sum(scene.gpu.index_count(key) for key in scene.boxes)
+    return {
+        "on_ms": statistics.median(times["editor"]),
+        "off_ms": statistics.median(times["no culling"]),
+        "on_cpu_ms": statistics.median(cpu["editor"]),
+        "off_cpu_ms": statistics.median(cpu["no culling"]),
+        "given": given / max(every, 1),
+    }
+
+
+def culling_rows(name: str, surface: str, result: dict) -> list[tuple[str, ...]]:
+    """Per view: the editor with chunks outside the view and faces turned away left out, beside
+    the same frames given every chunk and face."""
+    rows: list[tuple[str, ...]] = []
+    for view, r in dict(result["views"]).items():
+        rows.append(
+            (
+                name,
+                surface,
+                view,
+                f"{r['given']:.2f}",
+                f"{1000 / r['on_ms']:.0f} / {1000 / r['off_ms']:.0f}",
+                f"{r['off_ms'] / r['on_ms']:.2f}",
+                f"{r['on_cpu_ms']:.1f} / {r['off_cpu_ms']:.1f} ms",
+                f"{r['off_cpu_ms'] / r['on_cpu_ms']:.2f}",
+            )
+        )
+    return rows
 
 
 def fps_row(name: str, surface: str, result: dict) -> tuple[str, ...]:
@@ -456,6 +526,26 @@ def main() -> None:
     print(
         "\nWhere an EGL pbuffer frame goes: the editor's frame less the same frame without the"
         " part; while dragging, the HUD shows a new cost every frame."
+    )
+    print()
+    print_table(
+        (
+            "level",
+            "surface",
+            "view",
+            "triangles given to OpenGL",
+            "fps: culling / every chunk and face",
+            "culling/every (fps)",
+            "CPU per frame: culling / every",
+            "culling/every by CPU",
+        ),
+        [row for name, r in pbuffer for row in culling_rows(name, "EGL pbuffer", r)]
+        + [row for name, r in window for row in culling_rows(name, "Xvfb window", r)],
+    )
+    print(
+        "\nChunks outside the view and faces turned away from the eye left out before OpenGL"
+        " (the same picture), beside the same frames with every chunk and face, interleaved;"
+        " 'orbit' is the view of the tables above. The flat-shader peer is given every triangle."
     )
 
 

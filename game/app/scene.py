@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from pyglet import gl
 
-from game.app.gpu import GpuMesh, flat_mesh, matrix_uniform, program
+from game.app.gpu import ChunkBuffer, GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.facades import GRASS
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
-from game.render.chunks import ChunkGrid, group_ends
+from game.render.chunks import ChunkGrid, boxes_in_view, group_ends
 from game.render.detail import Detail
 from game.render.sun import DAYLIGHT, Shadow, TimeOfDay, sun_of
 from game.render.traffic import Traffic
@@ -375,10 +375,16 @@ class Scene:
             zone=level.in_zone,
             detail=self._detail if detail else None,
         )
-        self.gpu: dict[tuple[int, int], GpuMesh] = {}
+        self.gpu = ChunkBuffer()
         # With detail, per chunk where its walls and its water begin among its indices: each
-        # group is drawn with its own shader (see `grouped_by_shader`).
+        # group is drawn with its own shader (see `grouped_by_shader`); without, one group.
         self.group_ends: dict[tuple[int, int], tuple[int, int]] = {}
+        # Per chunk the box its mesh fills (lo, hi), to leave out chunks outside the view.
+        self.boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        # Per dict of boxes (by id) its keys and boxes as two arrays, until a box changes.
+        self._stacked: dict[int, tuple[list[tuple[int, int]], np.ndarray, np.ndarray]] = {}
+        #: Chunks outside the view left out (off only to measure and test what it saves).
+        self.culling = True
         self.voxel_program = program(VOXEL_VS, VOXEL_FS)
         self.detail_program = program(DETAIL_VS, DETAIL_FS)
         self.level_program = program(DETAIL_VS, LEVEL_FS)
@@ -398,7 +404,9 @@ class Scene:
         self._time: TimeOfDay = "noon"
         self.sun = sun_of(level, self._time)
         self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
-        self.shadow_tiles: dict[tuple[int, int], GpuMesh] = {}
+        # The shade's tiles in one buffer (one draw call), with their boxes as the chunks'.
+        self.shadow_tiles = ChunkBuffer()
+        self.shadow_boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._upload_sky()
         self.traffic = Traffic(grid, level.catalogue, level.doc.voxel_size_m, level.zone_columns)
         self.people = people
@@ -479,6 +487,19 @@ class Scene:
         lut[1] = (120, 160, 235)
         return greedy_mesh(self.level.locked.astype(np.uint8), lut)
 
+    def _set_box(
+        self,
+        boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+        key: tuple[int, int],
+        mesh: Mesh,
+    ) -> None:
+        """The box (lo, hi) a mesh fills, or none for a mesh without faces (not drawn)."""
+        if len(mesh.positions):
+            boxes[key] = mesh.positions.min(axis=0), mesh.positions.max(axis=0)
+        else:
+            boxes.pop(key, None)
+        self._stacked.pop(id(boxes), None)
+
     def mark_dirty(self, lo, hi) -> None:
         self.chunks.mark_dirty(lo, hi)
         self.shadow.edited(lo, hi)
@@ -491,12 +512,15 @@ class Scene:
             self.ground.upload(self.ground_mesh)
         keys = self.chunks.remesh_dirty()
         for key in keys:
-            if key not in self.gpu:
-                self.gpu[key] = GpuMesh()
-            self.gpu[key].upload(self.chunks.meshes[key])
-            self.group_ends[key] = group_ends(self.chunks.meshes[key])
-        for tile, mesh in self.shadow.meshes().items():
-            self.shadow_tiles.setdefault(tile, GpuMesh()).upload(mesh)
+            mesh = self.chunks.meshes[key]
+            end = int(mesh.indices.size)
+            self.group_ends[key] = group_ends(mesh) if self.detail else (end, end)
+            self.gpu.upload(key, mesh, self.group_ends[key])
+            self._set_box(self.boxes, key, mesh)
+        # Only when a tile changed: the shade's kinds of every column take 2 ms on Berlin.
+        for tile, mesh in self.shadow.meshes().items() if self.shadow.dirty else ():
+            self.shadow_tiles.upload(tile, mesh, (mesh.indices.size, mesh.indices.size))
+            self._set_box(self.shadow_boxes, tile, mesh)
         return keys
 
     @property
@@ -546,15 +570,32 @@ class Scene:
         lo = np.asarray(highlight.voxel, np.float32) - 0.01
         self.hover_lines.upload(flat_mesh(_box_lines(lo, lo + 1.02), (20, 20, 20, 255)))
 
-    def _front_to_back(self, eye: np.ndarray) -> list[tuple[int, int]]:
-        """Chunks nearest the eye first: on a CPU rasteriser a pixel hidden behind one already
-        drawn fails the depth test before its fragment shader runs, so near-first shades less."""
-        size = self.chunks.size
+    def _front_to_back(self, view_proj: np.ndarray, eye: np.ndarray) -> list[tuple[int, int]]:
+        """The chunks that may show, nearest the eye first: on a CPU rasteriser a pixel hidden
+        behind one already drawn fails the depth test before its fragment shader runs, so
+        near-first shades less. Chunks without faces or wholly outside the view are left out
+        (see `boxes_in_view`): the picture is the same, llvmpipe shades fewer vertices."""
+        keys = self._in_view(self.boxes, view_proj)
+        if not keys:
+            return []
+        centres = (np.array(keys, np.float64) + 0.5) * self.chunks.size
+        distance = np.hypot(centres[:, 0] - eye[0], centres[:, 1] - eye[1])
+        return [keys[i] for i in np.argsort(distance, kind="stable").tolist()]
 
-        def distance(key: tuple[int, int]) -> float:
-            return float(np.hypot((key[0] + 0.5) * size - eye[0], (key[1] + 0.5) * size - eye[1]))
-
-        return sorted(self.gpu, key=distance)
+    def _in_view(
+        self, boxes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], view_proj: np.ndarray
+    ) -> list[tuple[int, int]]:
+        """The keys of `boxes` whose box may show (all of them without `culling`); the boxes
+        stacked into arrays once per change, not per frame (0.7 ms on Berlin's 196 chunks)."""
+        stacked = self._stacked.get(id(boxes))
+        if stacked is None:
+            keys = list(boxes)
+            lows, highs = (np.array([boxes[k][i] for k in keys]).reshape(-1, 3) for i in (0, 1))
+            stacked = self._stacked[id(boxes)] = keys, lows, highs
+        keys, lows, highs = stacked
+        if self.culling and keys:
+            keys = [k for k, shown in zip(keys, boxes_in_view(view_proj, lows, highs)) if shown]
+        return list(keys)
 
     def draw(
         self,
@@ -589,24 +630,15 @@ class Scene:
             shader["fog_start"], shader["fog_end"] = (float(f) for f in fog)
         vp["alpha"] = 1.0
         vp["tint"] = (0.0, 0.0, 0.0, 0.0)
-        keys = self._front_to_back(eye)
+        keys = self._front_to_back(view_proj, eye)
         if self.detail:
             # Roofs and streets of every chunk with the shader without walls, then the walls,
-            # then water with the whole detail shader (three switches of the shader a frame: one
-            # per chunk costs more than it saves).
-            for shader, group in (
-                (self.level_program, 0),
-                (self.wall_program, 1),
-                (self.detail_program, 2),
-            ):
-                shader.use()
-                for key in keys:
-                    ends = (0, *self.group_ends[key], self.gpu[key].count)
-                    self.gpu[key].draw(first=ends[group], count=ends[group + 1] - ends[group])
+            # then water with the whole detail shader: one draw call each.
+            programs = (self.level_program, self.wall_program, self.detail_program)
+            self.gpu.draw(keys, programs, eye if self.culling else None)
             self.level_program.use()
         else:
-            for key in keys:
-                self.gpu[key].draw()
+            self.gpu.draw(keys, (vp,), eye if self.culling else None)
         self.ground.draw()
         if self.people:
             vp.use()
@@ -635,8 +667,9 @@ class Scene:
         # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
         fp["view_proj"] = matrix_uniform(view_proj)
         gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
-        for tile in self.shadow_tiles.values() if self.shadows else ():
-            tile.draw()
+        if self.shadows:
+            tiles = self._in_view(self.shadow_boxes, view_proj)
+            self.shadow_tiles.draw(tiles, (fp,), eye if self.culling else None)
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
         vp.use()

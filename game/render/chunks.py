@@ -326,3 +326,25 @@ def _quad_voxels(mesh: Mesh) -> np.ndarray:
     face's centre."""
     quads = mesh.positions.reshape(-1, 4, 3).mean(axis=1)
     return np.floor(quads - 0.5 * mesh.normals[::4]).astype(np.intp)
+
+
+def boxes_in_view(view_proj: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """Which axis-aligned boxes (N×3 corners `lows`, `highs`) may show through `view_proj`: a
+    box is left out only when all eight corners lie beyond the same plane of the view's volume.
+
+    The test is made on the clip coordinates before the division by w, where each of the six
+    planes is linear, so a box whose corners all lie beyond one lies wholly beyond it, also
+    behind the camera: a box it keeps may still be hidden, one it drops never shows. llvmpipe
+    runs the vertex shader of every vertex it is given, on the drawing thread, and only then
+    finds a triangle off the screen.
+    """
+    lows = np.asarray(lows, np.float64).reshape(-1, 3)
+    highs = np.asarray(highs, np.float64).reshape(-1, 3)
+    m = np.asarray(view_proj, np.float64)
+    # The planes w - x, w + x, w - y, ... ≥ 0 of the view's volume, in world coordinates; a box
+    # lies beyond one when its corner farthest along the plane's normal does: the centre's
+    # value plus the half-size weighed by the normal's absolute parts (the 8 corners' maximum).
+    planes = np.concatenate([m[3] - m[:3], m[3] + m[:3]])  # (6, 4)
+    centres, halves = (lows + highs) / 2, (highs - lows) / 2
+    farthest = centres @ planes[:, :3].T + planes[:, 3] + halves @ np.abs(planes[:, :3]).T
+    return ~(farthest < -1e-9).any(axis=1)

@@ -95,7 +95,7 @@ def test_roofs_streets_and_the_lawn_look_the_same_without_the_walls_part_of_the_
     window.editor.apply(Box(from_=(64, 58, 0), to=(66, 66, 0), block="road"))
     window.orbit.distance = 40
     scene = window.scene
-    assert any(0 < a < b < scene.gpu[key].count for key, (a, b) in scene.group_ends.items())
+    assert any(0 < a < b < scene.gpu.index_count(key) for key, (a, b) in scene.group_ends.items())
     split = _frame(window)
     if os.environ.get("QUARTIER_SAVE_FRAME"):
         Image.fromarray(split).save(os.environ["QUARTIER_SAVE_FRAME"])

@@ -150,3 +150,49 @@ def test_a_chunk_is_meshed_up_to_one_layer_above_its_highest_block_with_the_same
         whole = greedy_mesh(block[1:-1, 1:-1, 1:-1], COLORS, lo, neighbours=block)
         for a, b in zip(vars(whole).values(), vars(chunks.mesh_chunk(key)).values()):
             assert np.array_equal(a, b)
+
+
+def _camera(eye, target) -> np.ndarray:
+    from game.app.camera import look_at, perspective
+
+    return perspective(50.0, 16 / 9, 0.5, 500.0, np.float64) @ look_at(
+        eye, target, dtype=np.float64
+    )
+
+
+def test_boxes_in_view_drops_boxes_behind_and_beside_the_camera_and_keeps_what_shows():
+    from game.render.chunks import boxes_in_view
+
+    view_proj = _camera((0.0, 0.0, 10.0), (100.0, 0.0, 10.0))  # looking along +x
+    lows = np.array([[20, -5, 0], [-40, -5, 0], [20, 200, 0], [-1, -1, 9], [600, -5, 0]])
+    highs = lows + np.array([10, 10, 10])
+    # in front; behind; far to the side; around the eye (crosses the near plane); beyond far
+    assert boxes_in_view(view_proj, lows, highs).tolist() == [True, False, False, True, False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.tuples(*[st.floats(-60, 60)] * 3),
+    st.tuples(*[st.floats(-60, 60)] * 3),
+    st.tuples(*[st.floats(-50, 50)] * 3),
+    st.tuples(*[st.floats(0.5, 40)] * 3),
+)
+def test_a_box_left_out_has_no_point_in_the_view(eye, target, low, size):
+    """Points all through a box it leaves out project outside the view's volume (a box it keeps
+    may still be out of sight: the test is conservative, never the other way round)."""
+    from game.render.chunks import boxes_in_view
+
+    eye, target = np.array(eye), np.array(target)
+    forward = target - eye
+    if np.linalg.norm(forward) < 1 or np.linalg.norm(np.cross(forward, (0, 0, 1))) < 1e-3:
+        return
+    view_proj = _camera(eye, target)
+    lo, hi = np.array(low), np.array(low) + np.array(size)
+    if boxes_in_view(view_proj, lo[None], hi[None])[0]:
+        return
+    t = np.stack(np.meshgrid(*[np.linspace(0, 1, 7)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    points = lo + t * (hi - lo)
+    clip = np.c_[points, np.ones(len(points))] @ view_proj.T
+    w = clip[:, 3:]
+    inside = (np.abs(clip[:, :3]) <= w).all(axis=1) & (w[:, 0] > 0)
+    assert not inside.any()
