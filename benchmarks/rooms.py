@@ -181,7 +181,8 @@ def _ceiling() -> Iterator[str]:
         async def main() -> None:
             nonlocal stop
             stop = asyncio.get_running_loop().create_future()
-            async with serve(member, "127.0.0.1", port, max_size=2**22):
+            # Uncompressed, as Quartier's server sends room messages (server_sync/cli.py).
+            async with serve(member, "127.0.0.1", port, max_size=2**22, compression=None):
                 started.set()
                 await stop
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from game.core.change import Change
@@ -136,41 +136,50 @@ def append_all(
 ) -> list[RoomEdit | QuartierError | ApiError | None]:
     """Number and store the new steps of several rooms in the caller's transaction, in order.
 
-    Why in one go: a server process with 40 busy rooms writes a few hundred steps a second,
-    and a statement costs the writer more CPU than checking the edit does; so the rooms' rows
-    are taken with one statement, every job's step is made, and all of them are inserted with
-    one more (measured: benchmarks/rooms.py).
-
     First every room's row is taken (a row lock on PostgreSQL, taken in the order of the ids
-    so that two processes never wait for each other; the write lock on SQLite), so that
-    processes never give two steps one number; then the steps another process wrote since this
-    one last looked are caught up on, and only then is each job's step made on the grid as it
-    really is. Each job's answer is its new step; a job without `make` only catches up (None;
-    the steps caught up on are in the grid's log, for the caller to pass on). A refused job (a
-    `QuartierError` from `make`, or the room gone or locked) writes nothing and is returned as
-    its error; if the transaction fails, the caller must reload the rooms, whose grids already
-    hold the steps.
+    so that two processes never wait for each other in a circle; the write lock on SQLite), so
+    that processes never give two steps one number; then the steps another process wrote since
+    this one last looked are caught up on, and only then is each job's step made on the grid
+    as it really is. Each job's answer is its new step; a job without `make` only catches up
+    (None; the steps caught up on are in the grid's log, for the caller to pass on). A refused
+    job (a `QuartierError` from `make`, or the room gone or locked) writes nothing and is
+    returned as its error; if the transaction fails, the caller must reload the rooms, whose
+    grids already hold the steps.
+
+    Why a handful of statements for the whole batch, however many rooms and steps: a process
+    with 40 busy rooms writes a few hundred steps a second, and on these two cores each
+    statement, and each row SQLite hands over, costs the writer thread a wait for the event
+    loop's thread to let it run again; one statement per step kept 40 rooms of 5 at p95
+    ~0.3-0.8 s (benchmarks/rooms.py).
     """
-    ids = sorted({room_id for room_id, _, _ in jobs})
+    held = {room_id: shared.seq for room_id, shared, _ in reversed(jobs)}  # before the batch
+    ids = sorted(held)
     taken = select(Room.id).where(Room.id.in_(ids)).order_by(Room.id).with_for_update()
     # On the connection, not the session: plain SQL, without the ORM's work per statement.
     connection = session.connection()
-    rows = connection.execute(
-        update(Room)
-        .where(Room.id.in_(taken))
-        .values(seq=Room.seq)
-        .returning(Room.id, Room.locked, Room.seq)
-    ).all()
-    found = {int(row.id): (bool(row.locked), int(row.seq)) for row in rows}
+    there = connection.execute(update(Room).where(Room.id.in_(taken)).values(seq=Room.seq))
+    # Only the rooms that are not as their grids have them come back: the locked ones, and
+    # those another process added steps to.
+    differ = or_(Room.locked, Room.seq != case(held, value=Room.id))
+    found: dict[int, tuple[bool, int] | None] = {
+        int(row.id): (bool(row.locked), int(row.seq))
+        for row in connection.execute(
+            select(Room.id, Room.locked, Room.seq).where(Room.id.in_(ids), differ)
+        )
+    }
+    if there.rowcount != len(ids):  # a room was deleted (with its workshop)
+        present = set(connection.scalars(select(Room.id).where(Room.id.in_(ids))))
+        found |= {room_id: None for room_id in ids if room_id not in present}
     results: list[RoomEdit | QuartierError | ApiError | None] = []
     new_rows: list[dict[str, object]] = []
     for room_id, shared, make in jobs:
-        if room_id not in found:
+        row = found.get(room_id, (False, shared.seq))
+        if row is None:
             results.append(ApiError(404, "room_not_found"))
             continue
-        locked, seq = found[room_id]
-        # Another process's steps only if it stored some (one server process never does);
-        # after the room's first job its grid is ahead of the row.
+        locked, seq = row
+        # Another process's steps (one server process never has any); after the room's first
+        # job its grid is ahead of the row.
         if seq > shared.seq:
             catch_up(session, room_id, shared)
         if make is None:
@@ -199,6 +208,8 @@ def append_all(
         )
         results.append(step)
     if new_rows:
+        # executemany: a statement compiled once and reused (one of many rows is built anew
+        # every time, which cost the writer more than checking the edits).
         connection.execute(insert(RoomStep), new_rows)
         newest = {row["room_id"]: row["seq"] for row in new_rows}
         connection.execute(
