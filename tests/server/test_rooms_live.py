@@ -298,10 +298,9 @@ async def _flood_member(
                     op = {"op": "remove", "at": at}
                 await ws.send(json.dumps({"type": "edit", "ticket": heard["sent"], "op": op}))
             await asyncio.sleep(0.01 if flood else 0.5)
-        answered = lambda: heard["stored"] + heard["slow_down"] + heard["refused"]  # noqa: E731
         heard["seconds"] = time.monotonic() - began
         for _ in range(600):  # every edit answered (at most 30 s)
-            if answered() == heard["sent"]:
+            if heard["stored"] + heard["slow_down"] + heard["refused"] == heard["sent"]:
                 break
             await asyncio.sleep(0.05)
         heard["done"] = True
@@ -317,7 +316,7 @@ def test_a_flooding_member_is_slowed_down_alone_and_the_room_ends_as_stored(live
     code, tokens = _room(live_server, 5)
 
     async def run() -> list[dict]:
-        start, room = asyncio.Event(), []
+        start, room = asyncio.Event(), list[dict]()
         members = [
             asyncio.create_task(_flood_member(live_server, code, token, i == 0, start, room))
             for i, token in enumerate(tokens)
