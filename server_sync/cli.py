@@ -85,6 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Team rooms (docs/rooms.md): no message larger than the rooms take, refused by the
         # protocol layer before it is held in memory.
         "ws_max_size": ROOM_MESSAGE_LIMIT,
+        # Room messages are a few hundred bytes, each sent to every member: compressing each
+        # one for each member cost the server more CPU than passing it on (benchmarks/rooms.py).
+        "ws_per_message_deflate": False,
     }
     if args.workers > 1:
         # Each worker process builds its own app; rate limits then count per process.

@@ -2,8 +2,13 @@
 
 One `Hub` per server process holds the rooms that have members connected to it. Each room
 keeps the design as `game.core.room.Room`, so an edit is checked by the same code as in the
-editor, and one `asyncio.Lock`: the edits of one room are handled one after the other, each
-stored (services/rooms.py) before it is passed on. What is passed on is encoded once and put
+editor. Every room's edits go to one writer thread, in the order they came: it checks and
+numbers them and stores them in batches, one transaction for all rooms (services/rooms.py),
+and only once a batch is committed are its steps passed on, room by room in the order of
+their numbers. So an acknowledged step is a stored one (after a SIGKILL no member holds a step
+the server lost), while the edits of one room never wait for each other's commits one by
+one. The grids belong to the writer: a member coming in gets the welcome between two batches,
+when every step in the grid is stored and passed on. What is passed on is encoded once and put
 in every member's own outbox; a member whose outbox is full (a phone that stopped reading) is
 let go, so one slow reader never holds the others up.
 
@@ -22,7 +27,7 @@ import time
 from collections.abc import Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -43,7 +48,6 @@ from server_sync.services.participants import participant_with_token
 from server_sync.services.workshops import known_level, workshop_or_404
 
 log = logging.getLogger("quartier.rooms")
-T = TypeVar("T")
 
 PROTOCOL = 1
 MAX_MESSAGE = 64 * 1024
@@ -94,17 +98,30 @@ class LiveRoom:
     workshop_id: int
     shared: Shared
     locked: bool
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sent: int = 0
+    """The newest step passed on to the members (the grid may be ahead while a batch is written)."""
     clients: list[Client] = field(default_factory=list)
 
 
 @dataclass(eq=False)
 class _Job:
-    """A step waiting for the writer: the room, what makes the step, and its answer."""
+    """A step waiting for the writer: the room, what makes the step (None: only catch up on
+    other processes' steps), the sender's ticket, and its answer."""
 
     room: LiveRoom
-    make: Callable[[Shared], RoomEdit]
-    done: asyncio.Future[tuple[list[RoomEdit], RoomEdit]]
+    make: rooms.Make | None
+    ticket: int | None
+    done: asyncio.Future[RoomEdit | None]
+
+
+@dataclass(eq=False)
+class _Entrant:
+    """A member waiting for their welcome until the batch being written is passed on."""
+
+    room: LiveRoom
+    client: Client
+    since: object
+    done: asyncio.Future[None]
 
 
 def _dump(message: object) -> str:
@@ -146,56 +163,63 @@ class Hub:
         # rooms at ~350 steps a second on these cores.
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="rooms-writer")
         self._jobs: list[_Job] = []
+        self._entrants: list[_Entrant] = []
         self._writing: asyncio.Task[None] | None = None
 
-    async def _write(self, work: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, work, *args)
-
     async def _store(
-        self, room: LiveRoom, make: Callable[[Shared], RoomEdit]
-    ) -> tuple[list[RoomEdit], RoomEdit]:
-        """One new step of `room` (whose lock the caller holds), stored with the next batch."""
-        job = _Job(room, make, asyncio.get_running_loop().create_future())
+        self, room: LiveRoom, make: rooms.Make | None, ticket: int | None = None
+    ) -> RoomEdit | None:
+        """One new step of `room`, made, stored and passed on with the next batch; raises the
+        refusal (`QuartierError`, `ApiError`) if it was refused."""
+        job = _Job(room, make, ticket, asyncio.get_running_loop().create_future())
         self._jobs.append(job)
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_batches())
         return await job.done
 
     async def _write_batches(self) -> None:
-        while self._jobs:
+        """Write what waits as one batch, pass its steps on, let members in; again while more waits."""
+        loop = asyncio.get_running_loop()
+        while True:
+            self._let_in()
+            if not self._jobs:
+                return
             batch, self._jobs = self._jobs, []
+            results: list[RoomEdit | BaseException | None]
             try:
-                results = await self._write(self._append_all, batch)
+                results = list(await loop.run_in_executor(self._writer, self._append_all, batch))
             except Exception as failed:  # the whole transaction: every step of it is lost
                 results = [failed] * len(batch)
+            tickets = {
+                (job.room.id, result.seq): job.ticket
+                for job, result in zip(batch, results)
+                if isinstance(result, RoomEdit)
+            }
+            for room in dict.fromkeys(job.room for job in batch):
+                self._pass_on(room, tickets)
             for job, result in zip(batch, results):
+                if job.done.done():  # its member left meanwhile
+                    continue
                 if isinstance(result, BaseException):
                     job.done.set_exception(result)
                 else:
                     job.done.set_result(result)
 
-    def _append_all(
-        self, batch: list["_Job"]
-    ) -> list[tuple[list[RoomEdit], RoomEdit] | BaseException]:
-        results: list[tuple[list[RoomEdit], RoomEdit] | BaseException] = []
+    def _append_all(self, batch: list[_Job]) -> list[RoomEdit | QuartierError | ApiError | None]:
+        """The writer thread's part: one transaction for the batch (services/rooms.py)."""
         with self.sessions() as session:
             try:
                 with session.begin():
-                    for job in batch:
-                        try:
-                            results.append(
-                                rooms.append(session, job.room.id, job.room.shared, job.make)
-                            )
-                        except (QuartierError, ApiError) as refused:
-                            results.append(refused)
+                    return rooms.append_all(
+                        session, [(job.room.id, job.room.shared, job.make) for job in batch]
+                    )
             except Exception:
                 # The grids hold steps the database did not take: start again from what it has.
-                for job in batch:
-                    room_row = session.get(Room, job.room.id)
+                for room in dict.fromkeys(job.room for job in batch):
+                    room_row = session.get(Room, room.id)
                     if room_row is not None:
-                        job.room.shared = rooms.load(session, room_row, job.room.shared.level)
+                        room.shared = rooms.load(session, room_row, room.shared.level)
                 raise
-        return results
 
     # -- connections -----------------------------------------------------------------------
     async def serve(self, ws: WebSocket, code: str) -> None:
@@ -211,9 +235,7 @@ class Hub:
             client = Client(ws, member, lang)
             sender = asyncio.create_task(self._send_loop(client))
             try:
-                async with room.lock:
-                    client.send(self._welcome(room, client, hello.get("since")))
-                    room.clients.append(client)
+                await self._come_in(room, client, hello.get("since"))
                 self._presence(room)
                 await self._receive_loop(room, client)
             finally:
@@ -234,8 +256,7 @@ class Hub:
             if room is not None and client is not None and client in room.clients:
                 room.clients.remove(client)
                 self._presence(room)
-                if not room.clients:
-                    self.live.pop(room.id, None)
+                self._forget_if_empty(room)
 
     async def _hello(self, ws: WebSocket) -> dict[str, Any]:
         try:
@@ -293,11 +314,35 @@ class Hub:
                         return rooms.load(session, room, known_level(level_id))
 
                 shared = await run_in_threadpool(load)
-                live = LiveRoom(row.id, row.code, row.title, workshop_id, shared, row.locked)
+                live = LiveRoom(
+                    row.id, row.code, row.title, workshop_id, shared, row.locked, shared.seq
+                )
                 self.live[row.id] = live
                 if self._poller is None or self._poller.done():
                     self._poller = asyncio.create_task(self._poll())
             return live
+
+    def _forget_if_empty(self, room: LiveRoom) -> None:
+        if not room.clients and not any(e.room is room for e in self._entrants):
+            self.live.pop(room.id, None)
+
+    async def _come_in(self, room: LiveRoom, client: Client, since: object) -> None:
+        """Welcome the member and add them to the room once no step of its grid is unsent."""
+        entrant = _Entrant(room, client, since, asyncio.get_running_loop().create_future())
+        self._entrants.append(entrant)
+        if self._writing is None or self._writing.done():
+            self._let_in()
+        await entrant.done
+
+    def _let_in(self) -> None:
+        """Between batches (the writer holds no grid): every waiting member gets the welcome."""
+        entrants, self._entrants = self._entrants, []
+        for entrant in entrants:
+            if entrant.done.done():  # gone while waiting
+                continue
+            entrant.client.send(self._welcome(entrant.room, entrant.client, entrant.since))
+            entrant.room.clients.append(entrant.client)
+            entrant.done.set_result(None)
 
     def _welcome(self, room: LiveRoom, client: Client, since: object) -> str:
         shared = room.shared
@@ -374,22 +419,14 @@ class Hub:
             clipped = applied.clipped
             return applied.edit
 
-        async with room.lock:
-            before = room.shared.seq
-            try:
-                caught, step = await self._store(room, make)
-            except (QuartierError, ApiError) as refused:
-                # Steps of other processes caught up on before the refusal: passed on all the same.
-                self._pass_on(
-                    room, room.shared.log[len(room.shared.log) - (room.shared.seq - before) :]
-                )
-                if isinstance(refused, QuartierError):
-                    return self._refused(client, ticket, refused)
-                if refused.code == "room_locked":
-                    room.locked = True
-                return self._refuse(client, ticket, refused.code, **refused.params)
-            self._pass_on(room, caught)
-            self._pass_on(room, [step], ticket)
+        try:
+            await self._store(room, make, ticket)
+        except QuartierError as refused:
+            return self._refused(client, ticket, refused)
+        except ApiError as refused:
+            if refused.code == "room_locked":
+                room.locked = True
+            return self._refuse(client, ticket, refused.code, **refused.params)
         if clipped is not None and clipped.skipped:
             client.send(
                 _dump(
@@ -413,9 +450,14 @@ class Hub:
         message = text(client.lang, f"server.{code}", **params)
         client.send(_dump({"type": "refused", "ticket": ticket, "code": code, "message": message}))
 
-    def _pass_on(self, room: LiveRoom, steps: list[RoomEdit], ticket: int | None = None) -> None:
-        for step in steps:
-            self._broadcast(room, step_message(step, ticket))
+    def _pass_on(self, room: LiveRoom, tickets: dict[tuple[int, int], int | None]) -> None:
+        """Send the members every stored step they do not have yet, in order; `tickets`: the
+        senders' numbers of the steps, by room and step."""
+        shared = room.shared
+        first = shared.seq - len(shared.log)
+        for step in shared.log[max(0, room.sent - first) :]:
+            self._broadcast(room, step_message(step, tickets.get((room.id, step.seq))))
+        room.sent = shared.seq
 
     def _broadcast(self, room: LiveRoom, message: str) -> None:
         for client in list(room.clients):
@@ -473,6 +515,7 @@ class Hub:
             except Exception:  # the database is busy or gone for a moment: try again
                 log.exception("polling the rooms failed")
                 continue
+            behind = []
             for room_id, seq, locked in found:
                 room = self.live.get(room_id)
                 if room is None:
@@ -480,14 +523,9 @@ class Hub:
                 if locked != room.locked:
                     room.locked = locked
                     self._broadcast(room, _dump({"type": "locked", "locked": locked}))
-                if seq > room.shared.seq and not room.lock.locked():
-                    async with room.lock:
-                        steps = await self._write(self._catch_up, room)
-                        self._pass_on(room, steps)
-
-    def _catch_up(self, room: LiveRoom) -> list[RoomEdit]:
-        with self.sessions() as session:
-            return rooms.catch_up(session, room.id, room.shared)
+                if seq > room.shared.seq:  # caught up on (and passed on) with the next batch
+                    behind.append(self._store(room, None))
+            await asyncio.gather(*behind, return_exceptions=True)
 
     # -- the teacher ---------------------------------------------------------------------------
     def online(self, room_id: int) -> list[int]:
@@ -512,18 +550,13 @@ class Hub:
 
     async def rollback(self, room: Room, to_seq: int, by: str) -> RoomEdit:
         live = await self._open(room)
-        async with live.lock:
-            before = live.shared.seq
-            try:
-                caught, step = await self._store(live, lambda shared: shared.rollback(by, to_seq))
-            except QuartierError as refused:
-                self._pass_on(
-                    live, live.shared.log[len(live.shared.log) - (live.shared.seq - before) :]
-                )
-                raise ApiError(409, "room_rollback_range", **refused.params) from None
-            self._pass_on(live, [*caught, step])
-        if not live.clients:
-            self.live.pop(live.id, None)
+        try:
+            step = await self._store(live, lambda shared: shared.rollback(by, to_seq))
+        except QuartierError as refused:
+            raise ApiError(409, "room_rollback_range", **refused.params) from None
+        finally:
+            self._forget_if_empty(live)
+        assert step is not None, "a job with `make` answers with its step"
         return step
 
     async def close(self) -> None:

@@ -1,7 +1,13 @@
 """Team rooms on real server processes with real WebSocket clients (the `websockets` library):
 five members building at once end with one grid, equal to what the server stored; a member
-away for a while catches up; a SIGKILL loses no acknowledged step and repeats none."""
+away for a while catches up; a SIGKILL loses no acknowledged step and repeats none; a member
+flooding the room is slowed down alone.
 
+One server per setup for the whole module (each test makes a workshop and a room of its own;
+the tests that kill it start it again): starting a server costs seconds of the suite's budget.
+"""
+
+import asyncio
 import contextlib
 import json
 import threading
@@ -10,18 +16,39 @@ import time
 import httpx
 import numpy as np
 import pytest
-from live_server import MODERATOR
+from live_server import MODERATOR, LiveServer
+from server_fixtures import drop_database, fresh_database
+from websockets.asyncio.client import connect as connect_async
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from game.core.room import Mirror
 from game.io.levels import find_level
+from server_sync.services.room_hub import EDITS_PER_SECOND
 
 DEMO = find_level("demo")
 MOD = {"Authorization": f"Bearer {MODERATOR}"}
-pytestmark = pytest.mark.parametrize(
-    "live_server", [1, 2], indirect=True, ids=["1 process", "2 processes"]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("sqlite", 1), ("sqlite", 2), ("postgres", 2)],
+    ids=["sqlite-1 process", "sqlite-2 processes", "postgres-2 processes"],
 )
+def live_server(request, tmp_path_factory):
+    """A running server (SQLite with one and two processes, PostgreSQL with two: one process
+    on PostgreSQL checks nothing these leave out, tests/server/conftest.py)."""
+    database, workers = request.param
+    url = None
+    if database == "postgres":
+        url = fresh_database(request.getfixturevalue("postgres_url"))
+    server = LiveServer(tmp_path_factory.mktemp("rooms"), url, workers=workers)
+    try:
+        yield server.start()
+    finally:
+        server.kill()
+        if url:
+            drop_database(url)
 
 
 def _room(server, members: int) -> tuple[str, list[str]]:
@@ -113,7 +140,6 @@ def _server_grid(server, code: str, token: str) -> np.ndarray:
 
 
 def test_five_members_building_at_once_end_with_the_servers_grid(live_server):
-    live_server.start()
     code, tokens = _room(live_server, 5)
     members = [Member(live_server, code, t) for t in tokens]
 
@@ -149,7 +175,6 @@ def test_five_members_building_at_once_end_with_the_servers_grid(live_server):
 def test_a_member_away_for_ten_seconds_catches_up_and_a_killed_server_keeps_every_step_once(
     live_server,
 ):
-    live_server.start()
     code, tokens = _room(live_server, 3)
     away = Member(live_server, code, tokens[2])
     away.read()
@@ -208,7 +233,6 @@ def test_the_editors_room_client_shows_a_teammates_box_and_reconnects_after_a_re
     from game.core.ops import Box
     from game.sync.room import Refused, RoomClient, Step
 
-    live_server.start()
     code, tokens = _room(live_server, 2)
     url = live_server.url.replace("http", "ws") + f"/api/v1/rooms/{code}/ws"
     ada, bo = (RoomClient(url, t, DEMO, lang="de") for t in tokens)
@@ -230,3 +254,93 @@ def test_the_editors_room_client_shows_a_teammates_box_and_reconnects_after_a_re
     finally:
         for client in (ada, bo):
             client.close()
+
+
+FLOOD_SECONDS = 3.0
+
+
+async def _flood_member(
+    server, code: str, token: str, flood: bool, start: asyncio.Event, room: list[dict]
+) -> dict:
+    """One member for FLOOD_SECONDS: an auto-clicker (about 1,000 edits a second) or a hand
+    (2 a second), each in a column of its own; then until every edit of its own is answered,
+    and on until it has every step of the room (once every member's edits are answered).
+    What it sent and heard (in `room` as it goes), and its grid built from the server's steps."""
+    url = server.url.replace("http", "ws") + f"/api/v1/rooms/{code}/ws"
+    async with connect_async(url, max_size=2**22) as ws:
+        await ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
+        welcome = json.loads(await ws.recv())
+        me, seq = welcome["you"]["id"], welcome["seq"]
+        grid = DEMO.city.copy().reshape(-1)
+        grid[welcome["state"]["index"]] = welcome["state"]["block"]
+        heard = {"sent": 0, "stored": 0, "slow_down": 0, "refused": 0, "seq": seq, "grid": grid}
+        room.append(heard)
+
+        async def listen() -> None:
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "step":
+                    assert message["seq"] == heard["seq"] + 1, "every step, once, in order"
+                    heard["seq"] = message["seq"]
+                    grid[message["index"]] = message["block"]
+                    heard["stored"] += message["by"] == me
+                elif message["type"] == "refused":
+                    heard["slow_down" if message["code"] == "room_slow_down" else "refused"] += 1
+
+        listener = asyncio.create_task(listen())
+        await start.wait()
+        at, began = [48 + me % 32, 70, 2], time.monotonic()
+        while time.monotonic() - began < FLOOD_SECONDS:
+            for _ in range(10 if flood else 1):
+                heard["sent"] += 1
+                op = {"op": "place", "block": "housing", "at": at}
+                if heard["sent"] % 2 == 0:
+                    op = {"op": "remove", "at": at}
+                await ws.send(json.dumps({"type": "edit", "ticket": heard["sent"], "op": op}))
+            await asyncio.sleep(0.01 if flood else 0.5)
+        heard["seconds"] = time.monotonic() - began
+        for _ in range(600):  # every edit answered (at most 30 s)
+            if heard["stored"] + heard["slow_down"] + heard["refused"] == heard["sent"]:
+                break
+            await asyncio.sleep(0.05)
+        heard["done"] = True
+        for _ in range(600):
+            if all("done" in m for m in room) and heard["seq"] >= sum(m["stored"] for m in room):
+                break
+            await asyncio.sleep(0.05)
+        listener.cancel()
+        return heard
+
+
+def test_a_flooding_member_is_slowed_down_alone_and_the_room_ends_as_stored(live_server):
+    code, tokens = _room(live_server, 5)
+
+    async def run() -> list[dict]:
+        start, room = asyncio.Event(), list[dict]()
+        members = [
+            asyncio.create_task(_flood_member(live_server, code, token, i == 0, start, room))
+            for i, token in enumerate(tokens)
+        ]
+        while len(room) < len(tokens):  # everyone welcomed
+            await asyncio.sleep(0.05)
+        start.set()
+        return await asyncio.gather(*members)
+
+    flooder, *others = asyncio.run(run())
+    assert flooder["sent"] >= 1000
+    # At most EDITS_PER_SECOND × 2 edits in any 2 s: the rest is refused, the connection stays.
+    limit = EDITS_PER_SECOND * 2 * (int(flooder["seconds"] / 2) + 1)
+    assert 0 < flooder["stored"] <= limit
+    # Every edit answered: the rest slowed down (or refused as changing nothing, an edit whose
+    # place before it was slowed down).
+    assert flooder["stored"] + flooder["slow_down"] + flooder["refused"] == flooder["sent"]
+    assert flooder["slow_down"] >= flooder["sent"] - limit - flooder["refused"]
+    for other in others:
+        assert other["sent"] >= 5
+        assert other["stored"] == other["sent"], "no edit of the others refused or lost"
+    final = _stored(live_server, code, tokens[0])
+    assert final == sum(m["stored"] for m in [flooder, *others])
+    stored = _server_grid(live_server, code, tokens[0]).reshape(-1)
+    for member in [flooder, *others]:
+        assert member["seq"] == final
+        assert member["grid"].tobytes() == stored.tobytes()
