@@ -10,12 +10,18 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pyglet
 import pytest
 
 from game.core.catalogue import default_catalogue
 from game.core.level import Level, build_level_document
 
 pytest_plugins = ["missing_tools", "server_fixtures"]
+
+# No test opens a window on a screen: pyglet picks its display (EGL without one) when a test
+# module first imports `pyglet.window`, which with two xdist workers can be any module.
+pyglet.options["headless"] = True
+pyglet.options["shadow_window"] = False
 
 
 @pytest.fixture(scope="session", autouse=True)
