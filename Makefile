@@ -42,6 +42,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/levels.py
 	$(BIN)/python benchmarks/workshop.py
 	$(BIN)/python benchmarks/view3d.py
+	$(BIN)/python benchmarks/rooms.py
 
 # Rebuild the bundled levels: hand-made ones from their generator, real ones by import (deterministic).
 levels: $(VENV)/.installed
