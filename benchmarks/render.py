@@ -30,6 +30,7 @@ import pyglet
 CHILD = "--window-child" in sys.argv[1:]
 pyglet.options["headless"] = not CHILD
 pyglet.options["shadow_window"] = False
+pyglet.options["debug_gl"] = False  # as `quartier play` runs the editor (game/app/launch.py)
 
 from cities import city_level  # noqa: E402
 from mode import pick  # noqa: E402

@@ -100,6 +100,10 @@ def play(options: PlayOptions) -> int:
 
     pyglet.options["headless"] = options.headless
     pyglet.options["shadow_window"] = False
+    # pyglet asks glGetError after every OpenGL call unless told not to (its `debug_gl`): about
+    # 250 calls a frame, 0.4 ms of the editor's main thread on the demo level. Developers chasing
+    # an OpenGL error set QUARTIER_GL_DEBUG=1; the tests keep the checks on.
+    pyglet.options["debug_gl"] = bool(os.environ.get("QUARTIER_GL_DEBUG"))
     from game.app.script import ScriptRunner, parse_ui_script
     from game.app.window import EditorWindow
 
