@@ -27,7 +27,7 @@ from game.io.features import (
     licence_in,
     repaired_polygons,
 )
-from game.io.georef import WGS84, parse_crs
+from game.io.georef import WGS84, looks_geographic, parse_crs
 
 POLYGONS = ("Polygon", "MultiPolygon")
 LINES = ("LineString", "MultiLineString")
@@ -328,8 +328,7 @@ def source_crs(raw: dict, given: CRS | None, sample: tuple[float, float] | None)
     name = crs_name(raw)
     if name is not None:
         return parse_crs(name)
-    looks_geographic = sample is None or (abs(sample[0]) <= 180 and abs(sample[1]) <= 90)
-    if looks_geographic:
+    if sample is None or looks_geographic((*sample, *sample)):
         return WGS84
     if given is None:
         raise QuartierError("error.import_crs_missing", what="GeoJSON")

@@ -92,16 +92,21 @@ class SourceCrs:
     named: str | None = None
 
 
-def source_crs(named: str | None, given: str | None, default: CRS | None, what: str) -> SourceCrs:
+def source_crs(
+    named: str | CRS | None, given: str | None, default: CRS | None, what: str
+) -> SourceCrs:
     """The CRS to read a source's coordinates in: --crs over the file's own, else the default.
 
-    The file's own name is not even parsed when --crs overrides it, so a name pyproj does not
-    know (an AdV URN with a height system it lacks) never stops an import that names the CRS.
+    `named` is the file's own CRS: its name, or the CRS itself where the reader's library
+    already made one (GDAL). The file's own name is not even parsed when --crs overrides it,
+    so a name pyproj does not know (an AdV URN with a height system it lacks) never stops an
+    import that names the CRS.
     """
+    label = crs_label(named) if isinstance(named, CRS) else named
     if given is not None:
-        return SourceCrs(parse_crs(given), "override" if named else "given", named)
+        return SourceCrs(parse_crs(given), "override" if named else "given", label)
     if named is not None:
-        return SourceCrs(parse_crs(named), "file", named)
+        return SourceCrs(named if isinstance(named, CRS) else parse_crs(named), "file", label)
     if default is None:
         raise QuartierError("error.import_crs_missing", what=what)
     return SourceCrs(default, "wgs84")

@@ -285,7 +285,7 @@ def _import_ogr(
     """GeoPackage, Shapefile, FlatGeobuf: the file's own CRS unless --crs overrides it.
 
     --crs wins because a Shapefile's .prj is often missing or wrong (an ESRI name GDAL reads
-    as another datum); the import says which CRS it used (`Imported.source_crs`).
+    as another datum); the import says which CRS it used (`Imported.crs`).
     """
     what = source.name
     licence = options.licence
@@ -293,18 +293,9 @@ def _import_ogr(
         raise QuartierError("error.import_no_licence", what=what)
     data = ogr_import.read_ogr(source, what, options.fields)
     sample = _bounds(data.shapes)
-    if options.crs:
-        src = SourceCrs(
-            parse_crs(options.crs),
-            "override" if data.crs else "given",
-            crs_label(data.crs) if data.crs else None,
-        )
-    elif data.crs is not None:
-        src = SourceCrs(data.crs, "file", crs_label(data.crs))
-    elif sample is not None and looks_geographic(sample):  # a Shapefile without its .prj
-        src = SourceCrs(WGS84, "wgs84")
-    else:
-        raise QuartierError("error.import_crs_missing", what=what)
+    # a Shapefile without its .prj is lon/lat if its numbers can be
+    default = WGS84 if sample is not None and looks_geographic(sample) else None
+    src = source_crs(data.crs, options.crs, default, what)
     crs = _level_crs(src, sample, options)
     project = _projector(src.crs, crs)
     extent = _bbox_extent(options, src.crs, project)
@@ -332,12 +323,6 @@ def _read_tagged(
         options.default_height_m,
         licence,
     )
-
-
-def _crs_label(crs: CRS) -> str:
-    """`EPSG:25833 (ETRS89 / UTM zone 33N)`, or the name alone for a CRS without a code."""
-    code = crs.to_epsg()
-    return crs.name if code is None else f"EPSG:{code} ({crs.name})"
 
 
 def _import_citygml(
