@@ -101,6 +101,8 @@ def test_a_wrong_token_is_refused_and_the_projector_page_shows_the_code_large(
     desk.goto(f"/moderate/w/{workshop['id']}")
     desk.get_by_role("link", name="Show the code large for the projector").click()
     expect(desk.locator(".code-large")).to_have_text(workshop["code"])
+    # the text is there before the stylesheet: measured earlier, the size was the default 16 px
+    desk.wait_for_load_state("load")
     big = desk.locator(".code-large").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert big >= 48
 
