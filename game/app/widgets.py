@@ -7,12 +7,15 @@ window decides in one place whether a click goes to a dialog, the HUD or the 3D 
 button is a rectangle, a label and a callback, hit-tested by the canvas that drew it.
 """
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyglet
-from pyglet import shapes
+from pyglet import gl, shapes
+from pyglet.font.base import Font, GlyphTextureBin
+from pyglet.gl.base import ObjectSpace
 
 FONT = "DejaVu Sans"
 INK = (33, 37, 41, 255)
@@ -52,10 +55,38 @@ def window_ui_scale(window: pyglet.window.Window, factor: float = 1.0) -> float:
     return ui_scale(window.width, window.height, dpi_scale, factor)
 
 
+# The glyphs of every size and weight of `FONT` in one texture: pyglet gives each font its own,
+# and a batch draws each texture's letters with a draw call of their own; the HUD's eleven font
+# sizes and weights were eleven draw calls a frame, each costly on llvmpipe.
+GLYPH_ATLAS = 1024
+# Per OpenGL object space: the shared texture and the fonts drawing into it, by (size, bold).
+_Glyphs = tuple[GlyphTextureBin, dict[tuple[float, bool], Font]]
+_GLYPHS: "weakref.WeakKeyDictionary[ObjectSpace, _Glyphs]" = weakref.WeakKeyDictionary()
+
+
+def shared_glyphs(size: float, bold: bool) -> None:
+    """Load `FONT` at `size` (bold or not) as the labels will, with its glyphs going into the
+    texture all the canvas's fonts share (one per OpenGL context, as pyglet keeps its fonts).
+
+    Call it before a label of that font makes its first glyph; the fonts are kept, so a font
+    made again later (pyglet holds few of them) does not render its glyphs a second time."""
+    context = gl.current_context
+    assert context is not None, "fonts are loaded for an OpenGL context"
+    if context.object_space not in _GLYPHS:
+        _GLYPHS[context.object_space] = (GlyphTextureBin(GLYPH_ATLAS, GLYPH_ATLAS), {})
+    atlas, fonts = _GLYPHS[context.object_space]
+    if (size, bold) not in fonts:
+        font = pyglet.font.load(FONT, size, weight="bold" if bold else "normal")
+        if font.texture_bin is None:
+            font.texture_bin = atlas  # type: ignore[assignment]  # None until its first glyph
+        fonts[size, bold] = font
+
+
 @lru_cache(maxsize=2048)
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width in pixels of one line of `text`, measured by laying it out (letters differ:
     a German word of 12 letters may be wider than an English one of 14)."""
+    shared_glyphs(size, bold)
     label = pyglet.text.Label(
         text, font_name=FONT, font_size=size, weight="bold" if bold else "normal"
     )
@@ -233,6 +264,7 @@ class Canvas:
         return item
 
     def _new_label(self, text, x, y, size, color, anchor_x, anchor_y, width, bold, layer, align):
+        shared_glyphs(size, bold)
         return pyglet.text.Label(
             text,
             font_name=FONT,

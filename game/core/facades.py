@@ -50,9 +50,9 @@ FACADES: dict[int, tuple[tuple[float, float, float, float], tuple[float, float, 
     PUBLIC: ((0.15, 0.85, 0.25, 0.85), (0.4, 0.52, 0.68)),
 }
 """Per surface kind, the window in each voxel of a wall (u0, u1, z0, z1 within the voxel's face)
-and its glass as a tint of the wall's colour: the editor's detail shader has the same values
-(`WINDOW`, `GLASS` in `game.app.scene`, a test keeps them equal), the server's pictures draw
-them as quads and the glTF export as a texture."""
+and its glass as a tint of the wall's colour: the editor's detail shader reads them (its
+`WINDOW` and `GLASS`, see `game.app.scene.SURFACE_TABLES`), the server's pictures draw them as
+quads and the glTF export as a texture."""
 CORNICE_EDGE = (0.88, 0.65)
 """The roof's edge on a building's top wall row: from this height within the voxel up, darkened
 by this factor (the editor's shader: `1 - 0.35 * step(0.88, f.y)`)."""

@@ -221,6 +221,18 @@ def test_the_hud_made_again_after_a_change_looks_as_one_made_from_nothing(window
         title = next(i for i in hud.canvas.items if getattr(i, "text", "") == "Cost / budget")
 
 
+def test_the_huds_letters_of_every_size_and_weight_are_one_draw_call(window):
+    """All the HUD's fonts keep their glyphs in one texture, so a batch draws all its letters
+    at once: with a texture per font it drew each of the eleven sizes and weights apart."""
+    from pyglet.text.layout import TextLayoutGroup
+
+    _frame(window)
+    hud = window.hud
+    sizes = {(i.font_size, i.weight) for i in hud.canvas.items if hasattr(i, "font_size")}
+    letters = [g for g in hud.canvas.batch.group_map if isinstance(g, TextLayoutGroup)]
+    assert len(sizes) > 5 and len(letters) == 1
+
+
 def test_the_hud_checks_the_goals_again_after_an_edit_not_after_a_cost_preview(window):
     from game.core.ops import Box
 

@@ -111,3 +111,24 @@ def test_roofs_streets_and_the_lawn_look_the_same_without_the_walls_part_of_the_
     plain = _frame(window)
     window.detail = True
     assert (np.abs(plain.astype(int) - split.astype(int)).sum(axis=2) > 30).sum() > 2000
+
+
+def test_the_shaders_windows_are_the_pictures_windows(window):
+    """One table for every medium: the detail programs read each surface kind's window and
+    glass from `FACADES`, as the server's pictures and the glTF export draw them."""
+    import ctypes
+
+    from pyglet import gl
+
+    from game.core.facades import FACADES, KIND_COUNT
+
+    scene = window.scene
+    for shader in (scene.detail_program, scene.wall_program):
+        for name, size, column in (("WINDOW", 4, 0), ("GLASS", 3, 1)):
+            for kind in range(KIND_COUNT):
+                values = (gl.GLfloat * 4)()
+                where = gl.glGetUniformLocation(shader.id, f"{name}[{kind}]".encode())
+                gl.glGetUniformfv(shader.id, where, ctypes.cast(values, ctypes.POINTER(gl.GLfloat)))
+                none = (0.0,) * 4 if name == "WINDOW" else (1.0,) * 3
+                expected = FACADES[kind][column] if kind in FACADES else none
+                assert np.allclose(values[:size], expected), (name, kind)

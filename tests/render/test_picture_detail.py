@@ -2,9 +2,6 @@
 (never on roofs) once they are at least 2 px wide, and a changed voxel's detail only where the
 voxel is."""
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -125,22 +122,6 @@ def test_on_the_demo_level_before_and_after_differ_only_where_the_design_changed
     allowed = grown(footprint(frame, np.argwhere(changed), GALLERY), rim_width(*GALLERY) + 1)
     assert differ.any() and not (differ & ~allowed).any()
     assert (framed[allowed] == MARK).all(axis=1).any()
-
-
-def test_the_pictures_windows_are_the_editor_shaders_windows():
-    """One table for every medium: `FACADES` holds the editor shader's `WINDOW` and `GLASS`."""
-    source = (Path(__file__).parents[2] / "game" / "app" / "scene.py").read_text()
-
-    def table(name: str) -> list[tuple[float, ...]]:
-        body = re.search(rf"const vec\d {name}\[10\] = vec\d\[10\]\((.*?)\);", source, re.S)
-        assert body, name
-        rows = re.findall(r"vec\d\(([^()]*)\)", body.group(1))
-        return [tuple(float(v) for v in row.split(",")) for row in rows]
-
-    windows, glass = table("WINDOW"), table("GLASS")
-    for kind, (rect, tint) in FACADES.items():
-        assert windows[kind] == rect and glass[kind] == tint, kind
-    assert all(set(windows[k]) == {0.0} for k in range(10) if k not in FACADES)
 
 
 def test_a_garden_is_lawn_with_bushes_of_a_few_kinds_in_the_editor_too(catalogue):

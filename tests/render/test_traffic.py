@@ -94,3 +94,23 @@ def test_the_mesh_stands_on_the_ground_in_metres(town):
     assert z.min() == pytest.approx(1.0)  # on the ground layer's top
     assert z.max() == pytest.approx(1.0 + 1.76 / 2.0)  # a person's head, 1.76 m at 2 m voxels
     assert mesh.indices.max() < mesh.vertex_count
+
+
+def test_the_moving_mesh_is_every_figures_boxes_where_it_stands_and_faces(town):
+    """The figures' boxes are built once and moved each frame: after many steps (turns
+    included) the mesh is the boxes built anew where each figure stands, facing its way."""
+    from game.render.traffic import _boxes_mesh
+
+    level, grid = town
+    traffic = _traffic(level, grid)
+    turned = set()
+    for _ in range(300):
+        traffic.step(1 / 10)
+        turned |= set((traffic.heading % 2).tolist())
+        moved = traffic.mesh()
+        boxes, _ = traffic._boxes(traffic.positions(), traffic.heading % 2 == 0)
+        built = _boxes_mesh(boxes)
+        assert np.allclose(moved.positions, built.positions, atol=1e-4)
+        assert np.array_equal(moved.colors, built.colors)
+        assert np.array_equal(moved.indices, built.indices)
+    assert turned == {0, 1}  # figures went along x and along y
