@@ -12,6 +12,7 @@ from pyglet import gl
 from pyglet.graphics.shader import Shader, ShaderProgram
 
 from game.core.mesh import Mesh
+from game.render.traffic import Shapes
 
 
 def program(vertex_source: str, fragment_source: str) -> ShaderProgram:
@@ -26,7 +27,7 @@ def matrix_uniform(matrix: np.ndarray) -> tuple[float, ...]:
 class GpuMesh:
     """A vertex array with position (loc 0), normal (loc 1), RGBA colour (loc 2) and indices."""
 
-    _LAYOUT = (
+    _LAYOUT: tuple[tuple[int, int, int, bool], ...] = (
         (0, 3, gl.GL_FLOAT, False),
         (1, 3, gl.GL_BYTE, False),
         (2, 4, gl.GL_UNSIGNED_BYTE, True),
@@ -35,22 +36,26 @@ class GpuMesh:
     def __init__(self) -> None:
         self.vao = gl.GLuint()
         gl.glGenVertexArrays(1, ctypes.byref(self.vao))
-        self.buffers = (gl.GLuint * 4)()
-        gl.glGenBuffers(4, self.buffers)
+        attributes = len(self._LAYOUT)
+        self.buffers = (gl.GLuint * (attributes + 1))()  # and the indices', last
+        gl.glGenBuffers(attributes + 1, self.buffers)
         gl.glBindVertexArray(self.vao)
         for (location, size, kind, normalised), buffer in zip(self._LAYOUT, self.buffers):
             gl.glBindBuffer(gl.GL_ARRAY_BUFFER, buffer)
             gl.glVertexAttribPointer(location, size, kind, normalised, 0, None)
             gl.glEnableVertexAttribArray(location)
-        gl.glBindBuffer(gl.GL_ELEMENT_ARRAY_BUFFER, self.buffers[3])
+        gl.glBindBuffer(gl.GL_ELEMENT_ARRAY_BUFFER, self.buffers[attributes])
         gl.glBindVertexArray(0)
         self.count = 0
 
-    def upload(self, mesh: Mesh) -> None:
+    def upload(self, mesh: Mesh, *more: np.ndarray) -> None:
+        """The mesh's positions, normals, colours and indices, and `more` arrays of float32 for
+        the attributes a subclass's layout adds (in its order)."""
         arrays: tuple[np.ndarray, ...] = (
             np.ascontiguousarray(mesh.positions, np.float32),
             np.ascontiguousarray(mesh.normals, np.int8),
             np.ascontiguousarray(mesh.colors, np.uint8),
+            *(np.ascontiguousarray(array, np.float32) for array in more),
         )
         gl.glBindVertexArray(self.vao)
         for array, buffer in zip(arrays, self.buffers):
@@ -73,9 +78,20 @@ class GpuMesh:
         gl.glBindVertexArray(0)
 
     def delete(self) -> None:
-        gl.glDeleteBuffers(4, self.buffers)
+        gl.glDeleteBuffers(len(self.buffers), self.buffers)
         gl.glDeleteVertexArrays(1, ctypes.byref(self.vao))
         self.count = 0
+
+
+class FigureMesh(GpuMesh):
+    """The people and cars (`game.render.traffic.Shapes`): their boxes at the origin facing
+    along x, the same vertices facing along y (location 3) and each vertex's figure (location
+    4), uploaded once; the vertex shader puts them where the figures stand."""
+
+    _LAYOUT = (*GpuMesh._LAYOUT, (3, 3, gl.GL_FLOAT, False), (4, 1, gl.GL_FLOAT, False))
+
+    def upload_shapes(self, shapes: Shapes) -> None:
+        self.upload(shapes.along_x, shapes.along_y, shapes.owner)
 
 
 def flat_mesh(

@@ -6,6 +6,7 @@ Chunks are meshed by `game.render` (greedy, numpy); only chunks an edit touched 
 and re-uploaded before the next frame.
 """
 
+import ctypes
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,16 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 from pyglet import gl
 
-from game.app.gpu import ChunkBuffer, GpuMesh, flat_mesh, matrix_uniform, program
+from game.app.gpu import ChunkBuffer, FigureMesh, GpuMesh, flat_mesh, matrix_uniform, program
 from game.core.facades import FACADES, GRASS, KIND_COUNT
 from game.core.level import Level
 from game.core.mesh import Mesh, greedy_mesh
 from game.render.chunks import ChunkGrid, boxes_in_view, group_ends
 from game.render.detail import Detail
 from game.render.sun import DAYLIGHT, Shadow, TimeOfDay, sun_of
-from game.render.traffic import Traffic
+from game.render.traffic import MOST_CARS, MOST_PEOPLE, Traffic
 
 GROUND = (150, 170, 130, 255)
+_FLOATS = ctypes.POINTER(gl.GLfloat)
 LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the city's first faces
 
 # The vertex inputs and the uniforms of the light and the haze, shared by both voxel shaders:
@@ -70,6 +72,22 @@ void main() {
     v_face = n.x > 0.5 ? position.yz : (n.y > 0.5 ? position.xz : position.xy);
 }
 """
+)
+
+# The people and cars: the voxel shader's light and haze, at positions this vertex shader makes
+# from the figures' shapes (uploaded once) and where each figure stands and which way it faces
+# (a uniform array written once a frame): numpy built their mesh anew every frame before.
+FIGURE_VS = VOXEL_VS.replace(
+    "layout(location=0) in vec3 position;\n",
+    "layout(location=0) in vec3 along_x;\n"
+    "layout(location=3) in vec3 along_y;\n"
+    "layout(location=4) in float figure;\n"
+    f"uniform vec3 figures[{MOST_PEOPLE + MOST_CARS}];\n",
+).replace(
+    "void main() {\n",
+    "void main() {\n"
+    "    vec3 placed = figures[int(figure)];\n"
+    "    vec3 position = (placed.z > 0.5 ? along_y : along_x) + vec3(placed.xy, 0.0);\n",
 )
 
 VOXEL_FS = """#version 330 core
@@ -442,7 +460,13 @@ class Scene:
         self.people = people
         #: The sun's shade drawn (off only to measure what it costs).
         self.shadows = True
-        self.figures = GpuMesh()
+        self.figures = FigureMesh()
+        if len(self.traffic):
+            self.figures.upload_shapes(self.traffic.shapes())
+        self.figure_program = program(FIGURE_VS, VOXEL_FS)
+        self.figure_program["alpha"] = 1.0
+        self.figure_program["tint"] = (0.0, 0.0, 0.0, 0.0)
+        self._placed = self.figure_program.uniforms["figures"]["location"]
         self.ghost = GpuMesh()
         self.ghost_lines = GpuMesh()
         self.ghost_removes = False
@@ -669,9 +693,10 @@ class Scene:
         else:
             self.gpu.draw(keys, (vp,), eye if self.culling else None)
         self.ground.draw()
-        if self.people:
-            vp.use()
-            self.figures.upload(self.traffic.mesh())
+        if self.people and self.figures.count:
+            self.figure_program.use()
+            placed = self.traffic.placements()
+            gl.glUniform3fv(self._placed, len(placed), placed.ctypes.data_as(_FLOATS))
             self.figures.draw()
 
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and

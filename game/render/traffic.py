@@ -6,8 +6,11 @@ without roads (Berlin) gets people only. Each moves from cell centre to neighbou
 centre; at each centre it goes on straight ahead if it can (cars nearly always, people mostly)
 and otherwise turns, turning back only at a dead end. They are not in the grid, so picking
 never sees them. Seeded, and moved only by the time given to `step`, so the same seed and the
-same steps give the same picture. All figures are one mesh whose vertices move each frame.
+same steps give the same picture. All figures are one mesh, made once; each frame only where
+they stand and which way they face change (`placements`).
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +34,19 @@ _PAINTS = np.array(
     np.uint8,
 )
 _TROUSERS, _SKIN, _GLASS = (50, 55, 80), (235, 190, 150), (60, 72, 90)
+#: At most this many people and cars (the editor's figure shader has room for all of them).
+MOST_PEOPLE, MOST_CARS = 80, 16
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Every figure's boxes standing at (0, 0): the mesh facing along x, the same vertices'
+    positions facing along y (the faces in the same order, so normals, colours and triangles
+    are the same), and per vertex the index of the figure it belongs to."""
+
+    along_x: Mesh
+    along_y: np.ndarray
+    owner: np.ndarray
 
 
 class Traffic:
@@ -68,8 +84,8 @@ class Traffic:
                 near[
                     max(0, x0 - margin) : x1 + margin + 1, max(0, y0 - margin) : y1 + margin + 1
                 ] = True
-        people = _spawn_cells(self.walk & near, self.rng, per=30, most=80)
-        cars = _spawn_cells(self.drive & near, self.rng, per=40, most=16)
+        people = _spawn_cells(self.walk & near, self.rng, per=30, most=MOST_PEOPLE)
+        cars = _spawn_cells(self.drive & near, self.rng, per=40, most=MOST_CARS)
         self.car = np.array([False] * len(people) + [True] * len(cars))
         n = len(self.car)
         self.cell = np.concatenate([people, cars]).reshape(n, 2).astype(np.int64)
@@ -84,7 +100,7 @@ class Traffic:
         ).reshape(n, 3)
         self.speed = np.where(self.car, DRIVE_MPS, WALK_MPS) / voxel_size_m  # cells a second
         self.speed *= 0.8 + 0.4 * self.rng.random(n)
-        self._shapes: tuple[np.ndarray, Mesh, np.ndarray] | None = None
+        self._shapes: Shapes | None = None
         self.step(0.0)
 
     def __len__(self) -> int:
@@ -158,35 +174,43 @@ class Traffic:
         p = np.clip(self.progress, 0.0, 1.0)[:, None]
         return self.cell + 0.5 + (self.target - self.cell) * p
 
+    def placements(self) -> np.ndarray:
+        """(N, 3) float32 per figure: where it stands (x, y) and whether it faces along y (1)
+        rather than along x (0), the part of `shapes` that changes as the figures move."""
+        placed = np.empty((len(self), 3), np.float32)
+        placed[:, :2] = self.positions()
+        placed[:, 2] = self.heading % 2
+        return placed
+
+    def shapes(self) -> "Shapes":
+        """Every figure's boxes standing at (0, 0), made once (the figures never change)."""
+        if self._shapes is None:
+            n = len(self)
+            at_origin = np.zeros((n, 2))
+            boxes_x, owner = self._boxes(at_origin, np.ones(n, bool))
+            boxes_y, _ = self._boxes(at_origin, np.zeros(n, bool))
+            along_x = _boxes_mesh(boxes_x)
+            along_y = _boxes_mesh(boxes_y).positions
+            per_box = along_x.vertex_count // len(owner)
+            self._shapes = Shapes(along_x, along_y, np.repeat(owner, per_box).astype(np.float32))
+        return self._shapes
+
     def mesh(self) -> Mesh:
         """Every figure as boxes on the ground layer (z = 1): a person is legs, shirt and head;
         a car a body and a cabin, long along its way. Sizes in metres, turned into voxels.
 
-        The figures' shapes never change, only where they stand and which way they face: their
-        boxes are built once, around the origin for both ways (see `_shapes`), and each frame
-        only moves those vertices (0.5 ms of the editor's frame when rebuilt every frame)."""
+        The editor does not build this each frame: it draws `shapes` once uploaded, moved to
+        `placements` by its vertex shader (0.5 ms of its frame when rebuilt every frame)."""
         if not len(self):
             return Mesh.empty()
-        if self._shapes is None:
-            self._shapes = self._shape_meshes()
-        corners, shape, owner = self._shapes
-        # Vertex v of a figure along y is vertex V + v of `corners` (V: one way's vertices).
-        turned = (self.heading % 2).take(owner) * shape.vertex_count
-        positions = corners.take(np.arange(shape.vertex_count) + turned, axis=0)
-        positions[:, :2] += self.positions().astype(np.float32).take(owner, axis=0)
-        return Mesh(positions, shape.normals, shape.colors, shape.indices)
-
-    def _shape_meshes(self) -> tuple[np.ndarray, Mesh, np.ndarray]:
-        """Every figure's boxes standing at (0, 0): the vertices along x, then the same along y
-        (in the same order, only turned); the mesh along x; and the figure each vertex belongs
-        to."""
-        n = len(self)
-        at_origin = np.zeros((n, 2))
-        boxes_x, owner = self._boxes(at_origin, np.ones(n, bool))
-        boxes_y, _ = self._boxes(at_origin, np.zeros(n, bool))
-        along_x, along_y = _boxes_mesh(boxes_x), _boxes_mesh(boxes_y)
-        corners = np.concatenate([along_x.positions, along_y.positions])
-        return corners, along_x, np.repeat(owner, along_x.vertex_count // len(owner))
+        shapes, placed = self.shapes(), self.placements()
+        owner = shapes.owner.astype(np.intp)
+        turned = placed[owner, 2:3] == 1.0
+        positions = np.where(turned, shapes.along_y, shapes.along_x.positions)
+        positions[:, :2] += placed[owner, :2]
+        return Mesh(
+            positions, shapes.along_x.normals, shapes.along_x.colors, shapes.along_x.indices
+        )
 
     def _boxes(self, pos: np.ndarray, along_x: np.ndarray) -> tuple[list, np.ndarray]:
         """The boxes (centre x, centre y, z0, size x, size y, height, colour) of every figure

@@ -167,3 +167,24 @@ def test_play_people_off_reaches_the_window(monkeypatch):
     assert main(["play", "--headless", "--level", "demo", "--people", "off"]) == 0
     assert main(["play", "--headless", "--level", "demo"]) == 0
     assert seen == [False, True]
+
+
+def test_the_figures_the_shader_moves_stand_where_the_traffic_mesh_has_them(window):
+    """The editor uploads the figures' shapes once and moves them in the vertex shader: the
+    picture is the one of the mesh `Traffic` builds where they stand, facing their ways."""
+    from game.app.gpu import GpuMesh
+
+    window.hud.draw = lambda: None
+    window.editor.markers_shown = False
+    window.orbit.target, window.orbit.distance = (64, 64, 1), 50
+    for _ in range(12):
+        window.update(0.3)
+    traffic, scene = window.scene.traffic, window.scene
+    assert set((traffic.heading % 2).tolist()) == {0, 1}  # along x and along y
+    moved = _frame(window)
+    reference = GpuMesh()
+    reference.upload(traffic.mesh())
+    scene.figures, scene.figure_program, scene._placed = reference, scene.voxel_program, -1
+    assert np.array_equal(_frame(window), moved)
+    scene.people = False
+    assert not np.array_equal(_frame(window), moved)  # the figures are in the picture
