@@ -30,11 +30,7 @@ LAWN_Z = 0.98  # the lawn's height: the top of the ground layer, just below the 
 # The vertex inputs and the uniforms of the light and the haze, shared by both voxel shaders:
 # one block of them for all four voxel programs, written once a frame (`Scene.draw`), instead
 # of seven uniforms set on each program (0.3 ms of Python a frame).
-_VOXEL_HEAD = """#version 330 core
-layout(location=0) in vec3 position;
-layout(location=1) in vec3 normal;
-layout(location=2) in vec4 color;
-layout(std140) uniform Frame {
+_FRAME = """layout(std140) uniform Frame {
     mat4 view_proj;
     vec3 sun;
     vec3 sun_color;
@@ -44,6 +40,14 @@ layout(std140) uniform Frame {
     float fog_end;
 };
 """
+_VOXEL_HEAD = (
+    """#version 330 core
+layout(location=0) in vec3 position;
+layout(location=1) in vec3 normal;
+layout(location=2) in vec4 color;
+"""
+    + _FRAME
+)
 
 # Everything but the faint grid is per vertex: light, the pale look outside the zone, the fog and
 # the ghost's tint. They are affine in the colour the grid darkens, so the vertex shader folds them
@@ -262,6 +266,10 @@ out vec4 v_color;
 void main() { gl_Position = view_proj * vec4(position, 1.0); v_color = color; }
 """
 
+# The same for the world's overlays (the shade, the zone's outline, hover and frames): the
+# camera from the frame's uniform block, written once a frame for every program.
+FLAT_WORLD_VS = FLAT_VS.replace("uniform mat4 view_proj;\n", _FRAME)
+
 FLAT_FS = """#version 330 core
 in vec4 v_color;
 out vec4 frag;
@@ -437,7 +445,9 @@ class Scene:
             for name, rows in SURFACE_TABLES.items():
                 if name in shader.uniforms:  # not if its fragment shader leaves it unused
                     shader[name] = rows
-        self.flat_program = program(FLAT_VS, FLAT_FS)
+        self.flat_program = program(FLAT_WORLD_VS, FLAT_FS)
+        self.screen_program = program(FLAT_VS, FLAT_FS)  # the sky, in the window's coordinates
+        self.screen_program["view_proj"] = matrix_uniform(np.eye(4))
         # The light, the haze and the camera of the frame, which every voxel program reads.
         self.frame = self.voxel_program.uniform_blocks["Frame"].create_ubo()
         sx, sy, _ = level.shape
@@ -682,9 +692,6 @@ class Scene:
             frame.eye[:] = eye.tolist()
             frame.fog_color[:] = [c / 255 for c in day.sky_horizon[:3]]
             frame.fog_start, frame.fog_end = fog
-        vp.use()
-        vp["alpha"] = 1.0
-        vp["tint"] = (0.0, 0.0, 0.0, 0.0)
         keys = self._front_to_back(view_proj, eye)
         if self.detail:
             # Roofs and streets of every chunk with the shader without walls, then the walls,
@@ -693,6 +700,9 @@ class Scene:
             self.gpu.draw(keys, programs, eye if self.culling else None)
             self.level_program.use()
         else:
+            vp.use()
+            vp["alpha"] = 1.0
+            vp["tint"] = (0.0, 0.0, 0.0, 0.0)
             self.gpu.draw(keys, (vp,), eye if self.culling else None)
         self.ground.draw()
         if self.people and self.figures.count:
@@ -704,9 +714,7 @@ class Scene:
         # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
         # only in the rows above and below the band the lawn covers from edge to edge.
         gl.glDepthMask(gl.GL_FALSE)
-        fp = self.flat_program
-        fp.use()
-        fp["view_proj"] = matrix_uniform(np.eye(4))
+        self.screen_program.use()
         width, height, bottom, top = view
         lawn_bottom, lawn_top = lawn_rows(view_proj, eye, self.lawn, height)
         if lawn_bottom >= lawn_top:
@@ -721,7 +729,8 @@ class Scene:
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
         gl.glPolygonOffset(-1.0, -2.0)
         # The shade multiplies what lies under it (walls' windows, grass, markings stay seen).
-        fp["view_proj"] = matrix_uniform(view_proj)
+        fp = self.flat_program
+        fp.use()
         gl.glBlendFunc(gl.GL_DST_COLOR, gl.GL_ZERO)
         if self.shadows:
             tiles = self._in_view(self.shadow_boxes, view_proj)
@@ -729,15 +738,17 @@ class Scene:
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         # Translucent overlays write no depth: frames and hover lines around them stay visible.
         vp.use()
-        vp["alpha"] = 0.35
-        self.locked.draw()
-        vp["alpha"] = 0.75
-        vp["tint"] = (1.0, 1.0, 1.0, 0.2) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
-        self.ghost.draw()
+        if self.locked.count:
+            vp["alpha"] = 0.35
+            vp["tint"] = (0.0, 0.0, 0.0, 0.0)
+            self.locked.draw()
+        if self.ghost.count:
+            vp["alpha"] = 0.75
+            vp["tint"] = (1.0, 1.0, 1.0, 0.2) if not self.ghost_removes else (0.0, 0.0, 0.0, 0.0)
+            self.ghost.draw()
         gl.glDepthMask(gl.GL_TRUE)
 
         fp.use()
-        fp["view_proj"] = matrix_uniform(view_proj)
         self.outline.draw()
         self.hover.draw()
         gl.glDisable(gl.GL_POLYGON_OFFSET_FILL)
