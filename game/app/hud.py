@@ -640,18 +640,16 @@ class Hud:
 
     def covers(self, x, y) -> bool:
         """Whether a point (window pixels) is on the HUD (so the 3D view must not react to it)."""
-        buttons = self.canvas.buttons
-        on_button = any(b.contains(x, y) for b in buttons)
-        x, y = x / self.scale, y / self.scale
+        ux, uy = x / self.scale, y / self.scale
         height = self.size[1] / self.scale
         return (
-            y > height - TOP_BAR
-            or y < PALETTE
-            or (x < TOOL + 16 and y > PALETTE)
-            or _inside(self._panel, x, y)
-            or (self.phone_open and _inside(self._phone_rect, x, y))
-            or _inside(self._room_rect, x, y)
-            or on_button
+            uy > height - TOP_BAR
+            or uy < PALETTE
+            or (ux < TOOL + 16 and uy > PALETTE)
+            or _inside(self._panel, ux, uy)
+            or (self.phone_open and _inside(self._phone_rect, ux, uy))
+            or _inside(self._room_rect, ux, uy)
+            or any(b.contains(x, y) for b in self.canvas.buttons)
         )
 
     def view_rows(self, height: int) -> tuple[int, int]:
@@ -708,17 +706,17 @@ def marker_in_sight(grid: np.ndarray, eye: np.ndarray, position) -> bool:
 def marker_screen_positions(
     markers, view_proj: np.ndarray, width: int, height: int
 ) -> list[tuple[float, float] | None]:
-    """Where each info marker appears on screen (None when behind the camera or off screen)."""
+    """Where each info marker appears on screen (None when behind the camera or off screen).
+
+    On plain floats: a level has a handful of markers, and numpy's cost per call on arrays of
+    four was most of this function's, every frame."""
+    rows = np.asarray(view_proj, float).tolist()
     result: list[tuple[float, float] | None] = []
     for marker in markers:
-        p = np.append(np.asarray(marker.position, float) + 0.5, 1.0)
-        clip = view_proj @ p
-        if clip[3] <= 0:
+        x, y, z = (c + 0.5 for c in marker.position)
+        cx, cy, _, cw = (r[0] * x + r[1] * y + r[2] * z + r[3] for r in rows)
+        if cw <= 0 or abs(cx) > cw or abs(cy) > cw:
             result.append(None)
             continue
-        ndc = clip[:3] / clip[3]
-        if np.any(np.abs(ndc[:2]) > 1):
-            result.append(None)
-            continue
-        result.append(((ndc[0] + 1) / 2 * width, (ndc[1] + 1) / 2 * height))
+        result.append(((cx / cw + 1) / 2 * width, (cy / cw + 1) / 2 * height))
     return result
