@@ -146,7 +146,7 @@ def mesh_row(name: str, level: Level) -> tuple[str, ...]:
 
 
 # The parts of an editor frame the breakdown leaves out one at a time: (name, what draws it).
-PARTS = (("lawn", "ground"), ("sky", "sky"), ("HUD", "hud"), ("people", "figures"))
+PARTS = (("lawn", "ground"), ("sky", "sky_box"), ("HUD", "hud"), ("people", "figures"))
 
 
 def frame_times(level: Level, frames: int) -> dict[str, object]:

@@ -7,7 +7,6 @@ and re-uploaded before the next frame.
 """
 
 import ctypes
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -270,6 +269,29 @@ void main() { gl_Position = view_proj * vec4(position, 1.0); v_color = color; }
 # camera from the frame's uniform block, written once a frame for every program.
 FLAT_WORLD_VS = FLAT_VS.replace("uniform mat4 view_proj;\n", _FRAME)
 
+# The sky: a box standing on the lawn's border (its walls reach a little below the lawn, so no
+# pixel at the lawn's edge is left to neither), drawn on the far plane after everything else.
+# From a camera above the lawn every ray the lawn does not stop leaves through the box, so the
+# sky is rasterised only beyond the lawn's picture (from the bird's eye, a third of the rows the
+# lawn does not fill from edge to edge: llvmpipe pays for every pixel a triangle covers, also
+# where the depth test then rejects it). The gradient runs up the window, as before the box.
+SKY_VS = (
+    """#version 330 core
+layout(location=0) in vec3 position;
+"""
+    + _FRAME
+    + "void main() { gl_Position = (view_proj * vec4(position, 1.0)).xyww; }\n"
+)
+
+SKY_FS = """#version 330 core
+uniform vec3 horizon;
+uniform vec3 zenith;
+uniform float height;
+out vec4 frag;
+void main() { frag = vec4(mix(horizon, zenith, gl_FragCoord.y / height), 1.0); }
+"""
+SKY_TOP = 100000.0  # the box's lid, above every camera
+
 FLAT_FS = """#version 330 core
 in vec4 v_color;
 out vec4 frag;
@@ -354,60 +376,6 @@ def zone_outline(columns: np.ndarray, z: float, width: float = 0.22) -> np.ndarr
     return np.array(tris, np.float32).reshape(-1, 3)
 
 
-def lawn_rows(
-    view_proj: np.ndarray,
-    eye: np.ndarray,
-    lawn: tuple[tuple[float, float], tuple[float, float]],
-    height: int,
-) -> tuple[int, int]:
-    """The framebuffer rows (first, last + 1) in which the lawn covers the whole width, so no sky
-    can show there; (0, 0) when there are none.
-
-    A row's two ends are cast onto the lawn's plane: if both land on the lawn in front of the
-    camera, so does the whole row (the plane seen through a row is a straight segment, and the
-    lawn is a rectangle). Those rows form one band, which the sky need not rasterise: on llvmpipe
-    a full-screen sky costs even where the depth test rejects every pixel. Each condition is
-    linear in the row's height on the screen, so the band is solved, not searched.
-    """
-    drop = LAWN_Z - float(eye[2])  # negative: the eye is above the lawn
-    if drop >= 0 or height <= 0:
-        return 0, 0
-    # Points on the far plane are affine in the pixel's position (their w is the same), so are the
-    # rays to them: ray = start + y · step at the screen's left and right edge, y from -1 to 1.
-    far = np.linalg.inv(np.asarray(view_proj, np.float64)) @ np.array(
-        [[-1.0, 1.0, -1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
-    )
-    left, right, up = (far[:3] / far[3]).T
-    step = (up - left).tolist()
-    (x0, y0), (x1, y1) = lawn
-    ex, ey = float(eye[0]), float(eye[1])
-    low, high = -1.0, 1.0
-    for start in ((left - eye).tolist(), (right - eye).tolist()):
-        # Each (c, d) asks c + d·y ≥ 0 of the ray (sx, sy, sz): it points down, and it meets the
-        # lawn's plane within x0..x1 and y0..y1 (multiplied by sz < 0, the bounds turn around).
-        for c, d in (
-            (-start[2], -step[2]),
-            *(
-                (
-                    (bound - origin) * start[2] * sign - drop * start[axis] * sign,
-                    (bound - origin) * step[2] * sign - drop * step[axis] * sign,
-                )
-                for axis, origin, bounds in ((0, ex, (x0, x1)), (1, ey, (y0, y1)))
-                for bound, sign in zip(bounds, (1.0, -1.0))
-            ),
-        ):
-            if d > 0:
-                low = max(low, -c / d)
-            elif d < 0:
-                high = min(high, -c / d)
-            elif c < 0:
-                return 0, 0
-    # Rows whose pixel centre (row + 0.5) / height · 2 - 1 lies within low..high.
-    first = max(0, math.ceil((low + 1) * height / 2 - 0.5 + 1e-6))
-    last = min(height - 1, math.floor((high + 1) * height / 2 - 0.5 - 1e-6))
-    return (first, last + 1) if first <= last else (0, 0)
-
-
 class Scene:
     def __init__(
         self,
@@ -460,7 +428,11 @@ class Scene:
         self.outline.upload(flat_mesh(zone_outline(level.zone_columns, 1.02), (255, 214, 10, 255)))
         self.locked = GpuMesh()
         self.locked.upload(self._locked_mesh())
-        self.sky = GpuMesh()
+        self.sky = GpuMesh()  # the whole window, from a camera outside the sky's box
+        self.sky_box = GpuMesh()
+        self.sky_box.upload(self._sky_box_mesh())
+        self.sky_program = program(SKY_VS, SKY_FS)
+        self._sky_for: tuple | None = None  # the time of day and height its uniforms are for
         self._time: TimeOfDay = "noon"
         self.sun = sun_of(level, self._time)
         self.shadow = Shadow(grid, level.catalogue, self.sun, DAYLIGHT[self._time].shade)
@@ -520,6 +492,26 @@ class Scene:
                 np.array([0, 1, 2, 0, 2, 3], np.uint32),
             )
         )
+
+    def _sky_box_mesh(self) -> Mesh:
+        """Four walls on the lawn's border, from a voxel below it up to the lid, and the lid."""
+        (x0, y0), (x1, y1) = self.lawn
+        low, top = LAWN_Z - 1.0, SKY_TOP
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        walls = [
+            [(*a, low), (*b, low), (*b, top), (*a, top)]
+            for a, b in zip(corners, corners[1:] + corners[:1])
+        ]
+        quads = [*walls, [(*c, top) for c in corners]]
+        indices = np.array(
+            [[4 * i, 4 * i + 1, 4 * i + 2, 4 * i, 4 * i + 2, 4 * i + 3] for i in range(5)]
+        )
+        return flat_mesh(quads, (255, 255, 255, 255), indices.astype(np.uint32).ravel())
+
+    def _in_sky_box(self, eye: np.ndarray) -> bool:
+        (x0, y0), (x1, y1) = self.lawn
+        x, y, z = (float(v) for v in eye)
+        return x0 < x < x1 and y0 < y < y1 and LAWN_Z < z < SKY_TOP
 
     def _ground_mesh(self, cells: int = 8) -> Mesh:
         """A wide lawn around the level, at the top of the ground layer, so the quarter sits in a city.
@@ -711,19 +703,23 @@ class Scene:
             gl.glUniform3fv(self._placed, len(placed), placed.ctypes.data_as(_FLOATS))
             self.figures.draw()
 
-        # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and
-        # only in the rows above and below the band the lawn covers from edge to edge.
+        # The sky lies on the far plane: it only fills pixels the depth clear left at 1.0, and is
+        # rasterised only where the lawn leaves the window open (its box, see `SKY_VS`).
         gl.glDepthMask(gl.GL_FALSE)
-        self.screen_program.use()
-        width, height, bottom, top = view
-        lawn_bottom, lawn_top = lawn_rows(view_proj, eye, self.lawn, height)
-        if lawn_bottom >= lawn_top:
-            lawn_bottom = lawn_top = top
-        for lo, hi in ((bottom, min(top, lawn_bottom)), (max(bottom, lawn_top), top)):
-            if lo < hi:
-                gl.glScissor(0, lo, width, hi - lo)
-                self.sky.draw()
-        gl.glScissor(0, bottom, width, top - bottom)
+        if self._in_sky_box(eye):
+            self.sky_program.use()
+            sky_for = (self._time, view[1])
+            if sky_for != self._sky_for:
+                self._sky_for = sky_for
+                self.sky_program["horizon"] = tuple(c / 255 for c in day.sky_horizon[:3])
+                self.sky_program["zenith"] = tuple(c / 255 for c in day.sky_top[:3])
+                self.sky_program["height"] = float(view[1])
+            gl.glDisable(gl.GL_CULL_FACE)  # its walls are seen from inside
+            self.sky_box.draw()
+            gl.glEnable(gl.GL_CULL_FACE)
+        else:
+            self.screen_program.use()
+            self.sky.draw()
 
         gl.glEnable(gl.GL_BLEND)
         gl.glEnable(gl.GL_POLYGON_OFFSET_FILL)
