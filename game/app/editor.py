@@ -144,6 +144,10 @@ class Editor:
             self.notify("error.block_not_allowed", key=key)
 
     def apply(self, op: Operation) -> EditResult | None:
+        if self.room is not None and self.room.client.locked:
+            # Refused here, in the server's words: shown and rolled back, the edit would flash.
+            self.notify("server.room_locked")
+            return None
         try:
             index, values, clipped = self.session.preview(op)
             refuse_over_budget(self.session, index, values, self.lang)

@@ -151,10 +151,12 @@ def test_a_teammates_steps_and_pointer_show_refusals_roll_back_and_undo_is_your_
         locked = http.post(f"/api/v1/rooms/{code}/lock", json={"locked": True}, headers=TEACHER)
         assert locked.status_code == 200, locked.text
     _frames_until(window, lambda: room.client.locked)
-    editor.apply(Place(block="housing", at=(52, 50, 1)))
-    assert editor.session.grid[52, 50, 1] == housing
-    _frames_until(window, lambda: editor.session.grid[52, 50, 1] == 0)  # rolled back
+    before = editor.session.grid.copy()
+    assert editor.apply(Place(block="housing", at=(52, 50, 1))) is None
+    window.on_draw()
+    assert np.array_equal(editor.session.grid, before), "refused at once: nothing flashes"
     assert "locked" in (editor.current_toast() or "")
+    assert not room.client.mirror.pending, "nothing sent"
     assert teammate.grid().tobytes() == editor.session.grid.tobytes()
 
 
