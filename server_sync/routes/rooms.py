@@ -62,6 +62,7 @@ def show_room(
     room = rooms.by_code(session, code)
     if room.workshop_id != person.workshop_id:
         raise ApiError(404, "room_not_found")
+    rooms.may_join(session, room, person)  # full, or the pupil was taken out: said here
     return room_desk.room_out(session, state.hub, room)
 
 

@@ -68,26 +68,43 @@ class Member:
     colour: int
 
 
-def join(session: Session, room: Room, person: Participant) -> Member:
-    """Make `person` a member (once), or refuse: another workshop, removed, the room full."""
+def may_join(session: Session, room: Room, person: Participant) -> RoomMember | None:
+    """`person`'s membership of the room (None: not yet, and there is room), or the refusal
+    `join` would give: another workshop, removed, the room full. The pupil's look-up of a code
+    asks this, so the start screen says why before the pupil starts building, not the socket
+    after."""
     if person.workshop_id != room.workshop_id:
         raise ApiError(403, "room_other_workshop")
     row = session.get(RoomMember, (room.id, person.id))
     if row is None:
-        taken = session.scalars(
-            select(RoomMember.colour).where(
-                RoomMember.room_id == room.id, RoomMember.removed.is_(None)
-            )
-        ).all()
-        if len(taken) >= MAX_MEMBERS:
+        if len(_colours_taken(session, room)) >= MAX_MEMBERS:
             raise ApiError(409, "room_full", limit=MAX_MEMBERS)
+    elif row.removed is not None:
+        raise ApiError(403, "room_removed")
+    return row
+
+
+def join(session: Session, room: Room, person: Participant) -> Member:
+    """Make `person` a member (once), or refuse as `may_join` says."""
+    row = may_join(session, room, person)
+    if row is None:
+        taken = _colours_taken(session, room)
         free = [c for c in range(COLOURS) if c not in taken] or [len(taken) % COLOURS]
         row = RoomMember(room_id=room.id, participant_id=person.id, colour=free[0])
         session.add(row)
         session.commit()
-    elif row.removed is not None:
-        raise ApiError(403, "room_removed")
     return Member(person.id, person.pseudonym, row.colour)
+
+
+def _colours_taken(session: Session, room: Room) -> list[int]:
+    """The colours the room's members have (one each; the removed left theirs free)."""
+    return list(
+        session.scalars(
+            select(RoomMember.colour).where(
+                RoomMember.room_id == room.id, RoomMember.removed.is_(None)
+            )
+        ).all()
+    )
 
 
 def members(session: Session, room_id: int) -> list[Member]:

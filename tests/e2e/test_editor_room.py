@@ -216,5 +216,16 @@ def test_the_start_screen_says_why_a_room_code_does_not_work(headless_gl, server
 
         assert "Es gibt keinen Raum mit diesem Code" in answer("zz-zzz")
         assert "Tippe den Raum-Code" in answer(" - ")
+        # Taken out of a room by the teacher: said here, before "Start building", not after.
+        from game.sync.room import make_room
+
+        code = make_room(pupil, "Eule").code
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            listed = http.get(f"/api/v1/workshops/{pupil.workshop_id}/rooms", headers=TEACHER)
+            (room,) = [r for r in listed.json() if r["code"] == code]
+            member = room["members"][0]["id"]
+            gone = http.delete(f"/api/v1/rooms/{code}/members/{member}", headers=TEACHER)
+            assert gone.status_code == 204, gone.text
+        assert "aus diesem Raum genommen" in answer(code)
     finally:
         window.close()

@@ -164,6 +164,9 @@ def test_the_teacher_locks_removes_and_rolls_back_and_the_members_hear_it(scene)
     gone = api.client.delete(f"/api/v1/rooms/{code}/members/{ada_id}", headers=api.mod)
     assert gone.status_code == 204
     assert until(a, "error")["code"] == "room_removed"
+    # Typing the code again, the pupil hears it at once (the start screen looks the code up).
+    looked_up = api.client.get(f"/api/v1/rooms/{code}", headers=scene.ada)
+    assert looked_up.status_code == 403 and looked_up.json()["error"]["code"] == "room_removed"
     with api.client.websocket_connect(f"/api/v1/rooms/{code}/ws") as socket:
         socket.send_text(
             json.dumps({"type": "hello", "v": 1, "token": scene.ada["Authorization"][7:]})
@@ -202,3 +205,21 @@ def test_a_flood_of_edits_is_throttled_for_the_flooder_alone(scene):
     send(b, "edit", 1, op=house(60, 60))
     step = until(b, "step")
     assert step["by"] != welcome["you"]["id"] and step["ticket"] == 1, "bo still builds"
+
+
+def test_looking_up_a_full_rooms_code_says_it_is_full_to_a_newcomer_not_to_a_member(
+    scene, monkeypatch
+):
+    from server_sync.services import rooms
+
+    monkeypatch.setattr(rooms, "MAX_MEMBERS", 1)  # Ada made the room: it is full
+    room = f"/api/v1/rooms/{scene.code}"
+    assert scene.client.get(room, headers=scene.ada).status_code == 200
+    newcomer = scene.client.get(room, headers=scene.bo)
+    assert newcomer.status_code == 409, newcomer.text
+    assert newcomer.json()["error"]["code"] == "room_full"
+    assert "1" in newcomer.json()["error"]["message"]
+    with scene.client.websocket_connect(f"{room}/ws") as socket:  # the socket says the same
+        token = scene.bo["Authorization"].split()[1]
+        socket.send_text(json.dumps({"type": "hello", "v": 1, "token": token}))
+        assert socket.receive_json()["code"] == "room_full"
