@@ -315,18 +315,7 @@ class ScriptRunner:
         elif isinstance(step, WaitForRoom):
             self._wait_for_room(step)
         elif isinstance(step, Wait):
-            # People walk a fixed number of 1/30 s ticks, so a picture does not depend on how
-            # fast this machine draws; messages and banners fade by the clock, so that is
-            # waited for too.
-            until = time.monotonic() + step.seconds
-            for _ in range(step.frames - 1):
-                self.frame()
-            for _ in range(round(step.seconds * 30)):
-                w.update(1 / 30)
-                self.frame()
-            while time.monotonic() < until:
-                self.frame()
-                time.sleep(1 / 30)
+            _wait(step, self.frame, w.update)
 
     def _room(self, step: Room) -> None:
         editor = self.window.editor
@@ -442,11 +431,24 @@ def _start_step(window: StartWindow, step: object, frame: Callable[[], np.ndarra
     elif isinstance(step, Screenshot):
         write_png(Path(step.path), frame())
     elif isinstance(step, Wait):
-        until = time.monotonic() + step.seconds
-        for _ in range(step.frames - 1):
-            frame()
-        while time.monotonic() < until:
-            frame()
-            time.sleep(1 / 30)
+        _wait(step, frame)
     else:
         raise QuartierError("error.start_step")
+
+
+def _wait(
+    step: Wait, frame: Callable[[], object], tick: Callable[[float], None] | None = None
+) -> None:
+    """`step.frames` frames, then frames until `step.seconds` have passed: messages and banners
+    fade by the clock. With `tick` (the editor's people and cars), first that many seconds in
+    ticks of 1/30 s, each drawn, so a picture does not depend on how fast this machine draws."""
+    until = time.monotonic() + step.seconds
+    for _ in range(step.frames - 1):
+        frame()
+    if tick is not None:
+        for _ in range(round(step.seconds * 30)):
+            tick(1 / 30)
+            frame()
+    while time.monotonic() < until:
+        frame()
+        time.sleep(1 / 30)
