@@ -398,10 +398,15 @@ def _add_flat(
     if footprint.is_empty or footprint.area <= 0:
         return
     height = body.height or 0.0
-    district.missing_heights += body.guessed
     base = min(float(xyz[s[0], 2].min()) for s in numbered)
     district.buildings.append(
-        Building(body.name, body.block, Faces.flat(footprint, base + height), base)
+        Building(
+            body.name,
+            body.block,
+            Faces.flat(footprint, base + height),
+            base,
+            height_guessed=body.guessed,
+        )
     )
 
 

@@ -315,12 +315,15 @@ def read_cityjson(
             used = np.concatenate([xyz[np.asarray(_indices(objects[n]), int)] for n in members])
             base = float(used[:, 2].min())
             solid = Faces.join(parts)
+            guessed = False
             if all(n in footprints for n in members if n in numbered):
                 height = _height(objects, members, storey_m)
-                district.missing_heights += height is None
+                guessed = height is None
                 top = base + (height or default_height_m)
                 solid = Faces.flat(shapely.union_all(solid.polygons), top)
-            district.buildings.append(Building(name, DEFAULT_BUILDING, solid, base))
+            district.buildings.append(
+                Building(name, DEFAULT_BUILDING, solid, base, height_guessed=guessed)
+            )
     for name, block in grounds:
         if name in numbered and len(faces[numbered[name]].polygons):
             district.areas.append(Area(block, faces[numbered[name]].polygons))

@@ -44,6 +44,7 @@ class Building:
     # False when the source gives heights above the ground but not where the ground is
     # (GeoJSON, OSM: `base` is 0): a DEM then puts the building on the ground under it.
     base_known: bool = True
+    height_guessed: bool = False  # the source gave no height: the import's default was taken
 
 
 @dataclass
@@ -79,7 +80,7 @@ class District:
     areas: list[Area] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     licence: str | None = None
-    missing_heights: int = 0
+    missing_heights: int = 0  # of the buildings in the level, those with a guessed height
     skipped: dict[str, int] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)  # names of polygons make_valid mended
     cut: int = 0  # buildings the --bbox cuts through (see `cut_by`)
@@ -117,6 +118,16 @@ class District:
         box = shapely.box(*extent)
         crossing = shapely.intersects(polygons, box) & ~shapely.within(polygons, box)
         return int(np.unique(owner[crossing]).size)
+
+    def guessed_in(self, extent: tuple[float, float, float, float]) -> int:
+        """How many buildings in the box (wholly or cut) got the default height: a file of a
+        whole city has thousands without one, the quarter cut out of it perhaps none."""
+        guessed = [b.faces.polygons for b in self.buildings if b.height_guessed]
+        if not guessed:
+            return 0
+        owner = np.repeat(np.arange(len(guessed)), [len(f) for f in guessed])
+        inside = shapely.intersects(np.concatenate(guessed), shapely.box(*extent))
+        return int(np.unique(owner[inside]).size)
 
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:

@@ -466,10 +466,8 @@ def read_tagged(
         if shape.is_empty:
             district.skip(kind)
         elif kind in POLYGONS and _is_building(tags):
-            height = building_height(tags, storey_m)
-            if height is None:
-                district.missing_heights += 1
-                height = default_height_m
+            known = building_height(tags, storey_m)
+            height = default_height_m if known is None else known
             block = building_use(tags) or DEFAULT_BUILDING
             district.buildings.append(
                 Building(
@@ -479,6 +477,7 @@ def read_tagged(
                     0.0,
                     min(_bottom(tags, storey_m), height),
                     base_known=False,
+                    height_guessed=known is None,
                 )
             )
         elif kind in POLYGONS and (area := _match(tags, AREA_BLOCKS)):

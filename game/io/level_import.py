@@ -388,6 +388,7 @@ def _finish(
     extent = extent or district.bounds
     if extent is None:
         raise QuartierError("error.import_empty")
+    district.missing_heights = district.guessed_in(extent)
     dem = _dem(options.dem, crs, src.crs if src else crs)
     raster = voxelise(district, options.voxel, extent, catalogue, epsg_code(crs), dem)
     zone = _zone(options.zone, crs, raster.frame, raster.grid.shape[:2])

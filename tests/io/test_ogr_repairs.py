@@ -105,6 +105,23 @@ def test_a_bbox_that_cuts_buildings_says_how_many_and_keeps_their_parts_inside(t
     assert "cut by the edge" not in said and doc["buildings"] == 1
 
 
+def test_only_the_buildings_in_the_box_count_as_without_height(tmp_path, capsys):
+    """A file of a whole town has many buildings without a height; the warning counts those in
+    the level, not the town's (before: "3 buildings had no height" for a box holding none)."""
+    row = [[[X + dx + x, Y + y] for x, y in ((0, 0), (20, 0), (20, 20), (0, 20), (0, 0))] for dx in (0, 30, 60, 90)]  # fmt: skip
+    features = collection(*row)["features"]
+    for feature in features[1:]:
+        del feature["properties"]["height"]
+    source = tmp_path / "stadt.geojson"
+    source.write_text(json.dumps({**collection(), "features": features}))
+    _, said = run(tmp_path, capsys, source, "--bbox", f"{X - 5},{Y - 5},{X + 25},{Y + 25}")
+    assert "had no height" not in said
+    _, said = run(tmp_path, capsys, source, "--bbox", f"{X - 5},{Y - 5},{X + 40},{Y + 25}")
+    assert "1 buildings had no height" in said  # the second, cut by the box
+    _, said = run(tmp_path, capsys, source)
+    assert "3 buildings had no height" in said
+
+
 def test_height_field_names_the_height_attribute_of_a_geojson(tmp_path, capsys):
     source = tmp_path / "stadt.geojson"
     source.write_text(json.dumps(collection(SQUARE, HOEHE="27,5 m")))
