@@ -42,6 +42,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_detail", ("F7",), lambda w: setattr(w, "detail", not w.detail)),
     Action("time_of_day", ("T",), lambda w: w.next_time_of_day()),
     Action("toggle_people", ("P",), lambda w: w.toggle_people()),
+    Action("make_room", ("F8",), lambda w: w.open_team_room(create=True)),
+    Action("join_room", ("F9",), lambda w: w.open_team_room(create=False)),
     Action("cancel", ("ESCAPE",), lambda w: w.cancel()),
 ) + tuple(Action(f"tool_{t.id}", (t.shortcut,), _tool(t.id)) for t in TOOLS)
 

@@ -232,20 +232,20 @@ class Editor:
     def make_room(self, title: str) -> bool:
         """Make a team room in the joined workshop and build in it (the code is shown in the
         room's panel, to tell the team)."""
-        return self._enter_room(
-            lambda person: TeamRoom.make(person, title, self.level, self.lang, self.clock)
-        )
+        return self._enter_room(self.room_opener(True, title))
 
     def join_room(self, code: str) -> bool:
         """Build in the team room with this code."""
-        return self._enter_room(
-            lambda person: TeamRoom.join(person, code, self.level, self.lang, self.clock)
-        )
+        return self._enter_room(self.room_opener(False, code))
+
+    def room_opener(self, create: bool, value: str) -> Callable[[Participant], TeamRoom]:
+        """What opens the room: make one called `value`, or join the one with code `value`.
+        It asks the server, so the window runs it on a thread and then `enter_room`s."""
+        if create:
+            return lambda person: TeamRoom.make(person, value, self.level, self.lang, self.clock)
+        return lambda person: TeamRoom.join(person, value, self.level, self.lang, self.clock)
 
     def _enter_room(self, open_room: Callable[[Participant], TeamRoom]) -> bool:
-        """The design on screen becomes the room's: what the team built so far appears, and
-        undo follows the room's rule from now on. The pupil's own design stays in its file (or
-        its autosave); the room's is a new design of its own, autosaved apart from it."""
         if self.participant is None:
             self.notify("room.not_joined")
             return False
@@ -254,6 +254,13 @@ class Editor:
         except QuartierError as exc:
             self.show(exc.message(self.lang))
             return False
+        self.enter_room(room)
+        return True
+
+    def enter_room(self, room: TeamRoom) -> None:
+        """The design on screen becomes the room's: what the team built so far appears, and
+        undo follows the room's rule from now on. The pupil's own design stays in its file (or
+        its autosave); the room's is a new design of its own, autosaved apart from it."""
         if self.room is not None:
             self.room.close()
         if self.autosaver.dirty:
@@ -267,7 +274,6 @@ class Editor:
         self.session.history = History()
         self._sync_room()
         self.notify("room.entered", code=room.code)
-        return True
 
     def _sync_room(self) -> None:
         """Take the room's grid as shown (the pupil's unanswered edits on top): only the voxels

@@ -539,11 +539,35 @@ class Hud:
         """In a team room: its code, who is in it, what they did; at the top, left of the
         indicators (the chosen tool's row, the hints and the toasts stay free)."""
         room = self.editor.room
-        if room is None:
+        x, top = width - PANEL - 18 - ROOM_PANEL, height - TOP_BAR - 8
+        if room is not None:
+            self._room_rect = draw_panel(self.canvas, room, x, top)
+        elif self.editor.participant is not None:
+            self._room_rect = self._together(x, top)
+        else:
             self._room_rect = (0.0, 0.0, 0.0, 0.0)
-            return
-        x = width - PANEL - 18 - ROOM_PANEL
-        self._room_rect = draw_panel(self.canvas, room, x, height - TOP_BAR - 8)
+
+    def _together(self, x: float, top: float) -> tuple[float, float, float, float]:
+        """In a workshop, building alone: a small box to make a team room or join one (the
+        start screen's forms, here too), where the room's panel will be."""
+        c, t = self.canvas, self.editor.t
+        h = 72
+        y = top - h
+        c.rect(x, y, ROOM_PANEL, h, PAPER, border=INK[:3])
+        title = c.label(t("hud.together"), x + 12, top - 22, size=11, bold=True)
+        c.fit(title, x, y, ROOM_PANEL, h)
+        half = (ROOM_PANEL - 30) / 2
+        for n, action in enumerate(("make_room", "join_room")):
+            c.button(
+                x + 10 + n * (half + 10),
+                y + 8,
+                half,
+                30,
+                t(f"hud.{action}"),
+                self.action(action),
+                size=10,
+            )
+        return x, y, ROOM_PANEL, h
 
     def _close_marker(self):
         self.marker_text = None

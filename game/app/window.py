@@ -7,6 +7,7 @@ T: morning, noon, evening. P: people and cars on or off.
 """
 
 import math
+import threading
 
 import numpy as np
 import pyglet
@@ -19,9 +20,10 @@ from game.app.dialogs import Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
-from game.app.team_room import TeammateMarkers
+from game.app.team_room import TeammateMarkers, TeamRoom
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
+from game.core.errors import QuartierError
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
 from game.render.sun import TIMES, TimeOfDay
@@ -84,6 +86,8 @@ class EditorWindow(pyglet.window.Window):
         self._marker_parts: list[tuple[pyglet.shapes.Circle, pyglet.text.Label, Button]] = []
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
+        # A team room asked for from the editor: the thread asking, its outcome, its form.
+        self._room_pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
         self._teammates = TeammateMarkers()  # in a team room: where the others point
 
     def replace_editor(self, editor: Editor) -> None:
@@ -501,6 +505,8 @@ class EditorWindow(pyglet.window.Window):
                 self.orbit.zoom(zoom * 4 * dt)
         if self.people:
             self.scene.traffic.step(dt)
+        if self._room_pending is not None:
+            self._room_answer()
         self.editor.tick()
         self.editor.check_goals()
 
@@ -518,6 +524,67 @@ class EditorWindow(pyglet.window.Window):
 
     def close_dialog(self) -> None:
         self.dialog = None
+
+    def open_team_room(self, create: bool) -> None:
+        """Make a team room (a name) or join one (its code) from the editor, not only from the
+        start screen: a pupil who began alone joins their team without starting again. The
+        server is asked on a thread (the window keeps drawing); a refusal stays in the form."""
+        t, person = self.editor.t, self.editor.participant
+        if person is None:
+            self.editor.notify("room.not_joined")
+            return
+        form = "make_room" if create else "join_room"
+        field = (
+            Field("title", t("start.room_title"), t("room.default_title"), limit=60)
+            if create
+            else Field("code", t("start.room_code"), limit=20)
+        )
+
+        def ok(values: dict[str, str]) -> None:
+            if self._room_pending is not None:
+                return  # Enter pressed again while the first try is under way
+            opener = self.editor.room_opener(create, *values.values())
+            outcome: dict[str, object] = {}
+
+            def run() -> None:
+                try:
+                    outcome["room"] = opener(person)
+                except QuartierError as exc:
+                    outcome["error"] = exc
+
+            dialog.show_error(t("start.joining"), problem=False)
+            thread = threading.Thread(target=run, name="quartier-room", daemon=True)
+            thread.start()
+            self._room_pending = (thread, outcome, dialog)
+
+        dialog = Dialog(
+            t(f"start.{form}"),
+            t(f"start.{form}_intro"),
+            [field],
+            t(f"start.{form}_ok"),
+            t("dialog.cancel"),
+            ok,
+            self.close_dialog,
+        )
+        self.dialog = dialog
+
+    def _room_answer(self) -> None:
+        """The room asked for in `open_team_room`, once the server answered: build in it, or
+        say why not in the form that asked."""
+        assert self._room_pending is not None
+        thread, outcome, dialog = self._room_pending
+        if thread.is_alive():
+            return
+        self._room_pending = None
+        error = outcome.get("error")
+        if isinstance(error, QuartierError):
+            dialog.show_error(error.message(self.editor.lang))
+            return
+        if self.dialog is dialog:
+            self.close_dialog()
+        room = outcome["room"]
+        assert isinstance(room, TeamRoom)
+        self.editor.enter_room(room)
 
     def open_save_as(self) -> None:
         t = self.editor.t

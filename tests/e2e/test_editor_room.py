@@ -229,3 +229,49 @@ def test_the_start_screen_says_why_a_room_code_does_not_work(headless_gl, server
         assert "aus diesem Raum genommen" in answer(code)
     finally:
         window.close()
+
+
+def test_a_pupil_building_alone_joins_the_team_room_from_the_editor(
+    headless_gl, server, tmp_path, monkeypatch
+):
+    """In a workshop, building alone: the HUD's "Join a room" asks for the code, a wrong code is
+    answered in the form, the right one brings the team's design onto the screen."""
+    import pyglet
+    from pyglet.window import mouse
+
+    from game.app.script import button_centre
+    from game.io import storage
+    from game.io.paths import participant_file
+    from game.sync import save_participant
+    from game.sync.room import make_room
+
+    monkeypatch.setenv("QUARTIER_HOME", str(tmp_path))
+    me, mate = _pupils(server, 2)
+    code = make_room(mate, "Eule").code
+    save_participant(me, participant_file(), storage)
+    pyglet.options["headless"] = True
+    pyglet.options["shadow_window"] = False
+    from game.app.launch import PlayOptions, create_editor
+    from game.app.window import EditorWindow
+
+    window = EditorWindow(create_editor(PlayOptions(level="demo")), 960, 540, visible=False)
+    try:
+        editor = window.editor
+        window.on_draw()  # the HUD laid out for a pupil in a workshop
+        assert editor.participant is not None and editor.room is None
+        x, y = button_centre([window.hud.canvas], editor.t("hud.join_room"))
+        window.on_mouse_press(x, y, mouse.LEFT, 0)
+        dialog = window.dialog
+        assert dialog is not None and dialog.title == editor.t("start.join_room")
+        dialog.on_ok({"code": "zz-zzz"})
+        _frames_until(window, lambda: window._room_pending is None)
+        assert window.dialog is dialog and "no room" in dialog.error.lower()
+        dialog.on_ok({"code": code.lower()})  # as a teammate reads it out
+        _frames_until(window, lambda: editor.room is not None)
+        assert window.dialog is None and editor.room.code == code
+        assert code in (editor.current_toast() or "")
+        labels = {b.label for b in window.hud.canvas.buttons}
+        assert editor.t("hud.join_room") not in labels, "in a room: the room's panel instead"
+    finally:
+        window.editor.close()
+        window.close()

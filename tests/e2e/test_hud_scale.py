@@ -194,6 +194,16 @@ def test_no_hud_text_is_cut_off(windows, size, lang):
     hud_in(window, lang, "box")
     assert clipped(hud.canvas, *size) == []
     phone_panel_is_whole(window, lang, size)
+    window.editor.participant = joined_long_names()  # in a workshop, building alone
+    try:
+        for tool in ("building", "box"):
+            hud_in(window, lang, tool)
+            assert clipped(hud.canvas, *size) == [], ("build together", tool)
+            assert overlapping(hud.canvas) == [], ("build together", tool)
+            labels = {b.label for b in hud.canvas.buttons}
+            assert {window.editor.t("hud.make_room"), window.editor.t("hud.join_room")} <= labels
+    finally:
+        window.editor.participant = None
     for indicator in INDICATORS:
         hud._explain(indicator)()
         hud._state = None
@@ -238,12 +248,17 @@ def phone_panel_is_whole(window, lang: str, size) -> None:
 def test_no_dialog_text_is_cut_off(windows, size, lang):
     window = windows[size]
     window.editor.lang = lang
-    for open_ in (window.open_submit, window.open_save_as, window.open_import_stamp):
-        open_()
-        window.dialog.show_error(window.editor.t("error.bad_ui_scale", value="x"))
-        window.dialog.layout(window.width, window.height, window.ui_scale)
-        assert clipped(window.dialog.canvas, *size) == [], open_.__name__
-        window.dialog = None
+    window.editor.participant = joined_long_names()
+    rooms = [lambda: window.open_team_room(create=True), lambda: window.open_team_room(False)]
+    try:
+        for open_ in (window.open_submit, window.open_save_as, window.open_import_stamp, *rooms):
+            open_()
+            window.dialog.show_error(window.editor.t("error.bad_ui_scale", value="x"))
+            window.dialog.layout(window.width, window.height, window.ui_scale)
+            assert clipped(window.dialog.canvas, *size) == [], open_
+            window.dialog = None
+    finally:
+        window.editor.participant = None
     window.toggle_help()  # the keys: F1
     assert clipped(window.help_canvas, *size) == []
     assert min(label.bottom for label, _ in window.help_canvas.boxes) > 0, "the help fits"
