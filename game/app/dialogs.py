@@ -5,12 +5,16 @@ caret movement to the focused field. A form the server refused stays open with w
 and shows why in red (`show_error`), so a pupil corrects one field instead of typing all again.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import pyglet
 
 from game.app.widgets import FONT, INK, MUTED, PAPER, Canvas
+from game.core.errors import QuartierError
+from game.core.i18n import Language
 
 ERROR = (190, 30, 30, 255)
 
@@ -188,3 +192,41 @@ class Dialog:
 
     def draw(self) -> None:
         self.canvas.draw()
+
+
+T = TypeVar("T")
+
+
+class Asking(Generic[T]):
+    """A form's answer asked of the server on a thread (joining a workshop, a team room: up to
+    seconds on a school's network), so the window keeps drawing; the form says it is waiting.
+    The window polls `done` each frame and then takes `answer`."""
+
+    def __init__(
+        self, dialog: "Dialog", work: Callable[[], T], waiting: str, lang: Language, failed: str
+    ) -> None:
+        self.dialog, self._lang, self._failed = dialog, lang, failed
+        self._outcome: dict[str, object] = {}
+        dialog.show_error(waiting, problem=False)
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], T]) -> None:
+        try:
+            self._outcome["value"] = work()
+        except QuartierError as exc:
+            self._outcome["error"] = exc
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def answer(self) -> T | None:
+        """The answer, or None with the reason shown in the form, left as typed: the server's
+        refusal, or `failed` for an unexpected failure (logged by the thread's hook)."""
+        if "value" in self._outcome:
+            return self._outcome["value"]  # type: ignore[return-value]
+        error = self._outcome.get("error")
+        message = error.message(self._lang) if isinstance(error, QuartierError) else self._failed
+        self.dialog.show_error(message)
+        return None

@@ -2,7 +2,6 @@
 or join a workshop (code or pasted link and a nickname; or a personal code on a second computer),
 which then starts building on the workshop's level."""
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyglet
 
-from game.app.dialogs import Dialog, Field
+from game.app.dialogs import Asking, Dialog, Field
 from game.app.joining import join_workshop, last_server, sign_in_again, workshop_level
 from game.app.widgets import INK, MUTED, PAPER, Button, Canvas, window_ui_scale
 from game.core.catalogue import default_catalogue
@@ -73,7 +72,7 @@ class StartScreen:
         self.designs = own_designs()
         self.pictures = {e.doc.id: level_picture(e) for e in self.levels}
         self.dialog: Dialog | None = None
-        self.pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
+        self.pending: Asking[Participant | RoomInfo] | None = None
         self.canvas = Canvas()
         self.size: tuple[int, int, float] = (0, 0, 0.0)
 
@@ -364,34 +363,19 @@ class StartScreen:
         window keeps drawing and says it is joining; `poll` takes the answer."""
         if self.pending is not None:
             return  # Enter pressed again while the first try is under way
-        dialog.show_error(self.t("start.joining"), problem=False)
-        outcome: dict[str, object] = {}
-
-        def run() -> None:
-            try:
-                outcome["person"] = work()
-            except QuartierError as exc:
-                outcome["error"] = exc
-
-        thread = threading.Thread(target=run, name="quartier-join", daemon=True)
-        thread.start()
-        self.pending = (thread, outcome, dialog)
+        self.pending = Asking(
+            dialog, work, self.t("start.joining"), self.lang, self.t("start.error")
+        )
 
     def poll(self) -> None:
         """Show the answer of a join that has finished: the workshop, or why not in the form."""
-        if self.pending is None or self.pending[0].is_alive():
+        if self.pending is None or not self.pending.done:
             return
-        _, outcome, dialog = self.pending
-        self.pending = None
-        person, error = outcome.get("person"), outcome.get("error")
-        if isinstance(person, Participant):
-            self.joined(person)
-        elif isinstance(person, RoomInfo):
-            self.room_ready(person)
-        elif isinstance(error, QuartierError):
-            dialog.show_error(error.message(self.lang))
-        else:  # an unexpected failure: logged by the thread's hook; the form stays as typed
-            dialog.show_error(self.t("start.error"))
+        answer, self.pending = self.pending.answer(), None
+        if isinstance(answer, Participant):
+            self.joined(answer)
+        elif isinstance(answer, RoomInfo):
+            self.room_ready(answer)
 
     def joined(self, person: Participant) -> None:
         """Say which workshop and level the pupil is in, then start building there."""

@@ -7,7 +7,6 @@ T: morning, noon, evening. P: people and cars on or off.
 """
 
 import math
-import threading
 
 import numpy as np
 import pyglet
@@ -16,14 +15,13 @@ from pyglet.window import key, mouse
 
 from game.app.actions import BY_ID, BY_KEY, key_name, shortcut_name
 from game.app.camera import OrbitCamera, Preset, WalkCamera, street_spot
-from game.app.dialogs import Dialog, Field
+from game.app.dialogs import Asking, Dialog, Field
 from game.app.editor import Editor
 from game.app.hud import BARS, Hud, marker_in_sight, marker_screen_positions
 from game.app.scene import Highlight, Scene
 from game.app.team_room import TeammateMarkers, TeamRoom
 from game.app.tools import Pointer
 from game.app.widgets import INK, PAPER, Button, Canvas, RoundButton, window_ui_scale
-from game.core.errors import QuartierError
 from game.core.ops import Remove
 from game.core.raycast import cast_ray, screen_ray
 from game.render.sun import TIMES, TimeOfDay
@@ -87,7 +85,7 @@ class EditorWindow(pyglet.window.Window):
         self._sight_key: tuple[object, ...] | None = None  # camera and design `_sight` is for
         self._sight: list[bool] = []
         # A team room asked for from the editor: the thread asking, its outcome, its form.
-        self._room_pending: tuple[threading.Thread, dict[str, object], Dialog] | None = None
+        self._room_pending: Asking[TeamRoom] | None = None
         self._teammates = TeammateMarkers()  # in a team room: where the others point
 
     def replace_editor(self, editor: Editor) -> None:
@@ -544,18 +542,13 @@ class EditorWindow(pyglet.window.Window):
             if self._room_pending is not None:
                 return  # Enter pressed again while the first try is under way
             opener = self.editor.room_opener(create, *values.values())
-            outcome: dict[str, object] = {}
-
-            def run() -> None:
-                try:
-                    outcome["room"] = opener(person)
-                except QuartierError as exc:
-                    outcome["error"] = exc
-
-            dialog.show_error(t("start.joining"), problem=False)
-            thread = threading.Thread(target=run, name="quartier-room", daemon=True)
-            thread.start()
-            self._room_pending = (thread, outcome, dialog)
+            self._room_pending = Asking(
+                dialog,
+                lambda: opener(person),
+                t("start.joining"),
+                self.editor.lang,
+                t("start.error"),
+            )
 
         dialog = Dialog(
             t(f"start.{form}"),
@@ -572,18 +565,14 @@ class EditorWindow(pyglet.window.Window):
         """The room asked for in `open_team_room`, once the server answered: build in it, or
         say why not in the form that asked."""
         assert self._room_pending is not None
-        thread, outcome, dialog = self._room_pending
-        if thread.is_alive():
+        if not self._room_pending.done:
             return
-        self._room_pending = None
-        error = outcome.get("error")
-        if isinstance(error, QuartierError):
-            dialog.show_error(error.message(self.editor.lang))
+        asked, self._room_pending = self._room_pending, None
+        room = asked.answer()
+        if room is None:
             return
-        if self.dialog is dialog:
+        if self.dialog is asked.dialog:
             self.close_dialog()
-        room = outcome["room"]
-        assert isinstance(room, TeamRoom)
         self.editor.enter_room(room)
 
     def open_save_as(self) -> None:
