@@ -12,6 +12,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 from sample_data import BERLIN, DELFT, DENBOSCH, DENHAAG
+from solids import solid_truth
 
 from game.core.indicators.base import tables
 from game.io.level_import import ImportOptions, import_level
@@ -73,26 +74,11 @@ def cityjson_truth(path, lod_of):
                 g for g in objects[part].get("geometry", []) if g["lod"] == lod_of(objects[part])
             ]
             surfaces += [s for g in geometries for s in _solid_surfaces(g)]
-        volume, shapes, points = 0.0, [], []
-        for rings in surfaces:
-            for ring in rings:
-                p = xyz[ring]
-                points.append(p)
-                # fan triangles from the first vertex: exact signed volume for any planar ring
-                volume += (
-                    np.einsum(
-                        "ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape), np.cross(p[1:-1], p[2:])
-                    ).sum()
-                    / 6
-                )
-            poly = shapely.Polygon(xyz[rings[0]][:, :2], [xyz[r][:, :2] for r in rings[1:]])
-            if poly.area > 1e-6:
-                shapes.append(shapely.make_valid(poly))
-        points = np.concatenate(points)
+        footprint, volume, points = solid_truth([xyz[r] for r in rings] for rings in surfaces)
         truth[name] = (
-            shapely.union_all(shapes),
+            footprint,
             points[:, 2].max() - points[:, 2].min(),
-            abs(volume),
+            volume,
             points[:, :2].min(0),
             points[:, :2].max(0),
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from solids import solid_truth
 
 NAMESPACES = {
     "2.0": {
@@ -83,23 +84,10 @@ def from_cityjson(path: Path, lod: str = "2") -> list[SourceBuilding]:
 
 
 def truth(building: SourceBuilding) -> tuple[shapely.Geometry, float, np.ndarray, np.ndarray]:
-    """(footprint, volume m³, lowest x/y, highest x/y): the footprint is the union of every
-    non-vertical polygon seen from above, the volume the divergence theorem over the shells."""
-    shapes, volume, points = [], 0.0, []
-    for rings in building.rings():
-        for p in rings:
-            points.append(p)
-            volume += (
-                np.einsum(
-                    "ij,ij->i", np.broadcast_to(p[0], p[1:-1].shape), np.cross(p[1:-1], p[2:])
-                ).sum()
-                / 6
-            )
-        poly = shapely.Polygon(rings[0][:, :2], [r[:, :2] for r in rings[1:]])
-        if poly.area > 1e-6:
-            shapes.append(shapely.make_valid(poly))
-    xy = np.concatenate(points)[:, :2]
-    return shapely.union_all(shapes), abs(volume), xy.min(0), xy.max(0)
+    """(footprint, volume m³, lowest x/y, highest x/y), as `solids.solid_truth` finds them."""
+    footprint, volume, points = solid_truth(building.rings())
+    xy = points[:, :2]
+    return footprint, volume, xy.min(0), xy.max(0)
 
 
 def _pos_list(ring: np.ndarray) -> str:
